@@ -1,0 +1,202 @@
+/**
+ * The one typed view of the environment. Everything configurable is read here, validated with zod,
+ * and reported with the variable's name when it is wrong. `.env.example` and the README list the same.
+ */
+import path from "node:path";
+import { z } from "zod";
+
+const bool = (name: string, dflt: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return dflt;
+      const s = v.trim().toLowerCase();
+      if (["1", "true", "yes", "on"].includes(s)) return true;
+      if (["0", "false", "no", "off"].includes(s)) return false;
+      ctx.addIssue({ code: "custom", message: `${name} must be true or false, got "${v}"` });
+      return z.NEVER;
+    });
+
+const int = (name: string, dflt: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return dflt;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a whole number from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const list = (name: string, pattern: RegExp, what: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const items = (v ?? "")
+        .split(/[,\s]+/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const item of items) {
+        if (!pattern.test(item)) {
+          ctx.addIssue({ code: "custom", message: `${name}: "${item}" is not ${what}` });
+          return z.NEVER;
+        }
+      }
+      return items;
+    });
+
+const EnvSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v || v.trim() === "") return undefined;
+      if (!/^postgres(ql)?:\/\//.test(v)) {
+        ctx.addIssue({ code: "custom", message: "DATABASE_URL must start with postgresql:// (or postgres://)" });
+        return z.NEVER;
+      }
+      return v;
+    }),
+  PORT: int("PORT", 3000, 1, 65535),
+  WI_ATLAS_DATA_DIR: z.string().optional(),
+  WI_ATLAS_PROJECTS: list("WI_ATLAS_PROJECTS", /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a Google Cloud project id"),
+  WI_ATLAS_ORGANIZATION: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v || v.trim() === "") return undefined;
+      const id = v.trim().replace(/^organizations\//, "");
+      if (!/^\d+$/.test(id)) {
+        ctx.addIssue({ code: "custom", message: `WI_ATLAS_ORGANIZATION must be a numeric organization id, got "${v}"` });
+        return z.NEVER;
+      }
+      return id;
+    }),
+  WI_ATLAS_FOLDERS: list("WI_ATLAS_FOLDERS", /^(folders\/)?\d+$/, "a numeric folder id"),
+  WI_ATLAS_CLUSTERS: list("WI_ATLAS_CLUSTERS", /^[^,\s]+$/, "a cluster name or PROJECT/LOCATION/NAME"),
+  WI_ATLAS_READ_SECRETS: bool("WI_ATLAS_READ_SECRETS", true),
+  WI_ATLAS_ESTATE: z.string().optional(),
+  WI_ATLAS_SIMULATOR_URL: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^https?:\/\//.test(v), "WI_ATLAS_SIMULATOR_URL must be an http(s) URL"),
+  WI_ATLAS_SCAN_INTERVAL_MINUTES: int("WI_ATLAS_SCAN_INTERVAL_MINUTES", 60, 0, 60 * 24 * 7),
+  WI_ATLAS_RETENTION_DAYS: int("WI_ATLAS_RETENTION_DAYS", 180, 0, 36500),
+  WI_ATLAS_CONCURRENCY: int("WI_ATLAS_CONCURRENCY", 8, 1, 256),
+  WI_ATLAS_API_LIMITS: z.string().optional(),
+  WI_ATLAS_REQUEST_TIMEOUT_SECONDS: int("WI_ATLAS_REQUEST_TIMEOUT_SECONDS", 30, 1, 600),
+  WI_ATLAS_INVENTORY_PATH: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = (v ?? "direct").trim().toLowerCase() || "direct";
+      if (s !== "direct" && s !== "asset") {
+        ctx.addIssue({ code: "custom", message: `WI_ATLAS_INVENTORY_PATH must be "direct" or "asset", got "${v}"` });
+        return z.NEVER;
+      }
+      return s as "direct" | "asset";
+    }),
+});
+
+export type ApiName = "crm" | "iam" | "container" | "policyanalyzer" | "cloudasset" | "k8s";
+export const API_NAMES: ApiName[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "k8s"];
+
+/** Per-API limits: requests in flight and, optionally, requests per minute. */
+export type ApiLimit = { concurrency: number; perMinute?: number };
+
+export type Config = {
+  /** External PostgreSQL; undefined means the embedded server. */
+  databaseUrl?: string;
+  port: number;
+  /** Folder for the embedded database and other local state (git-ignored). */
+  dataDir: string;
+  /** Where scans read from: the simulator serving an estate file, or real Google Cloud. */
+  mode: "estate" | "gcp";
+  /** The estate file the simulator serves (mode "estate"). */
+  estatePath: string;
+  /** Whether the estate is the built-in demo. */
+  isDemo: boolean;
+  /** A simulator already running (the launcher starts one and passes its URL to the web server). */
+  simulatorUrl?: string;
+  projects: string[];
+  organization?: string;
+  folders: string[];
+  clusters: string[];
+  readSecrets: boolean;
+  scanIntervalMinutes: number;
+  retentionDays: number;
+  apiLimits: Record<ApiName, ApiLimit>;
+  requestTimeoutMs: number;
+  inventoryPath: "direct" | "asset";
+};
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export const DEMO_ESTATE = path.join("lib", "simulator", "estates", "demo", "estate.yaml");
+
+/** Parses `iam=16,k8s=8:600` (concurrency[:per-minute]) on top of a default concurrency. */
+export function parseApiLimits(spec: string | undefined, dflt: number): Record<ApiName, ApiLimit> {
+  const limits = Object.fromEntries(API_NAMES.map((a) => [a, { concurrency: dflt }])) as Record<ApiName, ApiLimit>;
+  for (const part of (spec ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([a-z]+)=(\d+)(?::(\d+))?$/.exec(part);
+    if (!m || !API_NAMES.includes(m[1] as ApiName) || Number(m[2]) < 1) {
+      throw new ConfigError(
+        `WI_ATLAS_API_LIMITS: "${part}" is not API=CONCURRENCY[:PER_MINUTE] with API one of ${API_NAMES.join(", ")}`,
+      );
+    }
+    limits[m[1] as ApiName] = { concurrency: Number(m[2]), perMinute: m[3] ? Number(m[3]) : undefined };
+  }
+  return limits;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `- ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const isGcp = e.WI_ATLAS_PROJECTS.length > 0 || !!e.WI_ATLAS_ORGANIZATION || e.WI_ATLAS_FOLDERS.length > 0;
+  if (isGcp && e.WI_ATLAS_ESTATE) {
+    throw new ConfigError(
+      "WI_ATLAS_ESTATE cannot be combined with WI_ATLAS_PROJECTS, WI_ATLAS_ORGANIZATION or WI_ATLAS_FOLDERS: choose the simulator or real Google Cloud",
+    );
+  }
+  const estatePath = path.resolve(e.WI_ATLAS_ESTATE?.trim() || DEMO_ESTATE);
+  return {
+    databaseUrl: e.DATABASE_URL,
+    port: e.PORT,
+    dataDir: path.resolve(e.WI_ATLAS_DATA_DIR?.trim() || ".wi-atlas"),
+    mode: isGcp ? "gcp" : "estate",
+    estatePath,
+    isDemo: !isGcp && !e.WI_ATLAS_ESTATE,
+    simulatorUrl: e.WI_ATLAS_SIMULATOR_URL || undefined,
+    projects: e.WI_ATLAS_PROJECTS,
+    organization: e.WI_ATLAS_ORGANIZATION,
+    folders: e.WI_ATLAS_FOLDERS.map((f) => f.replace(/^folders\//, "")),
+    clusters: e.WI_ATLAS_CLUSTERS,
+    readSecrets: e.WI_ATLAS_READ_SECRETS,
+    scanIntervalMinutes: e.WI_ATLAS_SCAN_INTERVAL_MINUTES,
+    retentionDays: e.WI_ATLAS_RETENTION_DAYS,
+    apiLimits: parseApiLimits(e.WI_ATLAS_API_LIMITS, e.WI_ATLAS_CONCURRENCY),
+    requestTimeoutMs: e.WI_ATLAS_REQUEST_TIMEOUT_SECONDS * 1000,
+    inventoryPath: e.WI_ATLAS_INVENTORY_PATH,
+  };
+}
+
+let cached: Config | undefined;
+/** The process's configuration, parsed once. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

@@ -1,0 +1,217 @@
+/**
+ * The estate file: what the simulator serves as Google Cloud and GKE. Its leaves are the real API
+ * objects (IAM ServiceAccount and ServiceAccountKey fields, Resource Manager Project fields,
+ * container v1 Cluster fields, Kubernetes manifests as `kubectl apply` takes them); the simulator
+ * derives what the real services would (resource names, uniqueIds, nodes, ReplicaSets, Pods, …).
+ * Unknown fields on API objects are kept and served as given.
+ */
+import { z } from "zod";
+
+const isoTime = z.iso.datetime({ offset: true, message: "must be an RFC 3339 time such as 2026-11-29T00:00:00Z" });
+
+export const IamConditionSchema = z.looseObject({
+  title: z.string().optional(),
+  description: z.string().optional(),
+  expression: z.string(),
+});
+
+export const IamBindingSchema = z.looseObject({
+  role: z.string().regex(/^(roles\/|projects\/[^/]+\/roles\/|organizations\/\d+\/roles\/)/, "must be a role name such as roles/editor"),
+  members: z.array(z.string().min(1)).default([]),
+  condition: IamConditionSchema.optional(),
+});
+
+export const IamPolicySchema = z.looseObject({
+  version: z.number().int().optional(),
+  etag: z.string().optional(),
+  bindings: z.array(IamBindingSchema).default([]),
+});
+
+export const KeySchema = z.looseObject({
+  keyId: z.string().regex(/^[0-9a-f]{40}$/, "must be 40 lower-case hex characters, as Google's key ids are"),
+  keyType: z.enum(["USER_MANAGED", "SYSTEM_MANAGED"]).default("USER_MANAGED"),
+  keyAlgorithm: z.string().default("KEY_ALG_RSA_2048"),
+  keyOrigin: z.string().default("GOOGLE_PROVIDED"),
+  validAfterTime: isoTime,
+  validBeforeTime: isoTime,
+  disabled: z.boolean().optional(),
+  /** Policy Analyzer: the last day this key authenticated; absent = none in its window. */
+  lastAuthenticatedTime: isoTime.optional(),
+});
+
+export const ServiceAccountSchema = z.looseObject({
+  email: z
+    .string()
+    .regex(/^[a-z0-9-]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$|^[0-9]+-compute@developer\.gserviceaccount\.com$|^[a-z0-9-]+@appspot\.gserviceaccount\.com$/, "must be a service account email"),
+  displayName: z.string().optional(),
+  description: z.string().optional(),
+  disabled: z.boolean().optional(),
+  uniqueId: z.string().regex(/^\d{21}$/, "must be 21 digits").optional(),
+  /** Policy Analyzer: the last day this account authenticated; absent = none in its window. */
+  lastAuthenticatedTime: isoTime.optional(),
+  iamPolicy: IamPolicySchema.optional(),
+  keys: z.array(KeySchema).default([]),
+});
+
+const WorkloadMetadataConfigSchema = z.looseObject({
+  mode: z.enum(["MODE_UNSPECIFIED", "GCE_METADATA", "GKE_METADATA"]).optional(),
+  nodeMetadata: z.enum(["UNSPECIFIED", "SECURE", "EXPOSE", "GKE_METADATA_SERVER"]).optional(),
+});
+
+export const NodePoolSchema = z.looseObject({
+  name: z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, "must be a node pool name (lower case, digits, dashes)"),
+  initialNodeCount: z.number().int().min(0).max(1000).optional(),
+  config: z
+    .looseObject({
+      serviceAccount: z.string().optional(),
+      oauthScopes: z.array(z.string()).optional(),
+      machineType: z.string().optional(),
+      workloadMetadataConfig: WorkloadMetadataConfigSchema.optional(),
+      labels: z.record(z.string(), z.string()).optional(),
+    })
+    .optional(),
+});
+
+export const ClusterSchema = z.looseObject({
+  name: z.string().regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, "must be a cluster name (lower case, digits, dashes)"),
+  location: z.string().regex(/^[a-z]+-[a-z]+\d+(-[a-z])?$/, "must be a region or zone such as asia-northeast1 or asia-northeast1-a"),
+  workloadIdentityConfig: z.looseObject({ workloadPool: z.string().optional() }).optional(),
+  autopilot: z.looseObject({ enabled: z.boolean().optional() }).optional(),
+  nodePools: z.array(NodePoolSchema).default([]),
+});
+
+const ObjectMetaSchema = z.looseObject({
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "must be a Kubernetes object name (lower case, digits, '-' and '.')"),
+  namespace: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+
+const ContainerSchema = z.looseObject({ name: z.string(), image: z.string().optional() });
+export const PodSpecSchema = z.looseObject({
+  containers: z.array(ContainerSchema).min(1, "a pod needs at least one container"),
+  initContainers: z.array(ContainerSchema).optional(),
+  serviceAccountName: z.string().optional(),
+  nodeSelector: z.record(z.string(), z.string()).optional(),
+  hostNetwork: z.boolean().optional(),
+  nodeName: z.string().optional(),
+});
+const PodTemplateSchema = z.looseObject({
+  metadata: z.looseObject({ labels: z.record(z.string(), z.string()).optional() }).optional(),
+  spec: PodSpecSchema,
+});
+
+const base = { metadata: ObjectMetaSchema, apiVersion: z.string() };
+export const ManifestSchema = z.discriminatedUnion("kind", [
+  z.looseObject({ ...base, kind: z.literal("Namespace") }),
+  z.looseObject({ ...base, kind: z.literal("ServiceAccount") }),
+  z.looseObject({
+    ...base,
+    kind: z.literal("Secret"),
+    type: z.string().optional(),
+    data: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=\s]*$/, "data values must be base64")).optional(),
+    stringData: z.record(z.string(), z.string()).optional(),
+  }),
+  z.looseObject({ ...base, kind: z.literal("Deployment"), spec: z.looseObject({ replicas: z.number().int().min(0).optional(), template: PodTemplateSchema }) }),
+  z.looseObject({ ...base, kind: z.literal("StatefulSet"), spec: z.looseObject({ replicas: z.number().int().min(0).optional(), template: PodTemplateSchema }) }),
+  z.looseObject({ ...base, kind: z.literal("DaemonSet"), spec: z.looseObject({ template: PodTemplateSchema }) }),
+  z.looseObject({ ...base, kind: z.literal("Job"), spec: z.looseObject({ template: PodTemplateSchema }) }),
+  z.looseObject({
+    ...base,
+    kind: z.literal("CronJob"),
+    spec: z.looseObject({
+      schedule: z.string(),
+      suspend: z.boolean().optional(),
+      successfulJobsHistoryLimit: z.number().int().min(0).optional(),
+      jobTemplate: z.looseObject({ spec: z.looseObject({ template: PodTemplateSchema }) }),
+    }),
+  }),
+  z.looseObject({ ...base, kind: z.literal("Pod"), spec: PodSpecSchema }),
+]);
+export type Manifest = z.infer<typeof ManifestSchema>;
+
+export const EstateClusterSchema = z
+  .object({
+    cluster: ClusterSchema,
+    manifests: z.array(z.unknown()).optional(),
+    /** Multi-document YAML of manifests, relative to the estate file. */
+    manifestsFile: z.string().optional(),
+  })
+  .strict();
+
+export const ProjectSchema = z.strictObject({
+  projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a project id (6-30 lower-case letters, digits, dashes)"),
+  projectNumber: z.string().regex(/^\d{6,19}$/, "must be the project number as a string of digits"),
+  displayName: z.string().optional(),
+  /** `organizations/N` or `folders/N`; defaults to the organization when there is one. */
+  parent: z.string().regex(/^(organizations|folders)\/\d+$/, "must be organizations/N or folders/N").optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  iamPolicy: IamPolicySchema.optional(),
+  /** APIs not enabled in this project: calls to them answer 403 SERVICE_DISABLED, as Google does. */
+  disabledApis: z.array(z.enum(["iam.googleapis.com", "container.googleapis.com", "policyanalyzer.googleapis.com", "cloudresourcemanager.googleapis.com", "cloudasset.googleapis.com"])).optional(),
+  serviceAccounts: z.array(ServiceAccountSchema).default([]),
+  clusters: z.array(EstateClusterSchema).default([]),
+  createTime: isoTime.optional(),
+});
+
+export const FolderSchema = z.looseObject({
+  name: z.string().regex(/^folders\/\d+$/, "must be folders/N"),
+  displayName: z.string(),
+  parent: z.string().regex(/^(organizations|folders)\/\d+$/, "must be organizations/N or folders/N").optional(),
+  iamPolicy: IamPolicySchema.optional(),
+});
+
+export const FaultSchema = z
+  .object({
+    match: z
+      .object({
+        method: z.enum(["GET", "POST"]).optional(),
+        /** The request path; `*` matches within a segment, `**` across segments. */
+        path: z.string().startsWith("/", "must start with /"),
+        /** Query parameters that must all be present with these values. */
+        query: z.record(z.string(), z.string()).optional(),
+      })
+      .strict(),
+    /** HTTP status to answer with (default 500); the body is the API's own error format. */
+    status: z.number().int().min(200).max(599).optional(),
+    message: z.string().optional(),
+    /** Google `status` (e.g. PERMISSION_DENIED) or Kubernetes `reason` (e.g. Forbidden); derived from the code when absent. */
+    reason: z.string().optional(),
+    /** The permission a 403 names; defaults to the one the endpoint needs. */
+    permission: z.string().optional(),
+    retryAfter: z.number().int().min(0).optional(),
+    /** How many matching requests fail; absent = every one. */
+    times: z.number().int().min(1).optional(),
+    /** Never answer (the client's timeout ends the request). */
+    hang: z.boolean().optional(),
+    /** For cluster lists: answer 200 with these zones in `missingZones` and their clusters left out. */
+    missingZones: z.array(z.string()).optional(),
+    /** For Kubernetes lists: fail only requests that carry a `continue` token (a list that breaks midway). */
+    onContinue: z.boolean().optional(),
+  })
+  .strict();
+export type Fault = z.infer<typeof FaultSchema>;
+
+export const EstateSchema = z
+  .object({
+    now: isoTime.optional(),
+    organization: z.looseObject({
+      name: z.string().regex(/^organizations\/\d+$/, "must be organizations/N"),
+      displayName: z.string(),
+      iamPolicy: IamPolicySchema.optional(),
+    }).optional(),
+    folders: z.array(FolderSchema).default([]),
+    projects: z.array(ProjectSchema).default([]),
+    faults: z.array(FaultSchema).default([]),
+    latencyMs: z.number().int().min(0).max(60_000).default(0),
+    /** A description shown by the simulator; free text. */
+    description: z.string().optional(),
+  })
+  .strict();
+
+export type Estate = z.infer<typeof EstateSchema>;
+export type EstateProject = z.infer<typeof ProjectSchema>;
+export type EstateServiceAccount = z.infer<typeof ServiceAccountSchema>;
+export type EstateKey = z.infer<typeof KeySchema>;
+export type EstateCluster = z.infer<typeof EstateClusterSchema>;
+export type IamPolicy = z.infer<typeof IamPolicySchema>;

@@ -1,0 +1,160 @@
+/**
+ * The Kubernetes API of each simulated cluster, under /clusters/PROJECT/LOCATION/NAME: list (across
+ * namespaces or in one) and get for the resources the scanner reads, with `limit`/`continue`
+ * pagination (a token from another resourceVersion answers 410 Expired, as etcd compaction does)
+ * and `Status` error bodies.
+ */
+import { K8S_RESOURCES, type K8sResource, type Json, type SimCluster } from "./world";
+import { k8sStatus, type SimRequest, type SimResponse } from "./http-types";
+
+export const K8S_PREFIX = /^\/clusters\/([^/]+)\/([^/]+)\/([^/]+)(\/.*)?$/;
+
+type Parsed = { resource: K8sResource; namespace?: string; name?: string } | { special: "version" | "api" | "apis" };
+
+function parsePath(rest: string): Parsed | undefined {
+  if (rest === "/version") return { special: "version" };
+  if (rest === "/api") return { special: "api" };
+  if (rest === "/apis") return { special: "apis" };
+  let m = /^\/api\/v1\/(namespaces|nodes)\/([^/]+)$/.exec(rest);
+  if (m) return { resource: m[1] as K8sResource, name: m[2] };
+  m = /^\/api\/v1\/namespaces\/([^/]+)\/([a-z]+)(?:\/([^/]+))?$/.exec(rest);
+  if (m) return checkCore(m[2], m[1], m[3]);
+  m = /^\/api\/v1\/([a-z]+)$/.exec(rest);
+  if (m) return checkCore(m[1]);
+  m = /^\/apis\/([a-z.]+)\/(v1)\/namespaces\/([^/]+)\/([a-z]+)(?:\/([^/]+))?$/.exec(rest);
+  if (m) return checkGroup(m[1], m[4], m[3], m[5]);
+  m = /^\/apis\/([a-z.]+)\/(v1)\/([a-z]+)$/.exec(rest);
+  if (m) return checkGroup(m[1], m[3]);
+  return undefined;
+}
+
+function checkCore(resource: string, namespace?: string, name?: string): Parsed | undefined {
+  const def = K8S_RESOURCES[resource as K8sResource];
+  if (!def || def.group !== "") return undefined;
+  if (namespace !== undefined && !def.namespaced) return undefined;
+  return { resource: resource as K8sResource, namespace, name };
+}
+
+function checkGroup(group: string, resource: string, namespace?: string, name?: string): Parsed | undefined {
+  const def = K8S_RESOURCES[resource as K8sResource];
+  if (!def || def.group !== group) return undefined;
+  return { resource: resource as K8sResource, namespace, name };
+}
+
+/** The verb and resource a request needs in RBAC terms, for 403 messages. */
+export function k8sPermission(rest: string): { verb: string; resource: string; group: string; namespace?: string } {
+  const p = parsePath(rest);
+  if (!p || "special" in p) return { verb: "get", resource: rest, group: "" };
+  const def = K8S_RESOURCES[p.resource];
+  return { verb: p.name ? "get" : "list", resource: p.resource, group: def.group, namespace: p.namespace };
+}
+
+export function forbiddenMessage(rest: string, user = "wi-atlas-scanner"): string {
+  const { verb, resource, group, namespace } = k8sPermission(rest);
+  const scope = namespace ? `in the namespace "${namespace}"` : "at the cluster scope";
+  return `${resource} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${group}" ${scope}`;
+}
+
+function encodeContinue(rv: string, start: string): string {
+  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv: Number(rv), start })).toString("base64");
+}
+
+function decodeContinue(token: string): { rv: string; start: string } | undefined {
+  try {
+    const v = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as { v?: string; rv?: number; start?: string };
+    if (v.v !== "meta.k8s.io/v1" || typeof v.start !== "string" || typeof v.rv !== "number") return undefined;
+    return { rv: String(v.rv), start: v.start };
+  } catch {
+    return undefined;
+  }
+}
+
+function keyOf(obj: Json): string {
+  const md = obj.metadata as Json;
+  return `${(md.namespace as string | undefined) ?? ""}/${md.name as string}`;
+}
+
+function selectorMatches(obj: Json, labelSelector: string | null, fieldSelector: string | null): boolean {
+  const md = obj.metadata as Json;
+  if (labelSelector) {
+    const labels = (md.labels ?? {}) as Record<string, string>;
+    for (const term of labelSelector.split(",").filter(Boolean)) {
+      const [k, v] = term.split(/!?==?/);
+      const negate = term.includes("!=");
+      if (v === undefined) {
+        if (!(k in labels)) return false;
+      } else if (negate ? labels[k] === v : labels[k] !== v) return false;
+    }
+  }
+  if (fieldSelector) {
+    for (const term of fieldSelector.split(",").filter(Boolean)) {
+      const [k, v] = term.split(/==?/);
+      const value = k === "metadata.name" ? md.name : k === "metadata.namespace" ? md.namespace : k === "spec.nodeName" ? (obj.spec as Json | undefined)?.nodeName : undefined;
+      if (String(value ?? "") !== v) return false;
+    }
+  }
+  return true;
+}
+
+export function handleK8s(cluster: SimCluster, rest: string, req: SimRequest): SimResponse {
+  const parsed = parsePath(rest);
+  if (!parsed) return k8sStatus(404, "the server could not find the requested resource", { details: {} });
+  if ("special" in parsed) {
+    if (parsed.special === "version") {
+      const v = String((cluster.json.currentMasterVersion as string) ?? "1.33.5-gke.1308000");
+      const [maj, min] = v.split(".");
+      return { status: 200, body: { major: maj, minor: min, gitVersion: `v${v}`, platform: "linux/amd64" } };
+    }
+    if (parsed.special === "api") return { status: 200, body: { kind: "APIVersions", versions: ["v1"] } };
+    return {
+      status: 200,
+      body: {
+        kind: "APIGroupList",
+        apiVersion: "v1",
+        groups: ["apps", "batch"].map((g) => ({ name: g, versions: [{ groupVersion: `${g}/v1`, version: "v1" }], preferredVersion: { groupVersion: `${g}/v1`, version: "v1" } })),
+      },
+    };
+  }
+  const def = K8S_RESOURCES[parsed.resource];
+  const apiVersion = def.group ? `${def.group}/${def.version}` : def.version;
+  const all = cluster.objects[parsed.resource];
+  if (parsed.name) {
+    const ns = def.namespaced ? parsed.namespace : undefined;
+    const obj = all.find((o) => (o.metadata as Json).name === parsed.name && (o.metadata as Json).namespace === ns);
+    if (!obj) return k8sStatus(404, `${parsed.resource} "${parsed.name}" not found`, { details: { name: parsed.name, kind: parsed.resource } });
+    return { status: 200, body: { kind: def.kind, apiVersion, ...obj } };
+  }
+  if (parsed.namespace && !cluster.objects.namespaces.some((n) => (n.metadata as Json).name === parsed.namespace)) {
+    // Listing in a namespace that does not exist is an empty list, not an error.
+  }
+  let items = parsed.namespace ? all.filter((o) => (o.metadata as Json).namespace === parsed.namespace) : all;
+  const ls = req.query.get("labelSelector");
+  const fs = req.query.get("fieldSelector");
+  if (ls || fs) items = items.filter((o) => selectorMatches(o, ls, fs));
+
+  let start = 0;
+  const cont = req.query.get("continue");
+  if (cont) {
+    const tok = decodeContinue(cont);
+    if (!tok) return k8sStatus(400, "continue key is not valid: invalid continue token", { reason: "BadRequest" });
+    if (tok.rv !== cluster.resourceVersion) {
+      return k8sStatus(
+        410,
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+        { reason: "Expired" },
+      );
+    }
+    start = items.findIndex((o) => keyOf(o) >= tok.start);
+    if (start < 0) start = items.length;
+  }
+  const limitRaw = Number(req.query.get("limit") ?? 0);
+  const limit = Number.isInteger(limitRaw) && limitRaw > 0 ? limitRaw : 0;
+  const page = limit ? items.slice(start, start + limit) : items.slice(start);
+  const metadata: Json = { resourceVersion: cluster.resourceVersion };
+  const nextIndex = start + page.length;
+  if (limit && nextIndex < items.length) {
+    metadata.continue = encodeContinue(cluster.resourceVersion, keyOf(items[nextIndex]));
+    metadata.remainingItemCount = items.length - nextIndex;
+  }
+  return { status: 200, body: { kind: `${def.kind}List`, apiVersion, metadata, items: page } };
+}

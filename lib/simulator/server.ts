@@ -1,0 +1,303 @@
+/**
+ * The API simulator: one local HTTP server that answers as Google Cloud (Resource Manager, IAM,
+ * container, Policy Analyzer, Cloud Asset) and as the Kubernetes API of every cluster in an estate,
+ * so that the real `googleapis` and `@kubernetes/client-node` clients work against it unchanged.
+ *
+ * It adds what a real network has: per-request latency, injected faults (any status with the API's
+ * own error body, `Retry-After`, hangs, `missingZones`), a 401 without a bearer token, and request
+ * counts per API for the benchmark. Given a file, it reloads the estate when the file changes.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { statSync } from "node:fs";
+import path from "node:path";
+import { loadEstateFile, type LoadedEstate } from "./load-estate";
+import { buildWorld, type World } from "./world";
+import type { Fault } from "./estate-schema";
+import { googleRoutes } from "./google-routes";
+import { assetRoutes } from "./asset-routes";
+import { handleK8s, K8S_PREFIX, forbiddenMessage } from "./k8s-routes";
+import { googleError, k8sStatus, permissionDenied, type SimApi, type SimRequest, type SimResponse } from "./http-types";
+import { log } from "../log";
+
+export type SimulatorStats = {
+  /** Requests answered (or hung) per API since start or the last reset. */
+  requests: Record<SimApi, number>;
+  total: number;
+  /** Highest number of requests in flight at once, per API. */
+  maxInFlight: Record<SimApi, number>;
+  faultsInjected: number;
+};
+
+export type Simulator = {
+  url: string;
+  port: number;
+  /** The world currently served. */
+  world: () => World;
+  /** The estate error from the last reload attempt, if the file became invalid. */
+  estateError: () => string | undefined;
+  stats: () => SimulatorStats;
+  resetStats: () => void;
+  /** Replaces the estate served (faults' counters restart). */
+  setEstate: (estate: LoadedEstate) => void;
+  /** Overrides the estate's per-request latency. */
+  setLatency: (ms: number) => void;
+  close: () => Promise<void>;
+};
+
+export type SimulatorOptions = {
+  /** An estate file; reloaded when it (or a manifests file beside it) changes. */
+  estatePath?: string;
+  /** An estate already loaded (tests, generated estates). */
+  estate?: LoadedEstate;
+  port?: number;
+  host?: string;
+  latencyMs?: number;
+};
+
+const APIS: SimApi[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "k8s"];
+const ROUTES = [...googleRoutes, ...assetRoutes];
+
+function globToRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i];
+    if (ch === "*" && glob[i + 1] === "*") {
+      re += ".*";
+      i++;
+    } else if (ch === "*") re += "[^/]*";
+    else re += ch.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+type FaultState = { fault: Fault; re: RegExp; remaining: number };
+
+function estateFiles(estate: LoadedEstate): string[] {
+  const files = [estate.source];
+  const dir = path.dirname(estate.source);
+  for (const p of estate.projects) for (const c of p.clusters) if (c.manifestsFile) files.push(path.resolve(dir, c.manifestsFile));
+  return files;
+}
+
+function mtimes(files: string[]): string {
+  return files
+    .map((f) => {
+      try {
+        return String(statSync(f).mtimeMs);
+      } catch {
+        return "missing";
+      }
+    })
+    .join(",");
+}
+
+function readBody(req: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve) => {
+    if (req.method !== "POST") return resolve(undefined);
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      if (!text) return resolve(undefined);
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        resolve(undefined);
+      }
+    });
+    req.on("error", () => resolve(undefined));
+  });
+}
+
+export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
+  let estate: LoadedEstate;
+  if (opts.estate) estate = opts.estate;
+  else if (opts.estatePath) estate = loadEstateFile(opts.estatePath);
+  else throw new Error("startSimulator needs an estate or an estatePath");
+
+  let world = buildWorld(estate);
+  let faults: FaultState[] = [];
+  let latencyOverride: number | undefined = opts.latencyMs;
+  let estateError: string | undefined;
+  let watched = opts.estatePath ? estateFiles(estate) : [];
+  let lastMtimes = watched.length ? mtimes(watched) : "";
+  let lastCheck = 0;
+
+  const setEstate = (e: LoadedEstate) => {
+    estate = e;
+    world = buildWorld(e);
+    faults = e.faults.map((f) => ({ fault: f, re: globToRegExp(f.match.path), remaining: f.times ?? Number.POSITIVE_INFINITY }));
+  };
+  setEstate(estate);
+
+  const maybeReload = () => {
+    if (!opts.estatePath || Date.now() - lastCheck < 500) return;
+    lastCheck = Date.now();
+    const now = mtimes(watched);
+    if (now === lastMtimes) return;
+    lastMtimes = now;
+    try {
+      const e = loadEstateFile(opts.estatePath);
+      setEstate(e);
+      watched = estateFiles(e);
+      lastMtimes = mtimes(watched);
+      estateError = undefined;
+      log.info(`Simulator reloaded ${opts.estatePath}`);
+    } catch (err) {
+      estateError = (err as Error).message;
+      log.error(`Simulator kept the previous estate: ${estateError}`);
+    }
+  };
+
+  const zero = () => Object.fromEntries(APIS.map((a) => [a, 0])) as Record<SimApi, number>;
+  let stats: SimulatorStats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0 };
+  const inFlight = zero();
+  const hanging = new Set<http.ServerResponse>();
+
+  const send = (res: http.ServerResponse, r: SimResponse) => {
+    const body = JSON.stringify(r.body);
+    res.writeHead(r.status, { "content-type": "application/json; charset=UTF-8", "content-length": Buffer.byteLength(body), ...(r.headers ?? {}) });
+    res.end(body);
+  };
+
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://sim");
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(url.pathname);
+    } catch {
+      pathname = url.pathname;
+    }
+    if (pathname.startsWith("/_sim/")) {
+      if (pathname === "/_sim/health") return send(res, { status: 200, body: { status: estateError ? "estate-error" : "ok", estate: estate.source, estateError } });
+      if (pathname === "/_sim/stats") return send(res, { status: 200, body: stats });
+      if (pathname === "/_sim/reset-stats" && req.method === "POST") {
+        stats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0 };
+        return send(res, { status: 200, body: {} });
+      }
+      return send(res, { status: 404, body: { error: "unknown simulator endpoint" } });
+    }
+    maybeReload();
+    const body = await readBody(req);
+    const k8s = K8S_PREFIX.exec(pathname);
+    const method = (req.method ?? "GET").toUpperCase();
+    const sreq: SimRequest = { method, path: pathname, query: url.searchParams, body, world };
+
+    let api: SimApi | undefined;
+    let route: (typeof ROUTES)[number] | undefined;
+    let match: RegExpExecArray | null = null;
+    if (k8s) api = "k8s";
+    else {
+      for (const r of ROUTES) {
+        if (r.method !== method) continue;
+        match = r.pattern.exec(pathname);
+        if (match) {
+          route = r;
+          api = r.api;
+          break;
+        }
+      }
+    }
+    if (!api) return send(res, googleError(404, `The requested URL ${pathname} was not found on this server.`));
+
+    stats.requests[api]++;
+    stats.total++;
+    inFlight[api]++;
+    stats.maxInFlight[api] = Math.max(stats.maxInFlight[api], inFlight[api]);
+    const done = () => {
+      inFlight[api]--;
+    };
+    res.on("close", done);
+
+    const latency = latencyOverride ?? estate.latencyMs;
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+
+    const auth = req.headers.authorization;
+    if (!auth || !/^Bearer \S+/.test(auth)) {
+      if (api === "k8s") return send(res, k8sStatus(401, "Unauthorized"));
+      return send(
+        res,
+        googleError(401, "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project."),
+      );
+    }
+
+    // Injected faults.
+    for (const f of faults) {
+      if (f.remaining <= 0) continue;
+      if (f.fault.match.method && f.fault.match.method !== method) continue;
+      if (!f.re.test(pathname)) continue;
+      if (f.fault.match.query && !Object.entries(f.fault.match.query).every(([k, v]) => url.searchParams.getAll(k).includes(v))) continue;
+      if (f.fault.onContinue && !url.searchParams.get("continue")) continue;
+      f.remaining--;
+      stats.faultsInjected++;
+      if (f.fault.hang) {
+        hanging.add(res);
+        res.on("close", () => hanging.delete(res));
+        return;
+      }
+      if (f.fault.missingZones) {
+        sreq.missingZones = f.fault.missingZones;
+        break;
+      }
+      const status = f.fault.status ?? 500;
+      const headers: Record<string, string> = {};
+      if (f.fault.retryAfter !== undefined) headers["retry-after"] = String(f.fault.retryAfter);
+      let r: SimResponse;
+      if (api === "k8s") {
+        const rest = k8s?.[4] ?? "/";
+        const msg = f.fault.message ?? (status === 403 ? forbiddenMessage(rest) : status === 429 ? "Too many requests, please try again later." : `simulated ${status}`);
+        r = k8sStatus(status, msg, { reason: f.fault.reason });
+      } else if (status === 403 && route && match) {
+        const permission = f.fault.permission ?? route.permission(match, sreq);
+        r = permissionDenied(api, permission, pathname.replace(/^\/v\d\//, "").replace(/:.*$/, ""), f.fault.message);
+      } else {
+        r = googleError(status, f.fault.message ?? (status === 429 ? "Quota exceeded for quota metric 'Read requests' and limit 'Read requests per minute' of service." : `simulated ${status}`), {
+          status: f.fault.reason,
+        });
+      }
+      return send(res, { ...r, headers });
+    }
+
+    try {
+      if (k8s) {
+        const cluster = world.clusterByPath.get(`${k8s[1]}/${k8s[2]}/${k8s[3]}`);
+        if (!cluster) return send(res, k8sStatus(404, `no cluster ${k8s[1]}/${k8s[2]}/${k8s[3]} in this estate`));
+        if (method !== "GET") return send(res, k8sStatus(405, `the simulator serves reads only`, { reason: "MethodNotAllowed" }));
+        return send(res, handleK8s(cluster, k8s[4] ?? "/", sreq));
+      }
+      return send(res, route!.handle(match!, sreq));
+    } catch (err) {
+      log.error("Simulator handler failed", err);
+      return send(res, api === "k8s" ? k8sStatus(500, "simulator error") : googleError(500, "Internal error encountered."));
+    }
+  });
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    world: () => world,
+    estateError: () => estateError,
+    stats: () => structuredClone(stats),
+    resetStats: () => {
+      stats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0 };
+    },
+    setEstate,
+    setLatency: (ms) => {
+      latencyOverride = ms;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const r of hanging) r.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,598 @@
+/**
+ * Materialises an estate into what the real control planes would hold: IAM resource names and
+ * uniqueIds, system-managed keys, GKE node pools' nodes with their labels, and the Kubernetes objects
+ * controllers create (ReplicaSets and Pods for Deployments, Pods for StatefulSets and DaemonSets, the
+ * last Job and its Pod for CronJobs), scheduled onto nodes that satisfy their selectors.
+ */
+import type { LoadedCluster, LoadedEstate, LoadedProject } from "./load-estate";
+import type { EstateServiceAccount, IamPolicy, Manifest } from "./estate-schema";
+import { digits, intOf, iso, k8sSuffix, sha, uid } from "./derive";
+
+export type Json = Record<string, unknown>;
+
+export const K8S_RESOURCES = {
+  namespaces: { group: "", version: "v1", kind: "Namespace", namespaced: false },
+  nodes: { group: "", version: "v1", kind: "Node", namespaced: false },
+  serviceaccounts: { group: "", version: "v1", kind: "ServiceAccount", namespaced: true },
+  secrets: { group: "", version: "v1", kind: "Secret", namespaced: true },
+  pods: { group: "", version: "v1", kind: "Pod", namespaced: true },
+  deployments: { group: "apps", version: "v1", kind: "Deployment", namespaced: true },
+  replicasets: { group: "apps", version: "v1", kind: "ReplicaSet", namespaced: true },
+  statefulsets: { group: "apps", version: "v1", kind: "StatefulSet", namespaced: true },
+  daemonsets: { group: "apps", version: "v1", kind: "DaemonSet", namespaced: true },
+  jobs: { group: "batch", version: "v1", kind: "Job", namespaced: true },
+  cronjobs: { group: "batch", version: "v1", kind: "CronJob", namespaced: true },
+} as const;
+export type K8sResource = keyof typeof K8S_RESOURCES;
+
+export type SimServiceAccount = {
+  project: LoadedProject;
+  estate: EstateServiceAccount;
+  /** The IAM ServiceAccount resource as the API serves it. */
+  json: Json;
+  policy: IamPolicy;
+  /** ServiceAccountKey resources as the API serves them, user-managed and system-managed. */
+  keys: Json[];
+};
+
+export type SimCluster = {
+  project: LoadedProject;
+  location: string;
+  name: string;
+  /** The container v1 Cluster resource as the API serves it. */
+  json: Json;
+  /** Objects per resource, sorted by namespace then name (the order etcd lists them in). */
+  objects: Record<K8sResource, Json[]>;
+  /** The list resourceVersion; continue tokens from another version answer 410. */
+  resourceVersion: string;
+};
+
+export type World = {
+  estate: LoadedEstate;
+  now: number;
+  projects: LoadedProject[];
+  projectByIdOrNumber: Map<string, LoadedProject>;
+  serviceAccounts: SimServiceAccount[];
+  saByEmail: Map<string, SimServiceAccount>;
+  saByUniqueId: Map<string, SimServiceAccount>;
+  clusters: SimCluster[];
+  clusterByPath: Map<string, SimCluster>;
+};
+
+const DAY = 86_400_000;
+
+function policyOf(p: IamPolicy | undefined): IamPolicy {
+  return { version: p?.version, etag: p?.etag, bindings: p?.bindings ?? [] };
+}
+
+export function computeDefaultEmail(projectNumber: string) {
+  return `${projectNumber}-compute@developer.gserviceaccount.com`;
+}
+
+function buildServiceAccount(project: LoadedProject, sa: EstateServiceAccount, now: number): SimServiceAccount {
+  const uniqueId = sa.uniqueId ?? digits("sa:" + sa.email, 21);
+  const { keys: _k, iamPolicy: _p, lastAuthenticatedTime: _l, ...rest } = sa;
+  const json: Json = {
+    ...rest,
+    name: `projects/${project.projectId}/serviceAccounts/${sa.email}`,
+    projectId: project.projectId,
+    uniqueId,
+    email: sa.email,
+    etag: Buffer.from(sha("etag:" + sa.email).slice(0, 8)).toString("base64"),
+    oauth2ClientId: uniqueId,
+  };
+  if (!sa.disabled) delete json.disabled; // proto3 JSON: false is omitted
+  const keys: Json[] = sa.keys.map((k) => {
+    const { keyId, lastAuthenticatedTime: _a, ...krest } = k;
+    const key: Json = { ...krest, name: `projects/${project.projectId}/serviceAccounts/${sa.email}/keys/${keyId}` };
+    if (!k.disabled) delete key.disabled;
+    return key;
+  });
+  // Google rotates system-managed keys about every two weeks; every account has one.
+  const rotated = Math.floor(now / (14 * DAY)) * 14 * DAY - intOf("sys:" + sa.email, 10) * DAY;
+  keys.push({
+    name: `projects/${project.projectId}/serviceAccounts/${sa.email}/keys/${sha("syskey:" + sa.email + rotated).slice(0, 40)}`,
+    validAfterTime: iso(rotated),
+    validBeforeTime: iso(rotated + 90 * DAY),
+    keyAlgorithm: "KEY_ALG_RSA_2048",
+    keyOrigin: "GOOGLE_PROVIDED",
+    keyType: "SYSTEM_MANAGED",
+  });
+  return { project, estate: sa, json, policy: policyOf(sa.iamPolicy), keys };
+}
+
+/** Whether a node pool's nodes serve the GKE metadata server (and so carry the label). */
+export function poolServesGkeMetadata(cluster: Json, pool: Json): boolean {
+  if ((cluster.autopilot as Json | undefined)?.enabled) return true;
+  const wic = cluster.workloadIdentityConfig as Json | undefined;
+  if (!wic?.workloadPool) return false;
+  const wmc = ((pool.config as Json | undefined)?.workloadMetadataConfig ?? {}) as Json;
+  return wmc.mode === "GKE_METADATA" || wmc.nodeMetadata === "GKE_METADATA_SERVER";
+}
+
+type Ctx = { cluster: SimCluster; now: number; rv: number; seed: string };
+
+function meta(ctx: Ctx, m: Json, ns: string | undefined, name: string, extra: Json = {}): Json {
+  const key = `${ctx.seed}/${ns ?? ""}/${extra.kindHint ?? ""}/${name}`;
+  const created = (m.creationTimestamp as string | undefined) ?? iso(ctx.now - (30 + intOf("age:" + key, 300)) * DAY);
+  const out: Json = {
+    ...m,
+    name,
+    ...(ns !== undefined ? { namespace: ns } : {}),
+    uid: uid(key),
+    resourceVersion: String(++ctx.rv),
+    creationTimestamp: created,
+  };
+  delete out.kindHint;
+  for (const [k, v] of Object.entries(extra)) if (k !== "kindHint") out[k] = v;
+  return out;
+}
+
+type NodeInfo = { name: string; labels: Record<string, string>; pool: string };
+
+function matchesNode(spec: Json, node: NodeInfo): boolean {
+  const sel = (spec.nodeSelector ?? {}) as Record<string, string>;
+  for (const [k, v] of Object.entries(sel)) if (node.labels[k] !== v) return false;
+  const terms = ((((spec.affinity as Json | undefined)?.nodeAffinity as Json | undefined)?.requiredDuringSchedulingIgnoredDuringExecution as Json | undefined)
+    ?.nodeSelectorTerms ?? []) as { matchExpressions?: { key: string; operator: string; values?: string[] }[] }[];
+  if (terms.length === 0) return true;
+  return terms.some((t) =>
+    (t.matchExpressions ?? []).every((e) => {
+      const v = node.labels[e.key];
+      switch (e.operator) {
+        case "In":
+          return v !== undefined && (e.values ?? []).includes(v);
+        case "NotIn":
+          return v === undefined || !(e.values ?? []).includes(v);
+        case "Exists":
+          return v !== undefined;
+        case "DoesNotExist":
+          return v === undefined;
+        default:
+          return false;
+      }
+    }),
+  );
+}
+
+/** What the API server's admission adds to every pod: the projected service account token volume. */
+function admitPodSpec(spec: Json, seed: string, serviceAccountName: string): Json {
+  const out: Json = structuredClone(spec);
+  out.serviceAccountName = serviceAccountName;
+  out.serviceAccount = serviceAccountName;
+  out.restartPolicy ??= "Always";
+  out.dnsPolicy ??= "ClusterFirst";
+  out.schedulerName ??= "default-scheduler";
+  out.terminationGracePeriodSeconds ??= 30;
+  out.enableServiceLinks ??= true;
+  out.preemptionPolicy ??= "PreemptLowerPriority";
+  out.priority ??= 0;
+  if (out.automountServiceAccountToken !== false) {
+    const volName = `kube-api-access-${k8sSuffix("kaa:" + seed, 5)}`;
+    const volumes = ((out.volumes as Json[] | undefined) ?? []).slice();
+    volumes.push({
+      name: volName,
+      projected: {
+        defaultMode: 420,
+        sources: [
+          { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
+          { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+          { downwardAPI: { items: [{ path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } }] } },
+        ],
+      },
+    });
+    out.volumes = volumes;
+    for (const field of ["containers", "initContainers"]) {
+      const cs = out[field] as Json[] | undefined;
+      if (!cs) continue;
+      out[field] = cs.map((c) => ({
+        imagePullPolicy: "IfNotPresent",
+        terminationMessagePath: "/dev/termination-log",
+        terminationMessagePolicy: "File",
+        resources: {},
+        ...c,
+        volumeMounts: [
+          ...(((c.volumeMounts as Json[] | undefined) ?? []) as Json[]),
+          { name: volName, readOnly: true, mountPath: "/var/run/secrets/kubernetes.io/serviceaccount" },
+        ],
+      }));
+    }
+  }
+  return out;
+}
+
+function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, clusterIndex: number): SimCluster {
+  const c = ec.cluster;
+  const location = c.location;
+  const isAutopilot = !!c.autopilot?.enabled;
+  const seed = `${project.projectId}/${location}/${c.name}`;
+  const json: Json = structuredClone(c) as Json;
+  if (isAutopilot && !c.workloadIdentityConfig?.workloadPool) {
+    // Autopilot always runs Workload Identity with the project's pool.
+    json.workloadIdentityConfig = { workloadPool: `${project.projectId}.svc.id.goog` };
+  }
+  let pools = (json.nodePools as Json[]) ?? [];
+  if (isAutopilot && pools.length === 0) {
+    pools = [
+      { name: "default-pool", initialNodeCount: 2, config: { serviceAccount: "default", workloadMetadataConfig: { mode: "GKE_METADATA" } } },
+    ];
+  }
+  const isZone = /-[a-z]$/.test(location);
+  const zones = isZone ? [location] : [`${location}-a`, `${location}-b`, `${location}-c`];
+  const version = (json.currentMasterVersion as string | undefined) ?? "1.33.5-gke.1308000";
+  json.nodePools = pools.map((p) => ({
+    ...p,
+    config: {
+      machineType: "e2-medium",
+      diskSizeGb: 100,
+      oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+      serviceAccount: "default",
+      ...((p.config as Json | undefined) ?? {}),
+    },
+    initialNodeCount: p.initialNodeCount ?? 1,
+    locations: zones,
+    selfLink: `https://container.googleapis.com/v1/projects/${project.projectId}/locations/${location}/clusters/${c.name}/nodePools/${p.name}`,
+    version,
+    status: "RUNNING",
+  }));
+  Object.assign(json, {
+    selfLink: `https://container.googleapis.com/v1/projects/${project.projectId}/locations/${location}/clusters/${c.name}`,
+    zone: location,
+    location,
+    locations: zones,
+    endpoint: `34.${84 + (clusterIndex % 100)}.${intOf("ip2:" + seed, 250)}.${intOf("ip3:" + seed, 250) + 1}`,
+    initialClusterVersion: version,
+    currentMasterVersion: version,
+    currentNodeVersion: version,
+    status: "RUNNING",
+    id: sha("cluster:" + seed).slice(0, 32),
+    createTime: iso(now - (200 + intOf("ct:" + seed, 900)) * DAY),
+    masterAuth: {
+      clusterCaCertificate: Buffer.from(`-----BEGIN CERTIFICATE-----\nsimulated CA for ${seed}\n-----END CERTIFICATE-----\n`).toString("base64"),
+    },
+  });
+  if (!json.networkConfig) json.networkConfig = { network: `projects/${project.projectId}/global/networks/default` };
+
+  const cluster: SimCluster = {
+    project,
+    location,
+    name: c.name,
+    json,
+    objects: Object.fromEntries(Object.keys(K8S_RESOURCES).map((r) => [r, []])) as unknown as Record<K8sResource, Json[]>,
+    resourceVersion: "0",
+  };
+  const ctx: Ctx = { cluster, now, rv: 1000 + intOf("rv:" + seed, 100000), seed };
+  const o = cluster.objects;
+
+  // Nodes, per pool, named like GKE names them.
+  const nodes: NodeInfo[] = [];
+  for (const p of json.nodePools as Json[]) {
+    const count = p.initialNodeCount as number;
+    const gke = poolServesGkeMetadata(json, p);
+    const cfg = p.config as Json;
+    const igHash = k8sSuffix(`ig:${seed}/${p.name}`, 8).replace(/[^a-z0-9]/g, "a");
+    for (let i = 0; i < count; i++) {
+      const name = `${isAutopilot ? "gk3" : "gke"}-${c.name}-${p.name}-${igHash}-${k8sSuffix(`node:${seed}/${p.name}/${i}`, 4)}`.slice(0, 63);
+      const zone = zones[i % zones.length];
+      const labels: Record<string, string> = {
+        "beta.kubernetes.io/arch": "amd64",
+        "beta.kubernetes.io/os": "linux",
+        "cloud.google.com/gke-boot-disk": "pd-balanced",
+        "cloud.google.com/gke-container-runtime": "containerd",
+        "cloud.google.com/gke-nodepool": p.name as string,
+        "cloud.google.com/gke-os-distribution": "cos",
+        "cloud.google.com/machine-family": String(cfg.machineType).split("-")[0],
+        "kubernetes.io/arch": "amd64",
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+        "node.kubernetes.io/instance-type": String(cfg.machineType),
+        "topology.kubernetes.io/region": location.replace(/-[a-z]$/, ""),
+        "topology.kubernetes.io/zone": zone,
+        ...((cfg.labels as Record<string, string> | undefined) ?? {}),
+      };
+      if (gke) labels["iam.gke.io/gke-metadata-server-enabled"] = "true";
+      nodes.push({ name, labels, pool: p.name as string });
+      o.nodes.push({
+        metadata: meta(ctx, {}, undefined, name, { labels, kindHint: "Node" }),
+        spec: { providerID: `gce://${project.projectId}/${zone}/${name}`, podCIDR: `10.${clusterIndex % 250}.${nodes.length}.0/24` },
+        status: {
+          conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" }],
+          addresses: [{ type: "InternalIP", address: `10.128.${clusterIndex % 250}.${nodes.length + 1}` }, { type: "Hostname", address: name }],
+          nodeInfo: { kubeletVersion: `v${version.split("-")[0]}`, containerRuntimeVersion: "containerd://2.0.6", osImage: "Container-Optimized OS from Google" },
+        },
+      });
+    }
+  }
+
+  // Namespaces: the system ones, those declared, those referenced.
+  const manifests = ec.resolvedManifests;
+  const nsNames = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
+  const declaredNs = new Map<string, Manifest>();
+  for (const m of manifests) {
+    if (m.kind === "Namespace") declaredNs.set(m.metadata.name, m);
+    else nsNames.add(m.metadata.namespace ?? "default");
+  }
+  for (const n of declaredNs.keys()) nsNames.add(n);
+  for (const ns of [...nsNames].sort()) {
+    const m = declaredNs.get(ns);
+    const labels = { ...((m?.metadata.labels as Record<string, string>) ?? {}), "kubernetes.io/metadata.name": ns };
+    o.namespaces.push({
+      metadata: meta(ctx, (m?.metadata as Json) ?? {}, undefined, ns, { labels, kindHint: "Namespace" }),
+      spec: { finalizers: ["kubernetes"] },
+      status: { phase: "Active" },
+    });
+  }
+
+  // ServiceAccounts: declared ones, and the `default` the controller creates in every namespace.
+  const declaredSa = new Set<string>();
+  for (const m of manifests.filter((x) => x.kind === "ServiceAccount")) {
+    const ns = m.metadata.namespace ?? "default";
+    declaredSa.add(`${ns}/${m.metadata.name}`);
+    const { apiVersion: _a, kind: _k, metadata, ...rest } = m as Json;
+    o.serviceaccounts.push({ ...rest, metadata: meta(ctx, metadata as Json, ns, m.metadata.name, { kindHint: "ServiceAccount" }) });
+  }
+  for (const ns of nsNames) {
+    if (!declaredSa.has(`${ns}/default`)) o.serviceaccounts.push({ metadata: meta(ctx, {}, ns, "default", { kindHint: "ServiceAccount" }) });
+  }
+
+  // Secrets: stringData folds into base64 data, as the API server does.
+  for (const m of manifests.filter((x) => x.kind === "Secret")) {
+    const ns = m.metadata.namespace ?? "default";
+    const { apiVersion: _a, kind: _k, metadata, stringData, data, type, ...rest } = m as Json;
+    const outData: Record<string, string> = {};
+    for (const [k, v] of Object.entries((data as Record<string, string>) ?? {})) outData[k] = String(v).replace(/\s+/g, "");
+    for (const [k, v] of Object.entries((stringData as Record<string, string>) ?? {})) outData[k] = Buffer.from(v).toString("base64");
+    o.secrets.push({ ...rest, metadata: meta(ctx, metadata as Json, ns, m.metadata.name, { kindHint: "Secret" }), type: type ?? "Opaque", data: outData });
+  }
+
+  // Pods are placed round-robin over the nodes that satisfy their selectors.
+  const placeCounter = new Map<string, number>();
+  const place = (spec: Json, ownerKey: string): string | undefined => {
+    if (spec.nodeName) return spec.nodeName as string;
+    const eligible = nodes.filter((n) => matchesNode(spec, n));
+    if (eligible.length === 0) return undefined;
+    const i = placeCounter.get(ownerKey) ?? intOf("place:" + ownerKey, eligible.length);
+    placeCounter.set(ownerKey, i + 1);
+    return eligible[i % eligible.length].name;
+  };
+  const makePod = (args: {
+    ns: string;
+    name: string;
+    template: Json;
+    owner?: { apiVersion: string; kind: string; name: string; uid: string };
+    extraLabels?: Record<string, string>;
+    phase?: "Running" | "Succeeded";
+    ownerKey: string;
+    nodeName?: string;
+  }) => {
+    const tmeta = ((args.template.metadata as Json | undefined) ?? {}) as Json;
+    const tspec = args.template.spec as Json;
+    const saName = (tspec.serviceAccountName as string | undefined) ?? (tspec.serviceAccount as string | undefined) ?? "default";
+    const spec = admitPodSpec(tspec, `${seed}/${args.ns}/${args.name}`, saName);
+    const nodeName = args.nodeName ?? place(spec, args.ownerKey);
+    if (nodeName) spec.nodeName = nodeName;
+    const labels = { ...((tmeta.labels as Record<string, string>) ?? {}), ...(args.extraLabels ?? {}) };
+    const metadata = meta(ctx, { annotations: tmeta.annotations }, args.ns, args.name, {
+      labels,
+      kindHint: "Pod",
+      ...(args.owner
+        ? { ownerReferences: [{ ...args.owner, controller: true, blockOwnerDeletion: true }], generateName: args.name.replace(/[a-z0-9]+$/, "") }
+        : {}),
+    });
+    if (!metadata.annotations) delete metadata.annotations;
+    const started = iso(now - intOf("start:" + args.name, 7 * 24) * 3_600_000);
+    const node = nodes.find((n) => n.name === nodeName);
+    const status: Json = nodeName
+      ? {
+          phase: args.phase ?? "Running",
+          conditions: [
+            { type: "PodScheduled", status: "True" },
+            { type: "Initialized", status: "True" },
+            { type: "Ready", status: args.phase === "Succeeded" ? "False" : "True" },
+          ],
+          hostIP: `10.128.${clusterIndex % 250}.${(node ? nodes.indexOf(node) : 0) + 1}`,
+          podIP: spec.hostNetwork ? `10.128.${clusterIndex % 250}.${(node ? nodes.indexOf(node) : 0) + 1}` : `10.${clusterIndex % 250}.${intOf("pip:" + args.name, 250)}.${intOf("pip2:" + args.name, 250) + 2}`,
+          startTime: started,
+          qosClass: "BestEffort",
+          containerStatuses: ((spec.containers as Json[]) ?? []).map((ct) => ({
+            name: ct.name,
+            image: ct.image,
+            ready: args.phase !== "Succeeded",
+            restartCount: 0,
+            started: args.phase !== "Succeeded",
+            state: args.phase === "Succeeded" ? { terminated: { exitCode: 0, reason: "Completed" } } : { running: { startedAt: started } },
+          })),
+        }
+      : {
+          phase: "Pending",
+          conditions: [
+            {
+              type: "PodScheduled",
+              status: "False",
+              reason: "Unschedulable",
+              message: `0/${nodes.length} nodes are available: ${nodes.length} node(s) didn't match Pod's node affinity/selector.`,
+            },
+          ],
+          qosClass: "BestEffort",
+        };
+    o.pods.push({ metadata, spec, status });
+  };
+
+  const ownerRef = (apiVersion: string, kind: string, obj: Json) => ({
+    apiVersion,
+    kind,
+    name: (obj.metadata as Json).name as string,
+    uid: (obj.metadata as Json).uid as string,
+  });
+
+  for (const m of manifests) {
+    const ns = m.metadata.namespace ?? "default";
+    const { apiVersion: _a, kind: _k, metadata: mmeta, ...rest } = structuredClone(m) as Json;
+    const base = { ...rest, metadata: meta(ctx, mmeta as Json, ns, m.metadata.name, { kindHint: m.kind, generation: 1 }) } as Json;
+    const spec = (base.spec ?? {}) as Json;
+    const name = m.metadata.name;
+    const key = `${seed}/${ns}/${m.kind}/${name}`;
+    switch (m.kind) {
+      case "Deployment":
+      case "StatefulSet": {
+        const replicas = (spec.replicas as number | undefined) ?? 1;
+        spec.replicas = replicas;
+        const template = spec.template as Json;
+        spec.selector ??= { matchLabels: ((template.metadata as Json | undefined)?.labels as Json) ?? {} };
+        base.status = { observedGeneration: 1, replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas };
+        if (m.kind === "Deployment") {
+          spec.strategy ??= { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } };
+          o.deployments.push(base);
+          const hash = k8sSuffix("pth:" + key + JSON.stringify(template), 10);
+          const rsName = `${name}-${hash}`;
+          const rs: Json = {
+            metadata: meta(ctx, {}, ns, rsName, {
+              kindHint: "ReplicaSet",
+              labels: { ...(((template.metadata as Json | undefined)?.labels as Json) ?? {}), "pod-template-hash": hash },
+              ownerReferences: [{ ...ownerRef("apps/v1", "Deployment", base), controller: true, blockOwnerDeletion: true }],
+              annotations: { "deployment.kubernetes.io/revision": "1" },
+            }),
+            spec: { replicas, selector: spec.selector, template },
+            status: { replicas, readyReplicas: replicas, availableReplicas: replicas, observedGeneration: 1 },
+          };
+          o.replicasets.push(rs);
+          for (let i = 0; i < replicas; i++) {
+            makePod({
+              ns,
+              name: `${rsName}-${k8sSuffix(`pod:${key}/${i}`, 5)}`,
+              template,
+              owner: ownerRef("apps/v1", "ReplicaSet", rs),
+              extraLabels: { "pod-template-hash": hash },
+              ownerKey: key,
+            });
+          }
+        } else {
+          spec.serviceName ??= name;
+          o.statefulsets.push(base);
+          const rev = `${name}-${k8sSuffix("rev:" + key, 10)}`;
+          for (let i = 0; i < replicas; i++) {
+            makePod({
+              ns,
+              name: `${name}-${i}`,
+              template,
+              owner: ownerRef("apps/v1", "StatefulSet", base),
+              extraLabels: { "controller-revision-hash": rev, "statefulset.kubernetes.io/pod-name": `${name}-${i}`, "apps.kubernetes.io/pod-index": String(i) },
+              ownerKey: key,
+            });
+          }
+        }
+        break;
+      }
+      case "DaemonSet": {
+        const template = spec.template as Json;
+        spec.selector ??= { matchLabels: ((template.metadata as Json | undefined)?.labels as Json) ?? {} };
+        const eligible = nodes.filter((n) => matchesNode(template.spec as Json, n));
+        base.status = { desiredNumberScheduled: eligible.length, currentNumberScheduled: eligible.length, numberReady: eligible.length, observedGeneration: 1 };
+        o.daemonsets.push(base);
+        for (const n of eligible) {
+          makePod({
+            ns,
+            name: `${name}-${k8sSuffix(`ds:${key}/${n.name}`, 5)}`,
+            template,
+            owner: ownerRef("apps/v1", "DaemonSet", base),
+            extraLabels: { "controller-revision-hash": k8sSuffix("rev:" + key, 10), "pod-template-generation": "1" },
+            ownerKey: key,
+            nodeName: n.name,
+          });
+        }
+        break;
+      }
+      case "CronJob": {
+        const jt = spec.jobTemplate as Json;
+        const template = (jt.spec as Json).template as Json;
+        const keep = (spec.successfulJobsHistoryLimit as number | undefined) ?? 3;
+        const scheduledMin = Math.floor(now / 60000) - 60 - intOf("cron:" + key, 600);
+        base.status = keep > 0 ? { lastScheduleTime: iso(scheduledMin * 60000), lastSuccessfulTime: iso(scheduledMin * 60000 + 120000) } : {};
+        o.cronjobs.push(base);
+        if (keep > 0) {
+          const jobName = `${name}-${scheduledMin}`;
+          const job: Json = {
+            metadata: meta(ctx, {}, ns, jobName, {
+              kindHint: "Job",
+              labels: { "batch.kubernetes.io/job-name": jobName, "job-name": jobName },
+              ownerReferences: [{ ...ownerRef("batch/v1", "CronJob", base), controller: true, blockOwnerDeletion: true }],
+            }),
+            spec: { ...(jt.spec as Json), backoffLimit: 6, completions: 1, parallelism: 1, template },
+            status: { startTime: iso(scheduledMin * 60000), completionTime: iso(scheduledMin * 60000 + 120000), succeeded: 1 },
+          };
+          o.jobs.push(job);
+          const jtSpec = { ...(template.spec as Json), restartPolicy: (template.spec as Json).restartPolicy ?? "OnFailure" };
+          makePod({
+            ns,
+            name: `${jobName}-${k8sSuffix("jp:" + key, 5)}`,
+            template: { ...template, spec: jtSpec },
+            owner: ownerRef("batch/v1", "Job", job),
+            extraLabels: { "batch.kubernetes.io/job-name": jobName, "job-name": jobName, "batch.kubernetes.io/controller-uid": (job.metadata as Json).uid as string },
+            phase: "Succeeded",
+            ownerKey: key,
+          });
+        }
+        break;
+      }
+      case "Job": {
+        const template = spec.template as Json;
+        base.status = { startTime: iso(now - 3_600_000), active: 1 };
+        o.jobs.push(base);
+        const jtSpec = { ...(template.spec as Json), restartPolicy: (template.spec as Json).restartPolicy ?? "Never" };
+        makePod({
+          ns,
+          name: `${name}-${k8sSuffix("jp:" + key, 5)}`,
+          template: { ...template, spec: jtSpec },
+          owner: ownerRef("batch/v1", "Job", base),
+          extraLabels: { "batch.kubernetes.io/job-name": name, "job-name": name },
+          ownerKey: key,
+        });
+        break;
+      }
+      case "Pod": {
+        makePod({ ns, name, template: { metadata: m.metadata, spec: m.spec as Json }, ownerKey: key });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  const sortKey = (x: Json) => `${((x.metadata as Json).namespace as string) ?? ""}/${(x.metadata as Json).name}`;
+  for (const r of Object.keys(o) as K8sResource[]) o[r].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+  cluster.resourceVersion = String(++ctx.rv);
+  return cluster;
+}
+
+export function buildWorld(estate: LoadedEstate): World {
+  const now = estate.now ? Date.parse(estate.now) : Date.now();
+  const world: World = {
+    estate,
+    now,
+    projects: estate.projects,
+    projectByIdOrNumber: new Map(),
+    serviceAccounts: [],
+    saByEmail: new Map(),
+    saByUniqueId: new Map(),
+    clusters: [],
+    clusterByPath: new Map(),
+  };
+  let clusterIndex = 0;
+  for (const p of estate.projects) {
+    world.projectByIdOrNumber.set(p.projectId, p);
+    world.projectByIdOrNumber.set(p.projectNumber, p);
+    for (const sa of p.serviceAccounts) {
+      const s = buildServiceAccount(p, sa, now);
+      world.serviceAccounts.push(s);
+      world.saByEmail.set(sa.email, s);
+      world.saByUniqueId.set(s.json.uniqueId as string, s);
+    }
+    for (const ec of p.clusters) {
+      const c = buildCluster(p, ec, now, clusterIndex++);
+      world.clusters.push(c);
+      world.clusterByPath.set(`${p.projectId}/${c.location}/${c.name}`, c);
+    }
+  }
+  world.serviceAccounts.sort((a, b) => (a.estate.email < b.estate.email ? -1 : 1));
+  return world;
+}
