@@ -170,7 +170,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       pathname = url.pathname;
     }
     if (pathname.startsWith("/_sim/")) {
-      if (pathname === "/_sim/health") return send(res, { status: 200, body: { status: estateError ? "estate-error" : "ok", estate: estate.source, estateError } });
+      if (pathname === "/_sim/health") {
+        maybeReload();
+        return send(res, {
+          status: 200,
+          body: { status: estateError ? "estate-error" : "ok", estate: estate.source, estateError, organization: estate.organization?.name ?? null },
+        });
+      }
       if (pathname === "/_sim/stats") return send(res, { status: 200, body: stats });
       if (pathname === "/_sim/reset-stats" && req.method === "POST") {
         stats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0 };

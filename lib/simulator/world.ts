@@ -214,7 +214,7 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
   let pools = (json.nodePools as Json[]) ?? [];
   if (isAutopilot && pools.length === 0) {
     pools = [
-      { name: "default-pool", initialNodeCount: 2, config: { serviceAccount: "default", workloadMetadataConfig: { mode: "GKE_METADATA" } } },
+      { name: "default-pool", initialNodeCount: 1, config: { serviceAccount: "default", workloadMetadataConfig: { mode: "GKE_METADATA" } } },
     ];
   }
   const isZone = /-[a-z]$/.test(location);
@@ -267,13 +267,14 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
   // Nodes, per pool, named like GKE names them.
   const nodes: NodeInfo[] = [];
   for (const p of json.nodePools as Json[]) {
-    const count = p.initialNodeCount as number;
+    // initialNodeCount is per zone, as in GKE: a regional pool of 1 has a node in each of 3 zones.
+    const count = (p.initialNodeCount as number) * zones.length;
     const gke = poolServesGkeMetadata(json, p);
     const cfg = p.config as Json;
-    const igHash = k8sSuffix(`ig:${seed}/${p.name}`, 8).replace(/[^a-z0-9]/g, "a");
     for (let i = 0; i < count; i++) {
-      const name = `${isAutopilot ? "gk3" : "gke"}-${c.name}-${p.name}-${igHash}-${k8sSuffix(`node:${seed}/${p.name}/${i}`, 4)}`.slice(0, 63);
       const zone = zones[i % zones.length];
+      const igHash = k8sSuffix(`ig:${seed}/${p.name}/${zone}`, 8);
+      const name = `${isAutopilot ? "gk3" : "gke"}-${c.name}-${p.name}-${igHash}-${k8sSuffix(`node:${seed}/${p.name}/${i}`, 4)}`.slice(0, 63);
       const labels: Record<string, string> = {
         "beta.kubernetes.io/arch": "amd64",
         "beta.kubernetes.io/os": "linux",

@@ -1,0 +1,242 @@
+/**
+ * The normalized inventory: what a scan keeps of each API object. Field names follow the APIs
+ * (camelCase as Google and Kubernetes write them). Everything here is safe to store and show:
+ * a Secret keeps only the key id, client email and project of a key file, never the key itself.
+ */
+
+export type InventoryKind =
+  | "organization"
+  | "folder"
+  | "project"
+  | "iam-policy"
+  | "gsa"
+  | "key"
+  | "gsa-activity"
+  | "key-activity"
+  | "cluster"
+  | "nodepool"
+  | "namespace"
+  | "ksa"
+  | "node"
+  | "pod"
+  | "workload"
+  | "replicaset"
+  | "job"
+  | "secret";
+
+/** One object as a source produced it, ready to be stored. */
+export type InventoryRecord<D = unknown> = {
+  kind: InventoryKind;
+  /** Stable identifier (lib/ids.ts); with `kind`, unique among current objects. */
+  subject: string;
+  /** The source that produced it, e.g. `iam.keys:acme-prod`. */
+  source: string;
+  /** Project id the object belongs to, for filtering. */
+  project?: string | null;
+  /** Cluster subject the object lives in, for filtering. */
+  cluster?: string | null;
+  /** Kubernetes namespace, for filtering. */
+  namespace?: string | null;
+  data: D;
+};
+
+export type OrganizationData = {
+  /** `organizations/N` */
+  name: string;
+  displayName: string | null;
+};
+
+export type FolderData = {
+  /** `folders/N` */
+  name: string;
+  displayName: string | null;
+  /** `organizations/N` or `folders/N` */
+  parent: string | null;
+};
+
+export type ProjectData = {
+  projectId: string;
+  projectNumber: string;
+  displayName: string | null;
+  /** `organizations/N` or `folders/N`, or null when the project has no parent. */
+  parent: string | null;
+  state: string | null;
+  labels: Record<string, string>;
+};
+
+export type IamCondition = { title: string | null; expression: string; description: string | null };
+export type IamBinding = { role: string; members: string[]; condition: IamCondition | null };
+
+export type IamPolicyData = {
+  /** The subject of the resource the policy is set on (`project:…`, `gsa:…`, `folder:…`, `organization:…`). */
+  resource: string;
+  version: number;
+  etag: string | null;
+  bindings: IamBinding[];
+};
+
+export type GsaData = {
+  email: string;
+  projectId: string;
+  uniqueId: string;
+  displayName: string | null;
+  description: string | null;
+  disabled: boolean;
+};
+
+export type KeyData = {
+  email: string;
+  /** The last segment of the key's resource name; equals `private_key_id` in the key file. */
+  keyId: string;
+  projectId: string;
+  keyType: "USER_MANAGED" | "SYSTEM_MANAGED" | string;
+  keyAlgorithm: string | null;
+  keyOrigin: string | null;
+  validAfterTime: string | null;
+  validBeforeTime: string | null;
+  disabled: boolean;
+};
+
+export type ActivityData = {
+  /** Day-granular, from Policy Analyzer. */
+  lastAuthenticatedTime: string;
+};
+
+export type MetadataMode = "GKE_METADATA" | "GCE_METADATA" | "GKE_METADATA_SERVER" | "SECURE" | "EXPOSE" | "UNSPECIFIED" | null;
+
+export type ClusterData = {
+  projectId: string;
+  projectNumber: string | null;
+  location: string;
+  name: string;
+  /** `PROJECT_ID.svc.id.goog`, or null when Workload Identity is off. */
+  workloadPool: string | null;
+  autopilot: boolean;
+  status: string | null;
+  endpoint: string | null;
+  currentMasterVersion: string | null;
+  nodePools: string[];
+};
+
+export type NodePoolData = {
+  projectId: string;
+  location: string;
+  cluster: string;
+  name: string;
+  /** The GSA the nodes run as, with `default` resolved to the project's Compute Engine default account. */
+  serviceAccount: string;
+  /** The value as the API gave it (absent, empty, `default` or an email). */
+  serviceAccountRaw: string | null;
+  oauthScopes: string[];
+  /** `workloadMetadataConfig.mode`, or the older `nodeMetadata` value. */
+  metadataMode: MetadataMode;
+  /** Whether the pool's nodes serve the GKE metadata server (Workload Identity works there). */
+  servesGkeMetadata: boolean;
+  nodeCount: number;
+  autopilot: boolean;
+};
+
+export type NamespaceData = { name: string; labels: Record<string, string> };
+
+export type KsaData = {
+  namespace: string;
+  name: string;
+  /** The verbatim value of the `iam.gke.io/gcp-service-account` annotation (whitespace and all). */
+  gsaAnnotation: string | null;
+  /** The same key set as a label instead of an annotation (a common mistake). */
+  gsaLabel: string | null;
+  automountServiceAccountToken: boolean | null;
+  creationTimestamp: string | null;
+};
+
+export type NodeData = {
+  name: string;
+  pool: string | null;
+  /** The verbatim `iam.gke.io/gke-metadata-server-enabled` label value. */
+  gkeMetadataLabel: string | null;
+  zone: string | null;
+};
+
+/** The parts of a PodSpec that decide which identity a pod has, in the API's own shape. */
+export type PodSpecEssentials = {
+  serviceAccountName: string;
+  hostNetwork: boolean;
+  nodeName: string | null;
+  nodeSelector: Record<string, string>;
+  /** `affinity.nodeAffinity` as given. */
+  nodeAffinity: unknown | null;
+  automountServiceAccountToken: boolean | null;
+  containers: ContainerEssentials[];
+  initContainers: ContainerEssentials[];
+  ephemeralContainers: ContainerEssentials[];
+  volumes: unknown[];
+};
+
+export type ContainerEssentials = {
+  name: string;
+  image: string | null;
+  /** `env` entries as given (only names, values and valueFrom references). */
+  env: { name: string; value?: string; valueFrom?: unknown }[];
+  envFrom: unknown[];
+  volumeMounts: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
+};
+
+export type OwnerRef = { kind: string; name: string };
+
+export type PodData = {
+  namespace: string;
+  name: string;
+  phase: string | null;
+  owner: OwnerRef | null;
+  /** The workload subject the pod belongs to, resolved through ReplicaSets and Jobs. */
+  workload: string;
+  /** True when the owning ReplicaSet or Job could not be read and the workload was inferred from names. */
+  workloadInferred: boolean;
+  /** The `pod-template-hash` label (Deployment pods), used to infer the workload from names. */
+  podTemplateHash: string | null;
+  spec: PodSpecEssentials;
+  startTime: string | null;
+};
+
+export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet" | "CronJob" | "Job" | "ReplicaSet" | "Pod";
+
+export type WorkloadData = {
+  namespace: string;
+  kind: WorkloadKind;
+  name: string;
+  /** Desired replicas, where the kind has them. */
+  replicas: number | null;
+  schedule: string | null;
+  suspend: boolean | null;
+  template: PodSpecEssentials;
+  labels: Record<string, string>;
+  creationTimestamp: string | null;
+};
+
+export type ReplicaSetData = { namespace: string; name: string; owner: OwnerRef | null };
+export type JobData = { namespace: string; name: string; owner: OwnerRef | null };
+
+/** What a Secret holds, without its values. */
+export type SecretCredential = {
+  /** The data key holding it. */
+  dataKey: string;
+  /** `service_account`, `external_account`, `impersonated_service_account`, `authorized_user`, … */
+  type: string;
+  /** For service_account keys: the key's account, id and project. Never the private key. */
+  clientEmail: string | null;
+  keyId: string | null;
+  projectId: string | null;
+  /** How the value was stored: JSON in base64 (`data`), or base64 inside that (Terraform's `private_key`). */
+  encoding: "json" | "base64-json";
+};
+
+export type SecretData = {
+  namespace: string;
+  name: string;
+  type: string;
+  /** Names of the data keys (never values). */
+  dataKeys: string[];
+  credentials: SecretCredential[];
+  /** Data values that are file paths (e.g. a GOOGLE_APPLICATION_CREDENTIALS path kept in a Secret). */
+  pathValues: Record<string, string>;
+};

@@ -1,0 +1,244 @@
+/**
+ * Google API objects → inventory records. Required fields are read directly and a missing one
+ * throws (a failed source beats malformed data); optional ones become null.
+ */
+import { subject } from "../ids";
+import type {
+  ActivityData,
+  ClusterData,
+  FolderData,
+  GsaData,
+  IamBinding,
+  IamPolicyData,
+  InventoryRecord,
+  KeyData,
+  MetadataMode,
+  NodePoolData,
+  OrganizationData,
+  ProjectData,
+} from "./model";
+
+export class MalformedResponseError extends Error {
+  constructor(what: string, field: string) {
+    super(`Malformed API response: ${what} has no ${field}`);
+    this.name = "MalformedResponseError";
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+function req(o: Obj, field: string, what: string): string {
+  const v = o[field];
+  if (typeof v !== "string" || v === "") throw new MalformedResponseError(what, field);
+  return v;
+}
+function opt(o: Obj | undefined | null, field: string): string | null {
+  const v = o?.[field];
+  return typeof v === "string" && v !== "" ? v : null;
+}
+
+export function transformProject(p: Obj, source: string): InventoryRecord<ProjectData> {
+  const projectId = req(p, "projectId", "project");
+  // v3 names projects `projects/NUMBER`; v1 has `projectNumber`.
+  const number = opt(p, "projectNumber") ?? (typeof p.name === "string" && p.name.startsWith("projects/") ? p.name.slice(9) : null);
+  if (!number) throw new MalformedResponseError(`project ${projectId}`, "projectNumber");
+  let parent: string | null = null;
+  if (typeof p.parent === "string") parent = p.parent;
+  else if (p.parent && typeof p.parent === "object") {
+    const t = (p.parent as Obj).type;
+    const id = (p.parent as Obj).id;
+    if (typeof t === "string" && typeof id === "string") parent = `${t === "organization" ? "organizations" : "folders"}/${id}`;
+  }
+  return {
+    kind: "project",
+    subject: subject.project(projectId),
+    source,
+    project: projectId,
+    data: {
+      projectId,
+      projectNumber: number,
+      displayName: opt(p, "displayName") ?? (typeof p.parent === "object" ? opt(p, "name") : null),
+      parent,
+      state: opt(p, "state") ?? opt(p, "lifecycleState"),
+      labels: (p.labels as Record<string, string> | undefined) ?? {},
+    },
+  };
+}
+
+export function transformFolder(f: Obj, source: string): InventoryRecord<FolderData> {
+  const name = req(f, "name", "folder");
+  return { kind: "folder", subject: subject.folder(name), source, data: { name, displayName: opt(f, "displayName"), parent: opt(f, "parent") } };
+}
+
+export function transformOrganization(o: Obj, source: string): InventoryRecord<OrganizationData> {
+  const name = req(o, "name", "organization");
+  return { kind: "organization", subject: subject.organization(name), source, data: { name, displayName: opt(o, "displayName") } };
+}
+
+export function transformPolicy(policy: Obj, resourceSubject: string, source: string, project: string | null): InventoryRecord<IamPolicyData> {
+  const bindings: IamBinding[] = ((policy.bindings as Obj[] | undefined) ?? []).map((b) => {
+    const role = req(b, "role", `binding on ${resourceSubject}`);
+    const c = b.condition as Obj | undefined;
+    return {
+      role,
+      members: ((b.members as string[] | undefined) ?? []).slice().sort(),
+      condition: c ? { title: opt(c, "title"), expression: String(c.expression ?? ""), description: opt(c, "description") } : null,
+    };
+  });
+  bindings.sort((a, b) => (a.role + JSON.stringify(a.condition) < b.role + JSON.stringify(b.condition) ? -1 : 1));
+  return {
+    kind: "iam-policy",
+    subject: resourceSubject,
+    source,
+    project,
+    data: {
+      resource: resourceSubject,
+      version: typeof policy.version === "number" ? policy.version : 1,
+      // The etag changes whenever the policy does; keeping it would add nothing the bindings do not say.
+      etag: null,
+      bindings,
+    },
+  };
+}
+
+export function transformServiceAccount(sa: Obj, source: string): InventoryRecord<GsaData> {
+  const email = req(sa, "email", "service account").toLowerCase();
+  const projectId = req(sa, "projectId", `service account ${email}`);
+  return {
+    kind: "gsa",
+    subject: subject.gsa(email),
+    source,
+    project: projectId,
+    data: {
+      email,
+      projectId,
+      uniqueId: req(sa, "uniqueId", `service account ${email}`),
+      displayName: opt(sa, "displayName"),
+      description: opt(sa, "description"),
+      disabled: sa.disabled === true,
+    },
+  };
+}
+
+export function transformKey(k: Obj, source: string): InventoryRecord<KeyData> {
+  const name = req(k, "name", "service account key");
+  const m = /^projects\/([^/]+)\/serviceAccounts\/([^/]+)\/keys\/([^/]+)$/.exec(name);
+  if (!m) throw new MalformedResponseError(`key ${name}`, "a name of the form projects/P/serviceAccounts/EMAIL/keys/ID");
+  const email = m[2].toLowerCase();
+  const projectId = /@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/.exec(email)?.[1] ?? m[1];
+  return {
+    kind: "key",
+    subject: subject.key(email, m[3]),
+    source,
+    project: projectId,
+    data: {
+      email,
+      keyId: m[3],
+      projectId,
+      keyType: opt(k, "keyType") ?? "USER_MANAGED",
+      keyAlgorithm: opt(k, "keyAlgorithm"),
+      keyOrigin: opt(k, "keyOrigin"),
+      validAfterTime: opt(k, "validAfterTime"),
+      validBeforeTime: opt(k, "validBeforeTime"),
+      disabled: k.disabled === true,
+    },
+  };
+}
+
+/**
+ * Policy Analyzer activity → activity record. Service accounts may be named by email or uniqueId in
+ * `fullResourceName`; `uniqueIdToEmail` maps the latter.
+ */
+export function transformActivity(
+  a: Obj,
+  source: string,
+  project: string,
+  uniqueIdToEmail: Map<string, string>,
+): InventoryRecord<ActivityData> | undefined {
+  const full = req(a, "fullResourceName", "activity");
+  const activity = (a.activity ?? {}) as Obj;
+  const last = opt(activity, "lastAuthenticatedTime");
+  if (!last) return undefined;
+  const m = /\/serviceAccounts\/([^/]+)(?:\/keys\/([^/]+))?$/.exec(full);
+  if (!m) return undefined;
+  const email = (m[1].includes("@") ? m[1] : uniqueIdToEmail.get(m[1]))?.toLowerCase();
+  if (!email) return undefined;
+  if (m[2]) return { kind: "key-activity", subject: subject.key(email, m[2]), source, project, data: { lastAuthenticatedTime: last } };
+  return { kind: "gsa-activity", subject: subject.gsa(email), source, project, data: { lastAuthenticatedTime: last } };
+}
+
+function metadataMode(pool: Obj): MetadataMode {
+  const wmc = ((pool.config as Obj | undefined)?.workloadMetadataConfig ?? {}) as Obj;
+  const v = (wmc.mode ?? wmc.nodeMetadata) as string | undefined;
+  if (!v) return null;
+  if (["GKE_METADATA", "GCE_METADATA", "GKE_METADATA_SERVER", "SECURE", "EXPOSE"].includes(v)) return v as MetadataMode;
+  return "UNSPECIFIED";
+}
+
+/** A cluster and its node pools. `default` node accounts resolve to the project's Compute Engine default. */
+export function transformCluster(
+  c: Obj,
+  projectId: string,
+  projectNumber: string | null,
+  source: string,
+): { cluster: InventoryRecord<ClusterData>; nodePools: InventoryRecord<NodePoolData>[] } {
+  const name = req(c, "name", "cluster");
+  const location = opt(c, "location") ?? req(c, "zone", `cluster ${name}`);
+  const ref = { project: projectId, location, name };
+  const clusterSubject = subject.cluster(ref);
+  const autopilot = ((c.autopilot as Obj | undefined)?.enabled ?? false) === true;
+  const workloadPool = opt(c.workloadIdentityConfig as Obj | undefined, "workloadPool") ?? (autopilot ? `${projectId}.svc.id.goog` : null);
+  const pools = (c.nodePools as Obj[] | undefined) ?? [];
+  const nodePools = pools.map((p): InventoryRecord<NodePoolData> => {
+    const pname = req(p, "name", `node pool of ${name}`);
+    const cfg = (p.config ?? {}) as Obj;
+    const raw = typeof cfg.serviceAccount === "string" ? cfg.serviceAccount : null;
+    const resolved = !raw || raw === "default" ? (projectNumber ? `${projectNumber}-compute@developer.gserviceaccount.com` : "default") : raw.toLowerCase();
+    const mode = metadataMode(p);
+    const serves = autopilot || (!!workloadPool && (mode === "GKE_METADATA" || mode === "GKE_METADATA_SERVER"));
+    const count =
+      typeof p.initialNodeCount === "number" ? p.initialNodeCount * Math.max(1, ((p.locations as unknown[]) ?? []).length || 1) : 0;
+    return {
+      kind: "nodepool",
+      subject: subject.nodepool(ref, pname),
+      source,
+      project: projectId,
+      cluster: clusterSubject,
+      data: {
+        projectId,
+        location,
+        cluster: name,
+        name: pname,
+        serviceAccount: resolved,
+        serviceAccountRaw: raw,
+        oauthScopes: ((cfg.oauthScopes as string[] | undefined) ?? []).slice(),
+        metadataMode: mode,
+        servesGkeMetadata: serves,
+        nodeCount: count,
+        autopilot,
+      },
+    };
+  });
+  return {
+    cluster: {
+      kind: "cluster",
+      subject: clusterSubject,
+      source,
+      project: projectId,
+      cluster: clusterSubject,
+      data: {
+        projectId,
+        projectNumber,
+        location,
+        name,
+        workloadPool,
+        autopilot,
+        status: opt(c, "status"),
+        endpoint: opt(c, "endpoint"),
+        currentMasterVersion: opt(c, "currentMasterVersion"),
+        nodePools: nodePools.map((p) => p.data.name),
+      },
+    },
+    nodePools,
+  };
+}

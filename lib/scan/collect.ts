@@ -1,0 +1,426 @@
+/**
+ * One scan's `get → transform`: discovers projects, then per project its IAM, keys, activity and
+ * clusters, then per cluster its Kubernetes objects, each as a *source* (one API call family over
+ * one scope) with its own outcome. Sources run concurrently; the per-API limits in the Caller bound
+ * what is in flight. Nothing here touches the database.
+ */
+import { subject, clusterKey } from "../ids";
+import type { Caller } from "../sources/http/caller";
+import { CancelledError } from "../sources/http/caller";
+import { ApiError } from "../sources/http/api-error";
+import type { GoogleClients } from "../sources/gcp/clients";
+import * as gcp from "../sources/gcp/get";
+import { clusterClient, type ClusterEndpoint } from "../sources/k8s/clients";
+import { listAll, type K8sListName } from "../sources/k8s/get";
+import {
+  transformActivity,
+  transformCluster,
+  transformFolder,
+  transformKey,
+  transformOrganization,
+  transformPolicy,
+  transformProject,
+  transformServiceAccount,
+} from "../inventory/transform-gcp";
+import { ClusterTransformer } from "../inventory/transform-k8s";
+import type { ClusterData, GsaData, InventoryRecord, OwnerRef, PodData, ProjectData, WorkloadKind } from "../inventory/model";
+import type { Progress } from "./progress";
+
+export type SourceStatus = "ok" | "partial" | "failed" | "skipped";
+
+export type SourceOutcome = {
+  source: string;
+  family: string;
+  scope: string;
+  status: SourceStatus;
+  httpStatus?: number;
+  error?: string;
+  permission?: string;
+  requests: number;
+  durationMs: number;
+  records: InventoryRecord[];
+};
+
+export type CollectScope = {
+  organization?: string;
+  folders: string[];
+  projects: string[];
+  /** Cluster names or PROJECT/LOCATION/NAME; empty = every cluster found. */
+  clusters: string[];
+  readSecrets: boolean;
+};
+
+export type CollectDeps = {
+  google: GoogleClients;
+  caller: Caller;
+  /** How to reach a cluster's Kubernetes API (GKE endpoint + CA, or the simulator's prefix). */
+  endpointFor: (cluster: ClusterData, raw: Record<string, unknown>) => ClusterEndpoint;
+  progress?: Progress;
+  signal?: AbortSignal;
+};
+
+type Obj = Record<string, unknown>;
+
+class SourceFailure extends Error {
+  constructor(
+    readonly status: "partial" | "failed",
+    message: string,
+    readonly httpStatus?: number,
+    readonly permission?: string,
+  ) {
+    super(message);
+  }
+}
+
+type SourceCtx = {
+  caller: Pick<Caller, "call">;
+  emit: (r: InventoryRecord | InventoryRecord[]) => void;
+  /** Marks the source partial (it goes on), with the first problem kept as its message. */
+  partial: (err: unknown) => void;
+};
+
+export class Collector {
+  readonly outcomes: SourceOutcome[] = [];
+
+  constructor(
+    private readonly scope: CollectScope,
+    private readonly deps: CollectDeps,
+  ) {}
+
+  private checkCancelled() {
+    if (this.deps.signal?.aborted) throw new CancelledError();
+  }
+
+  /** Runs one source, recording its outcome; returns its records (also on partial), or undefined when it failed. */
+  async source(family: string, scope: string, fn: (ctx: SourceCtx) => Promise<void>): Promise<InventoryRecord[] | undefined> {
+    this.checkCancelled();
+    const name = `${family}:${scope}`;
+    const counter = { requests: 0 };
+    const records: InventoryRecord[] = [];
+    let partialErr: ApiError | Error | undefined;
+    let partialCount = 0;
+    const started = Date.now();
+    this.deps.progress?.update((p) => p.sourcesTotal++);
+    const outcome: SourceOutcome = { source: name, family, scope, status: "ok", requests: 0, durationMs: 0, records };
+    try {
+      await fn({
+        caller: this.deps.caller.counted(counter),
+        emit: (r) => {
+          if (Array.isArray(r)) records.push(...r);
+          else records.push(r);
+        },
+        partial: (err) => {
+          if (err instanceof CancelledError) throw err;
+          partialCount++;
+          partialErr ??= err as Error;
+        },
+      });
+      if (partialErr) {
+        outcome.status = "partial";
+        this.describe(outcome, partialErr, partialCount);
+      }
+    } catch (err) {
+      if (err instanceof CancelledError) throw err;
+      if (err instanceof SourceFailure) {
+        outcome.status = err.status;
+        outcome.error = err.message;
+        outcome.httpStatus = err.httpStatus;
+        outcome.permission = err.permission;
+      } else {
+        outcome.status = records.length > 0 ? "partial" : "failed";
+        this.describe(outcome, err as Error, 1);
+      }
+    }
+    outcome.requests = counter.requests;
+    outcome.durationMs = Date.now() - started;
+    this.outcomes.push(outcome);
+    this.deps.progress?.update((p) => {
+      p.sourcesDone++;
+      p.objects += records.length;
+      p.requests += counter.requests;
+      if (outcome.status === "failed" || outcome.status === "partial") {
+        p.sourcesFailed++;
+        if (p.errors.length < 50) p.errors.push(`${name}: ${outcome.error}`);
+      }
+    });
+    return outcome.status === "failed" ? undefined : records;
+  }
+
+  private describe(outcome: SourceOutcome, err: Error, count: number) {
+    const more = count > 1 ? ` (and ${count - 1} more failed call${count > 2 ? "s" : ""})` : "";
+    outcome.error = `${err.message}${more}`;
+    if (err instanceof ApiError) {
+      outcome.httpStatus = err.status || undefined;
+      outcome.permission = err.opts.permission;
+    }
+  }
+
+  private skip(family: string, scope: string, reason: string) {
+    this.outcomes.push({ source: `${family}:${scope}`, family, scope, status: "skipped", error: reason, requests: 0, durationMs: 0, records: [] });
+  }
+
+  /** The whole scan. */
+  async run(): Promise<SourceOutcome[]> {
+    this.deps.progress?.update((p) => (p.phase = "discovering"));
+    const projects = await this.discover();
+    this.deps.progress?.update((p) => (p.phase = "collecting"));
+    await Promise.all(projects.map((p) => this.project(p)));
+    return this.outcomes;
+  }
+
+  // ---- discovery -------------------------------------------------------------------------
+
+  private async discover(): Promise<ProjectData[]> {
+    const { google } = this.deps;
+    const found = new Map<string, ProjectData>();
+    const addProjects = (recs: InventoryRecord[] | undefined) => {
+      for (const r of recs ?? []) if (r.kind === "project") found.set((r.data as ProjectData).projectId, r.data as ProjectData);
+    };
+    const policyTargets = new Set<string>();
+
+    const walkFolders = async (root: string) => {
+      // Folders under `root`, recursively, and the projects directly under each.
+      const recs = await this.source("crm.projects", root, async (ctx) => {
+        const queue = [root];
+        while (queue.length) {
+          const parent = queue.shift()!;
+          try {
+            for (const f of await gcp.listFolders(google, ctx.caller, parent)) {
+              const rec = transformFolder(f, `crm.projects:${root}`);
+              ctx.emit(rec);
+              queue.push(rec.data.name);
+              policyTargets.add(rec.data.name);
+            }
+          } catch (err) {
+            if (parent === root) throw err;
+            ctx.partial(err);
+          }
+          try {
+            for (const p of await gcp.listProjectsUnder(google, ctx.caller, parent)) {
+              if (p.state && p.state !== "ACTIVE") continue;
+              ctx.emit(transformProject(p, `crm.projects:${root}`));
+            }
+          } catch (err) {
+            if (parent === root) throw err;
+            ctx.partial(err);
+          }
+        }
+      });
+      addProjects(recs);
+    };
+
+    if (this.scope.organization) {
+      const org = `organizations/${this.scope.organization}`;
+      await this.source("crm.organization", org, async (ctx) => {
+        ctx.emit(transformOrganization(await gcp.getOrganization(google, ctx.caller, this.scope.organization!), `crm.organization:${org}`));
+      });
+      policyTargets.add(org);
+      await walkFolders(org);
+    }
+    for (const f of this.scope.folders) {
+      const folder = `folders/${f}`;
+      await this.source("crm.folder", folder, async (ctx) => {
+        const rec = transformFolder(await gcp.getFolder(google, ctx.caller, folder), `crm.folder:${folder}`);
+        ctx.emit(rec);
+      });
+      policyTargets.add(folder);
+      await walkFolders(folder);
+    }
+    if (this.scope.projects.length) {
+      const recs = await this.source("crm.projects", "projects", async (ctx) => {
+        for (const id of this.scope.projects) {
+          try {
+            ctx.emit(transformProject(await gcp.getProject(google, ctx.caller, id), "crm.projects:projects"));
+          } catch (err) {
+            ctx.partial(err);
+          }
+        }
+      });
+      addProjects(recs);
+    }
+    if (!this.scope.organization && !this.scope.folders.length && !this.scope.projects.length) {
+      addProjects(await this.source("crm.projects", "search", async (ctx) => {
+        for (const p of await gcp.searchProjects(google, ctx.caller)) ctx.emit(transformProject(p, "crm.projects:search"));
+      }));
+    }
+
+    // Ancestors' policies (folders and organization) grant on every project below them.
+    for (const p of found.values()) if (p.parent) policyTargets.add(p.parent);
+    await Promise.all(
+      [...policyTargets].map((resource) =>
+        this.source("crm.iamPolicy", resource, async (ctx) => {
+          const subj = resource.startsWith("folders/") ? subject.folder(resource) : subject.organization(resource);
+          ctx.emit(transformPolicy(await gcp.getResourcePolicy(google, ctx.caller, resource), subj, `crm.iamPolicy:${resource}`, null));
+        }),
+      ),
+    );
+    return [...found.values()].sort((a, b) => a.projectId.localeCompare(b.projectId));
+  }
+
+  // ---- per project -----------------------------------------------------------------------
+
+  private async project(p: ProjectData) {
+    const { google } = this.deps;
+    const P = p.projectId;
+    const policy = this.source("crm.iamPolicy", `projects/${P}`, async (ctx) => {
+      ctx.emit(transformPolicy(await gcp.getResourcePolicy(google, ctx.caller, `projects/${P}`), subject.project(P), `crm.iamPolicy:projects/${P}`, P));
+    });
+
+    const iam = (async () => {
+      const gsas = await this.source("iam.serviceAccounts", P, async (ctx) => {
+        for (const sa of await gcp.listServiceAccounts(google, ctx.caller, P)) ctx.emit(transformServiceAccount(sa, `iam.serviceAccounts:${P}`));
+      });
+      if (!gsas) {
+        const why = `not attempted: iam.serviceAccounts:${P} failed`;
+        this.skip("iam.keys", P, why);
+        this.skip("iam.serviceAccountPolicies", P, why);
+        this.skip("policyanalyzer.serviceAccountLastAuthentication", P, why);
+        this.skip("policyanalyzer.serviceAccountKeyLastAuthentication", P, why);
+        return;
+      }
+      const accounts = gsas.map((r) => r.data as GsaData);
+      const uniqueIds = new Map(accounts.map((a) => [a.uniqueId, a.email]));
+      await Promise.all([
+        this.source("iam.keys", P, async (ctx) => {
+          await Promise.all(
+            accounts.map(async (a) => {
+              try {
+                for (const k of await gcp.listUserManagedKeys(google, ctx.caller, P, a.email)) ctx.emit(transformKey(k, `iam.keys:${P}`));
+              } catch (err) {
+                // A GSA deleted between the list and this call is not a failure of the source.
+                if (err instanceof ApiError && err.status === 404) return;
+                ctx.partial(err);
+              }
+            }),
+          );
+        }),
+        this.source("iam.serviceAccountPolicies", P, async (ctx) => {
+          await Promise.all(
+            accounts.map(async (a) => {
+              try {
+                ctx.emit(transformPolicy(await gcp.getServiceAccountPolicy(google, ctx.caller, P, a.email), subject.gsa(a.email), `iam.serviceAccountPolicies:${P}`, P));
+              } catch (err) {
+                if (err instanceof ApiError && err.status === 404) return;
+                ctx.partial(err);
+              }
+            }),
+          );
+        }),
+        ...(["serviceAccountLastAuthentication", "serviceAccountKeyLastAuthentication"] as const).map((type) =>
+          this.source(`policyanalyzer.${type}`, P, async (ctx) => {
+            for (const a of await gcp.queryActivities(google, ctx.caller, P, type)) {
+              const rec = transformActivity(a, `policyanalyzer.${type}:${P}`, P, uniqueIds);
+              if (rec) ctx.emit(rec);
+            }
+          }),
+        ),
+      ]);
+    })();
+
+    const clusters = (async () => {
+      const raw = new Map<string, Obj>();
+      const recs = await this.source("container.clusters", P, async (ctx) => {
+        const { clusters, missingZones } = await gcp.listClusters(google, ctx.caller, P);
+        for (const c of clusters) {
+          const { cluster, nodePools } = transformCluster(c, P, p.projectNumber, `container.clusters:${P}`);
+          if (!this.clusterInScope(cluster.data)) continue;
+          raw.set(cluster.subject, c);
+          ctx.emit([cluster, ...nodePools]);
+        }
+        if (missingZones.length) {
+          throw new SourceFailure("partial", `clusters.list projects/${P}: zones did not answer (missingZones): ${missingZones.join(", ")}`);
+        }
+      });
+      // Even on a partial list (missingZones), the clusters that did answer are scanned.
+      const found = recs ?? this.lastRecords(`container.clusters:${P}`);
+      await Promise.all(
+        found.filter((r) => r.kind === "cluster").map((r) => this.cluster(r.data as ClusterData, raw.get(r.subject) ?? {})),
+      );
+    })();
+
+    await Promise.all([policy, iam, clusters]);
+  }
+
+  private lastRecords(source: string): InventoryRecord[] {
+    return this.outcomes.find((o) => o.source === source)?.records ?? [];
+  }
+
+  private clusterInScope(c: ClusterData): boolean {
+    if (!this.scope.clusters.length) return true;
+    const key = clusterKey({ project: c.projectId, location: c.location, name: c.name });
+    return this.scope.clusters.some((s) => s === c.name || s === key);
+  }
+
+  // ---- per cluster -----------------------------------------------------------------------
+
+  private async cluster(c: ClusterData, raw: Obj) {
+    const ref = { project: c.projectId, location: c.location, name: c.name };
+    const key = clusterKey(ref);
+    const client = clusterClient(this.deps.endpointFor(c, raw), this.deps.google.accessToken);
+    const t = new ClusterTransformer(ref, (resource) => `k8s.${resource}:${key}`);
+
+    const list = (resource: K8sListName, each: (o: Obj, ctx: SourceCtx) => void, onRestart?: () => void) =>
+      this.source(`k8s.${resource}`, key, async (ctx) => {
+        await listAll(client, ctx.caller, resource, (items) => items.forEach((o) => each(o, ctx)), { onRestart });
+      });
+
+    const rsOwners = new Map<string, OwnerRef | null>();
+    const jobOwners = new Map<string, OwnerRef | null>();
+    const podRecords: InventoryRecord<PodData>[] = [];
+
+    const [, , , rs, jobs, pods] = await Promise.all([
+      list("namespaces", (o, ctx) => ctx.emit(t.namespace(o))),
+      list("serviceaccounts", (o, ctx) => ctx.emit(t.ksa(o))),
+      list("nodes", (o, ctx) => ctx.emit(t.node(o))),
+      // ReplicaSets and Jobs are read to tie pods to Deployments and CronJobs; an ownerless one is a workload itself.
+      list("replicasets", (o, ctx) => {
+        const r = t.replicaSet(o);
+        rsOwners.set(`${r.data.namespace}/${r.data.name}`, r.data.owner);
+        if (!r.data.owner) ctx.emit(t.workload(o, "ReplicaSet", "replicasets"));
+      }),
+      list("jobs", (o, ctx) => {
+        const j = t.job(o);
+        jobOwners.set(`${j.data.namespace}/${j.data.name}`, j.data.owner);
+        if (!j.data.owner) ctx.emit(t.workload(o, "Job", "jobs"));
+      }),
+      list(
+        "pods",
+        (o, ctx) => {
+          const rec = t.pod(o);
+          podRecords.push(rec);
+          ctx.emit(rec);
+          if (!rec.data.owner) ctx.emit(t.workload(o, "Pod", "pods"));
+        },
+        () => (podRecords.length = 0),
+      ),
+      list("deployments", (o, ctx) => ctx.emit(t.workload(o, "Deployment", "deployments"))),
+      list("statefulsets", (o, ctx) => ctx.emit(t.workload(o, "StatefulSet", "statefulsets"))),
+      list("daemonsets", (o, ctx) => ctx.emit(t.workload(o, "DaemonSet", "daemonsets"))),
+      list("cronjobs", (o, ctx) => ctx.emit(t.workload(o, "CronJob", "cronjobs"))),
+      this.scope.readSecrets
+        ? list("secrets", (o, ctx) => ctx.emit(t.secret(o)))
+        : Promise.resolve(this.skip("k8s.secrets", key, "not read: WI_ATLAS_READ_SECRETS=false")),
+    ]);
+
+    if (pods) {
+      // Tie pods to workloads now that ReplicaSets and Jobs are known (or inferred from names when not).
+      const podOutcome = this.outcomes.find((o) => o.source === `k8s.pods:${key}`);
+      const extraWorkloads = new Map<string, InventoryRecord>();
+      for (const rec of podRecords) {
+        t.resolvePodWorkload(rec, rs ? rsOwners : undefined, jobs ? jobOwners : undefined);
+        const o = rec.data.owner;
+        // Pods owned by controllers we do not list (custom resources): the owner is the workload.
+        if (o && !["ReplicaSet", "Job", "StatefulSet", "DaemonSet", "Deployment", "CronJob"].includes(o.kind) && !extraWorkloads.has(rec.data.workload)) {
+          const w = t.workload({ metadata: { name: o.name, namespace: rec.data.namespace }, spec: {} }, o.kind as WorkloadKind, "pods");
+          w.data = { ...(w.data as object), template: rec.data.spec } as never;
+          extraWorkloads.set(rec.data.workload, w);
+        }
+      }
+      podOutcome?.records.push(...extraWorkloads.values());
+    }
+  }
+}
+
+export async function collect(scope: CollectScope, deps: CollectDeps): Promise<SourceOutcome[]> {
+  return new Collector(scope, deps).run();
+}

@@ -1,0 +1,231 @@
+/**
+ * One scan end to end: take the scan lock, record the scan, collect every source, then write the
+ * inventory and its analysis in a single transaction, so that a cancelled or crashed scan is never
+ * half-applied. Exactly one scan runs at a time across every process sharing the database: the lock
+ * is a Postgres advisory lock held on one connection for the whole scan, never an in-memory flag.
+ */
+import os from "node:os";
+import type pg from "pg";
+import type { Config } from "../config";
+import type { Db } from "../store/db";
+import { startSimulator, type Simulator } from "../simulator/server";
+import { simulatorClients, googleCloudClients, type GoogleClients } from "../sources/gcp/clients";
+import { Caller, CancelledError } from "../sources/http/caller";
+import { collect, type CollectScope, type SourceOutcome } from "./collect";
+import { Progress, type ScanProgress } from "./progress";
+import { writeInventory, type WriteStats } from "../store/write-inventory";
+import type { ClusterData } from "../inventory/model";
+import type { ClusterEndpoint } from "../sources/k8s/clients";
+import { log } from "../log";
+import { analyzeScan, type AnalysisSummary } from "../analysis/analyze-scan";
+
+export const SCAN_LOCK_KEY = 7_231_504_119;
+
+export type ScanTrigger = "start" | "schedule" | "manual" | "cli" | "test";
+export type ScanStatus = "running" | "succeeded" | "partial" | "failed" | "cancelled" | "crashed";
+
+export class ScanBusyError extends Error {
+  constructor(readonly running: { id: number; startedAt: string; trigger: string } | null) {
+    super(running ? `Scan #${running.id} (started ${running.startedAt}, ${running.trigger}) is still running` : "Another scan is running");
+    this.name = "ScanBusyError";
+  }
+}
+
+export type ScanSummary = {
+  counts: Record<string, number>;
+  sources: Record<string, number>;
+  requests: Record<string, number>;
+  retries: number;
+  written: WriteStats;
+  durationMs: number;
+  analysis?: AnalysisSummary;
+};
+
+export type ScanResult = { scanId: number; status: ScanStatus; summary: ScanSummary; outcomes: SourceOutcome[]; error?: string };
+
+export type RunScanOptions = {
+  db: Db;
+  config: Config;
+  trigger: ScanTrigger;
+  /** Use this simulator instead of starting one (estate mode). */
+  simulator?: Simulator;
+  /** Overrides config.estatePath (npm run scan -- --estate FILE). */
+  estatePath?: string;
+  /** Called with the scan id as soon as the scan row exists. */
+  onStarted?: (scanId: number) => void;
+  onProgress?: (p: ScanProgress) => void;
+  /** Cancels from this process; other processes cancel through the scan row. */
+  signal?: AbortSignal;
+};
+
+async function runningScan(pool: pg.Pool) {
+  const r = await pool.query<{ id: number; started_at: string; trigger: string }>(
+    `select id, started_at, trigger from scan where status = 'running' order by id desc limit 1`,
+  );
+  return r.rows[0] ? { id: r.rows[0].id, startedAt: r.rows[0].started_at, trigger: r.rows[0].trigger } : null;
+}
+
+type Target = { google: GoogleClients; scope: CollectScope; endpointFor: (c: ClusterData, raw: Record<string, unknown>) => ClusterEndpoint; target: string; mode: string; close: () => Promise<void> };
+
+async function resolveTarget(opts: RunScanOptions): Promise<Target> {
+  const { config } = opts;
+  if (config.mode === "gcp" && !opts.estatePath) {
+    return {
+      google: googleCloudClients(),
+      scope: { organization: config.organization, folders: config.folders, projects: config.projects, clusters: config.clusters, readSecrets: config.readSecrets },
+      endpointFor: (c, raw) => ({
+        server: `https://${c.endpoint}`,
+        caData: ((raw.masterAuth as Record<string, unknown> | undefined)?.clusterCaCertificate as string | undefined) ?? undefined,
+      }),
+      target: [
+        config.organization ? `organizations/${config.organization}` : "",
+        ...config.folders.map((f) => `folders/${f}`),
+        ...config.projects.map((p) => `projects/${p}`),
+      ]
+        .filter(Boolean)
+        .join(", "),
+      mode: "gcp",
+      close: async () => undefined,
+    };
+  }
+  let sim = opts.simulator;
+  let url = sim?.url ?? (opts.estatePath ? undefined : config.simulatorUrl);
+  let owned: Simulator | undefined;
+  if (!url) {
+    owned = await startSimulator({ estatePath: opts.estatePath ?? config.estatePath });
+    sim = owned;
+    url = owned.url;
+  }
+  // The simulator serves an estate file: fail with its own message when the file became invalid.
+  const health = (await (await fetch(`${url}/_sim/health`)).json()) as { status: string; estate: string; estateError?: string; organization: string | null };
+  if (health.status !== "ok") {
+    await owned?.close();
+    throw new Error(health.estateError ?? "The simulator's estate is invalid");
+  }
+  const org = health.organization?.replace(/^organizations\//, "");
+  return {
+    google: simulatorClients(url),
+    scope: { organization: org || undefined, folders: [], projects: [], clusters: config.clusters, readSecrets: config.readSecrets },
+    endpointFor: (c) => ({ server: `${url}/clusters/${c.projectId}/${c.location}/${c.name}`, skipTLSVerify: true }),
+    target: health.estate,
+    mode: config.isDemo && !opts.estatePath ? "demo" : "estate",
+    close: async () => {
+      await owned?.close();
+    },
+  };
+}
+
+function statusOf(outcomes: SourceOutcome[]): ScanStatus {
+  if (!outcomes.some((o) => o.status === "ok" || o.status === "partial")) return "failed";
+  const discovery = outcomes.filter((o) => o.family.startsWith("crm.projects") || o.family === "crm.organization" || o.family === "crm.folder");
+  if (discovery.length && discovery.every((o) => o.status === "failed")) return "failed";
+  return outcomes.some((o) => o.status === "failed" || o.status === "partial") ? "partial" : "succeeded";
+}
+
+export async function runScan(opts: RunScanOptions): Promise<ScanResult> {
+  const { db } = opts;
+  const lockClient = await db.pool.connect();
+  let locked = false;
+  try {
+    const r = await lockClient.query<{ ok: boolean }>("select pg_try_advisory_lock($1) as ok", [SCAN_LOCK_KEY]);
+    locked = r.rows[0].ok;
+    if (!locked) throw new ScanBusyError(await runningScan(db.pool));
+    // We hold the lock: any scan still marked running belongs to a process that died.
+    await lockClient.query(
+      `update scan set status = 'crashed', finished_at = now(), error = coalesce(error, 'The process running this scan stopped before it finished') where status = 'running'`,
+    );
+    return await runLocked(opts, lockClient);
+  } finally {
+    if (locked) await lockClient.query("select pg_advisory_unlock($1)", [SCAN_LOCK_KEY]).catch(() => undefined);
+    lockClient.release();
+  }
+}
+
+async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<ScanResult> {
+  const { db, config } = opts;
+  const started = Date.now();
+  const ins = await client.query<{ id: number }>(
+    `insert into scan (status, trigger, mode, target, phase, runner, started_at) values ('running', $1, $2, $3, 'starting', $4, now()) returning id`,
+    [opts.trigger, config.mode === "gcp" && !opts.estatePath ? "gcp" : config.isDemo && !opts.estatePath ? "demo" : "estate", "", `${os.hostname()}:${process.pid}`],
+  );
+  const scanId = ins.rows[0].id;
+  opts.onStarted?.(scanId);
+  const abort = new AbortController();
+  opts.signal?.addEventListener("abort", () => abort.abort(), { once: true });
+  const progress = new Progress(async (p) => {
+    opts.onProgress?.(p);
+    await db.pool.query(`update scan set progress = $2, phase = $3 where id = $1`, [scanId, JSON.stringify(p), p.phase]).catch(() => undefined);
+  });
+  // Other processes cancel by setting cancel_requested on the row.
+  const poll = setInterval(() => {
+    db.pool
+      .query<{ c: boolean }>(`select cancel_requested as c from scan where id = $1`, [scanId])
+      .then((r) => {
+        if (r.rows[0]?.c) abort.abort();
+      })
+      .catch(() => undefined);
+  }, 1000);
+
+  let target: Target | undefined;
+  const summary: ScanSummary = { counts: {}, sources: {}, requests: {}, retries: 0, written: { inserted: 0, closed: 0, unchanged: 0, retiredSources: [] }, durationMs: 0 };
+  let outcomes: SourceOutcome[] = [];
+  try {
+    target = await resolveTarget(opts);
+    await client.query(`update scan set target = $2, mode = $3 where id = $1`, [scanId, target.target, target.mode]);
+    const caller = new Caller({ limits: config.apiLimits, timeoutMs: config.requestTimeoutMs, signal: abort.signal });
+    outcomes = await collect(target.scope, { google: target.google, caller, endpointFor: target.endpointFor, progress, signal: abort.signal });
+    if (abort.signal.aborted) throw new CancelledError();
+    summary.requests = { ...caller.stats.requests };
+    summary.retries = caller.stats.retries;
+    for (const o of outcomes) {
+      summary.sources[o.status] = (summary.sources[o.status] ?? 0) + 1;
+      for (const r of o.records) summary.counts[r.kind] = (summary.counts[r.kind] ?? 0) + 1;
+    }
+    const status = statusOf(outcomes);
+
+    progress.update((p) => (p.phase = "storing"));
+    await progress.flush();
+    await client.query("begin");
+    try {
+      summary.written = await writeInventory(client, scanId, outcomes);
+      progress.update((p) => (p.phase = "analysing"));
+      await progress.flush();
+      summary.analysis = await analyzeScan(client, scanId);
+      if (abort.signal.aborted) throw new CancelledError();
+      summary.durationMs = Date.now() - started;
+      progress.update((p) => (p.phase = "done"));
+      await client.query(
+        `update scan set status = $2, finished_at = now(), summary = $3, progress = $4, phase = 'done', error = $5 where id = $1`,
+        [
+          scanId,
+          status,
+          JSON.stringify(summary),
+          JSON.stringify(progress.state),
+          status === "failed" ? outcomes.find((o) => o.status === "failed")?.error ?? "every source failed" : null,
+        ],
+      );
+      await client.query("commit");
+    } catch (err) {
+      await client.query("rollback").catch(() => undefined);
+      throw err;
+    }
+    return { scanId, status, summary, outcomes };
+  } catch (err) {
+    const cancelled = err instanceof CancelledError || abort.signal.aborted;
+    const message = cancelled ? "Cancelled; nothing from this scan was applied" : (err as Error).message;
+    if (!cancelled) log.error(`Scan #${scanId} failed:`, err);
+    summary.durationMs = Date.now() - started;
+    await client.query(`update scan set status = $2, finished_at = now(), error = $3, summary = $4, progress = $5 where id = $1`, [
+      scanId,
+      cancelled ? "cancelled" : "failed",
+      message,
+      JSON.stringify(summary),
+      JSON.stringify(progress.state),
+    ]);
+    return { scanId, status: cancelled ? "cancelled" : "failed", summary, outcomes, error: message };
+  } finally {
+    clearInterval(poll);
+    progress.stop();
+    await target?.close();
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Every API call the scanner makes goes through `Caller.call`: one concurrency/rate limit per API,
+ * one timeout, and one retry policy for GET and POST alike (the client libraries' own retries are
+ * turned off so that they do not multiply): 429, 5xx, network errors and timeouts are retried with
+ * full-jitter exponential backoff that honours Retry-After; 400/401/403/404 are permanent.
+ */
+import PQueue from "p-queue";
+import type { ApiLimit, ApiName } from "../../config";
+import { ApiError } from "./api-error";
+
+export type RetryPolicy = {
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** The longest Retry-After we are willing to wait, in ms. */
+  maxRetryAfterMs: number;
+};
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 120_000 };
+
+export type CallStats = { requests: Record<ApiName, number>; retries: number; waitedMs: number };
+
+export class CancelledError extends Error {
+  constructor() {
+    super("The scan was cancelled");
+    this.name = "CancelledError";
+  }
+}
+
+export class Caller {
+  private queues = new Map<ApiName, PQueue>();
+  readonly stats: CallStats = { requests: { crm: 0, iam: 0, container: 0, policyanalyzer: 0, cloudasset: 0, k8s: 0 }, retries: 0, waitedMs: 0 };
+
+  constructor(
+    private readonly opts: {
+      limits: Record<ApiName, ApiLimit>;
+      timeoutMs: number;
+      retry?: RetryPolicy;
+      /** Aborts waits and in-flight requests when the scan is cancelled. */
+      signal?: AbortSignal;
+      sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+      random?: () => number;
+    },
+  ) {}
+
+  private queue(api: ApiName): PQueue {
+    let q = this.queues.get(api);
+    if (!q) {
+      const l = this.opts.limits[api];
+      q = new PQueue({
+        concurrency: l.concurrency,
+        ...(l.perMinute ? { intervalCap: l.perMinute, interval: 60_000, carryoverIntervalCount: true } : {}),
+      });
+      this.queues.set(api, q);
+    }
+    return q;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.opts.sleep) return this.opts.sleep(ms, this.opts.signal);
+    return new Promise((resolve, reject) => {
+      if (this.opts.signal?.aborted) return reject(new CancelledError());
+      const t = setTimeout(resolve, ms);
+      this.opts.signal?.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(t);
+          reject(new CancelledError());
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** The delay before retry number `attempt` (1-based) after `err`. */
+  backoff(attempt: number, err: ApiError): number {
+    const p = this.opts.retry ?? DEFAULT_RETRY;
+    const random = this.opts.random ?? Math.random;
+    const jitter = Math.floor(random() * Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1)));
+    if (err.opts.retryAfter !== undefined) return Math.min(p.maxRetryAfterMs, Math.max(err.opts.retryAfter * 1000, jitter));
+    return jitter;
+  }
+
+  /** A view of this caller that also counts its requests into `counter` (per-source request counts). */
+  counted(counter: { requests: number }): Pick<Caller, "call"> {
+    return {
+      call: <T>(api: ApiName, fn: (signal: AbortSignal) => Promise<T>, normalize: (err: unknown) => ApiError) =>
+        this.call(
+          api,
+          (signal) => {
+            counter.requests++;
+            return fn(signal);
+          },
+          normalize,
+        ),
+    };
+  }
+
+  /**
+   * Runs `fn` under the API's limit with a per-attempt timeout signal. `normalize` turns whatever
+   * the client threw into an ApiError.
+   */
+  async call<T>(api: ApiName, fn: (signal: AbortSignal) => Promise<T>, normalize: (err: unknown) => ApiError): Promise<T> {
+    const policy = this.opts.retry ?? DEFAULT_RETRY;
+    for (let attempt = 1; ; attempt++) {
+      if (this.opts.signal?.aborted) throw new CancelledError();
+      try {
+        return await this.queue(api).add(
+          async () => {
+            this.stats.requests[api]++;
+            const timeout = AbortSignal.timeout(this.opts.timeoutMs);
+            const signal = this.opts.signal ? AbortSignal.any([timeout, this.opts.signal]) : timeout;
+            try {
+              return await fn(signal);
+            } catch (err) {
+              if (this.opts.signal?.aborted) throw new CancelledError();
+              const e = normalize(err);
+              if (timeout.aborted && e.status === 0) throw new ApiError(api, 0, e.message.replace(/:.*$/, "") + ": request timed out", { isTimeout: true });
+              throw e;
+            }
+          },
+        ) as T;
+      } catch (err) {
+        if (err instanceof CancelledError) throw err;
+        const e = err instanceof ApiError ? err : normalize(err);
+        if (!e.isRetryable || attempt >= policy.maxAttempts) throw e;
+        const wait = this.backoff(attempt, e);
+        this.stats.retries++;
+        this.stats.waitedMs += wait;
+        await this.sleep(wait);
+      }
+    }
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * `get` for Kubernetes: lists one resource across all namespaces, page by page (`limit`/`continue`).
+ * A 410 (the continue token expired because the list moved on) restarts the list from the start,
+ * as client-go's pager does; each page is handed to `onPage` and not kept, so Secrets' values are
+ * dropped as soon as they are examined.
+ */
+import type { ClusterApis, ClusterClient } from "./clients";
+import type { Caller } from "../http/caller";
+type CallerLike = Pick<Caller, "call">;
+import { ApiError, fromK8sError } from "../http/api-error";
+// Not re-exported by the package index; the generated serializer turns model classes back into wire JSON.
+import { ObjectSerializer } from "@kubernetes/client-node/dist/gen/models/ObjectSerializer.js";
+
+type Obj = Record<string, unknown>;
+type ListResult = { items: unknown[]; metadata?: { _continue?: string } };
+
+export const K8S_LISTS = {
+  namespaces: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.core.listNamespace(p),
+  serviceaccounts: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.core.listServiceAccountForAllNamespaces(p),
+  nodes: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.core.listNode(p),
+  pods: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.core.listPodForAllNamespaces(p),
+  secrets: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.core.listSecretForAllNamespaces(p),
+  deployments: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.apps.listDeploymentForAllNamespaces(p),
+  replicasets: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.apps.listReplicaSetForAllNamespaces(p),
+  statefulsets: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.apps.listStatefulSetForAllNamespaces(p),
+  daemonsets: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.apps.listDaemonSetForAllNamespaces(p),
+  jobs: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.batch.listJobForAllNamespaces(p),
+  cronjobs: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.batch.listCronJobForAllNamespaces(p),
+} satisfies Record<string, (a: ClusterApis, p: { limit: number; _continue?: string }) => Promise<ListResult>>;
+
+export type K8sListName = keyof typeof K8S_LISTS;
+
+/**
+ * Lists `resource`; `onPage` receives each page's objects (as plain JSON, the API's own field names).
+ * `onRestart` is called when a 410 forces the list to start over, so the caller can drop what it kept.
+ */
+export async function listAll(
+  client: ClusterClient,
+  caller: CallerLike,
+  resource: K8sListName,
+  onPage: (items: Obj[]) => void,
+  opts: { limit?: number; onRestart?: () => void; maxRestarts?: number } = {},
+): Promise<void> {
+  const limit = opts.limit ?? 500;
+  let restarts = 0;
+  let cont: string | undefined;
+  for (;;) {
+    let page: ListResult;
+    try {
+      page = await caller.call(
+        "k8s",
+        (signal) => client.with(signal, (apis) => (K8S_LISTS[resource] as Lister)(apis, { limit, _continue: cont })),
+        (e) => fromK8sError(e, `list ${resource}`),
+      );
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 410 && restarts < (opts.maxRestarts ?? 3)) {
+        restarts++;
+        cont = undefined;
+        opts.onRestart?.();
+        continue;
+      }
+      throw err;
+    }
+    // The client returns model classes (Dates, renamed reserved words); the inventory reads wire JSON.
+    const type = MODEL[resource];
+    onPage((page.items ?? []).map((i) => ObjectSerializer.serialize(i, type, "") as Obj));
+    cont = page.metadata?._continue || undefined;
+    if (!cont) return;
+  }
+}
+
+type Lister = (a: ClusterApis, p: { limit: number; _continue?: string }) => Promise<ListResult>;
+
+const MODEL: Record<K8sListName, string> = {
+  namespaces: "V1Namespace",
+  serviceaccounts: "V1ServiceAccount",
+  nodes: "V1Node",
+  pods: "V1Pod",
+  secrets: "V1Secret",
+  deployments: "V1Deployment",
+  replicasets: "V1ReplicaSet",
+  statefulsets: "V1StatefulSet",
+  daemonsets: "V1DaemonSet",
+  jobs: "V1Job",
+  cronjobs: "V1CronJob",
+};
