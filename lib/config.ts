@@ -172,11 +172,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "WI_ATLAS_ESTATE cannot be combined with WI_ATLAS_PROJECTS, WI_ATLAS_ORGANIZATION or WI_ATLAS_FOLDERS: choose the simulator or real Google Cloud",
     );
   }
-  const estatePath = path.resolve(e.WI_ATLAS_ESTATE?.trim() || DEMO_ESTATE);
+  const estatePath = path.resolve(/*turbopackIgnore: true*/ e.WI_ATLAS_ESTATE?.trim() || DEMO_ESTATE);
   return {
     databaseUrl: e.DATABASE_URL,
     port: e.PORT,
-    dataDir: path.resolve(e.WI_ATLAS_DATA_DIR?.trim() || ".wi-atlas"),
+    dataDir: path.resolve(/*turbopackIgnore: true*/ e.WI_ATLAS_DATA_DIR?.trim() || ".wi-atlas"),
     mode: isGcp ? "gcp" : "estate",
     estatePath,
     isDemo: !isGcp && !e.WI_ATLAS_ESTATE,

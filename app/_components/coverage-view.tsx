@@ -1,0 +1,107 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import { fetchJson } from "./fetch-json";
+import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner, Time } from "./ui";
+import { SOURCE_PERMISSIONS, CLUSTER_ROLE_YAML, GCLOUD_SETUP } from "@/lib/scan/permissions";
+
+type Source = { source: string; family: string; scope: string; status: string; httpStatus: number | null; error: string | null; permission: string | null; objects: number; requests: number; durationMs: number };
+type Coverage = {
+  scan: { id: number; status: string; finishedAt: string | null; target: string } | null;
+  sources: Source[];
+  byFamily: { family: string; total: number; ok: number; partial: number; failed: number; skipped: number }[];
+};
+
+const tone = (s: string) => (s === "ok" ? "green" : s === "partial" ? "amber" : s === "skipped" ? "slate" : "red");
+
+export function CoverageView() {
+  const q = useQuery({ queryKey: ["coverage"], queryFn: () => fetchJson<Coverage>("/api/coverage") });
+  if (q.isPending) return <Spinner />;
+  if (q.isError) return <ErrorBox error={q.error} retry={() => q.refetch()} />;
+  const d = q.data;
+  const problems = d.sources.filter((s) => s.status !== "ok");
+  return (
+    <div className="space-y-4">
+      <PageHeader
+        title="Coverage"
+        description="Every source the last scan tried — one API call family over one scope — with its outcome. Where one failed, its earlier data is kept and marked stale, and findings that need it are reported unverified instead of guessed."
+      />
+      {!d.scan ? (
+        <Empty>No finished scan yet.</Empty>
+      ) : (
+        <>
+          <p className="text-sm">
+            Scan #{d.scan.id} <Badge tone={d.scan.status === "succeeded" ? "green" : d.scan.status === "partial" ? "amber" : "red"}>{d.scan.status}</Badge> finished <Time value={d.scan.finishedAt} />:{" "}
+            {d.sources.length} sources, {d.sources.filter((s) => s.status === "ok").length} answered in full.
+          </p>
+          <Card title={`Sources that did not fully answer (${problems.length})`}>
+            {problems.length === 0 ? (
+              <p className="text-sm text-green-700 dark:text-green-300">None: every source answered.</p>
+            ) : (
+              <table className="w-full text-sm" data-testid="coverage-problems">
+                <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
+                  <tr>
+                    <th className="py-1">Source</th>
+                    <th>Outcome</th>
+                    <th>Missing permission</th>
+                    <th>What the API said</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {problems.map((s) => (
+                    <tr key={s.source} className="border-t border-slate-100 align-top dark:border-slate-800">
+                      <td className="mono py-1 pr-2 text-xs break-all">{s.source}</td>
+                      <td className="pr-2">
+                        <Badge tone={tone(s.status)}>{s.status}</Badge> {s.httpStatus && <span className="text-xs">HTTP {s.httpStatus}</span>}
+                      </td>
+                      <td className="mono pr-2 text-xs">{s.permission ?? "—"}</td>
+                      <td className="text-xs break-words">{s.error}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </Card>
+          <Card title="By source family">
+            <table className="w-full text-sm">
+              <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
+                <tr>
+                  <th className="py-1">Family</th>
+                  <th>What it reads</th>
+                  <th className="text-right">OK</th>
+                  <th className="text-right">Partial</th>
+                  <th className="text-right">Failed</th>
+                  <th className="text-right">Skipped</th>
+                  <th>Needs</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.byFamily.map((f) => {
+                  const perm = SOURCE_PERMISSIONS.find((p) => p.family === f.family);
+                  return (
+                    <tr key={f.family} className="border-t border-slate-100 align-top dark:border-slate-800">
+                      <td className="mono py-1 text-xs">{f.family}</td>
+                      <td className="text-xs">{perm?.what}</td>
+                      <td className="text-right tabular-nums">{f.ok}</td>
+                      <td className="text-right tabular-nums">{f.partial || ""}</td>
+                      <td className="text-right tabular-nums">{f.failed ? <Badge tone="red">{f.failed}</Badge> : ""}</td>
+                      <td className="text-right tabular-nums">{f.skipped || ""}</td>
+                      <td className="mono text-xs">
+                        {perm?.permissions.join(", ")} <span className="text-slate-500">({perm?.role})</span>
+                        {perm?.optional && <Badge>optional</Badge>}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </Card>
+        </>
+      )}
+      <Card title="Least-privilege setup">
+        <p className="mb-2 text-sm">Read-only everywhere. The scanner never needs to create keys, change policies, or read key material.</p>
+        <pre className="mono overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950">{GCLOUD_SETUP}</pre>
+        <pre className="mono mt-3 overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950">{CLUSTER_ROLE_YAML}</pre>
+      </Card>
+    </div>
+  );
+}

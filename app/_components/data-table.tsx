@@ -1,0 +1,122 @@
+"use client";
+import { useQuery, keepPreviousData } from "@tanstack/react-query";
+import { fetchJson } from "./fetch-json";
+import { useUrlState } from "./use-url-state";
+import { Cell } from "./cells";
+import { Empty, ErrorBox, Spinner } from "./ui";
+
+export type TablePage = {
+  table: string;
+  title: string;
+  columns: { id: string; label: string; type: string; sortable: boolean; csvOnly: boolean; help?: string }[];
+  rows: Record<string, unknown>[];
+  total: number;
+  page: number;
+  pageSize: number;
+  sort: string;
+  order: "asc" | "desc";
+  csv: string;
+};
+
+const FILTER_KEYS = ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "q", "sort", "order", "page", "pageSize"];
+
+/** A server-sorted, server-paginated table whose state is the URL; its CSV link exports the same view. */
+export function DataTable({
+  table,
+  emptyText = "Nothing matches these filters.",
+  paramPrefix = "",
+}: {
+  table: string;
+  emptyText?: string;
+  /** For a second table on a page: its sort/order/page live under `PREFIXsort` etc.; filters stay shared. */
+  paramPrefix?: string;
+}) {
+  const { params, set: setUrl } = useUrlState();
+  const own = (k: string) => (["sort", "order", "page", "pageSize"].includes(k) ? paramPrefix + k : k);
+  const set = (changes: Record<string, string | null>, opts?: { resetPage?: boolean }) =>
+    setUrl(Object.fromEntries(Object.entries(changes).map(([k, v]) => [own(k), v])), opts);
+  const qs = new URLSearchParams();
+  for (const k of FILTER_KEYS) {
+    const v = params.get(own(k));
+    if (v) qs.set(k, v);
+  }
+  const query = useQuery({
+    queryKey: ["table", table, qs.toString()],
+    queryFn: () => fetchJson<TablePage>(`/api/${table}?${qs.toString()}`),
+    placeholderData: keepPreviousData,
+  });
+
+  if (query.isPending) return <Spinner />;
+  if (query.isError) return <ErrorBox error={query.error} retry={() => query.refetch()} />;
+  const data = query.data;
+  const cols = data.columns.filter((c) => !c.csvOnly);
+  const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
+  const from = data.total === 0 ? 0 : (data.page - 1) * data.pageSize + 1;
+  const to = Math.min(data.total, data.page * data.pageSize);
+
+  return (
+    <div>
+      <div className="mb-2 flex flex-wrap items-center justify-between gap-2 text-sm">
+        <span className="text-slate-600 dark:text-slate-400" data-testid="row-count" aria-live="polite">
+          {data.total === 0 ? "No rows" : `${from}–${to} of ${data.total}`}
+          {query.isFetching && " · updating…"}
+        </span>
+        <a href={data.csv} download className="rounded border border-slate-300 px-2 py-1 text-sm hover:bg-slate-100 hover:no-underline dark:border-slate-700 dark:hover:bg-slate-800">
+          Download CSV
+        </a>
+      </div>
+      {data.rows.length === 0 ? (
+        <Empty>{emptyText}</Empty>
+      ) : (
+        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+          <table className="min-w-full text-sm" data-testid={`table-${table}`}>
+            <thead className="bg-slate-100 text-left text-xs uppercase tracking-wide text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+              <tr>
+                {cols.map((c) => {
+                  const active = data.sort === c.id;
+                  const nextOrder = active && data.order === "asc" ? "desc" : "asc";
+                  return (
+                    <th key={c.id} scope="col" className="px-3 py-2 font-semibold" title={c.help} aria-sort={active ? (data.order === "asc" ? "ascending" : "descending") : undefined}>
+                      {c.sortable ? (
+                        <button type="button" className="inline-flex items-center gap-1 uppercase hover:underline" onClick={() => set({ sort: c.id, order: nextOrder })}>
+                          {c.label}
+                          <span aria-hidden>{active ? (data.order === "asc" ? "▲" : "▼") : ""}</span>
+                        </button>
+                      ) : (
+                        c.label
+                      )}
+                    </th>
+                  );
+                })}
+              </tr>
+            </thead>
+            <tbody>
+              {data.rows.map((row, i) => (
+                <tr key={String(row.subject ?? i)} className="border-t border-slate-100 align-top hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50">
+                  {cols.map((c) => (
+                    <td key={c.id} className="px-3 py-1.5">
+                      <Cell type={c.type} id={c.id} value={row[c.id]} />
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {pages > 1 && (
+        <nav className="mt-3 flex items-center gap-2 text-sm" aria-label="Pagination">
+          <button type="button" disabled={data.page <= 1} onClick={() => set({ page: String(data.page - 1) }, { resetPage: false })} className="rounded border border-slate-300 px-2 py-1 disabled:opacity-40 dark:border-slate-700">
+            Previous
+          </button>
+          <span>
+            Page {data.page} of {pages}
+          </span>
+          <button type="button" disabled={data.page >= pages} onClick={() => set({ page: String(data.page + 1) }, { resetPage: false })} className="rounded border border-slate-300 px-2 py-1 disabled:opacity-40 dark:border-slate-700">
+            Next
+          </button>
+        </nav>
+      )}
+    </div>
+  );
+}

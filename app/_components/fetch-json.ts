@@ -1,0 +1,25 @@
+/** fetch → JSON, with the server's error message kept for the error state. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, { ...init, headers: { accept: "application/json", ...(init?.headers ?? {}) } });
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (!res.ok) {
+    const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? `${res.status} ${res.statusText}`;
+    throw new ApiError(res.status, message);
+  }
+  return body as T;
+}

@@ -1,0 +1,77 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { fetchJson } from "./fetch-json";
+import { useUrlState } from "./use-url-state";
+
+type Facets = { project: string[]; cluster: string[]; namespace: string[] };
+
+const selectCls =
+  "rounded border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900 max-w-[16rem]";
+
+/** Project / cluster / namespace / GSA / search: the filter vocabulary every table and CSV share. */
+export function FilterBar({ show = ["project", "cluster", "namespace", "q"], extra }: { show?: string[]; extra?: React.ReactNode }) {
+  const { params, set } = useUrlState();
+  const facets = useQuery({ queryKey: ["facets"], queryFn: () => fetchJson<Facets>("/api/facets"), staleTime: 60_000 });
+  const [q, setQ] = useState(params.get("q") ?? "");
+  useEffect(() => setQ(params.get("q") ?? ""), [params]);
+  useEffect(() => {
+    const t = setTimeout(() => {
+      if ((params.get("q") ?? "") !== q) set({ q });
+    }, 300);
+    return () => clearTimeout(t);
+  }, [q]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const select = (name: "project" | "cluster" | "namespace", label: string) =>
+    show.includes(name) && (
+      <label className="flex items-center gap-1 text-sm">
+        <span className="text-slate-600 dark:text-slate-400">{label}</span>
+        <select aria-label={label} className={selectCls} value={params.get(name) ?? ""} onChange={(e) => set({ [name]: e.target.value })}>
+          <option value="">all</option>
+          {(facets.data?.[name] ?? []).map((v) => (
+            <option key={v} value={v}>
+              {name === "cluster" ? v.replace(/^cluster:/, "") : v}
+            </option>
+          ))}
+          {params.get(name) && !(facets.data?.[name] ?? []).includes(params.get(name)!) && <option value={params.get(name)!}>{params.get(name)}</option>}
+        </select>
+      </label>
+    );
+
+  const active = ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "q"].filter((k) => params.get(k));
+  return (
+    <div className="mb-3 flex flex-wrap items-center gap-3" role="search">
+      {select("project", "Project")}
+      {select("cluster", "Cluster")}
+      {select("namespace", "Namespace")}
+      {extra}
+      {show.includes("q") && (
+        <label className="flex items-center gap-1 text-sm">
+          <span className="sr-only">Search</span>
+          <input
+            type="search"
+            placeholder="Filter by text…"
+            aria-label="Filter by text"
+            className={`${selectCls} w-56`}
+            value={q}
+            onChange={(e) => setQ(e.target.value)}
+          />
+        </label>
+      )}
+      {params.get("gsa") && (
+        <span className="rounded bg-blue-50 px-2 py-1 text-xs dark:bg-blue-950">
+          GSA: <span className="mono">{params.get("gsa")}</span>
+        </span>
+      )}
+      {active.length > 0 && (
+        <button
+          type="button"
+          className="text-sm text-blue-700 hover:underline dark:text-blue-300"
+          onClick={() => set(Object.fromEntries(active.map((k) => [k, null])))}
+        >
+          Clear filters
+        </button>
+      )}
+    </div>
+  );
+}

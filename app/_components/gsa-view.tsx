@@ -1,0 +1,232 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import { fetchJson } from "./fetch-json";
+import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner, Time } from "./ui";
+import { subjectHref, subjectLabel } from "./links";
+
+type Binding = { role: string; members: string[]; condition: { title: string | null; expression: string } | null };
+type GsaDetail = {
+  email: string;
+  gsa: { subject: string; project: string; data: { displayName: string | null; description: string | null; disabled: boolean; uniqueId: string }; stale: string | null } | null;
+  deletedInScan: number | null;
+  lastAuthenticatedTime: string | null;
+  policy: { data: { bindings: Binding[] }; stale: string | null } | null;
+  ksasAnnotated: { subject: string; namespace: string; name: string; annotation: string; exact: boolean; pods: number; stale: string | null }[];
+  keys: { subject: string; data: { keyId: string; validAfterTime: string; validBeforeTime: string; disabled: boolean }; lastAuthenticatedTime: string | null; secrets: string[]; stale: string | null }[];
+  secrets: { subject: string; namespace: string; name: string; credentials: { dataKey: string; keyId: string | null }[]; stale: string | null }[];
+  roles: { resource: string; role: string; condition: { title: string | null } | null }[];
+  nodePools: { subject: string; metadataMode: string | null }[];
+};
+
+const WI_ROLES = ["roles/iam.workloadIdentityUser", "roles/iam.serviceAccountTokenCreator"];
+
+/** Parses `serviceAccount:POOL[NS/KSA]` into its parts. */
+function parseWiMember(m: string): { pool: string; ns: string; ksa: string } | null {
+  const r = /^serviceAccount:([^[]+)\[([^/\]]+)\/([^\]]+)\]$/.exec(m);
+  return r ? { pool: r[1], ns: r[2], ksa: r[3] } : null;
+}
+
+function Stale({ reason }: { reason: string | null | undefined }) {
+  return reason ? (
+    <Badge tone="amber" title={reason}>
+      stale
+    </Badge>
+  ) : null;
+}
+
+export function GsaView({ subject }: { subject: string }) {
+  const q = useQuery({ queryKey: ["gsa", subject], queryFn: () => fetchJson<GsaDetail>(`/api/gsas/${encodeURIComponent(subject)}`) });
+  if (q.isPending) return <Spinner />;
+  if (q.isError) return <ErrorBox error={q.error} />;
+  const d = q.data;
+  const wiBindings = (d.policy?.data.bindings ?? []).filter((b) => WI_ROLES.includes(b.role));
+  const namedByBindings = wiBindings.flatMap((b) => b.members.map((m) => ({ role: b.role, member: m, parsed: parseWiMember(m), condition: b.condition })));
+  const otherBindings = (d.policy?.data.bindings ?? []).filter((b) => !WI_ROLES.includes(b.role));
+  const gsaQs = `gsa=${encodeURIComponent(d.email)}`;
+  return (
+    <div className="space-y-4">
+      <PageHeader
+        title={d.email}
+        description={
+          <span className="flex flex-wrap items-center gap-2">
+            {d.gsa ? (
+              <>
+                <span>
+                  Project <span className="mono">{d.gsa.project}</span>
+                </span>
+                {d.gsa.data.displayName && <span>· {d.gsa.data.displayName}</span>}
+                {d.gsa.data.disabled && <Badge tone="red">disabled</Badge>}
+                <span>
+                  · last authenticated <Time value={d.lastAuthenticatedTime} />
+                </span>
+                <Stale reason={d.gsa.stale} />
+              </>
+            ) : d.deletedInScan ? (
+              <Badge tone="red">deleted — gone since scan #{d.deletedInScan}</Badge>
+            ) : (
+              <Badge tone="red" title="Annotations or keys name it, but no scanned project has it">
+                not found in any scanned project
+              </Badge>
+            )}
+          </span>
+        }
+        actions={
+          <>
+            <a className="text-sm" href={`/ksas?${gsaQs}`}>
+              KSAs
+            </a>
+            <a className="text-sm" href={`/workloads?${gsaQs}`}>
+              Workloads
+            </a>
+          </>
+        }
+      />
+
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Card title={`KSAs annotated with it (${d.ksasAnnotated.length})`}>
+          {d.ksasAnnotated.length === 0 ? (
+            <Empty>No KSA carries iam.gke.io/gcp-service-account: {d.email}</Empty>
+          ) : (
+            <ul className="space-y-1 text-sm" data-testid="ksas-annotated">
+              {d.ksasAnnotated.map((k) => (
+                <li key={k.subject} className="flex flex-wrap items-center gap-2">
+                  <a href={subjectHref(k.subject)} className="mono text-xs break-all">
+                    {subjectLabel(k.subject)}
+                  </a>
+                  <span className="text-xs text-slate-600 dark:text-slate-400">{k.pods} pods</span>
+                  {!k.exact && (
+                    <Badge tone="amber" title={`Verbatim: ${JSON.stringify(k.annotation)}`}>
+                      annotation not exact
+                    </Badge>
+                  )}
+                  <Stale reason={k.stale} />
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+        <Card title={`KSAs its bindings name (${namedByBindings.length})`}>
+          {namedByBindings.length === 0 ? (
+            <Empty>No roles/iam.workloadIdentityUser binding on this GSA.</Empty>
+          ) : (
+            <ul className="space-y-1 text-sm" data-testid="ksas-bound">
+              {namedByBindings.map((b) => (
+                <li key={b.role + b.member} className="flex flex-wrap items-center gap-2">
+                  <span className="mono text-xs break-all">{b.parsed ? `${b.parsed.pool} · ${b.parsed.ns}/${b.parsed.ksa}` : b.member}</span>
+                  {b.role !== "roles/iam.workloadIdentityUser" && <Badge>{b.role.replace("roles/", "")}</Badge>}
+                  {b.condition && <Badge tone="purple" title={b.condition.expression}>conditional</Badge>}
+                </li>
+              ))}
+            </ul>
+          )}
+          <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">
+            The link is configured in two places — the KSA annotation and this binding — and they drift apart. Compare the two lists.
+          </p>
+        </Card>
+      </div>
+
+      <Card title={`User-managed keys (${d.keys.length})`}>
+        {d.keys.length === 0 ? (
+          <Empty>No user-managed keys.</Empty>
+        ) : (
+          <table className="w-full text-sm">
+            <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
+              <tr>
+                <th className="py-1">Key id</th>
+                <th>Created</th>
+                <th>Expires</th>
+                <th>Last used</th>
+                <th>In Secrets</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.keys.map((k) => (
+                <tr key={k.subject} className="border-t border-slate-100 align-top dark:border-slate-800">
+                  <td className="mono py-1 text-xs">
+                    {k.data.keyId} {k.data.disabled && <Badge>disabled</Badge>} <Stale reason={k.stale} />
+                  </td>
+                  <td>
+                    <Time value={k.data.validAfterTime} />
+                  </td>
+                  <td>
+                    <Time value={k.data.validBeforeTime} />
+                  </td>
+                  <td>
+                    <Time value={k.lastAuthenticatedTime} />
+                  </td>
+                  <td>
+                    {k.secrets.length === 0 ? (
+                      <span className="text-slate-400">—</span>
+                    ) : (
+                      k.secrets.map((s) => (
+                        <a key={s} href={subjectHref(s)} className="mono block text-xs break-all">
+                          {subjectLabel(s)}
+                        </a>
+                      ))
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
+
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Card title={`Secrets holding its keys (${d.secrets.length})`}>
+          {d.secrets.length === 0 ? (
+            <Empty>No Kubernetes Secret holds a key of this account.</Empty>
+          ) : (
+            <ul className="space-y-1 text-sm" data-testid="key-secrets">
+              {d.secrets.map((s) => (
+                <li key={s.subject}>
+                  <a href={subjectHref(s.subject)} className="mono text-xs break-all">
+                    {subjectLabel(s.subject)}
+                  </a>{" "}
+                  <span className="text-xs text-slate-600 dark:text-slate-400">({s.credentials.map((c) => `${c.dataKey}: ${c.keyId ?? "?"}`).join(", ")})</span>{" "}
+                  <Stale reason={s.stale} />
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+        <Card title="Roles it holds">
+          {d.roles.length === 0 ? (
+            <Empty>No project, folder or organization role names this account.</Empty>
+          ) : (
+            <ul className="space-y-1 text-sm">
+              {d.roles.map((r) => (
+                <li key={r.resource + r.role}>
+                  <span className="mono text-xs">{r.role}</span> on <span className="mono text-xs">{r.resource}</span>
+                  {r.condition && <Badge tone="purple">conditional</Badge>}
+                </li>
+              ))}
+            </ul>
+          )}
+          {d.nodePools.length > 0 && (
+            <p className="mt-3 text-sm">
+              Node pools running as it:{" "}
+              {d.nodePools.map((n) => (
+                <a key={n.subject} href={subjectHref(n.subject)} className="mono mr-2 text-xs">
+                  {subjectLabel(n.subject)}
+                </a>
+              ))}
+            </p>
+          )}
+          {otherBindings.length > 0 && (
+            <div className="mt-3 text-sm">
+              <p className="font-medium">Who can act on this account</p>
+              <ul>
+                {otherBindings.map((b) => (
+                  <li key={b.role} className="text-xs">
+                    <span className="mono">{b.role}</span>: {b.members.join(", ")}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          )}
+        </Card>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import { fetchJson } from "./fetch-json";
+import { Badge, Card, ErrorBox, PageHeader, Spinner } from "./ui";
+import { subjectHref, subjectLabel } from "./links";
+
+type ObjectDetail = {
+  subject: string;
+  current: { kind: string; subject: string; source: string; data: unknown; stale: string | null }[];
+  versions: { kind: string; validFrom: number; validTo: number | null; fromTime: string; toTime: string | null }[];
+  related: { kind: string; subject: string }[];
+};
+
+export function ObjectView({ subject }: { subject: string }) {
+  const q = useQuery({ queryKey: ["object", subject], queryFn: () => fetchJson<ObjectDetail>(`/api/objects/${encodeURIComponent(subject)}`) });
+  if (q.isPending) return <Spinner />;
+  if (q.isError) return <ErrorBox error={q.error} />;
+  const d = q.data;
+  const kind = subject.slice(0, subject.indexOf(":"));
+  return (
+    <div className="space-y-4">
+      <PageHeader
+        title={subjectLabel(subject)}
+        description={
+          <span className="flex flex-wrap items-center gap-2">
+            <Badge>{kind}</Badge>
+            {d.current.length === 0 && <Badge tone="red">no longer present</Badge>}
+            {d.current.map((c) => c.stale && <Badge key={c.kind} tone="amber" title={c.stale}>stale: {c.stale}</Badge>)}
+          </span>
+        }
+      />
+      {d.related.length > 0 && (
+        <Card title="Related">
+          <ul className="columns-1 gap-6 text-sm md:columns-2">
+            {d.related.map((r) => (
+              <li key={r.kind + r.subject}>
+                <Badge>{r.kind}</Badge>{" "}
+                <a href={subjectHref(r.subject)} className="mono text-xs break-all">
+                  {subjectLabel(r.subject)}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </Card>
+      )}
+      {d.current.map((c) => (
+        <Card key={c.kind} title={`${c.kind} · from ${c.source}`}>
+          <pre className="mono max-h-[32rem] overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950">{JSON.stringify(c.data, null, 2)}</pre>
+        </Card>
+      ))}
+      <Card title="Versions">
+        <ul className="text-sm">
+          {d.versions.map((v, i) => (
+            <li key={i}>
+              {v.kind}: scan #{v.validFrom} ({v.fromTime?.slice(0, 19).replace("T", " ")}) → {v.validTo ? `scan #${v.validTo} (${v.toTime?.slice(0, 19).replace("T", " ")})` : "current"}
+            </li>
+          ))}
+        </ul>
+      </Card>
+    </div>
+  );
+}

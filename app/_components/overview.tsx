@@ -1,0 +1,139 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import { fetchJson } from "./fetch-json";
+import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner, Stat, Time } from "./ui";
+import { subjectHref } from "./links";
+
+type Overview = {
+  counts: Record<string, number>;
+  user_keys: number;
+  keys_in_secrets: number;
+  secrets_with_keys: number;
+  pending_pods: number;
+  gke_pools: number;
+  legacy_pools: number;
+  wi_clusters: number;
+  lastScan: { id: number; status: string; startedAt: string; finishedAt: string | null; error: string | null; target: string; mode: string; summary: { durationMs?: number } | null } | null;
+  running: { id: number; startedAt: string; phase: string | null; progress: { sourcesDone: number; sourcesTotal: number; objects: number } | null } | null;
+  failures: { source: string; status: string; httpStatus: number | null; error: string | null; permission: string | null }[];
+  mostShared: { email: string; ksas: number; secrets: number; namespaces: number; clusters: number }[];
+};
+
+export function statusTone(status: string) {
+  return status === "succeeded" ? "green" : status === "partial" ? "amber" : status === "running" ? "blue" : "red";
+}
+
+export function OverviewView() {
+  const q = useQuery({ queryKey: ["overview"], queryFn: () => fetchJson<Overview>("/api/overview"), refetchInterval: (query) => (query.state.data?.running ? 2000 : 30_000) });
+  if (q.isPending) return <Spinner />;
+  if (q.isError) return <ErrorBox error={q.error} retry={() => q.refetch()} />;
+  const o = q.data;
+  const c = (k: string) => o.counts[k] ?? 0;
+  return (
+    <div>
+      <PageHeader
+        title="Overview"
+        description="Which Kubernetes workloads use which Google service accounts, where JSON keys still live, and how far the move to Workload Identity has come."
+      />
+      {o.running && (
+        <div role="status" className="mb-4 rounded-md border border-blue-300 bg-blue-50 p-3 text-sm dark:border-blue-800 dark:bg-blue-950">
+          Scan #{o.running.id} is running ({o.running.phase ?? "starting"}
+          {o.running.progress ? `, ${o.running.progress.sourcesDone} sources done, ${o.running.progress.objects} objects seen` : ""}).
+        </div>
+      )}
+      {!o.lastScan && !o.running ? (
+        <Empty>No scan has finished yet. Start one with <code className="mono">npm run scan</code>.</Empty>
+      ) : (
+        <>
+          <div className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-8">
+            <Stat label="Projects" value={c("project")} />
+            <Stat label="GSAs" value={c("gsa")} href="/gsas" />
+            <Stat label="User-managed keys" value={o.user_keys} href="/keys" tone={o.user_keys ? "amber" : "green"} />
+            <Stat label="Keys in Secrets" value={o.keys_in_secrets} hint={`${o.secrets_with_keys} Secrets`} href="/secrets" tone={o.keys_in_secrets ? "red" : "green"} />
+            <Stat label="Clusters" value={c("cluster")} hint={`${o.wi_clusters} with Workload Identity`} href="/clusters" />
+            <Stat label="Node pools" value={c("nodepool")} hint={`${o.legacy_pools} legacy, ${o.gke_pools} GKE metadata`} href="/clusters" />
+            <Stat label="KSAs" value={c("ksa")} href="/ksas" />
+            <Stat label="Workloads" value={c("workload")} hint={`${c("pod")} pods, ${o.pending_pods} pending`} href="/workloads" />
+          </div>
+          <div className="mt-6 grid gap-4 lg:grid-cols-2">
+            <Card title="Most-shared service accounts">
+              {o.mostShared.length === 0 ? (
+                <Empty>No GSA is used from Kubernetes yet.</Empty>
+              ) : (
+                <table className="w-full text-sm">
+                  <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
+                    <tr>
+                      <th className="py-1">Service account</th>
+                      <th className="py-1 text-right">Namespaces</th>
+                      <th className="py-1 text-right">Clusters</th>
+                      <th className="py-1 text-right">KSAs</th>
+                      <th className="py-1 text-right">Key Secrets</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {o.mostShared.map((s) => (
+                      <tr key={s.email} className="border-t border-slate-100 dark:border-slate-800">
+                        <td className="py-1">
+                          <a href={subjectHref(`gsa:${s.email}`)} className="mono text-xs break-all" data-testid="most-shared-gsa">
+                            {s.email}
+                          </a>
+                        </td>
+                        <td className="py-1 text-right tabular-nums">{s.namespaces}</td>
+                        <td className="py-1 text-right tabular-nums">{s.clusters}</td>
+                        <td className="py-1 text-right tabular-nums">{s.ksas}</td>
+                        <td className="py-1 text-right tabular-nums">{s.secrets ? <Badge tone="red">{s.secrets}</Badge> : 0}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </Card>
+            <Card title="Last scan">
+              {o.lastScan ? (
+                <div className="space-y-2 text-sm">
+                  <div className="flex flex-wrap items-center gap-2">
+                    <Badge tone={statusTone(o.lastScan.status)}>{o.lastScan.status}</Badge>
+                    <span>
+                      #{o.lastScan.id} · finished <Time value={o.lastScan.finishedAt} /> {o.lastScan.finishedAt?.slice(11, 19)} UTC
+                      {o.lastScan.summary?.durationMs !== undefined && ` · ${(o.lastScan.summary.durationMs / 1000).toFixed(1)} s`}
+                    </span>
+                  </div>
+                  <div className="text-slate-600 dark:text-slate-400">
+                    {o.lastScan.mode === "gcp" ? "Google Cloud" : o.lastScan.mode === "demo" ? "Built-in demo estate (simulator)" : "Estate file (simulator)"}:{" "}
+                    <span className="mono text-xs break-all">{o.lastScan.target}</span>
+                  </div>
+                  {o.lastScan.error && <p className="text-red-700 dark:text-red-300">{o.lastScan.error}</p>}
+                  {o.failures.length > 0 ? (
+                    <div>
+                      <p className="font-medium">
+                        {o.failures.length} source{o.failures.length > 1 ? "s" : ""} did not fully answer — their earlier data is kept and marked stale.{" "}
+                        <a href="/coverage">Coverage</a>
+                      </p>
+                      <ul className="mt-1 space-y-1">
+                        {o.failures.slice(0, 6).map((f) => (
+                          <li key={f.source} className="text-xs">
+                            <Badge tone={f.status === "failed" ? "red" : "amber"}>{f.status}</Badge> <span className="mono">{f.source}</span>
+                            {f.permission && (
+                              <>
+                                {" "}
+                                — missing <span className="mono">{f.permission}</span>
+                              </>
+                            )}
+                          </li>
+                        ))}
+                      </ul>
+                    </div>
+                  ) : (
+                    <p className="text-green-700 dark:text-green-300">Every source answered.</p>
+                  )}
+                </div>
+              ) : (
+                <Empty>No finished scan yet.</Empty>
+              )}
+            </Card>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+import { serverDb } from "@/lib/store/db";
+import { lastScan } from "@/lib/store/queries";
+
+export const dynamic = "force-dynamic";
+
+/** Liveness and readiness: database reachability and the last scan's time and outcome. */
+export async function GET() {
+  const started = Date.now();
+  try {
+    const db = serverDb();
+    await db.pool.query("select 1");
+    const latencyMs = Date.now() - started;
+    const scan = await lastScan(db);
+    return Response.json(
+      {
+        status: "ok",
+        database: { reachable: true, latencyMs },
+        lastScan: scan ? { id: scan.id, status: scan.status, startedAt: scan.startedAt, finishedAt: scan.finishedAt, error: scan.error } : null,
+      },
+      { headers: { "cache-control": "no-store" } },
+    );
+  } catch (err) {
+    return Response.json(
+      { status: "error", database: { reachable: false, error: (err as Error).message }, lastScan: null },
+      { status: 503, headers: { "cache-control": "no-store" } },
+    );
+  }
+}

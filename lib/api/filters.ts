@@ -1,0 +1,70 @@
+/**
+ * The one filter vocabulary shared by tables, the graph and every CSV:
+ * `project, cluster, namespace, gsa, rule, severity, state, q, sort, order` (+ `page`, `pageSize`).
+ * Parsed and validated here; a bad value is a 400 that names the parameter and what it accepts.
+ */
+import { z } from "zod";
+import { badRequest } from "./problem";
+
+export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
+export const FINDING_STATES = ["open", "unverified", "suppressed"] as const;
+
+export type Filters = {
+  project?: string;
+  /** A cluster subject (`cluster:P/L/N`). */
+  cluster?: string;
+  namespace?: string;
+  /** A GSA email, lower case. */
+  gsa?: string;
+  rule?: string;
+  severity?: (typeof SEVERITIES)[number];
+  state?: (typeof FINDING_STATES)[number];
+  q?: string;
+  sort?: string;
+  order: "asc" | "desc";
+  page: number;
+  pageSize: number;
+};
+
+const schema = z.object({
+  project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a project id").optional(),
+  cluster: z
+    .string()
+    .transform((v) => v.replace(/^cluster:/, ""))
+    .pipe(z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z0-9-]+\/[a-z]([-a-z0-9]*[a-z0-9])?$/, "must be PROJECT/LOCATION/NAME (or cluster:PROJECT/LOCATION/NAME)"))
+    .transform((v) => `cluster:${v}`)
+    .optional(),
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a Kubernetes namespace name").max(63).optional(),
+  gsa: z
+    .string()
+    .transform((v) => v.replace(/^gsa:/, "").trim().toLowerCase())
+    .pipe(z.string().regex(/^[^@\s]+@[a-z0-9.-]+$/, "must be a service account email (or gsa:EMAIL)"))
+    .optional(),
+  rule: z.string().regex(/^[a-z0-9-]+$/, "must be a rule id such as key-in-secret").optional(),
+  severity: z.enum(SEVERITIES, { message: `must be one of ${SEVERITIES.join(", ")}` }).optional(),
+  state: z.enum(FINDING_STATES, { message: `must be one of ${FINDING_STATES.join(", ")}` }).optional(),
+  q: z.string().max(200, "must be at most 200 characters").optional(),
+  sort: z.string().regex(/^[a-z0-9_]+$/, "must be a column id").optional(),
+  order: z.enum(["asc", "desc"], { message: "must be asc or desc" }).default("asc"),
+  page: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be 1 or more").max(1_000_000).default(1),
+  pageSize: z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(1, "must be 1 or more").max(500, "must be at most 500").default(50),
+});
+
+export function parseFilters(params: URLSearchParams): Filters {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of params) if (v.trim() !== "" && k in schema.shape) raw[k] = v.trim();
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    const key = String(i.path[0]);
+    throw badRequest(`Query parameter "${key}"${raw[key] !== undefined ? ` ("${raw[key]}")` : ""} ${i.message}`, { parameter: key });
+  }
+  return r.data as Filters;
+}
+
+/** The filter parameters as a query string (for CSV links that reproduce a view). */
+export function filtersToQuery(f: Partial<Filters>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(f)) if (v !== undefined && v !== "" && !(k === "order" && v === "asc")) p.set(k, String(v));
+  return p.toString();
+}

@@ -1,0 +1,108 @@
+/**
+ * `npm run scan [-- --estate FILE] [-- --json]`: one scan into the configured database, a summary on
+ * stdout, and an exit code scripts can test: 0 succeeded, 2 partial (some sources failed; their earlier
+ * data was kept), 1 failed, 75 another scan is running, 78 bad configuration or estate file.
+ */
+import { loadConfig, ConfigError } from "../config";
+import { openDatabase } from "../store/open-database";
+import { runScan, ScanBusyError } from "../scan/run-scan";
+import { EstateError } from "../simulator/load-estate";
+import { EXIT, parseCliArgs } from "./args";
+
+const USAGE = `Usage: npm run scan [-- --estate FILE] [-- --json]
+  --estate FILE  scan the simulator serving FILE instead of the configured target
+  --json         print the result as JSON`;
+
+const args = parseCliArgs({ estate: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, USAGE);
+if (args.help) {
+  process.stdout.write(USAGE + "\n");
+  process.exit(0);
+}
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return EXIT.config;
+  }
+  const opened = await openDatabase(config, { poolSize: 4 });
+  const abort = new AbortController();
+  const onSignal = () => {
+    process.stderr.write("\nCancelling the scan (nothing from it will be applied)…\n");
+    abort.abort();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    let lastLine = "";
+    const result = await runScan({
+      db: opened.db,
+      config,
+      trigger: "cli",
+      estatePath: args.estate,
+      signal: abort.signal,
+      onStarted: (id) => !args.json && process.stderr.write(`Scan #${id} started\n`),
+      onProgress: (p) => {
+        if (args.json || !process.stderr.isTTY) return;
+        const line = `  ${p.phase}: ${p.sourcesDone}/${p.sourcesTotal} sources, ${p.objects} objects, ${p.requests} requests, ${p.sourcesFailed} with errors`;
+        if (line !== lastLine) process.stderr.write(`\r${line}`.padEnd(100));
+        lastLine = line;
+      },
+    });
+    if (!args.json && process.stderr.isTTY) process.stderr.write("\n");
+    if (args.json) {
+      process.stdout.write(
+        JSON.stringify(
+          {
+            scan: result.scanId,
+            status: result.status,
+            error: result.error,
+            summary: result.summary,
+            failures: result.outcomes.filter((o) => o.status !== "ok").map((o) => ({ source: o.source, status: o.status, httpStatus: o.httpStatus, permission: o.permission, error: o.error })),
+          },
+          null,
+          2,
+        ) + "\n",
+      );
+    } else {
+      const s = result.summary;
+      const out: string[] = [];
+      out.push(`Scan #${result.scanId}: ${result.status}${result.error ? ` — ${result.error}` : ""} in ${(s.durationMs / 1000).toFixed(1)} s`);
+      const kinds = Object.entries(s.counts).sort(([a], [b]) => a.localeCompare(b));
+      if (kinds.length) out.push("Objects seen:", ...kinds.map(([k, n]) => `  ${k.padEnd(14)} ${String(n).padStart(7)}`));
+      out.push(`Sources: ${Object.entries(s.sources).map(([k, n]) => `${n} ${k}`).join(", ") || "none"}`);
+      out.push(`Requests: ${Object.entries(s.requests).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(", ")}${s.retries ? ` (${s.retries} retried)` : ""}`);
+      out.push(`Stored: ${s.written.inserted} new versions, ${s.written.closed} closed, ${s.written.unchanged} unchanged`);
+      if (s.analysis) out.push(`Findings: ${s.analysis.findings}`);
+      const failed = result.outcomes.filter((o) => o.status === "failed" || o.status === "partial");
+      if (failed.length) {
+        out.push(`Did not fully answer (earlier data kept, marked stale):`);
+        for (const f of failed) out.push(`  ${f.status.padEnd(8)} ${f.source}${f.permission ? ` — missing ${f.permission}` : ""}\n           ${f.error ?? ""}`);
+      }
+      process.stdout.write(out.join("\n") + "\n");
+    }
+    return result.status === "succeeded" ? EXIT.ok : result.status === "partial" ? EXIT.partial : EXIT.failed;
+  } catch (err) {
+    if (err instanceof ScanBusyError) {
+      process.stderr.write(`${err.message}; not starting another.\n`);
+      return EXIT.busy;
+    }
+    if (err instanceof EstateError || err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT.config;
+    }
+    throw err;
+  } finally {
+    await opened.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    process.exit(EXIT.failed);
+  },
+);

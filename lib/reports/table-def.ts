@@ -1,0 +1,106 @@
+/**
+ * A table is declared once — its columns, their SQL, and what each filter means for it — and serves
+ * the page (JSON, paginated, sorted server-side) and the CSV (streamed with a cursor) from the same
+ * query, so a table and its CSV always agree for the same URL.
+ */
+import type { Filters } from "../api/filters";
+import { badRequest } from "../api/problem";
+
+export type ColumnType = "text" | "int" | "bool" | "time" | "subject" | "gsa" | "list" | "json";
+
+export type Column = {
+  /** snake_case id: the CSV header and the `sort` value. */
+  id: string;
+  /** Header in the UI. */
+  label: string;
+  /** SQL expression (the main row is `o`). */
+  sql: string;
+  type: ColumnType;
+  sortable?: boolean;
+  /** Shown in the CSV only. */
+  csvOnly?: boolean;
+  /** One-line explanation, shown as the header's tooltip and in the README. */
+  help?: string;
+};
+
+export type FilterSql = Partial<Record<"project" | "cluster" | "namespace" | "gsa" | "rule" | "severity" | "state", (p: string) => string>>;
+
+export type TableDef = {
+  name: string;
+  title: string;
+  /** FROM … WHERE … for the current rows (without the filter conditions). */
+  from: string;
+  columns: Column[];
+  /** SQL condition per filter, given the parameter placeholder. Filters a table does not list are ignored. */
+  filters: FilterSql;
+  /** Expressions `q` searches (ILIKE). */
+  search: string[];
+  defaultSort: string;
+  /** Tie-breaker for a stable order across pages. */
+  tiebreak: string;
+};
+
+/** Marks a row whose source failed or was not refreshed by the last scan, with the reason. */
+export const STALE_SQL = `(select case when ss.source is null then null
+    when ss.last_status <> 'ok' then coalesce(ss.last_error, 'its source did not answer in the last scan')
+    when ss.last_scan_id < (select max(id) from scan where status in ('succeeded', 'partial')) then 'not refreshed by the last scan (source not reached)'
+    end from source_state ss where ss.source = o.source)`;
+
+export const staleColumn: Column = {
+  id: "stale",
+  label: "Stale",
+  sql: STALE_SQL,
+  type: "text",
+  help: "Why this row may be out of date: its source failed or was not reached in the last scan (earlier data is kept, never deleted).",
+};
+
+export type BuiltQuery = { text: string; values: unknown[] };
+
+export function buildWhere(def: TableDef, f: Filters): { where: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const conds: string[] = [];
+  for (const key of ["project", "cluster", "namespace", "gsa", "rule", "severity", "state"] as const) {
+    const v = f[key];
+    const sql = def.filters[key];
+    if (v === undefined || !sql) continue;
+    values.push(v);
+    conds.push(`(${sql(`$${values.length}`)})`);
+  }
+  if (f.q) {
+    values.push(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const p = `$${values.length}`;
+    conds.push(`(${def.search.map((s) => `${s} ilike ${p}`).join(" or ")})`);
+  }
+  return { where: conds.length ? ` and ${conds.join(" and ")}` : "", values };
+}
+
+export function orderBy(def: TableDef, f: Filters): string {
+  const sortId = f.sort ?? def.defaultSort;
+  const col = def.columns.find((c) => c.id === sortId && c.sortable !== false);
+  if (!col) {
+    const allowed = def.columns.filter((c) => c.sortable !== false).map((c) => c.id);
+    throw badRequest(`Query parameter "sort" ("${sortId}") is not a sortable column of ${def.name}; use one of ${allowed.join(", ")}`, { parameter: "sort" });
+  }
+  return `order by ${col.sql} ${f.order === "desc" ? "desc" : "asc"} nulls last, ${def.tiebreak}`;
+}
+
+export function selectList(def: TableDef): string {
+  return def.columns.map((c) => `${c.sql} as "${c.id}"`).join(",\n  ");
+}
+
+export function pageQuery(def: TableDef, f: Filters): BuiltQuery {
+  const { where, values } = buildWhere(def, f);
+  const text = `select ${selectList(def)} ${def.from}${where} ${orderBy(def, f)} limit ${f.pageSize} offset ${(f.page - 1) * f.pageSize}`;
+  return { text, values };
+}
+
+export function countQuery(def: TableDef, f: Filters): BuiltQuery {
+  const { where, values } = buildWhere(def, f);
+  return { text: `select count(*)::int as n ${def.from}${where}`, values };
+}
+
+/** Every matching row in the page's order, for the CSV stream. */
+export function allRowsQuery(def: TableDef, f: Filters): BuiltQuery {
+  const { where, values } = buildWhere(def, f);
+  return { text: `select ${selectList(def)} ${def.from}${where} ${orderBy(def, f)}`, values };
+}

@@ -1,0 +1,79 @@
+/**
+ * The least privilege the scanner needs, per source family: the Google permissions (and a predefined
+ * role that carries them) and the Kubernetes verbs. Shown on the coverage page beside what failed.
+ */
+export type FamilyPermission = { family: string; what: string; permissions: string[]; role: string; optional?: boolean };
+
+export const SOURCE_PERMISSIONS: FamilyPermission[] = [
+  { family: "crm.organization", what: "The organization (org scope only)", permissions: ["resourcemanager.organizations.get"], role: "roles/browser" },
+  { family: "crm.projects", what: "Folders and projects to scan", permissions: ["resourcemanager.folders.list", "resourcemanager.projects.list", "resourcemanager.projects.get"], role: "roles/browser" },
+  { family: "crm.iamPolicy", what: "IAM policies of projects, folders and the organization (inherited grants)", permissions: ["resourcemanager.projects.getIamPolicy", "resourcemanager.folders.getIamPolicy", "resourcemanager.organizations.getIamPolicy"], role: "roles/iam.securityReviewer" },
+  { family: "iam.serviceAccounts", what: "Service accounts", permissions: ["iam.serviceAccounts.list", "iam.serviceAccounts.get"], role: "roles/iam.serviceAccountViewer" },
+  { family: "iam.keys", what: "Their user-managed keys (metadata only, never key material)", permissions: ["iam.serviceAccountKeys.list"], role: "roles/iam.serviceAccountViewer" },
+  { family: "iam.serviceAccountPolicies", what: "Each service account's own IAM policy (workloadIdentityUser bindings)", permissions: ["iam.serviceAccounts.getIamPolicy"], role: "roles/iam.securityReviewer" },
+  { family: "policyanalyzer.serviceAccountLastAuthentication", what: "When each service account last authenticated", permissions: ["policyanalyzer.serviceAccountLastAuthenticationActivities.query"], role: "roles/policyanalyzer.activityAnalysisViewer" },
+  { family: "policyanalyzer.serviceAccountKeyLastAuthentication", what: "When each key last authenticated", permissions: ["policyanalyzer.serviceAccountKeyLastAuthenticationActivities.query"], role: "roles/policyanalyzer.activityAnalysisViewer" },
+  { family: "container.clusters", what: "GKE clusters and node pools", permissions: ["container.clusters.list", "container.clusters.get"], role: "roles/container.clusterViewer" },
+  { family: "k8s.namespaces", what: "Namespaces", permissions: ["list namespaces"], role: "ClusterRole wi-atlas-scanner" },
+  { family: "k8s.serviceaccounts", what: "Kubernetes service accounts and their annotations", permissions: ["list serviceaccounts"], role: "ClusterRole wi-atlas-scanner" },
+  { family: "k8s.nodes", what: "Nodes and their node pool / GKE metadata labels", permissions: ["list nodes"], role: "ClusterRole wi-atlas-scanner" },
+  { family: "k8s.pods", what: "Pods (service account, node, env, mounts)", permissions: ["list pods"], role: "ClusterRole wi-atlas-scanner" },
+  { family: "k8s.deployments", what: "Deployments", permissions: ["list deployments.apps"], role: "ClusterRole wi-atlas-scanner" },
+  { family: "k8s.replicasets", what: "ReplicaSets (to tie pods to Deployments)", permissions: ["list replicasets.apps"], role: "ClusterRole wi-atlas-scanner" },
+  { family: "k8s.statefulsets", what: "StatefulSets", permissions: ["list statefulsets.apps"], role: "ClusterRole wi-atlas-scanner" },
+  { family: "k8s.daemonsets", what: "DaemonSets", permissions: ["list daemonsets.apps"], role: "ClusterRole wi-atlas-scanner" },
+  { family: "k8s.jobs", what: "Jobs (to tie pods to CronJobs)", permissions: ["list jobs.batch"], role: "ClusterRole wi-atlas-scanner" },
+  { family: "k8s.cronjobs", what: "CronJobs", permissions: ["list cronjobs.batch"], role: "ClusterRole wi-atlas-scanner" },
+  { family: "k8s.secrets", what: "Secrets holding JSON keys (only key id, email and project are kept)", permissions: ["list secrets"], role: "ClusterRole wi-atlas-secret-reader", optional: true },
+];
+
+export const CLUSTER_ROLE_YAML = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: wi-atlas-scanner
+rules:
+  - apiGroups: [""]
+    resources: [namespaces, nodes, pods, serviceaccounts]
+    verbs: [list]
+  - apiGroups: [apps]
+    resources: [deployments, replicasets, statefulsets, daemonsets]
+    verbs: [list]
+  - apiGroups: [batch]
+    resources: [jobs, cronjobs]
+    verbs: [list]
+---
+# Optional: without it, set WI_ATLAS_READ_SECRETS=false and keys in Secrets stay unknown.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: wi-atlas-secret-reader
+rules:
+  - apiGroups: [""]
+    resources: [secrets]
+    verbs: [list]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: wi-atlas-scanner
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: wi-atlas-scanner}
+subjects:
+  # GKE maps a Google identity to this user name: the scanner's service account email.
+  - {apiGroup: rbac.authorization.k8s.io, kind: User, name: wi-atlas-scanner@PROJECT_ID.iam.gserviceaccount.com}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: wi-atlas-secret-reader
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: wi-atlas-secret-reader}
+subjects:
+  - {apiGroup: rbac.authorization.k8s.io, kind: User, name: wi-atlas-scanner@PROJECT_ID.iam.gserviceaccount.com}
+`;
+
+export const GCLOUD_SETUP = `# Google side: grant the scanner's identity read-only roles at the organization (or on each folder/project).
+ORG=620315948271  SCANNER=wi-atlas-scanner@PROJECT_ID.iam.gserviceaccount.com
+for ROLE in roles/browser roles/iam.securityReviewer roles/iam.serviceAccountViewer \\
+            roles/policyanalyzer.activityAnalysisViewer roles/container.clusterViewer; do
+  gcloud organizations add-iam-policy-binding "$ORG" --member="serviceAccount:$SCANNER" --role="$ROLE"
+done
+# roles/container.clusterViewer lets it reach each cluster's API; what it may read there is the ClusterRole below.`;

@@ -1,0 +1,223 @@
+/**
+ * Read queries behind the pages. Only current rows (valid_to is null) unless a scan is named.
+ */
+import type { Db } from "./db";
+import { notFound } from "../api/problem";
+
+export type LastScan = {
+  id: number;
+  status: string;
+  trigger: string;
+  mode: string;
+  target: string;
+  startedAt: string;
+  finishedAt: string | null;
+  error: string | null;
+  phase: string | null;
+  progress: unknown;
+  summary: unknown;
+} | null;
+
+const SCAN_COLUMNS = `id, status, trigger, mode, target, started_at as "startedAt", finished_at as "finishedAt", error, phase, progress, summary`;
+
+export async function lastScan(db: Db, opts: { finishedOnly?: boolean } = {}): Promise<LastScan> {
+  const r = await db.pool.query(
+    `select ${SCAN_COLUMNS} from scan ${opts.finishedOnly ? "where status in ('succeeded','partial','failed')" : ""} order by id desc limit 1`,
+  );
+  return (r.rows[0] as LastScan) ?? null;
+}
+
+export async function listScans(db: Db, limit = 50) {
+  const r = await db.pool.query(`select ${SCAN_COLUMNS}, cancel_requested as "cancelRequested" from scan order by id desc limit $1`, [limit]);
+  return r.rows;
+}
+
+export async function overview(db: Db) {
+  const counts = await db.pool.query<{ kind: string; n: number }>(
+    `select kind, count(*)::int as n from inventory_object where valid_to is null group by kind`,
+  );
+  const byKind = Object.fromEntries(counts.rows.map((r) => [r.kind, r.n]));
+  const extra = await db.pool.query<{ user_keys: number; keys_in_secrets: number; secrets_with_keys: number; pending_pods: number; gke_pools: number; legacy_pools: number; wi_clusters: number }>(
+    `select
+      (select count(*)::int from inventory_object where kind = 'key' and valid_to is null and data->>'keyType' = 'USER_MANAGED') as user_keys,
+      (select count(distinct c->>'keyId')::int from inventory_object s, jsonb_array_elements(s.data->'credentials') c
+         where s.kind = 'secret' and s.valid_to is null and c->>'type' = 'service_account') as keys_in_secrets,
+      (select count(*)::int from inventory_object where kind = 'secret' and valid_to is null and jsonb_array_length(data->'credentials') > 0) as secrets_with_keys,
+      (select count(*)::int from inventory_object where kind = 'pod' and valid_to is null and data->>'phase' = 'Pending') as pending_pods,
+      (select count(*)::int from inventory_object where kind = 'nodepool' and valid_to is null and (data->>'servesGkeMetadata')::boolean) as gke_pools,
+      (select count(*)::int from inventory_object where kind = 'nodepool' and valid_to is null and not (data->>'servesGkeMetadata')::boolean) as legacy_pools,
+      (select count(*)::int from inventory_object where kind = 'cluster' and valid_to is null and data->>'workloadPool' is not null) as wi_clusters`,
+  );
+  const scan = await lastScan(db, { finishedOnly: true });
+  const running = await db.pool.query(`select ${SCAN_COLUMNS} from scan where status = 'running' order by id desc limit 1`);
+  const failures = scan
+    ? (
+        await db.pool.query(
+          `select source, family, scope, status, http_status as "httpStatus", error, permission from scan_source
+           where scan_id = $1 and status in ('failed', 'partial') order by source`,
+          [scan.id],
+        )
+      ).rows
+    : [];
+  // Most-shared GSAs: used from the most places (KSAs annotated with it, Secrets holding its keys).
+  const shared = await db.pool.query(
+    `with uses as (
+       select lower(btrim(k.data->>'gsaAnnotation')) as email, k.cluster, k.namespace, 'ksa' as via from inventory_object k
+         where k.kind = 'ksa' and k.valid_to is null and k.data->>'gsaAnnotation' is not null
+       union all
+       select c->>'clientEmail', s.cluster, s.namespace, 'secret' from inventory_object s, jsonb_array_elements(s.data->'credentials') c
+         where s.kind = 'secret' and s.valid_to is null and c->>'clientEmail' is not null
+     )
+     select email, count(*) filter (where via = 'ksa')::int as ksas, count(*) filter (where via = 'secret')::int as secrets,
+       count(distinct cluster || '/' || namespace)::int as namespaces, count(distinct cluster)::int as clusters
+     from uses group by email order by count(distinct cluster || '/' || namespace) desc, count(*) desc, email limit 10`,
+  );
+  return { counts: byKind, ...extra.rows[0], lastScan: scan, running: running.rows[0] ?? null, failures, mostShared: shared.rows };
+}
+
+export async function facets(db: Db) {
+  const r = await db.pool.query<{ kind: string; value: string }>(
+    `select distinct 'project' as kind, project as value from inventory_object where valid_to is null and kind = 'project'
+     union select distinct 'cluster', subject from inventory_object where valid_to is null and kind = 'cluster'
+     union select distinct 'namespace', namespace from inventory_object where valid_to is null and kind = 'namespace'
+     order by 1, 2`,
+  );
+  const out: Record<string, string[]> = { project: [], cluster: [], namespace: [] };
+  for (const row of r.rows) out[row.kind].push(row.value);
+  return out;
+}
+
+type Row = Record<string, unknown>;
+
+/** Everything the GSA page shows: the 1:N view of who points at it, who its bindings name, keys, roles. */
+export async function gsaDetail(db: Db, email: string) {
+  const q = (text: string, values: unknown[] = [email]) => db.pool.query<Row>(text, values).then((r) => r.rows);
+  const stale = `(select case when ss.last_status <> 'ok' then coalesce(ss.last_error, 'source failed')
+      when ss.last_scan_id < (select max(id) from scan where status in ('succeeded','partial')) then 'not refreshed by the last scan' end
+      from source_state ss where ss.source = o.source)`;
+  const [gsa] = await q(`select o.subject, o.project, o.data, ${stale} as stale from inventory_object o where o.kind = 'gsa' and o.valid_to is null and o.data->>'email' = $1`);
+  const everSeen = gsa ? [] : await q(`select o.subject, o.valid_to as "validTo" from inventory_object o where o.kind = 'gsa' and o.data->>'email' = $1 order by o.valid_from desc limit 1`);
+  const ksasAnnotated = await q(
+    `select o.subject, o.cluster, o.namespace, o.data->>'name' as name, o.data->>'gsaAnnotation' as annotation,
+       (o.data->>'gsaAnnotation') = $1 as exact, ${stale} as stale,
+       (select count(*)::int from inventory_object p where p.kind = 'pod' and p.valid_to is null and p.cluster = o.cluster and p.namespace = o.namespace and p.data->'spec'->>'serviceAccountName' = o.data->>'name') as pods
+     from inventory_object o where o.kind = 'ksa' and o.valid_to is null and lower(btrim(o.data->>'gsaAnnotation')) = $1 order by o.subject`,
+  );
+  const [policy] = await q(`select o.data, ${stale} as stale from inventory_object o where o.kind = 'iam-policy' and o.valid_to is null and o.subject = 'gsa:' || $1`);
+  const keys = await q(
+    `select o.subject, o.data, ${stale} as stale,
+       (select a.data->>'lastAuthenticatedTime' from inventory_object a where a.kind = 'key-activity' and a.valid_to is null and a.subject = o.subject) as "lastAuthenticatedTime",
+       coalesce((select json_agg(s.subject order by s.subject) from inventory_object s where s.kind = 'secret' and s.valid_to is null
+         and s.data->'credentials' @> jsonb_build_array(jsonb_build_object('keyId', o.data->>'keyId'))), '[]') as secrets
+     from inventory_object o where o.kind = 'key' and o.valid_to is null and o.data->>'email' = $1 order by o.data->>'validAfterTime'`,
+  );
+  const secrets = await q(
+    `select o.subject, o.cluster, o.namespace, o.data->>'name' as name,
+       (select json_agg(c) from jsonb_array_elements(o.data->'credentials') c where c->>'clientEmail' = $1) as credentials, ${stale} as stale
+     from inventory_object o where o.kind = 'secret' and o.valid_to is null
+       and o.data->'credentials' @> jsonb_build_array(jsonb_build_object('clientEmail', $1::text)) order by o.subject`,
+  );
+  const roles = await q(
+    `select o.subject as resource, b->>'role' as role, b->'condition' as condition
+     from inventory_object o, jsonb_array_elements(o.data->'bindings') b
+     where o.kind = 'iam-policy' and o.valid_to is null and o.subject not like 'gsa:%'
+       and b->'members' ? ('serviceAccount:' || $1) order by o.subject, b->>'role'`,
+  );
+  const nodePools = await q(
+    `select o.subject, o.data->>'metadataMode' as "metadataMode" from inventory_object o where o.kind = 'nodepool' and o.valid_to is null and o.data->>'serviceAccount' = $1 order by o.subject`,
+  );
+  const [activity] = await q(`select o.data->>'lastAuthenticatedTime' as t from inventory_object o where o.kind = 'gsa-activity' and o.valid_to is null and o.subject = 'gsa:' || $1`);
+  if (!gsa && ksasAnnotated.length === 0 && keys.length === 0 && secrets.length === 0 && everSeen.length === 0) {
+    throw notFound(`No service account ${email} is known, and nothing points at it`);
+  }
+  return {
+    email,
+    gsa: gsa ?? null,
+    /** Set when the GSA was seen in an earlier scan but not the current one (deleted). */
+    deletedInScan: everSeen[0]?.validTo ?? null,
+    lastAuthenticatedTime: activity?.t ?? null,
+    policy: policy ?? null,
+    ksasAnnotated,
+    keys,
+    secrets,
+    roles,
+    nodePools,
+  };
+}
+
+export async function coverage(db: Db) {
+  const scan = await lastScan(db, { finishedOnly: true });
+  if (!scan) return { scan: null, sources: [], byFamily: [] };
+  const sources = await db.pool.query(
+    `select source, family, scope, status, http_status as "httpStatus", error, permission, objects, requests, duration_ms as "durationMs"
+     from scan_source where scan_id = $1 order by case status when 'failed' then 0 when 'partial' then 1 when 'skipped' then 2 else 3 end, source`,
+    [scan.id],
+  );
+  const byFamily = await db.pool.query(
+    `select family, count(*)::int as total, count(*) filter (where status = 'ok')::int as ok,
+       count(*) filter (where status = 'partial')::int as partial, count(*) filter (where status = 'failed')::int as failed,
+       count(*) filter (where status = 'skipped')::int as skipped
+     from scan_source where scan_id = $1 group by family order by family`,
+    [scan.id],
+  );
+  return { scan, sources: sources.rows, byFamily: byFamily.rows };
+}
+
+/** Any object by subject: its current record(s), its versions, and the objects that sit directly under or beside it. */
+export async function objectDetail(db: Db, subj: string) {
+  const current = await db.pool.query<Row>(
+    `select o.kind, o.subject, o.source, o.project, o.cluster, o.namespace, o.data, o.valid_from as "validFrom",
+       (select case when ss.last_status <> 'ok' then coalesce(ss.last_error, 'source failed')
+          when ss.last_scan_id < (select max(id) from scan where status in ('succeeded','partial')) then 'not refreshed by the last scan' end
+        from source_state ss where ss.source = o.source) as stale
+     from inventory_object o where o.subject = $1 and o.valid_to is null order by o.kind`,
+    [subj],
+  );
+  const versions = await db.pool.query<Row>(
+    `select o.kind, o.valid_from as "validFrom", o.valid_to as "validTo",
+       (select started_at from scan where id = o.valid_from) as "fromTime", (select started_at from scan where id = o.valid_to) as "toTime"
+     from inventory_object o where o.subject = $1 order by o.valid_from, o.kind`,
+    [subj],
+  );
+  if (current.rows.length === 0 && versions.rows.length === 0) throw notFound(`Nothing is known about ${subj}`);
+  const kind = subj.slice(0, subj.indexOf(":"));
+  let related: Row[] = [];
+  const rel = (text: string, values: unknown[]) => db.pool.query<Row>(text, values).then((r) => r.rows);
+  const main = current.rows[0];
+  if (kind === "cluster") {
+    related = await rel(
+      `select kind, subject from inventory_object where valid_to is null and cluster = $1 and kind in ('nodepool', 'namespace') order by kind, subject`,
+      [subj],
+    );
+  } else if (kind === "namespace" && main) {
+    related = await rel(
+      `select kind, subject from inventory_object where valid_to is null and cluster = $1 and namespace = $2 and kind in ('ksa', 'workload', 'secret') order by kind, subject`,
+      [main.cluster, main.namespace],
+    );
+  } else if (kind === "ksa" && main) {
+    related = await rel(
+      `select kind, subject from inventory_object where valid_to is null and cluster = $1 and namespace = $2 and kind = 'workload'
+         and data->'template'->>'serviceAccountName' = $3 order by subject`,
+      [main.cluster, main.namespace, (main.data as { name: string }).name],
+    );
+  } else if (kind === "secret" && main) {
+    related = await rel(
+      `select kind, subject from inventory_object w where valid_to is null and cluster = $1 and namespace = $2 and kind = 'workload'
+         and exists (select 1 from jsonb_array_elements(w.data->'template'->'volumes') v where v->'secret'->>'secretName' = $3
+           or exists (select 1 from jsonb_array_elements(coalesce(v->'projected'->'sources', '[]'::jsonb)) ps where ps->'secret'->>'name' = $3))
+         order by subject`,
+      [main.cluster, main.namespace, (main.data as { name: string }).name],
+    );
+  } else if (kind === "nodepool" && main) {
+    related = await rel(
+      `select kind, subject from inventory_object where valid_to is null and cluster = $1 and kind = 'node' and data->>'pool' = $2 order by subject`,
+      [main.cluster, (main.data as { name: string }).name],
+    );
+  } else if (kind === "project") {
+    related = await rel(
+      `select kind, subject from inventory_object where valid_to is null and project = $1 and kind in ('gsa', 'cluster') order by kind, subject`,
+      [subj.slice(8)],
+    );
+  }
+  return { subject: subj, current: current.rows, versions: versions.rows, related };
+}
