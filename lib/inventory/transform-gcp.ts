@@ -57,7 +57,8 @@ export function transformProject(p: Obj, source: string): InventoryRecord<Projec
     data: {
       projectId,
       projectNumber: number,
-      displayName: opt(p, "displayName") ?? (typeof p.parent === "object" ? opt(p, "name") : null),
+      // v1 (projectNumber, lifecycleState) calls the display name `name`; v3 uses `name` for projects/NUMBER.
+      displayName: opt(p, "displayName") ?? ("projectNumber" in p || "lifecycleState" in p ? opt(p, "name") : null),
       parent,
       state: opt(p, "state") ?? opt(p, "lifecycleState"),
       labels: (p.labels as Record<string, string> | undefined) ?? {},

@@ -55,7 +55,8 @@ function container(c: Obj): ContainerEssentials {
       return out;
     }),
     envFrom: (c.envFrom ?? []) as unknown[],
-    volumeMounts: ((c.volumeMounts ?? []) as Obj[]).map((m) => {
+    // The admission-injected service account token mount goes with its kube-api-access volume.
+    volumeMounts: ((c.volumeMounts ?? []) as Obj[]).filter((m) => !/^kube-api-access-/.test(String(m.name))).map((m) => {
       const out: ContainerEssentials["volumeMounts"][number] = { name: String(m.name), mountPath: String(m.mountPath) };
       if (m.subPath) out.subPath = String(m.subPath);
       if (m.readOnly) out.readOnly = true;

@@ -5,7 +5,7 @@
  */
 import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import YAML, { LineCounter, isNode, type Document } from "yaml";
+import YAML, { LineCounter, isMap, isNode, isScalar, type Document } from "yaml";
 import type { z } from "zod";
 import { EstateSchema, ManifestSchema, type Estate, type EstateCluster, type EstateProject, type Manifest } from "./estate-schema";
 
@@ -52,13 +52,29 @@ function position(loc: Located, p: readonly PropertyKey[]): string {
   return loc.file;
 }
 
+/** Position of the key `key` inside the mapping at path `p` (for unknown fields). */
+function keyPosition(loc: Located, p: readonly PropertyKey[], key: string): string {
+  if (!loc.doc || !loc.lines) return loc.file;
+  const node = p.length ? loc.doc.getIn(p as unknown[], true) : loc.doc.contents;
+  if (isMap(node)) {
+    const pair = node.items.find((it) => isScalar(it.key) && it.key.value === key);
+    if (pair && isNode(pair.key) && pair.key.range) {
+      const { line, col } = loc.lines.linePos(pair.key.range[0]);
+      return `${loc.file}:${line}:${col}`;
+    }
+  }
+  return position(loc, p);
+}
+
 function issuesToProblems(loc: Located, issues: z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
   return issues.map((i) => {
     const full = [...prefix, ...i.path];
     let msg = i.message;
     if (i.code === "invalid_type" && /received undefined/.test(msg)) msg = "is required";
     if (i.code === "unrecognized_keys") msg = `unknown field(s): ${(i as { keys: string[] }).keys.join(", ")}`;
-    return `${position(loc, full)} ${pathString(full)}: ${msg}`;
+    // An unknown field is reported at the field itself, not at the object holding it.
+    const where = i.code === "unrecognized_keys" ? keyPosition(loc, full, (i as { keys: string[] }).keys[0]) : position(loc, full);
+    return `${where} ${pathString(full)}: ${msg}`;
   });
 }
 
@@ -76,7 +92,7 @@ function parseText(file: string, text: string): { value: unknown; loc: Located }
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => {
       const pos = e.linePos?.[0];
-      return `${label}${pos ? `:${pos.line}:${pos.col}` : ""}: ${e.message.split("\n")[0]}`;
+      return `${label}${pos ? `:${pos.line}:${pos.col}` : ""}: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`;
     });
     throw new EstateError(`Invalid estate file:\n${problems.join("\n")}`, problems);
   }

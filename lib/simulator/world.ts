@@ -156,7 +156,7 @@ function matchesNode(spec: Json, node: NodeInfo): boolean {
 }
 
 /** What the API server's admission adds to every pod: the projected service account token volume. */
-function admitPodSpec(spec: Json, seed: string, serviceAccountName: string): Json {
+function admitPodSpec(spec: Json, seed: string, serviceAccountName: string, ksaAutomount: boolean | undefined): Json {
   const out: Json = structuredClone(spec);
   out.serviceAccountName = serviceAccountName;
   out.serviceAccount = serviceAccountName;
@@ -167,7 +167,9 @@ function admitPodSpec(spec: Json, seed: string, serviceAccountName: string): Jso
   out.enableServiceLinks ??= true;
   out.preemptionPolicy ??= "PreemptLowerPriority";
   out.priority ??= 0;
-  if (out.automountServiceAccountToken !== false) {
+  // The pod's own setting wins; else its ServiceAccount's; else the token is mounted.
+  const automount = typeof out.automountServiceAccountToken === "boolean" ? out.automountServiceAccountToken : (ksaAutomount ?? true);
+  if (automount) {
     const volName = `kube-api-access-${k8sSuffix("kaa:" + seed, 5)}`;
     const volumes = ((out.volumes as Json[] | undefined) ?? []).slice();
     volumes.push({
@@ -261,7 +263,9 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
     objects: Object.fromEntries(Object.keys(K8S_RESOURCES).map((r) => [r, []])) as unknown as Record<K8sResource, Json[]>,
     resourceVersion: "0",
   };
-  const ctx: Ctx = { cluster, now, rv: 1000 + intOf("rv:" + seed, 100000), seed };
+  // The list resourceVersion moves whenever the cluster's content does, so a continue token taken
+  // before an estate edit answers 410 Expired, as etcd compaction makes it do.
+  const ctx: Ctx = { cluster, now, rv: 1000 + intOf("rv:" + seed + JSON.stringify(ec), 1_000_000_000), seed };
   const o = cluster.objects;
 
   // Nodes, per pool, named like GKE names them.
@@ -336,6 +340,10 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
     if (!declaredSa.has(`${ns}/default`)) o.serviceaccounts.push({ metadata: meta(ctx, {}, ns, "default", { kindHint: "ServiceAccount" }) });
   }
 
+  const ksaAutomount = new Map<string, boolean | undefined>(
+    o.serviceaccounts.map((sa) => [`${(sa.metadata as Json).namespace}/${(sa.metadata as Json).name}`, sa.automountServiceAccountToken as boolean | undefined]),
+  );
+
   // Secrets: stringData folds into base64 data, as the API server does.
   for (const m of manifests.filter((x) => x.kind === "Secret")) {
     const ns = m.metadata.namespace ?? "default";
@@ -369,7 +377,7 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
     const tmeta = ((args.template.metadata as Json | undefined) ?? {}) as Json;
     const tspec = args.template.spec as Json;
     const saName = (tspec.serviceAccountName as string | undefined) ?? (tspec.serviceAccount as string | undefined) ?? "default";
-    const spec = admitPodSpec(tspec, `${seed}/${args.ns}/${args.name}`, saName);
+    const spec = admitPodSpec(tspec, `${seed}/${args.ns}/${args.name}`, saName, ksaAutomount.get(`${args.ns}/${saName}`));
     const nodeName = args.nodeName ?? place(spec, args.ownerKey);
     if (nodeName) spec.nodeName = nodeName;
     const labels = { ...((tmeta.labels as Record<string, string>) ?? {}), ...(args.extraLabels ?? {}) };

@@ -3,21 +3,26 @@ import { lastScan } from "@/lib/store/queries";
 
 export const dynamic = "force-dynamic";
 
-/** Liveness and readiness: database reachability and the last scan's time and outcome. */
-export async function GET() {
+/**
+ * Liveness and readiness: database reachability and the last scan's time and outcome.
+ * `?require=scan` answers 503 until a scan has finished (for start-up scripts and test runners).
+ */
+export async function GET(req: Request) {
+  const requireScan = new URL(req.url).searchParams.get("require") === "scan";
   const started = Date.now();
   try {
     const db = serverDb();
     await db.pool.query("select 1");
     const latencyMs = Date.now() - started;
     const scan = await lastScan(db);
+    const finished = await lastScan(db, { finishedOnly: true });
     return Response.json(
       {
         status: "ok",
         database: { reachable: true, latencyMs },
         lastScan: scan ? { id: scan.id, status: scan.status, startedAt: scan.startedAt, finishedAt: scan.finishedAt, error: scan.error } : null,
       },
-      { headers: { "cache-control": "no-store" } },
+      { status: requireScan && !finished ? 503 : 200, headers: { "cache-control": "no-store" } },
     );
   } catch (err) {
     return Response.json(

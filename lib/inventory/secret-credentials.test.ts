@@ -1,0 +1,266 @@
+import { describe, expect, it } from "vitest";
+import { credentialFromValue, scanSecretData } from "./secret-credentials";
+
+const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
+
+/** A private key body that must never come out of the scan, in any form. */
+const KEY_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKjMzEfYyjiWA4R4";
+const PRIVATE_KEY = `-----BEGIN PRIVATE KEY-----\n${KEY_BODY}\n-----END PRIVATE KEY-----\n`;
+const KEY_ID = "5f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b";
+
+// A service account key file as `gcloud iam service-accounts keys create` / the console downloads it
+// (pretty-printed, two-space indent):
+// https://cloud.google.com/iam/docs/keys-create-delete#creating
+// https://google.aip.dev/auth/4112
+const KEY_FILE = JSON.stringify(
+  {
+    type: "service_account",
+    project_id: "acme-prod",
+    private_key_id: KEY_ID,
+    private_key: PRIVATE_KEY,
+    client_email: "batch@acme-prod.iam.gserviceaccount.com",
+    client_id: "103456789012345678901",
+    auth_uri: "https://accounts.google.com/o/oauth2/auth",
+    token_uri: "https://oauth2.googleapis.com/token",
+    auth_provider_x509_cert_url: "https://www.googleapis.com/oauth2/v1/certs",
+    client_x509_cert_url: "https://www.googleapis.com/robot/v1/metadata/x509/batch%40acme-prod.iam.gserviceaccount.com",
+    universe_domain: "googleapis.com",
+  },
+  null,
+  2,
+);
+
+// A Workload Identity Federation credential configuration (`gcloud iam workload-identity-pools
+// create-cred-config ... --service-account=...`):
+// https://cloud.google.com/iam/docs/workload-identity-federation-with-other-providers#create-cred-config
+// https://google.aip.dev/auth/4117
+const EXTERNAL_ACCOUNT = JSON.stringify({
+  universe_domain: "googleapis.com",
+  type: "external_account",
+  audience: "//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/aws-pool/providers/aws",
+  subject_token_type: "urn:ietf:params:aws:token-type:aws4_request",
+  service_account_impersonation_url:
+    "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/Uploader@acme-prod.iam.gserviceaccount.com:generateAccessToken",
+  token_url: "https://sts.googleapis.com/v1/token",
+  credential_source: {
+    environment_id: "aws1",
+    region_url: "http://169.254.169.254/latest/meta-data/placement/availability-zone",
+    url: "http://169.254.169.254/latest/meta-data/iam/security-credentials",
+    regional_cred_verification_url: "https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15",
+  },
+});
+
+// The same without impersonation: the federated identity itself is granted roles.
+// https://cloud.google.com/iam/docs/workload-identity-federation-with-other-providers#create-cred-config
+const EXTERNAL_ACCOUNT_DIRECT = JSON.stringify({
+  type: "external_account",
+  audience: "//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/oidc-pool/providers/gitlab",
+  subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+  token_url: "https://sts.googleapis.com/v1/token",
+  credential_source: { file: "/var/run/secrets/gitlab/token" },
+});
+
+// Application Default Credentials written by `gcloud auth application-default login
+// --impersonate-service-account=...`; the source credentials hold a user's refresh token:
+// https://cloud.google.com/docs/authentication/use-service-account-impersonation#adc
+// https://google.aip.dev/auth/4111
+const REFRESH_TOKEN = "1//0gRefreshTokenThatMustNotLeak-abcdefghijklmnop";
+const IMPERSONATED = JSON.stringify(
+  {
+    delegates: [],
+    service_account_impersonation_url:
+      "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/deployer%40acme-prod.iam.gserviceaccount.com:generateAccessToken",
+    source_credentials: {
+      account: "",
+      client_id: "764086051850-6qr4p6gpi6hn506pt8ejuq83di341hur.apps.googleusercontent.com",
+      client_secret: "d-FL95Q19q7MQmFpd7hHD0Ty",
+      refresh_token: REFRESH_TOKEN,
+      type: "authorized_user",
+      universe_domain: "googleapis.com",
+    },
+    type: "impersonated_service_account",
+  },
+  null,
+  2,
+);
+
+// Application Default Credentials of a user (`gcloud auth application-default login`):
+// https://cloud.google.com/docs/authentication/application-default-credentials#personal
+const AUTHORIZED_USER = JSON.stringify({
+  account: "",
+  client_id: "764086051850-6qr4p6gpi6hn506pt8ejuq83di341hur.apps.googleusercontent.com",
+  client_secret: "d-FL95Q19q7MQmFpd7hHD0Ty",
+  quota_project_id: "acme-prod",
+  refresh_token: REFRESH_TOKEN,
+  type: "authorized_user",
+  universe_domain: "googleapis.com",
+});
+
+function expectNoSecretMaterial(value: unknown) {
+  const text = JSON.stringify(value);
+  expect(text).not.toContain(KEY_BODY);
+  expect(text).not.toContain("PRIVATE KEY");
+  expect(text).not.toContain(REFRESH_TOKEN);
+  expect(text).not.toContain("d-FL95Q19q7MQmFpd7hHD0Ty");
+  // Nor the values as the Secret held them.
+  expect(text).not.toContain(b64(KEY_FILE).slice(0, 40));
+}
+
+describe("scanSecretData", () => {
+  it("finds a JSON key file stored as plain base64 data, keeping only its email, key id and project", () => {
+    // A Secret as the API returns it (`kubectl create secret generic gcp-key --from-file=key.json`):
+    // https://kubernetes.io/docs/reference/kubernetes-api/config-and-storage-resources/secret-v1/
+    const result = scanSecretData({ "key.json": b64(KEY_FILE) });
+    expect(result).toEqual({
+      credentials: [
+        {
+          dataKey: "key.json",
+          type: "service_account",
+          clientEmail: "batch@acme-prod.iam.gserviceaccount.com",
+          keyId: KEY_ID,
+          projectId: "acme-prod",
+          encoding: "json",
+        },
+      ],
+      pathValues: {},
+    });
+    expectNoSecretMaterial(result);
+  });
+
+  it("finds Terraform's private_key output (base64 of the key file) stored as data: base64 twice", () => {
+    // google_service_account_key.private_key is "The private key in JSON format, base64 encoded";
+    // a kubernetes_secret's `data` base64-encodes it once more:
+    // https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/google_service_account_key
+    const result = scanSecretData({ credentials: b64(b64(KEY_FILE)) });
+    expect(result).toEqual({
+      credentials: [
+        {
+          dataKey: "credentials",
+          type: "service_account",
+          clientEmail: "batch@acme-prod.iam.gserviceaccount.com",
+          keyId: KEY_ID,
+          projectId: "acme-prod",
+          encoding: "base64-json",
+        },
+      ],
+      pathValues: {},
+    });
+    expectNoSecretMaterial(result);
+  });
+
+  it("reads Terraform's base64 even when it was line-wrapped", () => {
+    const wrapped = b64(KEY_FILE).replace(/(.{76})/g, "$1\n");
+    const result = scanSecretData({ "sa.json": b64(wrapped) });
+    expect(result.credentials.map((c) => [c.dataKey, c.keyId, c.encoding])).toEqual([["sa.json", KEY_ID, "base64-json"]]);
+    expectNoSecretMaterial(result);
+  });
+
+  it("keeps only the type of an external_account file, and its impersonation target lower-cased", () => {
+    const result = scanSecretData({ "wif.json": b64(EXTERNAL_ACCOUNT), "direct.json": b64(EXTERNAL_ACCOUNT_DIRECT) });
+    expect(result).toEqual({
+      credentials: [
+        { dataKey: "wif.json", type: "external_account", clientEmail: "uploader@acme-prod.iam.gserviceaccount.com", keyId: null, projectId: null, encoding: "json" },
+        { dataKey: "direct.json", type: "external_account", clientEmail: null, keyId: null, projectId: null, encoding: "json" },
+      ],
+      pathValues: {},
+    });
+  });
+
+  it("takes an impersonated_service_account's target from service_account_impersonation_url, URL-decoded, and drops the source credentials", () => {
+    const result = scanSecretData({ "application_default_credentials.json": b64(IMPERSONATED) });
+    expect(result).toEqual({
+      credentials: [
+        {
+          dataKey: "application_default_credentials.json",
+          type: "impersonated_service_account",
+          clientEmail: "deployer@acme-prod.iam.gserviceaccount.com",
+          keyId: null,
+          projectId: null,
+          encoding: "json",
+        },
+      ],
+      pathValues: {},
+    });
+    expectNoSecretMaterial(result);
+  });
+
+  it("records an authorized_user file by type alone", () => {
+    const result = scanSecretData({ adc: b64(AUTHORIZED_USER) });
+    expect(result.credentials).toEqual([{ dataKey: "adc", type: "authorized_user", clientEmail: null, keyId: null, projectId: null, encoding: "json" }]);
+    expectNoSecretMaterial(result);
+  });
+
+  it("ignores JSON that is not a Google credential, and other values", () => {
+    // A docker registry Secret (kubernetes.io/dockerconfigjson):
+    // https://kubernetes.io/docs/concepts/configuration/secret/#docker-config-secrets
+    const dockerConfig = JSON.stringify({ auths: { "asia-docker.pkg.dev": { username: "_json_key", password: "x", auth: "X2pzb25fa2V5Ong=" } } });
+    const result = scanSecretData({
+      ".dockerconfigjson": b64(dockerConfig),
+      "config.json": b64(JSON.stringify({ type: "kubernetes.io/tls", name: "x" })),
+      array: b64("[1,2,3]"),
+      password: b64("hunter2-hunter2"),
+      "tls.key": b64(PRIVATE_KEY),
+      broken: b64('{"type":"service_account",'),
+    });
+    expect(result).toEqual({ credentials: [], pathValues: {} });
+  });
+
+  it("keeps values that are file paths, such as a GOOGLE_APPLICATION_CREDENTIALS path", () => {
+    const result = scanSecretData({
+      GOOGLE_APPLICATION_CREDENTIALS: b64("/var/secrets/google/key.json"),
+      CONFIG_DIR: b64(" /etc/app/conf.d \n"),
+      relative: b64("secrets/key.json"),
+      url: b64("https://example.com/a/b"),
+    });
+    expect(result).toEqual({
+      credentials: [],
+      pathValues: { GOOGLE_APPLICATION_CREDENTIALS: "/var/secrets/google/key.json", CONFIG_DIR: "/etc/app/conf.d" },
+    });
+  });
+
+  it("returns nothing for a Secret without data", () => {
+    expect(scanSecretData(undefined)).toEqual({ credentials: [], pathValues: {} });
+    expect(scanSecretData(null)).toEqual({ credentials: [], pathValues: {} });
+    expect(scanSecretData({})).toEqual({ credentials: [], pathValues: {} });
+  });
+
+  it("finds several credentials in one Secret, in data order", () => {
+    const result = scanSecretData({ a: b64(KEY_FILE), b: b64(b64(IMPERSONATED)), path: b64("/secrets/a") });
+    expect(result.credentials.map((c) => [c.dataKey, c.type, c.encoding])).toEqual([
+      ["a", "service_account", "json"],
+      ["b", "impersonated_service_account", "base64-json"],
+    ]);
+    expect(result.pathValues).toEqual({ path: "/secrets/a" });
+    expectNoSecretMaterial(result);
+  });
+});
+
+describe("credentialFromValue", () => {
+  it("lower-cases and trims the client email of a key file", () => {
+    const upper = JSON.stringify({ ...JSON.parse(KEY_FILE), client_email: "  Batch@Acme-Prod.iam.gserviceaccount.com " });
+    expect(credentialFromValue("k", upper)).toEqual({
+      dataKey: "k",
+      type: "service_account",
+      clientEmail: "batch@acme-prod.iam.gserviceaccount.com",
+      keyId: KEY_ID,
+      projectId: "acme-prod",
+      encoding: "json",
+    });
+  });
+
+  it("answers null fields for a key file that lacks them", () => {
+    expect(credentialFromValue("k", JSON.stringify({ type: "service_account", private_key: PRIVATE_KEY }))).toEqual({
+      dataKey: "k",
+      type: "service_account",
+      clientEmail: null,
+      keyId: null,
+      projectId: null,
+      encoding: "json",
+    });
+  });
+
+  it("returns undefined for a value that is neither JSON nor base64 JSON", () => {
+    expect(credentialFromValue("k", "plain text")).toBeUndefined();
+    expect(credentialFromValue("k", b64("plain text, base64"))).toBeUndefined();
+  });
+});
