@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { Badge, Time } from "./ui";
+import { Badge, Email, Path, Time } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
 
 export function Cell({ type, id, value }: { type: string; id: string; value: unknown }): ReactNode {
@@ -8,14 +8,14 @@ export function Cell({ type, id, value }: { type: string; id: string; value: unk
   switch (type) {
     case "subject":
       return (
-        <a href={subjectHref(String(value))} className="mono text-xs break-all">
-          {subjectLabel(String(value))}
+        <a href={subjectHref(String(value))} className="mono text-xs">
+          <Path value={subjectLabel(String(value))} />
         </a>
       );
     case "gsa":
       return (
-        <a href={subjectHref(`gsa:${value}`)} className="mono text-xs break-all">
-          {String(value)}
+        <a href={subjectHref(`gsa:${value}`)} className="mono text-xs">
+          <Email value={String(value)} />
         </a>
       );
     case "bool":

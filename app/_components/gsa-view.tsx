@@ -1,7 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
-import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner, Time } from "./ui";
+import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner, Time, Path } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
 
 type Binding = { role: string; members: string[]; condition: { title: string | null; expression: string } | null };
@@ -90,8 +90,8 @@ export function GsaView({ subject }: { subject: string }) {
             <ul className="space-y-1 text-sm" data-testid="ksas-annotated">
               {d.ksasAnnotated.map((k) => (
                 <li key={k.subject} className="flex flex-wrap items-center gap-2">
-                  <a href={subjectHref(k.subject)} className="mono text-xs break-all">
-                    {subjectLabel(k.subject)}
+                  <a href={subjectHref(k.subject)} className="mono text-xs break-words">
+                    <Path value={subjectLabel(k.subject)} />
                   </a>
                   <span className="text-xs text-slate-600 dark:text-slate-400">{k.pods} pods</span>
                   {!k.exact && (
@@ -112,7 +112,7 @@ export function GsaView({ subject }: { subject: string }) {
             <ul className="space-y-1 text-sm" data-testid="ksas-bound">
               {namedByBindings.map((b) => (
                 <li key={b.role + b.member} className="flex flex-wrap items-center gap-2">
-                  <span className="mono text-xs break-all">{b.parsed ? `${b.parsed.pool} · ${b.parsed.ns}/${b.parsed.ksa}` : b.member}</span>
+                  <span className="mono text-xs break-words">{b.parsed ? `${b.parsed.pool} · ${b.parsed.ns}/${b.parsed.ksa}` : b.member}</span>
                   {b.role !== "roles/iam.workloadIdentityUser" && <Badge>{b.role.replace("roles/", "")}</Badge>}
                   {b.condition && <Badge tone="purple" title={b.condition.expression}>conditional</Badge>}
                 </li>
@@ -159,8 +159,8 @@ export function GsaView({ subject }: { subject: string }) {
                       <span className="text-slate-400">—</span>
                     ) : (
                       k.secrets.map((s) => (
-                        <a key={s} href={subjectHref(s)} className="mono block text-xs break-all">
-                          {subjectLabel(s)}
+                        <a key={s} href={subjectHref(s)} className="mono block text-xs break-words">
+                          <Path value={subjectLabel(s)} />
                         </a>
                       ))
                     )}
@@ -180,8 +180,8 @@ export function GsaView({ subject }: { subject: string }) {
             <ul className="space-y-1 text-sm" data-testid="key-secrets">
               {d.secrets.map((s) => (
                 <li key={s.subject}>
-                  <a href={subjectHref(s.subject)} className="mono text-xs break-all">
-                    {subjectLabel(s.subject)}
+                  <a href={subjectHref(s.subject)} className="mono text-xs break-words">
+                    <Path value={subjectLabel(s.subject)} />
                   </a>{" "}
                   <span className="text-xs text-slate-600 dark:text-slate-400">({s.credentials.map((c) => `${c.dataKey}: ${c.keyId ?? "?"}`).join(", ")})</span>{" "}
                   <Stale reason={s.stale} />
@@ -208,7 +208,7 @@ export function GsaView({ subject }: { subject: string }) {
               Node pools running as it:{" "}
               {d.nodePools.map((n) => (
                 <a key={n.subject} href={subjectHref(n.subject)} className="mono mr-2 text-xs">
-                  {subjectLabel(n.subject)}
+                  <Path value={subjectLabel(n.subject)} />
                 </a>
               ))}
             </p>

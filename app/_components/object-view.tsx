@@ -1,7 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
-import { Badge, Card, ErrorBox, PageHeader, Spinner } from "./ui";
+import { Badge, Card, ErrorBox, PageHeader, Spinner, Path } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
 
 type ObjectDetail = {
@@ -35,8 +35,8 @@ export function ObjectView({ subject }: { subject: string }) {
             {d.related.map((r) => (
               <li key={r.kind + r.subject}>
                 <Badge>{r.kind}</Badge>{" "}
-                <a href={subjectHref(r.subject)} className="mono text-xs break-all">
-                  {subjectLabel(r.subject)}
+                <a href={subjectHref(r.subject)} className="mono text-xs break-words">
+                  <Path value={subjectLabel(r.subject)} />
                 </a>
               </li>
             ))}

@@ -1,7 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
-import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner, Stat, Time } from "./ui";
+import { Badge, Card, Email, Empty, ErrorBox, PageHeader, Spinner, Stat, Time } from "./ui";
 import { subjectHref } from "./links";
 
 type Overview = {
@@ -63,24 +63,24 @@ export function OverviewView() {
                 <table className="w-full text-sm">
                   <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
                     <tr>
-                      <th className="py-1">Service account</th>
-                      <th className="py-1 text-right">Namespaces</th>
-                      <th className="py-1 text-right">Clusters</th>
-                      <th className="py-1 text-right">KSAs</th>
-                      <th className="py-1 text-right">Key Secrets</th>
+                      <th className="py-1 pr-3">Service account</th>
+                      <th className="px-2 py-1 text-right">Namespaces</th>
+                      <th className="px-2 py-1 text-right">Clusters</th>
+                      <th className="px-2 py-1 text-right">KSAs</th>
+                      <th className="py-1 pl-2 text-right">Key Secrets</th>
                     </tr>
                   </thead>
                   <tbody>
                     {o.mostShared.map((s) => (
                       <tr key={s.email} className="border-t border-slate-100 dark:border-slate-800">
                         <td className="py-1">
-                          <a href={subjectHref(`gsa:${s.email}`)} className="mono text-xs break-all" data-testid="most-shared-gsa">
-                            {s.email}
+                          <a href={subjectHref(`gsa:${s.email}`)} className="mono text-xs" data-testid="most-shared-gsa">
+                            <Email value={s.email} />
                           </a>
                         </td>
-                        <td className="py-1 text-right tabular-nums">{s.namespaces}</td>
-                        <td className="py-1 text-right tabular-nums">{s.clusters}</td>
-                        <td className="py-1 text-right tabular-nums">{s.ksas}</td>
+                        <td className="px-2 py-1 text-right tabular-nums">{s.namespaces}</td>
+                        <td className="px-2 py-1 text-right tabular-nums">{s.clusters}</td>
+                        <td className="px-2 py-1 text-right tabular-nums">{s.ksas}</td>
                         <td className="py-1 text-right tabular-nums">{s.secrets ? <Badge tone="red">{s.secrets}</Badge> : 0}</td>
                       </tr>
                     ))}

@@ -97,3 +97,35 @@ export function Time({ value }: { value: string | null | undefined }) {
     </time>
   );
 }
+
+/** An email that may wrap before its domain rather than mid-word. */
+export function Email({ value }: { value: string }) {
+  const i = value.indexOf("@");
+  if (i < 0) return <>{value}</>;
+  return (
+    <>
+      {value.slice(0, i)}
+      <wbr />
+      {value.slice(i)}
+    </>
+  );
+}
+
+/** A slash-separated path (subject ids, resource names) that may wrap after each slash. */
+export function Path({ value }: { value: string }) {
+  const parts = value.split("/");
+  return (
+    <>
+      {parts.map((part, i) => (
+        <span key={i}>
+          {part}
+          {i < parts.length - 1 && (
+            <>
+              /<wbr />
+            </>
+          )}
+        </span>
+      ))}
+    </>
+  );
+}

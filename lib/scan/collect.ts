@@ -25,6 +25,7 @@ import {
 import { ClusterTransformer } from "../inventory/transform-k8s";
 import type { ClusterData, GsaData, InventoryRecord, OwnerRef, PodData, ProjectData, WorkloadKind } from "../inventory/model";
 import type { Progress } from "./progress";
+import { log } from "../log";
 
 export type SourceStatus = "ok" | "partial" | "failed" | "skipped";
 
@@ -134,6 +135,8 @@ export class Collector {
     outcome.requests = counter.requests;
     outcome.durationMs = Date.now() - started;
     this.outcomes.push(outcome);
+    if (outcome.status === "ok") log.debug(`source ${name}: ok, ${records.length} objects, ${counter.requests} requests, ${outcome.durationMs} ms`);
+    else log.warn(`source ${name}: ${outcome.status}: ${outcome.error}`);
     this.deps.progress?.update((p) => {
       p.sourcesDone++;
       p.objects += records.length;

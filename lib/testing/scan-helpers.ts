@@ -1,0 +1,29 @@
+/** Helpers for integration tests: run a scan of an in-memory estate through the simulator into a test database. */
+import { loadConfig, type Config } from "../config";
+import { parseEstateText, type LoadedEstate } from "../simulator/load-estate";
+import { startSimulator, type Simulator } from "../simulator/server";
+import { runScan, type ScanResult } from "../scan/run-scan";
+import type { Db } from "../store/db";
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ WI_ATLAS_REQUEST_TIMEOUT_SECONDS: "5", ...overrides } as NodeJS.ProcessEnv);
+}
+
+export function estateFromYaml(text: string, label = "test.yaml"): LoadedEstate {
+  return parseEstateText(text, label);
+}
+
+/** A simulator for `estate` plus a scan function bound to a database. */
+export async function simulatorFor(estate: LoadedEstate): Promise<Simulator> {
+  return startSimulator({ estate });
+}
+
+export async function scanWith(db: Db, sim: Simulator, config: Config = testConfig()): Promise<ScanResult> {
+  return runScan({ db, config, trigger: "test", simulator: sim });
+}
+
+/** Current subjects of one kind, sorted. */
+export async function currentSubjects(db: Db, kind: string): Promise<string[]> {
+  const r = await db.pool.query<{ subject: string }>(`select subject from inventory_object where kind = $1 and valid_to is null order by subject`, [kind]);
+  return r.rows.map((x) => x.subject);
+}
