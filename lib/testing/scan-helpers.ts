@@ -6,7 +6,7 @@ import { runScan, type ScanResult } from "../scan/run-scan";
 import type { Db } from "../store/db";
 
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ WI_ATLAS_REQUEST_TIMEOUT_SECONDS: "5", ...overrides } as NodeJS.ProcessEnv);
+  return loadConfig({ WI_ATLAS_REQUEST_TIMEOUT_SECONDS: "5", ...overrides } as unknown as NodeJS.ProcessEnv);
 }
 
 export function estateFromYaml(text: string, label = "test.yaml"): LoadedEstate {
