@@ -177,6 +177,8 @@ export async function ensureEmbeddedPostgres(dataDir: string): Promise<EmbeddedD
       hydrateSymlinks(bin.root);
       const ids = ensurePostgresUser();
       if (!existsSync(path.join(pgdata, "PG_VERSION"))) {
+        // As root, the server runs as `postgres`, which must be able to reach its data folder.
+        if (ids) fs.chmodSync(dataDir, fs.statSync(dataDir).mode | 0o711);
         mkdirSync(pgdata, { recursive: true });
         if (ids) fs.chownSync(pgdata, ids.uid, ids.gid);
         const pwfile = path.join(os.tmpdir(), `wi-atlas-pw-${process.pid}-${randomBytes(4).toString("hex")}`);

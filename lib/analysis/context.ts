@@ -1,0 +1,237 @@
+/**
+ * The analysis's view of one scan: every current inventory object, indexed, and what is known about
+ * the sources behind them. Built once per analysis; rules and the identity resolver only read it.
+ */
+import type {
+  ActivityData,
+  ClusterData,
+  FolderData,
+  GsaData,
+  IamPolicyData,
+  InventoryRecord,
+  KeyData,
+  KsaData,
+  NamespaceData,
+  NodeData,
+  NodePoolData,
+  PodData,
+  ProjectData,
+  SecretData,
+  WorkloadData,
+} from "../inventory/model";
+import { clusterKey } from "../ids";
+
+export type SourceStatus = "ok" | "partial" | "failed" | "skipped" | "missing";
+
+export type AnalysisInput = {
+  /** The clock ages and expiry are measured against (the estate's `now` in the simulator, else the scan's start). */
+  now: Date;
+  /** Every current object (stale ones included: they are the best knowledge there is). */
+  records: InventoryRecord[];
+  /** The latest outcome of every source known, by source name. `ok` only when it answered in full in this scan. */
+  sources: Map<string, Exclude<SourceStatus, "missing">>;
+};
+
+type R<D> = InventoryRecord<D>;
+
+/** Namespaces GKE manages itself: shown, but not counted in migration progress or workload findings. */
+export function isSystemNamespace(ns: string): boolean {
+  return ns === "kube-system" || ns === "kube-public" || ns === "kube-node-lease" || ns.startsWith("gke-") || ns.startsWith("gmp-") || ns === "config-management-system";
+}
+
+export class AnalysisContext {
+  readonly now: Date;
+  readonly projects = new Map<string, R<ProjectData>>();
+  readonly projectIdByNumber = new Map<string, string>();
+  readonly folders = new Map<string, R<FolderData>>();
+  readonly policies = new Map<string, R<IamPolicyData>>();
+  readonly gsas = new Map<string, R<GsaData>>();
+  readonly keysByEmail = new Map<string, R<KeyData>[]>();
+  readonly keysById = new Map<string, R<KeyData>>();
+  readonly gsaActivity = new Map<string, string>();
+  readonly keyActivity = new Map<string, string>();
+  readonly clusters = new Map<string, R<ClusterData>>();
+  readonly poolsByCluster = new Map<string, R<NodePoolData>[]>();
+  readonly nodes = new Map<string, R<NodeData>>();
+  readonly nodesByCluster = new Map<string, R<NodeData>[]>();
+  readonly namespaces = new Map<string, R<NamespaceData>>();
+  readonly ksas = new Map<string, R<KsaData>>();
+  readonly ksasByCluster = new Map<string, R<KsaData>[]>();
+  readonly workloads: R<WorkloadData>[] = [];
+  readonly workloadsBySubject = new Map<string, R<WorkloadData>>();
+  readonly pods: R<PodData>[] = [];
+  readonly podsByWorkload = new Map<string, R<PodData>[]>();
+  readonly secrets = new Map<string, R<SecretData>>();
+  readonly secretsByCluster = new Map<string, R<SecretData>[]>();
+  /** Cluster subjects per workload pool (several clusters may share one: fleets). */
+  readonly clustersByPool = new Map<string, string[]>();
+
+  constructor(readonly input: AnalysisInput) {
+    this.now = input.now;
+    const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
+      const a = m.get(k);
+      if (a) a.push(v);
+      else m.set(k, [v]);
+    };
+    for (const r of input.records) {
+      switch (r.kind) {
+        case "project": {
+          const p = r as R<ProjectData>;
+          this.projects.set(p.data.projectId, p);
+          this.projectIdByNumber.set(p.data.projectNumber, p.data.projectId);
+          break;
+        }
+        case "folder":
+          this.folders.set((r as R<FolderData>).data.name, r as R<FolderData>);
+          break;
+        case "iam-policy":
+          this.policies.set(r.subject, r as R<IamPolicyData>);
+          break;
+        case "gsa":
+          this.gsas.set((r as R<GsaData>).data.email, r as R<GsaData>);
+          break;
+        case "key": {
+          const k = r as R<KeyData>;
+          push(this.keysByEmail, k.data.email, k);
+          this.keysById.set(k.data.keyId, k);
+          break;
+        }
+        case "gsa-activity":
+          this.gsaActivity.set(r.subject.slice(4), (r as R<ActivityData>).data.lastAuthenticatedTime);
+          break;
+        case "key-activity":
+          this.keyActivity.set(r.subject.slice(r.subject.lastIndexOf("/") + 1), (r as R<ActivityData>).data.lastAuthenticatedTime);
+          break;
+        case "cluster": {
+          const c = r as R<ClusterData>;
+          this.clusters.set(c.subject, c);
+          if (c.data.workloadPool) push(this.clustersByPool, c.data.workloadPool, c.subject);
+          break;
+        }
+        case "nodepool":
+          push(this.poolsByCluster, r.cluster!, r as R<NodePoolData>);
+          break;
+        case "node": {
+          const n = r as R<NodeData>;
+          this.nodes.set(`${n.cluster}|${n.data.name}`, n);
+          push(this.nodesByCluster, n.cluster!, n);
+          break;
+        }
+        case "namespace":
+          this.namespaces.set(r.subject, r as R<NamespaceData>);
+          break;
+        case "ksa": {
+          const k = r as R<KsaData>;
+          this.ksas.set(k.subject, k);
+          push(this.ksasByCluster, k.cluster!, k);
+          break;
+        }
+        case "workload": {
+          const w = r as R<WorkloadData>;
+          this.workloads.push(w);
+          this.workloadsBySubject.set(w.subject, w);
+          break;
+        }
+        case "pod": {
+          const p = r as R<PodData>;
+          this.pods.push(p);
+          push(this.podsByWorkload, p.data.workload, p);
+          break;
+        }
+        case "secret": {
+          const s = r as R<SecretData>;
+          this.secrets.set(s.subject, s);
+          push(this.secretsByCluster, s.cluster!, s);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    this.workloads.sort((a, b) => (a.subject < b.subject ? -1 : 1));
+  }
+
+  // ---- sources ---------------------------------------------------------------------------
+
+  sourceStatus(family: string, scope: string): SourceStatus {
+    return this.input.sources.get(`${family}:${scope}`) ?? "missing";
+  }
+
+  /** The named sources that did not answer in full (for `unverified` / `unknown` answers). */
+  lacking(...sources: [family: string, scope: string][]): string[] {
+    return sources.filter(([f, s]) => this.sourceStatus(f, s) !== "ok").map(([f, s]) => `${f}:${s}`);
+  }
+
+  /** The Kubernetes source of a resource in a cluster (cluster subject). */
+  k8sLacking(cluster: string, ...resources: string[]): string[] {
+    const key = cluster.replace(/^cluster:/, "");
+    return this.lacking(...resources.map((r) => [`k8s.${r}`, key] as [string, string]));
+  }
+
+  /** Whether a project is in the scan at all (discovered), whatever its sources did. */
+  isProjectScanned(projectId: string): boolean {
+    return this.projects.has(projectId);
+  }
+
+  // ---- lookups ---------------------------------------------------------------------------
+
+  clusterKeyOf(subject: string): string {
+    return subject.replace(/^[a-z]+:/, "").split("/").slice(0, 3).join("/");
+  }
+
+  poolsOf(cluster: string): R<NodePoolData>[] {
+    return this.poolsByCluster.get(cluster) ?? [];
+  }
+
+  ksa(cluster: string, ns: string, name: string): R<KsaData> | undefined {
+    return this.ksas.get(`ksa:${cluster.replace(/^cluster:/, "")}/${ns}/${name}`);
+  }
+
+  secret(cluster: string, ns: string, name: string): R<SecretData> | undefined {
+    return this.secrets.get(`secret:${cluster.replace(/^cluster:/, "")}/${ns}/${name}`);
+  }
+
+  node(cluster: string, name: string): R<NodeData> | undefined {
+    return this.nodes.get(`${cluster}|${name}`);
+  }
+
+  poolOfNode(cluster: string, nodeName: string): R<NodePoolData> | undefined {
+    const n = this.node(cluster, nodeName);
+    if (!n?.data.pool) return undefined;
+    return this.poolsOf(cluster).find((p) => p.data.name === n.data.pool);
+  }
+
+  podsOf(workload: string): R<PodData>[] {
+    return this.podsByWorkload.get(workload) ?? [];
+  }
+
+  /** The folder/organization ancestry of a project, nearest first (`folders/N`, …, `organizations/N`). */
+  ancestors(projectId: string): string[] {
+    const out: string[] = [];
+    let parent = this.projects.get(projectId)?.data.parent ?? null;
+    const seen = new Set<string>();
+    while (parent && !seen.has(parent)) {
+      seen.add(parent);
+      out.push(parent);
+      parent = parent.startsWith("folders/") ? (this.folders.get(parent)?.data.parent ?? null) : null;
+    }
+    return out;
+  }
+
+  /** The IAM policy sources a grant on a GSA could come from: the GSA, its project, and the project's ancestors. */
+  policyScopesForGsa(email: string, projectId: string): { subject: string; source: [string, string] }[] {
+    const out: { subject: string; source: [string, string] }[] = [
+      { subject: `gsa:${email}`, source: ["iam.serviceAccountPolicies", projectId] },
+      { subject: `project:${projectId}`, source: ["crm.iamPolicy", `projects/${projectId}`] },
+    ];
+    for (const a of this.ancestors(projectId)) {
+      out.push({ subject: a.startsWith("folders/") ? `folder:${a.slice(8)}` : `organization:${a.slice(14)}`, source: ["crm.iamPolicy", a] });
+    }
+    return out;
+  }
+
+  clusterRef(cluster: string) {
+    const c = this.clusters.get(cluster)!;
+    return { project: c.data.projectId, location: c.data.location, name: c.data.name, key: clusterKey({ project: c.data.projectId, location: c.data.location, name: c.data.name }) };
+  }
+}

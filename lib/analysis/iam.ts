@@ -1,0 +1,153 @@
+/**
+ * IAM as Workload Identity sees it: parsing Kubernetes members, and finding the grants that let a
+ * KSA act as a GSA (on the GSA, its project, folders or organization) or that give a KSA's federated
+ * principal roles directly.
+ */
+import type { AnalysisContext } from "./context";
+import type { Grant } from "./model";
+import type { IamBinding } from "../inventory/model";
+
+/** Roles that carry iam.serviceAccounts.getAccessToken on a service account. */
+export const TOKEN_ROLES = new Set(["roles/iam.workloadIdentityUser", "roles/iam.serviceAccountTokenCreator"]);
+
+export type WiMember =
+  /** serviceAccount:POOL[NS/KSA] — the classic Workload Identity member. */
+  | { kind: "ksa"; pool: string; ns: string; ksa: string }
+  /** principal://…/workloadIdentityPools/POOL/subject/ns/NS/sa/KSA */
+  | { kind: "principal"; pool: string; ns: string; ksa: string }
+  /** principalSet://…/workloadIdentityPools/POOL/namespace/NS */
+  | { kind: "namespace"; pool: string; ns: string }
+  /** principalSet://…/workloadIdentityPools/POOL/kubernetes.cluster/https://container.googleapis.com/v1/projects/P/locations/L/clusters/C */
+  | { kind: "cluster"; pool: string; cluster: string }
+  /** principalSet://…/workloadIdentityPools/POOL/* */
+  | { kind: "pool"; pool: string };
+
+const POOL = String.raw`principal(?:Set)?://iam\.googleapis\.com/projects/[^/]+/locations/global/workloadIdentityPools/([^/]+)`;
+
+export function parseWiMember(member: string): WiMember | null {
+  let m = /^serviceAccount:([a-z0-9.-]+\.svc\.id\.goog)\[([^/\]]+)\/([^\]]+)\]$/.exec(member);
+  if (m) return { kind: "ksa", pool: m[1], ns: m[2], ksa: m[3] };
+  m = new RegExp(`^${POOL}/subject/ns/([^/]+)/sa/([^/]+)$`).exec(member);
+  if (m && member.startsWith("principal://")) return { kind: "principal", pool: m[1], ns: m[2], ksa: m[3] };
+  m = new RegExp(`^${POOL}/namespace/([^/]+)$`).exec(member);
+  if (m && member.startsWith("principalSet://")) return { kind: "namespace", pool: m[1], ns: m[2] };
+  m = new RegExp(`^${POOL}/kubernetes\\.cluster/https://container\\.googleapis\\.com/v1/projects/([^/]+)/locations/([^/]+)/clusters/([^/]+)$`).exec(member);
+  if (m && member.startsWith("principalSet://")) return { kind: "cluster", pool: m[1], cluster: `cluster:${m[2]}/${m[3]}/${m[4]}` };
+  m = new RegExp(`^${POOL}/\\*$`).exec(member);
+  if (m && member.startsWith("principalSet://")) return { kind: "pool", pool: m[1] };
+  return null;
+}
+
+/** Whether `m` covers the KSA `ns/ksa` of `cluster` in `pool`. */
+export function memberCovers(m: WiMember, pool: string, cluster: string, ns: string, ksa: string): boolean {
+  if (m.pool !== pool) return false;
+  switch (m.kind) {
+    case "ksa":
+    case "principal":
+      return m.ns === ns && m.ksa === ksa;
+    case "namespace":
+      return m.ns === ns;
+    case "cluster":
+      return m.cluster === cluster;
+    case "pool":
+      return true;
+  }
+}
+
+function conditionText(b: IamBinding): string | null {
+  return b.condition ? b.condition.title || b.condition.expression : null;
+}
+
+/**
+ * Grants of a token role on `email` (its own policy, its project, the project's ancestors) whose
+ * member covers the KSA. `lacking` names the policies that could not be read.
+ */
+export function tokenGrants(
+  ctx: AnalysisContext,
+  email: string,
+  gsaProject: string,
+  who: { pool: string; cluster: string; ns: string; ksa: string },
+): { grants: Grant[]; lacking: string[] } {
+  const grants: Grant[] = [];
+  const lacking: string[] = [];
+  for (const scope of ctx.policyScopesForGsa(email, gsaProject)) {
+    const policy = ctx.policies.get(scope.subject);
+    if (ctx.sourceStatus(...scope.source) !== "ok" && !policy) lacking.push(`${scope.source[0]}:${scope.source[1]}`);
+    if (!policy) continue;
+    for (const b of policy.data.bindings) {
+      if (!TOKEN_ROLES.has(b.role)) continue;
+      for (const member of b.members) {
+        const m = parseWiMember(member);
+        if (m && memberCovers(m, who.pool, who.cluster, who.ns, who.ksa)) {
+          grants.push({ resource: scope.subject, role: b.role, member, condition: conditionText(b) });
+        }
+      }
+    }
+  }
+  return { grants, lacking };
+}
+
+/** The federated principal of a KSA, as IAM names it. */
+export function federatedPrincipal(ctx: AnalysisContext, pool: string, ns: string, ksa: string): string {
+  const poolProject = pool.replace(/\.svc\.id\.goog$/, "");
+  const number = ctx.projects.get(poolProject)?.data.projectNumber ?? "PROJECT_NUMBER";
+  return `principal://iam.googleapis.com/projects/${number}/locations/global/workloadIdentityPools/${pool}/subject/ns/${ns}/sa/${ksa}`;
+}
+
+/** Roles granted straight to a KSA's federated principal (principal:// or principalSet:// members), anywhere in the scanned policies. */
+export function directGrants(ctx: AnalysisContext, who: { pool: string; cluster: string; ns: string; ksa: string }): Grant[] {
+  const out: Grant[] = [];
+  for (const [subject, policy] of ctx.policies) {
+    for (const b of policy.data.bindings) {
+      for (const member of b.members) {
+        if (!member.startsWith("principal")) continue;
+        const m = parseWiMember(member);
+        if (m && memberCovers(m, who.pool, who.cluster, who.ns, who.ksa)) out.push({ resource: subject, role: b.role, member, condition: conditionText(b) });
+      }
+    }
+  }
+  return out;
+}
+
+const GSA_EMAIL = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$|^\d+-compute@developer\.gserviceaccount\.com$|^[a-z][a-z0-9-]{4,28}[a-z0-9]@appspot\.gserviceaccount\.com$/;
+
+/** Whether a value, verbatim, is a service account email the metadata server would accept. */
+export function isValidGsaEmail(value: string): boolean {
+  return GSA_EMAIL.test(value);
+}
+
+/** The project a GSA email belongs to (default compute accounts map through the project number). */
+export function gsaProject(ctx: AnalysisContext, email: string): string | null {
+  let m = /@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/.exec(email);
+  if (m) return m[1];
+  m = /^([a-z0-9-]+)@appspot\.gserviceaccount\.com$/.exec(email);
+  if (m) return m[1];
+  m = /^(\d+)-compute@developer\.gserviceaccount\.com$/.exec(email);
+  if (m) return ctx.projectIdByNumber.get(m[1]) ?? null;
+  return null;
+}
+
+/** Basic and administrative roles: what makes a shared account dangerous. */
+export function isBasicRole(role: string): boolean {
+  return role === "roles/owner" || role === "roles/editor";
+}
+export function isAdminLikeRole(role: string): boolean {
+  return (
+    /admin$/i.test(role.split(".").pop() ?? "") ||
+    /Admin$/.test(role) ||
+    role === "roles/iam.serviceAccountUser" ||
+    role === "roles/iam.serviceAccountTokenCreator" ||
+    role === "roles/iam.serviceAccountKeyAdmin"
+  );
+}
+
+/** Project/folder/organization roles that name `email` directly. */
+export function rolesOf(ctx: AnalysisContext, email: string): { resource: string; role: string; condition: string | null }[] {
+  const member = `serviceAccount:${email}`;
+  const out: { resource: string; role: string; condition: string | null }[] = [];
+  for (const [subject, policy] of ctx.policies) {
+    if (subject.startsWith("gsa:")) continue;
+    for (const b of policy.data.bindings) if (b.members.includes(member)) out.push({ resource: subject, role: b.role, condition: conditionText(b) });
+  }
+  return out.sort((a, b) => (a.resource + a.role < b.resource + b.role ? -1 : 1));
+}

@@ -1,0 +1,194 @@
+/**
+ * What the analysis works out from one scan's inventory: who each workload really is to Google
+ * (effective identity, with the reason), how far it is through the article's migration steps, how
+ * the two halves of each Workload Identity link reconcile, and the findings with their fixes.
+ * Where the data to decide is missing, answers are `unknown` / `unverified` with the sources lacked.
+ */
+
+/** A source that could not be read, named as on the coverage page (`k8s.secrets:P/L/C`). */
+export type Lacking = string[];
+
+/** How a Workload Identity link to a GSA resolves. */
+export type WiStatus = "working" | "conditional" | "broken" | "unknown";
+
+/** A role grant that lets a Kubernetes identity act as a GSA (or holds a role directly). */
+export type Grant = {
+  /** Where the grant sits: `gsa:…`, `project:…`, `folder:…`, `organization:…`. */
+  resource: string;
+  role: string;
+  member: string;
+  /** The IAM condition's title or expression, when the grant is conditional. */
+  condition: string | null;
+};
+
+export type Identity =
+  | {
+      /** GOOGLE_APPLICATION_CREDENTIALS points to a service account key file. */
+      type: "key-file";
+      email: string | null;
+      keyId: string | null;
+      /** The Secret holding the file. */
+      secret: string;
+      dataKey: string;
+      path: string;
+      container: string;
+      /** Whether the key id still exists in IAM (null: its project was not scanned or keys unknown). */
+      keyExists: boolean | null;
+    }
+  | {
+      /** A credential file of another type (external_account, impersonated_service_account, authorized_user). */
+      type: "credential-file";
+      credentialType: string;
+      email: string | null;
+      secret: string;
+      path: string;
+      container: string;
+    }
+  | {
+      /** GOOGLE_APPLICATION_CREDENTIALS is set but the file cannot be resolved: ADC fails on it, it does not fall through. */
+      type: "unknown-key-file";
+      path: string | null;
+      container: string;
+      reason: string;
+      lacking: Lacking;
+    }
+  | {
+      /** The node's service account through the GCE metadata server. */
+      type: "node";
+      email: string;
+      pool: string | null;
+      scopes: string[];
+      reason: "host-network" | "legacy-pool" | "no-workload-pool";
+    }
+  | {
+      /** The GSA named by the KSA's annotation, through the GKE metadata server. */
+      type: "workload-identity";
+      email: string;
+      /** The annotation exactly as written. */
+      annotation: string;
+      status: WiStatus;
+      reason: string;
+      grants: Grant[];
+      lacking: Lacking;
+    }
+  | {
+      /** No annotation: the KSA's own federated principal (`gcloud auth list` shows the pool). */
+      type: "federated";
+      principal: string;
+      pool: string;
+      grants: Grant[];
+    }
+  | { type: "pending"; reason: string }
+  | { type: "unknown"; reason: string; lacking: Lacking };
+
+export type IdentityType = Identity["type"];
+
+/** One distinct identity among a workload's pods and containers, and how many use it. */
+export type IdentityShare = { identity: Identity; label: string; pods: number; containers: string[] };
+
+export type WorkloadIdentity = {
+  /** `single`: all pods agree; `mixed`: they do not; `predicted`: no pods, worked out from the template and the pools it could land on. */
+  mode: "single" | "mixed" | "predicted" | "none";
+  shares: IdentityShare[];
+  /** The summary shown in tables and CSVs: an email, a principal, `mixed`, `pending`, `unknown`. */
+  label: string;
+  /** key-file | node | workload-identity | federated | credential-file | unknown-key-file | pending | unknown | mixed */
+  source: string;
+};
+
+export type StepState = "done" | "todo" | "n/a" | "unknown";
+
+export type Step = { n: number; id: string; title: string; state: StepState; evidence: string };
+
+export const STEP_DEFS = [
+  { n: 1, id: "step1_workload_pool", title: "Cluster has a workload pool" },
+  { n: 2, id: "step2_gke_metadata_pool", title: "A GKE-metadata node pool exists" },
+  { n: 3, id: "step3_own_ksa_annotated", title: "Its own KSA, annotated with its GSA" },
+  { n: 4, id: "step4_on_gke_metadata_nodes", title: "Pods run on GKE-metadata nodes" },
+  { n: 5, id: "step5_binding_exists", title: "The workloadIdentityUser binding exists" },
+  { n: 6, id: "step6_identity_is_gsa", title: "Effective identity is the annotated GSA" },
+  { n: 7, id: "step7_no_key_file", title: "No key file used or mounted" },
+] as const;
+
+export type WorkloadStatus = {
+  subject: string;
+  project: string;
+  cluster: string;
+  namespace: string;
+  kind: string;
+  name: string;
+  ksa: string;
+  pods: number;
+  identity: WorkloadIdentity;
+  steps: Step[];
+  migrated: boolean;
+  /** Google's preferred end state: its federated principal with direct grants, no GSA, no key. */
+  federatedEndState: boolean;
+  /** Whether it lives in a GKE-managed namespace (kube-system, gke-*, gmp-*): shown, not counted. */
+  system: boolean;
+};
+
+export type Severity = "critical" | "high" | "medium" | "low" | "info";
+export const SEVERITY_ORDER: Severity[] = ["critical", "high", "medium", "low", "info"];
+
+export type FixKind = "kubernetes-yaml" | "terraform" | "gcloud" | "kubectl" | "note";
+export type Fix = { kind: FixKind; title: string; content: string };
+
+/** What a rule reports about one subject. */
+export type FindingDraft = {
+  subject: string;
+  /** `open`: the rule fires; `unverified`: an absence rule could not be decided because a source it needs failed or was out of scope. */
+  state: "open" | "unverified";
+  message: string;
+  evidence: Record<string, unknown>;
+  fixes: Fix[];
+  lacking?: Lacking;
+  /** Filter columns; derived from the subject when omitted. */
+  project?: string | null;
+  cluster?: string | null;
+  namespace?: string | null;
+  gsa?: string | null;
+};
+
+export type Finding = FindingDraft & { rule: string; severity: Severity; title: string };
+
+/** The reconciliation of one GSA × role × member: does each half of the link have its other half? */
+export type BindingState =
+  | "ok" // the member's KSA exists and is annotated with this GSA
+  | "not-annotated" // the KSA exists but is not annotated with this GSA
+  | "stale" // the KSA exists in no cluster using the pool
+  | "unverified" // cluster KSA lists incomplete, or the pool's clusters were not scanned
+  | "broad" // a namespace-wide principalSet or a grant on a project/folder/organization
+  | "other"; // not a Kubernetes member (users, groups, other service accounts)
+
+export type BindingRow = {
+  gsa: string;
+  role: string;
+  member: string;
+  /** Where the grant sits (`gsa:…` for the GSA's own policy, else the project/folder/organization). */
+  resource: string;
+  condition: string | null;
+  pool: string | null;
+  namespace: string | null;
+  ksaName: string | null;
+  /** KSA subjects in clusters using the pool that match the member. */
+  ksas: string[];
+  state: BindingState;
+  detail: string;
+};
+
+/** A GSA's spread, and the shared-account score that ranks it. */
+export type GsaUsage = {
+  email: string;
+  project: string | null;
+  ksas: string[];
+  namespaces: string[];
+  clusters: string[];
+  projects: string[];
+  keySecrets: string[];
+  basicRoles: string[];
+  adminRoles: string[];
+  score: number;
+  /** What the score is made of, term by term. */
+  scoreParts: { what: string; count: number; weight: number; points: number }[];
+};
