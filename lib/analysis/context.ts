@@ -30,6 +30,8 @@ export type AnalysisInput = {
   records: InventoryRecord[];
   /** The latest outcome of every source known, by source name. `ok` only when it answered in full in this scan. */
   sources: Map<string, Exclude<SourceStatus, "missing">>;
+  /** When each GSA was first seen by any scan (IAM has no creation time); absent = this scan. */
+  firstSeen?: Map<string, Date>;
 };
 
 type R<D> = InventoryRecord<D>;

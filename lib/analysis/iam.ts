@@ -94,10 +94,15 @@ export function federatedPrincipal(ctx: AnalysisContext, pool: string, ns: strin
   return `principal://iam.googleapis.com/projects/${number}/locations/global/workloadIdentityPools/${pool}/subject/ns/${ns}/sa/${ksa}`;
 }
 
-/** Roles granted straight to a KSA's federated principal (principal:// or principalSet:// members), anywhere in the scanned policies. */
+/**
+ * Roles granted straight to a KSA's federated principal (principal:// or principalSet:// members) on
+ * projects, folders and the organization. Token roles on a GSA's own policy are not direct grants:
+ * they let the KSA impersonate the GSA (see tokenGrants).
+ */
 export function directGrants(ctx: AnalysisContext, who: { pool: string; cluster: string; ns: string; ksa: string }): Grant[] {
   const out: Grant[] = [];
   for (const [subject, policy] of ctx.policies) {
+    if (subject.startsWith("gsa:")) continue;
     for (const b of policy.data.bindings) {
       for (const member of b.members) {
         if (!member.startsWith("principal")) continue;

@@ -33,9 +33,9 @@ describe("a scan of the small estate through the simulator with the real clients
     expect(r.status).toBe("succeeded");
     expect(await currentSubjects(t.db, "project")).toEqual(["project:small-prod"]);
     expect(await currentSubjects(t.db, "organization")).toEqual(["organization:111111111111"]);
-    expect(await currentSubjects(t.db, "gsa")).toEqual(["gsa:api@small-prod.iam.gserviceaccount.com", "gsa:batch@small-prod.iam.gserviceaccount.com"]);
+    expect(await currentSubjects(t.db, "gsa")).toEqual(["gsa:api-server@small-prod.iam.gserviceaccount.com", "gsa:batch-jobs@small-prod.iam.gserviceaccount.com"]);
     // Only the user-managed key: the system-managed one is Google's and never listed.
-    expect(await currentSubjects(t.db, "key")).toEqual(["key:batch@small-prod.iam.gserviceaccount.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"]);
+    expect(await currentSubjects(t.db, "key")).toEqual(["key:batch-jobs@small-prod.iam.gserviceaccount.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"]);
     expect(await currentSubjects(t.db, "cluster")).toEqual([`cluster:${C}`]);
     expect(await currentSubjects(t.db, "nodepool")).toEqual([`nodepool:${C}/legacy`, `nodepool:${C}/wi`]);
     expect(await currentSubjects(t.db, "namespace")).toEqual(
@@ -47,13 +47,13 @@ describe("a scan of the small estate through the simulator with the real clients
     expect(await currentSubjects(t.db, "workload")).toEqual([`workload:${C}/batch/CronJob/nightly`, `workload:${C}/web/Deployment/api`]);
     expect(await currentSubjects(t.db, "secret")).toEqual([`secret:${C}/batch/batch-key`]);
     expect(await currentSubjects(t.db, "iam-policy")).toEqual([
-      "gsa:api@small-prod.iam.gserviceaccount.com",
-      "gsa:batch@small-prod.iam.gserviceaccount.com",
+      "gsa:api-server@small-prod.iam.gserviceaccount.com",
+      "gsa:batch-jobs@small-prod.iam.gserviceaccount.com",
       "organization:111111111111",
       "project:small-prod",
     ]);
-    expect(await currentSubjects(t.db, "gsa-activity")).toEqual(["gsa:batch@small-prod.iam.gserviceaccount.com"]);
-    expect(await currentSubjects(t.db, "key-activity")).toEqual(["key:batch@small-prod.iam.gserviceaccount.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"]);
+    expect(await currentSubjects(t.db, "gsa-activity")).toEqual(["gsa:batch-jobs@small-prod.iam.gserviceaccount.com"]);
+    expect(await currentSubjects(t.db, "key-activity")).toEqual(["key:batch-jobs@small-prod.iam.gserviceaccount.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"]);
     // 3 legacy nodes (1 per zone) + 6 GKE-metadata nodes; 2 API pods + 1 CronJob pod.
     expect((await currentSubjects(t.db, "node")).length).toBe(9);
     const pods = await t.db.pool.query<{ workload: string; phase: string }>(
@@ -66,7 +66,7 @@ describe("a scan of the small estate through the simulator with the real clients
     ]);
     const secret = await t.db.pool.query(`select data from inventory_object where kind = 'secret' and valid_to is null`);
     expect(secret.rows[0].data.credentials).toEqual([
-      { dataKey: "key.json", type: "service_account", clientEmail: "batch@small-prod.iam.gserviceaccount.com", keyId: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", projectId: "small-prod", encoding: "json" },
+      { dataKey: "key.json", type: "service_account", clientEmail: "batch-jobs@small-prod.iam.gserviceaccount.com", keyId: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", projectId: "small-prod", encoding: "json" },
     ]);
     const nodepool = await t.db.pool.query(`select data from inventory_object where subject = $1`, [`nodepool:${C}/legacy`]);
     expect(nodepool.rows[0].data).toMatchObject({ serviceAccount: "100000000001-compute@developer.gserviceaccount.com", metadataMode: "GCE_METADATA", servesGkeMetadata: false });
@@ -102,7 +102,7 @@ describe("a scan of the small estate through the simulator with the real clients
     ]);
     // Pods and the key are still current…
     expect((await currentSubjects(t.db, "pod")).length).toBe(3);
-    expect(await currentSubjects(t.db, "key")).toEqual(["key:batch@small-prod.iam.gserviceaccount.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"]);
+    expect(await currentSubjects(t.db, "key")).toEqual(["key:batch-jobs@small-prod.iam.gserviceaccount.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1"]);
     // …and shown stale with the reason.
     const stale = await t.db.pool.query(`select source, last_status, last_error, last_ok_scan_id from source_state where source in ($1, $2) order by source`, [
       `iam.keys:small-prod`,
@@ -118,12 +118,12 @@ describe("a scan of the small estate through the simulator with the real clients
   });
 
   it("closes what disappeared once its source answers in full again", async () => {
-    const without = estateFromYaml(SMALL.replace(/ {6}- email: api@small-prod[\s\S]*?serviceAccount:small-prod.svc.id.goog\[web\/api\]"\]\}\n/, ""));
+    const without = estateFromYaml(SMALL.replace(/ {6}- email: api-server@small-prod[\s\S]*?serviceAccount:small-prod.svc.id.goog\[web\/api\]"\]\}\n/, ""));
     sim.setEstate(without);
     const r = await scanWith(t.db, sim);
     expect(r.status).toBe("succeeded");
-    expect(await currentSubjects(t.db, "gsa")).toEqual(["gsa:batch@small-prod.iam.gserviceaccount.com"]);
-    const gone = await t.db.pool.query(`select valid_to from inventory_object where subject = 'gsa:api@small-prod.iam.gserviceaccount.com' and kind = 'gsa'`);
+    expect(await currentSubjects(t.db, "gsa")).toEqual(["gsa:batch-jobs@small-prod.iam.gserviceaccount.com"]);
+    const gone = await t.db.pool.query(`select valid_to from inventory_object where subject = 'gsa:api-server@small-prod.iam.gserviceaccount.com' and kind = 'gsa'`);
     expect(gone.rows).toEqual([{ valid_to: r.scanId }]);
   });
 

@@ -239,8 +239,8 @@ describe("a valid estate", () => {
     expect(e.projects.map((p) => [p.projectId, p.projectNumber])).toEqual([["small-prod", "100000000001"]]);
     const p = e.projects[0];
     expect(p.serviceAccounts.map((s) => [s.email, s.keys.map((k) => [k.keyId, k.keyType, k.keyAlgorithm, k.keyOrigin])])).toEqual([
-      ["batch@small-prod.iam.gserviceaccount.com", [["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", "USER_MANAGED", "KEY_ALG_RSA_2048", "GOOGLE_PROVIDED"]]],
-      ["api@small-prod.iam.gserviceaccount.com", []],
+      ["batch-jobs@small-prod.iam.gserviceaccount.com", [["aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", "USER_MANAGED", "KEY_ALG_RSA_2048", "GOOGLE_PROVIDED"]]],
+      ["api-server@small-prod.iam.gserviceaccount.com", []],
     ]);
     expect(p.clusters.map((c) => [c.cluster.name, c.cluster.location, c.cluster.nodePools.map((n) => n.name)])).toEqual([["prod", "asia-northeast1", ["legacy", "wi"]]]);
     expect(p.clusters[0].resolvedManifests.map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)).toEqual([

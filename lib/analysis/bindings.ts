@@ -1,0 +1,83 @@
+/**
+ * Two-sided reconciliation: every binding on a GSA (and every token-role grant on a project, folder
+ * or organization) checked against the clusters using its workload pool. A Workload Identity link is
+ * configured twice — the KSA annotation and this binding — and the two drift apart; this is where it shows.
+ */
+import type { AnalysisContext } from "./context";
+import type { BindingRow } from "./model";
+import { parseWiMember, TOKEN_ROLES } from "./iam";
+
+/** KSAs matching `ns/ksa` in the clusters using `pool`, and whether every such cluster's KSA list is complete. */
+export function ksasInPool(ctx: AnalysisContext, pool: string, ns: string, ksa: string): { ksas: string[]; clusters: string[]; complete: boolean; lacking: string[] } {
+  const clusters = ctx.clustersByPool.get(pool) ?? [];
+  const ksas: string[] = [];
+  const lacking: string[] = [];
+  for (const c of clusters) {
+    const k = ctx.ksa(c, ns, ksa);
+    if (k) ksas.push(k.subject);
+    lacking.push(...ctx.k8sLacking(c, "serviceaccounts"));
+  }
+  // A pool used by no scanned cluster: its clusters may be out of scope (another project, a filter).
+  const poolProject = pool.replace(/\.svc\.id\.goog$/, "");
+  if (clusters.length === 0) lacking.push(`clusters using ${pool}${ctx.isProjectScanned(poolProject) ? "" : ` (project ${poolProject} not scanned)`}`);
+  const clusterSources = new Set([...ctx.projects.keys()].map((p) => `container.clusters:${p}`));
+  for (const s of clusterSources) if (ctx.input.sources.get(s) !== "ok") lacking.push(s);
+  return { ksas, clusters, complete: lacking.length === 0, lacking: [...new Set(lacking)] };
+}
+
+export function reconcileBindings(ctx: AnalysisContext): BindingRow[] {
+  const rows: BindingRow[] = [];
+  for (const [subject, policy] of ctx.policies) {
+    const onGsa = subject.startsWith("gsa:");
+    for (const b of policy.data.bindings) {
+      if (!onGsa && !TOKEN_ROLES.has(b.role)) continue;
+      const condition = b.condition ? b.condition.title || b.condition.expression : null;
+      for (const member of b.members) {
+        const m = parseWiMember(member);
+        const base = { gsa: onGsa ? subject.slice(4) : "*", role: b.role, member, resource: subject, condition };
+        if (!m || !TOKEN_ROLES.has(b.role)) {
+          rows.push({ ...base, pool: m?.pool ?? null, namespace: null, ksaName: null, ksas: [], state: "other", detail: m ? `direct role for a Kubernetes identity` : "not a Kubernetes identity" });
+          continue;
+        }
+        if (!onGsa) {
+          rows.push({
+            ...base,
+            pool: m.pool,
+            namespace: "ns" in m ? m.ns : null,
+            ksaName: "ksa" in m ? m.ksa : null,
+            ksas: [],
+            state: "broad",
+            detail: `granted on ${subject}: applies to every service account there, including future ones`,
+          });
+          continue;
+        }
+        if (m.kind === "namespace" || m.kind === "cluster" || m.kind === "pool") {
+          rows.push({ ...base, pool: m.pool, namespace: m.kind === "namespace" ? m.ns : null, ksaName: null, ksas: [], state: "broad", detail: `a principalSet: every KSA ${m.kind === "namespace" ? `in namespace ${m.ns}` : m.kind === "cluster" ? `in ${m.cluster.slice(8)}` : `in ${m.pool}`} can act as this GSA` });
+          continue;
+        }
+        const found = ksasInPool(ctx, m.pool, m.ns, m.ksa);
+        const email = subject.slice(4);
+        let state: BindingRow["state"];
+        let detail: string;
+        if (found.ksas.length) {
+          const annotated = found.ksas.filter((k) => ctx.ksas.get(k)?.data.gsaAnnotation?.trim().toLowerCase() === email);
+          if (annotated.length) {
+            state = "ok";
+            detail = `annotated on ${annotated.map((k) => k.slice(4)).join(", ")}`;
+          } else {
+            state = "not-annotated";
+            detail = `${found.ksas.map((k) => k.slice(4)).join(", ")} exists but is not annotated with ${email}`;
+          }
+        } else if (found.complete) {
+          state = "stale";
+          detail = `${m.ns}/${m.ksa} exists in none of ${found.clusters.map((c) => c.slice(8)).join(", ")}: whoever creates it gets ${email}`;
+        } else {
+          state = "unverified";
+          detail = `not found, but cannot be ruled out: ${found.lacking.join(", ")}`;
+        }
+        rows.push({ ...base, pool: m.pool, namespace: m.ns, ksaName: m.ksa, ksas: found.ksas, state, detail });
+      }
+    }
+  }
+  return rows.sort((a, b) => (a.resource + a.role + a.member < b.resource + b.role + b.member ? -1 : 1));
+}

@@ -1,0 +1,139 @@
+/**
+ * Fixes a user can paste, in the forms the article uses — KSA manifests, Deployment patches (with the
+ * nodeSelector value quoted), Terraform (`google_service_account_iam_member`, or the article's module
+ * call with a GSA id and a list of `ns/ksa`), gcloud and kubectl — filled in with the real names.
+ */
+import YAML from "yaml";
+import type { Fix } from "./model";
+
+export const GKE_MD_LABEL = "iam.gke.io/gke-metadata-server-enabled";
+
+/** The kubectl context name `gcloud container clusters get-credentials` creates. */
+export function kubeContext(clusterSubject: string): string {
+  const [p, l, n] = clusterSubject.replace(/^cluster:/, "").split("/");
+  return `gke_${p}_${l}_${n}`;
+}
+
+export function getCredentials(clusterSubject: string): string {
+  const [p, l, n] = clusterSubject.replace(/^cluster:/, "").split("/");
+  return `gcloud container clusters get-credentials ${n} --location ${l} --project ${p}`;
+}
+
+/** A Terraform identifier from any text. */
+export function tfName(...parts: string[]): string {
+  const s = parts.join("_").toLowerCase().replace(/[^a-z0-9_]+/g, "_").replace(/^_+|_+$/g, "");
+  return /^[a-z_]/.test(s) ? s : `r_${s}`;
+}
+
+/** A valid service account id (6–30 chars, [a-z][a-z0-9-]*[a-z0-9]) derived from a name. */
+export function gsaIdFrom(name: string, taken: Set<string> = new Set()): string {
+  let base = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^[^a-z]+/, "").replace(/-+$/, "");
+  if (base.length < 6) base = `wl-${base || "workload"}`.replace(/-+$/, "");
+  while (base.length < 6) base += "x";
+  base = base.slice(0, 30).replace(/-+$/, "");
+  let id = base;
+  for (let i = 2; taken.has(id); i++) {
+    const suffix = `-${i}`;
+    id = base.slice(0, 30 - suffix.length).replace(/-+$/, "") + suffix;
+  }
+  taken.add(id);
+  return id;
+}
+
+const yamlDoc = (v: unknown) => YAML.stringify(v, { lineWidth: 0 });
+
+export function ksaManifestFix(ns: string, ksa: string, email: string): Fix {
+  return {
+    kind: "kubernetes-yaml",
+    title: `KSA ${ns}/${ksa} annotated with ${email}`,
+    content: yamlDoc({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name: ksa, namespace: ns, annotations: { "iam.gke.io/gcp-service-account": email } },
+    }),
+  };
+}
+
+/** A strategic-merge patch setting serviceAccountName and the quoted GKE-metadata nodeSelector. */
+export function workloadPatchFix(clusterSubject: string, kind: string, ns: string, name: string, ksa: string, opts: { nodeSelector: boolean }): Fix {
+  const podSpec: Record<string, unknown> = { serviceAccountName: ksa };
+  if (opts.nodeSelector) podSpec.nodeSelector = { [GKE_MD_LABEL]: "true" };
+  const patch = kind === "CronJob" ? { spec: { jobTemplate: { spec: { template: { spec: podSpec } } } } } : { spec: { template: { spec: podSpec } } };
+  // YAML would print "true" unquoted when it can; the label value must be a string, so quote it explicitly.
+  const body = yamlDoc(patch).replace(`${GKE_MD_LABEL}: "true"`, `"${GKE_MD_LABEL}": "true"`);
+  return {
+    kind: "kubernetes-yaml",
+    title: `Patch ${kind} ${ns}/${name}: run as ${ksa}${opts.nodeSelector ? " on GKE-metadata nodes" : ""}`,
+    content: `# kubectl --context ${kubeContext(clusterSubject)} -n ${ns} patch ${kind.toLowerCase()} ${name} --patch-file patch.yaml\n${body}`,
+  };
+}
+
+export function tfBindingFix(email: string, project: string, pool: string, ns: string, ksa: string): Fix {
+  return {
+    kind: "terraform",
+    title: `Terraform: let ${ns}/${ksa} act as ${email}`,
+    content: `resource "google_service_account_iam_member" "${tfName(email.split("@")[0], ns, ksa, "wi")}" {
+  service_account_id = "projects/${project}/serviceAccounts/${email}"
+  role               = "roles/iam.workloadIdentityUser"
+  member             = "serviceAccount:${pool}[${ns}/${ksa}]"
+}
+`,
+  };
+}
+
+/** The article's module call: one GSA id and the list of `ns/ksa` that may use it. */
+export function tfModuleFix(email: string, project: string, ksaList: string[]): Fix {
+  const list = ksaList.map((k) => `    "${k}",`).join("\n");
+  return {
+    kind: "terraform",
+    title: `Terraform (the article's module): every ns/ksa that may use ${email}`,
+    content: `module "${tfName("wi", email.split("@")[0])}" {
+  source   = "./modules/workload-identity"
+  gsa_id   = "projects/${project}/serviceAccounts/${email}"
+  ksa_list = [
+${list}
+  ]
+}
+`,
+  };
+}
+
+export function gcloudBindingFix(email: string, project: string, pool: string, ns: string, ksa: string, verb: "add" | "remove" = "add"): Fix {
+  return {
+    kind: "gcloud",
+    title: `${verb === "add" ? "Grant" : "Remove"} roles/iam.workloadIdentityUser ${verb === "add" ? "to" : "from"} ${pool}[${ns}/${ksa}]`,
+    content: `gcloud iam service-accounts ${verb}-iam-policy-binding ${email} \\
+  --project=${project} \\
+  --role=roles/iam.workloadIdentityUser \\
+  --member="serviceAccount:${pool}[${ns}/${ksa}]"`,
+  };
+}
+
+export function kubectlCheckFix(clusterSubject: string, ns: string, ksa: string, expect: string): Fix {
+  const overrides = JSON.stringify({ spec: { serviceAccountName: ksa, nodeSelector: { [GKE_MD_LABEL]: "true" } } });
+  return {
+    kind: "kubectl",
+    title: `Check: gcloud auth list inside a pod running as ${ns}/${ksa} should show ${expect}`,
+    content: `${getCredentials(clusterSubject)}
+kubectl --context ${kubeContext(clusterSubject)} -n ${ns} run wi-check --rm -it --restart=Never \\
+  --image=google/cloud-sdk:slim --overrides='${overrides}' \\
+  -- gcloud auth list
+# It shows ${expect}. If it shows the pool (…svc.id.goog) instead, the KSA is not annotated (or the pod runs under another KSA).`,
+  };
+}
+
+export function note(title: string, content: string): Fix {
+  return { kind: "note", title, content };
+}
+
+export function gcloud(title: string, content: string): Fix {
+  return { kind: "gcloud", title, content };
+}
+
+export function kubectl(title: string, content: string): Fix {
+  return { kind: "kubectl", title, content };
+}
+
+export function terraform(title: string, content: string): Fix {
+  return { kind: "terraform", title, content };
+}

@@ -1,0 +1,154 @@
+/**
+ * The article's migration steps for one workload, each done / todo / n/a / unknown with evidence:
+ * (1) workload pool · (2) a GKE-metadata pool · (3) its own KSA, annotated · (4) pods on GKE-metadata
+ * nodes · (5) binding exists · (6) effective identity is the annotated GSA · (7) no key file used or
+ * mounted. A workload on its federated principal with direct grants and no key has reached Google's
+ * preferred end state: 3, 5 and 6 are n/a. On Autopilot 2 and 4 are n/a. `migrated` = all done or n/a.
+ */
+import type { AnalysisContext } from "./context";
+import { isSystemNamespace } from "./context";
+import type { InventoryRecord, WorkloadData } from "../inventory/model";
+import type { Identity, Step, StepState, WorkloadIdentity, WorkloadStatus } from "./model";
+import { STEP_DEFS } from "./model";
+import { allContainers, eligibleNodes, metadataIdentity, nodeFacts, workloadIdentity } from "./identity";
+import { isValidGsaEmail } from "./iam";
+
+type Obj = Record<string, unknown>;
+
+/** Secrets holding a Google credential that a workload's pod template mounts. */
+export function mountedCredentialSecrets(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>): { secret: string; known: boolean }[] {
+  const out: { secret: string; known: boolean }[] = [];
+  const names = new Set<string>();
+  for (const v of w.data.template.volumes as Obj[]) {
+    const s = v.secret as { secretName?: string } | undefined;
+    if (s?.secretName) names.add(s.secretName);
+    for (const src of (((v.projected as Obj | undefined)?.sources ?? []) as Obj[])) {
+      const ps = src.secret as { name?: string } | undefined;
+      if (ps?.name) names.add(ps.name);
+    }
+  }
+  for (const n of names) {
+    const sec = ctx.secret(w.cluster!, w.data.namespace, n);
+    if (sec && sec.data.credentials.length) out.push({ secret: sec.subject, known: true });
+    else if (!sec && ctx.k8sLacking(w.cluster!, "secrets").length) out.push({ secret: `secret:${w.cluster!.slice(8)}/${w.data.namespace}/${n}`, known: false });
+  }
+  return out;
+}
+
+function isKeyish(id: Identity) {
+  return id.type === "key-file" || id.type === "credential-file" || id.type === "unknown-key-file";
+}
+
+export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>, identity: WorkloadIdentity = workloadIdentity(ctx, w)): WorkloadStatus {
+  const cluster = ctx.clusters.get(w.cluster!);
+  const pools = ctx.poolsOf(w.cluster!);
+  const autopilot = cluster?.data.autopilot ?? false;
+  const ksaName = w.data.template.serviceAccountName;
+  const ksa = ctx.ksa(w.cluster!, w.data.namespace, ksaName);
+  const pods = ctx.podsOf(w.subject);
+  const ids = identity.shares.map((s) => s.identity);
+  const annotation = ksa?.data.gsaAnnotation ?? null;
+  const metaId = cluster?.data.workloadPool ? metadataIdentity(ctx, w.cluster!, w.data.namespace, ksaName) : undefined;
+  const keys = mountedCredentialSecrets(ctx, w);
+  const usesKeyFile = ids.some(isKeyish);
+  const federated = metaId?.type === "federated";
+  const endState = federated && !usesKeyFile && keys.length === 0 && metaId.grants.length > 0;
+
+  const steps: Step[] = [];
+  const step = (n: number, state: StepState, evidence: string) => steps.push({ ...STEP_DEFS[n - 1], state, evidence });
+
+  // 1. workload pool
+  if (!cluster) step(1, "unknown", "the cluster is not in the inventory");
+  else if (cluster.data.workloadPool) step(1, "done", `workload pool ${cluster.data.workloadPool}`);
+  else step(1, "todo", `${cluster.subject.slice(8)} has no workload pool: gcloud container clusters update ${cluster.data.name} --location ${cluster.data.location} --workload-pool=${cluster.data.projectId}.svc.id.goog`);
+
+  // 2. a GKE-metadata pool
+  if (autopilot) step(2, "n/a", "Autopilot always serves the GKE metadata server");
+  else if (pools.some((p) => p.data.servesGkeMetadata)) step(2, "done", `pool ${pools.filter((p) => p.data.servesGkeMetadata).map((p) => p.data.name).join(", ")} serves GKE metadata`);
+  else if (pools.length === 0 && ctx.lacking(["container.clusters", cluster?.data.projectId ?? ""]).length) step(2, "unknown", "the node pools could not be read");
+  else step(2, "todo", "no node pool serves the GKE metadata server (workloadMetadataConfig.mode GKE_METADATA)");
+
+  // 3. own KSA, annotated
+  if (endState) step(3, "n/a", `uses its federated principal with direct grants (${metaId.grants.map((g) => g.role).join(", ")})`);
+  else if (!ksa && ctx.k8sLacking(w.cluster!, "serviceaccounts").length) step(3, "unknown", `KSA ${ksaName} could not be read`);
+  else if (ksaName === "default") step(3, "todo", `runs as the namespace's default KSA${annotation ? ` (annotated ${JSON.stringify(annotation)})` : ""}`);
+  else if (annotation === null) step(3, "todo", `KSA ${ksaName} has no iam.gke.io/gcp-service-account annotation`);
+  else if (!isValidGsaEmail(annotation)) step(3, "todo", `KSA ${ksaName} is annotated ${JSON.stringify(annotation)}, which is not a service account email`);
+  else step(3, "done", `KSA ${ksaName} → ${annotation}`);
+
+  // 4. pods on GKE-metadata nodes
+  if (autopilot) step(4, "n/a", "Autopilot");
+  else if (pods.length) {
+    let legacy = 0;
+    let gke = 0;
+    let pending = 0;
+    let unknown = 0;
+    let hostNet = 0;
+    for (const p of pods) {
+      if (!p.data.spec.nodeName) {
+        pending++;
+        continue;
+      }
+      if (p.data.spec.hostNetwork) hostNet++;
+      const f = nodeFacts(ctx, w.cluster!, p.data.spec.nodeName);
+      if (f.gke === null) unknown++;
+      else if (f.gke && !p.data.spec.hostNetwork) gke++;
+      else legacy++;
+    }
+    if (legacy) step(4, "todo", `${legacy} of ${pods.length} pods run on nodes without the GKE metadata server${hostNet ? ` (${hostNet} with hostNetwork)` : ""}`);
+    else if (unknown) step(4, "unknown", `the nodes of ${unknown} pods could not be read`);
+    else if (pending && !gke) step(4, "todo", `${pending} pods are Pending: no node matches their selector`);
+    else step(4, "done", `${gke} pods on GKE-metadata nodes${pending ? `, ${pending} Pending` : ""}`);
+  } else {
+    const nodes = eligibleNodes(ctx, w.cluster!, w.data.template);
+    if (nodes === null) step(4, "unknown", "no pods, and the nodes are unknown");
+    else if (nodes.length === 0) step(4, "todo", "no pods, and no node matches its selector");
+    else if (w.data.template.hostNetwork) step(4, "todo", "no pods now; its template uses hostNetwork");
+    else if (nodes.every((n) => n.data.gkeMetadataLabel === "true")) step(4, "done", "no pods now; every node it can land on serves GKE metadata (predicted)");
+    else step(4, "todo", "no pods now; it can land on nodes without the GKE metadata server (predicted)");
+  }
+
+  // 5. binding
+  if (endState) step(5, "n/a", "no GSA to bind");
+  else if (!metaId || metaId.type !== "workload-identity") step(5, ksa || !ctx.k8sLacking(w.cluster!, "serviceaccounts").length ? "todo" : "unknown", "no annotated GSA to bind");
+  else if (metaId.status === "working") step(5, "done", metaId.reason);
+  else if (metaId.status === "conditional") step(5, "done", metaId.reason);
+  else if (metaId.status === "unknown") step(5, "unknown", metaId.reason);
+  else step(5, "todo", metaId.reason);
+
+  // 6. effective identity is the annotated GSA
+  if (endState) step(6, "n/a", "its federated principal is the intended identity");
+  else if (!metaId || metaId.type !== "workload-identity") step(6, "todo", `effective identity: ${identity.label}`);
+  else {
+    const wiIds = ids.filter((i) => i.type === "workload-identity" && i.email === metaId.email);
+    if (ids.length && wiIds.length === ids.length && wiIds.every((i) => i.type === "workload-identity" && i.status === "working")) step(6, "done", `effective identity ${metaId.email}`);
+    else if (ids.some((i) => i.type === "unknown" || (i.type === "workload-identity" && i.status === "unknown"))) step(6, "unknown", `effective identity: ${identity.label}`);
+    else if (wiIds.length === ids.length && wiIds.some((i) => i.type === "workload-identity" && i.status === "conditional")) step(6, "unknown", `the grant is conditional: ${metaId.reason}`);
+    else step(6, "todo", `effective identity: ${identity.label}${identity.mode === "mixed" ? ` (${identity.shares.map((s) => `${s.pods}× ${s.label}`).join(", ")})` : ""}`);
+  }
+
+  // 7. no key file used or mounted
+  const keyIds = ids.filter(isKeyish);
+  if (keyIds.length) step(7, "todo", `uses ${keyIds.map((i) => (i.type === "key-file" ? `key ${i.keyId} of ${i.email} from ${i.secret.split("/").pop()}` : i.type === "unknown-key-file" ? `a key file it cannot resolve (${i.reason})` : `a ${i.credentialType} file`)).join("; ")}`);
+  else if (keys.some((k) => k.known)) step(7, "todo", `mounts ${keys.filter((k) => k.known).map((k) => k.secret.split("/").pop()).join(", ")}, which holds a Google key`);
+  else if (keys.length) step(7, "unknown", `mounts Secrets that could not be read: ${keys.map((k) => k.secret.split("/").pop()).join(", ")}`);
+  else if (allContainers(w.data.template).length === 0) step(7, "unknown", "no containers");
+  else step(7, "done", "no key file used or mounted");
+
+  const migrated = steps.every((s) => s.state === "done" || s.state === "n/a");
+  return {
+    subject: w.subject,
+    project: w.project!,
+    cluster: w.cluster!,
+    namespace: w.data.namespace,
+    kind: w.data.kind,
+    name: w.data.name,
+    ksa: ksaName,
+    pods: pods.length,
+    identity,
+    steps,
+    migrated,
+    federatedEndState: endState,
+    system: isSystemNamespace(w.data.namespace),
+  };
+}

@@ -1,0 +1,38 @@
+import type { Rule } from "./rule";
+import { gcloudBindingFix } from "../fixes";
+import { gsaProject } from "../iam";
+
+export const rule: Rule = {
+  id: "binding-stale",
+  severity: "high",
+  title: "A workloadIdentityUser binding names a KSA that exists in no cluster",
+  why: "A dormant grant: whoever creates that namespace and KSA in any cluster sharing the pool silently gets the GSA.",
+  absence: true,
+  evaluate: ({ ctx, bindings }) => {
+    const byGsa = new Map<string, typeof bindings>();
+    for (const b of bindings) {
+      if ((b.state !== "stale" && b.state !== "unverified") || b.gsa === "*") continue;
+      const list = byGsa.get(b.gsa) ?? [];
+      list.push(b);
+      byGsa.set(b.gsa, list);
+    }
+    const out = [];
+    for (const [gsa, rows] of byGsa) {
+      const stale = rows.filter((r) => r.state === "stale");
+      const project = gsaProject(ctx, gsa) ?? "PROJECT";
+      const lacking = [...new Set(rows.filter((r) => r.state === "unverified").flatMap((r) => r.detail.replace(/^not found, but cannot be ruled out: /, "").split(", ")))];
+      out.push({
+        subject: `gsa:${gsa}`,
+        state: stale.length ? ("open" as const) : ("unverified" as const),
+        message: stale.length
+          ? `${gsa} grants ${stale.map((r) => `${r.namespace}/${r.ksaName}`).join(", ")} in ${stale[0].pool}, which exist${stale.length === 1 ? "s" : ""} in no cluster using the pool.`
+          : `${gsa} grants ${rows.map((r) => `${r.namespace}/${r.ksaName}`).join(", ")}, not found in the clusters scanned; cannot be ruled out.`,
+        evidence: { members: rows.map((r) => ({ member: r.member, state: r.state, detail: r.detail })) },
+        lacking: stale.length ? undefined : lacking,
+        gsa,
+        fixes: stale.map((r) => gcloudBindingFix(gsa, project, r.pool!, r.namespace!, r.ksaName!, "remove")),
+      });
+    }
+    return out;
+  },
+};

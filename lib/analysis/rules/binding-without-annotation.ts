@@ -1,0 +1,28 @@
+import type { Rule } from "./rule";
+import { ksaManifestFix } from "../fixes";
+
+export const rule: Rule = {
+  id: "binding-without-annotation",
+  severity: "medium",
+  title: "A GSA grants a KSA workloadIdentityUser, but the KSA is not annotated with it",
+  why: "The binding was made (step 5) but the KSA side (step 3) was not, or points elsewhere: the workload does not get the GSA, and the grant sits unused.",
+  absence: true,
+  evaluate: ({ ctx, bindings }) => {
+    const out = [];
+    for (const b of bindings) {
+      if (b.state !== "not-annotated") continue;
+      for (const k of b.ksas) {
+        const ksa = ctx.ksas.get(k)!;
+        out.push({
+          subject: k,
+          state: "open" as const,
+          message: `${b.gsa} grants ${b.role} to ${b.member}, but ${ksa.data.namespace}/${ksa.data.name} is ${ksa.data.gsaAnnotation ? `annotated with ${JSON.stringify(ksa.data.gsaAnnotation)}` : "not annotated"}.`,
+          evidence: { binding: { resource: b.resource, role: b.role, member: b.member }, annotation: ksa.data.gsaAnnotation },
+          gsa: b.gsa,
+          fixes: [ksaManifestFix(ksa.data.namespace, ksa.data.name, b.gsa)],
+        });
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,32 @@
+import type { Rule } from "./rule";
+import { gcloud, terraform, tfName } from "../fixes";
+
+export const rule: Rule = {
+  id: "cluster-wi-disabled",
+  severity: "high",
+  title: "Cluster has no workload pool",
+  why: "Without Workload Identity every pod acts as its node's service account or needs a JSON key; no workload on it can be migrated until it is enabled (step 1).",
+  absence: false,
+  evaluate: ({ ctx }) =>
+    [...ctx.clusters.values()]
+      .filter((c) => !c.data.workloadPool)
+      .map((c) => {
+        const pods = ctx.pods.filter((p) => p.cluster === c.subject).length;
+        return {
+          subject: c.subject,
+          state: "open" as const,
+          message: `${c.data.name} (${c.data.location}) has no workload pool: its ${pods} pods use node service accounts or keys.`,
+          evidence: { workloadPool: null, autopilot: c.data.autopilot, pods },
+          fixes: [
+            gcloud(
+              "Enable Workload Identity on the cluster (existing node pools keep GCE metadata until updated)",
+              `gcloud container clusters update ${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\\n  --workload-pool=${c.data.projectId}.svc.id.goog`,
+            ),
+            terraform(
+              "Terraform: in the google_container_cluster",
+              `resource "google_container_cluster" "${tfName(c.data.name)}" {\n  # …\n  workload_identity_config {\n    workload_pool = "${c.data.projectId}.svc.id.goog"\n  }\n}\n`,
+            ),
+          ],
+        };
+      }),
+};

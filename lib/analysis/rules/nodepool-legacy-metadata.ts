@@ -1,0 +1,39 @@
+import type { Rule } from "./rule";
+import { gcloud, note } from "../fixes";
+
+export const rule: Rule = {
+  id: "nodepool-legacy-metadata",
+  severity: "medium",
+  title: "Node pool does not serve GKE metadata",
+  why: "Pods on this pool get the node's service account from the GCE metadata server, whatever their KSA says (steps 2, 4 and 8).",
+  absence: false,
+  evaluate: ({ ctx }) => {
+    const out = [];
+    for (const c of ctx.clusters.values()) {
+      for (const p of ctx.poolsOf(c.subject)) {
+        if (p.data.servesGkeMetadata) continue;
+        const nodes = (ctx.nodesByCluster.get(c.subject) ?? []).filter((n) => n.data.pool === p.data.name).map((n) => n.data.name);
+        const pods = ctx.pods.filter((x) => x.cluster === c.subject && x.data.spec.nodeName && nodes.includes(x.data.spec.nodeName));
+        out.push({
+          subject: p.subject,
+          state: "open" as const,
+          message: `Pool ${p.data.name} runs with ${p.data.metadataMode ?? "no workload metadata mode"}${c.data.workloadPool ? "" : " in a cluster without Workload Identity"}; ${pods.length} pods still run there as ${p.data.serviceAccount}.`,
+          evidence: { metadataMode: p.data.metadataMode, serviceAccount: p.data.serviceAccount, nodes: nodes.length, pods: pods.length },
+          fixes: [
+            c.data.workloadPool
+              ? gcloud(
+                  "Create a GKE-metadata pool beside it, move workloads, then delete this one (step 8)",
+                  `gcloud container node-pools create ${p.data.name}-wi --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\\n  --workload-metadata=GKE_METADATA --service-account=SERVICE_ACCOUNT_EMAIL\n# when no pod runs on ${p.data.name} any more:\ngcloud container node-pools delete ${p.data.name} --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId}`,
+                )
+              : note("Enable Workload Identity on the cluster first", `See cluster-wi-disabled on ${c.subject}.`),
+            gcloud(
+              "Or switch this pool in place (recreates its nodes)",
+              `gcloud container node-pools update ${p.data.name} --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\\n  --workload-metadata=GKE_METADATA`,
+            ),
+          ],
+        });
+      }
+    }
+    return out;
+  },
+};

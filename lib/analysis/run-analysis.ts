@@ -1,0 +1,141 @@
+/**
+ * The whole analysis, pure: an AnalysisInput in, every workload's status, the binding reconciliation,
+ * GSA usage and scores, the findings, and the migration roll-ups out. No database, no network.
+ */
+import { AnalysisContext, type AnalysisInput } from "./context";
+import type { BindingRow, Finding, GsaUsage, WorkloadStatus } from "./model";
+import { SEVERITY_ORDER } from "./model";
+import { workloadIdentity } from "./identity";
+import { workloadStatus } from "./migration";
+import { reconcileBindings } from "./bindings";
+import { gsaUsage } from "./usage";
+import { RULES } from "./rules";
+import type { RuleContext } from "./rules/rule";
+import { nodeFacts } from "./identity";
+
+export type Rollup = {
+  /** `overall`, `project:ID` or `cluster:P/L/N`. */
+  scope: string;
+  workloads: number;
+  migrated: number;
+  /** Share migrated, 0–1 (null with no workloads). */
+  share: number | null;
+  keyFileWorkloads: number;
+  nodeIdentityWorkloads: number;
+  /** Legacy node pools and how many pods still run there (step 8: delete a pool once it is empty). */
+  legacyPools: { pool: string; pods: number }[];
+  userManagedKeys: number;
+  keysInSecrets: number;
+  findings: Record<string, number>;
+};
+
+export type AnalysisResult = {
+  context: AnalysisContext;
+  statuses: WorkloadStatus[];
+  bindings: BindingRow[];
+  usage: GsaUsage[];
+  findings: Finding[];
+  rollups: Rollup[];
+};
+
+function columnsOf(subject: string): { project: string | null; cluster: string | null; namespace: string | null } {
+  const i = subject.indexOf(":");
+  const kind = subject.slice(0, i);
+  const parts = subject.slice(i + 1).split("/");
+  if (["cluster", "nodepool", "namespace", "ksa", "workload", "pod", "secret", "node"].includes(kind)) {
+    return { project: parts[0], cluster: `cluster:${parts.slice(0, 3).join("/")}`, namespace: ["namespace", "ksa", "workload", "pod", "secret"].includes(kind) ? parts[3] : null };
+  }
+  if (kind === "project") return { project: parts[0], cluster: null, namespace: null };
+  if (kind === "key" || kind === "gsa") {
+    const m = /@([a-z0-9-]+)\.iam\.gserviceaccount\.com/.exec(subject);
+    return { project: m?.[1] ?? null, cluster: null, namespace: null };
+  }
+  return { project: null, cluster: null, namespace: null };
+}
+
+export function runAnalysis(input: AnalysisInput): AnalysisResult {
+  const ctx = new AnalysisContext(input);
+  const statuses = ctx.workloads.map((w) => workloadStatus(ctx, w, workloadIdentity(ctx, w)));
+  const statusMap = new Map(statuses.map((s) => [s.subject, s]));
+  const bindings = reconcileBindings(ctx);
+  const usage = gsaUsage(ctx);
+  const rc: RuleContext = { ctx, statuses: statusMap, bindings, usage: new Map(usage.map((u) => [u.email, u])) };
+  const findings: Finding[] = [];
+  for (const rule of RULES) {
+    const seen = new Set<string>();
+    for (const d of rule.evaluate(rc)) {
+      if (seen.has(d.subject)) continue; // one finding per rule and subject
+      seen.add(d.subject);
+      const cols = columnsOf(d.subject);
+      findings.push({
+        ...d,
+        rule: rule.id,
+        severity: rule.severity,
+        title: rule.title,
+        project: d.project ?? cols.project,
+        cluster: d.cluster ?? cols.cluster,
+        namespace: d.namespace ?? cols.namespace,
+        gsa: d.gsa ?? (d.subject.startsWith("gsa:") ? d.subject.slice(4) : d.subject.startsWith("key:") ? d.subject.slice(4, d.subject.lastIndexOf("/")) : null),
+        lacking: d.lacking?.length ? d.lacking : undefined,
+      });
+    }
+  }
+  findings.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : a.subject < b.subject ? -1 : 1));
+  return { context: ctx, statuses, bindings, usage, findings, rollups: rollups(ctx, statuses, findings) };
+}
+
+function rollups(ctx: AnalysisContext, statuses: WorkloadStatus[], findings: Finding[]): Rollup[] {
+  const scopes = new Map<string, Rollup>();
+  const get = (scope: string) => {
+    let r = scopes.get(scope);
+    if (!r) {
+      r = { scope, workloads: 0, migrated: 0, share: null, keyFileWorkloads: 0, nodeIdentityWorkloads: 0, legacyPools: [], userManagedKeys: 0, keysInSecrets: 0, findings: {} };
+      scopes.set(scope, r);
+    }
+    return r;
+  };
+  get("overall");
+  for (const c of ctx.clusters.values()) {
+    get(`project:${c.data.projectId}`);
+    get(c.subject);
+  }
+  for (const s of statuses) {
+    if (s.system) continue;
+    for (const scope of ["overall", `project:${s.project}`, s.cluster]) {
+      const r = get(scope);
+      r.workloads++;
+      if (s.migrated) r.migrated++;
+      if (s.identity.shares.some((x) => x.identity.type === "key-file" || x.identity.type === "unknown-key-file")) r.keyFileWorkloads++;
+      if (s.identity.shares.some((x) => x.identity.type === "node")) r.nodeIdentityWorkloads++;
+    }
+  }
+  for (const c of ctx.clusters.values()) {
+    for (const p of ctx.poolsOf(c.subject)) {
+      if (p.data.servesGkeMetadata) continue;
+      const pods = ctx.pods.filter((x) => x.cluster === c.subject && x.data.spec.nodeName && nodeFacts(ctx, c.subject, x.data.spec.nodeName).poolName === p.data.name).length;
+      for (const scope of ["overall", `project:${c.data.projectId}`, c.subject]) get(scope).legacyPools.push({ pool: p.subject, pods });
+    }
+  }
+  for (const [email, keys] of ctx.keysByEmail) {
+    const n = keys.filter((k) => k.data.keyType === "USER_MANAGED").length;
+    get("overall").userManagedKeys += n;
+    const proj = keys[0]?.data.projectId;
+    if (proj) get(`project:${proj}`).userManagedKeys += n;
+    void email;
+  }
+  for (const s of ctx.secrets.values()) {
+    const n = s.data.credentials.filter((c) => c.type === "service_account").length;
+    if (!n) continue;
+    for (const scope of ["overall", `project:${s.project}`, s.cluster!]) get(scope).keysInSecrets += n;
+  }
+  for (const f of findings) {
+    if (f.state !== "open") continue;
+    const scopesOf = ["overall", ...(f.project ? [`project:${f.project}`] : []), ...(f.cluster ? [f.cluster] : [])];
+    for (const scope of scopesOf) {
+      const r = scopes.get(scope);
+      if (r) r.findings[f.severity] = (r.findings[f.severity] ?? 0) + 1;
+    }
+  }
+  for (const r of scopes.values()) r.share = r.workloads ? r.migrated / r.workloads : null;
+  return [...scopes.values()].sort((a, b) => (a.scope === "overall" ? -1 : b.scope === "overall" ? 1 : a.scope < b.scope ? -1 : 1));
+}

@@ -1,0 +1,43 @@
+/**
+ * For analysis tests: run an estate through the simulator and the real collector (real clients over
+ * HTTP), and analyse what it collected — the same records a scan stores, without the database.
+ */
+import { loadEstateFile, parseEstateText, type LoadedEstate } from "../simulator/load-estate";
+import { startSimulator } from "../simulator/server";
+import { simulatorClients } from "../sources/gcp/clients";
+import { Caller } from "../sources/http/caller";
+import { collect } from "../scan/collect";
+import { parseApiLimits } from "../config";
+import { runAnalysis, type AnalysisResult } from "./run-analysis";
+
+export async function analyzeEstate(yaml: string, opts: { firstSeen?: Map<string, Date> } = {}): Promise<AnalysisResult> {
+  return analyzeLoadedEstate(parseEstateText(yaml, "test.yaml"), opts);
+}
+
+export async function analyzeEstateFile(file: string, opts: { firstSeen?: Map<string, Date> } = {}): Promise<AnalysisResult> {
+  return analyzeLoadedEstate(loadEstateFile(file), opts);
+}
+
+export async function analyzeLoadedEstate(estate: LoadedEstate, opts: { firstSeen?: Map<string, Date> } = {}): Promise<AnalysisResult> {
+  const sim = await startSimulator({ estate });
+  try {
+    const caller = new Caller({ limits: parseApiLimits(undefined, 8), timeoutMs: 5000, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } });
+    const outcomes = await collect(
+      { organization: estate.organization?.name.replace("organizations/", ""), folders: [], projects: [], clusters: [], readSecrets: true },
+      { google: simulatorClients(sim.url), caller, endpointFor: (c) => ({ server: `${sim.url}/clusters/${c.projectId}/${c.location}/${c.name}`, skipTLSVerify: true }) },
+    );
+    const records = outcomes.filter((o) => o.status === "ok" || o.status === "partial").flatMap((o) => o.records);
+    const sources = new Map(outcomes.map((o) => [o.source, o.status] as const));
+    return runAnalysis({ now: estate.now ? new Date(estate.now) : new Date(), records, sources, firstSeen: opts.firstSeen });
+  } finally {
+    await sim.close();
+  }
+}
+
+/** `rule subject state` lines, sorted: a compact, exact picture of what fired. */
+export function findingLines(r: AnalysisResult, rule?: string): string[] {
+  return r.findings
+    .filter((f) => !rule || f.rule === rule)
+    .map((f) => `${f.rule} ${f.subject} ${f.state}`)
+    .sort();
+}
