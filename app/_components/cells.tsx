@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { Badge, Email, Path, Time } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
+import { SEVERITY_TONE } from "./findings-list";
 
 export function Cell({ type, id, value }: { type: string; id: string; value: unknown }): ReactNode {
   if (id === "stale") return value ? <Badge tone="amber" title={String(value)}>stale</Badge> : null;
@@ -22,6 +23,35 @@ export function Cell({ type, id, value }: { type: string; id: string; value: unk
       return value ? "yes" : <span className="text-slate-400">no</span>;
     case "time":
       return <Time value={String(value)} />;
+    case "rule":
+      return (
+        <a href={`/findings?rule=${value}`} className="mono text-xs whitespace-nowrap">
+          {String(value)}
+        </a>
+      );
+    case "severity":
+      return <Badge tone={SEVERITY_TONE[String(value)] ?? "slate"}>{String(value)}</Badge>;
+    case "state":
+      return <Badge tone={value === "open" ? "red" : value === "unverified" ? "amber" : "slate"}>{String(value)}</Badge>;
+    case "binding-state": {
+      const tone = value === "ok" ? "green" : value === "stale" || value === "not-annotated" ? "red" : value === "broad" ? "amber" : value === "unverified" ? "amber" : "slate";
+      return <Badge tone={tone}>{String(value)}</Badge>;
+    }
+    case "step": {
+      const v = String(value);
+      const tone = v === "done" ? "green" : v === "todo" ? "red" : v === "unknown" ? "amber" : "slate";
+      return (
+        <Badge tone={tone} title={v}>
+          {v === "done" ? "✓" : v === "todo" ? "✗" : v === "unknown" ? "?" : "–"}
+          <span className="sr-only"> {v}</span>
+        </Badge>
+      );
+    }
+    case "identity-source": {
+      const v = String(value);
+      const tone = v === "workload-identity" || v === "federated" ? "green" : v === "key-file" || v === "unknown-key-file" || v === "credential-file" ? "red" : v === "node" ? "amber" : "slate";
+      return <Badge tone={tone}>{v}</Badge>;
+    }
     case "int":
       return <span className="tabular-nums">{String(value)}</span>;
     case "list":

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
 import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner, Time, Path } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
+import { CodeBlock, FindingsList, type FindingView, type FixView } from "./findings-list";
 
 type Binding = { role: string; members: string[]; condition: { title: string | null; expression: string } | null };
 type GsaDetail = {
@@ -16,6 +17,10 @@ type GsaDetail = {
   secrets: { subject: string; namespace: string; name: string; credentials: { dataKey: string; keyId: string | null }[]; stale: string | null }[];
   roles: { resource: string; role: string; condition: { title: string | null } | null }[];
   nodePools: { subject: string; metadataMode: string | null }[];
+  usage: { score: number; scoreParts: { what: string; count: number; weight: number; points: number }[]; namespaces: string[]; clusters: string[] } | null;
+  drift: { ksa: string; annotated: boolean; bound: boolean; bindingState: string | null; pool: string | null }[];
+  moduleInput: FixView | null;
+  findings: FindingView[];
 };
 
 const WI_ROLES = ["roles/iam.workloadIdentityUser", "roles/iam.serviceAccountTokenCreator"];
@@ -125,6 +130,62 @@ export function GsaView({ subject }: { subject: string }) {
         </Card>
       </div>
 
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Card title="The link, from both sides (the article's module input)">
+          {d.drift.length === 0 ? (
+            <Empty>No KSA is annotated with it and no binding names a KSA.</Empty>
+          ) : (
+            <>
+              <table className="w-full text-sm" data-testid="drift">
+                <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
+                  <tr>
+                    <th className="py-1">ns/ksa</th>
+                    <th>Annotated</th>
+                    <th>Bound</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {d.drift.map((x) => (
+                    <tr key={x.ksa} className="border-t border-slate-100 dark:border-slate-800">
+                      <td className="mono py-1 text-xs">{x.ksa}</td>
+                      <td>{x.annotated ? <Badge tone="green">yes</Badge> : <Badge tone="red">no</Badge>}</td>
+                      <td>
+                        {x.bound ? <Badge tone={x.bindingState === "stale" ? "red" : "green"}>{x.bindingState === "stale" ? "stale" : "yes"}</Badge> : <Badge tone="red">missing</Badge>}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              {d.moduleInput && (
+                <div className="mt-3">
+                  <p className="mb-1 text-xs text-slate-600 dark:text-slate-400">What the annotations say the Terraform should be:</p>
+                  <CodeBlock text={d.moduleInput.content} label={d.moduleInput.title} />
+                </div>
+              )}
+            </>
+          )}
+        </Card>
+        <Card title={`Shared-account score${d.usage ? `: ${d.usage.score}` : ""}`}>
+          {!d.usage || d.usage.scoreParts.length === 0 ? (
+            <Empty>Not used from Kubernetes.</Empty>
+          ) : (
+            <table className="w-full text-sm" data-testid="score">
+              <tbody>
+                {d.usage.scoreParts.map((p) => (
+                  <tr key={p.what} className="border-t border-slate-100 first:border-0 dark:border-slate-800">
+                    <td className="py-1">{p.what}</td>
+                    <td className="text-right tabular-nums">
+                      {p.count} × {p.weight}
+                    </td>
+                    <td className="text-right font-medium tabular-nums">{p.points}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
+      </div>
+
       <Card title={`User-managed keys (${d.keys.length})`}>
         {d.keys.length === 0 ? (
           <Empty>No user-managed keys.</Empty>
@@ -227,6 +288,7 @@ export function GsaView({ subject }: { subject: string }) {
           )}
         </Card>
       </div>
+      <FindingsList subject={`gsa:${d.email}`} findings={d.findings} title="Findings on this account and its keys" />
     </div>
   );
 }

@@ -4,12 +4,16 @@ import { ThemeToggle } from "./theme-toggle";
 
 export const NAV = [
   { href: "/", label: "Overview" },
+  { href: "/findings", label: "Findings" },
+  { href: "/migration", label: "Migration" },
+  { href: "/shared", label: "Shared" },
   { href: "/gsas", label: "GSAs" },
   { href: "/keys", label: "Keys" },
   { href: "/secrets", label: "Key Secrets" },
   { href: "/clusters", label: "Clusters" },
   { href: "/ksas", label: "KSAs" },
   { href: "/workloads", label: "Workloads" },
+  { href: "/bindings", label: "Bindings" },
   { href: "/coverage", label: "Coverage" },
 ];
 

@@ -3,12 +3,14 @@ import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
 import { Badge, Card, ErrorBox, PageHeader, Spinner, Path } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
+import { FindingsList, type FindingView } from "./findings-list";
 
 type ObjectDetail = {
   subject: string;
   current: { kind: string; subject: string; source: string; data: unknown; stale: string | null }[];
   versions: { kind: string; validFrom: number; validTo: number | null; fromTime: string; toTime: string | null }[];
   related: { kind: string; subject: string }[];
+  findings: FindingView[];
 };
 
 export function ObjectView({ subject }: { subject: string }) {
@@ -29,6 +31,7 @@ export function ObjectView({ subject }: { subject: string }) {
           </span>
         }
       />
+      {d.findings.length > 0 && <FindingsList subject={subject} findings={d.findings} />}
       {d.related.length > 0 && (
         <Card title="Related">
           <ul className="columns-1 gap-6 text-sm md:columns-2">

@@ -1,10 +1,205 @@
 /**
- * Analysis of the current inventory, run inside the scan's transaction (issue #3 fills this in).
+ * The analysis of a scan, inside the scan's transaction: read the current inventory (stale objects
+ * included — they are the best knowledge there is) and what each source did, analyse, and write the
+ * results as versions (unchanged conclusions write nothing; a finding keeps its first_seen while it
+ * stays open), plus the roll-ups the trend charts read.
  */
+import { createHash } from "node:crypto";
 import type pg from "pg";
+import type { InventoryRecord } from "../inventory/model";
+import type { AnalysisInput, SourceStatus } from "./context";
+import { runAnalysis, type AnalysisResult, type Rollup } from "./run-analysis";
 
-export type AnalysisSummary = { findings: number };
+export type AnalysisSummary = {
+  findings: number;
+  open: number;
+  unverified: number;
+  bySeverity: Record<string, number>;
+  workloads: number;
+  migrated: number;
+  written: { inserted: number; closed: number; unchanged: number };
+  durationMs: number;
+};
 
-export async function analyzeScan(_client: pg.PoolClient, _scanId: number): Promise<AnalysisSummary> {
-  return { findings: 0 };
+type Row = {
+  kind: string;
+  key: string;
+  subject: string;
+  rule?: string | null;
+  severity?: string | null;
+  state?: string | null;
+  project?: string | null;
+  cluster?: string | null;
+  namespace?: string | null;
+  gsa?: string | null;
+  data: unknown;
+};
+
+export async function loadAnalysisInput(client: pg.PoolClient | pg.Pool, scanId: number, now: Date): Promise<AnalysisInput> {
+  const objects = await client.query<InventoryRecord>(
+    `select kind, subject, source, project, cluster, namespace, data from inventory_object where valid_to is null`,
+  );
+  const states = await client.query<{ source: string; last_scan_id: number; last_status: string }>(`select source, last_scan_id, last_status from source_state where retired_scan_id is null`);
+  const sources = new Map<string, Exclude<SourceStatus, "missing">>();
+  // Only what answered in full in this very scan counts as complete; older answers are stale.
+  for (const s of states.rows) sources.set(s.source, s.last_scan_id === scanId ? (s.last_status as Exclude<SourceStatus, "missing">) : "skipped");
+  const first = await client.query<{ subject: string; t: string }>(
+    `select o.subject, min(s.started_at) as t from inventory_object o join scan s on s.id = o.valid_from where o.kind = 'gsa' group by o.subject`,
+  );
+  return { now, records: objects.rows, sources, firstSeen: new Map(first.rows.map((r) => [r.subject, new Date(r.t)])) };
+}
+
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  const keys = Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`;
+}
+
+export function analysisRows(r: AnalysisResult): Row[] {
+  const rows: Row[] = [];
+  for (const f of r.findings) {
+    rows.push({
+      kind: "finding",
+      key: `${f.rule}|${f.subject}`,
+      subject: f.subject,
+      rule: f.rule,
+      severity: f.severity,
+      state: f.state,
+      project: f.project ?? null,
+      cluster: f.cluster ?? null,
+      namespace: f.namespace ?? null,
+      gsa: f.gsa ?? null,
+      data: { title: f.title, message: f.message, evidence: f.evidence, fixes: f.fixes, lacking: f.lacking ?? null },
+    });
+  }
+  for (const s of r.statuses) {
+    rows.push({
+      kind: "workload-status",
+      key: s.subject,
+      subject: s.subject,
+      state: s.migrated ? "migrated" : "not-migrated",
+      project: s.project,
+      cluster: s.cluster,
+      namespace: s.namespace,
+      gsa: s.identity.shares.map((x) => x.identity).find((i) => i.type === "workload-identity" || i.type === "key-file" || i.type === "node")?.email ?? null,
+      data: s,
+    });
+  }
+  for (const b of r.bindings) {
+    rows.push({
+      kind: "binding",
+      key: `${b.resource}|${b.role}|${b.member}`,
+      subject: b.resource,
+      state: b.state,
+      project: b.resource.startsWith("project:") ? b.resource.slice(8) : null,
+      gsa: b.gsa === "*" ? null : b.gsa,
+      data: b,
+    });
+  }
+  for (const u of r.usage) rows.push({ kind: "gsa-usage", key: u.email, subject: `gsa:${u.email}`, project: u.project, gsa: u.email, data: u });
+  return rows;
+}
+
+const BATCH = 1000;
+
+async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows: Row[]) {
+  const current = await client.query<{ id: number; kind: string; key: string; hash: string; first_seen: number }>(
+    `select id, kind, key, hash, first_seen from analysis_object where valid_to is null`,
+  );
+  const byKey = new Map(current.rows.map((c) => [`${c.kind}\u0000${c.key}`, c]));
+  const seen = new Set<string>();
+  const insert: (Row & { hash: string; firstSeen: number })[] = [];
+  const close: number[] = [];
+  let unchanged = 0;
+  for (const r of rows) {
+    const k = `${r.kind}\u0000${r.key}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const hash = createHash("sha1").update(canonical(r)).digest("hex");
+    const cur = byKey.get(k);
+    if (cur && cur.hash === hash) {
+      unchanged++;
+      continue;
+    }
+    if (cur) close.push(cur.id);
+    insert.push({ ...r, hash, firstSeen: cur ? cur.first_seen : scanId });
+  }
+  for (const [k, c] of byKey) if (!seen.has(k)) close.push(c.id);
+  for (let i = 0; i < close.length; i += 10_000) {
+    await client.query(`update analysis_object set valid_to = $1 where id = any($2::bigint[])`, [scanId, close.slice(i, i + 10_000)]);
+  }
+  for (let i = 0; i < insert.length; i += BATCH) {
+    const c = insert.slice(i, i + BATCH);
+    const col = <T>(f: (x: (typeof c)[number]) => T) => c.map(f);
+    await client.query(
+      `insert into analysis_object (kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, hash, data, first_seen, valid_from)
+       select k, ky, s, r, sv, st, p, cl, ns, g, h, d::jsonb, fs, $14
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[])
+         as t(k, ky, s, r, sv, st, p, cl, ns, g, h, d, fs)`,
+      [
+        col((x) => x.kind),
+        col((x) => x.key),
+        col((x) => x.subject),
+        col((x) => x.rule ?? null),
+        col((x) => x.severity ?? null),
+        col((x) => x.state ?? null),
+        col((x) => x.project ?? null),
+        col((x) => x.cluster ?? null),
+        col((x) => x.namespace ?? null),
+        col((x) => x.gsa ?? null),
+        col((x) => x.hash),
+        col((x) => JSON.stringify(x.data)),
+        col((x) => x.firstSeen),
+        scanId,
+      ],
+    );
+  }
+  return { inserted: insert.length, closed: close.length, unchanged };
+}
+
+/** The numbers the trend charts plot, per scope. */
+export function metricsOf(rollups: Rollup[]): { scope: string; metric: string; value: number }[] {
+  const out: { scope: string; metric: string; value: number }[] = [];
+  for (const r of rollups) {
+    const put = (metric: string, value: number | null) => value !== null && out.push({ scope: r.scope, metric, value });
+    put("workloads", r.workloads);
+    put("migrated", r.migrated);
+    put("not_migrated", r.workloads - r.migrated);
+    put("share_migrated", r.share);
+    put("key_file_workloads", r.keyFileWorkloads);
+    put("node_identity_workloads", r.nodeIdentityWorkloads);
+    put("user_managed_keys", r.userManagedKeys);
+    put("keys_in_secrets", r.keysInSecrets);
+    put("legacy_pools", r.legacyPools.length);
+    put("legacy_pool_pods", r.legacyPools.reduce((a, p) => a + p.pods, 0));
+    for (const sev of ["critical", "high", "medium", "low", "info"]) put(`findings_${sev}`, r.findings[sev] ?? 0);
+  }
+  return out;
+}
+
+export async function analyzeScan(client: pg.PoolClient, scanId: number, now: Date = new Date()): Promise<AnalysisSummary> {
+  const started = Date.now();
+  const input = await loadAnalysisInput(client, scanId, now);
+  const result = runAnalysis(input);
+  const written = await writeAnalysisVersions(client, scanId, analysisRows(result));
+  const metrics = metricsOf(result.rollups);
+  await client.query(`delete from scan_metric where scan_id = $1`, [scanId]);
+  await client.query(
+    `insert into scan_metric (scan_id, scope, metric, value) select $1, * from unnest($2::text[], $3::text[], $4::float8[])`,
+    [scanId, metrics.map((m) => m.scope), metrics.map((m) => m.metric), metrics.map((m) => m.value)],
+  );
+  const bySeverity: Record<string, number> = {};
+  for (const f of result.findings) if (f.state === "open") bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
+  const overall = result.rollups.find((r) => r.scope === "overall")!;
+  return {
+    findings: result.findings.length,
+    open: result.findings.filter((f) => f.state === "open").length,
+    unverified: result.findings.filter((f) => f.state === "unverified").length,
+    bySeverity,
+    workloads: overall.workloads,
+    migrated: overall.migrated,
+    written,
+    durationMs: Date.now() - started,
+  };
 }

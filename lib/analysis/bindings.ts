@@ -35,20 +35,21 @@ export function reconcileBindings(ctx: AnalysisContext): BindingRow[] {
       for (const member of b.members) {
         const m = parseWiMember(member);
         const base = { gsa: onGsa ? subject.slice(4) : "*", role: b.role, member, resource: subject, condition };
-        if (!m || !TOKEN_ROLES.has(b.role)) {
-          rows.push({ ...base, pool: m?.pool ?? null, namespace: null, ksaName: null, ksas: [], state: "other", detail: m ? `direct role for a Kubernetes identity` : "not a Kubernetes identity" });
-          continue;
-        }
         if (!onGsa) {
+          // A token role on a project, folder or organization covers every GSA there, whoever the member is.
           rows.push({
             ...base,
-            pool: m.pool,
-            namespace: "ns" in m ? m.ns : null,
-            ksaName: "ksa" in m ? m.ksa : null,
+            pool: m?.pool ?? null,
+            namespace: m && "ns" in m ? m.ns : null,
+            ksaName: m && "ksa" in m ? m.ksa : null,
             ksas: [],
             state: "broad",
             detail: `granted on ${subject}: applies to every service account there, including future ones`,
           });
+          continue;
+        }
+        if (!m || !TOKEN_ROLES.has(b.role)) {
+          rows.push({ ...base, pool: m?.pool ?? null, namespace: null, ksaName: null, ksas: [], state: "other", detail: m ? `direct role for a Kubernetes identity` : "not a Kubernetes identity" });
           continue;
         }
         if (m.kind === "namespace" || m.kind === "cluster" || m.kind === "pool") {

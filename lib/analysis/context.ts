@@ -203,6 +203,12 @@ export class AnalysisContext {
     return this.poolsOf(cluster).find((p) => p.data.name === n.data.pool);
   }
 
+  /** Whether a pod could land on a node serving the GKE metadata server in this cluster (a nodeSelector for it would not leave it Pending). */
+  hasGkeMetadataNodes(cluster: string): boolean {
+    if (this.clusters.get(cluster)?.data.autopilot) return true;
+    return (this.nodesByCluster.get(cluster) ?? []).some((n) => n.data.gkeMetadataLabel === "true");
+  }
+
   podsOf(workload: string): R<PodData>[] {
     return this.podsByWorkload.get(workload) ?? [];
   }

@@ -58,6 +58,17 @@ export function ksaManifestFix(ns: string, ksa: string, email: string): Fix {
 export function workloadPatchFix(clusterSubject: string, kind: string, ns: string, name: string, ksa: string, opts: { nodeSelector: boolean }): Fix {
   const podSpec: Record<string, unknown> = { serviceAccountName: ksa };
   if (opts.nodeSelector) podSpec.nodeSelector = { [GKE_MD_LABEL]: "true" };
+  if (kind === "Pod") {
+    // A bare Pod's serviceAccountName and nodeSelector cannot change in place.
+    const body = yamlDoc({ spec: podSpec }).replace(`${GKE_MD_LABEL}: "true"`, `"${GKE_MD_LABEL}": "true"`);
+    return {
+      kind: "kubernetes-yaml",
+      title: `Recreate Pod ${ns}/${name}: run as ${ksa}${opts.nodeSelector ? " on GKE-metadata nodes" : ""}`,
+      content: `# A Pod cannot change these in place: set them in its manifest, then
+# kubectl --context ${kubeContext(clusterSubject)} -n ${ns} delete pod ${name} && kubectl apply -f pod.yaml
+${body}`,
+    };
+  }
   const patch = kind === "CronJob" ? { spec: { jobTemplate: { spec: { template: { spec: podSpec } } } } } : { spec: { template: { spec: podSpec } } };
   // YAML would print "true" unquoted when it can; the label value must be a string, so quote it explicitly.
   const body = yamlDoc(patch).replace(`${GKE_MD_LABEL}: "true"`, `"${GKE_MD_LABEL}": "true"`);
@@ -136,4 +147,22 @@ export function kubectl(title: string, content: string): Fix {
 
 export function terraform(title: string, content: string): Fix {
   return { kind: "terraform", title, content };
+}
+
+/** `gcloud … add/remove-iam-policy-binding` for a project, folder or organization subject. */
+export function policyBindingCommand(verb: "add" | "remove", resource: string, member: string, role: string): string {
+  const id = resource.slice(resource.indexOf(":") + 1);
+  const group = resource.startsWith("project:") ? "projects" : resource.startsWith("folder:") ? "resource-manager folders" : "organizations";
+  return `gcloud ${group} ${verb}-iam-policy-binding ${id} \\\n  --role=${role} --member="${member}"`;
+}
+
+/** Where role recommendations for a resource live. */
+export function recommenderCommand(resource: string): string {
+  const id = resource.slice(resource.indexOf(":") + 1);
+  const flag = resource.startsWith("project:") ? "--project" : resource.startsWith("folder:") ? "--folder" : "--organization";
+  return `gcloud recommender recommendations list ${flag}=${id} --location=global --recommender=google.iam.policy.Recommender`;
+}
+
+export function plural(n: number, word: string, pluralWord = `${word}s`): string {
+  return `${n} ${n === 1 ? word : pluralWord}`;
 }

@@ -128,7 +128,8 @@ function resolveFile(ctx: AnalysisContext, p: Placement, c: ContainerEssentials,
     }
     return { type: "unknown-key-file", path, container: c.name, reason: `no projected source of volume ${mount.name} provides ${rel}`, lacking: [] };
   }
-  const kind = Object.keys(volume).find((k) => k !== "name") ?? "unknown";
+  // Volumes read through the client list every volume type, unset ones as undefined: take the one that is set.
+  const kind = Object.keys(volume).find((k) => k !== "name" && volume[k] !== undefined && volume[k] !== null) ?? "unknown";
   return { type: "unknown-key-file", path, container: c.name, reason: `${path} is on a ${kind} volume, which the scanner cannot read`, lacking: [] };
 }
 

@@ -150,5 +150,6 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
     migrated,
     federatedEndState: endState,
     system: isSystemNamespace(w.data.namespace),
+    plan: [],
   };
 }

@@ -126,6 +126,8 @@ export type WorkloadStatus = {
   federatedEndState: boolean;
   /** Whether it lives in a GKE-managed namespace (kube-system, gke-*, gmp-*): shown, not counted. */
   system: boolean;
+  /** The remaining steps as paste-able changes (empty once migrated). */
+  plan: Fix[];
 };
 
 export type Severity = "critical" | "high" | "medium" | "low" | "info";

@@ -12,6 +12,7 @@ import { gsaUsage } from "./usage";
 import { RULES } from "./rules";
 import type { RuleContext } from "./rules/rule";
 import { nodeFacts } from "./identity";
+import { migrationPlan } from "./plan";
 
 export type Rollup = {
   /** `overall`, `project:ID` or `cluster:P/L/N`. */
@@ -55,7 +56,11 @@ function columnsOf(subject: string): { project: string | null; cluster: string |
 
 export function runAnalysis(input: AnalysisInput): AnalysisResult {
   const ctx = new AnalysisContext(input);
-  const statuses = ctx.workloads.map((w) => workloadStatus(ctx, w, workloadIdentity(ctx, w)));
+  const statuses = ctx.workloads.map((w) => {
+    const st = workloadStatus(ctx, w, workloadIdentity(ctx, w));
+    st.plan = migrationPlan(ctx, w, st);
+    return st;
+  });
   const statusMap = new Map(statuses.map((s) => [s.subject, s]));
   const bindings = reconcileBindings(ctx);
   const usage = gsaUsage(ctx);

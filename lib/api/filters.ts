@@ -18,10 +18,13 @@ export type Filters = {
   gsa?: string;
   rule?: string;
   severity?: (typeof SEVERITIES)[number];
-  state?: (typeof FINDING_STATES)[number];
+  /** A state; which ones a table accepts is up to the table (findings: open, unverified, suppressed). */
+  state?: string;
   q?: string;
   sort?: string;
   order: "asc" | "desc";
+  /** Whether `order` came from the URL (else a table's default order applies). */
+  orderGiven?: boolean;
   page: number;
   pageSize: number;
 };
@@ -42,7 +45,7 @@ const schema = z.object({
     .optional(),
   rule: z.string().regex(/^[a-z0-9-]+$/, "must be a rule id such as key-in-secret").optional(),
   severity: z.enum(SEVERITIES, { message: `must be one of ${SEVERITIES.join(", ")}` }).optional(),
-  state: z.enum(FINDING_STATES, { message: `must be one of ${FINDING_STATES.join(", ")}` }).optional(),
+  state: z.string().regex(/^[a-z-]+$/, "must be a state such as open, unverified or suppressed").optional(),
   q: z.string().max(200, "must be at most 200 characters").optional(),
   sort: z.string().regex(/^[a-z0-9_]+$/, "must be a column id").optional(),
   order: z.enum(["asc", "desc"], { message: "must be asc or desc" }).default("asc"),
@@ -59,12 +62,16 @@ export function parseFilters(params: URLSearchParams): Filters {
     const key = String(i.path[0]);
     throw badRequest(`Query parameter "${key}"${raw[key] !== undefined ? ` ("${raw[key]}")` : ""} ${i.message}`, { parameter: key });
   }
-  return r.data as Filters;
+  return { ...(r.data as Filters), orderGiven: raw.order !== undefined };
 }
 
 /** The filter parameters as a query string (for CSV links that reproduce a view). */
 export function filtersToQuery(f: Partial<Filters>): string {
   const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(f)) if (v !== undefined && v !== "" && !(k === "order" && v === "asc")) p.set(k, String(v));
+  for (const [k, v] of Object.entries(f)) {
+    if (k === "orderGiven" || v === undefined || v === "") continue;
+    if (k === "order" && !f.orderGiven) continue;
+    p.set(k, String(v));
+  }
   return p.toString();
 }

@@ -75,7 +75,12 @@ async function main(): Promise<number> {
       out.push(`Sources: ${Object.entries(s.sources).map(([k, n]) => `${n} ${k}`).join(", ") || "none"}`);
       out.push(`Requests: ${Object.entries(s.requests).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(", ")}${s.retries ? ` (${s.retries} retried)` : ""}`);
       out.push(`Stored: ${s.written.inserted} new versions, ${s.written.closed} closed, ${s.written.unchanged} unchanged`);
-      if (s.analysis) out.push(`Findings: ${s.analysis.findings}`);
+      if (s.analysis) {
+        const a = s.analysis;
+        const sev = ["critical", "high", "medium", "low", "info"].filter((k) => a.bySeverity[k]).map((k) => `${a.bySeverity[k]} ${k}`).join(", ");
+        out.push(`Findings: ${a.open} open${sev ? ` (${sev})` : ""}, ${a.unverified} unverified`);
+        out.push(`Migration: ${a.migrated} of ${a.workloads} workloads migrated`);
+      }
       const failed = result.outcomes.filter((o) => o.status === "failed" || o.status === "partial");
       if (failed.length) {
         out.push(`Did not fully answer (earlier data kept, marked stale):`);

@@ -3,6 +3,6 @@ import { TABLES } from "./tables";
 
 export function columnsMarkdown(): string {
   return Object.values(TABLES)
-    .map((t) => `- \`/api/reports/${t.name}.csv\` — ${t.title}: ${t.columns.map((c) => `\`${c.id}\``).join(", ")}`)
+    .map((t) => `- \`/api/reports/${t.name}.csv\` — ${t.title}: ${t.columns.filter((c) => !c.uiOnly).map((c) => `\`${c.id}\``).join(", ")}`)
     .join("\n");
 }

@@ -6,7 +6,7 @@
 import type { Filters } from "../api/filters";
 import { badRequest } from "../api/problem";
 
-export type ColumnType = "text" | "int" | "bool" | "time" | "subject" | "gsa" | "list" | "json";
+export type ColumnType = "text" | "int" | "bool" | "time" | "subject" | "gsa" | "list" | "json" | "rule" | "severity" | "state" | "step" | "identity-source" | "binding-state";
 
 export type Column = {
   /** snake_case id: the CSV header and the `sort` value. */
@@ -15,10 +15,14 @@ export type Column = {
   label: string;
   /** SQL expression (the main row is `o`). */
   sql: string;
+  /** What to order by when sorting on this column, if not `sql` (e.g. severity by rank). */
+  sortSql?: string;
   type: ColumnType;
   sortable?: boolean;
   /** Shown in the CSV only. */
   csvOnly?: boolean;
+  /** Shown in the page only (not a CSV column). */
+  uiOnly?: boolean;
   /** One-line explanation, shown as the header's tooltip and in the README. */
   help?: string;
 };
@@ -33,9 +37,13 @@ export type TableDef = {
   columns: Column[];
   /** SQL condition per filter, given the parameter placeholder. Filters a table does not list are ignored. */
   filters: FilterSql;
+  /** The values `state` may take for this table (a 400 names them otherwise). */
+  states?: string[];
   /** Expressions `q` searches (ILIKE). */
   search: string[];
   defaultSort: string;
+  /** Order when the URL names none (default asc). */
+  defaultOrder?: "asc" | "desc";
   /** Tie-breaker for a stable order across pages. */
   tiebreak: string;
 };
@@ -57,6 +65,9 @@ export const staleColumn: Column = {
 export type BuiltQuery = { text: string; values: unknown[] };
 
 export function buildWhere(def: TableDef, f: Filters): { where: string; values: unknown[] } {
+  if (f.state !== undefined && def.states && !def.states.includes(f.state)) {
+    throw badRequest(`Query parameter "state" ("${f.state}") must be one of ${def.states.join(", ")} for ${def.name}`, { parameter: "state" });
+  }
   const values: unknown[] = [];
   const conds: string[] = [];
   for (const key of ["project", "cluster", "namespace", "gsa", "rule", "severity", "state"] as const) {
@@ -81,7 +92,8 @@ export function orderBy(def: TableDef, f: Filters): string {
     const allowed = def.columns.filter((c) => c.sortable !== false).map((c) => c.id);
     throw badRequest(`Query parameter "sort" ("${sortId}") is not a sortable column of ${def.name}; use one of ${allowed.join(", ")}`, { parameter: "sort" });
   }
-  return `order by ${col.sql} ${f.order === "desc" ? "desc" : "asc"} nulls last, ${def.tiebreak}`;
+  const order = f.orderGiven ? f.order : f.sort ? f.order : (def.defaultOrder ?? f.order);
+  return `order by ${col.sortSql ?? col.sql} ${order === "desc" ? "desc" : "asc"} nulls last, ${def.tiebreak}`;
 }
 
 export function selectList(def: TableDef): string {

@@ -65,7 +65,16 @@ async function runningScan(pool: pg.Pool) {
   return r.rows[0] ? { id: r.rows[0].id, startedAt: r.rows[0].started_at, trigger: r.rows[0].trigger } : null;
 }
 
-type Target = { google: GoogleClients; scope: CollectScope; endpointFor: (c: ClusterData, raw: Record<string, unknown>) => ClusterEndpoint; target: string; mode: string; close: () => Promise<void> };
+type Target = {
+  google: GoogleClients;
+  scope: CollectScope;
+  endpointFor: (c: ClusterData, raw: Record<string, unknown>) => ClusterEndpoint;
+  target: string;
+  mode: string;
+  /** The clock of the estate being scanned (the simulator's `now`); real time for Google Cloud. */
+  clock?: Date;
+  close: () => Promise<void>;
+};
 
 async function resolveTarget(opts: RunScanOptions): Promise<Target> {
   const { config } = opts;
@@ -97,7 +106,7 @@ async function resolveTarget(opts: RunScanOptions): Promise<Target> {
     url = owned.url;
   }
   // The simulator serves an estate file: fail with its own message when the file became invalid.
-  const health = (await (await fetch(`${url}/_sim/health`)).json()) as { status: string; estate: string; estateError?: string; organization: string | null };
+  const health = (await (await fetch(`${url}/_sim/health`)).json()) as { status: string; estate: string; estateError?: string; organization: string | null; now?: string };
   if (health.status !== "ok") {
     await owned?.close();
     throw new Error(health.estateError ?? "The simulator's estate is invalid");
@@ -109,6 +118,7 @@ async function resolveTarget(opts: RunScanOptions): Promise<Target> {
     endpointFor: (c) => ({ server: `${url}/clusters/${c.projectId}/${c.location}/${c.name}`, skipTLSVerify: true }),
     target: health.estate,
     mode: config.isDemo && !opts.estatePath ? "demo" : "estate",
+    clock: health.now ? new Date(health.now) : undefined,
     close: async () => {
       await owned?.close();
     },
@@ -171,7 +181,8 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
   let outcomes: SourceOutcome[] = [];
   try {
     target = await resolveTarget(opts);
-    await client.query(`update scan set target = $2, mode = $3 where id = $1`, [scanId, target.target, target.mode]);
+    const clock = target.clock ?? new Date(started);
+    await client.query(`update scan set target = $2, mode = $3, clock = $4 where id = $1`, [scanId, target.target, target.mode, clock.toISOString()]);
     const caller = new Caller({ limits: config.apiLimits, timeoutMs: config.requestTimeoutMs, signal: abort.signal });
     outcomes = await collect(target.scope, { google: target.google, caller, endpointFor: target.endpointFor, progress, signal: abort.signal });
     if (abort.signal.aborted) throw new CancelledError();
@@ -190,7 +201,7 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
       summary.written = await writeInventory(client, scanId, outcomes);
       progress.update((p) => (p.phase = "analysing"));
       await progress.flush();
-      summary.analysis = await analyzeScan(client, scanId);
+      summary.analysis = await analyzeScan(client, scanId, clock);
       if (abort.signal.aborted) throw new CancelledError();
       summary.durationMs = Date.now() - started;
       progress.update((p) => (p.phase = "done"));

@@ -174,7 +174,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         maybeReload();
         return send(res, {
           status: 200,
-          body: { status: estateError ? "estate-error" : "ok", estate: estate.source, estateError, organization: estate.organization?.name ?? null },
+          body: {
+            status: estateError ? "estate-error" : "ok",
+            estate: estate.source,
+            estateError,
+            organization: estate.organization?.name ?? null,
+            now: new Date(world.now).toISOString(),
+          },
         });
       }
       if (pathname === "/_sim/stats") return send(res, { status: 200, body: stats });

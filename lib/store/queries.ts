@@ -3,6 +3,7 @@
  */
 import type { Db } from "./db";
 import { notFound } from "../api/problem";
+import { tfModuleFix } from "../analysis/fixes";
 
 export type LastScan = {
   id: number;
@@ -130,7 +131,43 @@ export async function gsaDetail(db: Db, email: string) {
   if (!gsa && ksasAnnotated.length === 0 && keys.length === 0 && secrets.length === 0 && everSeen.length === 0) {
     throw notFound(`No service account ${email} is known, and nothing points at it`);
   }
+  const [usage] = await q(`select data from analysis_object where kind = 'gsa-usage' and valid_to is null and key = $1`);
+  const bindingRows = await q(`select data from analysis_object where kind = 'binding' and valid_to is null and gsa = $1 order by key`);
+  const pools = await q(
+    `select k.subject, c.data->>'workloadPool' as pool from inventory_object k join inventory_object c on c.kind = 'cluster' and c.valid_to is null and c.subject = k.cluster
+     where k.kind = 'ksa' and k.valid_to is null and lower(btrim(k.data->>'gsaAnnotation')) = $1`,
+  );
+  const poolOf = new Map(pools.map((p) => [p.subject as string, p.pool as string | null]));
+  // The article's module input, derived from the annotations that point at this GSA, against its live bindings.
+  const annotated = new Map<string, { pool: string | null; ksas: string[] }>();
+  for (const k of ksasAnnotated) {
+    const key = `${k.namespace}/${k.name}`;
+    const e = annotated.get(key) ?? { pool: poolOf.get(k.subject as string) ?? null, ksas: [] };
+    e.ksas.push(k.subject as string);
+    annotated.set(key, e);
+  }
+  const bound = new Map<string, { state: string; member: string; role: string }>();
+  for (const r of bindingRows) {
+    const b = r.data as { namespace: string | null; ksaName: string | null; state: string; member: string; role: string };
+    if (b.namespace && b.ksaName && b.role === "roles/iam.workloadIdentityUser") bound.set(`${b.namespace}/${b.ksaName}`, { state: b.state, member: b.member, role: b.role });
+  }
+  const keysAll = [...new Set([...annotated.keys(), ...bound.keys()])].sort();
+  const drift = keysAll.map((k) => ({
+    ksa: k,
+    annotated: annotated.has(k),
+    bound: bound.has(k),
+    bindingState: bound.get(k)?.state ?? null,
+    pool: annotated.get(k)?.pool ?? null,
+  }));
+  const project = (gsa?.project as string | undefined) ?? email.match(/@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/)?.[1] ?? "PROJECT";
+  const moduleInput = annotated.size ? tfModuleFix(email, project, [...annotated.keys()].sort()) : null;
+  const findings = await findingsFor(db, [`gsa:${email}`, ...keys.map((k) => k.subject as string)]);
   return {
+    usage: usage?.data ?? null,
+    bindings: bindingRows.map((r) => r.data),
+    drift,
+    moduleInput,
+    findings,
     email,
     gsa: gsa ?? null,
     /** Set when the GSA was seen in an earlier scan but not the current one (deleted). */
@@ -219,5 +256,69 @@ export async function objectDetail(db: Db, subj: string) {
       [subj.slice(8)],
     );
   }
-  return { subject: subj, current: current.rows, versions: versions.rows, related };
+  return { subject: subj, current: current.rows, versions: versions.rows, related, findings: await findingsFor(db, [subj]) };
+}
+
+/** The workload page: inventory, analysed status (identity, steps, plan), findings, pods. */
+export async function workloadDetail(db: Db, subj: string) {
+  const [w] = (await db.pool.query<Row>(`select subject, project, cluster, namespace, data from inventory_object where kind = 'workload' and valid_to is null and subject = $1`, [subj])).rows;
+  const [status] = (await db.pool.query<Row>(`select data, first_seen as "firstSeen" from analysis_object where kind = 'workload-status' and valid_to is null and subject = $1`, [subj])).rows;
+  if (!w && !status) throw notFound(`No workload ${subj} in the current inventory`);
+  const findings = (
+    await db.pool.query<Row>(
+      `select o.rule, o.severity, o.data->>'title' as title, o.data->>'message' as message, o.data->'fixes' as fixes, o.data->'lacking' as lacking,
+         (case when exists (select 1 from suppression sp where sp.rule = o.rule and sp.subject = o.subject and (sp.expires_at is null or sp.expires_at > now())) then 'suppressed' else o.state end) as state,
+         (select started_at from scan where id = o.first_seen) as "firstSeen"
+       from analysis_object o where o.kind = 'finding' and o.valid_to is null and o.subject = $1
+       order by case o.severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end, o.rule`,
+      [subj],
+    )
+  ).rows;
+  const pods = (
+    await db.pool.query<Row>(
+      `select p.subject, p.data->>'name' as name, p.data->>'phase' as phase, p.data->'spec'->>'nodeName' as node,
+         (select n.data->>'pool' from inventory_object n where n.kind = 'node' and n.valid_to is null and n.cluster = p.cluster and n.data->>'name' = p.data->'spec'->>'nodeName') as pool
+       from inventory_object p where p.kind = 'pod' and p.valid_to is null and p.data->>'workload' = $1 order by p.subject`,
+      [subj],
+    )
+  ).rows;
+  return { subject: subj, workload: w ?? null, status: status?.data ?? null, findings, pods };
+}
+
+/** Migration progress per scope from the latest analysed scan, and the legacy pools still in use. */
+export async function migrationProgress(db: Db) {
+  const scan = await db.pool.query<{ id: number }>(`select max(scan_id) as id from scan_metric`);
+  const id = scan.rows[0]?.id;
+  if (!id) return { scanId: null, scopes: [], legacyPools: [] };
+  const rows = await db.pool.query<{ scope: string; metric: string; value: number }>(`select scope, metric, value from scan_metric where scan_id = $1`, [id]);
+  const scopes = new Map<string, Record<string, number>>();
+  for (const r of rows.rows) {
+    const m = scopes.get(r.scope) ?? {};
+    m[r.metric] = r.value;
+    scopes.set(r.scope, m);
+  }
+  const legacy = await db.pool.query(
+    `select o.subject, o.cluster, o.data->>'name' as name, o.data->>'serviceAccount' as "serviceAccount", o.data->>'metadataMode' as "metadataMode",
+       (select count(*)::int from inventory_object p where p.kind = 'pod' and p.valid_to is null and p.cluster = o.cluster
+          and p.data->'spec'->>'nodeName' in (select n.data->>'name' from inventory_object n where n.kind = 'node' and n.valid_to is null and n.cluster = o.cluster and n.data->>'pool' = o.data->>'name')) as pods
+     from inventory_object o where o.kind = 'nodepool' and o.valid_to is null and not (o.data->>'servesGkeMetadata')::boolean order by o.subject`,
+  );
+  return {
+    scanId: id,
+    scopes: [...scopes.entries()].map(([scope, metrics]) => ({ scope, ...metrics })).sort((a, b) => (a.scope === "overall" ? -1 : b.scope === "overall" ? 1 : a.scope < b.scope ? -1 : 1)),
+    legacyPools: legacy.rows,
+  };
+}
+
+/** Findings of the given subjects, with their state (suppressions applied), most severe first. */
+export async function findingsFor(db: Db, subjects: string[]) {
+  const r = await db.pool.query<Row>(
+    `select o.subject, o.rule, o.severity, o.data->>'title' as title, o.data->>'message' as message, o.data->'fixes' as fixes, o.data->'lacking' as lacking,
+       (case when exists (select 1 from suppression sp where sp.rule = o.rule and sp.subject = o.subject and (sp.expires_at is null or sp.expires_at > now())) then 'suppressed' else o.state end) as state,
+       (select started_at from scan where id = o.first_seen) as "firstSeen"
+     from analysis_object o where o.kind = 'finding' and o.valid_to is null and o.subject = any($1::text[])
+     order by case o.severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end, o.rule, o.subject`,
+    [subjects],
+  );
+  return r.rows;
 }

@@ -8,11 +8,13 @@ import type { TestProject } from "vitest/node";
 import { ensureEmbeddedPostgres, type EmbeddedDatabase } from "../store/embedded-postgres";
 
 let embedded: EmbeddedDatabase | undefined;
+let dir: string | undefined;
 
 export async function setup(project: TestProject) {
   let url = process.env.DATABASE_URL;
   if (!url) {
-    const dir = path.resolve(".wi-atlas", "test-postgres");
+    // One folder per run, so that two test runs in one checkout never share (or delete) a server.
+    dir = path.resolve(".wi-atlas", `test-postgres-${process.pid}`);
     rmSync(dir, { recursive: true, force: true });
     embedded = await ensureEmbeddedPostgres(dir);
     url = embedded.url;
@@ -22,6 +24,7 @@ export async function setup(project: TestProject) {
 
 export async function teardown() {
   await embedded?.release({ force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
 declare module "vitest" {

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { ObjectView } from "../../_components/object-view";
+import { WorkloadView } from "../../_components/workload-view";
 
 type Props = { params: Promise<{ subject: string }> };
 
@@ -10,5 +10,5 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 
 export default async function Page({ params }: Props) {
   const { subject } = await params;
-  return <ObjectView subject={decodeURIComponent(subject)} />;
+  return <WorkloadView subject={decodeURIComponent(subject)} />;
 }

@@ -25,7 +25,7 @@ export const rule: Rule = {
         subject: `gsa:${gsa}`,
         state: stale.length ? ("open" as const) : ("unverified" as const),
         message: stale.length
-          ? `${gsa} grants ${stale.map((r) => `${r.namespace}/${r.ksaName}`).join(", ")} in ${stale[0].pool}, which exist${stale.length === 1 ? "s" : ""} in no cluster using the pool.`
+          ? `${gsa} grants ${[...new Set(stale.map((r) => r.pool))].map((pool) => `${stale.filter((r) => r.pool === pool).map((r) => `${r.namespace}/${r.ksaName}`).join(", ")} in ${pool}`).join("; ")}, which exist${stale.length === 1 ? "s" : ""} in no cluster using ${stale.length === 1 || new Set(stale.map((r) => r.pool)).size === 1 ? "the pool" : "their pools"}.`
           : `${gsa} grants ${rows.map((r) => `${r.namespace}/${r.ksaName}`).join(", ")}, not found in the clusters scanned; cannot be ruled out.`,
         evidence: { members: rows.map((r) => ({ member: r.member, state: r.state, detail: r.detail })) },
         lacking: stale.length ? undefined : lacking,

@@ -10,6 +10,23 @@ export const rule: Rule = {
   evaluate: ({ ctx, bindings }) => {
     const out = [];
     for (const b of bindings) {
+      if (b.state === "unverified" && b.pool && b.namespace && b.ksaName) {
+        // The KSA may exist, unannotated, in a cluster whose KSA list could not be read.
+        for (const c of ctx.clustersByPool.get(b.pool) ?? []) {
+          const lacking = ctx.k8sLacking(c, "serviceaccounts");
+          if (!lacking.length) continue;
+          out.push({
+            subject: `ksa:${c.slice(8)}/${b.namespace}/${b.ksaName}`,
+            state: "unverified" as const,
+            message: `${b.gsa} grants ${b.role} to ${b.member}; whether ${b.namespace}/${b.ksaName} exists and is annotated in ${c.slice(8)} cannot be told.`,
+            evidence: { binding: { resource: b.resource, role: b.role, member: b.member } },
+            lacking,
+            gsa: b.gsa,
+            fixes: [ksaManifestFix(b.namespace, b.ksaName, b.gsa)],
+          });
+        }
+        continue;
+      }
       if (b.state !== "not-annotated") continue;
       for (const k of b.ksas) {
         const ksa = ctx.ksas.get(k)!;

@@ -1,5 +1,5 @@
 import type { Rule } from "./rule";
-import { gcloud } from "../fixes";
+import { gcloud, policyBindingCommand, recommenderCommand } from "../fixes";
 import { isAdminLikeRole, isBasicRole, rolesOf } from "../iam";
 
 export const rule: Rule = {
@@ -36,9 +36,7 @@ export const rule: Rule = {
         fixes: broad.map((r) =>
           gcloud(
             `Replace ${r.role} with the narrow roles its workloads need (Policy Intelligence role recommendations help)`,
-            `gcloud recommender recommendations list --project=${r.resource.replace(/^[a-z]+:/, "")} --location=global --recommender=google.iam.policy.Recommender\n${
-              r.resource.startsWith("project:") ? `gcloud projects remove-iam-policy-binding ${r.resource.slice(8)} --member="serviceAccount:${email}" --role="${r.role}"` : `# remove ${r.role} for serviceAccount:${email} on ${r.resource}`
-            }`,
+            `${recommenderCommand(r.resource)}\n${policyBindingCommand("remove", r.resource, `serviceAccount:${email}`, r.role)}`,
           ),
         ),
       });

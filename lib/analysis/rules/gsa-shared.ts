@@ -1,6 +1,6 @@
 import type { Rule } from "./rule";
 import type { Fix } from "../model";
-import { gsaIdFrom, tfModuleFix } from "../fixes";
+import { gsaIdFrom, plural, policyBindingCommand, tfModuleFix } from "../fixes";
 import { mountedCredentialSecrets } from "../migration";
 import { rolesOf } from "../iam";
 
@@ -23,21 +23,44 @@ export const rule: Rule = {
       const roles = rolesOf(ctx, u.email);
       const taken = new Set<string>(ctx.gsas.keys());
       const project = u.project ?? "PROJECT";
-      const split = users.map((w) => {
-        const id = gsaIdFrom(w.data.name, new Set([...taken].map((e) => e.split("@")[0])));
-        taken.add(`${id}@${project}.iam.gserviceaccount.com`);
-        return { workload: w.subject, gsa: `${id}@${project}.iam.gserviceaccount.com`, ksa: `${w.data.namespace}/${w.data.template.serviceAccountName === "default" ? w.data.name : w.data.template.serviceAccountName}` };
+      const ids = new Set([...taken].map((e) => e.split("@")[0]));
+      // One GSA per workload, each on its own KSA: a workload keeps its KSA when nothing else runs as
+      // it, else (default, or shared) it gets one named after it. A KSA carries one annotation, so
+      // workloads that still share a KSA across a fleet (same pool, namespace and name) share the GSA.
+      const ksaUsers = new Map<string, number>();
+      for (const w of ctx.workloads) {
+        const k = `${w.cluster}|${w.data.namespace}/${w.data.template.serviceAccountName}`;
+        ksaUsers.set(k, (ksaUsers.get(k) ?? 0) + 1);
+      }
+      const byKsa = new Map<string, { ksa: string; name: string; users: string[] }>();
+      for (const w of users) {
+        const current = w.data.template.serviceAccountName;
+        const own = current !== "default" && ksaUsers.get(`${w.cluster}|${w.data.namespace}/${current}`) === 1;
+        const ksaName = own ? current : w.data.name;
+        const pool = ctx.clusters.get(w.cluster!)?.data.workloadPool ?? w.cluster!;
+        const key = `${pool}|${w.data.namespace}/${ksaName}`;
+        const e = byKsa.get(key) ?? { ksa: `${w.data.namespace}/${ksaName}`, name: w.data.name, users: [] };
+        e.users.push(w.subject);
+        byKsa.set(key, e);
+      }
+      if (!users.length) for (const k of u.ksas) {
+        const [, , , ns, name] = k.slice(4).split("/");
+        byKsa.set(k, { ksa: `${ns}/${name}`, name, users: [k] });
+      }
+      const split = [...byKsa.values()].map((e) => {
+        const id = gsaIdFrom(e.name, ids);
+        return { workload: e.users.join(", "), gsa: `${id}@${project}.iam.gserviceaccount.com`, ksa: e.ksa };
       });
       const fixes: Fix[] = [];
       if (split.length) {
         fixes.push({
           kind: "gcloud",
-          title: `Split into ${split.length} accounts, one per workload; each starts with the current roles, marked to narrow`,
+          title: `Split into ${split.length} accounts, one per workload on its own KSA; each starts with the current roles, marked to narrow`,
           content: split
             .map(
               (s) =>
                 `gcloud iam service-accounts create ${s.gsa.split("@")[0]} --project=${project} --display-name="${s.workload.split("/").slice(-1)[0]} (split from ${u.email.split("@")[0]})"\n` +
-                roles.map((r) => `gcloud projects add-iam-policy-binding ${r.resource.replace(/^project:/, "")} --member="serviceAccount:${s.gsa}" --role="${r.role}"  # TO NARROW`).join("\n"),
+                roles.map((r) => `${policyBindingCommand("add", r.resource, `serviceAccount:${s.gsa}`, r.role)}  # TO NARROW`).join("\n"),
             )
             .join("\n\n"),
         });
@@ -46,7 +69,7 @@ export const rule: Rule = {
       out.push({
         subject: `gsa:${u.email}`,
         state: "open" as const,
-        message: `${u.email} is used from ${u.namespaces.length} namespaces in ${u.clusters.length} clusters (${u.ksas.length} KSAs, ${u.keySecrets.length} key Secrets); shared-account score ${u.score}.`,
+        message: `${u.email} is used from ${plural(u.namespaces.length, "namespace")} in ${plural(u.clusters.length, "cluster")} (${plural(u.ksas.length, "KSA")}, ${plural(u.keySecrets.length, "key Secret")}); shared-account score ${u.score}.`,
         evidence: { ksas: u.ksas, keySecrets: u.keySecrets, namespaces: u.namespaces, clusters: u.clusters, score: u.score, scoreParts: u.scoreParts, proposedSplit: split, rolesToNarrow: roles },
         gsa: u.email,
         project: u.project,

@@ -12,7 +12,11 @@ export const rule: Rule = {
     const out = [];
     const now = ctx.now.getTime();
     // "No key in use" is what Policy Analyzer says; KSAs pointing at it need every cluster's KSA list.
-    const allK8s = [...ctx.clusters.keys()].flatMap((c) => ctx.k8sLacking(c, "serviceaccounts"));
+    const allK8s = [
+      ...[...ctx.clusters.keys()].flatMap((c) => ctx.k8sLacking(c, "serviceaccounts")),
+      // Without a project's cluster list, its clusters' KSAs and node pools are unknown.
+      ...[...ctx.projects.keys()].flatMap((p) => ctx.lacking(["container.clusters", p])),
+    ];
     const poolSas = new Set([...ctx.poolsByCluster.values()].flat().map((p) => p.data.serviceAccount));
     for (const g of ctx.gsas.values()) {
       const email = g.data.email;
@@ -22,16 +26,18 @@ export const rule: Rule = {
       const last = ctx.gsaActivity.get(email) ?? null;
       if (last && now - Date.parse(last) <= 90 * DAY_MS) continue;
       const firstSeen = ctx.input.firstSeen?.get(g.subject) ?? ctx.now;
-      const lacking = [...ctx.lacking(["policyanalyzer.serviceAccountLastAuthentication", g.data.projectId]), ...allK8s];
+      const sourceLacking = [...ctx.lacking(["policyanalyzer.serviceAccountLastAuthentication", g.data.projectId]), ...allK8s];
+      const lacking = [...sourceLacking];
       let state: "open" | "unverified" = lacking.length ? "unverified" : "open";
       let message: string;
       if (last) message = `${email} last authenticated on ${last.slice(0, 10)}; no KSA, key Secret or node pool uses it.`;
       else if (now - firstSeen.getTime() > 90 * DAY_MS) message = `${email} has no authentication on record and was first seen on ${firstSeen.toISOString().slice(0, 10)}; nothing uses it.`;
       else {
         state = "unverified";
+        if (!lacking.length) lacking.push(`authentication history before ${firstSeen.toISOString().slice(0, 10)}`);
         message = `${email} has no authentication on record, but was first seen only on ${firstSeen.toISOString().slice(0, 10)} (IAM has no creation time): nothing uses it in the clusters scanned.`;
       }
-      if (lacking.length) message += ` Could not check: ${lacking.join(", ")}.`;
+      if (sourceLacking.length) message += ` Could not check: ${sourceLacking.join(", ")}.`;
       out.push({
         subject: g.subject,
         state,

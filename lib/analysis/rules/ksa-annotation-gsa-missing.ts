@@ -1,5 +1,5 @@
 import type { Rule } from "./rule";
-import { gcloud, ksaManifestFix } from "../fixes";
+import { gcloud, ksaManifestFix, note } from "../fixes";
 import { gsaProject, isValidGsaEmail } from "../iam";
 
 export const rule: Rule = {
@@ -27,7 +27,12 @@ export const rule: Rule = {
         lacking,
         gsa: email,
         fixes: [
-          gcloud("Create the GSA it names (or correct the annotation)", `gcloud iam service-accounts create ${email.split("@")[0]} --project=${project}`),
+          /-compute@developer\.gserviceaccount\.com$/.test(email)
+            ? note(
+                "The Compute Engine default account is not created by hand",
+                `Undelete it within 30 days of its deletion (gcloud iam service-accounts undelete UNIQUE_ID — the id is in the audit log of the deletion), or point the KSA at a dedicated account of ${project}.`,
+              )
+            : gcloud("Create the GSA it names (or correct the annotation)", `gcloud iam service-accounts create ${email.split("@")[0]} --project=${project}`),
           ksaManifestFix(k.data.namespace, k.data.name, "EXISTING_GSA_EMAIL"),
         ],
       });

@@ -1,6 +1,6 @@
 import type { Rule } from "./rule";
 import { directGrants } from "../iam";
-import { note } from "../fixes";
+import { gcloud } from "../fixes";
 
 export const rule: Rule = {
   id: "ksa-direct-grant",
@@ -20,7 +20,14 @@ export const rule: Rule = {
         state: "open" as const,
         message: `${k.data.namespace}/${k.data.name} holds ${grants.map((g) => `${g.role} on ${g.resource}`).join(", ")} directly.`,
         evidence: { grants },
-        fixes: [note("Nothing to fix", "Review these grants with the resources they are on; they do not appear on any GSA.")],
+        fixes: [
+          gcloud(
+            "Nothing to fix — review these grants where they live (they appear on no GSA)",
+            [...new Set(grants.map((g) => g.resource))]
+              .map((r) => `gcloud ${r.startsWith("project:") ? "projects" : r.startsWith("folder:") ? "resource-manager folders" : "organizations"} get-iam-policy ${r.slice(r.indexOf(":") + 1)} --flatten="bindings[].members" --filter="bindings.members:${k.data.namespace}/sa/${k.data.name} OR bindings.members:namespace/${k.data.namespace}" --format="table(bindings.role, bindings.members)"`)
+              .join("\n"),
+          ),
+        ],
       });
     }
     return out;

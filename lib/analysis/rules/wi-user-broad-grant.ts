@@ -1,5 +1,5 @@
 import type { Rule } from "./rule";
-import { gcloud } from "../fixes";
+import { gcloud, policyBindingCommand } from "../fixes";
 
 export const rule: Rule = {
   id: "wi-user-broad-grant",
@@ -35,7 +35,7 @@ export const rule: Rule = {
             ? gcloud(`Grant the KSAs that need it one by one, then remove ${r.member}`, `gcloud iam service-accounts remove-iam-policy-binding ${id} --role=${r.role} \\\n  --member="${r.member}"`)
             : gcloud(
                 `Grant ${r.role} on the one GSA it is for, then remove it from ${subject}`,
-                `gcloud ${kind === "project" ? "projects" : kind === "folder" ? "resource-manager folders" : "organizations"} remove-iam-policy-binding ${id} \\\n  --role=${r.role} --member="${r.member}"`,
+                policyBindingCommand("remove", subject, r.member, r.role),
               ),
         ),
       });

@@ -20,7 +20,9 @@ export const rule: Rule = {
           evidence: { serviceAccountName: "default", effectiveIdentity: st.identity.label },
           fixes: [
             ksaManifestFix(w.data.namespace, w.data.name, email),
-            workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, w.data.name, { nodeSelector: true }),
+            workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, w.data.name, {
+              nodeSelector: ctx.hasGkeMetadataNodes(w.cluster!) && !ctx.clusters.get(w.cluster!)?.data.autopilot,
+            }),
           ],
         };
       }),

@@ -1,6 +1,22 @@
-import type { Rule } from "./rule";
+import type { Rule, RuleContext } from "./rule";
+import type { Fix } from "../model";
+import type { InventoryRecord, WorkloadData } from "../../inventory/model";
 import { kubectlCheckFix, workloadPatchFix } from "../fixes";
 import { nodeFacts } from "../identity";
+
+function fixesFor(ctx: RuleContext["ctx"], w: InventoryRecord<WorkloadData>, hostNet: boolean): Fix[] {
+  const cluster = ctx.clusters.get(w.cluster!);
+  if (!cluster?.data.workloadPool) return [{ kind: "note", title: "Enable Workload Identity on the cluster first", content: `See cluster-wi-disabled on ${w.cluster}.` }];
+  // Annotating `default` would hand the GSA to the whole namespace: each workload gets its own KSA.
+  const ksa = w.data.template.serviceAccountName === "default" ? w.data.name : w.data.template.serviceAccountName;
+  const hasGkeNodes = cluster.data.autopilot || (ctx.nodesByCluster.get(w.cluster!) ?? []).some((n) => n.data.gkeMetadataLabel === "true");
+  if (!hasGkeNodes) return [{ kind: "note", title: "Create a GKE-metadata node pool first", content: `No node of ${w.cluster!.slice(8)} serves the GKE metadata server yet: see nodepool-legacy-metadata. Moving the workload before that leaves its pods Pending.` }];
+  const patch = workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksa, { nodeSelector: true });
+  return [
+    hostNet ? { ...patch, title: `${patch.title} — hostNetwork pods bypass the GKE metadata server: drop hostNetwork if the workload allows` } : patch,
+    kubectlCheckFix(w.cluster!, w.data.namespace, ksa, "the annotated GSA"),
+  ];
+}
 
 export const rule: Rule = {
   id: "workload-on-legacy-node",
@@ -22,24 +38,13 @@ export const rule: Rule = {
       if (!onLegacy.length) continue;
       const nodeIds = st.identity.shares.filter((s) => s.identity.type === "node").map((s) => s.label);
       const hostNet = onLegacy.some((x) => x.hostNetwork);
-      const cluster = ctx.clusters.get(w.cluster!);
       out.push({
         subject: w.subject,
         state: "open" as const,
         message: `${onLegacy.length} of ${ctx.podsOf(w.subject).length} pods ${hostNet ? "use hostNetwork" : `run on ${[...new Set(onLegacy.map((x) => x.pool))].join(", ")}`}${nodeIds.length ? ` and act as ${nodeIds.join(", ")}` : ""}.`,
         evidence: { pods: onLegacy, nodeIdentities: nodeIds },
         gsa: nodeIds[0] ?? null,
-        fixes: hostNet
-          ? [
-              workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, w.data.template.serviceAccountName, { nodeSelector: true }),
-              kubectlCheckFix(w.cluster!, w.data.namespace, w.data.template.serviceAccountName, "the annotated GSA"),
-            ].map((f, i) => (i === 0 ? { ...f, title: `${f.title} — hostNetwork pods bypass the GKE metadata server: drop hostNetwork if the workload allows` } : f))
-          : cluster?.data.workloadPool
-            ? [
-                workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, w.data.template.serviceAccountName === "default" ? w.data.name : w.data.template.serviceAccountName, { nodeSelector: true }),
-                kubectlCheckFix(w.cluster!, w.data.namespace, w.data.template.serviceAccountName === "default" ? w.data.name : w.data.template.serviceAccountName, "the annotated GSA"),
-              ]
-            : [{ kind: "note" as const, title: "Enable Workload Identity on the cluster first", content: `See cluster-wi-disabled on ${w.cluster}.` }],
+        fixes: fixesFor(ctx, w, hostNet),
       });
     }
     return out;

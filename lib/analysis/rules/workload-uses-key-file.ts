@@ -16,7 +16,8 @@ export const rule: Rule = {
       const st = statuses.get(w.subject)!;
       if (st.system) continue;
       const used = st.identity.shares.map((s) => s.identity).filter((i) => i.type === "key-file" || i.type === "credential-file" || i.type === "unknown-key-file");
-      const mounted = mountedCredentialSecrets(ctx, w).filter((m) => m.known);
+      const allMounted = mountedCredentialSecrets(ctx, w);
+      const mounted = allMounted.filter((m) => m.known);
       if (!used.length && !mounted.length) continue;
       const key = used.find((i) => i.type === "key-file");
       const email = key?.type === "key-file" ? key.email : null;
@@ -29,10 +30,11 @@ export const rule: Rule = {
           ksaManifestFix(w.data.namespace, ksa, email),
           tfBindingFix(email, project, cluster.data.workloadPool, w.data.namespace, ksa),
           gcloudBindingFix(email, project, cluster.data.workloadPool, w.data.namespace, ksa),
-          workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksa, { nodeSelector: !cluster.data.autopilot }),
+          workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksa, { nodeSelector: !cluster.data.autopilot && ctx.hasGkeMetadataNodes(w.cluster!) }),
         );
       }
-      const secrets = [...new Set([...mounted.map((m) => m.secret), ...used.flatMap((i) => (i.type === "key-file" || i.type === "credential-file" ? [i.secret] : []))])];
+      // Unreadable Secrets it mounts are named too: they are what to unmount when the file cannot be resolved.
+      const secrets = [...new Set([...allMounted.map((m) => m.secret), ...used.flatMap((i) => (i.type === "key-file" || i.type === "credential-file" ? [i.secret] : []))])];
       fixes.push(
         kubectl(
           "Then remove the key from the workload: the GOOGLE_APPLICATION_CREDENTIALS env, the volume and its mount",

@@ -1,0 +1,100 @@
+"use client";
+import { Suspense } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { fetchJson } from "./fetch-json";
+import { Badge, Card, Empty, ErrorBox, PageHeader, Path, Spinner } from "./ui";
+import { DataTable } from "./data-table";
+import { FilterBar } from "./filter-bar";
+import { subjectHref, subjectLabel } from "./links";
+
+type Scope = { scope: string; workloads?: number; migrated?: number; share_migrated?: number; key_file_workloads?: number; node_identity_workloads?: number; user_managed_keys?: number; keys_in_secrets?: number; legacy_pools?: number; legacy_pool_pods?: number };
+type Progress = { scanId: number | null; scopes: Scope[]; legacyPools: { subject: string; cluster: string; name: string; serviceAccount: string; metadataMode: string | null; pods: number }[] };
+
+function Bar({ value }: { value: number }) {
+  const pct = Math.round(value * 100);
+  return (
+    <div className="flex items-center gap-2">
+      <div className="h-2 w-40 overflow-hidden rounded bg-slate-200 dark:bg-slate-800" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="Share migrated">
+        <div className="h-full bg-green-600" style={{ width: `${pct}%` }} />
+      </div>
+      <span className="tabular-nums text-sm">{pct}%</span>
+    </div>
+  );
+}
+
+export function MigrationView() {
+  const q = useQuery({ queryKey: ["migration-progress"], queryFn: () => fetchJson<Progress>("/api/migration-progress") });
+  return (
+    <div className="space-y-4">
+      <PageHeader
+        title="Migration"
+        description="The article's steps per workload — 1 workload pool · 2 GKE-metadata pool · 3 own KSA, annotated · 4 on GKE-metadata nodes · 5 binding · 6 identity is the GSA · 7 no key file — and 8: delete legacy pools once nothing runs there. Workloads in GKE-managed namespaces are not counted."
+      />
+      {q.isPending ? (
+        <Spinner />
+      ) : q.isError ? (
+        <ErrorBox error={q.error} />
+      ) : q.data.scopes.length === 0 ? (
+        <Empty>No analysed scan yet.</Empty>
+      ) : (
+        <div className="grid gap-4 lg:grid-cols-2">
+          <Card title="Progress">
+            <table className="w-full text-sm" data-testid="progress">
+              <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
+                <tr>
+                  <th className="py-1">Scope</th>
+                  <th>Migrated</th>
+                  <th className="text-right">Workloads</th>
+                  <th className="text-right">Key files</th>
+                  <th className="text-right">Node SA</th>
+                </tr>
+              </thead>
+              <tbody>
+                {q.data.scopes.map((s) => (
+                  <tr key={s.scope} className="border-t border-slate-100 dark:border-slate-800">
+                    <td className="py-1 pr-2">
+                      {s.scope === "overall" ? (
+                        <strong>Overall</strong>
+                      ) : (
+                        <a href={s.scope.startsWith("cluster:") ? `/migration?cluster=${encodeURIComponent(s.scope.slice(8))}` : `/migration?project=${s.scope.slice(8)}`} className="mono text-xs">
+                          <Path value={subjectLabel(s.scope)} />
+                        </a>
+                      )}
+                    </td>
+                    <td>{s.share_migrated !== undefined ? <Bar value={s.share_migrated} /> : <span className="text-slate-400">—</span>}</td>
+                    <td className="text-right tabular-nums">
+                      {s.migrated ?? 0}/{s.workloads ?? 0}
+                    </td>
+                    <td className="text-right tabular-nums">{s.key_file_workloads ? <Badge tone="red">{s.key_file_workloads}</Badge> : 0}</td>
+                    <td className="text-right tabular-nums">{s.node_identity_workloads ? <Badge tone="amber">{s.node_identity_workloads}</Badge> : 0}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Card>
+          <Card title="Step 8: legacy node pools">
+            {q.data.legacyPools.length === 0 ? (
+              <Empty>No legacy node pool left.</Empty>
+            ) : (
+              <ul className="space-y-1 text-sm">
+                {q.data.legacyPools.map((p) => (
+                  <li key={p.subject} className="flex flex-wrap items-center gap-2">
+                    <a href={subjectHref(p.subject)} className="mono text-xs">
+                      <Path value={subjectLabel(p.subject)} />
+                    </a>
+                    {p.pods === 0 ? <Badge tone="green">empty: delete it</Badge> : <Badge tone="amber">{p.pods} pods still run here</Badge>}
+                    <span className="text-xs text-slate-600 dark:text-slate-400">as {p.serviceAccount}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Card>
+        </div>
+      )}
+      <Suspense fallback={<Spinner />}>
+        <FilterBar />
+        <DataTable table="migration" emptyText="No workloads match." />
+      </Suspense>
+    </div>
+  );
+}

@@ -1,0 +1,132 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import { fetchJson } from "./fetch-json";
+import { Badge, Card, Empty, ErrorBox, PageHeader, Path, Spinner } from "./ui";
+import { subjectHref, subjectLabel } from "./links";
+import { Fixes, FindingsList, type FindingView, type FixView } from "./findings-list";
+
+type Identity = { type: string; email?: string; status?: string; reason?: string; principal?: string; keyId?: string; secret?: string; path?: string; container?: string; pool?: string; lacking?: string[]; annotation?: string; credentialType?: string };
+type Status = {
+  identity: { mode: string; label: string; source: string; shares: { identity: Identity; label: string; pods: number; containers: string[] }[] };
+  steps: { n: number; id: string; title: string; state: string; evidence: string }[];
+  migrated: boolean;
+  federatedEndState: boolean;
+  system: boolean;
+  ksa: string;
+  plan: FixView[];
+};
+type Detail = {
+  subject: string;
+  workload: { project: string; cluster: string; namespace: string; data: { kind: string; name: string; replicas: number | null; schedule: string | null } } | null;
+  status: Status | null;
+  findings: FindingView[];
+  pods: { subject: string; name: string; phase: string; node: string | null; pool: string | null }[];
+};
+
+function identityExplanation(i: Identity): string {
+  switch (i.type) {
+    case "key-file":
+      return `Uses key ${i.keyId} of ${i.email} from ${i.path} (Secret ${i.secret?.split("/").pop()}, container ${i.container}). Note: \`gcloud auth list\` in the pod still shows the metadata identity — the client libraries use the file.`;
+    case "credential-file":
+      return `Uses a ${i.credentialType} credential file at ${i.path}${i.email ? ` for ${i.email}` : ""}.`;
+    case "unknown-key-file":
+      return `GOOGLE_APPLICATION_CREDENTIALS is set in ${i.container}, but: ${i.reason}. ADC fails on a missing file; it does not fall through.`;
+    case "node":
+      return `Acts as the node's service account ${i.email} (${i.reason === "host-network" ? "hostNetwork bypasses the GKE metadata server" : i.reason === "no-workload-pool" ? "the cluster has no workload pool" : "the node pool does not serve GKE metadata"}).`;
+    case "workload-identity":
+      return `Workload Identity to ${i.email}: ${i.status} — ${i.reason}.`;
+    case "federated":
+      return `Its own federated principal (gcloud auth list shows the pool): ${i.principal}.`;
+    default:
+      return i.reason ?? i.type;
+  }
+}
+
+const STEP_TONE: Record<string, "green" | "red" | "amber" | "slate"> = { done: "green", todo: "red", unknown: "amber", "n/a": "slate" };
+
+export function WorkloadView({ subject }: { subject: string }) {
+  const q = useQuery({ queryKey: ["workload", subject], queryFn: () => fetchJson<Detail>(`/api/workloads/${encodeURIComponent(subject)}`) });
+  if (q.isPending) return <Spinner />;
+  if (q.isError) return <ErrorBox error={q.error} />;
+  const d = q.data;
+  const s = d.status;
+  return (
+    <div className="space-y-4">
+      <PageHeader
+        title={`${d.workload?.data.kind ?? ""} ${d.workload?.data.name ?? subjectLabel(subject)}`}
+        description={
+          <span className="flex flex-wrap items-center gap-2">
+            <a href={subjectHref(`namespace:${subjectLabel(subject).split("/").slice(0, 4).join("/")}`)} className="mono text-xs">
+              <Path value={subjectLabel(subject).split("/").slice(0, 4).join("/")} />
+            </a>
+            {s && <span>runs as KSA <span className="mono">{s.ksa}</span></span>}
+            {s?.migrated ? <Badge tone="green">migrated{s.federatedEndState ? " (federated principal)" : ""}</Badge> : <Badge tone="red">not migrated</Badge>}
+            {s?.system && <Badge>GKE-managed namespace</Badge>}
+          </span>
+        }
+      />
+      {!s ? (
+        <Empty>Not analysed yet.</Empty>
+      ) : (
+        <>
+          <Card title={`Effective identity${s.identity.mode === "predicted" ? " (predicted: no pods now)" : s.identity.mode === "mixed" ? " (mixed)" : ""}`}>
+            <ul className="space-y-2 text-sm" data-testid="identity">
+              {s.identity.shares.map((sh, i) => (
+                <li key={i}>
+                  <div className="flex flex-wrap items-center gap-2">
+                    <Badge tone={sh.identity.type === "workload-identity" && sh.identity.status === "working" ? "green" : sh.identity.type === "federated" ? "green" : sh.identity.type === "node" ? "amber" : "red"}>{sh.identity.type}</Badge>
+                    <span className="mono text-xs break-all">{sh.label}</span>
+                    <span className="text-xs text-slate-600 dark:text-slate-400">
+                      {sh.pods} pod{sh.pods === 1 ? "" : "s"} · containers {sh.containers.join(", ")}
+                    </span>
+                  </div>
+                  <p className="mt-1">{identityExplanation(sh.identity)}</p>
+                  {sh.identity.lacking?.length ? <p className="text-xs text-amber-800 dark:text-amber-300">Could not read: {sh.identity.lacking.join(", ")}</p> : null}
+                </li>
+              ))}
+            </ul>
+          </Card>
+          <Card title="Migration steps">
+            <ol className="space-y-1 text-sm" data-testid="steps">
+              {s.steps.map((st) => (
+                <li key={st.id} className="flex items-start gap-2">
+                  <Badge tone={STEP_TONE[st.state]}>{st.state}</Badge>
+                  <span>
+                    <strong>
+                      {st.n}. {st.title}
+                    </strong>{" "}
+                    — <span className="text-slate-700 dark:text-slate-300">{st.evidence}</span>
+                  </span>
+                </li>
+              ))}
+            </ol>
+          </Card>
+          {s.plan.length > 0 && (
+            <Card title="What to change">
+              <Fixes fixes={s.plan} />
+            </Card>
+          )}
+        </>
+      )}
+      <FindingsList subject={subject} findings={d.findings} />
+      <Card title={`Pods (${d.pods.length})`}>
+        {d.pods.length === 0 ? (
+          <Empty>No pods (scaled to zero, or a CronJob between runs).</Empty>
+        ) : (
+          <ul className="text-sm">
+            {d.pods.map((p) => (
+              <li key={p.subject}>
+                <span className="mono text-xs">{p.name}</span> <Badge tone={p.phase === "Pending" ? "amber" : "slate"}>{p.phase}</Badge>{" "}
+                {p.node && (
+                  <span className="text-xs text-slate-600 dark:text-slate-400">
+                    on {p.node} ({p.pool})
+                  </span>
+                )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,104 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { analyzeEstate, findingLines } from "../testing";
+import type { AnalysisResult } from "../run-analysis";
+
+const RULE = "key-user-managed";
+const RUNNER = "batch-runner@keys-prod.iam.gserviceaccount.com";
+const EXPORTER = "report-exporter@keys-prod.iam.gserviceaccount.com";
+const FRONTEND = "web-frontend@keys-prod.iam.gserviceaccount.com";
+const K1 = "1111111111111111111111111111111111111111";
+const K2 = "2222222222222222222222222222222222222222";
+const K3 = "3333333333333333333333333333333333333333";
+const S1 = "5555555555555555555555555555555555555555";
+const S2 = "6666666666666666666666666666666666666666";
+
+function keyFile(email: string, keyId: string): string {
+  return JSON.stringify({
+    type: "service_account",
+    project_id: "keys-prod",
+    private_key_id: keyId,
+    private_key: "-----BEGIN PRIVATE KEY-----\nFAKE\n-----END PRIVATE KEY-----\n",
+    client_email: email,
+  });
+}
+
+/**
+ * keys-prod: batch-runner@ has two user-managed keys (one copied into a Secret) and a system-managed
+ * one; report-exporter@ has one user-managed key; web-frontend@ has only a system-managed key, which
+ * Google holds and rotates itself.
+ */
+const ESTATE = YAML.stringify({
+  now: "2026-11-29T00:00:00Z",
+  organization: { name: "organizations/111111111111", displayName: "example.test" },
+  projects: [
+    {
+      projectId: "keys-prod",
+      projectNumber: "100000000001",
+      serviceAccounts: [
+        {
+          email: RUNNER,
+          keys: [
+            { keyId: K1, validAfterTime: "2019-12-23T03:00:00Z", validBeforeTime: "2029-12-20T03:00:00Z", lastAuthenticatedTime: "2026-11-25T07:00:00Z" },
+            { keyId: K2, validAfterTime: "2026-10-01T00:00:00Z", validBeforeTime: "9999-12-31T23:59:59Z" },
+            { keyId: S1, keyType: "SYSTEM_MANAGED", validAfterTime: "2026-11-01T00:00:00Z", validBeforeTime: "2026-11-17T00:00:00Z" },
+          ],
+        },
+        { email: EXPORTER, keys: [{ keyId: K3, validAfterTime: "2025-01-01T00:00:00Z", validBeforeTime: "9999-12-31T23:59:59Z" }] },
+        { email: FRONTEND, keys: [{ keyId: S2, keyType: "SYSTEM_MANAGED", validAfterTime: "2026-11-01T00:00:00Z", validBeforeTime: "2026-11-17T00:00:00Z" }] },
+      ],
+      clusters: [
+        {
+          cluster: { name: "prod", location: "asia-northeast1-a", nodePools: [{ name: "default-pool", initialNodeCount: 1 }] },
+          manifests: [{ apiVersion: "v1", kind: "Secret", metadata: { name: "runner-key", namespace: "batch" }, type: "Opaque", stringData: { "key.json": keyFile(RUNNER, K1) } }],
+        },
+      ],
+    },
+  ],
+});
+
+describe("key-user-managed", () => {
+  let r: AnalysisResult;
+  beforeAll(async () => {
+    r = await analyzeEstate(ESTATE);
+  });
+  const finding = (email: string) => r.findings.find((f) => f.rule === RULE && f.subject === `gsa:${email}`)!;
+
+  it("fires on each GSA with user-managed keys; system-managed keys never count", () => {
+    expect(findingLines(r, RULE)).toEqual([`${RULE} gsa:${RUNNER} open`, `${RULE} gsa:${EXPORTER} open`]);
+  });
+
+  it("counts the user-managed keys, says how many sit in Secrets, and lists each with its dates and last use", () => {
+    const f = finding(RUNNER);
+    expect(f.severity).toBe("medium");
+    expect(f.gsa).toBe(RUNNER);
+    expect(f.project).toBe("keys-prod");
+    expect(f.message).toBe(`${RUNNER} has 2 user-managed keys, 1 found in Kubernetes Secrets.`);
+    expect(f.evidence).toEqual({
+      keys: [
+        { keyId: K1, created: "2019-12-23T03:00:00Z", expires: "2029-12-20T03:00:00Z", lastUsed: "2026-11-25T07:00:00Z" },
+        { keyId: K2, created: "2026-10-01T00:00:00Z", expires: "9999-12-31T23:59:59Z", lastUsed: null },
+      ],
+    });
+  });
+
+  it("disables then deletes exactly the user-managed keys, with the account and project filled in", () => {
+    expect(finding(RUNNER).fixes).toEqual([
+      {
+        kind: "gcloud",
+        title: "When no workload uses them any more: disable, watch for breakage, then delete",
+        content: [
+          `gcloud iam service-accounts keys disable ${K1} --iam-account=${RUNNER} --project=keys-prod`,
+          `gcloud iam service-accounts keys disable ${K2} --iam-account=${RUNNER} --project=keys-prod`,
+          "# after a quiet period:",
+          `gcloud iam service-accounts keys delete ${K1} --iam-account=${RUNNER} --project=keys-prod`,
+          `gcloud iam service-accounts keys delete ${K2} --iam-account=${RUNNER} --project=keys-prod`,
+        ].join("\n"),
+      },
+    ]);
+  });
+
+  it("speaks of a single key in the singular, without a Secrets clause when no Secret holds it", () => {
+    expect(finding(EXPORTER).message).toBe(`${EXPORTER} has 1 user-managed key.`);
+  });
+});

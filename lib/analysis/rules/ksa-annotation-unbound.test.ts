@@ -1,0 +1,217 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { analyzeEstate, findingLines } from "../testing";
+import type { AnalysisResult } from "../run-analysis";
+import { metadataIdentity } from "../identity";
+
+const RULE = "ksa-annotation-unbound";
+const C = "proj-a/asia-northeast1-a/prod";
+const POOL = "proj-a.svc.id.goog";
+const WI_USER = "roles/iam.workloadIdentityUser";
+const GKE_MD = "iam.gke.io/gke-metadata-server-enabled";
+
+const ORDERS = "orders-api@proj-a.iam.gserviceaccount.com";
+const PAYMENTS = "payments-api@proj-a.iam.gserviceaccount.com";
+const EXPORTER = "report-exporter@proj-a.iam.gserviceaccount.com";
+const INDEXER = "search-indexer@proj-a.iam.gserviceaccount.com";
+const INVOICE = "invoice-svc@proj-b.iam.gserviceaccount.com";
+const REFUND = "refund-svc@proj-b.iam.gserviceaccount.com";
+
+const member = (ns: string, ksa: string) => `serviceAccount:${POOL}[${ns}/${ksa}]`;
+const annotated = (ns: string, name: string, email: string) => ({
+  apiVersion: "v1",
+  kind: "ServiceAccount",
+  metadata: { name, namespace: ns, annotations: { "iam.gke.io/gcp-service-account": email } },
+});
+
+/**
+ * KSAs of one Workload Identity cluster in proj-a, each annotated with a GSA:
+ *  - orders/orders-api → orders-api@proj-a, which grants nobody: the one-sided link;
+ *  - payments/payments-api → payments-api@proj-a, bound on the GSA (the fixed version);
+ *  - billing/invoicer → invoice-svc@proj-b, granted on proj-b's project policy (the GSA's project);
+ *  - billing/refunder → refund-svc@proj-b, granted on proj-a's project policy — not the GSA's project, so no grant;
+ *  - reports/exporter → report-exporter@proj-a, granted under an IAM condition;
+ *  - search/indexer → a disabled GSA, ml/trainer → a GSA that does not exist (other rules say those better).
+ */
+function estate(faults: unknown[] = []): string {
+  return YAML.stringify({
+    now: "2026-11-29T00:00:00Z",
+    organization: { name: "organizations/111111111111", displayName: "example.test" },
+    projects: [
+      {
+        projectId: "proj-a",
+        projectNumber: "100000000001",
+        iamPolicy: { bindings: [{ role: WI_USER, members: [member("billing", "refunder")] }] },
+        serviceAccounts: [
+          { email: ORDERS },
+          { email: PAYMENTS, iamPolicy: { bindings: [{ role: WI_USER, members: [member("payments", "payments-api")] }] } },
+          {
+            email: EXPORTER,
+            iamPolicy: {
+              version: 3,
+              bindings: [
+                {
+                  role: WI_USER,
+                  members: [member("reports", "exporter")],
+                  condition: { title: "until-2027", expression: 'request.time < timestamp("2027-01-01T00:00:00Z")' },
+                },
+              ],
+            },
+          },
+          { email: INDEXER, disabled: true },
+        ],
+        clusters: [
+          {
+            cluster: {
+              name: "prod",
+              location: "asia-northeast1-a",
+              workloadIdentityConfig: { workloadPool: POOL },
+              nodePools: [{ name: "wi-pool", initialNodeCount: 1, config: { workloadMetadataConfig: { mode: "GKE_METADATA" } } }],
+            },
+            manifests: [
+              annotated("orders", "orders-api", ORDERS),
+              annotated("payments", "payments-api", PAYMENTS),
+              annotated("billing", "invoicer", INVOICE),
+              annotated("billing", "refunder", REFUND),
+              annotated("reports", "exporter", EXPORTER),
+              annotated("search", "indexer", INDEXER),
+              annotated("ml", "trainer", "ghost-trainer@proj-a.iam.gserviceaccount.com"),
+              {
+                apiVersion: "apps/v1",
+                kind: "Deployment",
+                metadata: { name: "orders-api", namespace: "orders" },
+                spec: {
+                  replicas: 1,
+                  template: {
+                    metadata: { labels: { app: "orders-api" } },
+                    spec: { serviceAccountName: "orders-api", nodeSelector: { [GKE_MD]: "true" }, containers: [{ name: "api", image: "gcr.io/proj-a/orders:1.0" }] },
+                  },
+                },
+              },
+            ],
+          },
+        ],
+      },
+      {
+        projectId: "proj-b",
+        projectNumber: "100000000002",
+        iamPolicy: { bindings: [{ role: WI_USER, members: [member("billing", "invoicer")] }] },
+        serviceAccounts: [{ email: INVOICE }, { email: REFUND }],
+      },
+    ],
+    faults,
+  });
+}
+
+describe("ksa-annotation-unbound", () => {
+  describe("with every source read", () => {
+    let r: AnalysisResult;
+    beforeAll(async () => {
+      r = await analyzeEstate(estate());
+    });
+    const finding = (subject: string) => r.findings.find((f) => f.rule === RULE && f.subject === subject)!;
+
+    it("fires on KSAs whose GSA grants them nothing, even when the grant sits on another project than the GSA's; bound, project-granted and conditionally granted KSAs do not fire", () => {
+      expect(findingLines(r, RULE)).toEqual([`ksa-annotation-unbound ksa:${C}/billing/refunder open`, `ksa-annotation-unbound ksa:${C}/orders/orders-api open`]);
+      // The near misses resolve as they should: the grant on proj-b counts, the conditional one is conditional.
+      const link = (ns: string, ksa: string) => {
+        const id = metadataIdentity(r.context, `cluster:${C}`, ns, ksa);
+        return id.type === "workload-identity" ? { status: id.status, grants: id.grants } : id.type;
+      };
+      expect(link("billing", "invoicer")).toEqual({
+        status: "working",
+        grants: [{ resource: "project:proj-b", role: WI_USER, member: member("billing", "invoicer"), condition: null }],
+      });
+      expect(link("reports", "exporter")).toEqual({
+        status: "conditional",
+        grants: [{ resource: `gsa:${EXPORTER}`, role: WI_USER, member: member("reports", "exporter"), condition: "until-2027" }],
+      });
+      expect(link("payments", "payments-api")).toMatchObject({ status: "working" });
+      expect(r.statuses.find((s) => s.subject === `workload:${C}/orders/Deployment/orders-api`)!.identity.label).toBe(`${ORDERS} (broken)`);
+    });
+
+    it("names the missing member and gives the binding in Terraform and gcloud, and the in-pod check", () => {
+      const f = finding(`ksa:${C}/orders/orders-api`);
+      expect(f.severity).toBe("high");
+      expect(f.message).toBe(`orders/orders-api is annotated with ${ORDERS}, which does not grant ${WI_USER} to ${POOL}[orders/orders-api].`);
+      expect(f.evidence).toEqual({ annotation: ORDERS, pool: POOL, grantsFound: [] });
+      expect(f.lacking).toBeUndefined();
+      expect(f.gsa).toBe(ORDERS);
+      expect(f.fixes).toEqual([
+        {
+          kind: "terraform",
+          title: `Terraform: let orders/orders-api act as ${ORDERS}`,
+          content:
+            'resource "google_service_account_iam_member" "orders_api_orders_orders_api_wi" {\n' +
+            `  service_account_id = "projects/proj-a/serviceAccounts/${ORDERS}"\n` +
+            `  role               = "${WI_USER}"\n` +
+            `  member             = "${member("orders", "orders-api")}"\n}\n`,
+        },
+        {
+          kind: "gcloud",
+          title: `Grant ${WI_USER} to ${POOL}[orders/orders-api]`,
+          content: `gcloud iam service-accounts add-iam-policy-binding ${ORDERS} \\\n  --project=proj-a \\\n  --role=${WI_USER} \\\n  --member="${member("orders", "orders-api")}"`,
+        },
+        {
+          kind: "kubectl",
+          title: `Check: gcloud auth list inside a pod running as orders/orders-api should show ${ORDERS}`,
+          content:
+            "gcloud container clusters get-credentials prod --location asia-northeast1-a --project proj-a\n" +
+            "kubectl --context gke_proj-a_asia-northeast1-a_prod -n orders run wi-check --rm -it --restart=Never \\\n" +
+            `  --image=google/cloud-sdk:slim --overrides='{"spec":{"serviceAccountName":"orders-api","nodeSelector":{"${GKE_MD}":"true"}}}' \\\n` +
+            "  -- gcloud auth list\n" +
+            `# It shows ${ORDERS}. If it shows the pool (…svc.id.goog) instead, the KSA is not annotated (or the pod runs under another KSA).`,
+        },
+      ]);
+    });
+
+    it("a grant on the cluster's project does not cover a GSA of another project: the fix binds on the GSA's own project", () => {
+      const f = finding(`ksa:${C}/billing/refunder`);
+      expect(f.message).toBe(`billing/refunder is annotated with ${REFUND}, which does not grant ${WI_USER} to ${POOL}[billing/refunder].`);
+      expect(f.evidence).toEqual({ annotation: REFUND, pool: POOL, grantsFound: [] });
+      expect(f.fixes[1].content).toBe(`gcloud iam service-accounts add-iam-policy-binding ${REFUND} \\\n  --project=proj-b \\\n  --role=${WI_USER} \\\n  --member="${member("billing", "refunder")}"`);
+    });
+
+    it("leaves a disabled or missing GSA to the rules that say so", () => {
+      expect(findingLines(r).filter((l) => l.includes("/search/indexer ") || l.includes("/ml/trainer "))).toEqual([
+        `ksa-annotation-gsa-disabled ksa:${C}/search/indexer open`,
+        `ksa-annotation-gsa-missing ksa:${C}/ml/trainer open`,
+      ]);
+    });
+  });
+
+  describe("when a policy that could grant it could not be read (403)", () => {
+    let r: AnalysisResult;
+    beforeAll(async () => {
+      r = await analyzeEstate(
+        estate([
+          // orders-api@'s own policy, and proj-b's project policy (which could grant on every GSA of proj-b).
+          { match: { path: "/v1/projects/proj-a/serviceAccounts/orders-api*:getIamPolicy" }, status: 403 },
+          { match: { path: "/v*/projects/proj-b:getIamPolicy" }, status: 403 },
+        ]),
+      );
+    });
+    const finding = (subject: string) => r.findings.find((f) => f.rule === RULE && f.subject === subject)!;
+
+    it("reports the KSAs it cannot decide as unverified, and still decides the ones whose policies were read", () => {
+      expect(findingLines(r, RULE)).toEqual([
+        `ksa-annotation-unbound ksa:${C}/billing/invoicer unverified`,
+        `ksa-annotation-unbound ksa:${C}/billing/refunder unverified`,
+        `ksa-annotation-unbound ksa:${C}/orders/orders-api unverified`,
+      ]);
+    });
+
+    it("names the GSA policy it lacked", () => {
+      const f = finding(`ksa:${C}/orders/orders-api`);
+      expect(f.message).toBe(`orders/orders-api is annotated with ${ORDERS}; whether it is granted cannot be told: the IAM policies that could grant it were not all readable.`);
+      expect(f.lacking).toEqual(["iam.serviceAccountPolicies:proj-a"]);
+      expect(f.evidence).toEqual({ annotation: ORDERS, pool: POOL, grantsFound: [] });
+      expect(f.fixes.map((x) => x.kind)).toEqual(["terraform", "gcloud", "kubectl"]);
+    });
+
+    it("names the GSA's project policy it lacked", () => {
+      expect(finding(`ksa:${C}/billing/invoicer`).lacking).toEqual(["crm.iamPolicy:projects/proj-b"]);
+      expect(finding(`ksa:${C}/billing/refunder`).lacking).toEqual(["crm.iamPolicy:projects/proj-b"]);
+    });
+  });
+});

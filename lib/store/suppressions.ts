@@ -1,0 +1,48 @@
+/** Suppressions: a user's acceptance of a finding, with a reason, an owner and an optional expiry. */
+import { z } from "zod";
+import type { Db } from "./db";
+import { badRequest, notFound } from "../api/problem";
+import { RULES } from "../analysis/rules";
+import { parseSubject } from "../ids";
+
+export const SuppressionInput = z.object({
+  rule: z.string().refine((r) => RULES.some((x) => x.id === r), { message: `must be a rule id (${RULES.map((r) => r.id).join(", ")})` }),
+  subject: z.string().refine((s) => parseSubject(s) !== null, { message: "must be a subject such as workload:P/L/C/NS/KIND/NAME" }),
+  reason: z.string().trim().min(3, "must say why (at least 3 characters)").max(1000),
+  owner: z.string().trim().min(1, "must name who accepts it").max(200),
+  expiresAt: z
+    .string()
+    .datetime({ offset: true, message: "must be an ISO 8601 time" })
+    .nullish()
+    .refine((v) => !v || Date.parse(v) > Date.now(), { message: "must be in the future" }),
+});
+
+export function parseSuppression(body: unknown) {
+  const r = SuppressionInput.safeParse(body);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw badRequest(`Field "${i.path.join(".") || "body"}" ${i.message}`, { field: i.path.join(".") });
+  }
+  return r.data;
+}
+
+export async function listSuppressions(db: Db) {
+  const rows = await db.prisma.suppression.findMany({ orderBy: [{ createdAt: "desc" }] });
+  const now = Date.now();
+  return rows.map((s) => ({ ...s, active: !s.expiresAt || s.expiresAt.getTime() > now }));
+}
+
+export async function upsertSuppression(db: Db, input: z.infer<typeof SuppressionInput>) {
+  const data = { reason: input.reason, owner: input.owner, expiresAt: input.expiresAt ? new Date(input.expiresAt) : null };
+  return db.prisma.suppression.upsert({
+    where: { rule_subject: { rule: input.rule, subject: input.subject } },
+    create: { rule: input.rule, subject: input.subject, ...data },
+    update: { ...data, createdAt: new Date() },
+  });
+}
+
+export async function deleteSuppression(db: Db, id: number) {
+  const r = await db.prisma.suppression.deleteMany({ where: { id } });
+  if (r.count === 0) throw notFound(`No suppression ${id}`);
+  return { deleted: id };
+}
