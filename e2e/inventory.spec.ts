@@ -31,7 +31,7 @@ test("a GSA page lists the KSAs, keys and Secrets tied to it", async ({ page }) 
   const secrets = page.getByTestId("key-secrets").locator("li");
   await expect(secrets.first()).toBeVisible();
   await expect(page.getByTestId("key-secrets")).toContainText("acme-prod/asia-northeast1/prod/batch/common-batch-key");
-  await expect(page.getByText("roles/editor")).toBeVisible();
+  await expect(page.getByTestId("roles")).toContainText("roles/editor on project:acme-prod");
 });
 
 test("a table's CSV has the same rows as the table for the same filters", async ({ page }) => {

@@ -98,7 +98,7 @@ export function GsaView({ subject }: { subject: string }) {
                   <a href={subjectHref(k.subject)} className="mono text-xs break-words">
                     <Path value={subjectLabel(k.subject)} />
                   </a>
-                  <span className="text-xs text-slate-600 dark:text-slate-400">{k.pods} pods</span>
+                  <span className="text-xs text-slate-600 dark:text-slate-400">{k.pods} pod{k.pods === 1 ? "" : "s"}</span>
                   {!k.exact && (
                     <Badge tone="amber" title={`Verbatim: ${JSON.stringify(k.annotation)}`}>
                       annotation not exact
@@ -255,7 +255,7 @@ export function GsaView({ subject }: { subject: string }) {
           {d.roles.length === 0 ? (
             <Empty>No project, folder or organization role names this account.</Empty>
           ) : (
-            <ul className="space-y-1 text-sm">
+            <ul className="space-y-1 text-sm" data-testid="roles">
               {d.roles.map((r) => (
                 <li key={r.resource + r.role}>
                   <span className="mono text-xs">{r.role}</span> on <span className="mono text-xs">{r.resource}</span>

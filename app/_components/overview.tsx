@@ -17,6 +17,8 @@ type Overview = {
   running: { id: number; startedAt: string; phase: string | null; progress: { sourcesDone: number; sourcesTotal: number; objects: number } | null } | null;
   failures: { source: string; status: string; httpStatus: number | null; error: string | null; permission: string | null }[];
   mostShared: { email: string; ksas: number; secrets: number; namespaces: number; clusters: number }[];
+  findings: { severity: string; state: string; n: number }[];
+  migration: Record<string, number>;
 };
 
 export function statusTone(status: string) {
@@ -45,6 +47,21 @@ export function OverviewView() {
         <Empty>No scan has finished yet. Start one with <code className="mono">npm run scan</code>.</Empty>
       ) : (
         <>
+          <div className="mb-3 grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-6">
+            <Stat
+              label="Migrated workloads"
+              value={o.migration.workloads ? `${Math.round((o.migration.share_migrated ?? 0) * 100)}%` : "—"}
+              hint={`${o.migration.migrated ?? 0} of ${o.migration.workloads ?? 0}`}
+              href="/migration"
+              tone={o.migration.share_migrated === 1 ? "green" : undefined}
+            />
+            <Stat label="On key files" value={o.migration.key_file_workloads ?? 0} hint="workloads" href="/findings?rule=workload-uses-key-file" tone={o.migration.key_file_workloads ? "red" : "green"} />
+            <Stat label="On node accounts" value={o.migration.node_identity_workloads ?? 0} hint="workloads" href="/findings?rule=workload-on-legacy-node" tone={o.migration.node_identity_workloads ? "amber" : "green"} />
+            {(["critical", "high", "medium"] as const).map((sev) => {
+              const n = o.findings.filter((f) => f.severity === sev && f.state === "open").reduce((a, f) => a + f.n, 0);
+              return <Stat key={sev} label={`${sev} findings`} value={n} href={`/findings?severity=${sev}&state=open`} tone={n ? (sev === "medium" ? "amber" : "red") : "green"} />;
+            })}
+          </div>
           <div className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-8">
             <Stat label="Projects" value={c("project")} />
             <Stat label="GSAs" value={c("gsa")} href="/gsas" />

@@ -87,6 +87,7 @@ describe("kubernetes-yaml fixes", () => {
       const { comments, doc } = yamlBody(x.fix.content);
       const ksa = /^KSA ([^/ ]+)\/([^ ]+) annotated with (\S+)$/.exec(x.fix.title);
       const patch = /^Patch (\w+) ([^/ ]+)\/([^:]+): run as (\S+)/.exec(x.fix.title);
+      const recreate = /^Recreate Pod ([^/ ]+)\/([^:]+): run as (\S+)( on GKE-metadata nodes)?$/.exec(x.fix.title);
       if (ksa) {
         const [, ns, name, gsa] = ksa;
         expect(doc, where(x)).toEqual({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: ns, annotations: { "iam.gke.io/gcp-service-account": gsa } } });
@@ -96,9 +97,18 @@ describe("kubernetes-yaml fixes", () => {
         expect(x.finding.subject, where(x)).toBe(`workload:${x.finding.cluster!.slice(8)}/${ns}/${kind}/${name}`);
         // The kubectl line names the real context, namespace, kind and name.
         expect(comments, where(x)).toEqual([`# kubectl --context ${contextOf(x.finding.cluster!)} -n ${ns} patch ${kind.toLowerCase()} ${name} --patch-file patch.yaml`]);
-        if (kind === "Pod") continue; // see the it.fails below
+        expect(kind, where(x)).not.toBe("Pod");
         const spec = podSpecOfPatch(kind, doc);
         expect(spec?.serviceAccountName, where(x)).toBe(ksaName);
+      } else if (recreate) {
+        // A bare Pod's serviceAccountName and nodeSelector cannot be patched: the Pod's own spec, to recreate it with.
+        const [, ns, name, ksaName, onGke] = recreate;
+        expect(x.finding.subject, where(x)).toBe(`workload:${x.finding.cluster!.slice(8)}/${ns}/Pod/${name}`);
+        expect(comments, where(x)).toEqual([
+          "# A Pod cannot change these in place: set them in its manifest, then",
+          `# kubectl --context ${contextOf(x.finding.cluster!)} -n ${ns} delete pod ${name} && kubectl apply -f pod.yaml`,
+        ]);
+        expect(doc, where(x)).toEqual({ spec: { serviceAccountName: ksaName, ...(onGke ? { nodeSelector: { [GKE_MD_LABEL]: "true" } } : {}) } });
       } else {
         problems.push(`unexpected title: ${where(x)}`);
       }
@@ -133,10 +143,8 @@ describe("kubernetes-yaml fixes", () => {
     for (const a of annotations.filter((a) => isValidGsaEmail(a.gsa))) expect(r.context.gsas.has(a.gsa), where(a.x)).toBe(true);
   });
 
-  // BUG (fixes.ts, workloadPatchFix): for a bare Pod the patch is `spec.template.spec`, which a Pod
-  // does not have (the demo's legacy-batch batch/Pod/debug-shell, from workload-default-ksa): kubectl
-  // rejects the unknown field, and a Pod's serviceAccountName and nodeSelector cannot be patched anyway
-  // (they are immutable) — the fix for a bare Pod should edit `spec` and tell the user to recreate it.
+  // A bare Pod has no `spec.template`, and its serviceAccountName and nodeSelector are immutable: its fix
+  // edits the Pod's own `spec` and tells the user to recreate it (the demo's legacy-batch batch/Pod/debug-shell).
   it("a patch for a bare Pod targets the Pod's own spec", () => {
     const pods = ofKind("kubernetes-yaml").filter((x) => x.fix.title.startsWith("Recreate Pod "));
     // legacy-batch has no GKE-metadata node, so no nodeSelector is proposed there.
@@ -150,14 +158,9 @@ describe("kubernetes-yaml fixes", () => {
     }
   });
 
-  // BUG (rules workload-default-ksa and workload-on-legacy-node): they offer the patch with nodeSelector
-  // iam.gke.io/gke-metadata-server-enabled: "true" for workloads in clusters that have no node carrying
-  // that label — acme-legacy/legacy-batch (no workload pool at all: workload-default-ksa) and acme-data/etl
-  // (workload pool, but only a GCE_METADATA pool: workload-on-legacy-node). Pasting it leaves every pod
-  // Pending: exactly the "moved too early" case the demo's workload-pending-no-wi-node finding shows
-  // (etl/stream-ingest). workload-on-legacy-node already falls back to a note without a workload pool;
-  // both rules should also do so while no GKE-metadata pool exists. (workload-uses-key-file has the same
-  // gap — it checks the workload pool only — though the demo does not trigger it.)
+  // A nodeSelector iam.gke.io/gke-metadata-server-enabled: "true" in a cluster with no node carrying that
+  // label leaves every pod Pending (the "moved too early" case of workload-pending-no-wi-node): the demo's
+  // acme-legacy/legacy-batch (no workload pool) and acme-data/etl (only a GCE_METADATA pool) get none.
   it("a nodeSelector patch is offered only for clusters that have GKE-metadata nodes to land on", () => {
     const offenders = ofKind("kubernetes-yaml")
       .filter((x) => x.fix.content.includes(GKE_MD_LABEL) && x.finding.cluster)
@@ -221,12 +224,10 @@ describe("terraform fixes", () => {
     expect([...seen].sort()).toEqual(["cluster", "iam_member", "module"]);
   });
 
-  // BUG (rule gsa-shared): the split proposes one new GSA per *workload*, but a KSA carries one
-  // annotation and the pool identifies a KSA by namespace and name only. For payments-api@acme-prod
-  // it proposes reconcile-ledger, payments-api-2 and payments-api-3, each bound to the same
-  // "payments/payments-api" (the Deployments in prod and prod-osaka and the CronJob reconcile-ledger in
-  // prod all run as that KSA in the shared pool acme-prod.svc.id.goog): applying all three modules makes payments/payments-api able to act as all
-  // three, and the annotation can name only one. Workloads sharing a pool + ns/ksa must share a new GSA.
+  // A KSA carries one annotation and the pool identifies a KSA by namespace and name only, so workloads
+  // that end up on the same pool + ns/ksa share one new GSA: for payments-api@acme-prod, the CronJob
+  // reconcile-ledger moves to a KSA of its own and the payments-api Deployments of prod and prod-osaka
+  // (a fleet on payments/payments-api in acme-prod.svc.id.goog) share payments-api-2.
   it("a gsa-shared split gives each namespace/KSA to exactly one new GSA", async () => {
     for (const f of r.findings.filter((f) => f.rule === "gsa-shared")) {
       const owners = new Map<string, string[]>();
@@ -288,10 +289,8 @@ describe("gcloud and kubectl fixes", () => {
     expect([...placeholders]).toEqual(["SERVICE_ACCOUNT_EMAIL"]);
   });
 
-  // BUG (rule workload-uses-key-file): when the Secrets of a cluster cannot be read, the workload's key
-  // file is `unknown-key-file` (no Secret name) and mountedCredentialSecrets(…).filter(known) drops the
-  // mounts it could not read, so the kubectl fix for acme-staging batch/CronJob/settlement-test ends in
-  // "volumeMounts/volumes for " — an empty list — although the volume's secretName is in the template.
+  // Even when a cluster's Secrets cannot be read (acme-staging batch/CronJob/settlement-test), the Secret a
+  // workload mounts is named from its template's volumes.
   it("the kubectl fix that removes a key names the Secret(s) to unmount", () => {
     const removals = ofKind("kubectl").filter((x) => x.finding.rule === "workload-uses-key-file");
     expect(removals.length).toBeGreaterThan(5);

@@ -532,7 +532,7 @@ describe("GOOGLE_APPLICATION_CREDENTIALS that cannot be resolved: ADC fails on i
     ]);
   });
 
-  // BUG (identity.ts, resolveFile): the volume type in the reason is `Object.keys(volume).find((k) => k !== "name")`.
+  // Regression (fixed; identity.ts, resolveFile): the volume type in the reason is `Object.keys(volume).find((k) => k !== "name")`.
   // Volumes collected through @kubernetes/client-node are V1Volume objects that carry *every* property of
   // the type, unset ones as `undefined`, in the type's own order — so the first key is always
   // `awsElasticBlockStore` and the reason reads "…is on a awsElasticBlockStore volume…" for a csi or
@@ -550,7 +550,7 @@ describe("GOOGLE_APPLICATION_CREDENTIALS that cannot be resolved: ADC fails on i
     ]);
   });
 
-  // BUG: the same as above — the reason names awsElasticBlockStore instead of hostPath.
+  // Regression (fixed): the same as above — the reason names awsElasticBlockStore instead of hostPath.
   it("a path on a hostPath volume", () => {
     expect(unknownKey("gac-hostpath")).toEqual([
       {

@@ -433,7 +433,7 @@ describe("transformProject", () => {
     expect(transformProject({ ...v1, parent: { type: "folder", id: "234567890123" } }, "s").data.parent).toBe("folders/234567890123");
   });
 
-  // BUG (lib/inventory/transform-gcp.ts, transformProject): the v1 display name (`name`) is used only
+  // Regression (fixed; lib/inventory/transform-gcp.ts, transformProject): the v1 display name (`name`) is used only
   // when `parent` is an object, i.e. when the project has a parent. A v1 project with no organization
   // or folder (common outside an organization) has no `parent`, so its display name is lost (null)
   // although `name` holds it. Telling v1 apart by `projectNumber`/`lifecycleState` would fix it.

@@ -829,7 +829,7 @@ describe("derived Kubernetes objects", () => {
     expect(p.spec!.serviceAccountName).toBe("default");
   });
 
-  // BUG (lib/simulator/world.ts, admitPodSpec): the ServiceAccount admission plugin mounts the token
+  // Regression (fixed; lib/simulator/world.ts, admitPodSpec): the ServiceAccount admission plugin mounts the token
   // only if the pod's automountServiceAccountToken, or else its ServiceAccount's, is not false
   // (https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/#opt-out-of-api-credential-automounting).
   // The simulator looks at the pod only, so pods of a ServiceAccount with
@@ -929,7 +929,7 @@ ${pods.map((p) => `          - {apiVersion: v1, kind: Pod, metadata: {name: ${p.
     expect(r.body.message).toMatch(/^The provided continue parameter is too old to display a consistent list result\./);
   });
 
-  // BUG (lib/simulator/world.ts, buildCluster): a cluster's list resourceVersion is derived from the
+  // Regression (fixed; lib/simulator/world.ts, buildCluster): a cluster's list resourceVersion is derived from the
   // cluster's coordinates and the *number* of objects (`++ctx.rv` per object), not from their content.
   // An estate edit that keeps the count (here pod a/p1 renamed a/p9) keeps the resourceVersion, so
   // the old continue token is accepted and the list mixes two versions of the cluster: a/p1, a/p2,

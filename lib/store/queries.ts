@@ -73,7 +73,23 @@ export async function overview(db: Db) {
        count(distinct cluster || '/' || namespace)::int as namespaces, count(distinct cluster)::int as clusters
      from uses group by email order by count(distinct cluster || '/' || namespace) desc, count(*) desc, email limit 10`,
   );
-  return { counts: byKind, ...extra.rows[0], lastScan: scan, running: running.rows[0] ?? null, failures, mostShared: shared.rows };
+  const findings = await db.pool.query<{ severity: string; state: string; n: number }>(
+    `select o.severity, (case when exists (select 1 from suppression sp where sp.rule = o.rule and sp.subject = o.subject and (sp.expires_at is null or sp.expires_at > now())) then 'suppressed' else o.state end) as state, count(*)::int as n
+     from analysis_object o where o.kind = 'finding' and o.valid_to is null group by 1, 2`,
+  );
+  const migration = await db.pool.query<{ metric: string; value: number }>(
+    `select metric, value from scan_metric where scope = 'overall' and scan_id = (select max(scan_id) from scan_metric)`,
+  );
+  return {
+    counts: byKind,
+    ...extra.rows[0],
+    lastScan: scan,
+    running: running.rows[0] ?? null,
+    failures,
+    mostShared: shared.rows,
+    findings: findings.rows,
+    migration: Object.fromEntries(migration.rows.map((m) => [m.metric, m.value])),
+  };
 }
 
 export async function facets(db: Db) {

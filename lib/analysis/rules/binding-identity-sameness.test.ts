@@ -90,7 +90,7 @@ describe("binding-identity-sameness", () => {
       );
     });
 
-    // BUG: the principalSet in the fix keeps the placeholder `projects/PROJECT_NUMBER/` although the
+    // Regression (fixed): the principalSet in the fix keeps the placeholder `projects/PROJECT_NUMBER/` although the
     // pool's project (fleet-prod, number 100000000001) is in the scan; iam.ts's federatedPrincipal
     // already fills it in. As written the member cannot be pasted into a policy.
     it("fills the pool project's number into the principalSet", () => {

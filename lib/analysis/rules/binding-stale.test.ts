@@ -122,7 +122,7 @@ describe("binding-stale", () => {
       expect(f.fixes.map((x) => x.title)).toEqual([`Remove ${WI_USER} from ${POOL}[jobs/gone]`, `Remove ${WI_USER} from proj-b.svc.id.goog[jobs/gone-too]`]);
     });
 
-    // BUG (binding-stale.ts, the open message): it names one pool, `stale[0].pool`, for every stale
+    // Regression (fixed; binding-stale.ts, the open message): it names one pool, `stale[0].pool`, for every stale
     // member, so a GSA granting missing KSAs in two pools reads "grants jobs/gone, jobs/gone-too in
     // proj-a.svc.id.goog" — jobs/gone-too was granted in proj-b.svc.id.goog, which the message never names.
     it("names the pool of each stale member when they are in different pools", () => {

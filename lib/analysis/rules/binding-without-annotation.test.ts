@@ -117,7 +117,7 @@ describe("binding-without-annotation", () => {
       ]);
     });
 
-    // BUG (binding-without-annotation.ts): the rule is `absence: true` but only looks at bindings in
+    // Regression (fixed; binding-without-annotation.ts): the rule is `absence: true` but only looks at bindings in
     // state "not-annotated"; when the KSA list of a cluster using the pool fails, those bindings are
     // "unverified" and the rule reports nothing at all, instead of reporting the bound KSAs as
     // `unverified` with `lacking` naming k8s.serviceaccounts:<cluster> (as rule.ts requires of absence

@@ -126,7 +126,7 @@ describe("gsa-shared", () => {
       expect(f.severity).toBe("high");
       expect(f.gsa).toBe(COMMON);
       expect(f.project).toBe("shared-prod");
-      expect(f.message).toBe(`${COMMON} is used from 2 namespaces in 1 clusters (2 KSAs, 0 key Secrets); shared-account score 27.`);
+      expect(f.message).toBe(`${COMMON} is used from 2 namespaces in 1 cluster (2 KSAs, 0 key Secrets); shared-account score 27.`);
       expect(f.evidence.ksas).toEqual(["ksa:shared-prod/asia-northeast1-a/prod/etl/etl", "ksa:shared-prod/asia-northeast1-a/prod/reports/reporter"]);
       expect(f.evidence.keySecrets).toEqual([]);
       expect(f.evidence.namespaces).toEqual(["shared-prod/asia-northeast1-a/prod/etl", "shared-prod/asia-northeast1-a/prod/reports"]);
@@ -155,15 +155,19 @@ describe("gsa-shared", () => {
       ]);
       expect(f.fixes[0]).toEqual({
         kind: "gcloud",
-        title: "Split into 2 accounts, one per workload; each starts with the current roles, marked to narrow",
+        title: "Split into 2 accounts, one per workload on its own KSA; each starts with the current roles, marked to narrow",
         content: [
           'gcloud iam service-accounts create wl-etl --project=shared-prod --display-name="etl (split from common-batch)"',
-          'gcloud projects add-iam-policy-binding shared-prod --member="serviceAccount:wl-etl@shared-prod.iam.gserviceaccount.com" --role="roles/pubsub.editor"  # TO NARROW',
-          'gcloud projects add-iam-policy-binding shared-prod --member="serviceAccount:wl-etl@shared-prod.iam.gserviceaccount.com" --role="roles/storage.objectAdmin"  # TO NARROW',
+          'gcloud projects add-iam-policy-binding shared-prod \\',
+          '  --role=roles/pubsub.editor --member="serviceAccount:wl-etl@shared-prod.iam.gserviceaccount.com"  # TO NARROW',
+          'gcloud projects add-iam-policy-binding shared-prod \\',
+          '  --role=roles/storage.objectAdmin --member="serviceAccount:wl-etl@shared-prod.iam.gserviceaccount.com"  # TO NARROW',
           "",
           'gcloud iam service-accounts create monthly-report-generator-for-f --project=shared-prod --display-name="monthly-report-generator-for-finance-team (split from common-batch)"',
-          'gcloud projects add-iam-policy-binding shared-prod --member="serviceAccount:monthly-report-generator-for-f@shared-prod.iam.gserviceaccount.com" --role="roles/pubsub.editor"  # TO NARROW',
-          'gcloud projects add-iam-policy-binding shared-prod --member="serviceAccount:monthly-report-generator-for-f@shared-prod.iam.gserviceaccount.com" --role="roles/storage.objectAdmin"  # TO NARROW',
+          'gcloud projects add-iam-policy-binding shared-prod \\',
+          '  --role=roles/pubsub.editor --member="serviceAccount:monthly-report-generator-for-f@shared-prod.iam.gserviceaccount.com"  # TO NARROW',
+          'gcloud projects add-iam-policy-binding shared-prod \\',
+          '  --role=roles/storage.objectAdmin --member="serviceAccount:monthly-report-generator-for-f@shared-prod.iam.gserviceaccount.com"  # TO NARROW',
         ].join("\n"),
       });
     });
@@ -228,26 +232,31 @@ describe("gsa-shared", () => {
       expect(f.evidence.rolesToNarrow).toEqual([{ resource: "folder:2001", role: "roles/editor", condition: null }]);
     });
 
-    it("gives each key-reading workload its own new id, clear of the existing account and of each other, and a KSA named after it", () => {
+    // Both clusters lack Workload Identity and will get shared-prod's pool: the same batch/common-batch in
+    // both is one identity there, so the two CronJobs share one new GSA (a KSA carries one annotation).
+    it("gives the same-named workloads of one future pool one new id, clear of the existing account, on a KSA named after them", () => {
       const split = finding().evidence.proposedSplit as { workload: string; gsa: string; ksa: string }[];
       expect(split).toEqual([
-        { workload: "workload:shared-prod/asia-northeast1-a/prod/batch/CronJob/common-batch", gsa: "common-batch-2@shared-prod.iam.gserviceaccount.com", ksa: "batch/common-batch" },
-        { workload: "workload:shared-prod/asia-northeast2-a/prod-osaka/batch/CronJob/common-batch", gsa: "common-batch-3@shared-prod.iam.gserviceaccount.com", ksa: "batch/common-batch" },
+        {
+          workload: "workload:shared-prod/asia-northeast1-a/prod/batch/CronJob/common-batch, workload:shared-prod/asia-northeast2-a/prod-osaka/batch/CronJob/common-batch",
+          gsa: "common-batch-2@shared-prod.iam.gserviceaccount.com",
+          ksa: "batch/common-batch",
+        },
       ]);
       for (const s of split) expect(s.gsa.split("@")[0]).toMatch(GSA_ID);
-      expect(finding().fixes.map((x) => x.kind)).toEqual(["gcloud", "terraform", "terraform"]);
+      expect(finding().fixes.map((x) => x.kind)).toEqual(["gcloud", "terraform"]);
     });
 
-    // BUG: rules/gsa-shared.ts grants every role with `gcloud projects add-iam-policy-binding
-    // ${resource without "project:"}`, so a role held on a folder becomes
-    // `gcloud projects add-iam-policy-binding folder:2001 …`, which gcloud rejects. A folder role needs
-    // `gcloud resource-manager folders add-iam-policy-binding 2001` (an organization role
-    // `gcloud organizations add-iam-policy-binding N`).
+    // A role held on a folder is granted on the folder (`gcloud projects … folder:2001` is no command).
     it("grants a role held on a folder with the folders command", () => {
       const content = finding().fixes[0].content;
-      expect(content).not.toContain("gcloud projects add-iam-policy-binding folder:");
-      expect(content).toContain(
-        'gcloud resource-manager folders add-iam-policy-binding 2001 --member="serviceAccount:common-batch-2@shared-prod.iam.gserviceaccount.com" --role="roles/editor"',
+      expect(content).not.toContain("gcloud projects add-iam-policy-binding");
+      expect(content).toBe(
+        [
+          'gcloud iam service-accounts create common-batch-2 --project=shared-prod --display-name="common-batch (split from common-batch)"',
+          "gcloud resource-manager folders add-iam-policy-binding 2001 \\",
+          '  --role=roles/editor --member="serviceAccount:common-batch-2@shared-prod.iam.gserviceaccount.com"  # TO NARROW',
+        ].join("\n"),
       );
     });
   });

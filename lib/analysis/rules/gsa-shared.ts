@@ -37,16 +37,22 @@ export const rule: Rule = {
         const current = w.data.template.serviceAccountName;
         const own = current !== "default" && ksaUsers.get(`${w.cluster}|${w.data.namespace}/${current}`) === 1;
         const ksaName = own ? current : w.data.name;
-        const pool = ctx.clusters.get(w.cluster!)?.data.workloadPool ?? w.cluster!;
+        // A cluster without Workload Identity will get its project's pool: group it with that pool's fleet.
+        const pool = ctx.clusters.get(w.cluster!)?.data.workloadPool ?? `${w.project}.svc.id.goog`;
         const key = `${pool}|${w.data.namespace}/${ksaName}`;
         const e = byKsa.get(key) ?? { ksa: `${w.data.namespace}/${ksaName}`, name: w.data.name, users: [] };
         e.users.push(w.subject);
         byKsa.set(key, e);
       }
-      if (!users.length) for (const k of u.ksas) {
-        const [, , , ns, name] = k.slice(4).split("/");
-        byKsa.set(k, { ksa: `${ns}/${name}`, name, users: [k] });
-      }
+      if (!users.length)
+        for (const k of u.ksas) {
+          const [project, , , ns, name] = k.slice(4).split("/");
+          const c = ctx.clusters.get(`cluster:${k.slice(4).split("/").slice(0, 3).join("/")}`);
+          const key = `${c?.data.workloadPool ?? `${project}.svc.id.goog`}|${ns}/${name}`;
+          const e = byKsa.get(key) ?? { ksa: `${ns}/${name}`, name, users: [] };
+          e.users.push(k);
+          byKsa.set(key, e);
+        }
       const split = [...byKsa.values()].map((e) => {
         const id = gsaIdFrom(e.name, ids);
         return { workload: e.users.join(", "), gsa: `${id}@${project}.iam.gserviceaccount.com`, ksa: e.ksa };

@@ -71,6 +71,8 @@ describe("gsa-unused", () => {
     const r = await analyzeEstate(estate());
     const f = r.findings.find((x) => x.rule === RULE && x.subject === `gsa:${NEVER}`)!;
     expect(f.state).toBe("unverified");
+    // Every source answered: what is missing is the history before the account was first seen.
+    expect(f.lacking).toEqual(["authentication history before 2026-11-29"]);
     expect(f.message).toBe(
       `${NEVER} has no authentication on record, but was first seen only on 2026-11-29 (IAM has no creation time): nothing uses it in the clusters scanned.`,
     );
@@ -107,7 +109,7 @@ describe("gsa-unused", () => {
     );
   });
 
-  // BUG: the rule only counts the KSA lists of clusters it knows. When the project's cluster list
+  // Regression (fixed): the rule only counts the KSA lists of clusters it knows. When the project's cluster list
   // itself fails (container.clusters:idle-prod, 403), no cluster, node pool or KSA is known, nothing
   // is lacking, and api-server@ (annotated on web/api) and node-runner@ (the pool's node account)
   // come out "open" as unused — an absence asserted although the source that disproves it failed.

@@ -121,7 +121,7 @@ describe("ksa-annotation-gsa-missing", () => {
       expect(f.message).toBe(`ml/legacy is annotated with ${COMPUTE}, which does not exist in proj-a.`);
     });
 
-    // BUG (ksa-annotation-gsa-missing.ts, the first fix): it always offers
+    // Regression (fixed; ksa-annotation-gsa-missing.ts, the first fix): it always offers
     // `gcloud iam service-accounts create ${email.split("@")[0]}`, which for the Compute Engine default
     // account is `create 100000000001-compute` — not a valid account id (ids start with a letter), and
     // the default account is not created that way (it is undeleted, or re-created by the Compute API).

@@ -75,7 +75,14 @@ describe("ksa-direct-grant", () => {
     expect(f.namespace).toBe("ml");
     expect(f.message).toBe("ml/trainer holds roles/storage.objectViewer on project:data-prod directly.");
     expect(f.evidence).toEqual({ grants: [{ resource: "project:data-prod", role: "roles/storage.objectViewer", member: TRAINER, condition: "office hours" }] });
-    expect(f.fixes).toEqual([{ kind: "note", title: "Nothing to fix", content: "Review these grants with the resources they are on; they do not appear on any GSA." }]);
+    expect(f.fixes).toEqual([
+      {
+        kind: "gcloud",
+        title: "Nothing to fix — review these grants where they live (they appear on no GSA)",
+        // Filtered on the exact, pool-qualified members the rule counted (no substring matches).
+        content: `gcloud projects get-iam-policy data-prod \\\n  --flatten="bindings[].members" --format="table(bindings.role, bindings.members)" \\\n  --filter='bindings.members="${TRAINER}"'`,
+      },
+    ]);
   });
 
   it("reports the namespace grant on each KSA it covers", () => {

@@ -24,7 +24,10 @@ export const rule: Rule = {
           gcloud(
             "Nothing to fix — review these grants where they live (they appear on no GSA)",
             [...new Set(grants.map((g) => g.resource))]
-              .map((r) => `gcloud ${r.startsWith("project:") ? "projects" : r.startsWith("folder:") ? "resource-manager folders" : "organizations"} get-iam-policy ${r.slice(r.indexOf(":") + 1)} --flatten="bindings[].members" --filter="bindings.members:${k.data.namespace}/sa/${k.data.name} OR bindings.members:namespace/${k.data.namespace}" --format="table(bindings.role, bindings.members)"`)
+              .map(
+                (r) =>
+                  `gcloud ${r.startsWith("project:") ? "projects" : r.startsWith("folder:") ? "resource-manager folders" : "organizations"} get-iam-policy ${r.slice(r.indexOf(":") + 1)} \\\n  --flatten="bindings[].members" --format="table(bindings.role, bindings.members)" \\\n  --filter='${[...new Set(grants.filter((g) => g.resource === r).map((g) => g.member))].map((m) => `bindings.members="${m}"`).join(" OR ")}'`,
+              )
               .join("\n"),
           ),
         ],

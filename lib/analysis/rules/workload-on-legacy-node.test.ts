@@ -156,7 +156,7 @@ describe("workload-on-legacy-node", () => {
     expect(f.fixes).toEqual([{ kind: "note", title: "Enable Workload Identity on the cluster first", content: `See cluster-wi-disabled on cluster:${OLD}.` }]);
   });
 
-  // BUG (workload-on-legacy-node.ts, the `hostNet ?` branch): for hostNetwork workloads the patch and
+  // Regression (fixed; workload-on-legacy-node.ts, the `hostNet ?` branch): for hostNetwork workloads the patch and
   // the check use `w.data.template.serviceAccountName` as is, so a workload on `default` is told to
   // "run as default" — the non-hostNetwork branch (and workload-default-ksa) propose the workload's
   // own KSA instead, because annotating `default` hands the GSA to the whole namespace.
@@ -169,7 +169,7 @@ describe("workload-on-legacy-node", () => {
     ]);
   });
 
-  // BUG (workload-on-legacy-node.ts, the `hostNet ?` branch is tested before `cluster?.data.workloadPool`):
+  // Regression (fixed; workload-on-legacy-node.ts, the `hostNet ?` branch is tested before `cluster?.data.workloadPool`):
   // in a cluster without a workload pool a hostNetwork workload is given a patch adding the nodeSelector
   // iam.gke.io/gke-metadata-server-enabled: "true" — no node there carries that label, so applying it
   // leaves the pods Pending (what workload-pending-no-wi-node reports). It should get the same note as
