@@ -30,10 +30,12 @@ export default defineConfig({
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], viewport: { width: 1280, height: 800 } } }],
   webServer: {
-    command: `node -e "require('fs').rmSync('.wi-atlas/e2e',{recursive:true,force:true})" && npx tsx lib/cli/start.ts`,
+    command: `node -e "require('fs').rmSync('.wi-atlas/e2e',{recursive:true,force:true})" && node_modules/.bin/tsx lib/cli/start.ts`,
     url: `http://localhost:${PORT}/api/health?require=scan`,
     timeout: 180_000,
     reuseExistingServer: false,
+    // Let the launcher stop Next.js and the embedded PostgreSQL cleanly (the default is SIGKILL).
+    gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
     stdout: "pipe",
     stderr: "pipe",
     env: { PORT: String(PORT), WI_ATLAS_DATA_DIR: ".wi-atlas/e2e", WI_ATLAS_SCAN_INTERVAL_MINUTES: "0", DATABASE_URL: "" },

@@ -5,7 +5,7 @@ import { SEVERITY_TONE } from "./findings-list";
 
 export function Cell({ type, id, value }: { type: string; id: string; value: unknown }): ReactNode {
   if (id === "stale") return value ? <Badge tone="amber" title={String(value)}>stale</Badge> : null;
-  if (value === null || value === undefined || value === "") return <span className="text-slate-400">—</span>;
+  if (value === null || value === undefined || value === "") return <span className="text-slate-500 dark:text-slate-400">—</span>;
   switch (type) {
     case "subject":
       return (
@@ -20,7 +20,7 @@ export function Cell({ type, id, value }: { type: string; id: string; value: unk
         </a>
       );
     case "bool":
-      return value ? "yes" : <span className="text-slate-400">no</span>;
+      return value ? "yes" : <span className="text-slate-500 dark:text-slate-400">no</span>;
     case "time":
       return <Time value={String(value)} />;
     case "rule":

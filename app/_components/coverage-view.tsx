@@ -86,7 +86,7 @@ export function CoverageView() {
                       <td className="text-right tabular-nums">{f.failed ? <Badge tone="red">{f.failed}</Badge> : ""}</td>
                       <td className="text-right tabular-nums">{f.skipped || ""}</td>
                       <td className="mono text-xs">
-                        {perm?.permissions.join(", ")} <span className="text-slate-500">({perm?.role})</span>
+                        {perm?.permissions.join(", ")} <span className="text-slate-500 dark:text-slate-400">({perm?.role})</span>
                         {perm?.optional && <Badge>optional</Badge>}
                       </td>
                     </tr>

@@ -77,6 +77,12 @@ export function GsaView({ subject }: { subject: string }) {
         }
         actions={
           <>
+            <a className="text-sm" href={`/graph?focus=${encodeURIComponent(`gsa:${d.email}`)}`}>
+              Graph
+            </a>
+            <a className="text-sm" href={`/gsas/${encodeURIComponent(`gsa:${d.email}`)}/audit`}>
+              Audit report
+            </a>
             <a className="text-sm" href={`/ksas?${gsaQs}`}>
               KSAs
             </a>
@@ -217,7 +223,7 @@ export function GsaView({ subject }: { subject: string }) {
                   </td>
                   <td>
                     {k.secrets.length === 0 ? (
-                      <span className="text-slate-400">—</span>
+                      <span className="text-slate-500 dark:text-slate-400">—</span>
                     ) : (
                       k.secrets.map((s) => (
                         <a key={s} href={subjectHref(s)} className="mono block text-xs break-words">

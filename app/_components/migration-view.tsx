@@ -61,7 +61,7 @@ export function MigrationView() {
                         </a>
                       )}
                     </td>
-                    <td>{s.share_migrated !== undefined ? <Bar value={s.share_migrated} /> : <span className="text-slate-400">—</span>}</td>
+                    <td>{s.share_migrated !== undefined ? <Bar value={s.share_migrated} /> : <span className="text-slate-500 dark:text-slate-400">—</span>}</td>
                     <td className="text-right tabular-nums">
                       {s.migrated ?? 0}/{s.workloads ?? 0}
                     </td>

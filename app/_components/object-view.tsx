@@ -23,6 +23,7 @@ export function ObjectView({ subject }: { subject: string }) {
     <div className="space-y-4">
       <PageHeader
         title={subjectLabel(subject)}
+        actions={<a href={`/graph?focus=${encodeURIComponent(subject)}`}>Show in graph</a>}
         description={
           <span className="flex flex-wrap items-center gap-2">
             <Badge>{kind}</Badge>

@@ -91,8 +91,11 @@ export function OverviewView() {
                     {o.mostShared.map((s) => (
                       <tr key={s.email} className="border-t border-slate-100 dark:border-slate-800">
                         <td className="py-1">
-                          <a href={subjectHref(`gsa:${s.email}`)} className="mono text-xs" data-testid="most-shared-gsa">
+                          <a href={`/graph?focus=${encodeURIComponent(`gsa:${s.email}`)}`} className="mono text-xs" data-testid="most-shared-gsa" title="Show in the graph">
                             <Email value={s.email} />
+                          </a>{" "}
+                          <a href={subjectHref(`gsa:${s.email}`)} className="text-xs text-slate-500 dark:text-slate-400" aria-label={`${s.email} details`}>
+                            details
                           </a>
                         </td>
                         <td className="px-2 py-1 text-right tabular-nums">{s.namespaces}</td>

@@ -2,7 +2,7 @@
 import { useUrlState } from "./use-url-state";
 
 /** A select bound to one URL parameter of the shared filter vocabulary. */
-export function SelectFilter({ name, label, options }: { name: string; label: string; options: { value: string; label?: string }[] }) {
+export function SelectFilter({ name, label, options, allLabel = "all" }: { name: string; label: string; options: { value: string; label?: string }[]; allLabel?: string }) {
   const { params, set } = useUrlState();
   const current = params.get(name) ?? "";
   return (
@@ -14,7 +14,7 @@ export function SelectFilter({ name, label, options }: { name: string; label: st
         value={current}
         onChange={(e) => set({ [name]: e.target.value })}
       >
-        <option value="">all</option>
+        <option value="">{allLabel}</option>
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label ?? o.value}

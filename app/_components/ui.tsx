@@ -87,7 +87,7 @@ export function Stat({ label, value, hint, href, tone }: { label: string; value:
 }
 
 export function Time({ value }: { value: string | null | undefined }) {
-  if (!value) return <span className="text-slate-400">—</span>;
+  if (!value) return <span className="text-slate-500 dark:text-slate-400">—</span>;
   if (value.startsWith("9999-12-31")) return <span title={value}>never</span>;
   const d = new Date(value);
   if (Number.isNaN(d.getTime())) return <span>{value}</span>;

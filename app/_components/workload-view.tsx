@@ -54,6 +54,7 @@ export function WorkloadView({ subject }: { subject: string }) {
     <div className="space-y-4">
       <PageHeader
         title={`${d.workload?.data.kind ?? ""} ${d.workload?.data.name ?? subjectLabel(subject)}`}
+        actions={<a href={`/graph?focus=${encodeURIComponent(subject)}`}>Show in graph</a>}
         description={
           <span className="flex flex-wrap items-center gap-2">
             <a href={subjectHref(`namespace:${subjectLabel(subject).split("/").slice(0, 4).join("/")}`)} className="mono text-xs">

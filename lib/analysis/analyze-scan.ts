@@ -9,6 +9,7 @@ import type pg from "pg";
 import type { InventoryRecord } from "../inventory/model";
 import type { AnalysisInput, SourceStatus } from "./context";
 import { runAnalysis, type AnalysisResult, type Rollup } from "./run-analysis";
+import { buildGraph } from "./graph";
 
 export type AnalysisSummary = {
   findings: number;
@@ -32,6 +33,7 @@ type Row = {
   cluster?: string | null;
   namespace?: string | null;
   gsa?: string | null;
+  target?: string | null;
   data: unknown;
 };
 
@@ -98,6 +100,9 @@ export function analysisRows(r: AnalysisResult): Row[] {
     });
   }
   for (const u of r.usage) rows.push({ kind: "gsa-usage", key: u.email, subject: `gsa:${u.email}`, project: u.project, gsa: u.email, data: u });
+  const graph = buildGraph(r.context, r.statuses, r.bindings);
+  for (const n of graph.nodes) rows.push({ kind: "graph-node", key: n.id, subject: n.id, state: n.state, project: n.project, cluster: n.cluster, namespace: n.namespace, data: n });
+  for (const e of graph.edges) rows.push({ kind: "graph-edge", key: e.id, subject: e.src, target: e.dst, state: e.state, data: e });
   return rows;
 }
 
@@ -133,10 +138,10 @@ async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows
     const c = insert.slice(i, i + BATCH);
     const col = <T>(f: (x: (typeof c)[number]) => T) => c.map(f);
     await client.query(
-      `insert into analysis_object (kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, hash, data, first_seen, valid_from)
-       select k, ky, s, r, sv, st, p, cl, ns, g, h, d::jsonb, fs, $14
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[])
-         as t(k, ky, s, r, sv, st, p, cl, ns, g, h, d, fs)`,
+      `insert into analysis_object (kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, hash, data, first_seen, target, valid_from)
+       select k, ky, s, r, sv, st, p, cl, ns, g, h, d::jsonb, fs, tg, $15
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::text[])
+         as t(k, ky, s, r, sv, st, p, cl, ns, g, h, d, fs, tg)`,
       [
         col((x) => x.kind),
         col((x) => x.key),
@@ -151,6 +156,7 @@ async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows
         col((x) => x.hash),
         col((x) => JSON.stringify(x.data)),
         col((x) => x.firstSeen),
+        col((x) => x.target ?? null),
         scanId,
       ],
     );

@@ -139,3 +139,45 @@ export const ANALYSIS_TABLES: Record<string, TableDef> = {
   bindings: bindingsTable,
   "shared-accounts": sharedTable,
 };
+
+/** Who uses which account where: one row per GSA × namespace (KSAs annotated, workloads acting as it, Secrets holding its keys). */
+export const matrixTable: TableDef = {
+  name: "gsa-namespace-matrix",
+  title: "GSA × namespace",
+  from: `from (
+      select 'gsa:' || g as subject, g as gsa, 'namespace:' || substr(c, 9) || '/' || n as ns_subject, c as cluster, n as namespace,
+        split_part(substr(c, 9), '/', 1) as project,
+        sum(ksas)::int as ksas, sum(workloads)::int as workloads, sum(secrets)::int as key_secrets
+      from (
+        select lower(btrim(k.data->>'gsaAnnotation')) as g, k.cluster as c, k.namespace as n, 1 as ksas, 0 as workloads, 0 as secrets
+          from inventory_object k where k.kind = 'ksa' and k.valid_to is null and k.data->>'gsaAnnotation' is not null
+        union all
+        select substr(e.target, 5), w.cluster, w.namespace, 0, 1, 0
+          from analysis_object e join analysis_object w on w.kind = 'workload-status' and w.valid_to is null and w.key = e.subject
+          where e.kind = 'graph-edge' and e.valid_to is null and e.data->>'kind' = 'effective-identity'
+        union all
+        select c->>'clientEmail', s.cluster, s.namespace, 0, 0, 1
+          from inventory_object s, jsonb_array_elements(s.data->'credentials') c
+          where s.kind = 'secret' and s.valid_to is null and c->>'clientEmail' is not null
+      ) u group by g, c, n
+    ) o where true`,
+  columns: [
+    { id: "subject", label: "GSA", sql: "o.subject", type: "subject" },
+    { id: "namespace_subject", label: "Namespace", sql: "o.ns_subject", type: "subject" },
+    { id: "cluster", label: "Cluster", sql: "o.cluster", type: "subject", csvOnly: true },
+    { id: "namespace", label: "Namespace name", sql: "o.namespace", type: "text", csvOnly: true },
+    { id: "ksas", label: "KSAs annotated", sql: "o.ksas", type: "int" },
+    { id: "workloads", label: "Workloads acting as it", sql: "o.workloads", type: "int" },
+    { id: "key_secrets", label: "Secrets with its keys", sql: "o.key_secrets", type: "int" },
+  ],
+  filters: {
+    project: (p) => `o.project = ${p}`,
+    cluster: (p) => `o.cluster = ${p}`,
+    namespace: (p) => `o.namespace = ${p}`,
+    gsa: (p) => `o.gsa = ${p}`,
+  },
+  search: ["o.subject", "o.ns_subject"],
+  defaultSort: "subject",
+  tiebreak: "o.subject, o.ns_subject",
+};
+ANALYSIS_TABLES["gsa-namespace-matrix"] = matrixTable;

@@ -163,7 +163,7 @@ export async function ensureEmbeddedPostgres(dataDir: string): Promise<EmbeddedD
   const release = await lockfile.lock(dataDir, {
     lockfilePath: path.join(dataDir, "postgres.lock"),
     retries: { retries: 120, minTimeout: 250, maxTimeout: 1000 },
-    stale: 30_000,
+    stale: 10_000,
   });
   let started = false;
   let meta: ServerMeta;
@@ -238,7 +238,7 @@ export async function ensureEmbeddedPostgres(dataDir: string): Promise<EmbeddedD
       const unlock = await lockfile.lock(dataDir, {
         lockfilePath: path.join(dataDir, "postgres.lock"),
         retries: { retries: 120, minTimeout: 250, maxTimeout: 1000 },
-        stale: 30_000,
+        stale: 10_000,
       });
       try {
         if (!force) {

@@ -178,7 +178,21 @@ export async function gsaDetail(db: Db, email: string) {
   const project = (gsa?.project as string | undefined) ?? email.match(/@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/)?.[1] ?? "PROJECT";
   const moduleInput = annotated.size ? tfModuleFix(email, project, [...annotated.keys()].sort()) : null;
   const findings = await findingsFor(db, [`gsa:${email}`, ...keys.map((k) => k.subject as string)]);
+  // Workloads that really act as this account (effective identity), however they get it.
+  const acting = await q(
+    `select e.subject as workload, e.data->>'label' as how, e.state, w.data->'identity'->>'label' as identity,
+       (w.data->>'migrated')::boolean as migrated
+     from analysis_object e left join analysis_object w on w.kind = 'workload-status' and w.valid_to is null and w.key = e.subject
+     where e.kind = 'graph-edge' and e.valid_to is null and e.data->>'kind' = 'effective-identity' and e.target = 'gsa:' || $1 order by e.subject`,
+  );
+  const mountedBy = await q(
+    `select e.subject as secret, e.target as workload from analysis_object e
+     where e.kind = 'graph-edge' and e.valid_to is null and e.data->>'kind' = 'secret-mounted' and e.subject = any($1::text[]) order by 1, 2`,
+    [secrets.map((s) => s.subject as string)],
+  );
   return {
+    acting,
+    mountedBy,
     usage: usage?.data ?? null,
     bindings: bindingRows.map((r) => r.data),
     drift,
@@ -337,4 +351,27 @@ export async function findingsFor(db: Db, subjects: string[]) {
     [subjects],
   );
   return r.rows;
+}
+
+/** Global search across GSAs, KSAs, workloads, keys, clusters, namespaces and Secrets: emails, names, key ids, subjects. */
+export async function search(db: Db, q: string, limit = 20) {
+  const term = q.trim();
+  if (term.length < 2) return { q: term, results: [] };
+  const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const r = await db.pool.query<{ kind: string; subject: string; label: string; detail: string | null }>(
+    `select kind, subject,
+       case kind when 'gsa' then data->>'email' when 'key' then data->>'keyId' when 'cluster' then (data->>'name') || ' (' || (data->>'location') || ')'
+         else coalesce(data->>'name', subject) end as label,
+       case kind when 'gsa' then data->>'displayName' when 'key' then data->>'email' when 'ksa' then data->>'gsaAnnotation'
+         when 'workload' then data->>'kind' else null end as detail
+     from inventory_object
+     where valid_to is null and kind in ('gsa', 'ksa', 'workload', 'key', 'cluster', 'namespace', 'secret', 'nodepool', 'project')
+       and (subject ilike $1 or data->>'displayName' ilike $1 or data->>'gsaAnnotation' ilike $1
+            or (kind = 'secret' and data->'credentials' @? ('$[*] ? (@.keyId like_regex "' || $2 || '")')::jsonpath))
+     order by case when subject ilike $3 then 0 else 1 end,
+       case kind when 'gsa' then 0 when 'workload' then 1 when 'ksa' then 2 when 'key' then 3 when 'cluster' then 4 else 5 end, length(subject), subject
+     limit $4`,
+    [like, term.replace(/[^a-z0-9]/gi, ""), `%:${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, limit],
+  );
+  return { q: term, results: r.rows };
 }

@@ -1,0 +1,394 @@
+"use client";
+import "@xyflow/react/dist/style.css";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import {
+  ReactFlow,
+  Background,
+  Controls,
+  Handle,
+  Position,
+  MarkerType,
+  getNodesBounds,
+  getViewportForBounds,
+  useReactFlow,
+  ReactFlowProvider,
+  type Node,
+  type Edge,
+  type NodeProps,
+} from "@xyflow/react";
+import { toPng, toSvg } from "html-to-image";
+import { fetchJson } from "../fetch-json";
+import { useUrlState } from "../use-url-state";
+import { ErrorBox, Spinner, Badge } from "../ui";
+import { subjectHref } from "../links";
+import { COLUMN, layout, NODE_H, NODE_W } from "./layout";
+import { EDGE_LABEL, KIND_BG, KIND_LABEL, STATE_COLOR, STATE_LABEL } from "./style";
+import { SearchBox } from "../search-box";
+import { SelectFilter } from "../select-filter";
+
+type ViewNode = {
+  id: string;
+  kind: string;
+  label: string;
+  project: string | null;
+  cluster: string | null;
+  namespace: string | null;
+  state: string | null;
+  detail: string;
+  group?: { members: number; memberKind: string; key: string };
+  distance?: number;
+  highlighted?: boolean;
+};
+type ViewEdge = { id: string; src: string; dst: string; kind: string; state: string; label: string; count?: number };
+type View = { focus: string | null; hops: number; group: string; expand: string[]; nodes: ViewNode[]; edges: ViewEdge[]; reached: number; notice: string | null };
+
+const PARAMS = ["focus", "hops", "group", "expand", "project", "cluster", "namespace", "gsa", "rule", "severity", "state", "q"];
+
+function WiNode({ data, selected }: NodeProps<Node<ViewNode & { dim: boolean }>>) {
+  const color = data.state ? STATE_COLOR[data.state] : "#64748b";
+  const isGroup = !!data.group;
+  return (
+    <div
+      className={`rounded-md border-2 px-2 py-1 text-left shadow-sm ${KIND_BG[data.kind] ?? "bg-white"} ${selected ? "ring-2 ring-blue-500" : ""} ${data.highlighted ? "ring-2 ring-fuchsia-500" : ""}`}
+      style={{ width: NODE_W, height: NODE_H, borderColor: color, borderStyle: data.state === "ghost" ? "dashed" : isGroup ? "double" : "solid", opacity: data.dim ? 0.35 : 1, borderWidth: isGroup ? 4 : 2 }}
+      title={`${data.id}\n${data.detail}`}
+      data-testid={`node-${data.id}`}
+    >
+      <Handle type="target" position={Position.Left} id="tl" className="!h-1 !w-1 !min-w-0 !border-0 !bg-slate-400" />
+      <Handle type="source" position={Position.Left} id="sl" className="!h-1 !w-1 !min-w-0 !border-0 !bg-transparent" />
+      <div className="flex items-center gap-1 text-[10px] font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-300">
+        {KIND_LABEL[data.kind] ?? data.kind}
+        {isGroup && <span className="rounded bg-slate-700 px-1 text-[10px] text-white">group · click to expand</span>}
+        {data.state === "ghost" && <span className="text-red-700 dark:text-red-300">not found</span>}
+        {data.distance === 0 && <span className="text-blue-700 dark:text-blue-300">focus</span>}
+      </div>
+      <div className="mono truncate text-[11px] leading-tight text-slate-900 dark:text-slate-100">{data.label}</div>
+      <div className="truncate text-[10px] leading-tight text-slate-600 dark:text-slate-400">{data.detail}</div>
+      <Handle type="source" position={Position.Right} id="sr" className="!h-1 !w-1 !min-w-0 !border-0 !bg-slate-400" />
+      <Handle type="target" position={Position.Right} id="tr" className="!h-1 !w-1 !min-w-0 !border-0 !bg-transparent" />
+    </div>
+  );
+}
+
+const nodeTypes = { wi: WiNode };
+
+function Legend() {
+  return (
+    <div className="rounded border border-slate-200 bg-white/95 p-2 text-xs shadow dark:border-slate-700 dark:bg-slate-900/95" aria-label="Legend">
+      <div className="mb-1 font-semibold">Legend</div>
+      {(["ok", "legacy", "broad", "broken"] as const).map((s) => (
+        <div key={s} className="flex items-center gap-2">
+          <span className="inline-block h-0.5 w-6" style={{ background: STATE_COLOR[s], borderTop: s === "broken" ? `2px dashed ${STATE_COLOR[s]}` : undefined }} />
+          {STATE_LABEL[s]}
+        </div>
+      ))}
+      <div className="mt-1 flex items-center gap-2">
+        <span className="inline-block h-3 w-5 rounded border-4 border-double border-slate-500" /> group (click to expand)
+      </div>
+      <div className="flex items-center gap-2">
+        <span className="inline-block h-3 w-5 rounded border-2 border-dashed border-red-600" /> referenced but not found
+      </div>
+    </div>
+  );
+}
+
+function Toolbar({ view }: { view: View | undefined }) {
+  const { params, set } = useUrlState();
+  const qs = new URLSearchParams();
+  for (const k of PARAMS) if (params.get(k)) qs.set(k, params.get(k)!);
+  return (
+    <div className="mb-2 flex flex-wrap items-center gap-2 text-sm">
+      <SearchBox mode="graph" placeholder="Focus on… (GSA, KSA, key id, workload)" autoFocusKey={false} onPick={(s) => set({ focus: s, expand: null })} />
+      <label className="flex items-center gap-1">
+        <span className="text-slate-600 dark:text-slate-400">Hops</span>
+        <select aria-label="Hops" value={params.get("hops") ?? "2"} onChange={(e) => set({ hops: e.target.value })} className="rounded border border-slate-300 bg-white px-1 py-1 dark:border-slate-700 dark:bg-slate-900">
+          {[1, 2, 3, 4].map((h) => (
+            <option key={h}>{h}</option>
+          ))}
+        </select>
+      </label>
+      <label className="flex items-center gap-1">
+        <span className="text-slate-600 dark:text-slate-400">Group by</span>
+        <select aria-label="Group by" value={params.get("group") ?? "namespace"} onChange={(e) => set({ group: e.target.value, expand: null })} className="rounded border border-slate-300 bg-white px-1 py-1 dark:border-slate-700 dark:bg-slate-900">
+          <option value="namespace">namespace</option>
+          <option value="cluster">cluster</option>
+          <option value="none">nothing</option>
+        </select>
+      </label>
+      <SelectFilter name="severity" label="Highlight" allLabel="nothing" options={["critical", "high", "medium", "low"].map((v) => ({ value: v, label: `${v} findings` }))} />
+      {params.get("focus") && (
+        <button type="button" className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700" onClick={() => set({ focus: null, expand: null, gsa: null })}>
+          Back to the overview
+        </button>
+      )}
+      <span className="ml-auto flex items-center gap-1">
+        <ExportButtons />
+        <a className="rounded border border-slate-300 px-2 py-1 hover:no-underline dark:border-slate-700" href={`/api/graph?${qs}&format=download`}>
+          JSON
+        </a>
+        <a className="rounded border border-slate-300 px-2 py-1 hover:no-underline dark:border-slate-700" href={`/api/graph?${qs}&format=graphml`}>
+          GraphML
+        </a>
+      </span>
+      {view && (
+        <span className="w-full text-xs text-slate-600 dark:text-slate-400" data-testid="graph-stats" aria-live="polite">
+          {view.nodes.length} nodes drawn, {view.edges.length} edges
+          {view.reached > view.nodes.length ? ` (${view.reached} reached, grouped)` : ""}
+          {view.notice ? ` — ${view.notice}` : ""}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function ExportButtons() {
+  const { getNodes } = useReactFlow();
+  const save = async (kind: "png" | "svg") => {
+    const el = document.querySelector<HTMLElement>(".react-flow__viewport");
+    if (!el) return;
+    const bounds = getNodesBounds(getNodes());
+    const width = Math.min(8000, bounds.width + 80);
+    const height = Math.min(8000, bounds.height + 80);
+    const vp = getViewportForBounds(bounds, width, height, 0.1, 2, 0.05);
+    const opts = { width, height, backgroundColor: document.documentElement.classList.contains("dark") ? "#020617" : "#ffffff", style: { width: `${width}px`, height: `${height}px`, transform: `translate(${vp.x}px, ${vp.y}px) scale(${vp.zoom})` } };
+    const url = kind === "png" ? await toPng(el, opts) : await toSvg(el, opts);
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `wi-atlas-graph.${kind}`;
+    a.click();
+  };
+  return (
+    <>
+      <button type="button" className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700" onClick={() => void save("png")}>
+        PNG
+      </button>
+      <button type="button" className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700" onClick={() => void save("svg")}>
+        SVG
+      </button>
+    </>
+  );
+}
+
+function SidePanel({ node, view, onFocus, onExpand, onCollapse }: { node: ViewNode | undefined; view: View; onFocus: (id: string) => void; onExpand: (key: string) => void; onCollapse: (key: string) => void }) {
+  if (!node)
+    return (
+      <div className="text-sm text-slate-600 dark:text-slate-400">
+        <p>Select a node to see what it is. Double-click to focus on it; click a group to expand it.</p>
+        {view.expand.length > 0 && (
+          <div className="mt-3">
+            <p className="font-medium">Expanded</p>
+            {view.expand.map((k) => (
+              <button key={k} type="button" className="mr-1 mt-1 rounded border border-slate-300 px-1 text-xs dark:border-slate-700" onClick={() => onCollapse(k)}>
+                collapse {k}
+              </button>
+            ))}
+          </div>
+        )}
+      </div>
+    );
+  const edges = view.edges.filter((e) => e.src === node.id || e.dst === node.id);
+  const byId = new Map(view.nodes.map((n) => [n.id, n]));
+  return (
+    <div className="space-y-2 text-sm" data-testid="side-panel">
+      <div className="flex flex-wrap items-center gap-2">
+        <Badge>{KIND_LABEL[node.kind] ?? node.kind}</Badge>
+        {node.state && <Badge tone={node.state === "ok" ? "green" : node.state === "broken" || node.state === "ghost" ? "red" : "amber"}>{STATE_LABEL[node.state] ?? node.state}</Badge>}
+      </div>
+      <p className="mono text-xs break-all">{node.group ? node.label : node.id}</p>
+      <p>{node.detail}</p>
+      <div className="flex flex-wrap gap-2">
+        {node.group ? (
+          <button type="button" className="rounded bg-slate-900 px-2 py-1 text-white dark:bg-slate-100 dark:text-slate-900" onClick={() => onExpand(node.group!.key)}>
+            Expand {node.group.members}
+          </button>
+        ) : (
+          <>
+            {node.kind !== "principalset" && node.state !== "ghost" && (
+              <a href={subjectHref(node.id)} className="rounded border border-slate-300 px-2 py-1 hover:no-underline dark:border-slate-700">
+                Open its page
+              </a>
+            )}
+            {view.focus !== node.id && (
+              <button type="button" className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700" onClick={() => onFocus(node.id)}>
+                Focus here
+              </button>
+            )}
+          </>
+        )}
+      </div>
+      {edges.length > 0 && (
+        <div>
+          <p className="font-medium">Links</p>
+          <ul className="max-h-80 space-y-1 overflow-auto text-xs">
+            {edges.map((e) => {
+              const other = byId.get(e.src === node.id ? e.dst : e.src);
+              return (
+                <li key={e.id} className="flex items-start gap-1">
+                  <span className="mt-1 inline-block h-2 w-2 shrink-0 rounded-full" style={{ background: STATE_COLOR[e.state] }} />
+                  <span>
+                    {e.src === node.id ? "→" : "←"} {EDGE_LABEL[e.kind] ?? e.kind}
+                    {e.label && e.label !== EDGE_LABEL[e.kind] ? ` (${e.label})` : ""}: <span className="mono">{other?.label ?? "?"}</span>
+                  </span>
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Canvas() {
+  const { params, set } = useUrlState();
+  const qs = new URLSearchParams();
+  for (const k of PARAMS) if (params.get(k)) qs.set(k, params.get(k)!);
+  const view = useQuery({ queryKey: ["graph", qs.toString()], queryFn: () => fetchJson<View>(`/api/graph?${qs}`) });
+  const [nodes, setNodes] = useState<Node[]>([]);
+  const [edges, setEdges] = useState<Edge[]>([]);
+  const [laying, setLaying] = useState(false);
+  const [selected, setSelected] = useState<string | null>(null);
+  const { fitView } = useReactFlow();
+  const data = view.data;
+
+  useEffect(() => {
+    if (!data) return;
+    let cancelled = false;
+    setLaying(true);
+    void layout(
+      data.nodes.map((n) => ({ id: n.id, kind: n.kind })),
+      data.edges.map((e) => ({ id: e.id, source: e.src, target: e.dst })),
+    ).then((pos) => {
+      if (cancelled) return;
+      const neighbours = new Set<string>();
+      if (selected) for (const e of data.edges) if (e.src === selected || e.dst === selected) neighbours.add(e.src === selected ? e.dst : e.src);
+      setNodes(
+        data.nodes.map((n) => ({
+          id: n.id,
+          type: "wi",
+          position: pos.get(n.id) ?? { x: 0, y: 0 },
+          data: { ...n, dim: false },
+          ariaLabel: `${KIND_LABEL[n.kind] ?? n.kind} ${n.label}`,
+        })),
+      );
+      const kindOf = new Map(data.nodes.map((n) => [n.id, n.kind]));
+      const col = (id: string) => COLUMN[kindOf.get(id) ?? ""] ?? 2;
+      setEdges(
+        data.edges.map((e) => ({
+          id: e.id,
+          source: e.src,
+          target: e.dst,
+          // An edge pointing leftwards leaves from the left side and arrives on the right side.
+          sourceHandle: col(e.src) > col(e.dst) ? "sl" : "sr",
+          targetHandle: col(e.src) > col(e.dst) ? "tr" : "tl",
+          label: e.count && e.count > 1 ? `×${e.count}` : undefined,
+          style: { stroke: STATE_COLOR[e.state] ?? "#94a3b8", strokeWidth: e.kind === "contains" ? 1 : 2, strokeDasharray: e.state === "broken" || e.state === "ghost" ? "6 4" : e.kind === "contains" ? "2 4" : undefined },
+          markerEnd: { type: MarkerType.ArrowClosed, color: STATE_COLOR[e.state] ?? "#94a3b8", width: 16, height: 16 },
+          data: e,
+          ariaLabel: `${EDGE_LABEL[e.kind] ?? e.kind}: ${e.src} to ${e.dst}`,
+        })),
+      );
+      setLaying(false);
+      requestAnimationFrame(() => void fitView({ padding: 0.1, duration: 0 }));
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [data, fitView]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // Highlight the selected node's links; dim the rest.
+  const shownEdges = useMemo(
+    () =>
+      selected
+        ? edges.map((e) => {
+            const on = e.source === selected || e.target === selected;
+            return { ...e, label: on ? ((e.data as ViewEdge).label || EDGE_LABEL[(e.data as ViewEdge).kind]) : e.label, style: { ...e.style, opacity: on ? 1 : 0.2 }, zIndex: on ? 10 : 0 };
+          })
+        : edges,
+    [edges, selected],
+  );
+  const shownNodes = useMemo(() => {
+    if (!selected) return nodes;
+    const near = new Set([selected, ...edges.filter((e) => e.source === selected || e.target === selected).flatMap((e) => [e.source, e.target])]);
+    return nodes.map((n) => ({ ...n, data: { ...(n.data as ViewNode), dim: !near.has(n.id) } }));
+  }, [nodes, edges, selected]);
+
+  const focus = useCallback((id: string) => set({ focus: id, expand: null, gsa: null }), [set]);
+  const expand = useCallback(
+    (key: string) => {
+      const cur = (params.get("expand") ?? "").split(",").filter(Boolean);
+      set({ expand: [...new Set([...cur, key])].join(",") });
+      setSelected(null);
+    },
+    [params, set],
+  );
+  const collapse = useCallback(
+    (key: string) => {
+      const cur = (params.get("expand") ?? "").split(",").filter(Boolean);
+      set({ expand: cur.filter((k) => k !== key).join(",") || null });
+    },
+    [params, set],
+  );
+
+  if (view.isError) return <ErrorBox error={view.error} retry={() => view.refetch()} />;
+  const selNode = data?.nodes.find((n) => n.id === selected);
+  return (
+    <div>
+      <Toolbar view={data} />
+      <div className="grid gap-3 lg:grid-cols-[1fr_20rem]">
+        <div className="relative h-[calc(100vh-14rem)] min-h-[32rem] rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-950" data-testid="graph-canvas">
+          {(view.isPending || laying) && (
+            <div className="absolute inset-0 z-10 flex items-center justify-center bg-white/60 dark:bg-slate-950/60">
+              <Spinner label={view.isPending ? "Loading the graph…" : "Laying out…"} />
+            </div>
+          )}
+          {data && data.nodes.length === 0 ? (
+            <div className="p-6 text-sm text-slate-600">Nothing to draw yet: no scan has been analysed, or the filters leave nothing.</div>
+          ) : (
+            <ReactFlow
+              nodes={shownNodes}
+              edges={shownEdges}
+              nodeTypes={nodeTypes}
+              nodesDraggable
+              nodesConnectable={false}
+              elementsSelectable
+              onlyRenderVisibleElements
+              minZoom={0.05}
+              maxZoom={2}
+              proOptions={{ hideAttribution: true }}
+              onNodeClick={(_, n) => {
+                const d = n.data as ViewNode;
+                if (d.group) expand(d.group.key);
+                else setSelected(n.id);
+              }}
+              onNodeDoubleClick={(_, n) => {
+                const d = n.data as ViewNode;
+                if (!d.group && d.state !== "ghost") focus(n.id);
+              }}
+              onPaneClick={() => setSelected(null)}
+            >
+              <Background gap={24} />
+              <Controls showInteractive={false} />
+
+            </ReactFlow>
+          )}
+          <div className="pointer-events-auto absolute bottom-2 left-14 z-10 max-w-xs">
+            <Legend />
+          </div>
+        </div>
+        <aside className="rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900" aria-label="Selected node">
+          {data ? <SidePanel node={selNode} view={data} onFocus={focus} onExpand={expand} onCollapse={collapse} /> : <Spinner />}
+        </aside>
+      </div>
+    </div>
+  );
+}
+
+export function GraphView() {
+  return (
+    <ReactFlowProvider>
+      <Canvas />
+    </ReactFlowProvider>
+  );
+}

@@ -1,0 +1,54 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import { fetchJson } from "./fetch-json";
+import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner } from "./ui";
+import { statusTone } from "./overview";
+
+type ScanRow = { id: number; status: string; trigger: string; mode: string; target: string; startedAt: string; finishedAt: string | null; error: string | null; summary: { durationMs?: number; written?: { inserted: number; closed: number } } | null };
+
+export function ScansView() {
+  const q = useQuery({ queryKey: ["scans"], queryFn: () => fetchJson<{ scans: ScanRow[] }>("/api/scans"), refetchInterval: 5000 });
+  return (
+    <div>
+      <PageHeader title="Scans" description="Every scan, newest first: how it ended, how long it took, and how many new versions it wrote (an unchanged rescan writes none)." />
+      {q.isPending ? (
+        <Spinner />
+      ) : q.isError ? (
+        <ErrorBox error={q.error} />
+      ) : q.data.scans.length === 0 ? (
+        <Empty>No scans yet.</Empty>
+      ) : (
+        <Card>
+          <table className="w-full text-sm" data-testid="scans">
+            <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
+              <tr>
+                <th className="py-1">#</th>
+                <th>Status</th>
+                <th>Started</th>
+                <th className="text-right">Duration</th>
+                <th>Trigger</th>
+                <th className="text-right">Versions written</th>
+                <th>Note</th>
+              </tr>
+            </thead>
+            <tbody>
+              {q.data.scans.map((s) => (
+                <tr key={s.id} className="border-t border-slate-100 dark:border-slate-800">
+                  <td className="py-1 tabular-nums">{s.id}</td>
+                  <td>
+                    <Badge tone={statusTone(s.status)}>{s.status}</Badge>
+                  </td>
+                  <td className="tabular-nums">{s.startedAt.slice(0, 19).replace("T", " ")}</td>
+                  <td className="text-right tabular-nums">{s.summary?.durationMs !== undefined ? `${(s.summary.durationMs / 1000).toFixed(1)} s` : "—"}</td>
+                  <td>{s.trigger}</td>
+                  <td className="text-right tabular-nums">{s.summary?.written ? `${s.summary.written.inserted} new, ${s.summary.written.closed} closed` : "—"}</td>
+                  <td className="text-xs">{s.error}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Card>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,3 @@
+import { tableRoute } from "@/lib/api/table-route";
+
+export const GET = tableRoute("gsa-namespace-matrix");

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { estateFromYaml, scanWith, simulatorFor, testConfig } from "../testing/scan-helpers";
+import { startSimulator, type Simulator } from "../simulator/server";
+import { loadEstateFile } from "../simulator/load-estate";
+import { graphView, parseGraphParams, toGraphML, MAX_NODES } from "./graph-query";
+import { parseFilters } from "../api/filters";
+
+const view = async (t: TestDatabase, q: string) => {
+  const p = new URLSearchParams(q);
+  return graphView(t.db, parseGraphParams(p, parseFilters(p)));
+};
+
+describe("the stored graph, on the demo estate", () => {
+  let t: TestDatabase;
+  let sim: Simulator;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    sim = await startSimulator({ estate: loadEstateFile("lib/simulator/estates/demo/estate.yaml") });
+    await scanWith(t.db, sim, testConfig());
+  });
+  afterAll(async () => {
+    await sim.close();
+    await t.drop();
+  });
+
+  it("shows common-batch's keys, the Secrets holding them, the CronJobs mounting those, and roles/editor", async () => {
+    const v = await view(t, "focus=gsa:common-batch@acme-prod.iam.gserviceaccount.com");
+    const ids = new Set(v.nodes.map((n) => n.id));
+    for (const id of [
+      "key:common-batch@acme-prod.iam.gserviceaccount.com/74177534f46dd1d1fc13635d83481cb1ea6b429c",
+      "secret:acme-prod/asia-northeast1/prod/batch/common-batch-key",
+      "secret:acme-prod/asia-northeast1/prod/reporting/common-batch-key",
+      "secret:acme-legacy/asia-northeast1-b/legacy-batch/batch/common-batch-key",
+      "secret:acme-legacy/asia-northeast1-b/legacy-batch/batch/common-batch-key-2018",
+      "workload:acme-prod/asia-northeast1/prod/batch/CronJob/daily-settlement",
+      "workload:acme-prod/asia-northeast1/prod/batch/CronJob/hourly-export",
+      "workload:acme-prod/asia-northeast1/prod/reporting/CronJob/monthly-report",
+      "workload:acme-legacy/asia-northeast1-b/legacy-batch/batch/CronJob/common-batch-sync",
+      "project:acme-prod",
+    ])
+      expect(ids, id).toContain(id);
+    expect(v.nodes.length).toBeLessThanOrEqual(MAX_NODES);
+    const edge = (kind: string, src: string, dst: string) => v.edges.find((e) => e.kind === kind && e.src === src && e.dst === dst);
+    expect(edge("holds-role", "gsa:common-batch@acme-prod.iam.gserviceaccount.com", "project:acme-prod")).toMatchObject({ state: "broken", label: "editor" });
+    expect(edge("secret-mounted", "secret:acme-prod/asia-northeast1/prod/batch/common-batch-key", "workload:acme-prod/asia-northeast1/prod/batch/CronJob/daily-settlement")).toMatchObject({ state: "legacy" });
+    // The 2018 Secret holds a key IAM no longer has: a ghost node, a broken edge.
+    expect(v.nodes.find((n) => n.id.endsWith("/c4ced236fe0b5eeb96bd1ac85583c5dce96b12fa"))).toMatchObject({ kind: "key", state: "ghost" });
+  });
+
+  it("does not walk through hubs: a project reached from a GSA does not pull in every account with a role there", async () => {
+    const v = await view(t, "focus=gsa:common-batch@acme-prod.iam.gserviceaccount.com&hops=3");
+    expect(v.nodes.some((n) => n.id === "gsa:notifier@acme-prod.iam.gserviceaccount.com")).toBe(false);
+  });
+
+  it("colours a broken annotation red and working Workload Identity green", async () => {
+    const orders = await view(t, "focus=ksa:acme-prod/asia-northeast1/prod/orders/orders-api&hops=1");
+    expect(orders.edges.find((e) => e.kind === "annotation")).toMatchObject({ dst: "gsa:orders@acme-prod.iam.gserviceaccount.com", state: "broken" });
+    const notifier = await view(t, "focus=ksa:acme-prod/asia-northeast1/prod/notifications/notifier&hops=1");
+    expect(notifier.edges.find((e) => e.kind === "annotation")).toMatchObject({ state: "ok" });
+  });
+
+  it("answers a 400 naming the parameter for a bad focus, hops or group", async () => {
+    await expect(view(t, "focus=gsa:nobody@acme-prod.iam.gserviceaccount.com")).rejects.toThrow(/Nothing in the graph is gsa:nobody/);
+    await expect(view(t, "hops=9")).rejects.toThrow(/"hops" \("9"\) must be 1, 2, 3 or 4/);
+    await expect(view(t, "group=planet")).rejects.toThrow(/"group" \("planet"\) must be namespace, cluster or none/);
+  });
+
+  it("exports GraphML with every node and edge of the view", async () => {
+    const v = await view(t, "focus=gsa:common-batch@acme-prod.iam.gserviceaccount.com");
+    const xml = toGraphML(v);
+    expect(xml.startsWith(`<?xml version="1.0" encoding="UTF-8"?>`)).toBe(true);
+    expect((xml.match(/<node id=/g) ?? []).length).toBe(v.nodes.length);
+    expect((xml.match(/<edge id=/g) ?? []).length).toBe(v.edges.length);
+  });
+});
+
+describe("a GSA used by many KSAs", () => {
+  let t: TestDatabase;
+  let sim: Simulator;
+  const N = 400;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    const ksas = Array.from({ length: N }, (_, i) => `          - {apiVersion: v1, kind: ServiceAccount, metadata: {name: app-${i}, namespace: ns-${i % 4}, annotations: {iam.gke.io/gcp-service-account: shared-app@big-proj.iam.gserviceaccount.com}}}`).join("\n");
+    sim = await simulatorFor(
+      estateFromYaml(`
+now: "2026-11-29T00:00:00Z"
+projects:
+  - projectId: big-proj
+    projectNumber: "300000000003"
+    serviceAccounts:
+      - email: shared-app@big-proj.iam.gserviceaccount.com
+        iamPolicy: {bindings: [{role: roles/iam.workloadIdentityUser, members: ["principalSet://iam.googleapis.com/projects/300000000003/locations/global/workloadIdentityPools/big-proj.svc.id.goog/namespace/ns-0"]}]}
+    clusters:
+      - cluster: {name: big, location: us-central1-a, workloadIdentityConfig: {workloadPool: big-proj.svc.id.goog}, nodePools: [{name: wi, config: {serviceAccount: nodes-sa@big-proj.iam.gserviceaccount.com, workloadMetadataConfig: {mode: GKE_METADATA}}}]}
+        manifests:
+${ksas}
+`),
+    );
+    await scanWith(t.db, sim, testConfig());
+  });
+  afterAll(async () => {
+    await sim.close();
+    await t.drop();
+  });
+
+  it("collapses them into one group per namespace, with counts, within the drawing limit", async () => {
+    const v = await view(t, "focus=gsa:shared-app@big-proj.iam.gserviceaccount.com&hops=1");
+    expect(v.reached).toBeGreaterThan(N);
+    const groups = v.nodes.filter((n) => n.group).map((n) => [n.id, n.group!.members]).sort();
+    expect(groups).toEqual([0, 1, 2, 3].map((i) => [`group:namespace:big-proj/us-central1-a/big/ns-${i}:ksa`, N / 4]));
+    expect(v.nodes.length).toBeLessThanOrEqual(MAX_NODES);
+    const annotations = v.edges.filter((e) => e.kind === "annotation");
+    expect(annotations.map((e) => e.count).sort()).toEqual([N / 4, N / 4, N / 4, N / 4]);
+  });
+
+  it("expands one namespace on demand and keeps the others grouped", async () => {
+    const v = await view(t, "focus=gsa:shared-app@big-proj.iam.gserviceaccount.com&hops=1&expand=big-proj/us-central1-a/big/ns-2");
+    expect(v.nodes.filter((n) => n.kind === "ksa" && !n.group && n.namespace === "ns-2").length).toBe(N / 4);
+    expect(v.nodes.filter((n) => n.group).length).toBe(3);
+  });
+
+  it("stays within the limit when everything is expanded, and says what it left out", async () => {
+    const expand = [0, 1, 2, 3].map((i) => `big-proj/us-central1-a/big/ns-${i}`).join(",");
+    const v = await view(t, `focus=gsa:shared-app@big-proj.iam.gserviceaccount.com&hops=1&group=none&expand=${expand}`);
+    expect(v.nodes.length).toBe(MAX_NODES);
+    expect(v.notice).toMatch(/more nodes are not shown/);
+  });
+});

@@ -1,0 +1,270 @@
+/**
+ * Walking the stored graph for a view: the neighbourhood of a focus N hops out, or — with no focus —
+ * an overview of clusters and the most shared GSAs. Never more than the screen can show: in-cluster
+ * nodes are grouped by namespace (or cluster) when a group is large, groups expand on demand, and a
+ * hard cap keeps every view at or under MAX_NODES drawn nodes, saying what it left out.
+ */
+import type { Db } from "./db";
+import type { Filters } from "../api/filters";
+import type { GraphEdge, GraphNode, GraphState } from "../analysis/graph";
+import { badRequest } from "../api/problem";
+
+export const MAX_NODES = 300;
+/** Walking stops adding nodes beyond this many (before grouping), so a view stays fast on any estate. */
+const WALK_LIMIT = 20_000;
+/**
+ * Hubs are shown when reached but not walked through (unless they are the focus): otherwise one
+ * project or node pool would pull in every account and workload attached to it.
+ */
+const HUBS = new Set(["project", "folder", "organization", "cluster", "nodepool", "namespace"]);
+const kindOf = (id: string) => id.slice(0, id.indexOf(":"));
+
+export type GroupBy = "namespace" | "cluster" | "none";
+
+export type ViewNode = GraphNode & {
+  /** For group nodes: how many nodes it stands for, and of what kind. */
+  group?: { members: number; memberKind: string; key: string };
+  /** Hops from the focus (0 = the focus). */
+  distance?: number;
+  /** Whether a rule/severity/q filter highlights it. */
+  highlighted?: boolean;
+};
+export type ViewEdge = GraphEdge & { count?: number };
+
+export type GraphView = {
+  focus: string | null;
+  hops: number;
+  group: GroupBy;
+  expand: string[];
+  nodes: ViewNode[];
+  edges: ViewEdge[];
+  /** Nodes reached before grouping, and what the view left out to stay readable. */
+  reached: number;
+  notice: string | null;
+};
+
+export type GraphParams = { focus?: string; hops: number; group: GroupBy; expand: string[]; filters: Filters };
+
+const STATE_RANK: Record<GraphState, number> = { broken: 5, ghost: 4, legacy: 3, broad: 2, ok: 1, info: 0 };
+const worse = (a: GraphState, b: GraphState) => (STATE_RANK[a] >= STATE_RANK[b] ? a : b);
+
+export function parseGraphParams(params: URLSearchParams, filters: Filters): GraphParams {
+  const hopsRaw = params.get("hops");
+  const hops = hopsRaw ? Number(hopsRaw) : 2;
+  if (!Number.isInteger(hops) || hops < 1 || hops > 4) throw badRequest(`Query parameter "hops" ("${hopsRaw}") must be 1, 2, 3 or 4`, { parameter: "hops" });
+  const group = (params.get("group") ?? "namespace") as GroupBy;
+  if (!["namespace", "cluster", "none"].includes(group)) throw badRequest(`Query parameter "group" ("${group}") must be namespace, cluster or none`, { parameter: "group" });
+  const focus = params.get("focus")?.trim() || (filters.gsa ? `gsa:${filters.gsa}` : undefined);
+  if (focus && !/^[a-z]+:.+/.test(focus)) throw badRequest(`Query parameter "focus" ("${focus}") must be a subject such as gsa:EMAIL`, { parameter: "focus" });
+  const expand = (params.get("expand") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return { focus, hops, group, expand, filters };
+}
+
+type NodeRow = { data: GraphNode };
+type EdgeRow = { data: GraphEdge };
+
+async function walk(db: Db, focus: string, hops: number): Promise<{ nodes: Map<string, number>; edges: GraphEdge[] }> {
+  const dist = new Map<string, number>([[focus, 0]]);
+  const edges = new Map<string, GraphEdge>();
+  let frontier = [focus];
+  // Hubs reached downwards (cluster → namespace → its KSAs) are walked; hubs reached upwards are not.
+  const down = new Set<string>();
+  for (let h = 1; h <= hops && frontier.length; h++) {
+    const front = new Set(frontier);
+    const r = await db.pool.query<EdgeRow>(
+      `select data from analysis_object where kind = 'graph-edge' and valid_to is null and subject = any($1::text[])
+       union all
+       select data from analysis_object where kind = 'graph-edge' and valid_to is null and target = any($1::text[])`,
+      [frontier],
+    );
+    const next: string[] = [];
+    for (const { data: e } of r.rows) {
+      edges.set(e.id, e);
+      if (e.kind === "contains" && front.has(e.src)) down.add(e.dst);
+      for (const end of [e.src, e.dst]) {
+        if (dist.has(end)) continue;
+        if (dist.size >= WALK_LIMIT) break;
+        dist.set(end, h);
+        next.push(end);
+      }
+    }
+    frontier = next.filter((id) => !HUBS.has(kindOf(id)) || down.has(id));
+  }
+  // Keep only edges between reached nodes.
+  return { nodes: dist, edges: [...edges.values()].filter((e) => dist.has(e.src) && dist.has(e.dst)) };
+}
+
+async function overviewGraph(db: Db): Promise<{ nodes: GraphNode[]; edges: GraphEdge[] }> {
+  const top = await db.pool.query<{ gsa: string }>(
+    `select gsa from analysis_object where kind = 'gsa-usage' and valid_to is null and (data->>'score')::int > 0 order by (data->>'score')::int desc, gsa limit 40`,
+  );
+  const gsaIds = top.rows.map((r) => `gsa:${r.gsa}`);
+  const clusterNodes = await db.pool.query<NodeRow>(`select data from analysis_object where kind = 'graph-node' and valid_to is null and data->>'kind' in ('cluster', 'project')`);
+  const gsaNodes = await db.pool.query<NodeRow>(`select data from analysis_object where kind = 'graph-node' and valid_to is null and key = any($1::text[])`, [gsaIds]);
+  // Cluster → GSA: how many workloads there act as it (effective identity), and the worst state.
+  const usage = await db.pool.query<{ cluster: string; gsa: string; state: GraphState; n: number }>(
+    `select w.cluster, e.target as gsa, e.state, count(*)::int as n
+     from analysis_object e join analysis_object w on w.kind = 'graph-node' and w.valid_to is null and w.key = e.subject
+     where e.kind = 'graph-edge' and e.valid_to is null and e.data->>'kind' = 'effective-identity' and e.target = any($1::text[])
+     group by 1, 2, 3`,
+    [gsaIds],
+  );
+  const agg = new Map<string, GraphEdge & { count: number }>();
+  for (const u of usage.rows) {
+    const id = `uses|${u.cluster}|${u.gsa}`;
+    const cur = agg.get(id);
+    if (cur) {
+      cur.count += u.n;
+      cur.state = worse(cur.state, u.state);
+      cur.label = `${cur.count} workloads`;
+    } else agg.set(id, { id, src: u.cluster, dst: u.gsa, kind: "effective-identity", state: u.state, label: `${u.n} workload${u.n === 1 ? "" : "s"}`, count: u.n });
+  }
+  const roles = await db.pool.query<EdgeRow>(
+    `select data from analysis_object where kind = 'graph-edge' and valid_to is null and data->>'kind' = 'holds-role' and state = 'broken' and subject = any($1::text[])`,
+    [gsaIds],
+  );
+  const projectIds = new Set(clusterNodes.rows.map((r) => r.data.id));
+  return {
+    nodes: [...clusterNodes.rows.map((r) => r.data), ...gsaNodes.rows.map((r) => r.data)],
+    edges: [...agg.values(), ...roles.rows.map((r) => r.data).filter((e) => projectIds.has(e.dst))],
+  };
+}
+
+function groupKey(n: GraphNode, by: GroupBy): string | null {
+  if (by === "none" || !n.cluster || !["ksa", "workload", "secret"].includes(n.kind)) return null;
+  return by === "namespace" && n.namespace ? `${n.cluster.slice(8)}/${n.namespace}` : n.cluster.slice(8);
+}
+
+/** Collapses in-cluster nodes into groups of `by` when a group has more than `threshold` members. */
+function applyGrouping(nodes: ViewNode[], edges: ViewEdge[], by: GroupBy, threshold: number, expand: Set<string>, keep: Set<string>) {
+  const groups = new Map<string, ViewNode[]>();
+  for (const n of nodes) {
+    const g = groupKey(n, by);
+    if (!g || keep.has(n.id) || expand.has(g)) continue;
+    const k = `${g}|${n.kind}`;
+    groups.set(k, [...(groups.get(k) ?? []), n]);
+  }
+  const memberOf = new Map<string, string>();
+  const groupNodes: ViewNode[] = [];
+  for (const [k, members] of groups) {
+    if (members.length <= threshold) continue;
+    const [g, kind] = k.split("|");
+    const id = `group:${by}:${g}:${kind}`;
+    for (const m of members) memberOf.set(m.id, id);
+    const state = members.reduce<GraphState | null>((s, m) => (m.state ? (s ? worse(s, m.state) : m.state) : s), null);
+    const sample = members[0];
+    groupNodes.push({
+      id,
+      kind: sample.kind,
+      label: `${members.length} ${kind === "ksa" ? "KSAs" : kind === "secret" ? "Secrets" : "workloads"} · ${by === "namespace" ? `${sample.namespace} (${sample.cluster!.split("/").pop()})` : sample.cluster!.slice(8)}`,
+      project: sample.project,
+      cluster: sample.cluster,
+      namespace: by === "namespace" ? sample.namespace : null,
+      state,
+      detail: `Collapsed: click to expand ${members.length} ${kind}s`,
+      group: { members: members.length, memberKind: kind, key: g },
+      distance: Math.min(...members.map((m) => m.distance ?? 9)),
+      highlighted: members.some((m) => m.highlighted),
+    });
+  }
+  if (!memberOf.size) return { nodes, edges };
+  const outNodes = [...nodes.filter((n) => !memberOf.has(n.id)), ...groupNodes];
+  const merged = new Map<string, ViewEdge>();
+  for (const e of edges) {
+    const src = memberOf.get(e.src) ?? e.src;
+    const dst = memberOf.get(e.dst) ?? e.dst;
+    if (src === dst) continue;
+    const id = `${e.kind}|${src}|${dst}`;
+    const cur = merged.get(id);
+    if (cur) {
+      cur.count = (cur.count ?? 1) + 1;
+      cur.state = worse(cur.state, e.state);
+      cur.label = `${e.kind.replace(/-/g, " ")} ×${cur.count}`;
+    } else merged.set(id, { ...e, id, src, dst, count: 1 });
+  }
+  return { nodes: outNodes, edges: [...merged.values()] };
+}
+
+export async function graphView(db: Db, p: GraphParams): Promise<GraphView> {
+  let nodes: ViewNode[];
+  let edges: ViewEdge[];
+  if (p.focus) {
+    const exists = await db.pool.query(`select 1 from analysis_object where kind = 'graph-node' and valid_to is null and key = $1`, [p.focus]);
+    if (!exists.rowCount) throw badRequest(`Nothing in the graph is ${p.focus}; search for it, or check it was in the last scan`, { parameter: "focus" });
+    const w = await walk(db, p.focus, p.hops);
+    const r = await db.pool.query<NodeRow>(`select data from analysis_object where kind = 'graph-node' and valid_to is null and key = any($1::text[])`, [[...w.nodes.keys()]]);
+    nodes = r.rows.map((x) => ({ ...x.data, distance: w.nodes.get(x.data.id) }));
+    edges = w.edges;
+  } else {
+    const o = await overviewGraph(db);
+    nodes = o.nodes;
+    edges = o.edges;
+  }
+  const reached = nodes.length;
+  // Filters: in-cluster nodes outside the project/cluster/namespace asked for are left out.
+  const f = p.filters;
+  nodes = nodes.filter(
+    (n) =>
+      n.id === p.focus ||
+      ((!f.project || !n.cluster || n.project === f.project) && (!f.cluster || !n.cluster || n.cluster === f.cluster) && (!f.namespace || !n.namespace || n.namespace === f.namespace)),
+  );
+  // rule / severity / state / q highlight what matches.
+  if (f.rule || f.severity || f.q) {
+    const hits = new Set<string>();
+    if (f.rule || f.severity) {
+      const r = await db.pool.query<{ subject: string }>(
+        `select distinct subject from analysis_object where kind = 'finding' and valid_to is null and ($1::text is null or rule = $1) and ($2::text is null or severity = $2) and subject = any($3::text[])`,
+        [f.rule ?? null, f.severity ?? null, nodes.map((n) => n.id)],
+      );
+      for (const x of r.rows) hits.add(x.subject);
+    }
+    for (const n of nodes) {
+      const textHit = f.q ? `${n.id} ${n.label}`.toLowerCase().includes(f.q.toLowerCase()) : true;
+      const ruleHit = f.rule || f.severity ? hits.has(n.id) : true;
+      if (textHit && ruleHit) n.highlighted = true;
+    }
+  }
+  const ids = new Set(nodes.map((n) => n.id));
+  edges = edges.filter((e) => ids.has(e.src) && ids.has(e.dst));
+
+  // Aggregate until the view fits: groups of more than 6, then of any size, then by cluster.
+  const keep = new Set([p.focus ?? ""]);
+  const expand = new Set(p.expand);
+  let view = { nodes, edges };
+  let notice: string | null = null;
+  if (p.group !== "none") {
+    view = applyGrouping(nodes, edges, p.group, 6, expand, keep);
+    if (view.nodes.length > MAX_NODES) view = applyGrouping(nodes, edges, p.group, 1, expand, keep);
+    if (view.nodes.length > MAX_NODES && p.group === "namespace") {
+      view = applyGrouping(nodes, edges, "cluster", 1, expand, keep);
+      notice = "Grouped by cluster to stay readable.";
+    }
+  }
+  if (view.nodes.length > MAX_NODES) {
+    // Still too many: keep the nearest, say so.
+    const sorted = [...view.nodes].sort((a, b) => (a.distance ?? 0) - (b.distance ?? 0) || (a.id < b.id ? -1 : 1));
+    const kept = new Set(sorted.slice(0, MAX_NODES).map((n) => n.id));
+    notice = `${view.nodes.length - MAX_NODES} more nodes are not shown; narrow the view (fewer hops, a filter) to see them.`;
+    view = { nodes: sorted.slice(0, MAX_NODES), edges: view.edges.filter((e) => kept.has(e.src) && kept.has(e.dst)) };
+  }
+  return { focus: p.focus ?? null, hops: p.hops, group: p.group, expand: p.expand, nodes: view.nodes, edges: view.edges, reached, notice };
+}
+
+/** GraphML for other graph tools (yEd, Gephi, Cytoscape). */
+export function toGraphML(v: GraphView): string {
+  const esc = (s: unknown) => String(s ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  const nodeKeys = ["kind", "label", "state", "project", "cluster", "namespace", "detail"];
+  const edgeKeys = ["kind", "state", "label"];
+  const lines = [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">`,
+    ...nodeKeys.map((k) => `  <key id="n_${k}" for="node" attr.name="${k}" attr.type="string"/>`),
+    ...edgeKeys.map((k) => `  <key id="e_${k}" for="edge" attr.name="${k}" attr.type="string"/>`),
+    `  <graph id="wi-atlas" edgedefault="directed">`,
+    ...v.nodes.map((n) => `    <node id="${esc(n.id)}">${nodeKeys.map((k) => `<data key="n_${k}">${esc((n as Record<string, unknown>)[k])}</data>`).join("")}</node>`),
+    ...v.edges.map((e) => `    <edge id="${esc(e.id)}" source="${esc(e.src)}" target="${esc(e.dst)}">${edgeKeys.map((k) => `<data key="e_${k}">${esc((e as Record<string, unknown>)[k])}</data>`).join("")}</edge>`),
+    `  </graph>`,
+    `</graphml>`,
+  ];
+  return lines.join("\n") + "\n";
+}
