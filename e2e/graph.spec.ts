@@ -1,4 +1,5 @@
 import { test, expect } from "@playwright/test";
+import { readFileSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
 import { TablePage, parseCsv } from "./pages";
 
@@ -109,3 +110,15 @@ for (const [name, path] of [
     }
   });
 }
+
+test("the graph exports as PNG and as GraphML", async ({ page }) => {
+  await page.goto(`/graph?focus=${encodeURIComponent(COMMON_BATCH)}`);
+  await expect(page.getByTestId(`node-${COMMON_BATCH}`)).toBeVisible();
+  const [png] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "PNG" }).click()]);
+  expect(png.suggestedFilename()).toBe("wi-atlas-graph.png");
+  const bytes = readFileSync(await png.path());
+  expect(bytes.subarray(1, 4).toString()).toBe("PNG");
+  const [gml] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "GraphML" }).click()]);
+  const xml = readFileSync(await gml.path(), "utf8");
+  expect(xml).toContain(`<node id="${COMMON_BATCH}">`);
+});

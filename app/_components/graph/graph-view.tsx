@@ -240,7 +240,22 @@ function SidePanel({ node, view, onFocus, onExpand, onCollapse }: { node: ViewNo
   );
 }
 
+/** Follows the page's theme (the `dark` class on <html>), so the canvas controls match it. */
+function useDark(): boolean {
+  const [dark, setDark] = useState(false);
+  useEffect(() => {
+    const el = document.documentElement;
+    const update = () => setDark(el.classList.contains("dark"));
+    update();
+    const mo = new MutationObserver(update);
+    mo.observe(el, { attributes: true, attributeFilter: ["class"] });
+    return () => mo.disconnect();
+  }, []);
+  return dark;
+}
+
 function Canvas() {
+  const dark = useDark();
   const { params, set } = useUrlState();
   const qs = new URLSearchParams();
   for (const k of PARAMS) if (params.get(k)) qs.set(k, params.get(k)!);
@@ -357,6 +372,7 @@ function Canvas() {
               minZoom={0.05}
               maxZoom={2}
               proOptions={{ hideAttribution: true }}
+              colorMode={dark ? "dark" : "light"}
               onNodeClick={(_, n) => {
                 const d = n.data as ViewNode;
                 if (d.group) expand(d.group.key);
