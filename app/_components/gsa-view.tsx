@@ -1,6 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
+import { TimelineCard } from "./timeline";
 import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner, Time, Path } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
 import { CodeBlock, FindingsList, type FindingView, type FixView } from "./findings-list";
@@ -295,6 +296,7 @@ export function GsaView({ subject }: { subject: string }) {
         </Card>
       </div>
       <FindingsList subject={`gsa:${d.email}`} findings={d.findings} title="Findings on this account and its keys" />
+      <TimelineCard subject={`gsa:${d.email}`} />
     </div>
   );
 }

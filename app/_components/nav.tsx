@@ -3,12 +3,15 @@ import { usePathname } from "next/navigation";
 import { useEffect, useRef } from "react";
 import { ThemeToggle } from "./theme-toggle";
 import { SearchBox } from "./search-box";
+import { ScanProgress } from "./scan-control";
 
 export const NAV = [
   { href: "/", label: "Overview" },
   { href: "/graph", label: "Graph" },
   { href: "/findings", label: "Findings" },
   { href: "/migration", label: "Migration" },
+  { href: "/trends", label: "Trends" },
+  { href: "/changes", label: "Changes" },
   { href: "/shared", label: "Shared" },
   { href: "/matrix", label: "Matrix" },
   { href: "/coverage", label: "Coverage" },
@@ -64,6 +67,7 @@ export function Nav() {
         </details>
         <div className="ml-auto flex items-center gap-2">
           <SearchBox />
+          <ScanProgress compact />
           <ThemeToggle />
         </div>
       </div>

@@ -1,6 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
+import { TimelineCard } from "./timeline";
 import { Badge, Card, ErrorBox, PageHeader, Spinner, Path } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
 import { FindingsList, type FindingView } from "./findings-list";
@@ -52,15 +53,7 @@ export function ObjectView({ subject }: { subject: string }) {
           <pre className="mono max-h-[32rem] overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950">{JSON.stringify(c.data, null, 2)}</pre>
         </Card>
       ))}
-      <Card title="Versions">
-        <ul className="text-sm">
-          {d.versions.map((v, i) => (
-            <li key={i}>
-              {v.kind}: scan #{v.validFrom} ({v.fromTime?.slice(0, 19).replace("T", " ")}) → {v.validTo ? `scan #${v.validTo} (${v.toTime?.slice(0, 19).replace("T", " ")})` : "current"}
-            </li>
-          ))}
-        </ul>
-      </Card>
+      <TimelineCard subject={subject} />
     </div>
   );
 }

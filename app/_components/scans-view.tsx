@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
 import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner } from "./ui";
 import { statusTone } from "./overview";
+import { ScanProgress } from "./scan-control";
 
 type ScanRow = { id: number; status: string; trigger: string; mode: string; target: string; startedAt: string; finishedAt: string | null; error: string | null; summary: { durationMs?: number; written?: { inserted: number; closed: number } } | null };
 
@@ -10,7 +11,10 @@ export function ScansView() {
   const q = useQuery({ queryKey: ["scans"], queryFn: () => fetchJson<{ scans: ScanRow[] }>("/api/scans"), refetchInterval: 5000 });
   return (
     <div>
-      <PageHeader title="Scans" description="Every scan, newest first: how it ended, how long it took, and how many new versions it wrote (an unchanged rescan writes none)." />
+      <PageHeader title="Scans" description="Every scan, newest first: how it ended, how long it took, and how many new versions it wrote (an unchanged rescan writes none). Pick two to compare them." />
+      <div className="mb-4">
+        <ScanProgress />
+      </div>
       {q.isPending ? (
         <Spinner />
       ) : q.isError ? (

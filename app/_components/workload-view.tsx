@@ -1,6 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
+import { TimelineCard } from "./timeline";
 import { Badge, Card, Empty, ErrorBox, PageHeader, Path, Spinner } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
 import { Fixes, FindingsList, type FindingView, type FixView } from "./findings-list";
@@ -110,6 +111,7 @@ export function WorkloadView({ subject }: { subject: string }) {
         </>
       )}
       <FindingsList subject={subject} findings={d.findings} />
+      <TimelineCard subject={subject} />
       <Card title={`Pods (${d.pods.length})`}>
         {d.pods.length === 0 ? (
           <Empty>No pods (scaled to zero, or a CronJob between runs).</Empty>

@@ -28,8 +28,8 @@ export async function lastScan(db: Db, opts: { finishedOnly?: boolean } = {}): P
   return (r.rows[0] as LastScan) ?? null;
 }
 
-export async function listScans(db: Db, limit = 50) {
-  const r = await db.pool.query(`select ${SCAN_COLUMNS}, cancel_requested as "cancelRequested" from scan order by id desc limit $1`, [limit]);
+export async function listScans(db: Db, limit = 100) {
+  const r = await db.pool.query(`select ${SCAN_COLUMNS}, cancel_requested as "cancelRequested", pruned_at as "prunedAt" from scan order by id desc limit $1`, [limit]);
   return r.rows;
 }
 
@@ -374,4 +374,76 @@ export async function search(db: Db, q: string, limit = 20) {
     [like, term.replace(/[^a-z0-9]/gi, ""), `%:${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, limit],
   );
   return { q: term, results: r.rows };
+}
+
+/** The running scan (with progress), the last finished one, and the schedule's next due time. */
+export async function currentScan(db: Db) {
+  const running = await db.pool.query(`select ${SCAN_COLUMNS}, cancel_requested as "cancelRequested" from scan where status = 'running' order by id desc limit 1`);
+  return { running: running.rows[0] ?? null, last: await lastScan(db, { finishedOnly: true }) };
+}
+
+/** Trend points: one per analysed scan, for a scope (overall, project:ID or cluster:P/L/N). */
+export async function trends(db: Db, scope: string) {
+  const r = await db.pool.query<{ scan_id: number; started_at: string; metric: string; value: number }>(
+    `select m.scan_id, s.started_at, m.metric, m.value from scan_metric m join scan s on s.id = m.scan_id
+     where m.scope = $1 order by m.scan_id, m.metric`,
+    [scope],
+  );
+  const points = new Map<number, { scanId: number; startedAt: string; [metric: string]: number | string }>();
+  for (const x of r.rows) {
+    const p = points.get(x.scan_id) ?? { scanId: x.scan_id, startedAt: x.started_at };
+    p[x.metric] = x.value;
+    points.set(x.scan_id, p);
+  }
+  const scopes = await db.pool.query<{ scope: string }>(`select distinct scope from scan_metric order by 1`);
+  return { scope, scopes: scopes.rows.map((s) => s.scope), points: [...points.values()] };
+}
+
+/** An object's own history: when it was first seen, each change (which fields), and when it was last seen. */
+export async function timeline(db: Db, subj: string) {
+  const r = await db.pool.query<{ kind: string; valid_from: number; valid_to: number | null; first_seen: number; data: Record<string, unknown>; from_time: string; to_time: string | null; first_time: string }>(
+    `select kind, valid_from, valid_to, coalesce(first_seen, valid_from) as first_seen, data, (select started_at from scan where id = o.valid_from) as from_time,
+       (select started_at from scan where id = o.valid_to) as to_time, (select started_at from scan where id = coalesce(o.first_seen, o.valid_from)) as first_time
+       from inventory_object o where subject = $1 and kind <> 'pod'
+     union all
+     select case when kind = 'finding' then 'finding:' || rule else kind end, valid_from, valid_to, first_seen, data, (select started_at from scan where id = o.valid_from),
+       (select started_at from scan where id = o.valid_to), (select started_at from scan where id = o.first_seen)
+       from analysis_object o where subject = $1 and kind in ('finding', 'workload-status')
+     order by 2, 1`,
+    [subj],
+  );
+  type Event = { scanId: number; at: string; kind: string; event: "first seen" | "changed" | "gone" | "finding opened" | "finding resolved" | "finding changed"; fields: string[]; detail: string };
+  const events: Event[] = [];
+  const lastByKind = new Map<string, Record<string, unknown>>();
+  for (const v of r.rows) {
+    const isFinding = v.kind.startsWith("finding:");
+    const prev = lastByKind.get(v.kind);
+    // Retention may have removed older versions: first_seen still says when this run began.
+    const pruned = !prev && v.first_seen < v.valid_from;
+    if (isFinding) {
+      if (!prev) events.push({ scanId: v.first_seen, at: v.first_time, kind: v.kind, event: "finding opened", fields: [], detail: String(v.data.message ?? "") });
+    } else if (!prev) {
+      events.push({ scanId: v.first_seen, at: v.first_time, kind: v.kind, event: "first seen", fields: [], detail: "" });
+      if (pruned) events.push({ scanId: v.valid_from, at: v.from_time, kind: v.kind, event: "changed", fields: [], detail: "(what changed before this scan was pruned)" });
+    } else {
+      const keys = [...new Set([...Object.keys(prev), ...Object.keys(v.data)])].filter((k) => JSON.stringify(prev[k]) !== JSON.stringify(v.data[k]));
+      const detail = keys
+        .slice(0, 6)
+        .map((k) => {
+          const a = prev[k];
+          const b = v.data[k];
+          const short = (x: unknown) => (typeof x === "object" ? JSON.stringify(x)?.slice(0, 60) : JSON.stringify(x));
+          return `${k}: ${short(a)} → ${short(b)}`;
+        })
+        .join("; ");
+      events.push({ scanId: v.valid_from, at: v.from_time, kind: v.kind, event: v.kind === "workload-status" ? "changed" : "changed", fields: keys, detail });
+    }
+    lastByKind.set(v.kind, v.data);
+    if (v.valid_to !== null && !r.rows.some((w) => w.kind === v.kind && w.valid_from === v.valid_to)) {
+      events.push({ scanId: v.valid_to, at: v.to_time ?? "", kind: v.kind, event: isFinding ? "finding resolved" : "gone", fields: [], detail: "" });
+      lastByKind.delete(v.kind);
+    }
+  }
+  const current = await db.pool.query<{ n: number }>(`select count(*)::int as n from inventory_object where subject = $1 and valid_to is null`, [subj]);
+  return { subject: subj, current: current.rows[0].n > 0, events: events.sort((a, b) => a.scanId - b.scanId || (a.kind < b.kind ? -1 : 1)) };
 }

@@ -33,13 +33,13 @@ export function recordHash(r: InventoryRecord): string {
 
 const BATCH = 2000;
 
-async function insertRows(client: pg.PoolClient, scanId: number, rows: { r: InventoryRecord; hash: string }[]) {
+async function insertRows(client: pg.PoolClient, scanId: number, rows: { r: InventoryRecord; hash: string; firstSeen: number }[]) {
   for (let i = 0; i < rows.length; i += BATCH) {
     const chunk = rows.slice(i, i + BATCH);
     await client.query(
-      `insert into inventory_object (kind, subject, source, project, cluster, namespace, hash, data, valid_from)
-       select k, s, src, p, c, n, h, d::jsonb, $9
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) as t(k, s, src, p, c, n, h, d)`,
+      `insert into inventory_object (kind, subject, source, project, cluster, namespace, hash, data, valid_from, first_seen)
+       select k, s, src, p, c, n, h, d::jsonb, $9, fs
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $10::int[]) as t(k, s, src, p, c, n, h, d, fs)`,
       [
         chunk.map((x) => x.r.kind),
         chunk.map((x) => x.r.subject),
@@ -50,6 +50,7 @@ async function insertRows(client: pg.PoolClient, scanId: number, rows: { r: Inve
         chunk.map((x) => x.hash),
         chunk.map((x) => JSON.stringify(x.r.data)),
         scanId,
+        chunk.map((x) => x.firstSeen),
       ],
     );
   }
@@ -125,8 +126,8 @@ export async function writeInventory(client: pg.PoolClient, scanId: number, outc
   const touchedSources = outcomes.filter((o) => o.status === "ok" || o.status === "partial").map((o) => o.source);
 
   // Current rows of the sources that answered, and current rows of the same subjects from elsewhere.
-  const current = await client.query<{ id: number; kind: string; subject: string; hash: string; source: string }>(
-    `select id, kind, subject, hash, source from inventory_object where valid_to is null and source = any($1::text[])`,
+  const current = await client.query<{ id: number; kind: string; subject: string; hash: string; source: string; first_seen: number | null }>(
+    `select id, kind, subject, hash, source, first_seen from inventory_object where valid_to is null and source = any($1::text[])`,
     [touchedSources],
   );
   const currentByKey = new Map(current.rows.map((row) => [`${row.kind}\u0000${row.subject}`, row]));
@@ -134,14 +135,14 @@ export async function writeInventory(client: pg.PoolClient, scanId: number, outc
   for (const kind of kinds) {
     const subjects = [...seen.values()].filter((x) => x.r.kind === kind && !currentByKey.has(`${kind}\u0000${x.r.subject}`)).map((x) => x.r.subject);
     if (!subjects.length) continue;
-    const moved = await client.query<{ id: number; kind: string; subject: string; hash: string; source: string }>(
-      `select id, kind, subject, hash, source from inventory_object where valid_to is null and kind = $1 and subject = any($2::text[])`,
+    const moved = await client.query<{ id: number; kind: string; subject: string; hash: string; source: string; first_seen: number | null }>(
+      `select id, kind, subject, hash, source, first_seen from inventory_object where valid_to is null and kind = $1 and subject = any($2::text[])`,
       [kind, subjects],
     );
     for (const row of moved.rows) currentByKey.set(`${row.kind}\u0000${row.subject}`, row);
   }
 
-  const toInsert: { r: InventoryRecord; hash: string }[] = [];
+  const toInsert: { r: InventoryRecord; hash: string; firstSeen: number }[] = [];
   const toClose: number[] = [];
   for (const [key, x] of seen) {
     const cur = currentByKey.get(key);
@@ -150,7 +151,7 @@ export async function writeInventory(client: pg.PoolClient, scanId: number, outc
       continue;
     }
     if (cur) toClose.push(cur.id);
-    toInsert.push({ r: x.r, hash: x.hash });
+    toInsert.push({ r: x.r, hash: x.hash, firstSeen: cur?.first_seen ?? scanId });
   }
   const complete = new Set(completeSources);
   for (const [key, row] of currentByKey) {

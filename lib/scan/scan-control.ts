@@ -1,0 +1,69 @@
+/**
+ * Starting, watching and cancelling scans from the web server: start one in the background (the
+ * caller gets its id as soon as it exists, or a ScanBusyError naming the running one), ask any
+ * replica's running scan to stop, and mark scans whose process died as crashed.
+ */
+import type { Db } from "../store/db";
+import type { Config } from "../config";
+import { runScan, ScanBusyError, SCAN_LOCK_KEY, type ScanTrigger } from "./run-scan";
+import { log } from "../log";
+import { pruneHistory } from "../store/retention";
+
+/** Starts a scan and resolves with its id once recorded; the scan goes on in the background. */
+export function startScan(db: Db, config: Config, trigger: ScanTrigger): Promise<{ scanId: number }> {
+  return new Promise((resolve, reject) => {
+    let started = false;
+    runScan({
+      db,
+      config,
+      trigger,
+      onStarted: (scanId) => {
+        started = true;
+        resolve({ scanId });
+      },
+    })
+      .then(async (r) => {
+        log.info(`Scan #${r.scanId} (${trigger}) ${r.status}${r.error ? `: ${r.error}` : ""} in ${(r.summary.durationMs / 1000).toFixed(1)} s`);
+        await pruneHistory(db, config.retentionDays).catch((err) => log.error("Pruning old scans failed:", err));
+      })
+      .catch((err) => {
+        if (!started) reject(err);
+        else log.error("Scan failed:", err);
+      });
+  });
+}
+
+/** Asks a running scan to stop; whichever process runs it sees the flag within a second. */
+export async function cancelScan(db: Db, scanId: number): Promise<{ scanId: number; status: string }> {
+  const r = await db.pool.query<{ status: string }>(
+    `update scan set cancel_requested = true where id = $1 and status = 'running' returning status`,
+    [scanId],
+  );
+  if (r.rowCount) return { scanId, status: "cancelling" };
+  const s = await db.pool.query<{ status: string }>(`select status from scan where id = $1`, [scanId]);
+  return { scanId, status: s.rows[0]?.status ?? "unknown" };
+}
+
+/**
+ * A scan marked running whose lock is free belongs to a process that died: mark it crashed. Safe to
+ * call from any replica at any time (the lock tells a live scan from a dead one).
+ */
+export async function reapCrashedScans(db: Db): Promise<number> {
+  const client = await db.pool.connect();
+  try {
+    const r = await client.query<{ ok: boolean }>("select pg_try_advisory_lock($1) as ok", [SCAN_LOCK_KEY]);
+    if (!r.rows[0].ok) return 0;
+    try {
+      const u = await client.query(
+        `update scan set status = 'crashed', finished_at = now(), error = coalesce(error, 'The process running this scan stopped before it finished') where status = 'running'`,
+      );
+      return u.rowCount ?? 0;
+    } finally {
+      await client.query("select pg_advisory_unlock($1)", [SCAN_LOCK_KEY]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+export { ScanBusyError };
