@@ -30,7 +30,8 @@ export default defineConfig({
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], viewport: { width: 1280, height: 800 } } }],
   webServer: {
-    command: `node -e "require('fs').rmSync('.wi-atlas/e2e',{recursive:true,force:true})" && node_modules/.bin/tsx lib/cli/start.ts`,
+    // A fresh database, and a copy of the demo estate that the history test edits (the simulator reloads it).
+    command: `node -e "const fs=require('fs');fs.rmSync('.wi-atlas/e2e',{recursive:true,force:true});fs.cpSync('lib/simulator/estates/demo','.wi-atlas/e2e/estate',{recursive:true})" && node_modules/.bin/tsx lib/cli/start.ts`,
     url: `http://localhost:${PORT}/api/health?require=scan`,
     timeout: 180_000,
     reuseExistingServer: false,
@@ -38,6 +39,6 @@ export default defineConfig({
     gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
     stdout: "pipe",
     stderr: "pipe",
-    env: { PORT: String(PORT), WI_ATLAS_DATA_DIR: ".wi-atlas/e2e", WI_ATLAS_SCAN_INTERVAL_MINUTES: "0", DATABASE_URL: "" },
+    env: { PORT: String(PORT), WI_ATLAS_DATA_DIR: ".wi-atlas/e2e", WI_ATLAS_ESTATE: ".wi-atlas/e2e/estate/estate.yaml", WI_ATLAS_SCAN_INTERVAL_MINUTES: "0", DATABASE_URL: "" },
   },
 });

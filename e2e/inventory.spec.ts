@@ -8,7 +8,7 @@ test("the overview shows the demo estate's inventory and the last scan", async (
   await expect(gsas).toContainText(/\d+/);
   await expect(page.getByText("Most-shared service accounts")).toBeVisible();
   await expect(page.getByTestId("most-shared-gsa").first()).toHaveText("common-batch@acme-prod.iam.gserviceaccount.com");
-  await expect(page.getByText(/Built-in demo estate/)).toBeVisible();
+  await expect(page.getByText(/Estate file \(simulator\)/)).toBeVisible();
 });
 
 test("filtering the GSA table by project puts the filter in the URL and shows only that project", async ({ page }) => {

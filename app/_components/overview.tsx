@@ -13,6 +13,7 @@ type Overview = {
   gke_pools: number;
   legacy_pools: number;
   wi_clusters: number;
+  lastApplied: { id: number } | null;
   lastScan: { id: number; status: string; startedAt: string; finishedAt: string | null; error: string | null; target: string; mode: string; summary: { durationMs?: number } | null } | null;
   running: { id: number; startedAt: string; phase: string | null; progress: { sourcesDone: number; sourcesTotal: number; objects: number } | null } | null;
   failures: { source: string; status: string; httpStatus: number | null; error: string | null; permission: string | null }[];
@@ -123,6 +124,9 @@ export function OverviewView() {
                     <span className="mono text-xs break-all">{o.lastScan.target}</span>
                   </div>
                   {o.lastScan.error && <p className="text-red-700 dark:text-red-300">{o.lastScan.error}</p>}
+                  {o.lastScan.status === "failed" && o.lastApplied && (
+                    <p className="text-sm">The pages show what scan #{o.lastApplied.id} found; nothing of the failed scan was applied.</p>
+                  )}
                   {o.failures.length > 0 ? (
                     <div>
                       <p className="font-medium">

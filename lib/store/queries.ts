@@ -21,10 +21,9 @@ export type LastScan = {
 
 const SCAN_COLUMNS = `id, status, trigger, mode, target, started_at as "startedAt", finished_at as "finishedAt", error, phase, progress, summary`;
 
-export async function lastScan(db: Db, opts: { finishedOnly?: boolean } = {}): Promise<LastScan> {
-  const r = await db.pool.query(
-    `select ${SCAN_COLUMNS} from scan ${opts.finishedOnly ? "where status in ('succeeded','partial','failed')" : ""} order by id desc limit 1`,
-  );
+export async function lastScan(db: Db, opts: { finishedOnly?: boolean; applied?: boolean } = {}): Promise<LastScan> {
+  const where = opts.applied ? "where status in ('succeeded','partial')" : opts.finishedOnly ? "where status in ('succeeded','partial','failed')" : "";
+  const r = await db.pool.query(`select ${SCAN_COLUMNS} from scan ${where} order by id desc limit 1`);
   return (r.rows[0] as LastScan) ?? null;
 }
 
@@ -50,13 +49,14 @@ export async function overview(db: Db) {
       (select count(*)::int from inventory_object where kind = 'cluster' and valid_to is null and data->>'workloadPool' is not null) as wi_clusters`,
   );
   const scan = await lastScan(db, { finishedOnly: true });
+  const lastApplied = await lastScan(db, { applied: true });
   const running = await db.pool.query(`select ${SCAN_COLUMNS} from scan where status = 'running' order by id desc limit 1`);
-  const failures = scan
+  const failures = lastApplied
     ? (
         await db.pool.query(
           `select source, family, scope, status, http_status as "httpStatus", error, permission from scan_source
            where scan_id = $1 and status in ('failed', 'partial') order by source`,
-          [scan.id],
+          [lastApplied.id],
         )
       ).rows
     : [];
@@ -84,6 +84,7 @@ export async function overview(db: Db) {
     counts: byKind,
     ...extra.rows[0],
     lastScan: scan,
+    lastApplied,
     running: running.rows[0] ?? null,
     failures,
     mostShared: shared.rows,
@@ -213,7 +214,9 @@ export async function gsaDetail(db: Db, email: string) {
 }
 
 export async function coverage(db: Db) {
-  const scan = await lastScan(db, { finishedOnly: true });
+  // The last scan that collected anything: a scan that failed outright (an invalid estate, no
+  // credentials) has no sources to show; the overview reports it.
+  const scan = await lastScan(db, { applied: true });
   if (!scan) return { scan: null, sources: [], byFamily: [] };
   const sources = await db.pool.query(
     `select source, family, scope, status, http_status as "httpStatus", error, permission, objects, requests, duration_ms as "durationMs"
