@@ -18,6 +18,7 @@ import type { ClusterData } from "../inventory/model";
 import type { ClusterEndpoint } from "../sources/k8s/clients";
 import { log } from "../log";
 import { analyzeScan, type AnalysisSummary } from "../analysis/analyze-scan";
+import { pruneHistory } from "../store/retention";
 
 export const SCAN_LOCK_KEY = 7_231_504_119;
 
@@ -220,6 +221,8 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
       await client.query("rollback").catch(() => undefined);
       throw err;
     }
+    // Retention runs after each applied scan, outside its transaction (a failure here loses nothing).
+    await pruneHistory(db, config.retentionDays).catch((err) => log.error("Pruning old scans failed:", err));
     return { scanId, status, summary, outcomes };
   } catch (err) {
     const cancelled = err instanceof CancelledError || abort.signal.aborted;

@@ -7,7 +7,6 @@ import type { Db } from "../store/db";
 import type { Config } from "../config";
 import { runScan, ScanBusyError, SCAN_LOCK_KEY, type ScanTrigger } from "./run-scan";
 import { log } from "../log";
-import { pruneHistory } from "../store/retention";
 
 /** Starts a scan and resolves with its id once recorded; the scan goes on in the background. */
 export function startScan(db: Db, config: Config, trigger: ScanTrigger): Promise<{ scanId: number }> {
@@ -22,9 +21,8 @@ export function startScan(db: Db, config: Config, trigger: ScanTrigger): Promise
         resolve({ scanId });
       },
     })
-      .then(async (r) => {
+      .then((r) => {
         log.info(`Scan #${r.scanId} (${trigger}) ${r.status}${r.error ? `: ${r.error}` : ""} in ${(r.summary.durationMs / 1000).toFixed(1)} s`);
-        await pruneHistory(db, config.retentionDays).catch((err) => log.error("Pruning old scans failed:", err));
       })
       .catch((err) => {
         if (!started) reject(err);
