@@ -60,6 +60,8 @@ async function main(): Promise<number> {
             status: result.status,
             error: result.error,
             summary: result.summary,
+            // Peak resident memory of this process (the scanner), for the benchmark.
+            maxRssBytes: process.resourceUsage().maxRSS * 1024,
             failures: result.outcomes.filter((o) => o.status !== "ok").map((o) => ({ source: o.source, status: o.status, httpStatus: o.httpStatus, permission: o.permission, error: o.error })),
           },
           null,

@@ -1,31 +1,114 @@
 /**
- * `npm run simulator [-- --estate FILE] [-- --port N]`: the API simulator on its own, for trying the
- * real clients (gcloud-like REST calls, kubectl against /clusters/P/L/N) against an estate by hand.
+ * `npm run simulator`: the API simulator on its own, for trying the real clients (gcloud-like REST
+ * calls, kubectl against /clusters/P/L/N) against an estate by hand, or serving a generated estate
+ * of any size (what `npm run bench` does in a child process).
  */
 import path from "node:path";
+import { writeFileSync } from "node:fs";
 import { startSimulator } from "../simulator/server";
+import { loadEstateFile, EstateError } from "../simulator/load-estate";
+import { ESTATE_SIZES, generateEstate, generateEstateValue, isEstateSize } from "../simulator/generate-estate";
 import { DEMO_ESTATE } from "../config";
-import { parseCliArgs } from "./args";
+import { EXIT, parseCliArgs } from "./args";
 
-const USAGE = `Usage: npm run simulator [-- --estate FILE] [-- --port N]`;
-const args = parseCliArgs({ estate: { type: "string" }, port: { type: "string" }, help: { type: "boolean", short: "h" } }, USAGE);
+const USAGE = `Usage: npm run simulator -- [options]
+  --estate FILE     serve this estate file (default: WI_ATLAS_ESTATE, else the demo); reloaded on change
+  --generate SIZE   serve a generated estate instead: ${Object.keys(ESTATE_SIZES).join(", ")}
+  --seed N          seed for --generate (default 1): the same seed gives the same estate
+  --write FILE      with --generate: also write the estate to FILE (JSON) and exit
+  --latency MS      answer every request after MS milliseconds (default: the estate's latencyMs)
+  --port N          port to listen on (default 8089; 0 picks a free one)
+  --json            print one JSON line {"url": …} once listening (for scripts)`;
+
+const args = parseCliArgs(
+  {
+    estate: { type: "string" },
+    generate: { type: "string" },
+    seed: { type: "string" },
+    write: { type: "string" },
+    latency: { type: "string" },
+    port: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+  USAGE,
+);
 if (args.help) {
   process.stdout.write(USAGE + "\n");
   process.exit(0);
 }
-const estatePath = path.resolve(args.estate ?? process.env.WI_ATLAS_ESTATE ?? DEMO_ESTATE);
-const sim = await startSimulator({ estatePath, port: args.port ? Number(args.port) : 8089 });
+
+function wholeNumber(name: string, v: string | undefined, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > max) {
+    process.stderr.write(`--${name} must be a whole number from 0 to ${max}, got "${v}"\n\n${USAGE}\n`);
+    process.exit(EXIT.usage);
+  }
+  return n;
+}
+
+const latencyMs = wholeNumber("latency", args.latency, 60_000);
+const port = wholeNumber("port", args.port, 65_535) ?? 8089;
+if (args.generate !== undefined && !isEstateSize(args.generate)) {
+  process.stderr.write(`--generate: unknown size "${args.generate}"; one of ${Object.keys(ESTATE_SIZES).join(", ")}\n`);
+  process.exit(EXIT.usage);
+}
+if (args.generate && args.estate) {
+  process.stderr.write("--generate and --estate cannot be combined: serve a file or a generated estate\n");
+  process.exit(EXIT.usage);
+}
+const seed = args.seed ?? "1";
+
+if (args.write) {
+  if (!args.generate) {
+    process.stderr.write("--write needs --generate SIZE\n");
+    process.exit(EXIT.usage);
+  }
+  const value = generateEstateValue(ESTATE_SIZES[args.generate as keyof typeof ESTATE_SIZES], { seed, latencyMs });
+  writeFileSync(args.write, JSON.stringify(value));
+  process.stdout.write(`Wrote ${args.generate} (seed ${seed}) to ${args.write}; serve it with WI_ATLAS_ESTATE=${args.write}\n`);
+  process.exit(0);
+}
+
+let sim;
+let label: string;
+try {
+  if (args.generate) {
+    const started = Date.now();
+    const estate = generateEstate(args.generate as keyof typeof ESTATE_SIZES, { seed, latencyMs });
+    label = `generated ${args.generate} (seed ${seed})`;
+    sim = await startSimulator({ estate, port, latencyMs });
+    if (!args.json) process.stderr.write(`Generated and materialised ${args.generate} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  } else {
+    const estatePath = path.resolve(args.estate ?? process.env.WI_ATLAS_ESTATE ?? DEMO_ESTATE);
+    loadEstateFile(estatePath); // fail early with the estate's own message
+    label = estatePath;
+    sim = await startSimulator({ estatePath, port, latencyMs });
+  }
+} catch (err) {
+  if (err instanceof EstateError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(EXIT.config);
+  }
+  throw err;
+}
 const w = sim.world();
-process.stdout.write(
-  [
-    `Simulator serving ${estatePath} at ${sim.url}`,
-    `  ${w.projects.length} projects, ${w.serviceAccounts.length} service accounts, ${w.clusters.length} clusters`,
-    `  Google APIs: e.g. curl -H 'Authorization: Bearer x' ${sim.url}/v1/projects/${w.projects[0]?.projectId ?? "P"}/serviceAccounts`,
-    ...w.clusters.map((c) => `  Kubernetes: ${sim.url}/clusters/${c.project.projectId}/${c.location}/${c.name}`),
-    `  Stats: ${sim.url}/_sim/stats   (edit the estate file and the simulator reloads it)`,
-    "Ctrl-C to stop.",
-  ].join("\n") + "\n",
-);
+if (args.json) {
+  process.stdout.write(JSON.stringify({ url: sim.url, estate: label, projects: w.projects.length, serviceAccounts: w.serviceAccounts.length, clusters: w.clusters.length }) + "\n");
+} else {
+  process.stdout.write(
+    [
+      `Simulator serving ${label} at ${sim.url}`,
+      `  ${w.projects.length} projects, ${w.serviceAccounts.length} service accounts, ${w.clusters.length} clusters`,
+      `  Google APIs: e.g. curl -H 'Authorization: Bearer x' ${sim.url}/v1/projects/${w.projects[0]?.projectId ?? "P"}/serviceAccounts`,
+      ...w.clusters.slice(0, 10).map((c) => `  Kubernetes: ${sim.url}/clusters/${c.project.projectId}/${c.location}/${c.name}`),
+      ...(w.clusters.length > 10 ? [`  … and ${w.clusters.length - 10} more clusters`] : []),
+      `  Stats: ${sim.url}/_sim/stats   ${args.generate ? "" : "(edit the estate file and the simulator reloads it)"}`,
+      "Ctrl-C to stop.",
+    ].join("\n") + "\n",
+  );
+}
 const stop = () => void sim.close().then(() => process.exit(0));
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);

@@ -8,6 +8,7 @@ import { subject, clusterKey } from "../ids";
 import type { Caller } from "../sources/http/caller";
 import { CancelledError } from "../sources/http/caller";
 import { ApiError } from "../sources/http/api-error";
+import { advanceTo, currentDepth, inFlow } from "../sources/http/chain";
 import type { GoogleClients } from "../sources/gcp/clients";
 import * as gcp from "../sources/gcp/get";
 import { clusterClient, type ClusterEndpoint } from "../sources/k8s/clients";
@@ -49,6 +50,22 @@ export type CollectScope = {
   /** Cluster names or PROJECT/LOCATION/NAME; empty = every cluster found. */
   clusters: string[];
   readSecrets: boolean;
+  /**
+   * Where GSA keys and GSA policies come from: `direct` asks IAM per account (2 requests per GSA);
+   * `asset` asks Cloud Asset Inventory once per scope, page by page (needs cloudasset.assets.searchAll*
+   * on the organisation or folders; its index lags by minutes, so accounts it does not know yet are
+   * asked directly). Default `direct`.
+   */
+  inventoryPath?: "direct" | "asset";
+};
+
+/** What Cloud Asset Inventory said, by service account uniqueId; a part is undefined when its search failed. */
+type AssetData = {
+  /** Keys of every account the index knows (each has at least its system-managed key). */
+  keys?: Map<string, Obj[]>;
+  policies?: Map<string, Obj>;
+  /** The chain depth the searches reached (what waits for them continues from there). */
+  depth: number;
 };
 
 export type CollectDeps = {
@@ -104,7 +121,7 @@ export class Collector {
     this.deps.progress?.update((p) => p.sourcesTotal++);
     const outcome: SourceOutcome = { source: name, family, scope, status: "ok", requests: 0, durationMs: 0, records };
     try {
-      await fn({
+      await inFlow(() => fn({
         caller: this.deps.caller.counted(counter),
         emit: (r) => {
           if (Array.isArray(r)) records.push(...r);
@@ -115,7 +132,7 @@ export class Collector {
           partialCount++;
           partialErr ??= err as Error;
         },
-      });
+      }), true);
       if (partialErr) {
         outcome.status = "partial";
         this.describe(outcome, partialErr, partialCount);
@@ -163,17 +180,75 @@ export class Collector {
   }
 
   /** The whole scan. */
+  private asset?: Promise<AssetData>;
+
   async run(): Promise<SourceOutcome[]> {
     this.deps.progress?.update((p) => (p.phase = "discovering"));
-    const projects = await this.discover();
+    // The asset searches need nothing discovered first: they start at once, beside discovery.
+    if (this.scope.inventoryPath === "asset") this.asset = inFlow(() => this.searchAssets());
+    const { projects, ancestorPolicies } = await this.discover();
     this.deps.progress?.update((p) => (p.phase = "collecting"));
-    await Promise.all(projects.map((p) => this.project(p)));
+    await Promise.all([ancestorPolicies, ...projects.map((p) => inFlow(() => this.project(p)))]);
+    await this.asset;
     return this.outcomes;
+  }
+
+  /** Scopes for Cloud Asset searches: the organisation, else each folder, else each project. */
+  private assetScopes(): string[] {
+    if (this.scope.organization) return [`organizations/${this.scope.organization}`];
+    if (this.scope.folders.length) return this.scope.folders.map((f) => `folders/${f}`);
+    return this.scope.projects.map((p) => `projects/${p}`);
+  }
+
+  private async searchAssets(): Promise<AssetData> {
+    const { google } = this.deps;
+    const scopes = this.assetScopes();
+    const uniqueIdOf = (name: string) => /\/serviceAccounts\/([^/]+)/.exec(name)?.[1];
+    const [keys, policies] = await Promise.all([
+      (async () => {
+        const byAccount = new Map<string, Obj[]>();
+        const ok = await Promise.all(
+          scopes.map((scope) =>
+            this.source("asset.keys", scope, async (ctx) => {
+              await gcp.searchAllResources(google, ctx.caller, scope, ["iam.googleapis.com/ServiceAccountKey"], (results) => {
+                for (const r of results) {
+                  const id = uniqueIdOf(String(r.name ?? ""));
+                  if (!id) continue;
+                  const keyId = String(r.name).split("/").pop()!;
+                  const resource = ((r.versionedResources as Obj[] | undefined)?.[0]?.resource ?? {}) as Obj;
+                  let list = byAccount.get(id);
+                  if (!list) byAccount.set(id, (list = []));
+                  list.push({ ...resource, keyId });
+                }
+              });
+            }),
+          ),
+        );
+        return ok.every(Boolean) ? byAccount : undefined;
+      })(),
+      (async () => {
+        const byAccount = new Map<string, Obj>();
+        const ok = await Promise.all(
+          scopes.map((scope) =>
+            this.source("asset.iamPolicies", scope, async (ctx) => {
+              await gcp.searchAllIamPolicies(google, ctx.caller, scope, ["iam.googleapis.com/ServiceAccount"], (results) => {
+                for (const r of results) {
+                  const id = uniqueIdOf(String(r.resource ?? ""));
+                  if (id && r.policy) byAccount.set(id, r.policy as Obj);
+                }
+              });
+            }),
+          ),
+        );
+        return ok.every(Boolean) ? byAccount : undefined;
+      })(),
+    ]);
+    return { keys, policies, depth: currentDepth() };
   }
 
   // ---- discovery -------------------------------------------------------------------------
 
-  private async discover(): Promise<ProjectData[]> {
+  private async discover(): Promise<{ projects: ProjectData[]; ancestorPolicies: Promise<unknown> }> {
     const { google } = this.deps;
     const found = new Map<string, ProjectData>();
     const addProjects = (recs: InventoryRecord[] | undefined) => {
@@ -183,30 +258,33 @@ export class Collector {
 
     const walkFolders = async (root: string) => {
       // Folders under `root`, recursively, and the projects directly under each.
+      // Level by level: the folders of one level (and their projects) are listed at once.
       const recs = await this.source("crm.projects", root, async (ctx) => {
-        const queue = [root];
-        while (queue.length) {
-          const parent = queue.shift()!;
-          try {
-            for (const f of await gcp.listFolders(google, ctx.caller, parent)) {
-              const rec = transformFolder(f, `crm.projects:${root}`);
-              ctx.emit(rec);
-              queue.push(rec.data.name);
-              policyTargets.add(rec.data.name);
-            }
-          } catch (err) {
-            if (parent === root) throw err;
-            ctx.partial(err);
-          }
-          try {
-            for (const p of await gcp.listProjectsUnder(google, ctx.caller, parent)) {
-              if (p.state && p.state !== "ACTIVE") continue;
-              ctx.emit(transformProject(p, `crm.projects:${root}`));
-            }
-          } catch (err) {
-            if (parent === root) throw err;
-            ctx.partial(err);
-          }
+        let level = [root];
+        while (level.length) {
+          const next: string[] = [];
+          await Promise.all(
+            level.map(async (parent) => {
+              const [folders, projects] = await Promise.allSettled([gcp.listFolders(google, ctx.caller, parent), gcp.listProjectsUnder(google, ctx.caller, parent)]);
+              if (parent === root && folders.status === "rejected") throw folders.reason;
+              if (parent === root && projects.status === "rejected") throw projects.reason;
+              if (folders.status === "fulfilled") {
+                for (const f of folders.value) {
+                  const rec = transformFolder(f, `crm.projects:${root}`);
+                  ctx.emit(rec);
+                  next.push(rec.data.name);
+                  policyTargets.add(rec.data.name);
+                }
+              } else ctx.partial(folders.reason);
+              if (projects.status === "fulfilled") {
+                for (const p of projects.value) {
+                  if (p.state && p.state !== "ACTIVE") continue;
+                  ctx.emit(transformProject(p, `crm.projects:${root}`));
+                }
+              } else ctx.partial(projects.reason);
+            }),
+          );
+          level = next;
         }
       });
       addProjects(recs);
@@ -247,9 +325,10 @@ export class Collector {
       }));
     }
 
-    // Ancestors' policies (folders and organization) grant on every project below them.
+    // Ancestors' policies (folders and organization) grant on every project below them; nothing
+    // per project waits for them, so they run beside the projects.
     for (const p of found.values()) if (p.parent) policyTargets.add(p.parent);
-    await Promise.all(
+    const ancestorPolicies = Promise.all(
       [...policyTargets].map((resource) =>
         this.source("crm.iamPolicy", resource, async (ctx) => {
           const subj = resource.startsWith("folders/") ? subject.folder(resource) : subject.organization(resource);
@@ -257,7 +336,7 @@ export class Collector {
         }),
       ),
     );
-    return [...found.values()].sort((a, b) => a.projectId.localeCompare(b.projectId));
+    return { projects: [...found.values()].sort((a, b) => a.projectId.localeCompare(b.projectId)), ancestorPolicies };
   }
 
   // ---- per project -----------------------------------------------------------------------
@@ -265,11 +344,11 @@ export class Collector {
   private async project(p: ProjectData) {
     const { google } = this.deps;
     const P = p.projectId;
-    const policy = this.source("crm.iamPolicy", `projects/${P}`, async (ctx) => {
+    const policy = inFlow(() => this.source("crm.iamPolicy", `projects/${P}`, async (ctx) => {
       ctx.emit(transformPolicy(await gcp.getResourcePolicy(google, ctx.caller, `projects/${P}`), subject.project(P), `crm.iamPolicy:projects/${P}`, P));
-    });
+    }));
 
-    const iam = (async () => {
+    const iam = inFlow(async () => {
       const gsas = await this.source("iam.serviceAccounts", P, async (ctx) => {
         for (const sa of await gcp.listServiceAccounts(google, ctx.caller, P)) ctx.emit(transformServiceAccount(sa, `iam.serviceAccounts:${P}`));
       });
@@ -283,10 +362,23 @@ export class Collector {
       }
       const accounts = gsas.map((r) => r.data as GsaData);
       const uniqueIds = new Map(accounts.map((a) => [a.uniqueId, a.email]));
+      // On the asset path, what the index knows comes from it; accounts it does not know yet (created
+      // within its lag) and everything, when a search failed, are asked directly.
+      const asset = this.asset ? await this.asset : undefined;
+      if (asset) advanceTo(asset.depth);
+      const indexed = (a: GsaData) => asset?.keys?.has(a.uniqueId) === true;
       await Promise.all([
         this.source("iam.keys", P, async (ctx) => {
           await Promise.all(
             accounts.map(async (a) => {
+              if (indexed(a)) {
+                for (const k of asset!.keys!.get(a.uniqueId)!) {
+                  if (k.keyType !== "USER_MANAGED") continue;
+                  const { keyId, ...rest } = k;
+                  ctx.emit(transformKey({ ...rest, name: `projects/${P}/serviceAccounts/${a.email}/keys/${keyId as string}` }, `iam.keys:${P}`));
+                }
+                return;
+              }
               try {
                 for (const k of await gcp.listUserManagedKeys(google, ctx.caller, P, a.email)) ctx.emit(transformKey(k, `iam.keys:${P}`));
               } catch (err) {
@@ -300,6 +392,11 @@ export class Collector {
         this.source("iam.serviceAccountPolicies", P, async (ctx) => {
           await Promise.all(
             accounts.map(async (a) => {
+              if (asset?.policies && indexed(a)) {
+                // Accounts without a policy are not in the search results: their policy is empty.
+                ctx.emit(transformPolicy(asset.policies.get(a.uniqueId) ?? {}, subject.gsa(a.email), `iam.serviceAccountPolicies:${P}`, P));
+                return;
+              }
               try {
                 ctx.emit(transformPolicy(await gcp.getServiceAccountPolicy(google, ctx.caller, P, a.email), subject.gsa(a.email), `iam.serviceAccountPolicies:${P}`, P));
               } catch (err) {
@@ -318,9 +415,9 @@ export class Collector {
           }),
         ),
       ]);
-    })();
+    });
 
-    const clusters = (async () => {
+    const clusters = inFlow(async () => {
       const raw = new Map<string, Obj>();
       const recs = await this.source("container.clusters", P, async (ctx) => {
         const { clusters, missingZones } = await gcp.listClusters(google, ctx.caller, P);
@@ -337,9 +434,9 @@ export class Collector {
       // Even on a partial list (missingZones), the clusters that did answer are scanned.
       const found = recs ?? this.lastRecords(`container.clusters:${P}`);
       await Promise.all(
-        found.filter((r) => r.kind === "cluster").map((r) => this.cluster(r.data as ClusterData, raw.get(r.subject) ?? {})),
+        found.filter((r) => r.kind === "cluster").map((r) => inFlow(() => this.cluster(r.data as ClusterData, raw.get(r.subject) ?? {}))),
       );
-    })();
+    });
 
     await Promise.all([policy, iam, clusters]);
   }

@@ -37,8 +37,14 @@ export type ScanSummary = {
   sources: Record<string, number>;
   requests: Record<string, number>;
   retries: number;
+  /** The longest chain of dependent requests (the scan's floor at any concurrency is chain × latency). */
+  chain?: number;
+  /** Where keys and GSA policies came from. */
+  inventoryPath?: "direct" | "asset";
   written: WriteStats;
   durationMs: number;
+  /** Wall time of each phase, ms. */
+  timings?: { collectMs: number; storeMs: number; analysisMs: number };
   analysis?: AnalysisSummary;
 };
 
@@ -82,7 +88,7 @@ async function resolveTarget(opts: RunScanOptions): Promise<Target> {
   if (config.mode === "gcp" && !opts.estatePath) {
     return {
       google: googleCloudClients(),
-      scope: { organization: config.organization, folders: config.folders, projects: config.projects, clusters: config.clusters, readSecrets: config.readSecrets },
+      scope: { organization: config.organization, folders: config.folders, projects: config.projects, clusters: config.clusters, readSecrets: config.readSecrets, inventoryPath: config.inventoryPath },
       endpointFor: (c, raw) => ({
         server: `https://${c.endpoint}`,
         caData: ((raw.masterAuth as Record<string, unknown> | undefined)?.clusterCaCertificate as string | undefined) ?? undefined,
@@ -115,7 +121,7 @@ async function resolveTarget(opts: RunScanOptions): Promise<Target> {
   const org = health.organization?.replace(/^organizations\//, "");
   return {
     google: simulatorClients(url),
-    scope: { organization: org || undefined, folders: [], projects: [], clusters: config.clusters, readSecrets: config.readSecrets },
+    scope: { organization: org || undefined, folders: [], projects: [], clusters: config.clusters, readSecrets: config.readSecrets, inventoryPath: config.inventoryPath },
     endpointFor: (c) => ({ server: `${url}/clusters/${c.projectId}/${c.location}/${c.name}`, skipTLSVerify: true }),
     target: health.estate,
     mode: config.isDemo && !opts.estatePath ? "demo" : "estate",
@@ -185,10 +191,15 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     const clock = target.clock ?? new Date(started);
     await client.query(`update scan set target = $2, mode = $3, clock = $4 where id = $1`, [scanId, target.target, target.mode, clock.toISOString()]);
     const caller = new Caller({ limits: config.apiLimits, timeoutMs: config.requestTimeoutMs, signal: abort.signal });
+    const collectStarted = Date.now();
     outcomes = await collect(target.scope, { google: target.google, caller, endpointFor: target.endpointFor, progress, signal: abort.signal });
     if (abort.signal.aborted) throw new CancelledError();
     summary.requests = { ...caller.stats.requests };
     summary.retries = caller.stats.retries;
+    summary.chain = caller.stats.chain;
+    summary.inventoryPath = target.scope.inventoryPath ?? "direct";
+    const timings = { collectMs: Date.now() - collectStarted, storeMs: 0, analysisMs: 0 };
+    summary.timings = timings;
     for (const o of outcomes) {
       summary.sources[o.status] = (summary.sources[o.status] ?? 0) + 1;
       for (const r of o.records) summary.counts[r.kind] = (summary.counts[r.kind] ?? 0) + 1;
@@ -199,10 +210,14 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     await progress.flush();
     await client.query("begin");
     try {
+      let t0 = Date.now();
       summary.written = await writeInventory(client, scanId, outcomes);
+      timings.storeMs = Date.now() - t0;
       progress.update((p) => (p.phase = "analysing"));
       await progress.flush();
+      t0 = Date.now();
       summary.analysis = await analyzeScan(client, scanId, clock);
+      timings.analysisMs = Date.now() - t0;
       if (abort.signal.aborted) throw new CancelledError();
       summary.durationMs = Date.now() - started;
       progress.update((p) => (p.phase = "done"));

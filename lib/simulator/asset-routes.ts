@@ -1,6 +1,208 @@
 /**
- * Cloud Asset Inventory endpoints (the organisation-scale path); filled in with issue #6.
+ * Cloud Asset Inventory v1 — the organisation-scale path: `searchAllIamPolicies` and
+ * `searchAllResources` over a scope (`organizations/N`, `folders/N` or `projects/ID|NUMBER`), paged
+ * (at most 500 results a page, as the service caps it), answering with the real field names:
+ * `results[]` of IamPolicySearchResult / ResourceSearchResult and `nextPageToken`.
+ *
+ * What makes it different from asking IAM directly, and what the simulator reproduces:
+ * - service accounts are named by resource name with their *uniqueId*, not their email:
+ *   `//iam.googleapis.com/projects/PROJECT_ID/serviceAccounts/UNIQUE_ID[/keys/KEY_ID]`;
+ * - it needs `cloudasset.assets.searchAll*` on the scope (an organisation or folder role);
+ * - its index lags the services by minutes: the estate's `assetLagSeconds` makes the simulator serve
+ *   the world as it was before the last reload until that long after it;
+ * - only resources that have a policy appear in `searchAllIamPolicies`;
+ * - `versionedResources` (the resource's own JSON) come back only when `readMask` asks for them.
  */
-import type { Route } from "./http-types";
+import type { World, SimServiceAccount } from "./world";
+import type { LoadedProject } from "./load-estate";
+import type { IamPolicy } from "./estate-schema";
+import { googleError, permissionDenied, serviceDisabled, type Route, type SimRequest, type SimResponse } from "./http-types";
+import { pageParams, paginate } from "./google-routes";
 
-export const assetRoutes: Route[] = [];
+type Json = Record<string, unknown>;
+
+const SA_TYPE = "iam.googleapis.com/ServiceAccount";
+const KEY_TYPE = "iam.googleapis.com/ServiceAccountKey";
+const PROJECT_TYPE = "cloudresourcemanager.googleapis.com/Project";
+const FOLDER_TYPE = "cloudresourcemanager.googleapis.com/Folder";
+const ORG_TYPE = "cloudresourcemanager.googleapis.com/Organization";
+
+type Entry = { project?: LoadedProject; ancestors: string[]; assetType: string; result: Json; versioned?: Json[] };
+type Index = { policies: Entry[]; resources: Entry[] };
+
+const indexes = new WeakMap<World, Index>();
+
+/** Folders and organisation above a project or folder, nearest first. */
+function ancestry(world: World, parent: string | undefined): string[] {
+  const out: string[] = [];
+  let cur = parent ?? world.estate.organization?.name;
+  const seen = new Set<string>();
+  while (cur && !seen.has(cur)) {
+    seen.add(cur);
+    out.push(cur);
+    if (cur.startsWith("organizations/")) break;
+    const f = world.estate.folders.find((x) => x.name === cur);
+    cur = f?.parent ?? world.estate.organization?.name;
+  }
+  return out;
+}
+
+function hasBindings(p: IamPolicy | undefined): p is IamPolicy {
+  return !!p && p.bindings.length > 0;
+}
+
+function policyJson(p: IamPolicy): Json {
+  return { bindings: p.bindings.map((b) => ({ ...b, members: [...b.members] })) };
+}
+
+function scoped(world: World, project: LoadedProject | undefined, ancestors: string[]): Json {
+  const out: Json = {};
+  if (project) out.project = `projects/${project.projectNumber}`;
+  const folders = ancestors.filter((a) => a.startsWith("folders/"));
+  if (folders.length) out.folders = folders;
+  if (world.estate.organization) out.organization = world.estate.organization.name;
+  return out;
+}
+
+function saResourceName(s: SimServiceAccount): string {
+  return `//iam.googleapis.com/projects/${s.project.projectId}/serviceAccounts/${s.json.uniqueId as string}`;
+}
+
+function buildIndex(world: World): Index {
+  const policies: Entry[] = [];
+  const resources: Entry[] = [];
+  const org = world.estate.organization;
+  if (org && hasBindings(org.iamPolicy)) {
+    policies.push({ ancestors: [org.name], assetType: ORG_TYPE, result: { resource: `//cloudresourcemanager.googleapis.com/${org.name}`, assetType: ORG_TYPE, organization: org.name, policy: policyJson(org.iamPolicy) } });
+  }
+  for (const f of world.estate.folders) {
+    const anc = [f.name, ...ancestry(world, f.parent)];
+    if (hasBindings(f.iamPolicy)) {
+      policies.push({ ancestors: anc, assetType: FOLDER_TYPE, result: { resource: `//cloudresourcemanager.googleapis.com/${f.name}`, assetType: FOLDER_TYPE, ...scoped(world, undefined, anc), policy: policyJson(f.iamPolicy) } });
+    }
+  }
+  const projectAncestors = new Map<LoadedProject, string[]>();
+  for (const p of world.projects) {
+    const anc = ancestry(world, p.parent);
+    projectAncestors.set(p, anc);
+    if (hasBindings(p.iamPolicy)) {
+      policies.push({
+        project: p,
+        ancestors: anc,
+        assetType: PROJECT_TYPE,
+        result: { resource: `//cloudresourcemanager.googleapis.com/projects/${p.projectNumber}`, assetType: PROJECT_TYPE, ...scoped(world, p, anc), policy: policyJson(p.iamPolicy) },
+      });
+    }
+  }
+  for (const s of world.serviceAccounts) {
+    const anc = projectAncestors.get(s.project) ?? [];
+    const name = saResourceName(s);
+    const base = scoped(world, s.project, anc);
+    if (hasBindings(s.policy)) policies.push({ project: s.project, ancestors: anc, assetType: SA_TYPE, result: { resource: name, assetType: SA_TYPE, ...base, policy: policyJson(s.policy) } });
+    const saResult: Json = { name, assetType: SA_TYPE, ...base, displayName: s.json.displayName ?? "", location: "global", state: s.estate.disabled ? "DISABLED" : "ENABLED" };
+    if (s.json.description) saResult.description = s.json.description;
+    resources.push({ project: s.project, ancestors: anc, assetType: SA_TYPE, result: saResult, versioned: [{ version: "v1", resource: s.json }] });
+    for (const k of s.keys) {
+      const keyId = (k.name as string).split("/").pop()!;
+      resources.push({
+        project: s.project,
+        ancestors: anc,
+        assetType: KEY_TYPE,
+        result: {
+          name: `${name}/keys/${keyId}`,
+          assetType: KEY_TYPE,
+          ...base,
+          displayName: keyId,
+          location: "global",
+          createTime: k.validAfterTime,
+          parentFullResourceName: name,
+          parentAssetType: SA_TYPE,
+        },
+        versioned: [{ version: "v1", resource: k }],
+      });
+    }
+  }
+  const byName = (a: Entry, b: Entry) => {
+    const x = (a.result.resource ?? a.result.name) as string;
+    const y = (b.result.resource ?? b.result.name) as string;
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  policies.sort(byName);
+  resources.sort(byName);
+  return { policies, resources };
+}
+
+function indexOf(world: World): Index {
+  let idx = indexes.get(world);
+  if (!idx) indexes.set(world, (idx = buildIndex(world)));
+  return idx;
+}
+
+/** Resolves the scope, or answers as the service does when it is unknown or out of reach. */
+function resolveScope(world: World, kind: string, id: string, permission: string): { match: (e: Entry) => boolean } | SimResponse {
+  const scope = `${kind}/${id}`;
+  if (kind === "organizations") {
+    if (world.estate.organization?.name !== scope) return permissionDenied("cloudasset", permission, scope);
+    return { match: () => true };
+  }
+  if (kind === "folders") {
+    if (!world.estate.folders.some((f) => f.name === scope)) return permissionDenied("cloudasset", permission, scope);
+    return { match: (e) => e.ancestors.includes(scope) };
+  }
+  const p = world.projectByIdOrNumber.get(id);
+  if (!p) return permissionDenied("cloudasset", permission, scope);
+  if ((p.disabledApis ?? []).includes("cloudasset.googleapis.com")) return serviceDisabled("cloudasset.googleapis.com", p.projectNumber, "Cloud Asset API");
+  return { match: (e) => e.project === p };
+}
+
+function assetTypesOf(req: SimRequest): string[] | SimResponse {
+  const types = req.query.getAll("assetTypes").flatMap((t) => t.split(",")).map((t) => t.trim()).filter(Boolean);
+  for (const t of types) {
+    if (!/^[a-z0-9.-]+\.googleapis\.com\/[A-Za-z]+$/.test(t) && !t.includes("*")) return googleError(400, `Invalid asset type: ${t}`);
+  }
+  return types;
+}
+
+function typeMatches(types: string[], t: string): boolean {
+  if (!types.length) return true;
+  return types.some((x) => x === t || (x.includes("*") && new RegExp(`^${x.replace(/[.]/g, "\\.").replace(/\*/g, ".*")}$`).test(t)));
+}
+
+function search(kind: "policies" | "resources", m: RegExpExecArray, req: SimRequest): SimResponse {
+  const world = req.assetWorld ?? req.world;
+  const permission = kind === "policies" ? "cloudasset.assets.searchAllIamPolicies" : "cloudasset.assets.searchAllResources";
+  const scope = resolveScope(world, m[1], m[2], permission);
+  if ("status" in scope) return scope;
+  const types = assetTypesOf(req);
+  if (!Array.isArray(types)) return types;
+  const query = (req.query.get("query") ?? "").trim();
+  if (query) return googleError(400, "The simulator supports searches without `query` only (filter by assetTypes).");
+  const pp = pageParams(req, 100, 500);
+  if ("status" in pp) return pp;
+  const readMask = (req.query.get("readMask") ?? "").split(",").map((s) => s.trim());
+  const wantVersioned = readMask.includes("*") || readMask.includes("versionedResources");
+  const entries = indexOf(world)[kind].filter((e) => scope.match(e) && typeMatches(types, e.assetType));
+  const { page, next } = paginate(entries, pp);
+  const results = page.map((e) => (kind === "resources" && wantVersioned && e.versioned ? { ...e.result, versionedResources: e.versioned } : e.result));
+  const body: Json = {};
+  if (results.length) body.results = results;
+  if (next) body.nextPageToken = next;
+  return { status: 200, body };
+}
+
+export const assetRoutes: Route[] = [
+  {
+    api: "cloudasset",
+    method: "GET",
+    pattern: /^\/v1\/(organizations|folders|projects)\/([^/:]+):searchAllIamPolicies$/,
+    permission: () => "cloudasset.assets.searchAllIamPolicies",
+    handle: (m, req) => search("policies", m, req),
+  },
+  {
+    api: "cloudasset",
+    method: "GET",
+    pattern: /^\/v1\/(organizations|folders|projects)\/([^/:]+):searchAllResources$/,
+    permission: () => "cloudasset.assets.searchAllResources",
+    handle: (m, req) => search("resources", m, req),
+  },
+];

@@ -204,6 +204,8 @@ export const EstateSchema = z
     projects: z.array(ProjectSchema).default([]),
     faults: z.array(FaultSchema).default([]),
     latencyMs: z.number().int().min(0).max(60_000).default(0),
+    /** How far Cloud Asset Inventory lags behind: after a reload it serves the previous estate this long. */
+    assetLagSeconds: z.number().int().min(0).max(86_400).default(0),
     /** A description shown by the simulator; free text. */
     description: z.string().optional(),
   })

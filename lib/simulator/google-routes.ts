@@ -11,7 +11,7 @@ import { sha, iso } from "./derive";
 
 const DAY = 86_400_000;
 
-function pageParams(req: SimRequest, dflt: number, max: number): { size: number; offset: number } | SimResponse {
+export function pageParams(req: SimRequest, dflt: number, max: number): { size: number; offset: number } | SimResponse {
   const raw = req.query.get("pageSize");
   let size = raw ? Number(raw) : dflt;
   if (!Number.isFinite(size) || size <= 0) size = dflt;
@@ -26,13 +26,13 @@ function pageParams(req: SimRequest, dflt: number, max: number): { size: number;
   return { size, offset };
 }
 
-function paginate<T>(items: T[], p: { size: number; offset: number }): { page: T[]; next?: string } {
+export function paginate<T>(items: T[], p: { size: number; offset: number }): { page: T[]; next?: string } {
   const page = items.slice(p.offset, p.offset + p.size);
   const nextOffset = p.offset + p.size;
   return { page, next: nextOffset < items.length ? Buffer.from(`o:${nextOffset}`).toString("base64url") : undefined };
 }
 
-function withList(key: string, page: unknown[], next?: string): Record<string, unknown> {
+export function withList(key: string, page: unknown[], next?: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (page.length) out[key] = page;
   if (next) out.nextPageToken = next;

@@ -9,6 +9,8 @@ export type SimRequest = {
   query: URLSearchParams;
   body: unknown;
   world: World;
+  /** What Cloud Asset Inventory serves: the world as it was `assetLagSeconds` ago (its index lags). */
+  assetWorld?: World;
   /** Zones to report as missing from a cluster list (a `missingZones` fault). */
   missingZones?: string[];
 };

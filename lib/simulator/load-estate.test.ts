@@ -253,6 +253,6 @@ describe("a valid estate", () => {
 
   it("parses an in-memory estate with an empty body as an empty estate", () => {
     const e = parseEstateText("{}", "test.yaml");
-    expect(e).toEqual({ source: "test.yaml", folders: [], projects: [], faults: [], latencyMs: 0 });
+    expect(e).toEqual({ source: "test.yaml", folders: [], projects: [], faults: [], latencyMs: 0, assetLagSeconds: 0 });
   });
 });

@@ -116,7 +116,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   else if (opts.estatePath) estate = loadEstateFile(opts.estatePath);
   else throw new Error("startSimulator needs an estate or an estatePath");
 
-  let world = buildWorld(estate);
+  let world: World = undefined as unknown as World; // set by setEstate below
   let faults: FaultState[] = [];
   let latencyOverride: number | undefined = opts.latencyMs;
   let estateError: string | undefined;
@@ -124,9 +124,22 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   let lastMtimes = watched.length ? mtimes(watched) : "";
   let lastCheck = 0;
 
+  // Cloud Asset Inventory's index catches up with a change only `assetLagSeconds` after it.
+  let assetWorld: World | undefined;
+  let pendingAssetWorld: World | undefined;
+  let assetSwitchAt = 0;
   const setEstate = (e: LoadedEstate) => {
+    const previous = assetWorld ? world : undefined;
     estate = e;
     world = buildWorld(e);
+    if (previous && e.assetLagSeconds > 0) {
+      assetWorld = previous;
+      pendingAssetWorld = world;
+      assetSwitchAt = Date.now() + e.assetLagSeconds * 1000;
+    } else {
+      assetWorld = world;
+      pendingAssetWorld = undefined;
+    }
     faults = e.faults.map((f) => ({ fault: f, re: globToRegExp(f.match.path), remaining: f.times ?? Number.POSITIVE_INFINITY }));
   };
   setEstate(estate);
@@ -194,7 +207,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     const body = await readBody(req);
     const k8s = K8S_PREFIX.exec(pathname);
     const method = (req.method ?? "GET").toUpperCase();
-    const sreq: SimRequest = { method, path: pathname, query: url.searchParams, body, world };
+    if (pendingAssetWorld && Date.now() >= assetSwitchAt) {
+      assetWorld = pendingAssetWorld;
+      pendingAssetWorld = undefined;
+    }
+    const sreq: SimRequest = { method, path: pathname, query: url.searchParams, body, world, assetWorld };
 
     let api: SimApi | undefined;
     let route: (typeof ROUTES)[number] | undefined;

@@ -140,3 +140,37 @@ export function queryActivities(g: GoogleClients, caller: CallerLike, projectId:
     return { items: (r.data.activities ?? []) as Obj[], next: r.data.nextPageToken };
   });
 }
+
+/**
+ * Cloud Asset Inventory: every IAM policy attached to resources of `assetTypes` under `scope`
+ * (organizations/N, folders/N or projects/X), page by page; pages go to `onPage` and are not kept.
+ */
+export async function searchAllIamPolicies(g: GoogleClients, caller: CallerLike, scope: string, assetTypes: string[], onPage: (results: Obj[]) => void): Promise<void> {
+  await paged(
+    caller,
+    "cloudasset",
+    `searchAllIamPolicies ${scope}`,
+    async (pageToken, signal) => {
+      const r = await g.cloudasset.v1.searchAllIamPolicies({ scope, assetTypes, pageSize: 500, pageToken }, opts(signal));
+      return { items: (r.data.results ?? []) as Obj[], next: r.data.nextPageToken };
+    },
+    onPage,
+  );
+}
+
+/** Cloud Asset Inventory: resources of `assetTypes` under `scope`, with their own JSON (`versionedResources`). */
+export async function searchAllResources(g: GoogleClients, caller: CallerLike, scope: string, assetTypes: string[], onPage: (results: Obj[]) => void): Promise<void> {
+  await paged(
+    caller,
+    "cloudasset",
+    `searchAllResources ${scope}`,
+    async (pageToken, signal) => {
+      const r = await g.cloudasset.v1.searchAllResources(
+        { scope, assetTypes, pageSize: 500, pageToken, readMask: "name,assetType,project,parentFullResourceName,versionedResources" },
+        opts(signal),
+      );
+      return { items: (r.data.results ?? []) as Obj[], next: r.data.nextPageToken };
+    },
+    onPage,
+  );
+}

@@ -1,3 +1,4 @@
+import { inFlow } from "./chain";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -98,14 +99,15 @@ describe("Caller with the googleapis client", () => {
         : reply(res, 200, JSON.stringify({ accounts: [ACCOUNT] }));
     const { g, caller } = setup();
     const started = Date.now();
-    const accounts = await listServiceAccounts(g, caller, "p");
+    // In a flow, the retry is a second step of the chain: it could only start after the 429.
+    const accounts = await inFlow(() => listServiceAccounts(g, caller, "p"));
     const elapsed = Date.now() - started;
     expect(accounts).toEqual([ACCOUNT]);
     expect(requests.length).toBe(2);
     expect(requests[1].at - requests[0].at).toBeGreaterThanOrEqual(1000);
     expect(elapsed).toBeGreaterThanOrEqual(1000);
     expect(elapsed).toBeLessThan(2500);
-    expect(caller.stats).toEqual({ requests: { crm: 0, iam: 2, container: 0, policyanalyzer: 0, cloudasset: 0, k8s: 0 }, retries: 1, waitedMs: 1000 });
+    expect(caller.stats).toEqual({ requests: { crm: 0, iam: 2, container: 0, policyanalyzer: 0, cloudasset: 0, k8s: 0 }, retries: 1, waitedMs: 1000, chain: 2 });
   });
 
   it("caps a Retry-After longer than maxRetryAfterMs", async () => {

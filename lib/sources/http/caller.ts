@@ -7,6 +7,7 @@
 import PQueue from "p-queue";
 import type { ApiLimit, ApiName } from "../../config";
 import { ApiError } from "./api-error";
+import { chainStep } from "./chain";
 
 export type RetryPolicy = {
   /** Attempts in all, the first included. */
@@ -19,7 +20,13 @@ export type RetryPolicy = {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 120_000 };
 
-export type CallStats = { requests: Record<ApiName, number>; retries: number; waitedMs: number };
+export type CallStats = {
+  requests: Record<ApiName, number>;
+  retries: number;
+  waitedMs: number;
+  /** The longest chain of dependent requests (see chain.ts), retries included. */
+  chain: number;
+};
 
 export class CancelledError extends Error {
   constructor() {
@@ -30,7 +37,7 @@ export class CancelledError extends Error {
 
 export class Caller {
   private queues = new Map<ApiName, PQueue>();
-  readonly stats: CallStats = { requests: { crm: 0, iam: 0, container: 0, policyanalyzer: 0, cloudasset: 0, k8s: 0 }, retries: 0, waitedMs: 0 };
+  readonly stats: CallStats = { requests: { crm: 0, iam: 0, container: 0, policyanalyzer: 0, cloudasset: 0, k8s: 0 }, retries: 0, waitedMs: 0, chain: 0 };
 
   constructor(
     private readonly opts: {
@@ -105,8 +112,10 @@ export class Caller {
     const policy = this.opts.retry ?? DEFAULT_RETRY;
     for (let attempt = 1; ; attempt++) {
       if (this.opts.signal?.aborted) throw new CancelledError();
+      const step = chainStep();
+      if (step.depth > this.stats.chain) this.stats.chain = step.depth;
       try {
-        return await this.queue(api).add(
+        const result = await this.queue(api).add(
           async () => {
             this.stats.requests[api]++;
             const timeout = AbortSignal.timeout(this.opts.timeoutMs);
@@ -120,9 +129,12 @@ export class Caller {
               throw e;
             }
           },
-        ) as T;
+        );
+        step.end();
+        return result as T;
       } catch (err) {
         if (err instanceof CancelledError) throw err;
+        step.end();
         const e = err instanceof ApiError ? err : normalize(err);
         if (!e.isRetryable || attempt >= policy.maxAttempts) throw e;
         const wait = this.backoff(attempt, e);

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { currentSubjects, estateFromYaml, scanWith, simulatorFor, testConfig } from "../testing/scan-helpers";
+import { loadEstateFile } from "../simulator/load-estate";
+import { generateEstate } from "../simulator/generate-estate";
+import type { Simulator } from "../simulator/server";
+import { DEMO_ESTATE } from "../config";
+
+const DIRECT = testConfig();
+const ASSET = testConfig({ WI_ATLAS_INVENTORY_PATH: "asset" });
+
+async function versionsWritten(t: TestDatabase, scanId: number) {
+  const r = await t.db.pool.query<{ n: number }>(`select count(*)::int as n from inventory_object where valid_from = $1 or valid_to = $1`, [scanId]);
+  return r.rows[0].n;
+}
+
+describe("the Cloud Asset Inventory path", () => {
+  for (const [label, load] of [
+    ["the demo estate", () => loadEstateFile(DEMO_ESTATE)],
+    ["a generated org-s estate", () => generateEstate("org-s", { seed: 7 })],
+  ] as const) {
+    describe(label, () => {
+      let t: TestDatabase;
+      let sim: Simulator;
+      beforeAll(async () => {
+        t = await createTestDatabase();
+        sim = await simulatorFor(load());
+      });
+      afterAll(async () => {
+        await sim.close();
+        await t.drop();
+      });
+
+      it("stores the same inventory as the direct path with far fewer IAM requests", async () => {
+        const direct = await scanWith(t.db, sim, DIRECT);
+        expect(direct.status).not.toBe("failed");
+        const gsas = direct.summary.counts.gsa;
+        // Direct: per project one account list, then per account its keys and its policy.
+        expect(direct.summary.requests.iam).toBeGreaterThanOrEqual(2 * gsas);
+        expect(direct.summary.requests.cloudasset).toBe(0);
+        const keysBefore = await currentSubjects(t.db, "key");
+        const policiesBefore = await currentSubjects(t.db, "iam-policy");
+
+        const asset = await scanWith(t.db, sim, ASSET);
+        expect(asset.status).toBe(direct.status);
+        // Nothing changed in the estate, so the asset path must find exactly what IAM said:
+        // no inventory object was opened or closed by the second scan.
+        expect(asset.summary.written.inserted).toBe(0);
+        expect(asset.summary.written.closed).toBe(0);
+        expect(await currentSubjects(t.db, "key")).toEqual(keysBefore);
+        expect(await currentSubjects(t.db, "iam-policy")).toEqual(policiesBefore);
+        // Only the account lists remain on IAM; the searches replace 2 requests per account.
+        expect(asset.summary.requests.iam).toBeLessThan(direct.summary.requests.iam / 2);
+        expect(asset.summary.requests.cloudasset).toBeGreaterThanOrEqual(2);
+        const sources = asset.outcomes.filter((o) => o.family.startsWith("asset.")).map((o) => `${o.source} ${o.status}`);
+        expect(sources.sort()).toEqual([`asset.iamPolicies:${sim.world().estate.organization!.name} ok`, `asset.keys:${sim.world().estate.organization!.name} ok`]);
+        expect(await versionsWritten(t, asset.scanId)).toBe(0);
+      });
+    });
+  }
+
+  describe("its differences", () => {
+    const SMALL = readFileSync("lib/simulator/estates/test/small.yaml", "utf8");
+    let t: TestDatabase;
+    let sim: Simulator;
+    beforeAll(async () => {
+      t = await createTestDatabase();
+      sim = await simulatorFor(estateFromYaml(SMALL.replace('now: "2026-11-29T00:00:00Z"', 'now: "2026-11-29T00:00:00Z"\nassetLagSeconds: 3600')));
+    });
+    afterAll(async () => {
+      await sim.close();
+      await t.drop();
+    });
+
+    it("lags: a key added after the index was built is missing, an account created since is asked directly", async () => {
+      const lagged = SMALL.replace('now: "2026-11-29T00:00:00Z"', 'now: "2026-11-29T00:00:00Z"\nassetLagSeconds: 3600')
+        // a second key on an account the index knows
+        .replace(
+          `lastAuthenticatedTime: "2026-11-25T07:00:00Z"}`,
+          `lastAuthenticatedTime: "2026-11-25T07:00:00Z"}\n          - {keyId: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2, validAfterTime: "2026-11-28T03:00:00Z", validBeforeTime: "9999-12-31T23:59:59Z"}`,
+        )
+        // and a new account with a key, created after the index was built
+        .replace(
+          "    serviceAccounts:\n",
+          `    serviceAccounts:\n      - email: fresh@small-prod.iam.gserviceaccount.com\n        keys:\n          - {keyId: cccccccccccccccccccccccccccccccccccccc03, validAfterTime: "2026-11-28T05:00:00Z", validBeforeTime: "9999-12-31T23:59:59Z"}\n`,
+        );
+      sim.setEstate(estateFromYaml(lagged));
+      const r = await scanWith(t.db, sim, ASSET);
+      expect(r.status).toBe("succeeded");
+      const keys = await currentSubjects(t.db, "key");
+      // The new account's key is there (the index does not know the account, so IAM was asked)…
+      expect(keys).toContain("key:fresh@small-prod.iam.gserviceaccount.com/cccccccccccccccccccccccccccccccccccccc03");
+      // …but the key added to a known account is not: the index has not caught up yet.
+      expect(keys).not.toContain("key:batch-jobs@small-prod.iam.gserviceaccount.com/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2");
+      // The direct path sees it at once.
+      await scanWith(t.db, sim, DIRECT);
+      expect(await currentSubjects(t.db, "key")).toContain("key:batch-jobs@small-prod.iam.gserviceaccount.com/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2");
+    });
+
+    it("needs permission on the organisation: without it, the scan says so and asks IAM per account instead", async () => {
+      const denied = SMALL.replace(
+        'now: "2026-11-29T00:00:00Z"',
+        'now: "2026-11-29T00:00:00Z"\nfaults:\n  - {match: {path: "/v1/organizations/*:searchAllResources"}, status: 403}\n  - {match: {path: "/v1/organizations/*:searchAllIamPolicies"}, status: 403}',
+      );
+      sim.setEstate(estateFromYaml(denied));
+      const r = await scanWith(t.db, sim, ASSET);
+      expect(r.status).toBe("partial");
+      const keysSource = r.outcomes.find((o) => o.family === "asset.keys")!;
+      expect(keysSource.status).toBe("failed");
+      expect(keysSource.httpStatus).toBe(403);
+      expect(keysSource.permission).toBe("cloudasset.assets.searchAllResources");
+      // Nothing is lost: keys and policies came from IAM directly.
+      expect(r.outcomes.find((o) => o.source === "iam.keys:small-prod")!.status).toBe("ok");
+      expect(await currentSubjects(t.db, "key")).toContain("key:batch-jobs@small-prod.iam.gserviceaccount.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1");
+      expect(r.summary.requests.iam).toBeGreaterThanOrEqual(1 + 2 * r.summary.counts.gsa);
+    });
+  });
+});

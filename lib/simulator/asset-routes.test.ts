@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type Simulator } from "./server";
+import { generateEstate } from "./generate-estate";
+
+const auth = { authorization: "Bearer t" };
+
+describe("Cloud Asset Inventory in the simulator", () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ estate: generateEstate("org-s", { seed: 3 }) });
+  });
+  afterAll(() => sim.close());
+
+  const get = async (path: string) => {
+    const r = await fetch(sim.url + path, { headers: auth });
+    return { status: r.status, body: (await r.json()) as Record<string, any> };
+  };
+
+  it("names service accounts and keys by uniqueId, pages at most 500 results, and returns every key once", async () => {
+    const w = sim.world();
+    const org = w.estate.organization!.name;
+    const names: string[] = [];
+    let token = "";
+    let pages = 0;
+    do {
+      const r = await get(`/v1/${org}:searchAllResources?assetTypes=iam.googleapis.com/ServiceAccountKey&pageSize=1000${token ? `&pageToken=${token}` : ""}`);
+      expect(r.status).toBe(200);
+      expect(r.body.results.length).toBeLessThanOrEqual(500);
+      for (const x of r.body.results) {
+        expect(x.assetType).toBe("iam.googleapis.com/ServiceAccountKey");
+        expect(x.name).toMatch(/^\/\/iam\.googleapis\.com\/projects\/[a-z0-9-]+\/serviceAccounts\/\d{21}\/keys\/[0-9a-f]{40}$/);
+        expect(x.project).toMatch(/^projects\/\d+$/);
+        // Without readMask asking for them, no versionedResources.
+        expect(x.versionedResources).toBeUndefined();
+        names.push(x.name);
+      }
+      token = r.body.nextPageToken ?? "";
+      pages++;
+    } while (token);
+    const expected = w.serviceAccounts.reduce((n, s) => n + s.keys.length, 0); // user- and system-managed
+    expect(names.length).toBe(expected);
+    expect(new Set(names).size).toBe(expected);
+    expect(pages).toBe(Math.ceil(expected / 500));
+  });
+
+  it("returns the key's own JSON in versionedResources when the readMask asks", async () => {
+    const w = sim.world();
+    const sa = w.serviceAccounts.find((s) => s.estate.keys.length > 0)!;
+    const r = await get(`/v1/projects/${sa.project.projectId}:searchAllResources?assetTypes=iam.googleapis.com/ServiceAccountKey&readMask=name,versionedResources&pageSize=500`);
+    const mine = r.body.results.filter((x: any) => x.parentFullResourceName.endsWith(`/serviceAccounts/${sa.json.uniqueId}`));
+    expect(mine.length).toBe(sa.keys.length);
+    const user = mine.find((x: any) => x.versionedResources[0].resource.keyType === "USER_MANAGED");
+    expect(user.versionedResources[0].resource.validAfterTime).toMatch(/^\d{4}-/);
+  });
+
+  it("returns policies only for accounts that have one, scoped to a folder when asked", async () => {
+    const w = sim.world();
+    const withPolicy = w.serviceAccounts.filter((s) => s.policy.bindings.length > 0);
+    const r = await get(`/v1/${w.estate.organization!.name}:searchAllIamPolicies?assetTypes=iam.googleapis.com/ServiceAccount&pageSize=500`);
+    expect(r.body.results.length).toBe(withPolicy.length);
+    expect(r.body.results[0].policy.bindings[0].members.length).toBeGreaterThan(0);
+    const folder = w.estate.folders[0].name;
+    const inFolder = await get(`/v1/${folder}:searchAllIamPolicies?assetTypes=iam.googleapis.com/ServiceAccount&pageSize=500`);
+    expect(inFolder.body.results.length).toBeGreaterThan(0);
+    expect(inFolder.body.results.length).toBeLessThan(withPolicy.length);
+    for (const x of inFolder.body.results) expect(x.folders).toContain(folder);
+  });
+
+  it("answers 403 naming the permission for a scope it cannot see, and 400 for a bad page token", async () => {
+    const r = await get(`/v1/organizations/999:searchAllIamPolicies`);
+    expect(r.status).toBe(403);
+    expect(r.body.error.details[0].metadata.permission).toBe("cloudasset.assets.searchAllIamPolicies");
+    const bad = await get(`/v1/${sim.world().estate.organization!.name}:searchAllResources?pageToken=bm9wZQ`);
+    expect(bad.status).toBe(400);
+  });
+});
