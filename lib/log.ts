@@ -28,10 +28,16 @@ function format(value: unknown): string {
   }
 }
 
+let allToStderr = false;
+/** Sends every log line to stderr (commands whose stdout is machine-readable, e.g. `scan --json`). */
+export function logToStderr() {
+  allToStderr = true;
+}
+
 function emit(level: Level, parts: unknown[]) {
   if (ORDER[level] < ORDER[currentLevel()]) return;
   const line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${scrub(parts.map(format).join(" "))}`;
-  if (level === "error" || level === "warn") process.stderr.write(line + "\n");
+  if (allToStderr || level === "error" || level === "warn") process.stderr.write(line + "\n");
   else process.stdout.write(line + "\n");
 }
 

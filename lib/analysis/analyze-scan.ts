@@ -20,6 +20,8 @@ export type AnalysisSummary = {
   migrated: number;
   written: { inserted: number; closed: number; unchanged: number };
   durationMs: number;
+  /** Reading the inventory, the analysis itself (identity, status, findings, graph), storing its results; ms. */
+  timings?: { loadMs: number; computeMs: number; writeMs: number };
 };
 
 type Row = {
@@ -108,60 +110,87 @@ export function analysisRows(r: AnalysisResult): Row[] {
 
 const BATCH = 1000;
 
+/**
+ * Writes the analysis as versions, batch by batch (each row serialised once, then dropped): rows
+ * whose content is unchanged write nothing; changed ones close their current row and open a new one
+ * that keeps `first_seen`; current rows not produced again close.
+ */
 async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows: Row[]) {
   const current = await client.query<{ id: number; kind: string; key: string; hash: string; first_seen: number }>(
     `select id, kind, key, hash, first_seen from analysis_object where valid_to is null`,
   );
   const byKey = new Map(current.rows.map((c) => [`${c.kind}\u0000${c.key}`, c]));
   const seen = new Set<string>();
-  const insert: (Row & { hash: string; firstSeen: number })[] = [];
   const close: number[] = [];
   let unchanged = 0;
-  for (const r of rows) {
-    const k = `${r.kind}\u0000${r.key}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    const hash = createHash("sha1").update(canonical(r)).digest("hex");
-    const cur = byKey.get(k);
-    if (cur && cur.hash === hash) {
-      unchanged++;
-      continue;
-    }
-    if (cur) close.push(cur.id);
-    insert.push({ ...r, hash, firstSeen: cur ? cur.first_seen : scanId });
-  }
-  for (const [k, c] of byKey) if (!seen.has(k)) close.push(c.id);
-  for (let i = 0; i < close.length; i += 10_000) {
-    await client.query(`update analysis_object set valid_to = $1 where id = any($2::bigint[])`, [scanId, close.slice(i, i + 10_000)]);
-  }
-  for (let i = 0; i < insert.length; i += BATCH) {
-    const c = insert.slice(i, i + BATCH);
-    const col = <T>(f: (x: (typeof c)[number]) => T) => c.map(f);
+  let inserted = 0;
+  type Out = { r: Row; data: string; hash: string; firstSeen: number };
+  let batch: Out[] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    const c = batch;
+    batch = [];
+    const col = <T>(f: (x: Out) => T) => c.map(f);
     await client.query(
       `insert into analysis_object (kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, hash, data, first_seen, target, valid_from)
        select k, ky, s, r, sv, st, p, cl, ns, g, h, d::jsonb, fs, tg, $15
        from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::text[])
          as t(k, ky, s, r, sv, st, p, cl, ns, g, h, d, fs, tg)`,
       [
-        col((x) => x.kind),
-        col((x) => x.key),
-        col((x) => x.subject),
-        col((x) => x.rule ?? null),
-        col((x) => x.severity ?? null),
-        col((x) => x.state ?? null),
-        col((x) => x.project ?? null),
-        col((x) => x.cluster ?? null),
-        col((x) => x.namespace ?? null),
-        col((x) => x.gsa ?? null),
+        col((x) => x.r.kind),
+        col((x) => x.r.key),
+        col((x) => x.r.subject),
+        col((x) => x.r.rule ?? null),
+        col((x) => x.r.severity ?? null),
+        col((x) => x.r.state ?? null),
+        col((x) => x.r.project ?? null),
+        col((x) => x.r.cluster ?? null),
+        col((x) => x.r.namespace ?? null),
+        col((x) => x.r.gsa ?? null),
         col((x) => x.hash),
-        col((x) => JSON.stringify(x.data)),
+        col((x) => x.data),
         col((x) => x.firstSeen),
-        col((x) => x.target ?? null),
+        col((x) => x.r.target ?? null),
         scanId,
       ],
     );
+    inserted += c.length;
+  };
+  // Rows that replace a current row are inserted after the current ones are closed (one current row per key).
+  const replacing: Out[] = [];
+  for (const r of rows) {
+    const k = `${r.kind}\u0000${r.key}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    const data = canonical(r.data);
+    const hash = createHash("sha1")
+      .update(canonical({ ...r, data: null }))
+      .update(data)
+      .digest("hex");
+    const cur = byKey.get(k);
+    if (cur && cur.hash === hash) {
+      unchanged++;
+      continue;
+    }
+    if (cur) {
+      close.push(cur.id);
+      replacing.push({ r, data, hash, firstSeen: cur.first_seen });
+      continue;
+    }
+    batch.push({ r, data, hash, firstSeen: scanId });
+    if (batch.length >= BATCH) await flush();
   }
-  return { inserted: insert.length, closed: close.length, unchanged };
+  await flush();
+  for (const [k, c] of byKey) if (!seen.has(k)) close.push(c.id);
+  for (let i = 0; i < close.length; i += 10_000) {
+    await client.query(`update analysis_object set valid_to = $1 where id = any($2::bigint[])`, [scanId, close.slice(i, i + 10_000)]);
+  }
+  for (const x of replacing) {
+    batch.push(x);
+    if (batch.length >= BATCH) await flush();
+  }
+  await flush();
+  return { inserted, closed: close.length, unchanged };
 }
 
 /** The numbers the trend charts plot, per scope. */
@@ -187,8 +216,11 @@ export function metricsOf(rollups: Rollup[]): { scope: string; metric: string; v
 export async function analyzeScan(client: pg.PoolClient, scanId: number, now: Date = new Date()): Promise<AnalysisSummary> {
   const started = Date.now();
   const input = await loadAnalysisInput(client, scanId, now);
+  const loaded = Date.now();
   const result = runAnalysis(input);
-  const written = await writeAnalysisVersions(client, scanId, analysisRows(result));
+  const rows = analysisRows(result);
+  const computed = Date.now();
+  const written = await writeAnalysisVersions(client, scanId, rows);
   const metrics = metricsOf(result.rollups);
   await client.query(`delete from scan_metric where scan_id = $1`, [scanId]);
   await client.query(
@@ -207,5 +239,6 @@ export async function analyzeScan(client: pg.PoolClient, scanId: number, now: Da
     migrated: overall.migrated,
     written,
     durationMs: Date.now() - started,
+    timings: { loadMs: loaded - started, computeMs: computed - loaded, writeMs: Date.now() - computed },
   };
 }

@@ -238,6 +238,65 @@ export class AnalysisContext {
     return out;
   }
 
+  // ---- indexes built on first use ---------------------------------------------------------
+
+  private readonly memos = new Map<string, unknown>();
+  /** An index or other derived value, built once per analysis on first use (rules share them). */
+  memo<T>(key: string, build: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const v = build();
+    this.memos.set(key, v);
+    return v;
+  }
+
+  /** The account ids (local parts of emails) already taken, for naming new GSAs. */
+  gsaIdsTaken(): Set<string> {
+    return this.memo("gsaIdsTaken", () => new Set([...this.gsas.keys()].map((e) => e.split("@")[0])));
+  }
+
+  /** Pods per cluster subject. */
+  podsByCluster(): Map<string, R<PodData>[]> {
+    return this.memo("podsByCluster", () => {
+      const m = new Map<string, R<PodData>[]>();
+      for (const p of this.pods) {
+        const a = m.get(p.cluster!);
+        if (a) a.push(p);
+        else m.set(p.cluster!, [p]);
+      }
+      return m;
+    });
+  }
+
+  /** Secrets holding a credential file with each key id. */
+  secretsByKeyId(): Map<string, R<SecretData>[]> {
+    return this.memo("secretsByKeyId", () => {
+      const m = new Map<string, R<SecretData>[]>();
+      for (const s of this.secrets.values()) {
+        for (const c of s.data.credentials) {
+          if (!c.keyId) continue;
+          const a = m.get(c.keyId);
+          if (!a) m.set(c.keyId, [s]);
+          else if (!a.includes(s)) a.push(s);
+        }
+      }
+      return m;
+    });
+  }
+
+  /** Workloads per KSA (`cluster|namespace/name`). */
+  workloadsByKsa(): Map<string, R<WorkloadData>[]> {
+    return this.memo("workloadsByKsa", () => {
+      const m = new Map<string, R<WorkloadData>[]>();
+      for (const w of this.workloads) {
+        const k = `${w.cluster}|${w.data.namespace}/${w.data.template.serviceAccountName}`;
+        const a = m.get(k);
+        if (a) a.push(w);
+        else m.set(k, [w]);
+      }
+      return m;
+    });
+  }
+
   clusterRef(cluster: string) {
     const c = this.clusters.get(cluster)!;
     return { project: c.data.projectId, location: c.data.location, name: c.data.name, key: clusterKey({ project: c.data.projectId, location: c.data.location, name: c.data.name }) };

@@ -26,7 +26,7 @@ export function tfName(...parts: string[]): string {
 }
 
 /** A valid service account id (6–30 chars, [a-z][a-z0-9-]*[a-z0-9]) derived from a name. */
-export function gsaIdFrom(name: string, taken: Set<string> = new Set()): string {
+export function gsaIdFrom(name: string, taken: Pick<Set<string>, "has" | "add"> = new Set()): string {
   let base = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/-+/g, "-").replace(/^[^a-z]+/, "").replace(/-+$/, "");
   if (base.length < 6) base = `wl-${base || "workload"}`.replace(/-+$/, "");
   while (base.length < 6) base += "x";

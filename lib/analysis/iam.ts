@@ -58,6 +58,41 @@ function conditionText(b: IamBinding): string | null {
   return b.condition ? b.condition.title || b.condition.expression : null;
 }
 
+type TokenEntry = { seq: number; role: string; member: string; parsed: WiMember; condition: string | null };
+type TokenIndex = { byKsa: Map<string, TokenEntry[]>; other: TokenEntry[] };
+
+/**
+ * A policy's token-role grants to Kubernetes members, parsed once per analysis: KSA members by
+ * `pool|ns|ksa` (one lookup per question, however many principals a shared GSA's policy holds),
+ * namespace/cluster/pool principal sets in a short list.
+ */
+function tokenIndex(ctx: AnalysisContext, policySubject: string): TokenIndex | undefined {
+  const all = ctx.memo("tokenIndex", () => new Map<string, TokenIndex | undefined>());
+  if (all.has(policySubject)) return all.get(policySubject);
+  const policy = ctx.policies.get(policySubject);
+  let idx: TokenIndex | undefined;
+  if (policy) {
+    idx = { byKsa: new Map(), other: [] };
+    let seq = 0;
+    for (const b of policy.data.bindings) {
+      if (!TOKEN_ROLES.has(b.role)) continue;
+      for (const member of b.members) {
+        const parsed = parseWiMember(member);
+        if (!parsed) continue;
+        const e: TokenEntry = { seq: seq++, role: b.role, member, parsed, condition: conditionText(b) };
+        if (parsed.kind === "ksa" || parsed.kind === "principal") {
+          const k = `${parsed.pool}|${parsed.ns}|${parsed.ksa}`;
+          const a = idx.byKsa.get(k);
+          if (a) a.push(e);
+          else idx.byKsa.set(k, [e]);
+        } else idx.other.push(e);
+      }
+    }
+  }
+  all.set(policySubject, idx);
+  return idx;
+}
+
 /**
  * Grants of a token role on `email` (its own policy, its project, the project's ancestors) whose
  * member covers the KSA. `lacking` names the policies that could not be read.
@@ -71,18 +106,12 @@ export function tokenGrants(
   const grants: Grant[] = [];
   const lacking: string[] = [];
   for (const scope of ctx.policyScopesForGsa(email, gsaProject)) {
-    const policy = ctx.policies.get(scope.subject);
-    if (ctx.sourceStatus(...scope.source) !== "ok" && !policy) lacking.push(`${scope.source[0]}:${scope.source[1]}`);
-    if (!policy) continue;
-    for (const b of policy.data.bindings) {
-      if (!TOKEN_ROLES.has(b.role)) continue;
-      for (const member of b.members) {
-        const m = parseWiMember(member);
-        if (m && memberCovers(m, who.pool, who.cluster, who.ns, who.ksa)) {
-          grants.push({ resource: scope.subject, role: b.role, member, condition: conditionText(b) });
-        }
-      }
-    }
+    const idx = tokenIndex(ctx, scope.subject);
+    if (ctx.sourceStatus(...scope.source) !== "ok" && !idx) lacking.push(`${scope.source[0]}:${scope.source[1]}`);
+    if (!idx) continue;
+    const hits = [...(idx.byKsa.get(`${who.pool}|${who.ns}|${who.ksa}`) ?? []), ...idx.other.filter((e) => memberCovers(e.parsed, who.pool, who.cluster, who.ns, who.ksa))];
+    hits.sort((a, b) => a.seq - b.seq); // the policy's own order
+    for (const e of hits) grants.push({ resource: scope.subject, role: e.role, member: e.member, condition: e.condition });
   }
   return { grants, lacking };
 }
@@ -100,18 +129,24 @@ export function federatedPrincipal(ctx: AnalysisContext, pool: string, ns: strin
  * they let the KSA impersonate the GSA (see tokenGrants).
  */
 export function directGrants(ctx: AnalysisContext, who: { pool: string; cluster: string; ns: string; ksa: string }): Grant[] {
-  const out: Grant[] = [];
-  for (const [subject, policy] of ctx.policies) {
-    if (subject.startsWith("gsa:")) continue;
-    for (const b of policy.data.bindings) {
-      for (const member of b.members) {
-        if (!member.startsWith("principal")) continue;
-        const m = parseWiMember(member);
-        if (m && memberCovers(m, who.pool, who.cluster, who.ns, who.ksa)) out.push({ resource: subject, role: b.role, member, condition: conditionText(b) });
+  // Federated-principal members of project/folder/organization policies, parsed once per analysis.
+  const principals = ctx.memo("principalGrants", () => {
+    const out: { resource: string; role: string; member: string; parsed: WiMember; condition: string | null }[] = [];
+    for (const [subject, policy] of ctx.policies) {
+      if (subject.startsWith("gsa:")) continue;
+      for (const b of policy.data.bindings) {
+        for (const member of b.members) {
+          if (!member.startsWith("principal")) continue;
+          const parsed = parseWiMember(member);
+          if (parsed) out.push({ resource: subject, role: b.role, member, parsed, condition: conditionText(b) });
+        }
       }
     }
-  }
-  return out;
+    return out;
+  });
+  return principals
+    .filter((p) => memberCovers(p.parsed, who.pool, who.cluster, who.ns, who.ksa))
+    .map((p) => ({ resource: p.resource, role: p.role, member: p.member, condition: p.condition }));
 }
 
 const GSA_EMAIL = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$|^\d+-compute@developer\.gserviceaccount\.com$|^[a-z][a-z0-9-]{4,28}[a-z0-9]@appspot\.gserviceaccount\.com$/;
@@ -148,11 +183,22 @@ export function isAdminLikeRole(role: string): boolean {
 
 /** Project/folder/organization roles that name `email` directly. */
 export function rolesOf(ctx: AnalysisContext, email: string): { resource: string; role: string; condition: string | null }[] {
-  const member = `serviceAccount:${email}`;
-  const out: { resource: string; role: string; condition: string | null }[] = [];
-  for (const [subject, policy] of ctx.policies) {
-    if (subject.startsWith("gsa:")) continue;
-    for (const b of policy.data.bindings) if (b.members.includes(member)) out.push({ resource: subject, role: b.role, condition: conditionText(b) });
-  }
-  return out.sort((a, b) => (a.resource + a.role < b.resource + b.role ? -1 : 1));
+  const byMember = ctx.memo("rolesByMember", () => {
+    const m = new Map<string, { resource: string; role: string; condition: string | null }[]>();
+    for (const [subject, policy] of ctx.policies) {
+      if (subject.startsWith("gsa:")) continue;
+      for (const b of policy.data.bindings) {
+        for (const member of new Set(b.members)) {
+          if (!member.startsWith("serviceAccount:")) continue;
+          const a = m.get(member);
+          const r = { resource: subject, role: b.role, condition: conditionText(b) };
+          if (a) a.push(r);
+          else m.set(member, [r]);
+        }
+      }
+    }
+    for (const a of m.values()) a.sort((x, y) => (x.resource + x.role < y.resource + y.role ? -1 : 1));
+    return m;
+  });
+  return (byMember.get(`serviceAccount:${email}`) ?? []).map((r) => ({ ...r }));
 }

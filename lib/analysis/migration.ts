@@ -17,6 +17,9 @@ type Obj = Record<string, unknown>;
 
 /** Secrets holding a Google credential that a workload's pod template mounts. */
 export function mountedCredentialSecrets(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>): { secret: string; known: boolean }[] {
+  const memo = ctx.memo("mountedCredentialSecrets", () => new WeakMap<object, { secret: string; known: boolean }[]>());
+  const hit = memo.get(w);
+  if (hit) return hit;
   const out: { secret: string; known: boolean }[] = [];
   const names = new Set<string>();
   for (const v of w.data.template.volumes as Obj[]) {
@@ -32,7 +35,23 @@ export function mountedCredentialSecrets(ctx: AnalysisContext, w: InventoryRecor
     if (sec && sec.data.credentials.length) out.push({ secret: sec.subject, known: true });
     else if (!sec && ctx.k8sLacking(w.cluster!, "secrets").length) out.push({ secret: `secret:${w.cluster!.slice(8)}/${w.data.namespace}/${n}`, known: false });
   }
+  memo.set(w, out);
   return out;
+}
+
+/** Workloads mounting each credential Secret (by secret subject, known or not). */
+export function workloadsBySecret(ctx: AnalysisContext): Map<string, InventoryRecord<WorkloadData>[]> {
+  return ctx.memo("workloadsBySecret", () => {
+    const m = new Map<string, InventoryRecord<WorkloadData>[]>();
+    for (const w of ctx.workloads) {
+      for (const x of mountedCredentialSecrets(ctx, w)) {
+        const a = m.get(x.secret);
+        if (a) a.push(w);
+        else m.set(x.secret, [w]);
+      }
+    }
+    return m;
+  });
 }
 
 function isKeyish(id: Identity) {

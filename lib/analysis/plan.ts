@@ -28,7 +28,10 @@ export function migrationPlan(ctx: AnalysisContext, w: InventoryRecord<WorkloadD
   const ksa = ctx.ksa(w.cluster!, w.data.namespace, st.ksa);
   const annotated = ksa?.data.gsaAnnotation?.trim().toLowerCase();
   const keyEmail = st.identity.shares.map((s) => s.identity).find((i) => i.type === "key-file")?.email ?? undefined;
-  const taken = new Set([...ctx.gsas.keys()].map((e) => e.split("@")[0]));
+  // The ids taken in the estate, plus what this plan proposes (the shared set stays untouched).
+  const existing = ctx.gsaIdsTaken();
+  const proposed = new Set<string>();
+  const taken = { has: (id: string) => existing.has(id) || proposed.has(id), add: (id: string) => proposed.add(id) };
   const email = annotated && isValidGsaEmail(annotated) ? annotated : (keyEmail ?? `${gsaIdFrom(w.data.name, taken)}@${c.data.projectId}.iam.gserviceaccount.com`);
   const project = gsaProject(ctx, email) ?? c.data.projectId;
   const ksaName = st.ksa === "default" ? w.data.name : st.ksa;

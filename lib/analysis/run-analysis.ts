@@ -117,7 +117,7 @@ function rollups(ctx: AnalysisContext, statuses: WorkloadStatus[], findings: Fin
   for (const c of ctx.clusters.values()) {
     for (const p of ctx.poolsOf(c.subject)) {
       if (p.data.servesGkeMetadata) continue;
-      const pods = ctx.pods.filter((x) => x.cluster === c.subject && x.data.spec.nodeName && nodeFacts(ctx, c.subject, x.data.spec.nodeName).poolName === p.data.name).length;
+      const pods = (ctx.podsByCluster().get(c.subject) ?? []).filter((x) => x.data.spec.nodeName && nodeFacts(ctx, c.subject, x.data.spec.nodeName).poolName === p.data.name).length;
       for (const scope of ["overall", `project:${c.data.projectId}`, c.subject]) get(scope).legacyPools.push({ pool: p.subject, pods });
     }
   }

@@ -8,6 +8,7 @@ import { openDatabase } from "../store/open-database";
 import { runScan, ScanBusyError } from "../scan/run-scan";
 import { EstateError } from "../simulator/load-estate";
 import { EXIT, parseCliArgs } from "./args";
+import { logToStderr } from "../log";
 
 const USAGE = `Usage: npm run scan [-- --estate FILE] [-- --json]
   --estate FILE  scan the simulator serving FILE instead of the configured target
@@ -18,6 +19,8 @@ if (args.help) {
   process.stdout.write(USAGE + "\n");
   process.exit(0);
 }
+// With --json, stdout carries only the result.
+if (args.json) logToStderr();
 
 async function main(): Promise<number> {
   let config;

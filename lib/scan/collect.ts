@@ -40,6 +40,12 @@ export type SourceOutcome = {
   permission?: string;
   requests: number;
   durationMs: number;
+  /** Objects the source produced. */
+  objects: number;
+  /**
+   * Its records, until they are staged (see lib/store/stage.ts): with a stage, a source's records
+   * leave memory as soon as the source (or, for Kubernetes lists, its cluster) is done.
+   */
   records: InventoryRecord[];
 };
 
@@ -75,6 +81,8 @@ export type CollectDeps = {
   endpointFor: (cluster: ClusterData, raw: Record<string, unknown>) => ClusterEndpoint;
   progress?: Progress;
   signal?: AbortSignal;
+  /** Where finished sources' records go (the scan's stage table); without one they stay in the outcomes. */
+  stage?: { add: (records: InventoryRecord[], complete: boolean) => void };
 };
 
 type Obj = Record<string, unknown>;
@@ -110,7 +118,7 @@ export class Collector {
   }
 
   /** Runs one source, recording its outcome; returns its records (also on partial), or undefined when it failed. */
-  async source(family: string, scope: string, fn: (ctx: SourceCtx) => Promise<void>): Promise<InventoryRecord[] | undefined> {
+  async source(family: string, scope: string, fn: (ctx: SourceCtx) => Promise<void>, opts: { deferStage?: boolean } = {}): Promise<InventoryRecord[] | undefined> {
     this.checkCancelled();
     const name = `${family}:${scope}`;
     const counter = { requests: 0 };
@@ -119,7 +127,7 @@ export class Collector {
     let partialCount = 0;
     const started = Date.now();
     this.deps.progress?.update((p) => p.sourcesTotal++);
-    const outcome: SourceOutcome = { source: name, family, scope, status: "ok", requests: 0, durationMs: 0, records };
+    const outcome: SourceOutcome = { source: name, family, scope, status: "ok", requests: 0, durationMs: 0, objects: 0, records };
     try {
       await inFlow(() => fn({
         caller: this.deps.caller.counted(counter),
@@ -151,7 +159,9 @@ export class Collector {
     }
     outcome.requests = counter.requests;
     outcome.durationMs = Date.now() - started;
+    outcome.objects = records.length;
     this.outcomes.push(outcome);
+    if (!opts.deferStage) this.stageOutcome(outcome);
     if (outcome.status === "ok") log.debug(`source ${name}: ok, ${records.length} objects, ${counter.requests} requests, ${outcome.durationMs} ms`);
     else log.warn(`source ${name}: ${outcome.status}: ${outcome.error}`);
     this.deps.progress?.update((p) => {
@@ -166,6 +176,15 @@ export class Collector {
     return outcome.status === "failed" ? undefined : records;
   }
 
+  /** Hands a finished source's records to the stage (only what a source that answered saw counts). */
+  private stageOutcome(o: SourceOutcome) {
+    const stage = this.deps.stage;
+    if (!stage || (o.status !== "ok" && o.status !== "partial")) return;
+    o.objects = o.records.length;
+    stage.add(o.records, o.status === "ok");
+    o.records = [];
+  }
+
   private describe(outcome: SourceOutcome, err: Error, count: number) {
     const more = count > 1 ? ` (and ${count - 1} more failed call${count > 2 ? "s" : ""})` : "";
     outcome.error = `${err.message}${more}`;
@@ -176,7 +195,7 @@ export class Collector {
   }
 
   private skip(family: string, scope: string, reason: string) {
-    this.outcomes.push({ source: `${family}:${scope}`, family, scope, status: "skipped", error: reason, requests: 0, durationMs: 0, records: [] });
+    this.outcomes.push({ source: `${family}:${scope}`, family, scope, status: "skipped", error: reason, requests: 0, durationMs: 0, objects: 0, records: [] });
   }
 
   /** The whole scan. */
@@ -459,10 +478,17 @@ export class Collector {
     const client = clusterClient(this.deps.endpointFor(c, raw), this.deps.google.accessToken);
     const t = new ClusterTransformer(ref, (resource) => `k8s.${resource}:${key}`);
 
+    // Pods are tied to their workloads once the whole cluster is listed: the cluster's records are
+    // staged together at the end.
     const list = (resource: K8sListName, each: (o: Obj, ctx: SourceCtx) => void, onRestart?: () => void) =>
-      this.source(`k8s.${resource}`, key, async (ctx) => {
-        await listAll(client, ctx.caller, resource, (items) => items.forEach((o) => each(o, ctx)), { onRestart });
-      });
+      this.source(
+        `k8s.${resource}`,
+        key,
+        async (ctx) => {
+          await listAll(client, ctx.caller, resource, (items) => items.forEach((o) => each(o, ctx)), { onRestart });
+        },
+        { deferStage: true },
+      );
 
     const rsOwners = new Map<string, OwnerRef | null>();
     const jobOwners = new Map<string, OwnerRef | null>();
@@ -518,9 +544,11 @@ export class Collector {
       }
       podOutcome?.records.push(...extraWorkloads.values());
     }
+    for (const o of this.outcomes) if (o.family.startsWith("k8s.") && o.scope === key) this.stageOutcome(o);
   }
 }
 
 export async function collect(scope: CollectScope, deps: CollectDeps): Promise<SourceOutcome[]> {
-  return new Collector(scope, deps).run();
+  // The scan is the root flow: every source and branch starts from it (see chain.ts).
+  return inFlow(() => new Collector(scope, deps).run());
 }

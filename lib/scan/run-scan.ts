@@ -14,6 +14,7 @@ import { Caller, CancelledError } from "../sources/http/caller";
 import { collect, type CollectScope, type SourceOutcome } from "./collect";
 import { Progress, type ScanProgress } from "./progress";
 import { writeInventory, type WriteStats } from "../store/write-inventory";
+import { InventoryStage } from "../store/stage";
 import type { ClusterData } from "../inventory/model";
 import type { ClusterEndpoint } from "../sources/k8s/clients";
 import { log } from "../log";
@@ -184,6 +185,7 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
   }, 1000);
 
   let target: Target | undefined;
+  let stage: InventoryStage | undefined;
   const summary: ScanSummary = { counts: {}, sources: {}, requests: {}, retries: 0, written: { inserted: 0, closed: 0, unchanged: 0, retiredSources: [] }, durationMs: 0 };
   let outcomes: SourceOutcome[] = [];
   try {
@@ -192,18 +194,20 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     await client.query(`update scan set target = $2, mode = $3, clock = $4 where id = $1`, [scanId, target.target, target.mode, clock.toISOString()]);
     const caller = new Caller({ limits: config.apiLimits, timeoutMs: config.requestTimeoutMs, signal: abort.signal });
     const collectStarted = Date.now();
-    outcomes = await collect(target.scope, { google: target.google, caller, endpointFor: target.endpointFor, progress, signal: abort.signal });
+    stage = await InventoryStage.open(client);
+    outcomes = await collect(target.scope, { google: target.google, caller, endpointFor: target.endpointFor, progress, signal: abort.signal, stage });
+    await stage.flush();
     if (abort.signal.aborted) throw new CancelledError();
     summary.requests = { ...caller.stats.requests };
     summary.retries = caller.stats.retries;
     summary.chain = caller.stats.chain;
     summary.inventoryPath = target.scope.inventoryPath ?? "direct";
     const timings = { collectMs: Date.now() - collectStarted, storeMs: 0, analysisMs: 0 };
+    const mem = () => `rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB`;
+    log.debug(`scan #${scanId}: collected in ${timings.collectMs} ms; ${mem()}`);
     summary.timings = timings;
-    for (const o of outcomes) {
-      summary.sources[o.status] = (summary.sources[o.status] ?? 0) + 1;
-      for (const r of o.records) summary.counts[r.kind] = (summary.counts[r.kind] ?? 0) + 1;
-    }
+    for (const o of outcomes) summary.sources[o.status] = (summary.sources[o.status] ?? 0) + 1;
+    summary.counts = { ...stage.counts };
     const status = statusOf(outcomes);
 
     progress.update((p) => (p.phase = "storing"));
@@ -213,11 +217,13 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
       let t0 = Date.now();
       summary.written = await writeInventory(client, scanId, outcomes);
       timings.storeMs = Date.now() - t0;
+      log.debug(`scan #${scanId}: stored in ${timings.storeMs} ms; ${mem()}`);
       progress.update((p) => (p.phase = "analysing"));
       await progress.flush();
       t0 = Date.now();
       summary.analysis = await analyzeScan(client, scanId, clock);
       timings.analysisMs = Date.now() - t0;
+      log.debug(`scan #${scanId}: analysed in ${timings.analysisMs} ms; ${mem()}`);
       if (abort.signal.aborted) throw new CancelledError();
       summary.durationMs = Date.now() - started;
       progress.update((p) => (p.phase = "done"));
@@ -255,6 +261,7 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
   } finally {
     clearInterval(poll);
     progress.stop();
+    await stage?.drop();
     await target?.close();
   }
 }

@@ -16,6 +16,9 @@ import type pg from "pg";
 import type { InventoryRecord } from "../inventory/model";
 import type { SourceOutcome } from "../scan/collect";
 
+/** The session's temporary table a scan stages its records in (lib/store/stage.ts). */
+export const STAGE_TABLE = "inventory_stage";
+
 export type WriteStats = { inserted: number; closed: number; unchanged: number; retiredSources: string[] };
 
 function canonical(value: unknown): string {
@@ -29,37 +32,6 @@ export function recordHash(r: InventoryRecord): string {
   return createHash("sha1")
     .update(canonical({ s: r.source, p: r.project ?? null, c: r.cluster ?? null, n: r.namespace ?? null, d: r.data }))
     .digest("hex");
-}
-
-const BATCH = 2000;
-
-async function insertRows(client: pg.PoolClient, scanId: number, rows: { r: InventoryRecord; hash: string; firstSeen: number }[]) {
-  for (let i = 0; i < rows.length; i += BATCH) {
-    const chunk = rows.slice(i, i + BATCH);
-    await client.query(
-      `insert into inventory_object (kind, subject, source, project, cluster, namespace, hash, data, valid_from, first_seen)
-       select k, s, src, p, c, n, h, d::jsonb, $9, fs
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $10::int[]) as t(k, s, src, p, c, n, h, d, fs)`,
-      [
-        chunk.map((x) => x.r.kind),
-        chunk.map((x) => x.r.subject),
-        chunk.map((x) => x.r.source),
-        chunk.map((x) => x.r.project ?? null),
-        chunk.map((x) => x.r.cluster ?? null),
-        chunk.map((x) => x.r.namespace ?? null),
-        chunk.map((x) => x.hash),
-        chunk.map((x) => JSON.stringify(x.r.data)),
-        scanId,
-        chunk.map((x) => x.firstSeen),
-      ],
-    );
-  }
-}
-
-async function closeRows(client: pg.PoolClient, scanId: number, ids: number[]) {
-  for (let i = 0; i < ids.length; i += 10_000) {
-    await client.query(`update inventory_object set valid_to = $1 where id = any($2::bigint[]) and valid_to is null`, [scanId, ids.slice(i, i + 10_000)]);
-  }
 }
 
 /** Which known sources this scan retires: their scope is gone from a parent source that succeeded. */
@@ -94,6 +66,11 @@ export function sourcesToRetire(known: { source: string; family: string; scope: 
   return out;
 }
 
+/**
+ * Applies the scan's staged records (lib/store/stage.ts) to the versioned inventory, set-based: the
+ * last record of each object wins; an unchanged object writes nothing; a changed one closes its
+ * current row and opens a new one keeping `first_seen`; what complete sources no longer saw closes.
+ */
 export async function writeInventory(client: pg.PoolClient, scanId: number, outcomes: SourceOutcome[]): Promise<WriteStats> {
   const stats: WriteStats = { inserted: 0, closed: 0, unchanged: 0, retiredSources: [] };
 
@@ -110,55 +87,24 @@ export async function writeInventory(client: pg.PoolClient, scanId: number, outc
       col((o) => o.httpStatus ?? null),
       col((o) => o.error ?? null),
       col((o) => o.permission ?? null),
-      col((o) => o.records.length),
+      col((o) => o.objects),
       col((o) => o.requests),
       col((o) => o.durationMs),
     ],
   );
 
-  // Everything this scan saw, deduplicated by (kind, subject): the last one wins.
-  const seen = new Map<string, { r: InventoryRecord; hash: string; complete: boolean }>();
-  for (const o of outcomes) {
-    if (o.status !== "ok" && o.status !== "partial") continue;
-    for (const r of o.records) seen.set(`${r.kind}\u0000${r.subject}`, { r, hash: recordHash(r), complete: o.status === "ok" });
-  }
-  const completeSources = outcomes.filter((o) => o.status === "ok").map((o) => o.source);
-  const touchedSources = outcomes.filter((o) => o.status === "ok" || o.status === "partial").map((o) => o.source);
-
-  // Current rows of the sources that answered, and current rows of the same subjects from elsewhere.
-  const current = await client.query<{ id: number; kind: string; subject: string; hash: string; source: string; first_seen: number | null }>(
-    `select id, kind, subject, hash, source, first_seen from inventory_object where valid_to is null and source = any($1::text[])`,
-    [touchedSources],
+  // Everything this scan saw, deduplicated by (kind, subject): the last one staged wins.
+  await client.query(`drop table if exists pg_temp.stage_last`);
+  await client.query(
+    `create temp table stage_last on commit drop as
+       select distinct on (kind, subject) kind, subject, source, project, cluster, namespace, hash, data
+       from pg_temp.${STAGE_TABLE} order by kind, subject, seq desc`,
   );
-  const currentByKey = new Map(current.rows.map((row) => [`${row.kind}\u0000${row.subject}`, row]));
-  const kinds = [...new Set([...seen.values()].map((x) => x.r.kind))];
-  for (const kind of kinds) {
-    const subjects = [...seen.values()].filter((x) => x.r.kind === kind && !currentByKey.has(`${kind}\u0000${x.r.subject}`)).map((x) => x.r.subject);
-    if (!subjects.length) continue;
-    const moved = await client.query<{ id: number; kind: string; subject: string; hash: string; source: string; first_seen: number | null }>(
-      `select id, kind, subject, hash, source, first_seen from inventory_object where valid_to is null and kind = $1 and subject = any($2::text[])`,
-      [kind, subjects],
-    );
-    for (const row of moved.rows) currentByKey.set(`${row.kind}\u0000${row.subject}`, row);
-  }
+  await client.query(`create unique index on pg_temp.stage_last (kind, subject)`);
+  await client.query(`analyze pg_temp.stage_last`);
+  const completeSources = outcomes.filter((o) => o.status === "ok").map((o) => o.source);
 
-  const toInsert: { r: InventoryRecord; hash: string; firstSeen: number }[] = [];
-  const toClose: number[] = [];
-  for (const [key, x] of seen) {
-    const cur = currentByKey.get(key);
-    if (cur && cur.hash === x.hash) {
-      stats.unchanged++;
-      continue;
-    }
-    if (cur) toClose.push(cur.id);
-    toInsert.push({ r: x.r, hash: x.hash, firstSeen: cur?.first_seen ?? scanId });
-  }
-  const complete = new Set(completeSources);
-  for (const [key, row] of currentByKey) {
-    if (!seen.has(key) && complete.has(row.source)) toClose.push(row.id);
-  }
-
-  // Retire sources whose scope vanished from a successful parent.
+  // Sources whose scope vanished from a successful parent are retired: their rows close.
   const known = await client.query<{ source: string; family: string; scope: string; retired_scan_id: number | null }>(
     `select source, family, scope, retired_scan_id from source_state`,
   );
@@ -166,17 +112,42 @@ export async function writeInventory(client: pg.PoolClient, scanId: number, outc
     known.rows.map((k) => ({ source: k.source, family: k.family, scope: k.scope, retired: k.retired_scan_id !== null })),
     outcomes,
   );
+
+  // Rows to close: changed objects (keeping their first_seen for the new row), objects a complete
+  // source no longer saw, and the rows of retired sources.
+  await client.query(`drop table if exists pg_temp.closing`);
+  await client.query(
+    `create temp table closing on commit drop as
+       select o.id, o.kind, o.subject, o.first_seen, true as changed
+         from inventory_object o join pg_temp.stage_last s on s.kind = o.kind and s.subject = o.subject
+        where o.valid_to is null and o.hash <> s.hash
+       union all
+       select o.id, o.kind, o.subject, o.first_seen, false
+         from inventory_object o
+        where o.valid_to is null and (o.source = any($1::text[]) or o.source = any($2::text[]))
+          and not exists (select 1 from pg_temp.stage_last s where s.kind = o.kind and s.subject = o.subject)`,
+    [completeSources, retire],
+  );
+  const closed = await client.query(`update inventory_object o set valid_to = $1 from pg_temp.closing c where o.id = c.id and o.valid_to is null`, [scanId]);
+  stats.closed = closed.rowCount ?? 0;
+
+  // New versions: whatever has no current row with the same content (unchanged objects keep theirs).
+  const inserted = await client.query(
+    `insert into inventory_object (kind, subject, source, project, cluster, namespace, hash, data, valid_from, first_seen)
+     select s.kind, s.subject, s.source, s.project, s.cluster, s.namespace, s.hash, s.data::jsonb, $1, coalesce(c.first_seen, $1)
+       from pg_temp.stage_last s
+       left join pg_temp.closing c on c.kind = s.kind and c.subject = s.subject and c.changed
+      where not exists (select 1 from inventory_object o where o.kind = s.kind and o.subject = s.subject and o.valid_to is null)`,
+    [scanId],
+  );
+  stats.inserted = inserted.rowCount ?? 0;
+  const total = await client.query<{ n: number }>(`select count(*)::int as n from pg_temp.stage_last`);
+  stats.unchanged = total.rows[0].n - stats.inserted;
+
   if (retire.length) {
-    const r = await client.query<{ id: number }>(`select id from inventory_object where valid_to is null and source = any($1::text[])`, [retire]);
-    toClose.push(...r.rows.map((x) => x.id));
     await client.query(`update source_state set retired_scan_id = $1 where source = any($2::text[])`, [scanId, retire]);
     stats.retiredSources = retire;
   }
-
-  await closeRows(client, scanId, toClose);
-  await insertRows(client, scanId, toInsert);
-  stats.inserted = toInsert.length;
-  stats.closed = toClose.length;
 
   await client.query(
     `insert into source_state (source, family, scope, last_scan_id, last_status, last_error, last_ok_scan_id, retired_scan_id)

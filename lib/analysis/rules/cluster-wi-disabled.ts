@@ -11,7 +11,7 @@ export const rule: Rule = {
     [...ctx.clusters.values()]
       .filter((c) => !c.data.workloadPool)
       .map((c) => {
-        const pods = ctx.pods.filter((p) => p.cluster === c.subject).length;
+        const pods = ctx.podsByCluster().get(c.subject)?.length ?? 0;
         return {
           subject: c.subject,
           state: "open" as const,

@@ -1,7 +1,7 @@
 import type { Rule } from "./rule";
 import type { Fix } from "../model";
 import { gsaIdFrom, plural, policyBindingCommand, tfModuleFix } from "../fixes";
-import { mountedCredentialSecrets } from "../migration";
+import { workloadsBySecret } from "../migration";
 import { rolesOf } from "../iam";
 
 export const rule: Rule = {
@@ -15,23 +15,23 @@ export const rule: Rule = {
     for (const u of usage.values()) {
       if (u.namespaces.length < 2 && u.clusters.length < 2) continue;
       // Who uses it: workloads running as an annotated KSA, or mounting a Secret with its key.
-      const users = ctx.workloads.filter(
-        (w) =>
-          u.ksas.includes(`ksa:${w.cluster!.slice(8)}/${w.data.namespace}/${w.data.template.serviceAccountName}`) ||
-          mountedCredentialSecrets(ctx, w).some((m) => u.keySecrets.includes(m.secret)),
-      );
+      const userSet = new Set<(typeof ctx.workloads)[number]>();
+      for (const k of u.ksas) {
+        const rest = k.slice(4).split("/");
+        for (const w of ctx.workloadsByKsa().get(`cluster:${rest.slice(0, 3).join("/")}|${rest[3]}/${rest.slice(4).join("/")}`) ?? []) userSet.add(w);
+      }
+      for (const sec of u.keySecrets) for (const w of workloadsBySecret(ctx).get(sec) ?? []) userSet.add(w);
+      const users = [...userSet].sort((a, b) => (a.subject < b.subject ? -1 : 1));
       const roles = rolesOf(ctx, u.email);
-      const taken = new Set<string>(ctx.gsas.keys());
       const project = u.project ?? "PROJECT";
-      const ids = new Set([...taken].map((e) => e.split("@")[0]));
+      // Ids proposed for this split, on top of those taken in the estate.
+      const existing = ctx.gsaIdsTaken();
+      const proposed = new Set<string>();
+      const ids = { has: (id: string) => existing.has(id) || proposed.has(id), add: (id: string) => proposed.add(id) };
       // One GSA per workload, each on its own KSA: a workload keeps its KSA when nothing else runs as
       // it, else (default, or shared) it gets one named after it. A KSA carries one annotation, so
       // workloads that still share a KSA across a fleet (same pool, namespace and name) share the GSA.
-      const ksaUsers = new Map<string, number>();
-      for (const w of ctx.workloads) {
-        const k = `${w.cluster}|${w.data.namespace}/${w.data.template.serviceAccountName}`;
-        ksaUsers.set(k, (ksaUsers.get(k) ?? 0) + 1);
-      }
+      const ksaUsers = { get: (k: string) => ctx.workloadsByKsa().get(k)?.length ?? 0 };
       const byKsa = new Map<string, { ksa: string; name: string; users: string[] }>();
       for (const w of users) {
         const current = w.data.template.serviceAccountName;

@@ -19,7 +19,7 @@ export const rule: Rule = {
         const end = Date.parse(k.data.validBeforeTime);
         const days = Math.floor((end - now) / DAY_MS);
         if (days > 90) continue;
-        const secrets = [...ctx.secrets.values()].filter((s) => s.data.credentials.some((c) => c.keyId === k.data.keyId)).map((s) => s.subject);
+        const secrets = (ctx.secretsByKeyId().get(k.data.keyId) ?? []).map((s) => s.subject);
         out.push({
           subject: k.subject,
           state: "open" as const,

@@ -1,6 +1,6 @@
 import type { Rule } from "./rule";
 import { kubectl } from "../fixes";
-import { mountedCredentialSecrets } from "../migration";
+import { workloadsBySecret } from "../migration";
 
 export const rule: Rule = {
   id: "key-in-secret",
@@ -13,7 +13,7 @@ export const rule: Rule = {
     for (const s of ctx.secrets.values()) {
       const creds = s.data.credentials.filter((c) => c.type === "service_account" || c.type === "authorized_user");
       if (!creds.length) continue;
-      const mountedBy = ctx.workloads.filter((w) => w.cluster === s.cluster && w.data.namespace === s.data.namespace && mountedCredentialSecrets(ctx, w).some((m) => m.secret === s.subject)).map((w) => w.subject);
+      const mountedBy = (workloadsBySecret(ctx).get(s.subject) ?? []).map((w) => w.subject);
       const key = creds.find((c) => c.type === "service_account");
       out.push({
         subject: s.subject,

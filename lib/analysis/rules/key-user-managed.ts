@@ -12,7 +12,7 @@ export const rule: Rule = {
     for (const [email, keys] of ctx.keysByEmail) {
       const user = keys.filter((k) => k.data.keyType === "USER_MANAGED");
       if (!user.length) continue;
-      const inSecrets = user.filter((k) => [...ctx.secrets.values()].some((s) => s.data.credentials.some((c) => c.keyId === k.data.keyId)));
+      const inSecrets = user.filter((k) => ctx.secretsByKeyId().has(k.data.keyId));
       out.push({
         subject: `gsa:${email}`,
         state: "open" as const,

@@ -13,7 +13,8 @@ export const rule: Rule = {
       for (const p of ctx.poolsOf(c.subject)) {
         if (p.data.servesGkeMetadata) continue;
         const nodes = (ctx.nodesByCluster.get(c.subject) ?? []).filter((n) => n.data.pool === p.data.name).map((n) => n.data.name);
-        const pods = ctx.pods.filter((x) => x.cluster === c.subject && x.data.spec.nodeName && nodes.includes(x.data.spec.nodeName));
+        const onPool = new Set(nodes);
+        const pods = (ctx.podsByCluster().get(c.subject) ?? []).filter((x) => x.data.spec.nodeName && onPool.has(x.data.spec.nodeName));
         out.push({
           subject: p.subject,
           state: "open" as const,

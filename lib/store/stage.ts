@@ -1,0 +1,98 @@
+/**
+ * The inventory on its way in: each source's records are hashed, serialised and written to a
+ * temporary table on the scan's own session as soon as the source is done, while the rest of the
+ * scan still waits on the network. The scan never holds the whole estate in memory, and the final
+ * `load` (write-inventory.ts) is a handful of set-based statements instead of a loop over records.
+ *
+ * A temporary table lives and dies with the session, so a crashed scan leaves nothing behind; the
+ * final transaction runs on the same session and reads it.
+ */
+import type pg from "pg";
+import type { InventoryRecord } from "../inventory/model";
+import { recordHash, STAGE_TABLE } from "./write-inventory";
+const BATCH = 2000;
+
+type Row = { kind: string; subject: string; source: string; project: string | null; cluster: string | null; namespace: string | null; hash: string; data: string; complete: boolean };
+
+export class InventoryStage {
+  /** Objects staged per kind (what the scan saw). */
+  readonly counts: Record<string, number> = {};
+  private pending: Row[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private failed: Error | undefined;
+
+  private constructor(private readonly client: pg.PoolClient) {}
+
+  /** Creates (or empties) the session's stage table. */
+  static async open(client: pg.PoolClient): Promise<InventoryStage> {
+    await client.query(`drop table if exists pg_temp.${STAGE_TABLE}`);
+    await client.query(
+      `create temp table ${STAGE_TABLE} (seq bigserial, kind text not null, subject text not null, source text not null, project text, cluster text, namespace text, hash text not null, data text not null, complete boolean not null)`,
+    );
+    return new InventoryStage(client);
+  }
+
+  /**
+   * Stages one source's records (`complete`: the source answered in full). Later records win over
+   * earlier ones for the same object, as they arrive.
+   */
+  add(records: InventoryRecord[], complete: boolean) {
+    for (const r of records) {
+      this.counts[r.kind] = (this.counts[r.kind] ?? 0) + 1;
+      this.pending.push({
+        kind: r.kind,
+        subject: r.subject,
+        source: r.source,
+        project: r.project ?? null,
+        cluster: r.cluster ?? null,
+        namespace: r.namespace ?? null,
+        hash: recordHash(r),
+        data: JSON.stringify(r.data),
+        complete,
+      });
+    }
+    if (this.pending.length >= BATCH) this.write();
+  }
+
+  private write() {
+    if (!this.pending.length) return;
+    const rows = this.pending;
+    this.pending = [];
+    this.chain = this.chain.then(async () => {
+      if (this.failed) return;
+      try {
+        await this.client.query(
+          `insert into ${STAGE_TABLE} (kind, subject, source, project, cluster, namespace, hash, data, complete)
+           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bool[])`,
+          [
+            rows.map((x) => x.kind),
+            rows.map((x) => x.subject),
+            rows.map((x) => x.source),
+            rows.map((x) => x.project),
+            rows.map((x) => x.cluster),
+            rows.map((x) => x.namespace),
+            rows.map((x) => x.hash),
+            rows.map((x) => x.data),
+            rows.map((x) => x.complete),
+          ],
+        );
+      } catch (err) {
+        this.failed = err as Error;
+      }
+    });
+  }
+
+  /** Writes what is pending and waits for every write; throws if one failed. */
+  async flush() {
+    this.write();
+    await this.chain;
+    if (this.failed) throw this.failed;
+    await this.client.query(`analyze pg_temp.${STAGE_TABLE}`);
+  }
+
+  /** Drops the table (after the scan applied it, or gave up). */
+  async drop() {
+    await this.chain.catch(() => undefined);
+    await this.client.query(`drop table if exists pg_temp.${STAGE_TABLE}`).catch(() => undefined);
+  }
+}
