@@ -33,7 +33,7 @@ function Section({ title, children }: { title: string; children: React.ReactNode
 
 /** A printable audit of one GSA, for the "common-batch" review: who uses it, where its keys are, its roles, findings and fixes. */
 export function AuditView({ subject }: { subject: string }) {
-  const q = useQuery({ queryKey: ["gsa", subject], queryFn: () => fetchJson<Audit>(`/api/gsas/${encodeURIComponent(subject)}`) });
+  const q = useQuery({ queryKey: ["gsa-audit", subject], queryFn: () => fetchJson<Audit>(`/api/gsas/${encodeURIComponent(subject)}?limit=all`) });
   if (q.isPending) return <Spinner />;
   if (q.isError) return <ErrorBox error={q.error} />;
   const d = q.data;

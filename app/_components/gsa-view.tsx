@@ -6,7 +6,7 @@ import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner, Time, Path } from ".
 import { subjectHref, subjectLabel } from "./links";
 import { CodeBlock, FindingsList, type FindingView, type FixView } from "./findings-list";
 
-type Binding = { role: string; members: string[]; condition: { title: string | null; expression: string } | null };
+type Binding = { role: string; members: string[]; membersTotal?: number; condition: { title: string | null; expression: string } | null };
 type GsaDetail = {
   email: string;
   gsa: { subject: string; project: string; data: { displayName: string | null; description: string | null; disabled: boolean; uniqueId: string }; stale: string | null } | null;
@@ -22,7 +22,27 @@ type GsaDetail = {
   drift: { ksa: string; annotated: boolean; bound: boolean; bindingState: string | null; pool: string | null }[];
   moduleInput: FixView | null;
   findings: FindingView[];
+  /** Lists hold at most `limit` items; these are the full counts. */
+  limit: number;
+  totals: { ksasAnnotated: number; drift: number; driftMismatched: number; secrets: number; bindings: number };
 };
+
+/** "Showing the first N of M" under a list cut to the page's limit, with where to see them all. */
+function More({ shown, total, what, href }: { shown: number; total: number; what: string; href?: string }) {
+  if (shown >= total) return null;
+  return (
+    <p className="mt-2 text-xs text-slate-600 dark:text-slate-400" data-testid="more">
+      Showing {shown.toLocaleString()} of {total.toLocaleString()} {what}
+      {href ? (
+        <>
+          {" "}
+          — <a href={href}>see them all</a>
+        </>
+      ) : null}
+      .
+    </p>
+  );
+}
 
 const WI_ROLES = ["roles/iam.workloadIdentityUser", "roles/iam.serviceAccountTokenCreator"];
 
@@ -47,6 +67,7 @@ export function GsaView({ subject }: { subject: string }) {
   const d = q.data;
   const wiBindings = (d.policy?.data.bindings ?? []).filter((b) => WI_ROLES.includes(b.role));
   const namedByBindings = wiBindings.flatMap((b) => b.members.map((m) => ({ role: b.role, member: m, parsed: parseWiMember(m), condition: b.condition })));
+  const namedTotal = wiBindings.reduce((n, b) => n + (b.membersTotal ?? b.members.length), 0);
   const otherBindings = (d.policy?.data.bindings ?? []).filter((b) => !WI_ROLES.includes(b.role));
   const gsaQs = `gsa=${encodeURIComponent(d.email)}`;
   return (
@@ -95,7 +116,7 @@ export function GsaView({ subject }: { subject: string }) {
       />
 
       <div className="grid gap-4 lg:grid-cols-2">
-        <Card title={`KSAs annotated with it (${d.ksasAnnotated.length})`}>
+        <Card title={`KSAs annotated with it (${d.totals.ksasAnnotated.toLocaleString()})`}>
           {d.ksasAnnotated.length === 0 ? (
             <Empty>No KSA carries iam.gke.io/gcp-service-account: {d.email}</Empty>
           ) : (
@@ -116,8 +137,9 @@ export function GsaView({ subject }: { subject: string }) {
               ))}
             </ul>
           )}
+          <More shown={d.ksasAnnotated.length} total={d.totals.ksasAnnotated} what="KSAs (inexact annotations first)" href={`/ksas?${gsaQs}`} />
         </Card>
-        <Card title={`KSAs its bindings name (${namedByBindings.length})`}>
+        <Card title={`KSAs its bindings name (${namedTotal.toLocaleString()})`}>
           {namedByBindings.length === 0 ? (
             <Empty>No roles/iam.workloadIdentityUser binding on this GSA.</Empty>
           ) : (
@@ -131,6 +153,7 @@ export function GsaView({ subject }: { subject: string }) {
               ))}
             </ul>
           )}
+          <More shown={namedByBindings.length} total={namedTotal} what="members" href={`/bindings?${gsaQs}`} />
           <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">
             The link is configured in two places — the KSA annotation and this binding — and they drift apart. Compare the two lists.
           </p>
@@ -163,6 +186,7 @@ export function GsaView({ subject }: { subject: string }) {
                   ))}
                 </tbody>
               </table>
+              <More shown={d.drift.length} total={d.totals.drift} what={`KSAs (${d.totals.driftMismatched.toLocaleString()} where the two sides disagree, listed first)`} href={`/gsas/${encodeURIComponent(`gsa:${d.email}`)}/audit`} />
               {d.moduleInput && (
                 <div className="mt-3">
                   <p className="mb-1 text-xs text-slate-600 dark:text-slate-400">What the annotations say the Terraform should be:</p>
@@ -241,7 +265,7 @@ export function GsaView({ subject }: { subject: string }) {
       </Card>
 
       <div className="grid gap-4 lg:grid-cols-2">
-        <Card title={`Secrets holding its keys (${d.secrets.length})`}>
+        <Card title={`Secrets holding its keys (${d.totals.secrets.toLocaleString()})`}>
           {d.secrets.length === 0 ? (
             <Empty>No Kubernetes Secret holds a key of this account.</Empty>
           ) : (
@@ -257,6 +281,7 @@ export function GsaView({ subject }: { subject: string }) {
               ))}
             </ul>
           )}
+          <More shown={d.secrets.length} total={d.totals.secrets} what="Secrets" href={`/secrets?${gsaQs}`} />
         </Card>
         <Card title="Roles it holds">
           {d.roles.length === 0 ? (

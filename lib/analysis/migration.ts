@@ -164,6 +164,8 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
     name: w.data.name,
     ksa: ksaName,
     pods: pods.length,
+    pendingPods: pods.filter((p) => p.data.phase === "Pending").length,
+    nodePools: [...new Set(pods.map((p) => (p.data.spec.nodeName ? ctx.node(w.cluster!, p.data.spec.nodeName)?.data.pool : undefined)).filter((x): x is string => !!x))].sort(),
     identity,
     steps,
     migrated,

@@ -119,6 +119,10 @@ export type WorkloadStatus = {
   name: string;
   ksa: string;
   pods: number;
+  /** Pods not scheduled (Pending). */
+  pendingPods: number;
+  /** Node pools its pods run on, sorted. */
+  nodePools: string[];
   identity: WorkloadIdentity;
   steps: Step[];
   migrated: boolean;

@@ -199,7 +199,10 @@ export const ksasTable: TableDef = {
 export const workloadsTable: TableDef = {
   name: "workloads",
   title: "Workloads",
-  from: `from inventory_object o where o.kind = 'workload' and o.valid_to is null`,
+  // Pod counts and pools come from the workload's analysed status (one indexed lookup per row), not
+  // from counting pods per row: the CSV of 20,000 workloads streams as fast as the table pages.
+  from: `from inventory_object o left join analysis_object st on st.kind = 'workload-status' and st.valid_to is null and st.key = o.subject
+    where o.kind = 'workload' and o.valid_to is null`,
   columns: [
     { id: "subject", label: "Workload", sql: "o.subject", type: "subject" },
     { id: "cluster", label: "Cluster", sql: "o.cluster", type: "subject", csvOnly: true },
@@ -208,17 +211,12 @@ export const workloadsTable: TableDef = {
     { id: "name", label: "Name", sql: "o.data->>'name'", type: "text" },
     { id: "service_account", label: "KSA", sql: "o.data->'template'->>'serviceAccountName'", type: "text" },
     { id: "host_network", label: "hostNetwork", sql: "(o.data->'template'->>'hostNetwork')::boolean", type: "bool" },
-    { id: "pods", label: "Pods", sql: `(select count(*) from inventory_object p where ${cur("pod", "p")} and p.data->>'workload' = o.subject)`, type: "int" },
-    {
-      id: "pending_pods",
-      label: "Pending",
-      sql: `(select count(*) from inventory_object p where ${cur("pod", "p")} and p.data->>'workload' = o.subject and p.data->>'phase' = 'Pending')`,
-      type: "int",
-    },
+    { id: "pods", label: "Pods", sql: `coalesce((st.data->>'pods')::int, 0)`, type: "int" },
+    { id: "pending_pods", label: "Pending", sql: `coalesce((st.data->>'pendingPods')::int, 0)`, type: "int" },
     {
       id: "node_pools",
       label: "Node pools",
-      sql: `(select string_agg(distinct n.data->>'pool', ' ') from inventory_object p join inventory_object n on ${cur("node", "n")} and n.cluster = p.cluster and n.data->>'name' = p.data->'spec'->>'nodeName' where ${cur("pod", "p")} and p.data->>'workload' = o.subject)`,
+      sql: `(select string_agg(x, ' ') from jsonb_array_elements_text(st.data->'nodePools') x)`,
       type: "text",
     },
     { id: "schedule", label: "Schedule", sql: "o.data->>'schedule'", type: "text", csvOnly: true },

@@ -242,6 +242,16 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
       await client.query("rollback").catch(() => undefined);
       throw err;
     }
+    // After a large change, refresh the planner's statistics at once rather than at autovacuum's
+    // leisure: the first pages read after a first scan of a big estate depend on them.
+    const changed = summary.written.inserted + summary.written.closed + (summary.analysis?.written.inserted ?? 0) + (summary.analysis?.written.closed ?? 0);
+    if (changed >= 5000) {
+      const t0 = Date.now();
+      await db.pool.query("analyze inventory_object, analysis_object").catch((err) => log.warn("analyze after the scan failed:", err));
+      log.debug(`scan #${scanId}: statistics refreshed in ${Date.now() - t0} ms`);
+      summary.durationMs = Date.now() - started;
+      await db.pool.query(`update scan set summary = $2 where id = $1`, [scanId, JSON.stringify(summary)]).catch(() => undefined);
+    }
     // Retention runs after each applied scan, outside its transaction (a failure here loses nothing).
     await pruneHistory(db, config.retentionDays).catch((err) => log.error("Pruning old scans failed:", err));
     return { scanId, status, summary, outcomes };

@@ -107,19 +107,30 @@ export async function facets(db: Db) {
 
 type Row = Record<string, unknown>;
 
-/** Everything the GSA page shows: the 1:N view of who points at it, who its bindings name, keys, roles. */
-export async function gsaDetail(db: Db, email: string) {
+/** How many items each list of the GSA page holds by default; `totals` says how many there are. */
+export const GSA_DETAIL_LIMIT = 100;
+
+/**
+ * Everything the GSA page shows: the 1:N view of who points at it, who its bindings name, keys, roles.
+ * Lists hold at most `limit` items (problems first) with their full counts in `totals`: a shared
+ * account can have thousands of KSAs, and the tables (filtered by `gsa=`) page through all of them.
+ */
+export async function gsaDetail(db: Db, email: string, opts: { limit?: number } = {}) {
+  const limit = opts.limit ?? GSA_DETAIL_LIMIT;
   const q = (text: string, values: unknown[] = [email]) => db.pool.query<Row>(text, values).then((r) => r.rows);
   const stale = `(select case when ss.last_status <> 'ok' then coalesce(ss.last_error, 'source failed')
       when ss.last_scan_id < (select max(id) from scan where status in ('succeeded','partial')) then 'not refreshed by the last scan' end
       from source_state ss where ss.source = o.source)`;
   const [gsa] = await q(`select o.subject, o.project, o.data, ${stale} as stale from inventory_object o where o.kind = 'gsa' and o.valid_to is null and o.data->>'email' = $1`);
   const everSeen = gsa ? [] : await q(`select o.subject, o.valid_to as "validTo" from inventory_object o where o.kind = 'gsa' and o.data->>'email' = $1 order by o.valid_from desc limit 1`);
+  // Inexact annotations (they fail at runtime) first.
   const ksasAnnotated = await q(
     `select o.subject, o.cluster, o.namespace, o.data->>'name' as name, o.data->>'gsaAnnotation' as annotation,
        (o.data->>'gsaAnnotation') = $1 as exact, ${stale} as stale,
        (select count(*)::int from inventory_object p where p.kind = 'pod' and p.valid_to is null and p.cluster = o.cluster and p.namespace = o.namespace and p.data->'spec'->>'serviceAccountName' = o.data->>'name') as pods
-     from inventory_object o where o.kind = 'ksa' and o.valid_to is null and lower(btrim(o.data->>'gsaAnnotation')) = $1 order by o.subject`,
+     from inventory_object o where o.kind = 'ksa' and o.valid_to is null and lower(btrim(o.data->>'gsaAnnotation')) = $1
+     order by (o.data->>'gsaAnnotation') = $1, o.subject limit $2`,
+    [email, limit],
   );
   const [policy] = await q(`select o.data, ${stale} as stale from inventory_object o where o.kind = 'iam-policy' and o.valid_to is null and o.subject = 'gsa:' || $1`);
   const keys = await q(
@@ -133,7 +144,8 @@ export async function gsaDetail(db: Db, email: string) {
     `select o.subject, o.cluster, o.namespace, o.data->>'name' as name,
        (select json_agg(c) from jsonb_array_elements(o.data->'credentials') c where c->>'clientEmail' = $1) as credentials, ${stale} as stale
      from inventory_object o where o.kind = 'secret' and o.valid_to is null
-       and o.data->'credentials' @> jsonb_build_array(jsonb_build_object('clientEmail', $1::text)) order by o.subject`,
+       and o.data->'credentials' @> jsonb_build_array(jsonb_build_object('clientEmail', $1::text)) order by o.subject limit $2`,
+    [email, limit],
   );
   const roles = await q(
     `select o.subject as resource, b->>'role' as role, b->'condition' as condition
@@ -150,16 +162,17 @@ export async function gsaDetail(db: Db, email: string) {
   }
   const [usage] = await q(`select data from analysis_object where kind = 'gsa-usage' and valid_to is null and key = $1`);
   const bindingRows = await q(`select data from analysis_object where kind = 'binding' and valid_to is null and gsa = $1 order by key`);
+  // Every KSA annotated with it (light: names and pools only), for the drift and the module input.
   const pools = await q(
-    `select k.subject, c.data->>'workloadPool' as pool from inventory_object k join inventory_object c on c.kind = 'cluster' and c.valid_to is null and c.subject = k.cluster
+    `select k.subject, k.namespace, k.data->>'name' as name, c.data->>'workloadPool' as pool
+     from inventory_object k left join inventory_object c on c.kind = 'cluster' and c.valid_to is null and c.subject = k.cluster
      where k.kind = 'ksa' and k.valid_to is null and lower(btrim(k.data->>'gsaAnnotation')) = $1`,
   );
-  const poolOf = new Map(pools.map((p) => [p.subject as string, p.pool as string | null]));
   // The article's module input, derived from the annotations that point at this GSA, against its live bindings.
   const annotated = new Map<string, { pool: string | null; ksas: string[] }>();
-  for (const k of ksasAnnotated) {
+  for (const k of pools) {
     const key = `${k.namespace}/${k.name}`;
-    const e = annotated.get(key) ?? { pool: poolOf.get(k.subject as string) ?? null, ksas: [] };
+    const e = annotated.get(key) ?? { pool: (k.pool as string | null) ?? null, ksas: [] };
     e.ksas.push(k.subject as string);
     annotated.set(key, e);
   }
@@ -169,13 +182,17 @@ export async function gsaDetail(db: Db, email: string) {
     if (b.namespace && b.ksaName && b.role === "roles/iam.workloadIdentityUser") bound.set(`${b.namespace}/${b.ksaName}`, { state: b.state, member: b.member, role: b.role });
   }
   const keysAll = [...new Set([...annotated.keys(), ...bound.keys()])].sort();
-  const drift = keysAll.map((k) => ({
+  const driftAll = keysAll.map((k) => ({
     ksa: k,
     annotated: annotated.has(k),
     bound: bound.has(k),
     bindingState: bound.get(k)?.state ?? null,
     pool: annotated.get(k)?.pool ?? null,
   }));
+  // Where the two sides disagree first.
+  const agrees = (x: (typeof driftAll)[number]) => x.annotated && x.bound && x.bindingState !== "stale";
+  const driftMismatched = driftAll.filter((x) => !agrees(x)).length;
+  const drift = [...driftAll.filter((x) => !agrees(x)), ...driftAll.filter(agrees)].slice(0, limit);
   const project = (gsa?.project as string | undefined) ?? email.match(/@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/)?.[1] ?? "PROJECT";
   const moduleInput = annotated.size ? tfModuleFix(email, project, [...annotated.keys()].sort()) : null;
   const findings = await findingsFor(db, [`gsa:${email}`, ...keys.map((k) => k.subject as string)]);
@@ -184,18 +201,54 @@ export async function gsaDetail(db: Db, email: string) {
     `select e.subject as workload, e.data->>'label' as how, e.state, w.data->'identity'->>'label' as identity,
        (w.data->>'migrated')::boolean as migrated
      from analysis_object e left join analysis_object w on w.kind = 'workload-status' and w.valid_to is null and w.key = e.subject
-     where e.kind = 'graph-edge' and e.valid_to is null and e.data->>'kind' = 'effective-identity' and e.target = 'gsa:' || $1 order by e.subject`,
+     where e.kind = 'graph-edge' and e.valid_to is null and e.data->>'kind' = 'effective-identity' and e.target = 'gsa:' || $1
+     order by (w.data->>'migrated')::boolean nulls first, e.subject limit $2`,
+    [email, limit],
+  );
+  const [counts] = await q(
+    `select
+       (select count(*)::int from inventory_object o where o.kind = 'secret' and o.valid_to is null
+          and o.data->'credentials' @> jsonb_build_array(jsonb_build_object('clientEmail', $1::text))) as secrets,
+       (select count(*)::int from analysis_object e where e.kind = 'graph-edge' and e.valid_to is null
+          and e.data->>'kind' = 'effective-identity' and e.target = 'gsa:' || $1) as acting`,
   );
   const mountedBy = await q(
     `select e.subject as secret, e.target as workload from analysis_object e
      where e.kind = 'graph-edge' and e.valid_to is null and e.data->>'kind' = 'secret-mounted' and e.subject = any($1::text[]) order by 1, 2`,
     [secrets.map((s) => s.subject as string)],
   );
+  // The account's own policy, with each binding's members cut to `limit` (a shared account's
+  // workloadIdentityUser binding can name up to 1,500 principals).
+  const policyOut = policy
+    ? {
+        ...policy,
+        data: {
+          ...(policy.data as object),
+          bindings: ((policy.data as { bindings?: { members: string[] }[] }).bindings ?? []).map((b) => ({ ...b, members: b.members.slice(0, limit), membersTotal: b.members.length })),
+        },
+      }
+    : null;
+  const u = usage?.data as { ksas?: string[]; keySecrets?: string[]; namespaces?: string[]; clusters?: string[]; projects?: string[] } | undefined;
+  const usageOut = u ? { ...u, ksas: u.ksas?.slice(0, limit), keySecrets: u.keySecrets?.slice(0, limit), namespaces: u.namespaces?.slice(0, limit), clusters: u.clusters?.slice(0, limit) } : null;
+  const bindingsAll = bindingRows.map((r) => r.data as { state?: string });
   return {
+    limit,
+    totals: {
+      ksasAnnotated: pools.length,
+      drift: driftAll.length,
+      driftMismatched,
+      secrets: counts.secrets as number,
+      acting: counts.acting as number,
+      bindings: bindingsAll.length,
+      usageKsas: u?.ksas?.length ?? 0,
+      usageNamespaces: u?.namespaces?.length ?? 0,
+      usageClusters: u?.clusters?.length ?? 0,
+      usageKeySecrets: u?.keySecrets?.length ?? 0,
+    },
     acting,
     mountedBy,
-    usage: usage?.data ?? null,
-    bindings: bindingRows.map((r) => r.data),
+    usage: usageOut,
+    bindings: [...bindingsAll.filter((b) => b.state !== "ok"), ...bindingsAll.filter((b) => b.state === "ok")].slice(0, limit),
     drift,
     moduleInput,
     findings,
@@ -204,7 +257,7 @@ export async function gsaDetail(db: Db, email: string) {
     /** Set when the GSA was seen in an earlier scan but not the current one (deleted). */
     deletedInScan: everSeen[0]?.validTo ?? null,
     lastAuthenticatedTime: activity?.t ?? null,
-    policy: policy ?? null,
+    policy: policyOut,
     ksasAnnotated,
     keys,
     secrets,

@@ -1,11 +1,19 @@
 import { serverDb } from "@/lib/store/db";
 import { route } from "@/lib/api/respond";
 import { badRequest } from "@/lib/api/problem";
-import { gsaDetail } from "@/lib/store/queries";
+import { gsaDetail, GSA_DETAIL_LIMIT } from "@/lib/store/queries";
 
-export const GET = route<{ subject: string }>(async (_req, { subject }) => {
+/** GET /api/gsas/{gsa:EMAIL|EMAIL}?limit=N|all — lists hold `limit` items (default 100), `totals` the counts. */
+export const GET = route<{ subject: string }>(async (req, { subject }) => {
   const value = decodeURIComponent(subject).trim();
   const email = value.replace(/^gsa:/, "").toLowerCase();
   if (!/^[^@\s]+@[a-z0-9.-]+$/.test(email)) throw badRequest(`"${value}" is not a GSA subject (gsa:EMAIL) or email`);
-  return gsaDetail(serverDb(), email);
+  const raw = new URL(req.url).searchParams.get("limit");
+  let limit = GSA_DETAIL_LIMIT;
+  if (raw !== null) {
+    if (raw === "all") limit = 1_000_000;
+    else if (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 100_000) limit = Number(raw);
+    else throw badRequest(`Query parameter "limit" ("${raw}") must be a whole number from 1 to 100000, or "all"`, { parameter: "limit" });
+  }
+  return gsaDetail(serverDb(), email, { limit });
 });
