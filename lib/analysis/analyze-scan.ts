@@ -90,6 +90,20 @@ export function analysisRows(r: AnalysisResult): Row[] {
       data: s,
     });
   }
+  // A small row per workload for tables, CSVs and lists that need a few facts of many workloads (the
+  // status row is large and stored compressed).
+  for (const s of r.statuses) {
+    rows.push({
+      kind: "workload-summary",
+      key: s.subject,
+      subject: s.subject,
+      state: s.migrated ? "migrated" : "not-migrated",
+      project: s.project,
+      cluster: s.cluster,
+      namespace: s.namespace,
+      data: { pods: s.pods, pendingPods: s.pendingPods, nodePools: s.nodePools, migrated: s.migrated, identity: s.identity.label },
+    });
+  }
   for (const b of r.bindings) {
     rows.push({
       kind: "binding",

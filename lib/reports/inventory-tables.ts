@@ -199,9 +199,9 @@ export const ksasTable: TableDef = {
 export const workloadsTable: TableDef = {
   name: "workloads",
   title: "Workloads",
-  // Pod counts and pools come from the workload's analysed status (one indexed lookup per row), not
+  // Pod counts and pools come from the analysis (one small indexed row per workload), not
   // from counting pods per row: the CSV of 20,000 workloads streams as fast as the table pages.
-  from: `from inventory_object o left join analysis_object st on st.kind = 'workload-status' and st.valid_to is null and st.key = o.subject
+  from: `from inventory_object o left join analysis_object st on st.kind = 'workload-summary' and st.valid_to is null and st.key = o.subject
     where o.kind = 'workload' and o.valid_to is null`,
   columns: [
     { id: "subject", label: "Workload", sql: "o.subject", type: "subject" },

@@ -260,4 +260,38 @@ describe("gsa-shared", () => {
       );
     });
   });
+
+  describe("an account shared by 70 namespaces", () => {
+    let r: AnalysisResult;
+    beforeAll(async () => {
+      const manifests = Array.from({ length: 70 }, (_, i) => [ksa(`team-${i}`, "app", COMMON), deployment(`team-${i}`, `app-${i}`, "app")]).flat();
+      r = await analyzeEstate(
+        YAML.stringify({
+          now: "2026-11-29T00:00:00Z",
+          organization: { name: "organizations/111111111111", displayName: "example.test" },
+          projects: [
+            {
+              projectId: "shared-prod",
+              projectNumber: "100000000001",
+              iamPolicy: { bindings: [{ role: "roles/editor", members: [`serviceAccount:${COMMON}`] }] },
+              serviceAccounts: [{ email: COMMON }],
+              clusters: [wiCluster("prod", "asia-northeast1-a", manifests)],
+            },
+          ],
+        }),
+      );
+    });
+
+    it("writes the split commands out for the first 50 and names the other 20", () => {
+      const f = r.findings.find((x) => x.rule === RULE)!;
+      expect((f.evidence.proposedSplit as unknown[]).length).toBe(70);
+      expect(f.evidence.counts).toMatchObject({ ksas: 70, namespaces: 70, proposedSplit: 70 });
+      const gcloud = f.fixes.find((x) => x.kind === "gcloud")!;
+      expect(gcloud.title).toContain("Split into 70 accounts");
+      expect(gcloud.title).toContain("commands for the first 50");
+      expect(gcloud.content.match(/gcloud iam service-accounts create/g)!.length).toBe(50);
+      expect(f.fixes.filter((x) => x.kind === "terraform").length).toBe(50);
+      expect(f.fixes.at(-1)).toMatchObject({ kind: "note", title: "…and 20 more accounts" });
+    });
+  });
 });

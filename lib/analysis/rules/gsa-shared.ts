@@ -1,6 +1,11 @@
 import type { Rule } from "./rule";
 import type { Fix } from "../model";
-import { gsaIdFrom, plural, policyBindingCommand, tfModuleFix } from "../fixes";
+import { gsaIdFrom, note, plural, policyBindingCommand, tfModuleFix } from "../fixes";
+
+/** Split commands written out in full; a larger split lists the rest by name. */
+export const SPLIT_SHOWN = 50;
+/** Items of each evidence list kept in the finding (the counts say how many in all). */
+const EVIDENCE_LIST = 200;
 import { workloadsBySecret } from "../migration";
 import { rolesOf } from "../iam";
 
@@ -58,11 +63,14 @@ export const rule: Rule = {
         return { workload: e.users.join(", "), gsa: `${id}@${project}.iam.gserviceaccount.com`, ksa: e.ksa };
       });
       const fixes: Fix[] = [];
+      // A very shared account (hundreds of users) gets the commands for the first SPLIT_SHOWN; the rest
+      // follow the same pattern and are listed in the evidence (names only) and in the audit report.
+      const shown = split.slice(0, SPLIT_SHOWN);
       if (split.length) {
         fixes.push({
           kind: "gcloud",
-          title: `Split into ${split.length} accounts, one per workload on its own KSA; each starts with the current roles, marked to narrow`,
-          content: split
+          title: `Split into ${split.length} accounts, one per workload on its own KSA; each starts with the current roles, marked to narrow${split.length > shown.length ? ` (commands for the first ${shown.length})` : ""}`,
+          content: shown
             .map(
               (s) =>
                 `gcloud iam service-accounts create ${s.gsa.split("@")[0]} --project=${project} --display-name="${s.workload.split("/").slice(-1)[0]} (split from ${u.email.split("@")[0]})"\n` +
@@ -70,13 +78,26 @@ export const rule: Rule = {
             )
             .join("\n\n"),
         });
-        for (const s of split) fixes.push(tfModuleFix(s.gsa, project, [s.ksa]));
+        for (const s of shown) fixes.push(tfModuleFix(s.gsa, project, [s.ksa]));
+        if (split.length > shown.length) {
+          fixes.push(note(`…and ${split.length - shown.length} more accounts`, `The same two steps for each of the other ${split.length - shown.length} workloads; the full proposed split (names only) is in this finding's evidence and in the account's audit report.`));
+        }
       }
       out.push({
         subject: `gsa:${u.email}`,
         state: "open" as const,
         message: `${u.email} is used from ${plural(u.namespaces.length, "namespace")} in ${plural(u.clusters.length, "cluster")} (${plural(u.ksas.length, "KSA")}, ${plural(u.keySecrets.length, "key Secret")}); shared-account score ${u.score}.`,
-        evidence: { ksas: u.ksas, keySecrets: u.keySecrets, namespaces: u.namespaces, clusters: u.clusters, score: u.score, scoreParts: u.scoreParts, proposedSplit: split, rolesToNarrow: roles },
+        evidence: {
+          ksas: u.ksas.slice(0, EVIDENCE_LIST),
+          keySecrets: u.keySecrets.slice(0, EVIDENCE_LIST),
+          namespaces: u.namespaces.slice(0, EVIDENCE_LIST),
+          clusters: u.clusters.slice(0, EVIDENCE_LIST),
+          counts: { ksas: u.ksas.length, keySecrets: u.keySecrets.length, namespaces: u.namespaces.length, clusters: u.clusters.length, proposedSplit: split.length },
+          score: u.score,
+          scoreParts: u.scoreParts,
+          proposedSplit: split,
+          rolesToNarrow: roles,
+        },
         gsa: u.email,
         project: u.project,
         fixes,

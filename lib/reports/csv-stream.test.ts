@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { streamCsv } from "./csv";
+
+async function readAll(s: ReadableStream<Uint8Array>): Promise<{ text: string; chunks: number }> {
+  const reader = s.getReader();
+  const dec = new TextDecoder();
+  let text = "";
+  let chunks = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks++;
+    text += dec.decode(value, { stream: true });
+  }
+  return { text, chunks };
+}
+
+describe("streamCsv", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(() => t.drop());
+
+  it("streams every row of a large result in a few large chunks, formula-safe", async () => {
+    const q = { text: `select g as n, case when g = 7 then '=HYPERLINK("x")' else 'row ' || g end as label from generate_series(1, 30000) g order by g`, values: [] };
+    const { text, chunks } = await readAll(await streamCsv(t.db.pool, q, ["n", "label"]));
+    const lines = text.split("\r\n");
+    expect(lines[0]).toBe("n,label");
+    expect(lines.length).toBe(30_002); // header, 30,000 rows, and the empty string after the last CRLF
+    expect(lines[30_000]).toBe("30000,row 30000");
+    expect(lines[7]).toBe(`7,"'=HYPERLINK(""x"")"`);
+    // ~21 bytes a row: a few dozen chunks, not one per row.
+    expect(chunks).toBeLessThan(50);
+    for (let i = 0; i < 50 && t.db.pool.idleCount < t.db.pool.totalCount; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(t.db.pool.idleCount).toBe(t.db.pool.totalCount);
+  });
+
+  it("gives the connection back when the reader goes away midway", async () => {
+    const q = { text: `select g as n from generate_series(1, 2000000) g`, values: [] };
+    const s = await streamCsv(t.db.pool, q, ["n"]);
+    const reader = s.getReader();
+    await reader.read();
+    await reader.cancel();
+    for (let i = 0; i < 50 && t.db.pool.idleCount < t.db.pool.totalCount; i++) await new Promise((r) => setTimeout(r, 20));
+    // The cursor is closed and its client released (destroyed or idle): nothing is left checked out.
+    expect(t.db.pool.totalCount - t.db.pool.idleCount).toBe(0);
+    const r = await t.db.pool.query("select 1 as ok");
+    expect(r.rows[0].ok).toBe(1);
+  });
+});
