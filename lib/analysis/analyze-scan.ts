@@ -10,6 +10,7 @@ import type { InventoryRecord } from "../inventory/model";
 import type { AnalysisInput, SourceStatus } from "./context";
 import { runAnalysis, type AnalysisResult, type Rollup } from "./run-analysis";
 import { buildGraph } from "./graph";
+import { log } from "../log";
 
 export type AnalysisSummary = {
   findings: number;
@@ -53,17 +54,15 @@ export async function loadAnalysisInput(client: pg.PoolClient | pg.Pool, scanId:
   return { now, records: objects.rows, sources, firstSeen: new Map(first.rows.map((r) => [r.subject, new Date(r.t)])) };
 }
 
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  const keys = Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`;
-}
 
-export function analysisRows(r: AnalysisResult): Row[] {
-  const rows: Row[] = [];
+/**
+ * The analysis as rows to store, part by part. With `release`, each part's objects are dropped from
+ * `r` once its rows are handed out, so a large estate's findings, graph and statuses are never all
+ * in memory as rows at once.
+ */
+export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean } = {}): Generator<Row> {
   for (const f of r.findings) {
-    rows.push({
+    yield {
       kind: "finding",
       key: `${f.rule}|${f.subject}`,
       subject: f.subject,
@@ -75,10 +74,30 @@ export function analysisRows(r: AnalysisResult): Row[] {
       namespace: f.namespace ?? null,
       gsa: f.gsa ?? null,
       data: { title: f.title, message: f.message, evidence: f.evidence, fixes: f.fixes, lacking: f.lacking ?? null },
-    });
+    };
   }
+  if (opts.release) r.findings = [];
+  for (const u of r.usage) yield { kind: "gsa-usage", key: u.email, subject: `gsa:${u.email}`, project: u.project, gsa: u.email, data: u };
+  if (opts.release) r.usage = [];
+  {
+    const graph = buildGraph(r.context, r.statuses, r.bindings);
+    for (const n of graph.nodes) yield { kind: "graph-node", key: n.id, subject: n.id, state: n.state, project: n.project, cluster: n.cluster, namespace: n.namespace, data: n };
+    for (const e of graph.edges) yield { kind: "graph-edge", key: e.id, subject: e.src, target: e.dst, state: e.state, data: e };
+  }
+  for (const b of r.bindings) {
+    yield {
+      kind: "binding",
+      key: `${b.resource}|${b.role}|${b.member}`,
+      subject: b.resource,
+      state: b.state,
+      project: b.resource.startsWith("project:") ? b.resource.slice(8) : null,
+      gsa: b.gsa === "*" ? null : b.gsa,
+      data: b,
+    };
+  }
+  if (opts.release) r.bindings = [];
   for (const s of r.statuses) {
-    rows.push({
+    yield {
       kind: "workload-status",
       key: s.subject,
       subject: s.subject,
@@ -88,12 +107,10 @@ export function analysisRows(r: AnalysisResult): Row[] {
       namespace: s.namespace,
       gsa: s.identity.shares.map((x) => x.identity).find((i) => i.type === "workload-identity" || i.type === "key-file" || i.type === "node")?.email ?? null,
       data: s,
-    });
-  }
-  // A small row per workload for tables, CSVs and lists that need a few facts of many workloads (the
-  // status row is large and stored compressed).
-  for (const s of r.statuses) {
-    rows.push({
+    };
+    // A small row per workload for tables, CSVs and lists that need a few facts of many workloads
+    // (the status row is large and stored compressed).
+    yield {
       kind: "workload-summary",
       key: s.subject,
       subject: s.subject,
@@ -102,34 +119,24 @@ export function analysisRows(r: AnalysisResult): Row[] {
       cluster: s.cluster,
       namespace: s.namespace,
       data: { pods: s.pods, pendingPods: s.pendingPods, nodePools: s.nodePools, migrated: s.migrated, identity: s.identity.label },
-    });
+    };
   }
-  for (const b of r.bindings) {
-    rows.push({
-      kind: "binding",
-      key: `${b.resource}|${b.role}|${b.member}`,
-      subject: b.resource,
-      state: b.state,
-      project: b.resource.startsWith("project:") ? b.resource.slice(8) : null,
-      gsa: b.gsa === "*" ? null : b.gsa,
-      data: b,
-    });
-  }
-  for (const u of r.usage) rows.push({ kind: "gsa-usage", key: u.email, subject: `gsa:${u.email}`, project: u.project, gsa: u.email, data: u });
-  const graph = buildGraph(r.context, r.statuses, r.bindings);
-  for (const n of graph.nodes) rows.push({ kind: "graph-node", key: n.id, subject: n.id, state: n.state, project: n.project, cluster: n.cluster, namespace: n.namespace, data: n });
-  for (const e of graph.edges) rows.push({ kind: "graph-edge", key: e.id, subject: e.src, target: e.dst, state: e.state, data: e });
-  return rows;
+  if (opts.release) r.statuses = [];
 }
 
-const BATCH = 1000;
+/** Every row of the analysis (tests and small estates). */
+export function analysisRows(r: AnalysisResult): Row[] {
+  return [...analysisRowStream(r)];
+}
+
+const BATCH = 2000;
 
 /**
  * Writes the analysis as versions, batch by batch (each row serialised once, then dropped): rows
  * whose content is unchanged write nothing; changed ones close their current row and open a new one
  * that keeps `first_seen`; current rows not produced again close.
  */
-async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows: Row[]) {
+async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows: Iterable<Row>) {
   const current = await client.query<{ id: number; kind: string; key: string; hash: string; first_seen: number }>(
     `select id, kind, key, hash, first_seen from analysis_object where valid_to is null`,
   );
@@ -176,9 +183,10 @@ async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows
     const k = `${r.kind}\u0000${r.key}`;
     if (seen.has(k)) continue;
     seen.add(k);
-    const data = canonical(r.data);
+    // The analysis builds its objects the same way every time, so plain JSON is stable to hash.
+    const data = JSON.stringify(r.data);
     const hash = createHash("sha1")
-      .update(canonical({ ...r, data: null }))
+      .update(JSON.stringify([r.kind, r.key, r.subject, r.rule ?? null, r.severity ?? null, r.state ?? null, r.project ?? null, r.cluster ?? null, r.namespace ?? null, r.gsa ?? null, r.target ?? null]))
       .update(data)
       .digest("hex");
     const cur = byKey.get(k);
@@ -229,25 +237,32 @@ export function metricsOf(rollups: Rollup[]): { scope: string; metric: string; v
 
 export async function analyzeScan(client: pg.PoolClient, scanId: number, now: Date = new Date()): Promise<AnalysisSummary> {
   const started = Date.now();
+  const mem = () => `rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB`;
   const input = await loadAnalysisInput(client, scanId, now);
   const loaded = Date.now();
+  log.debug(`analysis: read ${input.records.length} objects in ${loaded - started} ms; ${mem()}`);
   const result = runAnalysis(input);
-  const rows = analysisRows(result);
   const computed = Date.now();
-  const written = await writeAnalysisVersions(client, scanId, rows);
+  log.debug(`analysis: computed in ${computed - loaded} ms; ${mem()}`);
+  // What the summary needs, before the rows are written and their objects released.
+  const bySeverity: Record<string, number> = {};
+  for (const f of result.findings) if (f.state === "open") bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
+  const counts = {
+    findings: result.findings.length,
+    open: result.findings.filter((f) => f.state === "open").length,
+    unverified: result.findings.filter((f) => f.state === "unverified").length,
+  };
+  const written = await writeAnalysisVersions(client, scanId, analysisRowStream(result, { release: true }));
+  log.debug(`analysis: written in ${Date.now() - computed} ms; ${mem()}`);
   const metrics = metricsOf(result.rollups);
   await client.query(`delete from scan_metric where scan_id = $1`, [scanId]);
   await client.query(
     `insert into scan_metric (scan_id, scope, metric, value) select $1, * from unnest($2::text[], $3::text[], $4::float8[])`,
     [scanId, metrics.map((m) => m.scope), metrics.map((m) => m.metric), metrics.map((m) => m.value)],
   );
-  const bySeverity: Record<string, number> = {};
-  for (const f of result.findings) if (f.state === "open") bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
   const overall = result.rollups.find((r) => r.scope === "overall")!;
   return {
-    findings: result.findings.length,
-    open: result.findings.filter((f) => f.state === "open").length,
-    unverified: result.findings.filter((f) => f.state === "unverified").length,
+    ...counts,
     bySeverity,
     workloads: overall.workloads,
     migrated: overall.migrated,

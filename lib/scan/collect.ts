@@ -4,6 +4,8 @@
  * one scope) with its own outcome. Sources run concurrently; the per-API limits in the Caller bound
  * what is in flight. Nothing here touches the database.
  */
+import { AsyncResource } from "node:async_hooks";
+import PQueue from "p-queue";
 import { subject, clusterKey } from "../ids";
 import type { Caller } from "../sources/http/caller";
 import { CancelledError } from "../sources/http/caller";
@@ -105,8 +107,16 @@ type SourceCtx = {
   partial: (err: unknown) => void;
 };
 
+/**
+ * Clusters listed at once. Each lists eleven resources, enough to keep the Kubernetes queue busy, and
+ * a cluster's records stay in memory until the cluster is done: a bound here bounds the scan's memory
+ * on estates of many clusters without slowing it (the per-API limit is what paces requests).
+ */
+const CLUSTERS_AT_ONCE = 3;
+
 export class Collector {
   readonly outcomes: SourceOutcome[] = [];
+  private readonly clusterSlots = new PQueue({ concurrency: CLUSTERS_AT_ONCE });
 
   constructor(
     private readonly scope: CollectScope,
@@ -453,7 +463,7 @@ export class Collector {
       // Even on a partial list (missingZones), the clusters that did answer are scanned.
       const found = recs ?? this.lastRecords(`container.clusters:${P}`);
       await Promise.all(
-        found.filter((r) => r.kind === "cluster").map((r) => inFlow(() => this.cluster(r.data as ClusterData, raw.get(r.subject) ?? {}))),
+        found.filter((r) => r.kind === "cluster").map((r) => inFlow(() => this.clusterSlots.add(AsyncResource.bind(() => this.cluster(r.data as ClusterData, raw.get(r.subject) ?? {}))))),
       );
     });
 
