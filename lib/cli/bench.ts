@@ -129,13 +129,18 @@ async function scan(label: string, dbUrl: string, simUrl: string, env: Record<st
   await fetch(`${simUrl}/_sim/reset-stats`, { method: "POST" });
   log(`${label}…`);
   const started = Date.now();
-  const child = tsx("lib/cli/scan.ts", ["--json"], {
+  // Exactly `npm run scan`, so the scanner runs with the memory settings it ships with.
+  const child = spawn("npm", ["run", "--silent", "scan", "--", "--json"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: {
+    ...process.env,
     DATABASE_URL: dbUrl,
     WI_ATLAS_SIMULATOR_URL: simUrl,
     WI_ATLAS_ESTATE: "",
     WI_ATLAS_LOG_LEVEL: "warn",
     WI_ATLAS_REQUEST_TIMEOUT_SECONDS: "120",
     ...env,
+    },
   });
   children.push(child);
   let out = "";

@@ -13,6 +13,12 @@ export const MAX_NODES = 300;
 /** Walking stops adding nodes beyond this many (before grouping), so a view stays fast on any estate. */
 const WALK_LIMIT = 20_000;
 /**
+ * A ring of more new nodes than this is shown (grouped) but not walked further: around a shared
+ * account with thousands of KSAs, the next hop would reach tens of thousands of nodes that no
+ * screen can show, and the view says so.
+ */
+const RING_LIMIT = 1_500;
+/**
  * Hubs are shown when reached but not walked through (unless they are the focus): otherwise one
  * project or node pool would pull in every account and workload attached to it.
  */
@@ -63,22 +69,27 @@ export function parseGraphParams(params: URLSearchParams, filters: Filters): Gra
 type NodeRow = { data: GraphNode };
 type EdgeRow = { data: GraphEdge };
 
-async function walk(db: Db, focus: string, hops: number): Promise<{ nodes: Map<string, number>; edges: GraphEdge[] }> {
+/** Columns, not the whole JSON: a walk around a hub reads tens of thousands of edges. */
+const EDGE_COLS = `key as id, subject as src, target as dst, data->>'kind' as kind, state, data->>'label' as label`;
+const NODE_COLS = `key as id, data->>'kind' as kind, data->>'label' as label, project, cluster, namespace, state, data->>'detail' as detail`;
+
+async function walk(db: Db, focus: string, hops: number): Promise<{ nodes: Map<string, number>; edges: GraphEdge[]; cut: { hop: number; reached: number } | null }> {
   const dist = new Map<string, number>([[focus, 0]]);
   const edges = new Map<string, GraphEdge>();
   let frontier = [focus];
+  let cut: { hop: number; reached: number } | null = null;
   // Hubs reached downwards (cluster → namespace → its KSAs) are walked; hubs reached upwards are not.
   const down = new Set<string>();
   for (let h = 1; h <= hops && frontier.length; h++) {
     const front = new Set(frontier);
-    const r = await db.pool.query<EdgeRow>(
-      `select data from analysis_object where kind = 'graph-edge' and valid_to is null and subject = any($1::text[])
+    const r = await db.pool.query<GraphEdge>(
+      `select ${EDGE_COLS} from analysis_object where kind = 'graph-edge' and valid_to is null and subject = any($1::text[])
        union all
-       select data from analysis_object where kind = 'graph-edge' and valid_to is null and target = any($1::text[])`,
+       select ${EDGE_COLS} from analysis_object where kind = 'graph-edge' and valid_to is null and target = any($1::text[])`,
       [frontier],
     );
     const next: string[] = [];
-    for (const { data: e } of r.rows) {
+    for (const e of r.rows) {
       edges.set(e.id, e);
       if (e.kind === "contains" && front.has(e.src)) down.add(e.dst);
       for (const end of [e.src, e.dst]) {
@@ -89,9 +100,13 @@ async function walk(db: Db, focus: string, hops: number): Promise<{ nodes: Map<s
       }
     }
     frontier = next.filter((id) => !HUBS.has(kindOf(id)) || down.has(id));
+    if (next.length > RING_LIMIT && h < hops) {
+      cut = { hop: h, reached: next.length };
+      break;
+    }
   }
   // Keep only edges between reached nodes.
-  return { nodes: dist, edges: [...edges.values()].filter((e) => dist.has(e.src) && dist.has(e.dst)) };
+  return { nodes: dist, edges: [...edges.values()].filter((e) => dist.has(e.src) && dist.has(e.dst)), cut };
 }
 
 async function overviewGraph(db: Db): Promise<{ nodes: GraphNode[]; edges: GraphEdge[] }> {
@@ -188,13 +203,15 @@ function applyGrouping(nodes: ViewNode[], edges: ViewEdge[], by: GroupBy, thresh
 export async function graphView(db: Db, p: GraphParams): Promise<GraphView> {
   let nodes: ViewNode[];
   let edges: ViewEdge[];
+  let cutNotice: string | null = null;
   if (p.focus) {
     const exists = await db.pool.query(`select 1 from analysis_object where kind = 'graph-node' and valid_to is null and key = $1`, [p.focus]);
     if (!exists.rowCount) throw badRequest(`Nothing in the graph is ${p.focus}; search for it, or check it was in the last scan`, { parameter: "focus" });
     const w = await walk(db, p.focus, p.hops);
-    const r = await db.pool.query<NodeRow>(`select data from analysis_object where kind = 'graph-node' and valid_to is null and key = any($1::text[])`, [[...w.nodes.keys()]]);
-    nodes = r.rows.map((x) => ({ ...x.data, distance: w.nodes.get(x.data.id) }));
+    const r = await db.pool.query<GraphNode>(`select ${NODE_COLS} from analysis_object where kind = 'graph-node' and valid_to is null and key = any($1::text[])`, [[...w.nodes.keys()]]);
+    nodes = r.rows.map((x) => ({ ...x, distance: w.nodes.get(x.id) }));
     edges = w.edges;
+    if (w.cut) cutNotice = `${w.cut.reached.toLocaleString("en-US")} nodes are ${w.cut.hop} hop${w.cut.hop > 1 ? "s" : ""} away, so the view stops there; focus on one of them to go further.`;
   } else {
     const o = await overviewGraph(db);
     nodes = o.nodes;
@@ -247,6 +264,7 @@ export async function graphView(db: Db, p: GraphParams): Promise<GraphView> {
     notice = `${view.nodes.length - MAX_NODES} more nodes are not shown; narrow the view (fewer hops, a filter) to see them.`;
     view = { nodes: sorted.slice(0, MAX_NODES), edges: view.edges.filter((e) => kept.has(e.src) && kept.has(e.dst)) };
   }
+  if (cutNotice) notice = notice ? `${cutNotice} ${notice}` : cutNotice;
   return { focus: p.focus ?? null, hops: p.hops, group: p.group, expand: p.expand, nodes: view.nodes, edges: view.edges, reached, notice };
 }
 

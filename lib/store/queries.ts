@@ -121,10 +121,9 @@ export async function gsaDetail(db: Db, email: string, opts: { limit?: number } 
   const stale = `(select case when ss.last_status <> 'ok' then coalesce(ss.last_error, 'source failed')
       when ss.last_scan_id < (select max(id) from scan where status in ('succeeded','partial')) then 'not refreshed by the last scan' end
       from source_state ss where ss.source = o.source)`;
-  const [gsa] = await q(`select o.subject, o.project, o.data, ${stale} as stale from inventory_object o where o.kind = 'gsa' and o.valid_to is null and o.data->>'email' = $1`);
-  const everSeen = gsa ? [] : await q(`select o.subject, o.valid_to as "validTo" from inventory_object o where o.kind = 'gsa' and o.data->>'email' = $1 order by o.valid_from desc limit 1`);
+  const gsaP = q(`select o.subject, o.project, o.data, ${stale} as stale from inventory_object o where o.kind = 'gsa' and o.valid_to is null and o.data->>'email' = $1`);
   // Inexact annotations (they fail at runtime) first.
-  const ksasAnnotated = await q(
+  const ksasAnnotatedP = q(
     `select o.subject, o.cluster, o.namespace, o.data->>'name' as name, o.data->>'gsaAnnotation' as annotation,
        (o.data->>'gsaAnnotation') = $1 as exact, ${stale} as stale,
        (select count(*)::int from inventory_object p where p.kind = 'pod' and p.valid_to is null and p.cluster = o.cluster and p.namespace = o.namespace and p.data->'spec'->>'serviceAccountName' = o.data->>'name') as pods
@@ -132,43 +131,69 @@ export async function gsaDetail(db: Db, email: string, opts: { limit?: number } 
      order by (o.data->>'gsaAnnotation') = $1, o.subject limit $2`,
     [email, limit],
   );
-  const [policy] = await q(`select o.data, ${stale} as stale from inventory_object o where o.kind = 'iam-policy' and o.valid_to is null and o.subject = 'gsa:' || $1`);
-  const keys = await q(
+  const policyP = q(`select o.data, ${stale} as stale from inventory_object o where o.kind = 'iam-policy' and o.valid_to is null and o.subject = 'gsa:' || $1`);
+  const keysP = q(
     `select o.subject, o.data, ${stale} as stale,
        (select a.data->>'lastAuthenticatedTime' from inventory_object a where a.kind = 'key-activity' and a.valid_to is null and a.subject = o.subject) as "lastAuthenticatedTime",
        coalesce((select json_agg(s.subject order by s.subject) from inventory_object s where s.kind = 'secret' and s.valid_to is null
          and s.data->'credentials' @> jsonb_build_array(jsonb_build_object('keyId', o.data->>'keyId'))), '[]') as secrets
      from inventory_object o where o.kind = 'key' and o.valid_to is null and o.data->>'email' = $1 order by o.data->>'validAfterTime'`,
   );
-  const secrets = await q(
+  const secretsP = q(
     `select o.subject, o.cluster, o.namespace, o.data->>'name' as name,
        (select json_agg(c) from jsonb_array_elements(o.data->'credentials') c where c->>'clientEmail' = $1) as credentials, ${stale} as stale
      from inventory_object o where o.kind = 'secret' and o.valid_to is null
        and o.data->'credentials' @> jsonb_build_array(jsonb_build_object('clientEmail', $1::text)) order by o.subject limit $2`,
     [email, limit],
   );
-  const roles = await q(
+  const rolesP = q(
     `select o.subject as resource, b->>'role' as role, b->'condition' as condition
      from inventory_object o, jsonb_array_elements(o.data->'bindings') b
-     where o.kind = 'iam-policy' and o.valid_to is null and o.subject not like 'gsa:%'
+     where o.kind = 'iam-policy' and o.valid_to is null and (o.subject like 'project:%' or o.subject like 'folder:%' or o.subject like 'organization:%')
        and b->'members' ? ('serviceAccount:' || $1) order by o.subject, b->>'role'`,
   );
-  const nodePools = await q(
+  const nodePoolsP = q(
     `select o.subject, o.data->>'metadataMode' as "metadataMode" from inventory_object o where o.kind = 'nodepool' and o.valid_to is null and o.data->>'serviceAccount' = $1 order by o.subject`,
   );
-  const [activity] = await q(`select o.data->>'lastAuthenticatedTime' as t from inventory_object o where o.kind = 'gsa-activity' and o.valid_to is null and o.subject = 'gsa:' || $1`);
+  const activityP = q(`select o.data->>'lastAuthenticatedTime' as t from inventory_object o where o.kind = 'gsa-activity' and o.valid_to is null and o.subject = 'gsa:' || $1`);
+  // Independent reads, at once.
+  const [[gsa], ksasAnnotated, [policy], keys, secrets, roles, nodePools, [activity]] = await Promise.all([gsaP, ksasAnnotatedP, policyP, keysP, secretsP, rolesP, nodePoolsP, activityP]);
+  const everSeen = gsa ? [] : await q(`select o.subject, o.valid_to as "validTo" from inventory_object o where o.kind = 'gsa' and o.data->>'email' = $1 order by o.valid_from desc limit 1`);
   if (!gsa && ksasAnnotated.length === 0 && keys.length === 0 && secrets.length === 0 && everSeen.length === 0) {
     throw notFound(`No service account ${email} is known, and nothing points at it`);
   }
-  const [usage] = await q(`select data from analysis_object where kind = 'gsa-usage' and valid_to is null and key = $1`);
-  const bindingRows = await q(`select data from analysis_object where kind = 'binding' and valid_to is null and gsa = $1 order by key`);
+  const usageP = q(`select data from analysis_object where kind = 'gsa-usage' and valid_to is null and key = $1`);
+  const bindingRowsP = q(`select data from analysis_object where kind = 'binding' and valid_to is null and gsa = $1 order by key`);
   // Every KSA annotated with it (light: names and pools only), for the drift and the module input.
-  const pools = await q(
+  const poolsP = q(
     `select k.subject, k.namespace, k.data->>'name' as name, c.data->>'workloadPool' as pool
      from inventory_object k left join inventory_object c on c.kind = 'cluster' and c.valid_to is null and c.subject = k.cluster
      where k.kind = 'ksa' and k.valid_to is null and lower(btrim(k.data->>'gsaAnnotation')) = $1`,
   );
   // The article's module input, derived from the annotations that point at this GSA, against its live bindings.
+  const findingsP = findingsFor(db, [`gsa:${email}`, ...keys.map((k) => k.subject as string)]);
+  // Workloads that really act as this account (effective identity), however they get it.
+  const actingP = q(
+    `select e.subject as workload, e.data->>'label' as how, e.state, w.data->>'identity' as identity,
+       (w.data->>'migrated')::boolean as migrated
+     from analysis_object e left join analysis_object w on w.kind = 'workload-summary' and w.valid_to is null and w.key = e.subject
+     where e.kind = 'graph-edge' and e.valid_to is null and e.data->>'kind' = 'effective-identity' and e.target = 'gsa:' || $1
+     order by (w.data->>'migrated')::boolean nulls first, e.subject limit $2`,
+    [email, limit],
+  );
+  const countsP = q(
+    `select
+       (select count(*)::int from inventory_object o where o.kind = 'secret' and o.valid_to is null
+          and o.data->'credentials' @> jsonb_build_array(jsonb_build_object('clientEmail', $1::text))) as secrets,
+       (select count(*)::int from analysis_object e where e.kind = 'graph-edge' and e.valid_to is null
+          and e.data->>'kind' = 'effective-identity' and e.target = 'gsa:' || $1) as acting`,
+  );
+  const mountedByP = q(
+    `select e.subject as secret, e.target as workload from analysis_object e
+     where e.kind = 'graph-edge' and e.valid_to is null and e.data->>'kind' = 'secret-mounted' and e.subject = any($1::text[]) order by 1, 2`,
+    [secrets.map((s) => s.subject as string)],
+  );
+  const [[usage], bindingRows, pools, findings, acting, [counts], mountedBy] = await Promise.all([usageP, bindingRowsP, poolsP, findingsP, actingP, countsP, mountedByP]);
   const annotated = new Map<string, { pool: string | null; ksas: string[] }>();
   for (const k of pools) {
     const key = `${k.namespace}/${k.name}`;
@@ -195,28 +220,6 @@ export async function gsaDetail(db: Db, email: string, opts: { limit?: number } 
   const drift = [...driftAll.filter((x) => !agrees(x)), ...driftAll.filter(agrees)].slice(0, limit);
   const project = (gsa?.project as string | undefined) ?? email.match(/@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/)?.[1] ?? "PROJECT";
   const moduleInput = annotated.size ? tfModuleFix(email, project, [...annotated.keys()].sort()) : null;
-  const findings = await findingsFor(db, [`gsa:${email}`, ...keys.map((k) => k.subject as string)]);
-  // Workloads that really act as this account (effective identity), however they get it.
-  const acting = await q(
-    `select e.subject as workload, e.data->>'label' as how, e.state, w.data->>'identity' as identity,
-       (w.data->>'migrated')::boolean as migrated
-     from analysis_object e left join analysis_object w on w.kind = 'workload-summary' and w.valid_to is null and w.key = e.subject
-     where e.kind = 'graph-edge' and e.valid_to is null and e.data->>'kind' = 'effective-identity' and e.target = 'gsa:' || $1
-     order by (w.data->>'migrated')::boolean nulls first, e.subject limit $2`,
-    [email, limit],
-  );
-  const [counts] = await q(
-    `select
-       (select count(*)::int from inventory_object o where o.kind = 'secret' and o.valid_to is null
-          and o.data->'credentials' @> jsonb_build_array(jsonb_build_object('clientEmail', $1::text))) as secrets,
-       (select count(*)::int from analysis_object e where e.kind = 'graph-edge' and e.valid_to is null
-          and e.data->>'kind' = 'effective-identity' and e.target = 'gsa:' || $1) as acting`,
-  );
-  const mountedBy = await q(
-    `select e.subject as secret, e.target as workload from analysis_object e
-     where e.kind = 'graph-edge' and e.valid_to is null and e.data->>'kind' = 'secret-mounted' and e.subject = any($1::text[]) order by 1, 2`,
-    [secrets.map((s) => s.subject as string)],
-  );
   // The account's own policy, with each binding's members cut to `limit` (a shared account's
   // workloadIdentityUser binding can name up to 1,500 principals).
   const policyOut = policy

@@ -2,6 +2,7 @@ import { serverDb } from "@/lib/store/db";
 import { route } from "@/lib/api/respond";
 import { badRequest } from "@/lib/api/problem";
 import { gsaDetail, GSA_DETAIL_LIMIT } from "@/lib/store/queries";
+import { cachedPerScan } from "@/lib/store/scan-cache";
 
 /** GET /api/gsas/{gsa:EMAIL|EMAIL}?limit=N|all — lists hold `limit` items (default 100), `totals` the counts. */
 export const GET = route<{ subject: string }>(async (req, { subject }) => {
@@ -15,5 +16,7 @@ export const GET = route<{ subject: string }>(async (req, { subject }) => {
     else if (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 100_000) limit = Number(raw);
     else throw badRequest(`Query parameter "limit" ("${raw}") must be a whole number from 1 to 100000, or "all"`, { parameter: "limit" });
   }
-  return gsaDetail(serverDb(), email, { limit });
+  // The same until the next scan (or a suppression): computed once, then served from memory.
+  const db = serverDb();
+  return cachedPerScan(db, `gsa|${email}|${limit}`, () => gsaDetail(db, email, { limit }));
 });

@@ -1,0 +1,29 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { cachedPerScan, clearScanCache } from "./scan-cache";
+
+describe("cachedPerScan", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    clearScanCache();
+  });
+  afterAll(() => t.drop());
+
+  it("computes once per applied scan and suppression set, and again when either changes", async () => {
+    let calls = 0;
+    const get = () => cachedPerScan(t.db, "k", async () => ++calls);
+    expect(await get()).toBe(1);
+    expect(await get()).toBe(1);
+    // A running scan changes nothing; an applied one does.
+    const s = await t.db.pool.query<{ id: number }>(`insert into scan (status, trigger, mode, target, phase, runner, started_at) values ('running', 'test', 'estate', '', 'x', 'x', now()) returning id`);
+    expect(await get()).toBe(1);
+    await t.db.pool.query(`update scan set status = 'succeeded' where id = $1`, [s.rows[0].id]);
+    expect(await get()).toBe(2);
+    expect(await get()).toBe(2);
+    await t.db.pool.query(`insert into suppression (rule, subject, reason, owner) values ('gsa-shared', 'gsa:x@p.iam.gserviceaccount.com', 'accepted', 'me')`);
+    expect(await get()).toBe(3);
+    await t.db.pool.query(`delete from suppression`);
+    expect(await get()).toBe(4);
+  });
+});
