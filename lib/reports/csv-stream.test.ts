@@ -50,3 +50,42 @@ describe("streamCsv", () => {
     expect(r.rows[0].ok).toBe(1);
   });
 });
+
+describe("csvRecord", () => {
+  it("writes exactly what csv-stringify writes with csvOptions, on every tricky value", async () => {
+    const { stringify } = await import("csv-stringify/sync");
+    const { csvOptions, toCsv } = await import("./csv");
+    const columns = ["a", "b", "c"];
+    const values: unknown[] = [
+      "plain",
+      "",
+      null,
+      undefined,
+      "with,comma",
+      'with "quotes"',
+      "line\nbreak",
+      "carriage\rreturn",
+      "crlf\r\nhere",
+      " leading space",
+      "trailing space ",
+      "\ttab first",
+      "=SUM(A1)",
+      "+1",
+      "-1",
+      "@handle",
+      "a'b",
+      "日本語, ok",
+      true,
+      false,
+      0,
+      42.5,
+      Number.NaN,
+      new Date("2026-11-29T01:02:03.456Z"),
+      { nested: ["x", 1], q: 'say "hi"' },
+      ["list", "of", "things"],
+    ];
+    const rows = values.map((v, i) => ({ a: v, b: values[(i + 7) % values.length], c: `row ${i}` }));
+    const expected = stringify(rows, csvOptions(columns) as never);
+    expect(await toCsv(columns, rows)).toBe(expected);
+  });
+});

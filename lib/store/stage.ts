@@ -9,10 +9,10 @@
  */
 import type pg from "pg";
 import type { InventoryRecord } from "../inventory/model";
-import { recordHash, STAGE_TABLE } from "./write-inventory";
+import { STAGE_TABLE } from "./write-inventory";
 const BATCH = 2000;
 
-type Row = { kind: string; subject: string; source: string; project: string | null; cluster: string | null; namespace: string | null; hash: string; data: string; complete: boolean };
+type Row = { kind: string; subject: string; source: string; project: string | null; cluster: string | null; namespace: string | null; data: string; complete: boolean };
 
 export class InventoryStage {
   /** Objects staged per kind (what the scan saw). */
@@ -27,7 +27,9 @@ export class InventoryStage {
   static async open(client: pg.PoolClient): Promise<InventoryStage> {
     await client.query(`drop table if exists pg_temp.${STAGE_TABLE}`);
     await client.query(
-      `create temp table ${STAGE_TABLE} (seq bigserial, kind text not null, subject text not null, source text not null, project text, cluster text, namespace text, hash text not null, data text not null, complete boolean not null)`,
+      // data is parsed to jsonb as it arrives (on the database's core, while the scan waits on the
+      // network), and jsonb's own key order makes content comparable however an API ordered it.
+      `create temp table ${STAGE_TABLE} (seq bigserial, kind text not null, subject text not null, source text not null, project text, cluster text, namespace text, data jsonb not null, complete boolean not null)`,
     );
     return new InventoryStage(client);
   }
@@ -46,7 +48,6 @@ export class InventoryStage {
         project: r.project ?? null,
         cluster: r.cluster ?? null,
         namespace: r.namespace ?? null,
-        hash: recordHash(r),
         data: JSON.stringify(r.data),
         complete,
       });
@@ -62,8 +63,9 @@ export class InventoryStage {
       if (this.failed) return;
       try {
         await this.client.query(
-          `insert into ${STAGE_TABLE} (kind, subject, source, project, cluster, namespace, hash, data, complete)
-           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bool[])`,
+          `insert into ${STAGE_TABLE} (kind, subject, source, project, cluster, namespace, data, complete)
+           select k, s, src, p, c, n, d::jsonb, done from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[])
+             as t(k, s, src, p, c, n, d, done)`,
           [
             rows.map((x) => x.kind),
             rows.map((x) => x.subject),
@@ -71,7 +73,6 @@ export class InventoryStage {
             rows.map((x) => x.project),
             rows.map((x) => x.cluster),
             rows.map((x) => x.namespace),
-            rows.map((x) => x.hash),
             rows.map((x) => x.data),
             rows.map((x) => x.complete),
           ],

@@ -11,7 +11,6 @@
  *   produced it succeeded without it — the project is gone from a successful discovery, or the cluster
  *   from a successful cluster list.
  */
-import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { InventoryRecord } from "../inventory/model";
 import type { SourceOutcome } from "../scan/collect";
@@ -20,19 +19,6 @@ import type { SourceOutcome } from "../scan/collect";
 export const STAGE_TABLE = "inventory_stage";
 
 export type WriteStats = { inserted: number; closed: number; unchanged: number; retiredSources: string[] };
-
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  const keys = Object.keys(value as object).filter((k) => (value as Record<string, unknown>)[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`;
-}
-
-export function recordHash(r: InventoryRecord): string {
-  return createHash("sha1")
-    .update(canonical({ s: r.source, p: r.project ?? null, c: r.cluster ?? null, n: r.namespace ?? null, d: r.data }))
-    .digest("hex");
-}
 
 /** Which known sources this scan retires: their scope is gone from a parent source that succeeded. */
 export function sourcesToRetire(known: { source: string; family: string; scope: string; retired: boolean }[], outcomes: SourceOutcome[]): string[] {
@@ -97,7 +83,7 @@ export async function writeInventory(client: pg.PoolClient, scanId: number, outc
   await client.query(`drop table if exists pg_temp.stage_last`);
   await client.query(
     `create temp table stage_last on commit drop as
-       select distinct on (kind, subject) kind, subject, source, project, cluster, namespace, hash, data
+       select distinct on (kind, subject) kind, subject, source, project, cluster, namespace, data
        from pg_temp.${STAGE_TABLE} order by kind, subject, seq desc`,
   );
   await client.query(`create unique index on pg_temp.stage_last (kind, subject)`);
@@ -120,7 +106,8 @@ export async function writeInventory(client: pg.PoolClient, scanId: number, outc
     `create temp table closing on commit drop as
        select o.id, o.kind, o.subject, o.first_seen, true as changed
          from inventory_object o join pg_temp.stage_last s on s.kind = o.kind and s.subject = o.subject
-        where o.valid_to is null and o.hash <> s.hash
+        where o.valid_to is null
+          and (o.data, o.source, o.project, o.cluster, o.namespace) is distinct from (s.data, s.source, s.project, s.cluster, s.namespace)
        union all
        select o.id, o.kind, o.subject, o.first_seen, false
          from inventory_object o
@@ -134,7 +121,8 @@ export async function writeInventory(client: pg.PoolClient, scanId: number, outc
   // New versions: whatever has no current row with the same content (unchanged objects keep theirs).
   const inserted = await client.query(
     `insert into inventory_object (kind, subject, source, project, cluster, namespace, hash, data, valid_from, first_seen)
-     select s.kind, s.subject, s.source, s.project, s.cluster, s.namespace, s.hash, s.data::jsonb, $1, coalesce(c.first_seen, $1)
+     select s.kind, s.subject, s.source, s.project, s.cluster, s.namespace,
+            md5(jsonb_build_array(s.source, s.project, s.cluster, s.namespace, s.data)::text), s.data, $1, coalesce(c.first_seen, $1)
        from pg_temp.stage_last s
        left join pg_temp.closing c on c.kind = s.kind and c.subject = s.subject and c.changed
       where not exists (select 1 from inventory_object o where o.kind = s.kind and o.subject = s.subject and o.valid_to is null)`,

@@ -23,3 +23,17 @@ DROP INDEX "analysis_object_current_subject_idx";
 CREATE INDEX "analysis_object_subject_kind_idx" ON "analysis_object"("subject", "kind");
 -- * current rows by source have their own partial index.
 DROP INDEX "inventory_object_source_idx";
+-- * the trigram index serves search, which only looks at these kinds (pods, nodes, policies and
+--   activity records are most of the rows and are never searched by name).
+DROP INDEX "inventory_object_current_subject_trgm_idx";
+CREATE INDEX "inventory_object_current_subject_trgm_idx" ON "inventory_object" USING gin ("subject" gin_trgm_ops)
+  WHERE "valid_to" IS NULL AND "kind" IN ('gsa', 'ksa', 'workload', 'key', 'cluster', 'namespace', 'secret', 'nodepool', 'project');
+-- * analysis filter and account indexes are for the tables, not the graph's many node and edge rows.
+DROP INDEX "analysis_object_current_filters_idx";
+CREATE INDEX "analysis_object_current_filters_idx" ON "analysis_object"("kind", "project", "cluster", "namespace")
+  WHERE "valid_to" IS NULL AND "kind" IN ('finding', 'workload-status', 'workload-summary', 'binding', 'gsa-usage');
+DROP INDEX "analysis_object_current_gsa_idx";
+CREATE INDEX "analysis_object_current_gsa_idx" ON "analysis_object"("kind", "gsa")
+  WHERE "valid_to" IS NULL AND "kind" IN ('finding', 'workload-status', 'workload-summary', 'binding', 'gsa-usage');
+DROP INDEX "analysis_object_current_target_idx";
+CREATE INDEX "analysis_object_current_target_idx" ON "analysis_object"("kind", "target") WHERE "valid_to" IS NULL AND "kind" = 'graph-edge';
