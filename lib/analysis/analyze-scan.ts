@@ -130,89 +130,101 @@ export function analysisRows(r: AnalysisResult): Row[] {
 }
 
 const BATCH = 2000;
+const STAGE = "analysis_stage";
 
 /**
- * Writes the analysis as versions, batch by batch (each row serialised once, then dropped): rows
- * whose content is unchanged write nothing; changed ones close their current row and open a new one
- * that keeps `first_seen`; current rows not produced again close.
+ * Writes the analysis as versions. Rows go to a temporary table batch by batch (serialised once; the
+ * database parses the JSON while the next batch is prepared), then a few set-based statements apply
+ * them: a row whose content is unchanged writes nothing (content is compared as jsonb); a changed one
+ * closes its current row and opens a new one that keeps `first_seen`; current rows not produced again
+ * close.
  */
 async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows: Iterable<Row>) {
-  const current = await client.query<{ id: number; kind: string; key: string; hash: string; first_seen: number }>(
-    `select id, kind, key, hash, first_seen from analysis_object where valid_to is null`,
+  let t0 = Date.now();
+  await client.query(`drop table if exists pg_temp.${STAGE}`);
+  await client.query(
+    `create temp table ${STAGE} (seq bigserial, kind text, key text, subject text, rule text, severity text, state text, project text, cluster text,
+       namespace text, gsa text, target text, data jsonb, hash text) on commit drop`,
   );
-  const byKey = new Map(current.rows.map((c) => [`${c.kind}\u0000${c.key}`, c]));
-  const seen = new Set<string>();
-  const close: number[] = [];
-  let unchanged = 0;
-  let inserted = 0;
-  type Out = { r: Row; data: string; hash: string; firstSeen: number };
-  let batch: Out[] = [];
-  const flush = async () => {
-    if (!batch.length) return;
-    const c = batch;
-    batch = [];
-    const col = <T>(f: (x: Out) => T) => c.map(f);
-    await client.query(
-      `insert into analysis_object (kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, hash, data, first_seen, target, valid_from)
-       select k, ky, s, r, sv, st, p, cl, ns, g, h, d::jsonb, fs, tg, $15
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::text[])
-         as t(k, ky, s, r, sv, st, p, cl, ns, g, h, d, fs, tg)`,
-      [
-        col((x) => x.r.kind),
-        col((x) => x.r.key),
-        col((x) => x.r.subject),
-        col((x) => x.r.rule ?? null),
-        col((x) => x.r.severity ?? null),
-        col((x) => x.r.state ?? null),
-        col((x) => x.r.project ?? null),
-        col((x) => x.r.cluster ?? null),
-        col((x) => x.r.namespace ?? null),
-        col((x) => x.r.gsa ?? null),
-        col((x) => x.hash),
-        col((x) => x.data),
-        col((x) => x.firstSeen),
-        col((x) => x.r.target ?? null),
-        scanId,
-      ],
+  // Not compressed here: the rows are compressed once, when they land in analysis_object.
+  await client.query(`alter table pg_temp.${STAGE} alter column data set storage external`);
+  let batch: Row[] = [];
+  let pending: Promise<unknown>[] = [];
+  // One JSON document per batch, unpacked by jsonb_to_recordset: no per-element array escaping on
+  // this side, one fast parse on the database's. Each row is serialised once; its hash (what the
+  // changes between scans compare) is taken from that text.
+  const send = (c: Row[]) => {
+    const parts = c.map((r) => {
+      const json = JSON.stringify({ ...r, rule: r.rule ?? null, severity: r.severity ?? null, state: r.state ?? null, project: r.project ?? null, cluster: r.cluster ?? null, namespace: r.namespace ?? null, gsa: r.gsa ?? null, target: r.target ?? null });
+      return `${json.slice(0, -1)},"hash":"${createHash("sha1").update(json).digest("hex")}"}`;
+    });
+    return client.query(
+      `insert into ${STAGE} (kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, target, data, hash)
+       select kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, target, data, hash
+       from jsonb_to_recordset($1::jsonb) as t(kind text, key text, subject text, rule text, severity text, state text, project text,
+         cluster text, namespace text, gsa text, target text, data jsonb, hash text)`,
+      [`[${parts.join(",")}]`],
     );
-    inserted += c.length;
   };
-  // Rows that replace a current row are inserted after the current ones are closed (one current row per key).
-  const replacing: Out[] = [];
+  const queue = (c: Row[]) => {
+    const p = send(c);
+    p.catch(() => undefined); // awaited below; this keeps a later batch's failure from going unhandled
+    pending.push(p);
+  };
+  // The first row produced for a key wins (a rule reports a subject once).
+  const seen = new Set<string>();
   for (const r of rows) {
     const k = `${r.kind}\u0000${r.key}`;
     if (seen.has(k)) continue;
     seen.add(k);
-    // The analysis builds its objects the same way every time, so plain JSON is stable to hash.
-    const data = JSON.stringify(r.data);
-    const hash = createHash("sha1")
-      .update(JSON.stringify([r.kind, r.key, r.subject, r.rule ?? null, r.severity ?? null, r.state ?? null, r.project ?? null, r.cluster ?? null, r.namespace ?? null, r.gsa ?? null, r.target ?? null]))
-      .update(data)
-      .digest("hex");
-    const cur = byKey.get(k);
-    if (cur && cur.hash === hash) {
-      unchanged++;
-      continue;
+    batch.push(r);
+    if (batch.length >= BATCH) {
+      queue(batch);
+      batch = [];
+      // At most two batches queued on the connection: memory stays flat, the database stays busy.
+      if (pending.length >= 2) {
+        await pending[0];
+        pending = pending.slice(1);
+      }
     }
-    if (cur) {
-      close.push(cur.id);
-      replacing.push({ r, data, hash, firstSeen: cur.first_seen });
-      continue;
-    }
-    batch.push({ r, data, hash, firstSeen: scanId });
-    if (batch.length >= BATCH) await flush();
   }
-  await flush();
-  for (const [k, c] of byKey) if (!seen.has(k)) close.push(c.id);
-  for (let i = 0; i < close.length; i += 10_000) {
-    await client.query(`update analysis_object set valid_to = $1 where id = any($2::bigint[])`, [scanId, close.slice(i, i + 10_000)]);
-  }
-  for (const x of replacing) {
-    batch.push(x);
-    if (batch.length >= BATCH) await flush();
-  }
-  await flush();
-  return { inserted, closed: close.length, unchanged };
+  if (batch.length) queue(batch);
+  await Promise.all(pending);
+  const lap = (what: string) => {
+    log.debug(`analysis write: ${what} in ${Date.now() - t0} ms`);
+    t0 = Date.now();
+  };
+  lap("staged");
+
+  await client.query(`analyze pg_temp.${STAGE}`);
+  lap("analysed");
+  const cols = "subject, rule, severity, state, project, cluster, namespace, gsa, target, data";
+  await client.query(`drop table if exists pg_temp.${STAGE}_closing`);
+  await client.query(
+    `create temp table ${STAGE}_closing on commit drop as
+       select o.id, o.kind, o.key, o.first_seen, s.kind is not null as changed
+         from analysis_object o left join pg_temp.${STAGE} s on s.kind = o.kind and s.key = o.key
+        where o.valid_to is null
+          and (s.kind is null or (o.subject, o.rule, o.severity, o.state, o.project, o.cluster, o.namespace, o.gsa, o.target, o.data)
+                 is distinct from (s.subject, s.rule, s.severity, s.state, s.project, s.cluster, s.namespace, s.gsa, s.target, s.data))`,
+  );
+  lap("compared");
+  const closed = await client.query(`update analysis_object o set valid_to = $1 from pg_temp.${STAGE}_closing c where o.id = c.id`, [scanId]);
+  lap("closed");
+  const inserted = await client.query(
+    `insert into analysis_object (kind, key, ${cols}, hash, first_seen, valid_from)
+     select s.kind, s.key, s.subject, s.rule, s.severity, s.state, s.project, s.cluster, s.namespace, s.gsa, s.target, s.data,
+            s.hash,
+            coalesce(c.first_seen, $1), $1
+       from pg_temp.${STAGE} s
+       left join pg_temp.${STAGE}_closing c on c.kind = s.kind and c.key = s.key and c.changed
+      where not exists (select 1 from analysis_object o where o.kind = s.kind and o.key = s.key and o.valid_to is null)`,
+    [scanId],
+  );
+  lap("inserted");
+  const total = await client.query<{ n: number }>(`select count(*)::int as n from pg_temp.${STAGE}`);
+  const ins = inserted.rowCount ?? 0;
+  return { inserted: ins, closed: closed.rowCount ?? 0, unchanged: total.rows[0].n - ins };
 }
 
 /** The numbers the trend charts plot, per scope. */
