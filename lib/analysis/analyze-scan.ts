@@ -81,8 +81,11 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
   if (opts.release) r.usage = [];
   {
     const graph = buildGraph(r.context, r.statuses, r.bindings);
-    for (const n of graph.nodes) yield { kind: "graph-node", key: n.id, subject: n.id, state: n.state, project: n.project, cluster: n.cluster, namespace: n.namespace, data: n };
-    for (const e of graph.edges) yield { kind: "graph-edge", key: e.id, subject: e.src, target: e.dst, state: e.state, data: e };
+    // The row's columns carry the id, ends, place and state; data only what no column holds (an org's
+    // graph is hundreds of thousands of rows, so what they repeat is paid for in every scan).
+    for (const n of graph.nodes)
+      yield { kind: "graph-node", key: n.id, subject: n.id, state: n.state, project: n.project, cluster: n.cluster, namespace: n.namespace, data: { kind: n.kind, label: n.label, detail: n.detail } };
+    for (const e of graph.edges) yield { kind: "graph-edge", key: e.id, subject: e.src, target: e.dst, state: e.state, data: { kind: e.kind, label: e.label } };
   }
   for (const b of r.bindings) {
     yield {
@@ -130,44 +133,87 @@ export function analysisRows(r: AnalysisResult): Row[] {
 }
 
 const BATCH = 2000;
-const STAGE = "analysis_stage";
+const KEYS = "analysis_keys";
+const ROW_COLS = `kind text, key text, subject text, rule text, severity text, state text, project text, cluster text, namespace text, gsa text, target text, data jsonb, hash text, first_seen integer`;
+const COLS = "kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, target, data, hash";
+
+/** Runs queries on one connection strictly one after another, without making the caller wait. */
+function serialQueue(client: pg.PoolClient) {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> => {
+    const p = tail.then(() => client.query<R>(text, values));
+    tail = p.catch(() => undefined);
+    return p;
+  };
+}
 
 /**
- * Writes the analysis as versions. Rows go to a temporary table batch by batch (serialised once; the
- * database parses the JSON while the next batch is prepared), then a few set-based statements apply
- * them: a row whose content is unchanged writes nothing (content is compared as jsonb); a changed one
- * closes its current row and opens a new one that keeps `first_seen`; current rows not produced again
- * close.
+ * Writes the analysis as versions, batch by batch, each batch applied as soon as it is serialised so
+ * the database works on one batch while the next is prepared. Every row is serialised once and
+ * hashed (the hash covers its whole content). First only the keys and hashes of a batch go to the
+ * database, which answers which rows are new or changed; an unchanged row costs nothing more. Then
+ * the changed rows close their current version, and the new and changed rows are inserted from one
+ * JSON document (unpacked by jsonb_to_recordset), a changed row keeping its `first_seen`. The keys
+ * seen are kept in a temporary table; at the end, current rows not produced again close.
  */
 async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows: Iterable<Row>) {
-  let t0 = Date.now();
-  await client.query(`drop table if exists pg_temp.${STAGE}`);
-  await client.query(
-    `create temp table ${STAGE} (seq bigserial, kind text, key text, subject text, rule text, severity text, state text, project text, cluster text,
-       namespace text, gsa text, target text, data jsonb, hash text) on commit drop`,
-  );
-  // Not compressed here: the rows are compressed once, when they land in analysis_object.
-  await client.query(`alter table pg_temp.${STAGE} alter column data set storage external`);
-  let batch: Row[] = [];
-  let pending: Promise<unknown>[] = [];
-  // One JSON document per batch, unpacked by jsonb_to_recordset: no per-element array escaping on
-  // this side, one fast parse on the database's. Each row is serialised once; its hash (what the
-  // changes between scans compare) is taken from that text.
-  const send = (c: Row[]) => {
+  const t0 = Date.now();
+  const query = serialQueue(client);
+  await client.query(`drop table if exists pg_temp.${KEYS}`);
+  await client.query(`create temp table ${KEYS} (kind text, key text) on commit drop`);
+  const hadRows = (await client.query(`select exists (select 1 from analysis_object where valid_to is null) as x`)).rows[0].x as boolean;
+  let inserted = 0;
+  let closed = 0;
+  let total = 0;
+  const apply = async (c: Row[]) => {
+    const kinds: string[] = [];
+    const keys: string[] = [];
+    const hashes: string[] = [];
     const parts = c.map((r) => {
       const json = JSON.stringify({ ...r, rule: r.rule ?? null, severity: r.severity ?? null, state: r.state ?? null, project: r.project ?? null, cluster: r.cluster ?? null, namespace: r.namespace ?? null, gsa: r.gsa ?? null, target: r.target ?? null });
-      return `${json.slice(0, -1)},"hash":"${createHash("sha1").update(json).digest("hex")}"}`;
+      const hash = createHash("sha1").update(json).digest("hex");
+      kinds.push(r.kind);
+      keys.push(r.key);
+      hashes.push(hash);
+      return `${json.slice(0, -1)},"hash":"${hash}"`;
     });
-    return client.query(
-      `insert into ${STAGE} (kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, target, data, hash)
-       select kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, target, data, hash
-       from jsonb_to_recordset($1::jsonb) as t(kind text, key text, subject text, rule text, severity text, state text, project text,
-         cluster text, namespace text, gsa text, target text, data jsonb, hash text)`,
-      [`[${parts.join(",")}]`],
-    );
+    total += c.length;
+    // Nothing current yet (a first scan): every row is new, there is nothing to compare or close.
+    const diff = !hadRows
+      ? { rows: c.map((_, i) => ({ i: String(i + 1), first_seen: null })) }
+      : await query<{ i: string; first_seen: number | null }>(
+          // LATERAL … LIMIT 1: one probe of the current-key index per row, whatever the statistics say.
+          `with b as (select * from unnest($1::text[], $2::text[], $3::text[]) with ordinality as b(kind, key, hash, i)),
+                k as (insert into ${KEYS} select kind, key from b)
+           select b.i, o.first_seen from b
+             left join lateral (select hash, first_seen from analysis_object o where o.kind = b.kind and o.key = b.key and o.valid_to is null limit 1) o on true
+            where o.hash is distinct from b.hash`,
+          [kinds, keys, hashes],
+        );
+    if (!diff.rows.length) return;
+    const changed = diff.rows.filter((d) => d.first_seen !== null).map((d) => Number(d.i) - 1);
+    const doc = `[${diff.rows.map((d) => `${parts[Number(d.i) - 1]},"first_seen":${d.first_seen ?? "null"}}`).join(",")}]`;
+    const [cl, ins] = await Promise.all([
+      changed.length
+        ? query(
+            `update analysis_object o set valid_to = $1 from unnest($2::text[], $3::text[]) as c(kind, key)
+              where o.kind = c.kind and o.key = c.key and o.valid_to is null`,
+            [scanId, changed.map((i) => kinds[i]), changed.map((i) => keys[i])],
+          )
+        : undefined,
+      query(
+        `insert into analysis_object (${COLS}, first_seen, valid_from)
+         select ${COLS}, coalesce(first_seen, $1), $1 from jsonb_to_recordset($2::jsonb) as t(${ROW_COLS})`,
+        [scanId, doc],
+      ),
+    ]);
+    closed += cl?.rowCount ?? 0;
+    inserted += ins.rowCount ?? 0;
   };
+  let batch: Row[] = [];
+  let pending: Promise<unknown>[] = [];
   const queue = (c: Row[]) => {
-    const p = send(c);
+    const p = apply(c);
     p.catch(() => undefined); // awaited below; this keeps a later batch's failure from going unhandled
     pending.push(p);
   };
@@ -181,7 +227,7 @@ async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows
     if (batch.length >= BATCH) {
       queue(batch);
       batch = [];
-      // At most two batches queued on the connection: memory stays flat, the database stays busy.
+      // At most two batches in flight: memory stays flat, the database stays busy.
       if (pending.length >= 2) {
         await pending[0];
         pending = pending.slice(1);
@@ -190,41 +236,21 @@ async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows
   }
   if (batch.length) queue(batch);
   await Promise.all(pending);
-  const lap = (what: string) => {
-    log.debug(`analysis write: ${what} in ${Date.now() - t0} ms`);
-    t0 = Date.now();
-  };
-  lap("staged");
-
-  await client.query(`analyze pg_temp.${STAGE}`);
-  lap("analysed");
-  const cols = "subject, rule, severity, state, project, cluster, namespace, gsa, target, data";
-  await client.query(`drop table if exists pg_temp.${STAGE}_closing`);
-  await client.query(
-    `create temp table ${STAGE}_closing on commit drop as
-       select o.id, o.kind, o.key, o.first_seen, s.kind is not null as changed
-         from analysis_object o left join pg_temp.${STAGE} s on s.kind = o.kind and s.key = o.key
-        where o.valid_to is null
-          and (s.kind is null or (o.subject, o.rule, o.severity, o.state, o.project, o.cluster, o.namespace, o.gsa, o.target, o.data)
-                 is distinct from (s.subject, s.rule, s.severity, s.state, s.project, s.cluster, s.namespace, s.gsa, s.target, s.data))`,
-  );
-  lap("compared");
-  const closed = await client.query(`update analysis_object o set valid_to = $1 from pg_temp.${STAGE}_closing c where o.id = c.id`, [scanId]);
-  lap("closed");
-  const inserted = await client.query(
-    `insert into analysis_object (kind, key, ${cols}, hash, first_seen, valid_from)
-     select s.kind, s.key, s.subject, s.rule, s.severity, s.state, s.project, s.cluster, s.namespace, s.gsa, s.target, s.data,
-            s.hash,
-            coalesce(c.first_seen, $1), $1
-       from pg_temp.${STAGE} s
-       left join pg_temp.${STAGE}_closing c on c.kind = s.kind and c.key = s.key and c.changed
-      where not exists (select 1 from analysis_object o where o.kind = s.kind and o.key = s.key and o.valid_to is null)`,
+  log.debug(`analysis write: ${total} rows, ${inserted} inserted, ${closed} closed, in ${Date.now() - t0} ms`);
+  if (!hadRows) return { inserted, closed, unchanged: total - inserted };
+  const t1 = Date.now();
+  // Current rows this analysis did not produce again close (rows this scan opened all have keys).
+  await client.query(`create index on pg_temp.${KEYS} (kind, key)`);
+  await client.query(`analyze pg_temp.${KEYS}`);
+  const gone = await client.query(
+    `update analysis_object o set valid_to = $1
+      where o.valid_to is null and o.valid_from <> $1
+        and not exists (select 1 from pg_temp.${KEYS} k where k.kind = o.kind and k.key = o.key)`,
     [scanId],
   );
-  lap("inserted");
-  const total = await client.query<{ n: number }>(`select count(*)::int as n from pg_temp.${STAGE}`);
-  const ins = inserted.rowCount ?? 0;
-  return { inserted: ins, closed: closed.rowCount ?? 0, unchanged: total.rows[0].n - ins };
+  closed += gone.rowCount ?? 0;
+  log.debug(`analysis write: ${gone.rowCount ?? 0} rows not produced again, closed in ${Date.now() - t1} ms`);
+  return { inserted, closed, unchanged: total - inserted };
 }
 
 /** The numbers the trend charts plot, per scope. */

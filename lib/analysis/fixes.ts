@@ -40,7 +40,24 @@ export function gsaIdFrom(name: string, taken: Pick<Set<string>, "has" | "add"> 
   return id;
 }
 
-const yamlDoc = (v: unknown) => YAML.stringify(v, { lineWidth: 0 });
+/**
+ * YAML for a manifest or patch. The same document is asked for many times in one analysis (a KSA's
+ * manifest appears in its workloads' plans and in its findings; workloads share patches), and the
+ * YAML printer is the analysis's most expensive step on a large estate, so answers are remembered;
+ * the memo is bounded and simply starts over when full.
+ */
+const yamlMemo = new Map<string, string>();
+const YAML_MEMO_MAX = 50_000;
+function yamlDoc(v: unknown): string {
+  const k = JSON.stringify(v);
+  let out = yamlMemo.get(k);
+  if (out === undefined) {
+    out = YAML.stringify(v, { lineWidth: 0 });
+    if (yamlMemo.size >= YAML_MEMO_MAX) yamlMemo.clear();
+    yamlMemo.set(k, out);
+  }
+  return out;
+}
 
 export function ksaManifestFix(ns: string, ksa: string, email: string): Fix {
   return {

@@ -5,11 +5,18 @@ import { route } from "./respond";
 import { listTable } from "../reports/list-table";
 import { tableByName } from "../reports/tables";
 import { notFound } from "./problem";
+import { cachedPerScan } from "../store/scan-cache";
 
 export function tableRoute(name: string) {
   return route(async (req) => {
     const def = tableByName(name);
     if (!def) throw notFound(`No table ${name}`);
-    return listTable(serverDb(), def, parseFilters(new URL(req.url).searchParams));
+    const params = new URL(req.url).searchParams;
+    const filters = parseFilters(params); // bad parameters answer 400 before any cache is consulted
+    // A page of a table only changes when a scan is applied or a suppression changes: the same
+    // question asked again (every dashboard user opening the same list) is answered from memory.
+    params.sort();
+    const db = serverDb();
+    return cachedPerScan(db, `table|${name}|${params.toString()}`, () => listTable(db, def, filters));
   });
 }

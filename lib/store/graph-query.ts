@@ -66,10 +66,7 @@ export function parseGraphParams(params: URLSearchParams, filters: Filters): Gra
   return { focus, hops, group, expand, filters };
 }
 
-type NodeRow = { data: GraphNode };
-type EdgeRow = { data: GraphEdge };
-
-/** Columns, not the whole JSON: a walk around a hub reads tens of thousands of edges. */
+/** A stored graph row as a node or edge: the row's columns plus the little its data holds. */
 const EDGE_COLS = `key as id, subject as src, target as dst, data->>'kind' as kind, state, data->>'label' as label`;
 const NODE_COLS = `key as id, data->>'kind' as kind, data->>'label' as label, project, cluster, namespace, state, data->>'detail' as detail`;
 
@@ -114,8 +111,8 @@ async function overviewGraph(db: Db): Promise<{ nodes: GraphNode[]; edges: Graph
     `select gsa from analysis_object where kind = 'gsa-usage' and valid_to is null and (data->>'score')::int > 0 order by (data->>'score')::int desc, gsa limit 40`,
   );
   const gsaIds = top.rows.map((r) => `gsa:${r.gsa}`);
-  const clusterNodes = await db.pool.query<NodeRow>(`select data from analysis_object where kind = 'graph-node' and valid_to is null and data->>'kind' in ('cluster', 'project')`);
-  const gsaNodes = await db.pool.query<NodeRow>(`select data from analysis_object where kind = 'graph-node' and valid_to is null and key = any($1::text[])`, [gsaIds]);
+  const clusterNodes = await db.pool.query<GraphNode>(`select ${NODE_COLS} from analysis_object where kind = 'graph-node' and valid_to is null and data->>'kind' in ('cluster', 'project')`);
+  const gsaNodes = await db.pool.query<GraphNode>(`select ${NODE_COLS} from analysis_object where kind = 'graph-node' and valid_to is null and key = any($1::text[])`, [gsaIds]);
   // Cluster → GSA: how many workloads there act as it (effective identity), and the worst state.
   const usage = await db.pool.query<{ cluster: string; gsa: string; state: GraphState; n: number }>(
     `select w.cluster, e.target as gsa, e.state, count(*)::int as n
@@ -134,14 +131,14 @@ async function overviewGraph(db: Db): Promise<{ nodes: GraphNode[]; edges: Graph
       cur.label = `${cur.count} workloads`;
     } else agg.set(id, { id, src: u.cluster, dst: u.gsa, kind: "effective-identity", state: u.state, label: `${u.n} workload${u.n === 1 ? "" : "s"}`, count: u.n });
   }
-  const roles = await db.pool.query<EdgeRow>(
-    `select data from analysis_object where kind = 'graph-edge' and valid_to is null and data->>'kind' = 'holds-role' and state = 'broken' and subject = any($1::text[])`,
+  const roles = await db.pool.query<GraphEdge>(
+    `select ${EDGE_COLS} from analysis_object where kind = 'graph-edge' and valid_to is null and data->>'kind' = 'holds-role' and state = 'broken' and subject = any($1::text[])`,
     [gsaIds],
   );
-  const projectIds = new Set(clusterNodes.rows.map((r) => r.data.id));
+  const projectIds = new Set(clusterNodes.rows.map((r) => r.id));
   return {
-    nodes: [...clusterNodes.rows.map((r) => r.data), ...gsaNodes.rows.map((r) => r.data)],
-    edges: [...agg.values(), ...roles.rows.map((r) => r.data).filter((e) => projectIds.has(e.dst))],
+    nodes: [...clusterNodes.rows, ...gsaNodes.rows],
+    edges: [...agg.values(), ...roles.rows.filter((e) => projectIds.has(e.dst))],
   };
 }
 

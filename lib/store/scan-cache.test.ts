@@ -26,4 +26,18 @@ describe("cachedPerScan", () => {
     await t.db.pool.query(`delete from suppression`);
     expect(await get()).toBe(4);
   });
+
+  it("computes again when a suppression lapses, though nothing was written", async () => {
+    clearScanCache();
+    let calls = 0;
+    const get = () => cachedPerScan(t.db, "lapse", async () => ++calls);
+    await t.db.pool.query(
+      `insert into suppression (rule, subject, reason, owner, expires_at) values ('gsa-shared', 'gsa:y@p.iam.gserviceaccount.com', 'until Monday', 'me', now() + interval '1 second')`,
+    );
+    expect(await get()).toBe(1);
+    expect(await get()).toBe(1);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await get()).toBe(2);
+    expect(await get()).toBe(2);
+  });
 });

@@ -9,11 +9,13 @@ type Entry = { version: string; value: unknown; at: number };
 
 const MAX_ENTRIES = 200;
 const cache = new Map<string, Entry>();
-/** The data version: the last applied scan and the suppressions (one small query per request). */
+/** The data version: the last applied scan, the suppressions and how many have lapsed (one small query per request). */
 export async function dataVersion(db: Db): Promise<string> {
   const r = await db.pool.query<{ v: string }>(
     `select coalesce((select max(id) from scan where status in ('succeeded', 'partial')), 0)::text || '/' ||
-            coalesce((select md5(string_agg(id::text || ':' || coalesce(expires_at::text, ''), ',' order by id)) from suppression), '') as v`,
+            coalesce((select md5(string_agg(id::text || ':' || coalesce(expires_at::text, ''), ',' order by id)) from suppression), '') || '/' ||
+            -- a suppression that lapses changes what pages show, with no write to mark it
+            (select count(*) from suppression where expires_at <= now())::text as v`,
   );
   return r.rows[0].v;
 }
