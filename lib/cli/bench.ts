@@ -301,15 +301,20 @@ async function main() {
     { name: "findings list", api: "/api/findings", page: "/findings" },
     { name: "GSA page", api: `/api/gsas/${encodeURIComponent(hub)}`, page: `/gsas/${encodeURIComponent(hub)}` },
   ];
-  const loadResults: { name: string; api: string; p50: number; p95: number; p99: number; rps: number; requests: number; errors: number; pageMs?: number }[] = [];
+  const loadResults: { name: string; api: string; p50: number; p95: number; p99: number; rps: number; requests: number; errors: number; firstMs: number; pageMs?: number }[] = [];
   for (const e of endpoints) {
+    // The first answer is computed from the database; the same question again is answered from the
+    // per-scan cache, as it is for every dashboard user after the first. Both are reported.
+    let firstMs = 0;
     for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
       const r = await fetch(base + e.api);
       if (!r.ok) throw new Error(`${e.api} answered ${r.status}: ${(await r.text()).slice(0, 500)}`);
       await r.arrayBuffer();
+      if (i === 0) firstMs = performance.now() - t0;
     }
     log(`autocannon ${e.api}: ${connections} connections, ${loadSeconds} s…`);
-    loadResults.push({ name: e.name, api: e.api, ...(await load(base + e.api)) });
+    loadResults.push({ name: e.name, api: e.api, firstMs, ...(await load(base + e.api)) });
   }
 
   // The pages' own timings, in Chromium: navigation start until the data is on screen.
@@ -352,15 +357,25 @@ async function main() {
   const graphUrl = `${base}/api/graph?focus=${encodeURIComponent(hub)}`;
   const graphTimes: number[] = [];
   let graphNodes = 0;
+  // Cold: the first ask after the scan, walked in the database (the figure judged); warm: answered
+  // from the per-scan cache. Each cold ask uses a different (equivalent) URL so none is cached.
+  const graphCold: number[] = [];
   for (let i = 0; i < 7; i++) {
     const t0 = performance.now();
-    const r = await fetch(graphUrl);
+    const r = await fetch(i < 5 ? `${graphUrl}&hops=2&cold=${i}` : graphUrl);
     if (!r.ok) throw new Error(`graph answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
     const body = (await r.json()) as { nodes?: unknown[] };
-    if (i >= 2) graphTimes.push(performance.now() - t0);
+    (i < 5 ? graphCold : graphTimes).push(performance.now() - t0);
     graphNodes = body.nodes?.length ?? 0;
   }
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await (await fetch(graphUrl)).arrayBuffer();
+    graphTimes.push(performance.now() - t0);
+  }
   graphTimes.sort((a, b) => a - b);
+  graphCold.shift(); // the very first also warms the server's code paths
+  graphCold.sort((a, b) => a - b);
   await db.end();
   web.kill("SIGTERM");
   sim.kill("SIGTERM");
@@ -387,10 +402,16 @@ async function main() {
   add("", "  new inventory versions written", String(rescan.summary.written.inserted + rescan.summary.written.closed), "0", ok(rescan.summary.written.inserted === 0 && rescan.summary.written.closed === 0));
   add("4", "Analysis: identity, status, every finding", secs(analysisMs), "≤ 10 s", `${ok(analysisMs <= 10_000)} (read ${secs(a?.loadMs ?? 0)}, compute ${secs(a?.computeMs ?? 0)}; storing its ${int(first.summary.analysis?.written.inserted ?? 0)} rows ${secs(a?.writeMs ?? 0)} more)`);
   for (const l of loadResults) {
-    add("5", `${l.name}: GET ${l.api.length > 40 ? l.api.slice(0, 37) + "…" : l.api}`, `p95 ${int(l.p95)} ms`, `≤ 200 ms, no errors`, `${ok(l.p95 <= 200 && l.errors === 0)} (p50 ${int(l.p50)}, p99 ${int(l.p99)} ms, ${int(l.rps)} req/s, ${l.errors} errors${l.pageMs !== undefined ? `; page in Chromium ${int(l.pageMs)} ms` : ""})`);
+    add("5", `${l.name}: GET ${l.api.length > 40 ? l.api.slice(0, 37) + "…" : l.api}`, `p95 ${int(l.p95)} ms`, `≤ 200 ms, no errors`, `${ok(l.p95 <= 200 && l.errors === 0)} (p50 ${int(l.p50)}, p99 ${int(l.p99)} ms, ${int(l.rps)} req/s, ${l.errors} errors; first answer, computed: ${int(l.firstMs)} ms${l.pageMs !== undefined ? `; page in Chromium ${int(l.pageMs)} ms` : ""})`);
   }
   add("6", `CSV export: ${csv.map((c) => `${c.report} ${int(c.rows)} rows`).join(", ")}`, `${int(csvRate)} rows/s`, "≥ 50,000 rows/s, memory flat", `${ok(csvRate >= 50_000)} (server RSS +${mib(csvGrowth)} while streaming ${mib(csv.reduce((s, c) => s + c.bytes, 0))})`);
-  add("7", `Graph focus: ${hub.slice(4)} (${int(neighbours)} neighbours)`, `${int(graphTimes[Math.floor(graphTimes.length / 2)])} ms median`, "≤ 300 ms", `${ok(graphTimes[graphTimes.length - 1] <= 300)} (max ${int(graphTimes[graphTimes.length - 1])} ms, ${graphNodes} nodes drawn)`);
+  add(
+    "7",
+    `Graph focus: ${hub.slice(4)} (${int(neighbours)} neighbours)`,
+    `${int(graphCold[Math.floor(graphCold.length / 2)])} ms median`,
+    "≤ 300 ms",
+    `${ok(graphCold[graphCold.length - 1] <= 300)} (walked in the database: max ${int(graphCold[graphCold.length - 1])} ms; asked again, from the per-scan cache: ${int(graphTimes[Math.floor(graphTimes.length / 2)])} ms; ${graphNodes} nodes drawn)`,
+  );
 
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ["#", "Measure", "Figure", "Target"][i].length));
   const line = (r: string[]) => r.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c)).join("  ");
@@ -424,7 +445,7 @@ async function main() {
     assetQuota,
     load: loadResults,
     csv,
-    graph: { subject: hub, neighbours, nodes: graphNodes, ms: graphTimes },
+    graph: { subject: hub, neighbours, nodes: graphNodes, coldMs: graphCold, warmMs: graphTimes },
   });
   writeFileSync(outFile, JSON.stringify(results, (k, v) => (k === "failures" ? undefined : v), 2));
   log(`figures written to ${path.relative(process.cwd(), outFile)}`);

@@ -22,7 +22,7 @@ import { fetchJson } from "../fetch-json";
 import { useUrlState } from "../use-url-state";
 import { ErrorBox, Spinner, Badge } from "../ui";
 import { subjectHref } from "../links";
-import { COLUMN, layout, NODE_H, NODE_W } from "./layout";
+import { COLUMN, layoutOrColumns, NODE_H, NODE_W } from "./layout";
 import { EDGE_LABEL, KIND_BG, KIND_LABEL, STATE_COLOR, STATE_LABEL } from "./style";
 import { SearchBox } from "../search-box";
 import { SelectFilter } from "../select-filter";
@@ -263,6 +263,7 @@ function Canvas() {
   const [nodes, setNodes] = useState<Node[]>([]);
   const [edges, setEdges] = useState<Edge[]>([]);
   const [laying, setLaying] = useState(false);
+  const [layoutNote, setLayoutNote] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const { fitView } = useReactFlow();
   const data = view.data;
@@ -271,11 +272,12 @@ function Canvas() {
     if (!data) return;
     let cancelled = false;
     setLaying(true);
-    void layout(
+    void layoutOrColumns(
       data.nodes.map((n) => ({ id: n.id, kind: n.kind })),
       data.edges.map((e) => ({ id: e.id, source: e.src, target: e.dst })),
-    ).then((pos) => {
+    ).then(({ pos, fallback }) => {
       if (cancelled) return;
+      setLayoutNote(fallback);
       const neighbours = new Set<string>();
       if (selected) for (const e of data.edges) if (e.src === selected || e.dst === selected) neighbours.add(e.src === selected ? e.dst : e.src);
       setNodes(
@@ -356,6 +358,11 @@ function Canvas() {
           {(view.isPending || laying) && (
             <div className="absolute inset-0 z-10 flex items-center justify-center bg-white/60 dark:bg-slate-950/60">
               <Spinner label={view.isPending ? "Loading the graph…" : "Laying out…"} />
+            </div>
+          )}
+          {layoutNote && !laying && (
+            <div role="status" className="absolute left-2 top-2 z-10 rounded bg-amber-50 px-2 py-1 text-xs text-amber-900 dark:bg-amber-950 dark:text-amber-100" data-testid="layout-fallback">
+              Drawn in plain columns: {layoutNote}.
             </div>
           )}
           {data && data.nodes.length === 0 ? (

@@ -69,3 +69,36 @@ export async function layout(nodes: { id: string; kind?: string }[], edges: { id
   const out = await engine.layout(g);
   return new Map((out.children ?? []).map((c) => [c.id, { id: c.id, x: c.x ?? 0, y: c.y ?? 0 }]));
 }
+
+/** Plain columns, for when ELK fails or takes too long: every node is still drawn where its kind goes. */
+export function columnLayout(nodes: { id: string; kind?: string }[]): Map<string, Positioned> {
+  const rows = new Map<number, number>();
+  const out = new Map<string, Positioned>();
+  for (const n of nodes) {
+    const c = COLUMN[n.kind ?? ""] ?? 2;
+    const r = rows.get(c) ?? 0;
+    rows.set(c, r + 1);
+    out.set(n.id, { id: n.id, x: c * (NODE_W + 90), y: r * (NODE_H + 22) });
+  }
+  return out;
+}
+
+/** ELK's layout, or plain columns (and why) when it fails or has not answered within `ms`. */
+export async function layoutOrColumns(
+  nodes: { id: string; kind?: string }[],
+  edges: { id: string; source: string; target: string }[],
+  ms = 30_000,
+): Promise<{ pos: Map<string, Positioned>; fallback: string | null }> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const pos = await Promise.race([
+      layout(nodes, edges),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the layout took longer than ${ms / 1000} s`)), ms))),
+    ]);
+    return { pos, fallback: null };
+  } catch (err) {
+    return { pos: columnLayout(nodes), fallback: (err as Error).message || String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
