@@ -5,7 +5,7 @@ import { route } from "./respond";
 import { listTable } from "../reports/list-table";
 import { tableByName } from "../reports/tables";
 import { notFound } from "./problem";
-import { cachedPerScan } from "../store/scan-cache";
+import { cachedJsonPerScan } from "../store/scan-cache";
 
 export function tableRoute(name: string) {
   return route(async (req) => {
@@ -17,6 +17,6 @@ export function tableRoute(name: string) {
     // question asked again (every dashboard user opening the same list) is answered from memory.
     params.sort();
     const db = serverDb();
-    return cachedPerScan(db, `table|${name}|${params.toString()}`, () => listTable(db, def, filters));
+    return cachedJsonPerScan(db, `table|${name}|${params.toString()}`, () => listTable(db, def, filters));
   });
 }

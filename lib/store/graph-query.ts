@@ -154,7 +154,9 @@ function applyGrouping(nodes: ViewNode[], edges: ViewEdge[], by: GroupBy, thresh
     const g = groupKey(n, by);
     if (!g || keep.has(n.id) || expand.has(g)) continue;
     const k = `${g}|${n.kind}`;
-    groups.set(k, [...(groups.get(k) ?? []), n]);
+    const members = groups.get(k);
+    if (members) members.push(n);
+    else groups.set(k, [n]);
   }
   const memberOf = new Map<string, string>();
   const groupNodes: ViewNode[] = [];
@@ -175,12 +177,17 @@ function applyGrouping(nodes: ViewNode[], edges: ViewEdge[], by: GroupBy, thresh
       state,
       detail: `Collapsed: click to expand ${members.length} ${kind}s`,
       group: { members: members.length, memberKind: kind, key: g },
-      distance: Math.min(...members.map((m) => m.distance ?? 9)),
+      distance: members.reduce((d, m) => Math.min(d, m.distance ?? 9), 9),
       highlighted: members.some((m) => m.highlighted),
     });
   }
-  if (!memberOf.size) return { nodes, edges };
+  if (!memberOf.size) return { nodes, edges: () => edges };
   const outNodes = [...nodes.filter((n) => !memberOf.has(n.id)), ...groupNodes];
+  // The edges are merged only for the grouping finally drawn (several are tried on a big view).
+  return { nodes: outNodes, edges: () => mergeEdges(edges, memberOf) };
+}
+
+function mergeEdges(edges: ViewEdge[], memberOf: Map<string, string>): ViewEdge[] {
   const merged = new Map<string, ViewEdge>();
   for (const e of edges) {
     const src = memberOf.get(e.src) ?? e.src;
@@ -194,7 +201,7 @@ function applyGrouping(nodes: ViewNode[], edges: ViewEdge[], by: GroupBy, thresh
       cur.label = `${e.kind.replace(/-/g, " ")} ×${cur.count}`;
     } else merged.set(id, { ...e, id, src, dst, count: 1 });
   }
-  return { nodes: outNodes, edges: [...merged.values()] };
+  return [...merged.values()];
 }
 
 export async function graphView(db: Db, p: GraphParams): Promise<GraphView> {
@@ -247,12 +254,13 @@ export async function graphView(db: Db, p: GraphParams): Promise<GraphView> {
   let view = { nodes, edges };
   let notice: string | null = null;
   if (p.group !== "none") {
-    view = applyGrouping(nodes, edges, p.group, 6, expand, keep);
-    if (view.nodes.length > MAX_NODES) view = applyGrouping(nodes, edges, p.group, 1, expand, keep);
-    if (view.nodes.length > MAX_NODES && p.group === "namespace") {
-      view = applyGrouping(nodes, edges, "cluster", 1, expand, keep);
+    let g = applyGrouping(nodes, edges, p.group, 6, expand, keep);
+    if (g.nodes.length > MAX_NODES) g = applyGrouping(nodes, edges, p.group, 1, expand, keep);
+    if (g.nodes.length > MAX_NODES && p.group === "namespace") {
+      g = applyGrouping(nodes, edges, "cluster", 1, expand, keep);
       notice = "Grouped by cluster to stay readable.";
     }
+    view = { nodes: g.nodes, edges: g.edges() };
   }
   if (view.nodes.length > MAX_NODES) {
     // Still too many: keep the nearest, say so.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import { cachedPerScan, clearScanCache } from "./scan-cache";
+import { cachedJsonPerScan, cachedPerScan, clearScanCache } from "./scan-cache";
 
 describe("cachedPerScan", () => {
   let t: TestDatabase;
@@ -39,5 +39,23 @@ describe("cachedPerScan", () => {
     await new Promise((r) => setTimeout(r, 1200));
     expect(await get()).toBe(2);
     expect(await get()).toBe(2);
+  });
+
+  it("keeps JSON answers as text: the same body until a scan is applied, and an oversized one is never kept", async () => {
+    clearScanCache();
+    let calls = 0;
+    const get = async (key: string, size = 10) => {
+      const r = await cachedJsonPerScan(t.db, key, async () => ({ n: ++calls, pad: "x".repeat(size) }));
+      expect(r.headers.get("content-type")).toBe("application/json");
+      return ((await r.json()) as { n: number }).n;
+    };
+    expect(await get("small")).toBe(1);
+    expect(await get("small")).toBe(1);
+    await t.db.pool.query(`insert into scan (status, trigger, mode, target, phase, runner, started_at) values ('succeeded', 'test', 'estate', '', 'x', 'x', now())`);
+    expect(await get("small")).toBe(2);
+    const big = 9 * 1024 * 1024;
+    expect(await get("big", big)).toBe(3);
+    expect(await get("big", big)).toBe(4);
+    expect(await get("small")).toBe(2);
   });
 });

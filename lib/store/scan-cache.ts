@@ -31,11 +31,53 @@ export async function cachedPerScan<T>(db: Db, key: string, compute: () => Promi
   }
   const value = await compute();
   cache.set(key, { version, value, at: Date.now() });
-  while (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
+  while (cache.size > MAX_ENTRIES) {
+    const [ek, e] = cache.entries().next().value as [string, Entry];
+    cache.delete(ek);
+    if (ek.startsWith("json|")) jsonBytes -= (e.value as string).length;
+  }
   return value;
 }
 
 /** For tests and after writes made by this process. */
 export function clearScanCache() {
   cache.clear();
+  jsonBytes = 0;
 }
+
+/**
+ * Like cachedPerScan, for a JSON answer: the serialised text is what is kept, so a busy answer
+ * (a hub account's page is a third of a megabyte) is not serialised again for every request. Texts
+ * are kept up to 64 MB in all; one over 8 MB (an audit of everything) is computed every time.
+ */
+export async function cachedJsonPerScan(db: Db, key: string, compute: () => Promise<unknown>): Promise<Response> {
+  const version = await dataVersion(db);
+  const k = `json|${key}`;
+  const hit = cache.get(k);
+  let text: string;
+  if (hit && hit.version === version) {
+    cache.delete(k);
+    cache.set(k, hit);
+    text = hit.value as string;
+  } else {
+    text = JSON.stringify(await compute());
+    if (hit) {
+      cache.delete(k);
+      jsonBytes -= (hit.value as string).length;
+    }
+    if (text.length <= JSON_ENTRY_MAX) {
+      cache.set(k, { version, value: text, at: Date.now() });
+      jsonBytes += text.length;
+      for (const [ek, e] of cache) {
+        if (jsonBytes <= JSON_BYTES_MAX && cache.size <= MAX_ENTRIES) break;
+        cache.delete(ek);
+        if (ek.startsWith("json|")) jsonBytes -= (e.value as string).length;
+      }
+    }
+  }
+  return new Response(text, { headers: { "content-type": "application/json", "cache-control": "no-store" } });
+}
+
+const JSON_ENTRY_MAX = 8 * 1024 * 1024;
+const JSON_BYTES_MAX = 64 * 1024 * 1024;
+let jsonBytes = 0;

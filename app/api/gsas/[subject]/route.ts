@@ -2,7 +2,7 @@ import { serverDb } from "@/lib/store/db";
 import { route } from "@/lib/api/respond";
 import { badRequest } from "@/lib/api/problem";
 import { gsaDetail, GSA_DETAIL_LIMIT } from "@/lib/store/queries";
-import { cachedPerScan } from "@/lib/store/scan-cache";
+import { cachedJsonPerScan } from "@/lib/store/scan-cache";
 
 /** GET /api/gsas/{gsa:EMAIL|EMAIL}?limit=N|all — lists hold `limit` items (default 100), `totals` the counts. */
 export const GET = route<{ subject: string }>(async (req, { subject }) => {
@@ -18,5 +18,5 @@ export const GET = route<{ subject: string }>(async (req, { subject }) => {
   }
   // The same until the next scan (or a suppression): computed once, then served from memory.
   const db = serverDb();
-  return cachedPerScan(db, `gsa|${email}|${limit}`, () => gsaDetail(db, email, { limit }));
+  return cachedJsonPerScan(db, `gsa|${email}|${limit}`, () => gsaDetail(db, email, { limit }));
 });
