@@ -22,7 +22,7 @@ import { fetchJson } from "../fetch-json";
 import { useUrlState } from "../use-url-state";
 import { ErrorBox, Spinner, Badge } from "../ui";
 import { subjectHref } from "../links";
-import { COLUMN, layoutOrColumns, NODE_H, NODE_W } from "./layout";
+import { COLUMN, layoutOrColumns, NODE_H, NODE_W, warmLayout } from "./layout";
 import { EDGE_LABEL, KIND_BG, KIND_LABEL, STATE_COLOR, STATE_LABEL } from "./style";
 import { SearchBox } from "../search-box";
 import { SelectFilter } from "../select-filter";
@@ -267,6 +267,7 @@ function Canvas() {
   const [selected, setSelected] = useState<string | null>(null);
   const { fitView } = useReactFlow();
   const data = view.data;
+  useEffect(() => warmLayout(), []);
 
   useEffect(() => {
     if (!data) return;

@@ -1,23 +1,56 @@
 /**
  * Automatic layout with ELK (layered, left to right), off the main thread in a Web Worker so a large
- * view never freezes the page. Falls back to the in-thread build where workers are unavailable.
+ * view never freezes the page. If the worker cannot be made, or does not answer a first layout within
+ * 20 s (a worker that never starts), the page switches for good to ELK's
+ * in-thread build; if that fails too, plain columns (layoutOrColumns).
  */
 import type { ElkNode } from "elkjs/lib/elk-api";
 
-type Elk = { layout: (g: ElkNode) => Promise<ElkNode> };
-let elk: Promise<Elk> | undefined;
+type Elk = { layout: (g: ElkNode) => Promise<ElkNode>; terminateWorker?: () => void };
+let worker: Promise<Elk> | undefined;
+let inThread: Promise<Elk> | undefined;
+/** Set once the worker has answered; until then each layout is raced against WORKER_FIRST_ANSWER_MS. */
+let workerProven = false;
+let workerFailed = false;
+const WORKER_FIRST_ANSWER_MS = 20_000;
 
-function getElk(): Promise<Elk> {
-  elk ??= (async () => {
+function getInThread(): Promise<Elk> {
+  inThread ??= import("elkjs/lib/elk.bundled.js").then(({ default: ELK }) => new ELK() as unknown as Elk);
+  return inThread;
+}
+
+function getWorker(): Promise<Elk> {
+  worker ??= import("elkjs/lib/elk-api").then(
+    ({ default: ELK }) => new ELK({ workerFactory: () => new Worker(new URL("elkjs/lib/elk-worker.min.js", import.meta.url)) }) as unknown as Elk,
+  );
+  return worker;
+}
+
+/** Starts loading the layout worker (1.6 MB to fetch and compile) before the first view arrives. */
+export function warmLayout(): void {
+  if (typeof Worker === "undefined") return;
+  void getWorker().catch(() => undefined);
+}
+
+async function runLayout(g: ElkNode): Promise<ElkNode> {
+  if (!workerFailed) {
     try {
-      const { default: ELK } = await import("elkjs/lib/elk-api");
-      return new ELK({ workerFactory: () => new Worker(new URL("elkjs/lib/elk-worker.min.js", import.meta.url)) }) as unknown as Elk;
-    } catch {
-      const { default: ELK } = await import("elkjs/lib/elk.bundled.js");
-      return new ELK() as unknown as Elk;
+      const engine = await getWorker();
+      if (workerProven) return await engine.layout(g);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const out = await Promise.race([
+        engine.layout(g),
+        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("the layout worker did not answer")), WORKER_FIRST_ANSWER_MS))),
+      ]).finally(() => clearTimeout(timer));
+      workerProven = true;
+      return out;
+    } catch (err) {
+      if (workerProven) throw err; // a real layout error, not a worker that never started
+      workerFailed = true;
+      void worker?.then((e) => e.terminateWorker?.()).catch(() => undefined);
     }
-  })();
-  return elk;
+  }
+  return (await getInThread()).layout(g);
 }
 
 export const NODE_W = 220;
@@ -47,7 +80,6 @@ export const COLUMN: Record<string, number> = {
 /** Positions for nodes (ids) linked by edges (source → target). */
 export async function layout(nodes: { id: string; kind?: string }[], edges: { id: string; source: string; target: string }[]): Promise<Map<string, Positioned>> {
   const col = new Map(nodes.map((n) => [n.id, COLUMN[n.kind ?? ""] ?? 2]));
-  const engine = await getElk();
   const g: ElkNode = {
     id: "root",
     layoutOptions: {
@@ -66,7 +98,7 @@ export async function layout(nodes: { id: string; kind?: string }[], edges: { id
       .filter((e) => e.source !== e.target && col.get(e.source) !== col.get(e.target))
       .map((e) => ((col.get(e.source) ?? 0) <= (col.get(e.target) ?? 0) ? { id: e.id, sources: [e.source], targets: [e.target] } : { id: e.id, sources: [e.target], targets: [e.source] })),
   };
-  const out = await engine.layout(g);
+  const out = await runLayout(g);
   return new Map((out.children ?? []).map((c) => [c.id, { id: c.id, x: c.x ?? 0, y: c.y ?? 0 }]));
 }
 
