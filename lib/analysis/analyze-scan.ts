@@ -11,6 +11,7 @@ import type { AnalysisInput, SourceStatus } from "./context";
 import { runAnalysis, type AnalysisResult, type Rollup } from "./run-analysis";
 import { buildGraph } from "./graph";
 import { log } from "../log";
+import { serialQueue } from "../store/serial-queue";
 
 export type AnalysisSummary = {
   findings: number;
@@ -137,16 +138,6 @@ const KEYS = "analysis_keys";
 const ROW_COLS = `kind text, key text, subject text, rule text, severity text, state text, project text, cluster text, namespace text, gsa text, target text, data jsonb, hash text, first_seen integer`;
 const COLS = "kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, target, data, hash";
 
-/** Runs queries on one connection strictly one after another, without making the caller wait. */
-function serialQueue(client: pg.PoolClient) {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> => {
-    const p = tail.then(() => client.query<R>(text, values));
-    tail = p.catch(() => undefined);
-    return p;
-  };
-}
-
 /**
  * Writes the analysis as versions, batch by batch, each batch applied as soon as it is serialised so
  * the database works on one batch while the next is prepared. Every row is serialised once and
@@ -159,9 +150,11 @@ function serialQueue(client: pg.PoolClient) {
 async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows: Iterable<Row>) {
   const t0 = Date.now();
   const query = serialQueue(client);
-  await client.query(`drop table if exists pg_temp.${KEYS}`);
-  await client.query(`create temp table ${KEYS} (kind text, key text) on commit drop`);
   const hadRows = (await client.query(`select exists (select 1 from analysis_object where valid_to is null) as x`)).rows[0].x as boolean;
+  if (hadRows) {
+    await client.query(`drop table if exists pg_temp.${KEYS}`);
+    await client.query(`create temp table ${KEYS} (kind text, key text) on commit drop`);
+  }
   let inserted = 0;
   let closed = 0;
   let total = 0;

@@ -5,10 +5,15 @@
  */
 import type { Db } from "./db";
 
-type Entry = { version: string; value: unknown; at: number };
+/** `bytes` counts the entries kept as text (cachedJsonPerScan); objects count 0. */
+type Entry = { version: string; value: unknown; bytes: number };
 
 const MAX_ENTRIES = 200;
+/** Texts kept in all, and the largest one kept (an audit of everything is computed every time). */
+const JSON_BYTES_MAX = 64 * 1024 * 1024;
+const JSON_ENTRY_MAX = 8 * 1024 * 1024;
 const cache = new Map<string, Entry>();
+let bytes = 0;
 /** The data version: the last applied scan, the suppressions and how many have lapsed (one small query per request). */
 export async function dataVersion(db: Db): Promise<string> {
   const r = await db.pool.query<{ v: string }>(
@@ -20,8 +25,8 @@ export async function dataVersion(db: Db): Promise<string> {
   return r.rows[0].v;
 }
 
-export async function cachedPerScan<T>(db: Db, key: string, compute: () => Promise<T>): Promise<T> {
-  const version = await dataVersion(db);
+/** The value for `key` at `version`, computed (and kept, unless `size` says it is too big) when there is none. */
+async function remember<T>(key: string, version: string, compute: () => Promise<T>, size: (v: T) => number = () => 0): Promise<T> {
   const hit = cache.get(key);
   if (hit && hit.version === version) {
     // Most recently used last, so the oldest is evicted first.
@@ -30,54 +35,38 @@ export async function cachedPerScan<T>(db: Db, key: string, compute: () => Promi
     return hit.value as T;
   }
   const value = await compute();
-  cache.set(key, { version, value, at: Date.now() });
-  while (cache.size > MAX_ENTRIES) {
-    const [ek, e] = cache.entries().next().value as [string, Entry];
-    cache.delete(ek);
-    if (ek.startsWith("json|")) jsonBytes -= (e.value as string).length;
+  if (hit) {
+    cache.delete(key);
+    bytes -= hit.bytes;
+  }
+  const n = size(value);
+  if (n > JSON_ENTRY_MAX) return value;
+  cache.set(key, { version, value, bytes: n });
+  bytes += n;
+  for (const [k, e] of cache) {
+    if (cache.size <= MAX_ENTRIES && bytes <= JSON_BYTES_MAX) break;
+    cache.delete(k);
+    bytes -= e.bytes;
   }
   return value;
 }
 
-/** For tests and after writes made by this process. */
-export function clearScanCache() {
-  cache.clear();
-  jsonBytes = 0;
+export async function cachedPerScan<T>(db: Db, key: string, compute: () => Promise<T>): Promise<T> {
+  return remember(key, await dataVersion(db), compute);
 }
 
 /**
  * Like cachedPerScan, for a JSON answer: the serialised text is what is kept, so a busy answer
  * (a hub account's page is a third of a megabyte) is not serialised again for every request. Texts
- * are kept up to 64 MB in all; one over 8 MB (an audit of everything) is computed every time.
+ * are kept up to 64 MB in all; one over 8 MB is computed every time.
  */
 export async function cachedJsonPerScan(db: Db, key: string, compute: () => Promise<unknown>): Promise<Response> {
-  const version = await dataVersion(db);
-  const k = `json|${key}`;
-  const hit = cache.get(k);
-  let text: string;
-  if (hit && hit.version === version) {
-    cache.delete(k);
-    cache.set(k, hit);
-    text = hit.value as string;
-  } else {
-    text = JSON.stringify(await compute());
-    if (hit) {
-      cache.delete(k);
-      jsonBytes -= (hit.value as string).length;
-    }
-    if (text.length <= JSON_ENTRY_MAX) {
-      cache.set(k, { version, value: text, at: Date.now() });
-      jsonBytes += text.length;
-      for (const [ek, e] of cache) {
-        if (jsonBytes <= JSON_BYTES_MAX && cache.size <= MAX_ENTRIES) break;
-        cache.delete(ek);
-        if (ek.startsWith("json|")) jsonBytes -= (e.value as string).length;
-      }
-    }
-  }
+  const text = await remember(`json|${key}`, await dataVersion(db), async () => JSON.stringify(await compute()), (t) => t.length);
   return new Response(text, { headers: { "content-type": "application/json", "cache-control": "no-store" } });
 }
 
-const JSON_ENTRY_MAX = 8 * 1024 * 1024;
-const JSON_BYTES_MAX = 64 * 1024 * 1024;
-let jsonBytes = 0;
+/** For tests and after writes made by this process. */
+export function clearScanCache() {
+  cache.clear();
+  bytes = 0;
+}

@@ -10,6 +10,7 @@
 import type pg from "pg";
 import type { InventoryRecord } from "../inventory/model";
 import { STAGE_TABLE } from "./write-inventory";
+import { serialQueue, type SerialQuery } from "./serial-queue";
 const BATCH = 2000;
 
 type Row = { kind: string; subject: string; source: string; project: string | null; cluster: string | null; namespace: string | null; data: string; complete: boolean };
@@ -18,10 +19,12 @@ export class InventoryStage {
   /** Objects staged per kind (what the scan saw). */
   readonly counts: Record<string, number> = {};
   private pending: Row[] = [];
-  private chain: Promise<void> = Promise.resolve();
+  private readonly query: SerialQuery;
   private failed: Error | undefined;
 
-  private constructor(private readonly client: pg.PoolClient) {}
+  private constructor(private readonly client: pg.PoolClient) {
+    this.query = serialQueue(client);
+  }
 
   /** Creates (or empties) the session's stage table. */
   static async open(client: pg.PoolClient): Promise<InventoryStage> {
@@ -59,41 +62,37 @@ export class InventoryStage {
     if (!this.pending.length) return;
     const rows = this.pending;
     this.pending = [];
-    this.chain = this.chain.then(async () => {
-      if (this.failed) return;
-      try {
-        await this.client.query(
-          `insert into ${STAGE_TABLE} (kind, subject, source, project, cluster, namespace, data, complete)
-           select k, s, src, p, c, n, d::jsonb, done from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[])
-             as t(k, s, src, p, c, n, d, done)`,
-          [
-            rows.map((x) => x.kind),
-            rows.map((x) => x.subject),
-            rows.map((x) => x.source),
-            rows.map((x) => x.project),
-            rows.map((x) => x.cluster),
-            rows.map((x) => x.namespace),
-            rows.map((x) => x.data),
-            rows.map((x) => x.complete),
-          ],
-        );
-      } catch (err) {
-        this.failed = err as Error;
-      }
+    if (this.failed) return;
+    this.query(
+      `insert into ${STAGE_TABLE} (kind, subject, source, project, cluster, namespace, data, complete)
+       select k, s, src, p, c, n, d::jsonb, done from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[])
+         as t(k, s, src, p, c, n, d, done)`,
+      [
+        rows.map((x) => x.kind),
+        rows.map((x) => x.subject),
+        rows.map((x) => x.source),
+        rows.map((x) => x.project),
+        rows.map((x) => x.cluster),
+        rows.map((x) => x.namespace),
+        rows.map((x) => x.data),
+        rows.map((x) => x.complete),
+      ],
+    ).catch((err: Error) => {
+      this.failed ??= err;
     });
   }
 
   /** Writes what is pending and waits for every write; throws if one failed. */
   async flush() {
     this.write();
-    await this.chain;
+    await this.query.idle();
     if (this.failed) throw this.failed;
     await this.client.query(`analyze pg_temp.${STAGE_TABLE}`);
   }
 
   /** Drops the table (after the scan applied it, or gave up). */
   async drop() {
-    await this.chain.catch(() => undefined);
+    await this.query.idle();
     await this.client.query(`drop table if exists pg_temp.${STAGE_TABLE}`).catch(() => undefined);
   }
 }

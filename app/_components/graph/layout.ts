@@ -37,11 +37,7 @@ async function runLayout(g: ElkNode): Promise<ElkNode> {
     try {
       const engine = await getWorker();
       if (workerProven) return await engine.layout(g);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const out = await Promise.race([
-        engine.layout(g),
-        new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("the layout worker did not answer")), WORKER_FIRST_ANSWER_MS))),
-      ]).finally(() => clearTimeout(timer));
+      const out = await withTimeout(engine.layout(g), WORKER_FIRST_ANSWER_MS, "the layout worker did not answer");
       workerProven = true;
       return out;
     } catch (err) {
@@ -121,16 +117,15 @@ export async function layoutOrColumns(
   edges: { id: string; source: string; target: string }[],
   ms = 30_000,
 ): Promise<{ pos: Map<string, Positioned>; fallback: string | null }> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const pos = await Promise.race([
-      layout(nodes, edges),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`the layout took longer than ${ms / 1000} s`)), ms))),
-    ]);
-    return { pos, fallback: null };
+    return { pos: await withTimeout(layout(nodes, edges), ms, `the layout took longer than ${ms / 1000} s`), fallback: null };
   } catch (err) {
     return { pos: columnLayout(nodes), fallback: (err as Error).message || String(err) };
-  } finally {
-    clearTimeout(timer);
   }
+}
+
+/** `p`, or a rejection with `message` if it has not settled within `ms`. */
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
 }
