@@ -41,3 +41,11 @@ export function findingLines(r: AnalysisResult, rule?: string): string[] {
     .map((f) => `${f.rule} ${f.subject} ${f.state}`)
     .sort();
 }
+
+/**
+ * `subject | identity | source | migration` lines for every workload, sorted: what the workload pages
+ * and CSVs say about who each workload is to Google and whether it is still to migrate.
+ */
+export function workloadLines(r: AnalysisResult): string[] {
+  return r.statuses.map((s) => `${s.subject} | ${s.identity.label} | ${s.identity.source} | ${s.migrated ? "migrated" : "to-migrate"}${s.system ? " (system)" : ""}`).sort();
+}

@@ -1,0 +1,60 @@
+/**
+ * The regression corpus: estates that reproduce patterns of real organisations (real manifests as
+ * `kubectl get -o yaml` and `helm template` print them, real IAM shapes), each beside the exact
+ * findings and workload answers it must produce. One folder per pattern under
+ * lib/simulator/estates/corpus/: `estate.yaml` (plus any manifests files it names), `README.md`
+ * (the pattern, where it is seen, what used to go wrong), `expected-findings.txt` (rule subject
+ * state) and, optionally, `expected-workloads.txt` (subject | identity | source | migration).
+ *
+ * WI_ATLAS_UPDATE_CORPUS=1 rewrites the expected files from what the analysis now says: review the
+ * diff line by line before committing it — it is the claim the product makes about that estate.
+ */
+import { describe, expect, it } from "vitest";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { analyzeEstateFile, findingLines, workloadLines } from "./testing";
+
+const CORPUS = "lib/simulator/estates/corpus";
+const UPDATE = process.env.WI_ATLAS_UPDATE_CORPUS === "1";
+
+function readLines(file: string): string[] | undefined {
+  if (!existsSync(file)) return undefined;
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() && !l.startsWith("#"));
+}
+
+function writeLines(file: string, header: string, lines: string[]) {
+  writeFileSync(file, `# ${header}\n# Written by WI_ATLAS_UPDATE_CORPUS=1 and reviewed by hand: see lib/analysis/corpus.test.ts.\n${lines.join("\n")}\n`);
+}
+
+const cases = existsSync(CORPUS)
+  ? readdirSync(CORPUS, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(path.join(CORPUS, d.name, "estate.yaml")))
+      .map((d) => d.name)
+      .sort()
+  : [];
+
+describe("the regression corpus", () => {
+  it("has a README for every pattern", () => {
+    expect(cases.filter((c) => !existsSync(path.join(CORPUS, c, "README.md")))).toEqual([]);
+  });
+
+  for (const name of cases) {
+    it(`${name}: produces exactly the expected findings and workload answers`, async () => {
+      const dir = path.join(CORPUS, name);
+      const r = await analyzeEstateFile(path.join(dir, "estate.yaml"));
+      const findings = findingLines(r);
+      const workloads = workloadLines(r);
+      const ef = path.join(dir, "expected-findings.txt");
+      const ew = path.join(dir, "expected-workloads.txt");
+      if (UPDATE) {
+        writeLines(ef, `${name}: every finding, as "rule subject state"`, findings);
+        if (existsSync(ew)) writeLines(ew, `${name}: every workload, as "subject | identity | source | migration"`, workloads);
+      }
+      expect(findings).toEqual(readLines(ef) ?? []);
+      const expectedWorkloads = readLines(ew);
+      if (expectedWorkloads) expect(workloads).toEqual(expectedWorkloads);
+    });
+  }
+});
