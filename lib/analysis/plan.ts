@@ -1,7 +1,8 @@
 /**
  * A workload's migration plan: the article's steps that are still to do, as paste-able changes with
  * the real names — cluster and pool first, then the KSA, the binding, the workload patch, the check,
- * and finally removing the key.
+ * and finally removing the key. A workload on its own principal (`federated`, or
+ * `no-google-identity-needed`) has nothing to do: there is no GSA to create, annotate or bind.
  */
 import type { AnalysisContext } from "./context";
 import type { InventoryRecord, WorkloadData } from "../inventory/model";
@@ -10,17 +11,19 @@ import { gcloud, gcloudBindingFix, gsaIdFrom, kubectl, kubectlCheckFix, ksaManif
 import { gsaProject, isValidGsaEmail } from "./iam";
 
 export function migrationPlan(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>, st: WorkloadStatus): Fix[] {
-  if (st.migrated) return [];
+  if (st.migration === "federated" || st.migration === "no-google-identity-needed") return [];
   const c = ctx.clusters.get(w.cluster!);
   if (!c) return [];
   const todo = (n: number) => st.steps[n - 1]?.state === "todo" || st.steps[n - 1]?.state === "unknown";
+  // Migrated with a step left (a working link through the namespace's `default` KSA): only that step.
+  if (!st.steps.some((x) => x.state === "todo" || x.state === "unknown")) return [];
   const plan: Fix[] = [];
   const pool = c.data.workloadPool ?? `${c.data.projectId}.svc.id.goog`;
   if (todo(1)) plan.push(gcloud("Step 1: enable Workload Identity on the cluster", `gcloud container clusters update ${c.data.name} --location=${c.data.location} --project=${c.data.projectId} --workload-pool=${pool}`));
   if (todo(2))
     plan.push(
       gcloud(
-        "Step 2: create a node pool with the GKE metadata server",
+        "Step 2: create a node pool with the GKE metadata server (its node account needs only roles/container.defaultNodeServiceAccount)",
         `gcloud container node-pools create wi-pool --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\\n  --workload-metadata=GKE_METADATA --service-account=SERVICE_ACCOUNT_EMAIL`,
       ),
     );
@@ -39,7 +42,7 @@ export function migrationPlan(ctx: AnalysisContext, w: InventoryRecord<WorkloadD
   if (todo(3)) plan.push(ksaManifestFix(w.data.namespace, ksaName, email));
   if (todo(5) || todo(3)) plan.push(tfBindingFix(email, project, pool, w.data.namespace, ksaName), gcloudBindingFix(email, project, pool, w.data.namespace, ksaName));
   if (todo(4) || todo(3)) plan.push(workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksaName, { nodeSelector: !c.data.autopilot && (ctx.hasGkeMetadataNodes(w.cluster!) || todo(2)) }));
-  plan.push(kubectlCheckFix(w.cluster!, w.data.namespace, ksaName, email));
+  plan.push(kubectlCheckFix(w.cluster!, w.data.namespace, ksaName, email, { autopilot: c.data.autopilot }));
   if (todo(7)) {
     plan.push(
       kubectl(

@@ -25,7 +25,7 @@ export const rule: Rule = {
       const fixes = [
         tfBindingFix(email, project, c.data.workloadPool, k.data.namespace, k.data.name),
         gcloudBindingFix(email, project, c.data.workloadPool, k.data.namespace, k.data.name),
-        kubectlCheckFix(k.cluster!, k.data.namespace, k.data.name, email),
+        kubectlCheckFix(k.cluster!, k.data.namespace, k.data.name, email, { autopilot: c.data.autopilot }),
       ];
       out.push({
         subject: k.subject,

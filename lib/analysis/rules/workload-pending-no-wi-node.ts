@@ -17,6 +17,9 @@ export const rule: Rule = {
       if (nodes.some((n) => n.data.gkeMetadataLabel === "true")) continue;
       if (ctx.k8sLacking(w.cluster!, "nodes").length) continue;
       const c = ctx.clusters.get(w.cluster!)!;
+      // Autopilot provisions a node for a Pending pod, and every Autopilot node serves GKE metadata:
+      // there is no pool to create (and no node-pool command runs there).
+      if (c.data.autopilot) continue;
       out.push({
         subject: w.subject,
         state: "open" as const,
