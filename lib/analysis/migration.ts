@@ -138,8 +138,9 @@ export function migrationOf(identity: WorkloadIdentity, keys: MountedKeys, bound
   const legacyPaths = [...new Set(paths.filter((p) => p.path === "legacy").map((p) => p.what))];
   // On its own principal while a GSA grants it workloadIdentityUser: the annotation half of the link is missing.
   if (ids.some((i) => i.type === "federated")) for (const g of boundNotAnnotated) legacyPaths.push(`half a Workload Identity link: ${g} grants it workloadIdentityUser, but its KSA is not annotated`);
-  // A key that is mounted is still reachable from the pod, used or not (step 7).
-  for (const k of keys.filter((k) => k.known)) legacyPaths.push(`mounts key Secret ${k.secret.split("/").pop()}`);
+  // A key that is mounted is still reachable from the pod, used or not (step 7); one in use is named above.
+  const used = new Set(ids.flatMap((i) => (i.type === "key-file" || i.type === "credential-file" ? [i.secret] : [])));
+  for (const k of keys.filter((k) => k.known && !used.has(k.secret))) legacyPaths.push(`mounts key Secret ${k.secret.split("/").pop()}`);
   if (legacyPaths.length) return { migration: "to-migrate", reason: `still on ${legacyPaths.join("; ")}`, legacyPaths };
   const unknown = paths.filter((p) => p.path === "unknown").map((p) => p.what);
   if (keys.length) unknown.push(`mounts Secrets that could not be read: ${keys.map((k) => k.secret.split("/").pop()).join(", ")}`);

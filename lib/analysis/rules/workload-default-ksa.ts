@@ -1,7 +1,7 @@
 import type { Rule, RuleContext } from "./rule";
-import type { WorkloadStatus } from "../model";
-import { ksaManifestFix, workloadPatchFix } from "../fixes";
-import { directGrants, memberCovers, parseWiMember, TOKEN_ROLES, type WiMember } from "../iam";
+import type { Fix, WorkloadStatus } from "../model";
+import { gcloud, ksaManifestFix, policyBindingCommand, workloadPatchFix } from "../fixes";
+import { directGrants, federatedPrincipal, memberCovers, parseWiMember, TOKEN_ROLES, type WiMember } from "../iam";
 
 /**
  * Token-role grants on GSAs whose member covers some namespace's `default` KSA, indexed once per
@@ -73,12 +73,34 @@ export const rule: Rule = {
         const st = statuses.get(w.subject)!;
         const live = liveRisk(rc, st);
         const def = ctx.ksa(w.cluster!, w.data.namespace, "default");
-        // The GSA it should keep on its own KSA: the one `default` is annotated with, the one its key belongs to, or one to pick.
+        // The GSA it should keep on its own KSA: the one `default` is annotated with, the one its key
+        // belongs to, or one to pick — none when it lives on its own principal (done, or needing nothing).
         const keyEmail = st.identity.shares.map((s) => s.identity).find((i) => i.type === "key-file")?.email;
-        const email = live.length ? (def?.data.gsaAnnotation?.trim().toLowerCase() || keyEmail || "GSA_EMAIL") : null;
+        const onPrincipal = st.migration === "federated" || st.migration === "no-google-identity-needed";
+        const email = onPrincipal ? null : def?.data.gsaAnnotation?.trim().toLowerCase() || keyEmail || "GSA_EMAIL";
         const patch = workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, w.data.name, {
           nodeSelector: ctx.hasGkeMetadataNodes(w.cluster!) && !ctx.clusters.get(w.cluster!)?.data.autopilot,
         });
+        const fixes: Fix[] = [ksaManifestFix(w.data.namespace, w.data.name, email), patch];
+        const pool = ctx.clusters.get(w.cluster!)?.data.workloadPool;
+        const granted = st.identity.shares.flatMap((s) => (s.identity.type === "federated" ? s.identity.grants : []));
+        if (onPrincipal && pool && granted.length) {
+          // Its roles follow it to its own principal. Copying a conditional grant without its condition
+          // would widen it, and other workloads of the namespace may still need default's: never removed here.
+          const own = federatedPrincipal(ctx, pool, w.data.namespace, w.data.name);
+          const plain = granted.filter((g) => !g.condition && /^(project|folder|organization):/.test(g.resource));
+          const other = granted.filter((g) => !plain.includes(g));
+          fixes.push(
+            gcloud(
+              `Give ${w.data.namespace}/${w.data.name}'s own principal the roles ${w.data.namespace}/default holds`,
+              [
+                ...plain.map((g) => policyBindingCommand("add", g.resource, own, g.role)),
+                ...other.map((g) => `# ${g.role} on ${g.resource}${g.condition ? ` (condition: ${g.condition})` : ""}: grant it to ${own} the same way`),
+                `# then, once no other workload of ${w.data.namespace} runs as default and needs them, remove them from ${w.data.namespace}/default's principal`,
+              ].join("\n"),
+            ),
+          );
+        }
         return {
           subject: w.subject,
           state: "open" as const,
@@ -87,7 +109,7 @@ export const rule: Rule = {
             ? `${w.data.kind} ${w.data.name} runs as ${w.data.namespace}/default: ${live.join("; ")}.`
             : `${w.data.kind} ${w.data.name} runs as ${w.data.namespace}/default, which is not annotated and holds no grant, and the workload holds no legacy path: nothing is handed out yet (low). Annotating or granting default later would give it to every workload of the namespace.`,
           evidence: { serviceAccountName: "default", effectiveIdentity: st.identity.label, migration: st.migration, liveRisk: live },
-          fixes: [ksaManifestFix(w.data.namespace, w.data.name, email), patch],
+          fixes,
         };
       }),
 };
