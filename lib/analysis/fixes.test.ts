@@ -231,9 +231,8 @@ describe("terraform fixes", () => {
   });
 
   // A KSA carries one annotation and the pool identifies a KSA by namespace and name only, so workloads
-  // that end up on the same pool + ns/ksa share one new GSA: for payments-api@acme-prod, the CronJob
-  // reconcile-ledger moves to a KSA of its own and the payments-api Deployments of prod and prod-osaka
-  // (a fleet on payments/payments-api in acme-prod.svc.id.goog) share payments-api-2.
+  // that end up on the same pool + ns/ksa share one new GSA (a fleet's copies of one app are one user:
+  // payments-api@acme-prod, used only by payments/payments-api in prod and prod-osaka, is not split).
   it("a gsa-shared split gives each namespace/KSA to exactly one new GSA", async () => {
     for (const f of r.findings.filter((f) => f.rule === "gsa-shared")) {
       const owners = new Map<string, string[]>();
