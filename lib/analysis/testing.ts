@@ -56,3 +56,18 @@ export function findingLines(r: AnalysisResult, rule?: string): string[] {
 export function workloadLines(r: AnalysisResult): string[] {
   return r.statuses.map((s) => `${s.subject} | ${s.identity.label} | ${s.identity.source} | ${s.migration}${s.system ? " (system)" : ""}`).sort();
 }
+
+/**
+ * Every fix of every finding, in finding order: `rule subject | kind | title`, then the fix's content
+ * indented by four spaces — what wi-atlas tells the user to paste, word for word.
+ */
+export function fixLines(r: AnalysisResult): string[] {
+  const out: string[] = [];
+  for (const f of [...r.findings].sort((a, b) => (`${a.rule} ${a.subject}` < `${b.rule} ${b.subject}` ? -1 : 1))) {
+    for (const x of f.fixes) {
+      out.push(`${f.rule} ${f.subject} | ${x.kind} | ${x.title}`);
+      for (const l of x.content.replace(/\n+$/, "").split("\n")) out.push(`    ${l}`);
+    }
+  }
+  return out;
+}

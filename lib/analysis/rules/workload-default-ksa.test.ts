@@ -168,9 +168,14 @@ describe("workload-default-ksa", () => {
     expect(f.severity).toBe("medium");
     expect(f.message).toBe(`CronJob nightly runs as batch/default: its pods still hold a legacy path (key file: key ${KEY_ID} of ${BATCH_SA} from Secret batch-key).`);
     expect(f.evidence).toMatchObject({ serviceAccountName: "default", effectiveIdentity: BATCH_SA, migration: "to-migrate" });
-    expect(f.fixes.map((x) => x.title)).toEqual([`KSA batch/nightly annotated with ${BATCH_SA}`, "Patch CronJob batch/nightly: run as nightly on GKE-metadata nodes"]);
+    expect(f.fixes.map((x) => x.title)).toEqual([
+      `KSA batch/nightly annotated with ${BATCH_SA}`,
+      `Terraform: let batch/nightly act as ${BATCH_SA}`,
+      "Grant roles/iam.workloadIdentityUser to proj-a.svc.id.goog[batch/nightly]",
+      "Patch CronJob batch/nightly: run as nightly on GKE-metadata nodes",
+    ]);
     expect(f.fixes[0].content).toContain(`iam.gke.io/gcp-service-account: ${BATCH_SA}\n`);
-    expect(f.fixes[1].content).toBe(
+    expect(f.fixes[3].content).toBe(
       "# kubectl --context gke_proj-a_asia-northeast1-a_prod -n batch patch cronjob nightly --patch-file patch.yaml\n" +
         'spec:\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          serviceAccountName: nightly\n          nodeSelector:\n            "iam.gke.io/gke-metadata-server-enabled": "true"\n',
     );
@@ -202,6 +207,19 @@ describe("workload-default-ksa", () => {
       // Not annotated, cli itself does not act as tools@ (needs no Google identity): no GSA for its own KSA either.
       "KSA tools/cli of its own, with no GSA (it needs no Google identity)",
     ]);
+  });
+
+  // payments/ledger works today through payments/default's link: its own KSA is a new identity, so
+  // patching it first would make every token request fail with 403 until the binding exists.
+  it("binds the workload's own KSA before the patch that moves it off an annotated default, so a working link never breaks", () => {
+    const f = finding(`workload:${C}/payments/Deployment/ledger`);
+    expect(f.fixes.map((x) => [x.kind, x.title])).toEqual([
+      ["kubernetes-yaml", `KSA payments/ledger annotated with ${LEDGER_SA}`],
+      ["terraform", `Terraform: let payments/ledger act as ${LEDGER_SA}`],
+      ["gcloud", "Grant roles/iam.workloadIdentityUser to proj-a.svc.id.goog[payments/ledger]"],
+      ["kubernetes-yaml", "Patch Deployment payments/ledger: run as ledger on GKE-metadata nodes"],
+    ]);
+    expect(f.fixes[2].content).toContain('--member="serviceAccount:proj-a.svc.id.goog[payments/ledger]"');
   });
 
   // reports/exporter is on its own principal already (federated, done): no GSA to introduce. Its roles

@@ -1,7 +1,7 @@
 import type { Rule, RuleContext } from "./rule";
 import type { Fix, WorkloadStatus } from "../model";
-import { gcloud, ksaManifestFix, policyBindingCommand, workloadPatchFix } from "../fixes";
-import { directGrants, federatedPrincipal, memberCovers, parseWiMember, TOKEN_ROLES, type WiMember } from "../iam";
+import { gcloud, gcloudBindingFix, ksaManifestFix, policyBindingCommand, tfBindingFix, workloadPatchFix } from "../fixes";
+import { directGrants, federatedPrincipal, gsaProject, isValidGsaEmail, memberCovers, parseWiMember, TOKEN_ROLES, type WiMember } from "../iam";
 
 /**
  * Token-role grants on GSAs whose member covers some namespace's `default` KSA, indexed once per
@@ -81,8 +81,15 @@ export const rule: Rule = {
         const patch = workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, w.data.name, {
           nodeSelector: ctx.hasGkeMetadataNodes(w.cluster!) && !ctx.clusters.get(w.cluster!)?.data.autopilot,
         });
-        const fixes: Fix[] = [ksaManifestFix(w.data.namespace, w.data.name, email), patch];
         const pool = ctx.clusters.get(w.cluster!)?.data.workloadPool;
+        const fixes: Fix[] = [ksaManifestFix(w.data.namespace, w.data.name, email)];
+        // The new KSA is a new identity: without its binding, moving the workload onto it would break
+        // a working link (token requests fail with 403). Bind first, then patch.
+        if (email && isValidGsaEmail(email) && pool) {
+          const project = gsaProject(ctx, email) ?? w.project!;
+          fixes.push(tfBindingFix(email, project, pool, w.data.namespace, w.data.name), gcloudBindingFix(email, project, pool, w.data.namespace, w.data.name));
+        }
+        fixes.push(patch);
         const granted = st.identity.shares.flatMap((s) => (s.identity.type === "federated" ? s.identity.grants : []));
         if (onPrincipal && pool && granted.length) {
           // Its roles follow it to its own principal. Copying a conditional grant without its condition
