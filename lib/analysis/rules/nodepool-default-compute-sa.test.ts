@@ -23,6 +23,8 @@ const ESTATE = YAML.stringify({
     {
       projectId: "proj-a",
       projectNumber: "100000000001",
+      // What Google used to grant the Compute Engine default account on every project.
+      iamPolicy: { bindings: [{ role: "roles/editor", members: [`serviceAccount:${COMPUTE_SA}`] }] },
       serviceAccounts: [{ email: "prod-nodes@proj-a.iam.gserviceaccount.com", displayName: "GKE nodes" }],
       clusters: [
         {
@@ -109,7 +111,7 @@ describe("nodepool-default-compute-sa", () => {
         content: [
           "There is no node pool to replace on Autopilot. New Autopilot clusters take the account at creation:",
           "gcloud container clusters create-auto CLUSTER_NAME --location=asia-northeast1 --project=proj-a --service-account=web-auto-nodes@proj-a.iam.gserviceaccount.com",
-          `Until web-auto is replaced, keep ${COMPUTE_SA} to what nodes need: roles/container.defaultNodeServiceAccount (see gsa-broad-role for the roles it holds).`,
+          `Until web-auto is replaced, its nodes need only roles/container.defaultNodeServiceAccount from ${COMPUTE_SA}, which holds roles/editor on project:proj-a. Other VMs of the project may run as it too: check them before narrowing its roles.`,
         ].join("\n"),
       },
     ]);

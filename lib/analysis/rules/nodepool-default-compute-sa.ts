@@ -1,5 +1,6 @@
 import type { Rule } from "./rule";
 import { gcloud, note } from "../fixes";
+import { rolesOf } from "../iam";
 
 /**
  * Google's least-privilege role for node service accounts (logging, monitoring, metrics): what a node
@@ -21,6 +22,7 @@ export const rule: Rule = {
         const raw = p.data.serviceAccountRaw;
         if (raw && raw !== "default" && !/-compute@developer\.gserviceaccount\.com$/.test(raw)) continue;
         const account = `${c.data.name.slice(0, 20)}-nodes@${c.data.projectId}.iam.gserviceaccount.com`;
+        const held = rolesOf(ctx, p.data.serviceAccount).map((r) => `${r.role} on ${r.resource}`);
         const create = `gcloud iam service-accounts create ${c.data.name.slice(0, 20)}-nodes --project=${c.data.projectId}
 gcloud projects add-iam-policy-binding ${c.data.projectId} --member="serviceAccount:${account}" --role="${NODE_ROLE}"
 # only if nodes pull images from private Artifact Registry repositories:
@@ -39,7 +41,7 @@ gcloud projects add-iam-policy-binding ${c.data.projectId} --member="serviceAcco
                 gcloud(`Create a node account holding only ${NODE_ROLE}`, create),
                 note(
                   "Autopilot picks its node account when the cluster is created",
-                  `There is no node pool to replace on Autopilot. New Autopilot clusters take the account at creation:\ngcloud container clusters create-auto CLUSTER_NAME --location=${c.data.location} --project=${c.data.projectId} --service-account=${account}\nUntil ${c.data.name} is replaced, keep ${p.data.serviceAccount} to what nodes need: ${NODE_ROLE} (see gsa-broad-role for the roles it holds).`,
+                  `There is no node pool to replace on Autopilot. New Autopilot clusters take the account at creation:\ngcloud container clusters create-auto CLUSTER_NAME --location=${c.data.location} --project=${c.data.projectId} --service-account=${account}\nUntil ${c.data.name} is replaced, its nodes need only ${NODE_ROLE} from ${p.data.serviceAccount}${held.length ? `, which holds ${held.join(", ")}` : ""}. Other VMs of the project may run as it too: check them before narrowing its roles.`,
                 ),
               ]
             : [
