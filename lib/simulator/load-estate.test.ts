@@ -58,7 +58,7 @@ describe("estate errors name the file, line, column and path", () => {
     expect(problemsOf(text)).toEqual(["test.yaml:2:5 projects[0].projectNumber: is required"]);
   });
 
-  it("rejects a manifest kind the simulator does not serve, naming the kinds it does", () => {
+  it("reports an object without a kind at the object, and one without apiVersion at its kind", () => {
     const text = [
       "projects:", // 1
       "  - projectId: acme-prod", // 2
@@ -66,13 +66,15 @@ describe("estate errors name the file, line, column and path", () => {
       "    clusters:", // 4
       "      - cluster: {name: prod, location: asia-northeast1}", // 5
       "        manifests:", // 6
-      "          - apiVersion: networking.k8s.io/v1", // 7
-      "            kind: Ingress", // 8
-      "            metadata: {name: web}", // 9
+      "          - apiVersion: v1", // 7
+      "            metadata: {name: web}", // 8
+      "          - kind: Service", // 9
+      "            metadata: {name: web}", // 10
       "",
     ].join("\n");
     expect(problemsOf(text)).toEqual([
-      'test.yaml:8:19 projects[0].clusters[0].manifests[0].kind: kind "Ingress" is not served by the simulator (one of Namespace, ServiceAccount, Secret, ConfigMap, Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod)',
+      "test.yaml:7:13 projects[0].clusters[0].manifests[0]: a Kubernetes object needs a kind (e.g. kind: Deployment)",
+      "test.yaml:9:13 projects[0].clusters[0].manifests[1]: a Kubernetes object needs an apiVersion (e.g. apiVersion: v1)",
     ]);
   });
 
@@ -206,7 +208,7 @@ describe("manifestsFile", () => {
     expect(e.projects[0].clusters[0].resolvedManifests.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual(["Namespace/web", "ServiceAccount/app"]);
   });
 
-  it("reports a bad manifest in it with that file's name and line", () => {
+  it("reports a bad document in it with that file's name, line and document number", () => {
     writeFileSync(
       path.join(dir, "bad.yaml"),
       [
@@ -214,16 +216,28 @@ describe("manifestsFile", () => {
         "kind: Namespace", // 2
         "metadata: {name: web}", // 3
         "---", // 4
-        "apiVersion: v1", // 5
-        "kind: Service", // 6
-        "metadata: {name: web, namespace: web}", // 7
+        "# Source: web/templates/configmap.yaml", // 5
+        "apiVersion: v1", // 6
+        "metadata: {name: settings, namespace: web}", // 7
+        "---", // 8
+        "apiVersion: v1", // 9
+        "kind: List", // 10
+        "items:", // 11
+        "  - just a string", // 12
         "",
       ].join("\n"),
     );
     writeFileSync(path.join(dir, "estate2.yaml"), estate("bad.yaml"));
-    expect(() => loadEstateFile(path.join(dir, "estate2.yaml"))).toThrow(
-      'bad.yaml:6:7 kind: kind "Service" is not served by the simulator (one of Namespace, ServiceAccount, Secret, ConfigMap, Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod)',
-    );
+    let problems: string[] = [];
+    try {
+      loadEstateFile(path.join(dir, "estate2.yaml"));
+    } catch (e) {
+      problems = (e as EstateError).problems;
+    }
+    expect(problems).toEqual([
+      "bad.yaml:6:1 document 2: a Kubernetes object needs a kind (e.g. kind: Deployment)",
+      'bad.yaml:12:5 document 3 items[0]: a Kubernetes object (a mapping with apiVersion, kind and metadata) is expected, not "just a string"',
+    ]);
   });
 });
 
@@ -253,6 +267,6 @@ describe("a valid estate", () => {
 
   it("parses an in-memory estate with an empty body as an empty estate", () => {
     const e = parseEstateText("{}", "test.yaml");
-    expect(e).toEqual({ source: "test.yaml", folders: [], projects: [], faults: [], latencyMs: 0, assetLagSeconds: 0 });
+    expect(e).toEqual({ source: "test.yaml", folders: [], projects: [], faults: [], latencyMs: 0, assetLagSeconds: 0, notes: [] });
   });
 });
