@@ -52,6 +52,8 @@ export type PoolNodeShape = {
   arch: "amd64" | "arm64";
   /** status.nodeInfo.osImage as the kubelet reports it. */
   osImage: string;
+  /** Allocatable extended resources: the pool's GPUs as `nvidia.com/gpu`. */
+  extended: Record<string, number>;
 };
 
 export function isWindowsImage(imageType: unknown): boolean {
@@ -124,7 +126,9 @@ export function poolNodeShape(pool: Json, opts: { clusterHasNonGpuPool: boolean 
     : imageType.startsWith("UBUNTU")
       ? "Ubuntu 22.04.5 LTS"
       : "Container-Optimized OS from Google";
-  return { labels, taints, os: windows ? "windows" : "linux", arch, osImage };
+  const gpus = ((cfg.accelerators as Json[] | undefined) ?? []).reduce((sum, a) => sum + (Number(a.acceleratorCount ?? 1) || 0), 0);
+  const extended: Record<string, number> = gpus > 0 && hasAccelerators(pool) ? { "nvidia.com/gpu": gpus } : {};
+  return { labels, taints, os: windows ? "windows" : "linux", arch, osImage, extended };
 }
 
 function selectsLabel(spec: Json, key: string, value: string): boolean {
@@ -141,6 +145,7 @@ function requestsGpu(spec: Json): boolean {
     return r.limits?.["nvidia.com/gpu"] !== undefined || r.requests?.["nvidia.com/gpu"] !== undefined;
   });
 }
+
 
 /** The tolerations GKE's admission adds to a pod (Arm and Windows selection, GPU requests), not already present. */
 export function gkeAdmissionTolerations(spec: Json): Json[] {

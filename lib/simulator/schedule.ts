@@ -2,8 +2,10 @@
  * The kube-scheduler's filters the simulator reproduces: a node is eligible for a pod when every
  * NoSchedule and NoExecute taint on it is tolerated (TaintToleration), its labels satisfy the pod's
  * nodeSelector and required node affinity (NodeAffinity: In, NotIn, Exists, DoesNotExist, Gt, Lt;
- * matchFields on metadata.name), and — among eligible nodes — nodes whose PreferNoSchedule taints
- * the pod does not tolerate are used only when no other node fits.
+ * matchFields on metadata.name), and it has the extended resources the pod asks for, such as
+ * `nvidia.com/gpu` (NodeResourcesFit; CPU and memory are not modelled, nor what other pods use) — and,
+ * among eligible nodes, nodes whose PreferNoSchedule taints the pod does not tolerate are used only
+ * when no other node fits.
  * Rules as in k8s.io/api/core/v1 toleration.go (ToleratesTaint) and
  * k8s.io/component-helpers/scheduling/corev1/nodeaffinity.
  */
@@ -12,7 +14,13 @@ type Json = Record<string, unknown>;
 export type TaintEffect = "NoSchedule" | "PreferNoSchedule" | "NoExecute";
 export type Taint = { key: string; value?: string; effect: TaintEffect };
 export type Toleration = { key?: string; operator?: string; value?: string; effect?: string };
-export type SchedNode = { name: string; labels: Record<string, string>; taints: Taint[] };
+export type SchedNode = {
+  name: string;
+  labels: Record<string, string>;
+  taints: Taint[];
+  /** Allocatable extended resources (e.g. `nvidia.com/gpu`: 1); absent = none. */
+  extended?: Record<string, number>;
+};
 
 /** Whether one toleration tolerates a taint (an empty effect matches every effect; an empty key with Exists, every key). */
 export function toleratesTaint(t: Toleration, taint: Taint): boolean {
@@ -80,11 +88,27 @@ export function matchesNodeSelection(spec: Json, node: SchedNode): boolean {
   });
 }
 
-/** Why a node is not eligible, in the scheduler's words; undefined when it is. Taints are checked first, as the scheduler's filter order does. */
+/** Extended resources a pod asks for (`vendor.domain/name`), the larger of request and limit, summed over its containers. */
+export function extendedRequests(spec: Json): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const c of ((spec.containers as Json[] | undefined) ?? []) as Json[]) {
+    const r = (c.resources ?? {}) as { limits?: Record<string, unknown>; requests?: Record<string, unknown> };
+    const keys = new Set([...Object.keys(r.limits ?? {}), ...Object.keys(r.requests ?? {})]);
+    for (const k of keys) {
+      if (!k.includes("/") || k.startsWith("kubernetes.io/")) continue;
+      const n = Math.max(Number(r.limits?.[k] ?? 0) || 0, Number(r.requests?.[k] ?? 0) || 0);
+      if (n > 0) out[k] = (out[k] ?? 0) + n;
+    }
+  }
+  return out;
+}
+
+/** Why a node is not eligible, in the scheduler's words; undefined when it is. Filters run in kube-scheduler's order: taints, affinity, resources. */
 export function nodeMisfit(spec: Json, node: SchedNode): string | undefined {
   const taint = untoleratedTaint(spec, node);
   if (taint) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`;
   if (!matchesNodeSelection(spec, node)) return "node(s) didn't match Pod's node affinity/selector";
+  for (const [k, n] of Object.entries(extendedRequests(spec))) if ((node.extended?.[k] ?? 0) < n) return `Insufficient ${k}`;
   return undefined;
 }
 

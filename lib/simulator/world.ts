@@ -305,7 +305,7 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
       };
       if (gke) labels["iam.gke.io/gke-metadata-server-enabled"] = "true";
       const sortedLabels = Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      nodes.push({ name, labels: sortedLabels, taints: shape.taints, pool: p.name as string });
+      nodes.push({ name, labels: sortedLabels, taints: shape.taints, extended: shape.extended, pool: p.name as string });
       o.nodes.push({
         metadata: meta(ctx, {}, undefined, name, { labels: sortedLabels, kindHint: "Node" }),
         spec: {
@@ -314,6 +314,10 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
           ...(shape.taints.length ? { taints: shape.taints.map((t) => ({ ...t })) } : {}),
         },
         status: {
+          // Only what scheduling here depends on: the GPUs the device plugin advertises.
+          ...(Object.keys(shape.extended).length
+            ? { capacity: Object.fromEntries(Object.entries(shape.extended).map(([k, v]) => [k, String(v)])), allocatable: Object.fromEntries(Object.entries(shape.extended).map(([k, v]) => [k, String(v)])) }
+            : {}),
           conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" }],
           addresses: [{ type: "InternalIP", address: `10.128.${clusterIndex % 250}.${nodes.length + 1}` }, { type: "Hostname", address: name }],
           nodeInfo: {
