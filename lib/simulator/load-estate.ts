@@ -213,6 +213,46 @@ function readObject(raw: unknown, loc: Located, p: readonly PropertyKey[], sink:
   }
   sink.served.push(r.data);
 }
+/** `kind (group/version)` for notes: the same kind name in two groups (Job, batch vs volcano) is two kinds. */
+const kindLabel = (o: { kind: string; apiVersion: string }) => `${o.kind} (${o.apiVersion})`;
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function listSome(items: string[], max = 3): string {
+  return items.length <= max ? items.join(", ") : `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
+}
+
+/** The load notes: one line per ignored kind across the estate, one per kind of skipped derived object and cluster. */
+function buildNotes(label: string, perCluster: { cluster: string; ignored: IgnoredObject[]; skipped: SkippedObject[] }[]): string[] {
+  const notes: string[] = [];
+  const ignoredKinds = new Map<string, { count: number; clusters: string[] }>();
+  for (const c of perCluster) {
+    for (const o of c.ignored) {
+      const k = kindLabel(o);
+      const e = ignoredKinds.get(k) ?? { count: 0, clusters: [] };
+      e.count++;
+      if (!e.clusters.includes(c.cluster)) e.clusters.push(c.cluster);
+      ignoredKinds.set(k, e);
+    }
+  }
+  for (const [k, e] of ignoredKinds) {
+    notes.push(`${label}: accepted and ignored ${e.count} ${k} object${e.count === 1 ? "" : "s"} in ${e.clusters.length === 1 ? "cluster" : "clusters"} ${listSome(e.clusters)} — the simulator does not serve this kind`);
+  }
+  for (const c of perCluster) {
+    const byKind = new Map<string, SkippedObject[]>();
+    for (const s of c.skipped) byKind.set(s.manifest.kind, [...(byKind.get(s.manifest.kind) ?? []), s]);
+    for (const [kind, list] of byKind) {
+      const examples = list.map((s) => `${s.manifest.metadata.namespace ?? "default"}/${s.manifest.metadata.name} (${s.because})`);
+      notes.push(
+        `${label}: skipped ${plural(list.length, kind)} in cluster ${c.cluster} that the simulator derives from their controller in this estate: ${listSome(examples, 2)}`,
+      );
+    }
+  }
+  return notes;
+}
+
 /** Cross-object checks the schema cannot express: duplicates and references. */
 function checkConsistency(estate: LoadedEstate, loc: Located, problems: string[]) {
   const add = (p: PropertyKey[], msg: string) => problems.push(`${position(loc, p)} ${pathString(p)}: ${msg}`);
@@ -268,46 +308,6 @@ function checkConsistency(estate: LoadedEstate, loc: Located, problems: string[]
       });
     });
   });
-}
-
-/** `kind (group/version)` for notes: the same kind name in two groups (Job, batch vs volcano) is two kinds. */
-const kindLabel = (o: { kind: string; apiVersion: string }) => `${o.kind} (${o.apiVersion})`;
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
-function listSome(items: string[], max = 3): string {
-  return items.length <= max ? items.join(", ") : `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
-}
-
-/** The load notes: one line per ignored kind across the estate, one per kind of skipped derived object and cluster. */
-function buildNotes(label: string, perCluster: { cluster: string; ignored: IgnoredObject[]; skipped: SkippedObject[] }[]): string[] {
-  const notes: string[] = [];
-  const ignoredKinds = new Map<string, { count: number; clusters: string[] }>();
-  for (const c of perCluster) {
-    for (const o of c.ignored) {
-      const k = kindLabel(o);
-      const e = ignoredKinds.get(k) ?? { count: 0, clusters: [] };
-      e.count++;
-      if (!e.clusters.includes(c.cluster)) e.clusters.push(c.cluster);
-      ignoredKinds.set(k, e);
-    }
-  }
-  for (const [k, e] of ignoredKinds) {
-    notes.push(`${label}: accepted and ignored ${e.count} ${k} object${e.count === 1 ? "" : "s"} in ${e.clusters.length === 1 ? "cluster" : "clusters"} ${listSome(e.clusters)} — the simulator does not serve this kind`);
-  }
-  for (const c of perCluster) {
-    const byKind = new Map<string, SkippedObject[]>();
-    for (const s of c.skipped) byKind.set(s.manifest.kind, [...(byKind.get(s.manifest.kind) ?? []), s]);
-    for (const [kind, list] of byKind) {
-      const examples = list.map((s) => `${s.manifest.metadata.namespace ?? "default"}/${s.manifest.metadata.name} (${s.because})`);
-      notes.push(
-        `${label}: skipped ${plural(list.length, kind)} in cluster ${c.cluster} that the simulator derives from their controller in this estate: ${listSome(examples, 2)}`,
-      );
-    }
-  }
-  return notes;
 }
 
 /** Validates an already-parsed estate value (e.g. a generated one); `file` labels its messages. */
