@@ -108,3 +108,39 @@ describe("analysis stored by a scan", () => {
     ]);
   });
 });
+
+// A finding's own severity is what is stored, filtered, exported and counted in the trend metrics —
+// not its rule's: the web team's namespace of workloads that need no Google identity (low) beside the
+// search team's annotated `default` (medium). Their statuses are counted by status too.
+describe("graded severities and migration statuses, stored", () => {
+  let t: TestDatabase;
+  let sim: Simulator;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    sim = await startSimulator({ estate: loadEstateFile("lib/simulator/estates/corpus/default-ksa-no-google-access/estate.yaml") });
+    await scanWith(t.db, sim, testConfig());
+  });
+  afterAll(async () => {
+    await sim.close();
+    await t.drop();
+  });
+
+  it("filters and exports findings by each finding's own severity", async () => {
+    const low = await csv(t, "findings", "rule=workload-default-ksa&severity=low");
+    expect(low.slice(1).map((l) => l.split(",").slice(0, 3).join(" "))).toEqual([
+      "workload:nw-web-prod/asia-northeast1/web-prod/storefront/CronJob/sitemap-generator workload-default-ksa low",
+      "workload:nw-web-prod/asia-northeast1/web-prod/storefront/Deployment/storefront-web workload-default-ksa low",
+      "workload:nw-web-prod/asia-northeast1/web-prod/storefront/StatefulSet/session-cache workload-default-ksa low",
+    ]);
+    const medium = await csv(t, "findings", "rule=workload-default-ksa&severity=medium");
+    expect(medium.slice(1).map((l) => l.split(",")[0])).toEqual(["workload:nw-web-prod/asia-northeast1/web-prod/search/Deployment/indexer"]);
+  });
+
+  it("counts open findings per severity and workloads per status in the trend metrics: every workload is done", async () => {
+    const rows = await t.db.pool.query<{ metric: string; value: number }>(`select metric, value from scan_metric where scope = 'overall' order by metric`);
+    const m = Object.fromEntries(rows.rows.map((r) => [r.metric, r.value]));
+    expect([m.findings_low, m.findings_medium]).toEqual([3, 1]);
+    expect([m.workloads, m.migrated, m.not_migrated, m.share_migrated]).toEqual([4, 4, 0, 1]);
+    expect([m.wi_migrated, m.federated, m.no_google_identity_needed, m.to_migrate, m.migration_unknown]).toEqual([1, 0, 3, 0, 0]);
+  });
+});
