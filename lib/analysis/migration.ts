@@ -148,10 +148,12 @@ export function migrationOf(identity: WorkloadIdentity, keys: MountedKeys, bound
   if (!ids.length) return { migration: "unknown", reason: "no containers", legacyPaths };
   if (paths.some((p) => p.path === "none")) return { migration: "to-migrate", reason: `its pods do not run yet: ${paths.find((p) => p.path === "none")!.what}`, legacyPaths };
   // Every identity is keyless.
-  if (ids.some((i) => i.type === "workload-identity")) return { migration: "migrated", reason: paths.map((p) => p.what).filter((x, i, a) => a.indexOf(x) === i).join("; "), legacyPaths };
-  const granted = ids.some((i) => i.type === "federated" && i.grants.length > 0);
-  if (granted) return { migration: "federated", reason: `keyless on ${paths.map((p) => p.what).filter((x, i, a) => a.indexOf(x) === i).join("; ")}`, legacyPaths };
-  return { migration: "no-google-identity-needed", reason: "no GSA, no key, and no grant to its principal was found", legacyPaths };
+  const whats = [...new Set(paths.map((p) => p.what))].join("; ");
+  if (ids.some((i) => i.type === "workload-identity")) return { migration: "migrated", reason: whats, legacyPaths };
+  // Only its own principal, and nothing granted to it: it acts as nobody Google knows of.
+  if (ids.every((i) => i.type === "federated" && i.grants.length === 0)) return { migration: "no-google-identity-needed", reason: "no GSA, no key, and no grant to its principal was found", legacyPaths };
+  // A keyless Google identity of its own: its principal with grants (or any other keyless credential).
+  return { migration: "federated", reason: `keyless on ${whats}`, legacyPaths };
 }
 
 export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>, identity: WorkloadIdentity = workloadIdentity(ctx, w)): WorkloadStatus {

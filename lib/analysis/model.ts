@@ -113,7 +113,8 @@ export const STEP_DEFS = [
 /**
  * Where a workload stands in the migration, by what its pods hold rather than by the article's steps:
  *  - `migrated`: every pod acts as the annotated GSA through a working Workload Identity link;
- *  - `federated`: its KSA's own principal, with direct grants found (Google's preferred end state);
+ *  - `federated`: its KSA's own principal, with direct grants found (Google's preferred end state),
+ *    or another keyless credential of its own;
  *  - `no-google-identity-needed`: no GSA, no key, no grant found to its principal — nothing to migrate;
  *  - `to-migrate`: a legacy path is still held (a key file or a person's credential file, a node's
  *    account, a broken Workload Identity link, a mounted key), or its pods do not run yet;
