@@ -264,6 +264,12 @@ describe("steps per workload", () => {
     ]);
     expect([s.migration, s.migrated]).toEqual(["to-migrate", false]);
     expect(s.legacyPaths).toEqual([`half a Workload Identity link: ${QUEUE_READER} grants it workloadIdentityUser, but its KSA is not annotated`]);
+    // The plan completes the link with the GSA already bound: no new account, no second binding.
+    expect(s.plan.map((x) => x.title)).toEqual([`KSA apps/queue-worker annotated with ${QUEUE_READER}`, `Check: a pod running as apps/queue-worker gets a token as ${QUEUE_READER}`]);
+  });
+
+  it("has nothing in the plan of a workload on its own principal (federated, or needing no Google identity)", () => {
+    expect([statusOf("mid", "federated-end").plan, statusOf("mid", "default-ksa").plan]).toEqual([[], []]);
   });
 
   it("a link granted only under an IAM condition is unknown, not done and not on a legacy path", () => {
