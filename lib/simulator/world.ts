@@ -7,6 +7,7 @@
 import type { LoadedCluster, LoadedEstate, LoadedProject } from "./load-estate";
 import type { EstateServiceAccount, IamPolicy, Manifest } from "./estate-schema";
 import { digits, intOf, iso, k8sSuffix, sha, uid } from "./derive";
+import { clusterTls, loopbackAddress, type ClusterTls } from "./cluster-tls";
 
 export type Json = Record<string, unknown>;
 
@@ -45,6 +46,8 @@ export type SimCluster = {
   objects: Record<K8sResource, Json[]>;
   /** The list resourceVersion; continue tokens from another version answer 410. */
   resourceVersion: string;
+  /** Its Kubernetes API's loopback address (the `endpoint`), CA and server certificate. */
+  tls: ClusterTls;
 };
 
 export type World = {
@@ -242,17 +245,18 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
     zone: location,
     location,
     locations: zones,
-    endpoint: `34.${84 + (clusterIndex % 100)}.${intOf("ip2:" + seed, 250)}.${intOf("ip3:" + seed, 250) + 1}`,
     initialClusterVersion: version,
     currentMasterVersion: version,
     currentNodeVersion: version,
     status: "RUNNING",
     id: sha("cluster:" + seed).slice(0, 32),
     createTime: iso(now - (200 + intOf("ct:" + seed, 900)) * DAY),
-    masterAuth: {
-      clusterCaCertificate: Buffer.from(`-----BEGIN CERTIFICATE-----\nsimulated CA for ${seed}\n-----END CERTIFICATE-----\n`).toString("base64"),
-    },
   });
+  // GKE's endpoint is a bare IP serving TLS with the cluster's own CA: here a loopback address per
+  // cluster (see cluster-tls.ts), with a real CA and a server certificate for that address.
+  const tls = clusterTls({ seed, address: loopbackAddress(clusterIndex), commonName: uid("ca:" + seed), createTime: json.createTime as string });
+  json.endpoint = tls.address;
+  json.masterAuth = { clusterCaCertificate: Buffer.from(tls.caPem).toString("base64") };
   if (!json.networkConfig) json.networkConfig = { network: `projects/${project.projectId}/global/networks/default` };
 
   const cluster: SimCluster = {
@@ -262,6 +266,7 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
     json,
     objects: Object.fromEntries(Object.keys(K8S_RESOURCES).map((r) => [r, []])) as unknown as Record<K8sResource, Json[]>,
     resourceVersion: "0",
+    tls,
   };
   // The list resourceVersion moves whenever the cluster's content does, so a continue token taken
   // before an estate edit answers 410 Expired, as etcd compaction makes it do.
