@@ -46,10 +46,15 @@ export class ClusterEndpoints {
   /** The one port every cluster endpoint listens on. */
   port = 0;
 
-  constructor(private readonly onRequest: ClusterRequestHandler) {}
+  /** `onConnection` is told of every TLS connection accepted (the handshakes a scan costs). */
+  constructor(
+    private readonly onRequest: ClusterRequestHandler,
+    private readonly onConnection: () => void = () => undefined,
+  ) {}
 
   private create(tls: ClusterTls): https.Server {
     const server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => this.onRequest(req, res, this.pathByAddress.get(req.socket.localAddress ?? "")));
+    server.on("secureConnection", () => this.onConnection());
     // As the plain server: clients keep connections open between requests (no handshake per request).
     server.keepAliveTimeout = 60_000;
     server.headersTimeout = 65_000;

@@ -30,6 +30,8 @@ export type SimulatorStats = {
   /** Highest number of requests in flight at once, per API. */
   maxInFlight: Record<SimApi, number>;
   faultsInjected: number;
+  /** TLS connections accepted by the cluster endpoints (clients that keep connections alive open few). */
+  k8sConnections: number;
 };
 
 export type Simulator = {
@@ -172,7 +174,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   };
 
   const zero = () => Object.fromEntries(APIS.map((a) => [a, 0])) as Record<SimApi, number>;
-  let stats: SimulatorStats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0 };
+  let stats: SimulatorStats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0, k8sConnections: 0 };
   const inFlight = zero();
   const hanging = new Set<http.ServerResponse>();
 
@@ -208,7 +210,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       }
       if (pathname === "/_sim/stats") return send(res, { status: 200, body: stats });
       if (pathname === "/_sim/reset-stats" && req.method === "POST") {
-        stats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0 };
+        stats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0, k8sConnections: 0 };
         return send(res, { status: 200, body: {} });
       }
       return send(res, { status: 404, body: { error: "unknown simulator endpoint" } });
@@ -322,11 +324,14 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const port = (server.address() as AddressInfo).port;
   // A cluster endpoint serves only its cluster's Kubernetes API: its requests take the plain
   // server's path for that cluster, so faults written for `/clusters/P/L/N/…` apply to both.
-  endpoints = new ClusterEndpoints((req, res, clusterPath) => {
-    if (!clusterPath) return send(res, k8sStatus(503, "this cluster endpoint is no longer in the estate"));
-    req.url = `/clusters/${clusterPath}${req.url ?? "/"}`;
-    void handle(req, res);
-  });
+  endpoints = new ClusterEndpoints(
+    (req, res, clusterPath) => {
+      if (!clusterPath) return send(res, k8sStatus(503, "this cluster endpoint is no longer in the estate"));
+      req.url = `/clusters/${clusterPath}${req.url ?? "/"}`;
+      void handle(req, res);
+    },
+    () => stats.k8sConnections++,
+  );
   try {
     await endpoints.start(world, port);
   } catch (err) {
@@ -342,7 +347,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     estateError: () => estateError,
     stats: () => structuredClone(stats),
     resetStats: () => {
-      stats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0 };
+      stats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0, k8sConnections: 0 };
     },
     setEstate,
     setLatency: (ms) => {
