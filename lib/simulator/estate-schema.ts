@@ -112,6 +112,15 @@ export const ManifestSchema = z.discriminatedUnion("kind", [
     data: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=\s]*$/, "data values must be base64")).optional(),
     stringData: z.record(z.string(), z.string()).optional(),
   }),
+  z.looseObject({
+    ...base,
+    kind: z.literal("ConfigMap"),
+    // The API server refuses a number or boolean here ("cannot unmarshal number into … of type string").
+    data: z.record(z.string(), z.string({ message: "ConfigMap data values must be strings (quote numbers and booleans, as the API server requires)" })).optional(),
+    /** Kept as given: base64 of bytes that are not UTF-8 text. */
+    binaryData: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=\s]*$/, "binaryData values must be base64")).optional(),
+    immutable: z.boolean().optional(),
+  }),
   z.looseObject({ ...base, kind: z.literal("Deployment"), spec: z.looseObject({ replicas: z.number().int().min(0).optional(), template: PodTemplateSchema }) }),
   z.looseObject({ ...base, kind: z.literal("StatefulSet"), spec: z.looseObject({ replicas: z.number().int().min(0).optional(), template: PodTemplateSchema }) }),
   z.looseObject({ ...base, kind: z.literal("DaemonSet"), spec: z.looseObject({ template: PodTemplateSchema }) }),

@@ -72,7 +72,7 @@ describe("estate errors name the file, line, column and path", () => {
       "",
     ].join("\n");
     expect(problemsOf(text)).toEqual([
-      'test.yaml:8:19 projects[0].clusters[0].manifests[0].kind: kind "Ingress" is not served by the simulator (one of Namespace, ServiceAccount, Secret, Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod)',
+      'test.yaml:8:19 projects[0].clusters[0].manifests[0].kind: kind "Ingress" is not served by the simulator (one of Namespace, ServiceAccount, Secret, ConfigMap, Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod)',
     ]);
   });
 
@@ -215,14 +215,14 @@ describe("manifestsFile", () => {
         "metadata: {name: web}", // 3
         "---", // 4
         "apiVersion: v1", // 5
-        "kind: ConfigMap", // 6
-        "metadata: {name: settings, namespace: web}", // 7
+        "kind: Service", // 6
+        "metadata: {name: web, namespace: web}", // 7
         "",
       ].join("\n"),
     );
     writeFileSync(path.join(dir, "estate2.yaml"), estate("bad.yaml"));
     expect(() => loadEstateFile(path.join(dir, "estate2.yaml"))).toThrow(
-      'bad.yaml:6:7 kind: kind "ConfigMap" is not served by the simulator (one of Namespace, ServiceAccount, Secret, Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod)',
+      'bad.yaml:6:7 kind: kind "Service" is not served by the simulator (one of Namespace, ServiceAccount, Secret, ConfigMap, Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod)',
     );
   });
 });

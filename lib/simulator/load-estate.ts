@@ -99,7 +99,7 @@ function parseText(file: string, text: string): { value: unknown; loc: Located }
   return { value: doc.toJS(), loc: { file: label, doc, lines } };
 }
 
-const SUPPORTED_KINDS = ["Namespace", "ServiceAccount", "Secret", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"];
+const SUPPORTED_KINDS = ["Namespace", "ServiceAccount", "Secret", "ConfigMap", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"];
 
 function validateManifest(raw: unknown, loc: Located, p: readonly PropertyKey[], problems: string[]): Manifest | undefined {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {

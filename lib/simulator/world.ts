@@ -16,6 +16,7 @@ export const K8S_RESOURCES = {
   nodes: { group: "", version: "v1", kind: "Node", namespaced: false },
   serviceaccounts: { group: "", version: "v1", kind: "ServiceAccount", namespaced: true },
   secrets: { group: "", version: "v1", kind: "Secret", namespaced: true },
+  configmaps: { group: "", version: "v1", kind: "ConfigMap", namespaced: true },
   pods: { group: "", version: "v1", kind: "Pod", namespaced: true },
   deployments: { group: "apps", version: "v1", kind: "Deployment", namespaced: true },
   replicasets: { group: "apps", version: "v1", kind: "ReplicaSet", namespaced: true },
@@ -357,6 +358,30 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
     for (const [k, v] of Object.entries((data as Record<string, string>) ?? {})) outData[k] = String(v).replace(/\s+/g, "");
     for (const [k, v] of Object.entries((stringData as Record<string, string>) ?? {})) outData[k] = Buffer.from(v).toString("base64");
     o.secrets.push({ ...rest, metadata: meta(ctx, metadata as Json, ns, m.metadata.name, { kindHint: "Secret" }), type: type ?? "Opaque", data: outData });
+  }
+
+  // ConfigMaps: as given (binaryData untouched), plus the kube-root-ca.crt the controller manager
+  // publishes in every namespace with the CA the cluster advertises.
+  const declaredCm = new Set<string>();
+  for (const m of manifests.filter((x) => x.kind === "ConfigMap")) {
+    const ns = m.metadata.namespace ?? "default";
+    declaredCm.add(`${ns}/${m.metadata.name}`);
+    const { apiVersion: _a, kind: _k, metadata, ...rest } = m as Json;
+    o.configmaps.push({ ...rest, metadata: meta(ctx, metadata as Json, ns, m.metadata.name, { kindHint: "ConfigMap" }) });
+  }
+  const caPem = Buffer.from(String((json.masterAuth as Json | undefined)?.clusterCaCertificate ?? ""), "base64").toString("utf8");
+  for (const ns of nsNames) {
+    if (declaredCm.has(`${ns}/kube-root-ca.crt`)) continue;
+    o.configmaps.push({
+      metadata: meta(ctx, {}, ns, "kube-root-ca.crt", {
+        kindHint: "ConfigMap",
+        annotations: {
+          "kubernetes.io/description":
+            "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.",
+        },
+      }),
+      data: { "ca.crt": caPem },
+    });
   }
 
   // Pods are placed round-robin over the nodes that satisfy their selectors.
