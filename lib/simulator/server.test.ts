@@ -3,7 +3,8 @@ import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { parseEstateText } from "./load-estate";
 import { startSimulator, type Simulator } from "./server";
 import { simulatorClients, type GoogleClients } from "../sources/gcp/clients";
-import { clusterClient, gkeEndpoint, type ClusterApis } from "../sources/k8s/clients";
+import { clusterClient, type ClusterApis } from "../sources/k8s/clients";
+import { simulatorCluster } from "../testing/scan-helpers";
 
 /*
  * The simulator is driven only through the real clients (googleapis, @kubernetes/client-node) and,
@@ -208,8 +209,7 @@ async function k8sFailure(p: Promise<unknown>): Promise<{ code: number; body: Re
 
 /** The real client on a cluster's HTTPS endpoint, trusting only the CA the cluster advertises. */
 function cluster(sim: Simulator, path: string) {
-  const c = sim.world().clusterByPath.get(path)!;
-  const client = clusterClient(gkeEndpoint({ endpoint: c.json.endpoint as string }, c.json, sim.kubernetesPort), async () => "t");
+  const client = clusterClient(simulatorCluster(sim, path), async () => "t");
   return <T>(fn: (apis: ClusterApis) => Promise<T>) => client.with(AbortSignal.timeout(5_000), fn);
 }
 
