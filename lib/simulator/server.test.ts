@@ -439,7 +439,8 @@ describe("container clusters.list", () => {
     expect(std.nodePools!.map((p) => [p.name, p.initialNodeCount, p.config!.serviceAccount, p.config!.workloadMetadataConfig ?? null])).toEqual([
       ["legacy", 1, "default", { mode: "GCE_METADATA" }],
       ["wi", 2, "nodes@keys-proj.iam.gserviceaccount.com", { mode: "GKE_METADATA" }],
-      ["beta", 1, "default", { nodeMetadata: "GKE_METADATA_SERVER" }],
+      // The beta API's nodeMetadata is answered as v1 has it.
+      ["beta", 1, "default", { mode: "GKE_METADATA" }],
       ["nomode", 1, "default", null],
     ]);
     expect(std.nodePools![0].config!.oauthScopes).toEqual(["https://www.googleapis.com/auth/cloud-platform"]);

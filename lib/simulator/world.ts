@@ -114,6 +114,26 @@ export function poolServesGkeMetadata(cluster: Json, pool: Json): boolean {
   return wmc.mode === "GKE_METADATA" || wmc.nodeMetadata === "GKE_METADATA_SERVER";
 }
 
+/** What the v1 API's `mode` is for each value of the beta API's `nodeMetadata` (as Terraform maps them). */
+const V1_METADATA_MODE: Record<string, string> = {
+  GKE_METADATA_SERVER: "GKE_METADATA",
+  EXPOSE: "GCE_METADATA",
+  // Metadata concealment (removed since) proxied the Compute Engine server: pods still got the node's identity.
+  SECURE: "GCE_METADATA",
+  UNSPECIFIED: "MODE_UNSPECIFIED",
+};
+
+/**
+ * A node config as container v1 serves it. Estates may write the beta API's (and Terraform's older)
+ * `nodeMetadata`; the v1 API has only `mode`, so it is answered there.
+ */
+function v1NodeConfig(config: Json): Json {
+  const wmc = config.workloadMetadataConfig as Json | undefined;
+  if (!wmc || wmc.nodeMetadata === undefined) return config;
+  const { nodeMetadata, ...rest } = wmc;
+  return { ...config, workloadMetadataConfig: { mode: V1_METADATA_MODE[nodeMetadata as string] ?? "MODE_UNSPECIFIED", ...rest } };
+}
+
 type Ctx = { cluster: SimCluster; now: number; rv: number; seed: string };
 
 function meta(ctx: Ctx, m: Json, ns: string | undefined, name: string, extra: Json = {}): Json {
@@ -233,7 +253,7 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
       diskSizeGb: 100,
       oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
       serviceAccount: "default",
-      ...((p.config as Json | undefined) ?? {}),
+      ...v1NodeConfig((p.config as Json | undefined) ?? {}),
     },
     initialNodeCount: p.initialNodeCount ?? 1,
     locations: zones,
