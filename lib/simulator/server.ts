@@ -174,7 +174,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   };
 
   const zero = () => Object.fromEntries(APIS.map((a) => [a, 0])) as Record<SimApi, number>;
-  let stats: SimulatorStats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0, k8sConnections: 0 };
+  const emptyStats = (): SimulatorStats => ({ requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0, k8sConnections: 0 });
+  let stats = emptyStats();
   const inFlight = zero();
   const hanging = new Set<http.ServerResponse>();
 
@@ -210,7 +211,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       }
       if (pathname === "/_sim/stats") return send(res, { status: 200, body: stats });
       if (pathname === "/_sim/reset-stats" && req.method === "POST") {
-        stats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0, k8sConnections: 0 };
+        stats = emptyStats();
         return send(res, { status: 200, body: {} });
       }
       return send(res, { status: 404, body: { error: "unknown simulator endpoint" } });
@@ -347,7 +348,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     estateError: () => estateError,
     stats: () => structuredClone(stats),
     resetStats: () => {
-      stats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0, k8sConnections: 0 };
+      stats = emptyStats();
     },
     setEstate,
     setLatency: (ms) => {
