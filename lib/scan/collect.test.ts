@@ -11,6 +11,7 @@ import { simulatorClients } from "../sources/gcp/clients";
 import { Caller } from "../sources/http/caller";
 import { parseApiLimits } from "../config";
 import { collect, type CollectScope, type SourceOutcome } from "./collect";
+import { SOURCE_PERMISSIONS } from "./permissions";
 
 const ORG = "organizations/333333333333";
 const POOL = "acme-shop.svc.id.goog";
@@ -169,5 +170,11 @@ describe("collecting a scope narrower than the organization", () => {
     } finally {
       sim.setEstate(estate());
     }
+  });
+
+  it("every source family it records is on the Coverage page's least-privilege list", async () => {
+    const families = new Set([...(await scan(sim, { projects: ["acme-shop"] })), ...(await scan(sim, { folders: ["100"], inventoryPath: "asset" }))].map((o) => o.family));
+    expect([...families].filter((f) => !SOURCE_PERMISSIONS.some((p) => p.family === f))).toEqual([]);
+    expect(SOURCE_PERMISSIONS.find((p) => p.family === "gkehub.memberships")!.role).toBe("roles/gkehub.viewer");
   });
 });
