@@ -144,9 +144,9 @@ describe("collecting a scope narrower than the organization", () => {
 
   it("asks Cloud Asset once per workload pool which resources grant its principals anything", async () => {
     const out = await scan(sim, { projects: ["acme-shop", "acme-sandbox"] });
-    const searches = out.filter((o) => o.family === "asset.poolPolicies");
-    expect(searches.map((o) => `${line(o)} ${o.requests}`)).toEqual([`asset.poolPolicies:projects/acme-shop/${POOL} ok 1`, `asset.poolPolicies:projects/acme-sandbox/${POOL} ok 1`]);
-    expect(searches[0].records.map((r) => [r.kind, r.subject])).toEqual([["resource-policy", `resource://storage.googleapis.com/acme-shop-images#${POOL}`]]);
+    const searches = out.filter((o) => o.family === "asset.poolPolicies").sort((a, b) => (a.source < b.source ? -1 : 1));
+    expect(searches.map((o) => `${line(o)} ${o.requests}`)).toEqual([`asset.poolPolicies:projects/acme-sandbox/${POOL} ok 1`, `asset.poolPolicies:projects/acme-shop/${POOL} ok 1`]);
+    expect(searches[1].records.map((r) => [r.kind, r.subject])).toEqual([["resource-policy", `resource://storage.googleapis.com/acme-shop-images#${POOL}`]]);
   });
 
   it("records what it could not read: a folder above the scope, the memberships, the pool search (optional: skipped)", async () => {

@@ -228,9 +228,10 @@ export class Collector {
     if (this.scope.inventoryPath === "asset") this.asset = inFlow(() => this.searchAssets());
     const { projects, ancestorPolicies } = await this.discover();
     this.deps.progress?.update((p) => (p.phase = "collecting"));
+    this.poolScopes = this.assetScopes(projects);
     await Promise.all([ancestorPolicies, ...projects.map((p) => inFlow(() => this.project(p)))]);
-    // Every workload pool is known once each project's clusters and fleet memberships are listed.
-    await inFlow(() => this.searchPoolPolicies(projects));
+    // Each pool's search started when its first cluster or membership was listed.
+    await Promise.all(this.poolSearches);
     await this.asset;
     return this.outcomes;
   }
@@ -243,48 +244,48 @@ export class Collector {
     return discovered.map((p) => `projects/${p.projectId}`);
   }
 
-  /** Workload pools seen on clusters and fleet memberships: each gets one Cloud Asset search. */
+  /** Workload pools seen on clusters and fleet memberships: each gets one Cloud Asset search per scope. */
   private readonly pools = new Set<string>();
+  private readonly poolSearches: Promise<unknown>[] = [];
+  private poolScopes: string[] = [];
+
+  /** Notes a workload pool; the first time, starts its searches (nothing else waits for them). */
+  private notePool(pool: string) {
+    if (this.pools.has(pool)) return;
+    this.pools.add(pool);
+    for (const scope of this.poolScopes) this.poolSearches.push(inFlow(() => this.searchPoolPolicies(scope, pool)));
+  }
 
   /**
-   * Which resources grant each workload pool's principals anything — buckets, topics, secrets… that
-   * no project/folder policy shows: one paged `searchAllIamPolicies` per pool and scope (never one
-   * per KSA: the API allows a few hundred requests a minute). The service matches words, so the
-   * analysis matches members exactly. Optional: without `cloudasset.assets.searchAllIamPolicies`
+   * Which resources grant a workload pool's principals anything — buckets, topics, secrets… that no
+   * project/folder policy shows: one paged `searchAllIamPolicies` per pool and scope (never one per
+   * KSA: the API allows a few hundred requests a minute). The service matches words, so the analysis
+   * matches members exactly. Optional: without `cloudasset.assets.searchAllIamPolicies`
    * (roles/cloudasset.viewer) the source is `skipped` with the permission named, and the scan stays
    * complete — only Google's preferred end state (a KSA with direct grants, no GSA) goes unseen.
    */
-  private async searchPoolPolicies(projects: ProjectData[]) {
+  private async searchPoolPolicies(scope: string, pool: string) {
     const { google } = this.deps;
-    const scopes = this.assetScopes(projects);
     // Policies on service accounts, projects, folders and the organization are read directly.
     const readElsewhere = new Set(["iam.googleapis.com/ServiceAccount", "cloudresourcemanager.googleapis.com/Project", "cloudresourcemanager.googleapis.com/Folder", "cloudresourcemanager.googleapis.com/Organization"]);
-    await Promise.all(
-      [...this.pools].sort().flatMap((pool) =>
-        scopes.map((scope) =>
-          inFlow(() =>
-            this.source("asset.poolPolicies", `${scope}/${pool}`, async (ctx) => {
-              const source = `asset.poolPolicies:${scope}/${pool}`;
-              try {
-                await gcp.searchIamPolicies(google, ctx.caller, scope, `policy:"${pool}"`, (results) => {
-                  for (const r of results) if (!readElsewhere.has(String(r.assetType))) ctx.emit(transformResourcePolicy(r, pool, source));
-                });
-              } catch (err) {
-                if (err instanceof ApiError && err.status === 403) {
-                  throw new SourceFailure(
-                    "skipped",
-                    `not read (optional): ${err.message} — grants on buckets, topics, secrets… to ${pool}'s KSAs are not seen; roles/cloudasset.viewer on ${scope} shows them`,
-                    403,
-                    err.opts.permission ?? "cloudasset.assets.searchAllIamPolicies",
-                  );
-                }
-                throw err;
-              }
-            }),
-          ),
-        ),
-      ),
-    );
+    await this.source("asset.poolPolicies", `${scope}/${pool}`, async (ctx) => {
+      const source = `asset.poolPolicies:${scope}/${pool}`;
+      try {
+        await gcp.searchIamPolicies(google, ctx.caller, scope, `policy:"${pool}"`, (results) => {
+          for (const r of results) if (!readElsewhere.has(String(r.assetType))) ctx.emit(transformResourcePolicy(r, pool, source));
+        });
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 403) {
+          throw new SourceFailure(
+            "skipped",
+            `not read (optional): ${err.message} — grants on buckets, topics, secrets… to ${pool}'s KSAs are not seen; roles/cloudasset.viewer on ${scope} shows them`,
+            403,
+            err.opts.permission ?? "cloudasset.assets.searchAllIamPolicies",
+          );
+        }
+        throw err;
+      }
+    });
   }
 
   private async searchAssets(): Promise<AssetData> {
@@ -567,7 +568,7 @@ export class Collector {
           // facts, and a pool's clusters must all be known before anything is called absent there.
           const { cluster, nodePools } = transformCluster(c, P, p.projectNumber, `container.clusters:${P}`);
           raw.set(cluster.subject, c);
-          if (cluster.data.workloadPool) this.pools.add(cluster.data.workloadPool);
+          if (cluster.data.workloadPool) this.notePool(cluster.data.workloadPool);
           ctx.emit([cluster, ...nodePools]);
         }
         if (missingZones.length) {
@@ -600,7 +601,7 @@ export class Collector {
         }
         for (const m of list.memberships) {
           const rec = transformMembership(m, `gkehub.memberships:${P}`);
-          if (rec.data.pool) this.pools.add(rec.data.pool);
+          if (rec.data.pool) this.notePool(rec.data.pool);
           ctx.emit(rec);
         }
         if (list.unreachable.length) {
