@@ -173,6 +173,9 @@ describe("WI_ATLAS_CLUSTERS: only some clusters' Kubernetes objects are read", (
       `nodepool-legacy-metadata nodepool:${SHOP}/${LOC}/shop-batch/pool-1 open`,
       `nodepool-legacy-metadata nodepool:${SHOP}/${LOC}/shop-legacy/pool-1 open`,
     ]);
+    // What was not read is not counted as nothing.
+    expect(finding(r, "cluster-wi-disabled", `cluster:${SHOP}/${LOC}/shop-legacy`)!.message).toBe("shop-legacy (europe-west1) has no workload pool: its pods (not read) use node service accounts or keys.");
+    expect(finding(r, "nodepool-legacy-metadata", `nodepool:${SHOP}/${LOC}/shop-batch/pool-1`)!.evidence).toMatchObject({ nodes: null, pods: null });
     // No workload of a left-out cluster is made up: only shop-eu's objects were read.
     expect(workloadLines(r)).toEqual([]);
   });
