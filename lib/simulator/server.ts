@@ -18,6 +18,7 @@ import { buildWorld, type World } from "./world";
 import type { Fault } from "./estate-schema";
 import { googleRoutes } from "./google-routes";
 import { assetRoutes } from "./asset-routes";
+import { hubRoutes } from "./hub-routes";
 import { handleK8s, K8S_PREFIX, forbiddenMessage } from "./k8s-routes";
 import { ClusterEndpoints } from "./cluster-endpoints";
 import { googleError, k8sStatus, permissionDenied, type SimApi, type SimRequest, type SimResponse } from "./http-types";
@@ -62,9 +63,9 @@ export type SimulatorOptions = {
   latencyMs?: number;
 };
 
-const APIS: SimApi[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "k8s"];
+const APIS: SimApi[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "gkehub", "k8s"];
 /** Every Google API route the simulator serves (the field-fidelity test walks each). */
-export const ROUTES = [...googleRoutes, ...assetRoutes];
+export const ROUTES = [...googleRoutes, ...assetRoutes, ...hubRoutes];
 
 function globToRegExp(glob: string): RegExp {
   let re = "";
