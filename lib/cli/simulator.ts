@@ -106,22 +106,26 @@ try {
 const w = sim.world();
 const kubeconfig = args.kubeconfig ? path.resolve(args.kubeconfig) : undefined;
 if (kubeconfig) {
-  const write = (world: World) => {
+  try {
+    writeKubeconfig(kubeconfig, w, sim.kubernetesPort);
+  } catch (err) {
+    process.stderr.write(`--kubeconfig: ${(err as Error).message}\n`);
+    await sim.close();
+    process.exit(EXIT.usage);
+  }
+  // An edited estate can add, remove or rename clusters: keep the contexts in step.
+  const contexts = (world: World) => world.clusters.map((c) => `${gkeContextName(c)} ${c.json.endpoint}`).join();
+  let written = contexts(w);
+  setInterval(async () => {
+    // The simulator reloads an edited estate when asked something; its health check asks.
+    await fetch(`${sim.url}/_sim/health`).catch(() => undefined);
+    const world = sim.world();
+    if (contexts(world) === written) return;
+    written = contexts(world);
     try {
       writeKubeconfig(kubeconfig, world, sim.kubernetesPort);
     } catch (err) {
       process.stderr.write(`--kubeconfig: ${(err as Error).message}\n`);
-      void sim.close().then(() => process.exit(EXIT.usage));
-    }
-  };
-  write(w);
-  // An edited estate can add, remove or rename clusters: keep the contexts in step.
-  let written = w.clusters.map((c) => `${gkeContextName(c)} ${c.json.endpoint}`).join();
-  setInterval(() => {
-    const now = sim.world().clusters.map((c) => `${gkeContextName(c)} ${c.json.endpoint}`).join();
-    if (now !== written) {
-      written = now;
-      write(sim.world());
     }
   }, 1000).unref();
 }
