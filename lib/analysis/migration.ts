@@ -101,6 +101,20 @@ export function credentialPath(id: Identity): { path: "legacy" | "keyless" | "un
 
 type MountedKeys = { secret: string; known: boolean }[];
 
+/** The Cloud Asset searches for grants on resources (buckets, topics…) to a pool's KSAs that did not answer in full. */
+function resourceGrantSourcesLacking(ctx: AnalysisContext, pool: string): string[] {
+  const byPool = ctx.memo("resourceGrantSourcesLacking", () => {
+    const m = new Map<string, string[]>();
+    for (const [source, state] of ctx.input.sources) {
+      if (!source.startsWith("asset.poolPolicies:") || state === "ok") continue;
+      const p = source.slice(source.lastIndexOf("/") + 1);
+      m.set(p, [...(m.get(p) ?? []), source]);
+    }
+    return m;
+  });
+  return byPool.get(pool) ?? [];
+}
+
 /**
  * GSAs whose own policy grants a token role to exactly this KSA (`serviceAccount:POOL[NS/KSA]` or its
  * `principal://`), indexed once per analysis. A KSA someone bound to a GSA is meant to act as it: not
@@ -168,6 +182,12 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
   const metaId = cluster?.data.workloadPool ? metadataIdentity(ctx, w.cluster!, w.data.namespace, ksaName) : undefined;
   const keys = mountedCredentialSecrets(ctx, w);
   const status = migrationOf(identity, keys, cluster?.data.workloadPool && annotation === null ? gsasBindingKsa(ctx, cluster.data.workloadPool, w.data.namespace, ksaName) : []);
+  if (status.migration === "no-google-identity-needed" && cluster?.data.workloadPool) {
+    // Done either way (federated or needing nothing, both hold no legacy path), but "no grant found"
+    // is only as good as the searches that ran: name the ones that did not.
+    const unsearched = resourceGrantSourcesLacking(ctx, cluster.data.workloadPool);
+    if (unsearched.length) status.reason += ` on the policies read; grants on resources could not be searched (${unsearched.join(", ")})`;
+  }
   // On its own principal, done: there is no GSA to annotate or bind (steps 3, 5, 6).
   const noGsa = status.migration === "federated" || status.migration === "no-google-identity-needed";
   const noGsaWhy =
