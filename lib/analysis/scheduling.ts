@@ -3,13 +3,16 @@
  * API describes — a pool autoscaled to zero has no nodes, but pods can land there — each with the
  * labels and taints GKE puts on its nodes, derived from the pool's own config (what the API says):
  *   `cloud.google.com/gke-nodepool`, `kubernetes.io/os` / `arch`, `node.kubernetes.io/instance-type`,
- *   `cloud.google.com/machine-family`, `cloud.google.com/gke-spot` / `gke-preemptible`,
+ *   `cloud.google.com/machine-family`, `cloud.google.com/gke-spot` / `gke-preemptible` / `gke-provisioning`,
  *   `cloud.google.com/gke-accelerator`, `cloud.google.com/gke-os-distribution`, the zone and region,
  *   `iam.gke.io/gke-metadata-server-enabled` on GKE-metadata pools, and the pool's `config.labels`
  *   (compute classes among them: `cloud.google.com/compute-class`);
+ *   `node.kubernetes.io/windows-build` on Windows Server pools;
  *   taints: `config.taints`, and those GKE adds itself — `node.kubernetes.io/os=windows:NoSchedule` on
- *   Windows Server pools, `kubernetes.io/arch=arm64:NoSchedule` on Arm pools, `nvidia.com/gpu=present:NoSchedule`
- *   on GPU pools of a cluster that also has pools without GPUs.
+ *   Windows Server pools, `kubernetes.io/arch=arm64:NoSchedule` on Arm pools (T2A, C4A, N4A, A4X; not
+ *   with `taintConfig.architectureTaintBehavior: NONE`), `nvidia.com/gpu=present:NoSchedule` on GPU
+ *   pools of a cluster that also has pools without GPUs. (The simulator derives its nodes from the same
+ *   GKE facts, in lib/simulator/gke-nodes.ts; the analysis must not depend on the simulator.)
  * A pod fits when its nodeSelector and required node affinity match and it tolerates every NoSchedule /
  * NoExecute taint — its own tolerations, plus those GKE's admission adds: for a pod that selects
  * Windows, Arm or a compute class, and (ExtendedResourceToleration) for an extended resource it requests.
@@ -28,7 +31,7 @@ export const GKE_MD = "iam.gke.io/gke-metadata-server-enabled";
 export type NodeProfile = { labels: Record<string, string>; taints: Taint[] };
 
 /** Machine families whose CPUs are Arm (GKE labels their nodes arm64 and taints them). */
-const ARM_FAMILIES = new Set(["t2a", "c4a"]);
+const ARM_FAMILIES = new Set(["t2a", "c4a", "n4a", "a4x"]);
 
 function osDistribution(imageType: string | null | undefined): string {
   const t = (imageType ?? "COS_CONTAINERD").toUpperCase();
@@ -56,7 +59,7 @@ export function poolProfiles(ctx: AnalysisContext, pool: R<NodePoolData>): NodeP
   const os = windows ? "windows" : "linux";
   const labels: Record<string, string> = {
     "cloud.google.com/gke-nodepool": d.name,
-    "cloud.google.com/gke-os-distribution": osDistribution(d.imageType),
+    ...(windows ? { "node.kubernetes.io/windows-build": /LTSC2022/.test(d.windowsOsVersion ?? "") ? "10.0.20348" : "10.0.17763" } : { "cloud.google.com/gke-os-distribution": osDistribution(d.imageType) }),
     "cloud.google.com/machine-family": family,
     "kubernetes.io/os": os,
     "beta.kubernetes.io/os": os,
@@ -67,14 +70,14 @@ export function poolProfiles(ctx: AnalysisContext, pool: R<NodePoolData>): NodeP
     "topology.kubernetes.io/region": d.location.replace(/-[a-z]$/, ""),
     "failure-domain.beta.kubernetes.io/region": d.location.replace(/-[a-z]$/, ""),
   };
-  if (d.spot) labels["cloud.google.com/gke-spot"] = "true";
-  if (d.preemptible) labels["cloud.google.com/gke-preemptible"] = "true";
+  if (d.spot) Object.assign(labels, { "cloud.google.com/gke-spot": "true", "cloud.google.com/gke-provisioning": "spot" });
+  else if (d.preemptible) Object.assign(labels, { "cloud.google.com/gke-preemptible": "true", "cloud.google.com/gke-provisioning": "preemptible" });
   if (d.accelerators?.length) labels["cloud.google.com/gke-accelerator"] = d.accelerators[0];
   if (d.servesGkeMetadata) labels[GKE_MD] = "true";
   Object.assign(labels, d.labels ?? {});
   const taints: Taint[] = [...(d.taints ?? [])];
   if (windows) taints.push({ key: "node.kubernetes.io/os", value: "windows", effect: "NoSchedule" });
-  if (arch === "arm64") taints.push({ key: "kubernetes.io/arch", value: "arm64", effect: "NoSchedule" });
+  if (arch === "arm64" && d.architectureTaintBehavior !== "NONE") taints.push({ key: "kubernetes.io/arch", value: "arm64", effect: "NoSchedule" });
   if (d.accelerators?.length && ctx.poolsOf(pool.cluster!).some((p) => !(p.data.accelerators ?? []).length)) {
     taints.push({ key: "nvidia.com/gpu", value: "present", effect: "NoSchedule" });
   }
@@ -131,11 +134,10 @@ export function selectorsMatch(spec: PodSpecEssentials, labels: Record<string, s
   return terms.some((t) => (t.matchExpressions ?? []).every((e) => exprMatches(e, labels)));
 }
 
-/** Whether the pod asks for `key=value` outright (nodeSelector, or every required term demands it). */
+/** Whether the pod selects `key=value` (nodeSelector, or a required term's `In`): what GKE's admission keys its tolerations on. */
 function selects(spec: PodSpecEssentials, key: string, value: string): boolean {
   if (spec.nodeSelector[key] === value) return true;
-  const terms = requiredTerms(spec);
-  return terms.length > 0 && terms.every((t) => (t.matchExpressions ?? []).some((e) => e.key === key && e.operator === "In" && (e.values ?? []).length > 0 && (e.values ?? []).every((x) => x === value)));
+  return requiredTerms(spec).some((t) => (t.matchExpressions ?? []).some((e) => e.key === key && e.operator === "In" && (e.values ?? []).includes(value)));
 }
 
 type Toleration = { key?: string; operator?: string; value?: string; effect?: string };

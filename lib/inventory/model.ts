@@ -154,8 +154,12 @@ export type NodePoolData = {
   imageType?: string | null;
   spot?: boolean;
   preemptible?: boolean;
-  /** `config.accelerators[].acceleratorType`, e.g. `nvidia-tesla-t4`. */
+  /** `config.accelerators[].acceleratorType` with a count above 0, e.g. `nvidia-tesla-t4`. */
   accelerators?: string[];
+  /** `config.taintConfig.architectureTaintBehavior` (`NONE` drops GKE's arm64 taint). */
+  architectureTaintBehavior?: string | null;
+  /** `config.windowsNodeConfig.osVersion` (`OS_VERSION_LTSC2019`, `OS_VERSION_LTSC2022`). */
+  windowsOsVersion?: string | null;
   /** The pool's zones (`locations`). */
   locations?: string[];
   /** `autoscaling`: whether enabled, and the bounds (a pool at 0 nodes can still take pods: it scales up). */

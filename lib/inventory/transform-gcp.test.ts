@@ -222,6 +222,8 @@ describe("transformCluster", () => {
         spot: false,
         preemptible: false,
         accelerators: [],
+        architectureTaintBehavior: null,
+        windowsOsVersion: null,
         locations: ["asia-northeast1-a", "asia-northeast1-b", "asia-northeast1-c"],
         autoscaling: null,
       },

@@ -232,7 +232,12 @@ export function transformCluster(
         imageType: opt(cfg, "imageType"),
         spot: cfg.spot === true,
         preemptible: cfg.preemptible === true,
-        accelerators: ((cfg.accelerators as Obj[] | undefined) ?? []).map((a) => opt(a, "acceleratorType")).filter((x): x is string => !!x),
+        accelerators: ((cfg.accelerators as Obj[] | undefined) ?? [])
+          .filter((a) => Number(a.acceleratorCount ?? 1) > 0)
+          .map((a) => opt(a, "acceleratorType"))
+          .filter((x): x is string => !!x),
+        architectureTaintBehavior: opt(cfg.taintConfig as Obj | undefined, "architectureTaintBehavior"),
+        windowsOsVersion: opt(cfg.windowsNodeConfig as Obj | undefined, "osVersion"),
         locations: ((p.locations as string[] | undefined) ?? []).slice(),
         autoscaling: as
           ? {

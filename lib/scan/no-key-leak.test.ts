@@ -95,13 +95,13 @@ describe("private key material read from Secrets", () => {
     expect(r.rows).toEqual([
       {
         subject: "secret:leak-test/us-central1/c1/app/plain",
-        c: [{ dataKey: "key.json", type: "service_account", clientEmail: "app@leak-test.iam.gserviceaccount.com", keyId: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2", projectId: "leak-test", encoding: "json" }],
+        c: [{ dataKey: "key.json", type: "service_account", clientEmail: "app@leak-test.iam.gserviceaccount.com", keyId: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2", projectId: "leak-test", encoding: "json", audience: null, impersonates: null, sourceType: null }],
       },
       {
         subject: "secret:leak-test/us-central1/c1/app/terraform",
-        c: [{ dataKey: "credentials", type: "service_account", clientEmail: "app@leak-test.iam.gserviceaccount.com", keyId: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2", projectId: "leak-test", encoding: "base64-json" }],
+        c: [{ dataKey: "credentials", type: "service_account", clientEmail: "app@leak-test.iam.gserviceaccount.com", keyId: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2", projectId: "leak-test", encoding: "base64-json", audience: null, impersonates: null, sourceType: null }],
       },
-      { subject: "secret:leak-test/us-central1/c1/app/user", c: [{ dataKey: "adc.json", type: "authorized_user", clientEmail: null, keyId: null, projectId: null, encoding: "json" }] },
+      { subject: "secret:leak-test/us-central1/c1/app/user", c: [{ dataKey: "adc.json", type: "authorized_user", clientEmail: null, keyId: null, projectId: null, encoding: "json", audience: null, impersonates: null, sourceType: null }] },
     ]);
   });
 
