@@ -82,6 +82,7 @@ export function envLookup(ctx: AnalysisContext, cluster: string, ns: string): En
     },
     configMap: (name) => {
       const cm = ctx.configMap(cluster, ns, name);
+      if (cm?.data.absent) return { state: "missing" };
       if (cm) return { state: "read", has: (k) => (cm.data.looked.includes(k) ? cm.data.present.includes(k) : "unknown"), value: (k) => cm.data.values[k] };
       const lacking = ctx.lacking(["k8s.configmaps", clusterKey]);
       return lacking.length ? { state: "unreadable", lacking } : { state: "missing" };
@@ -178,10 +179,11 @@ function fileIdentity(ctx: AnalysisContext, p: Placement, c: ContainerEssentials
       return { absent: `Secret ${fs.name} has no key ${fs.key}, so ${path} does not exist` };
     }
     case "configMap": {
-      const cm = ctx.configMap(p.cluster, p.namespace, fs.name);
+      const found = ctx.configMap(p.cluster, p.namespace, fs.name);
+      const cm = found?.data.absent ? undefined : found;
       const scope = p.cluster.replace(/^cluster:/, "");
       if (!cm) {
-        const lacking = ctx.lacking(["k8s.configmaps", scope]);
+        const lacking = found ? [] : ctx.lacking(["k8s.configmaps", scope]);
         if (lacking.length) return unknownFile(c, path, `ConfigMap ${fs.name} could not be read`, lacking);
         return fs.optional ? { absent: `ConfigMap ${fs.name} does not exist (the volume is optional)` } : unknownFile(c, path, `ConfigMap ${fs.name} does not exist`);
       }

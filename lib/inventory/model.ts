@@ -317,4 +317,10 @@ export type ConfigMapData = {
   values: Record<string, string>;
   /** Credential summaries of looked-for file keys (as for Secrets: type, audience, impersonation target, key id). */
   credentials: SecretCredential[];
+  /**
+   * The API answered 404 when the scanner asked for it: it does not exist (a missing `optional`
+   * source leaves a variable unset). Kept as a record so that one ConfigMap's 403 elsewhere in the
+   * cluster does not make this one unknown.
+   */
+  absent?: boolean;
 };

@@ -215,6 +215,12 @@ export class ClusterTransformer {
     });
   }
 
+  /** A ConfigMap the scanner asked for that does not exist (404): recorded so that its absence is known. */
+  absentConfigMap(namespace: string, n: string, wanted: { envKeys: Iterable<string>; fileKeys: Iterable<string> }): InventoryRecord<ConfigMapData> {
+    const looked = [...new Set([...wanted.envKeys, ...wanted.fileKeys])].sort();
+    return this.rec("configmap", subject.configmap(this.ref, namespace, n), "configmaps", namespace, { namespace, name: n, looked, present: [], values: {}, credentials: [], absent: true });
+  }
+
   /** A pod; its workload is provisional until `resolvePodWorkload` runs with the owner maps. */
   pod(o: Obj): InventoryRecord<PodData> {
     const n = name(o, "pod");

@@ -631,10 +631,14 @@ export class Collector {
           }),
         );
       };
-      // 1. The variables: where GOOGLE_APPLICATION_CREDENTIALS and CLOUDSDK_CONFIG could come from.
+      // 1. The variable: the ConfigMaps GOOGLE_APPLICATION_CREDENTIALS (or a $(VAR) it uses) could come from.
+      specs.forEach((spec, i) => {
+        for (const c of containersOf(spec)) for (const src of envSourcesFor(c, GAC)) if (src.kind === "configMap") want(namespaces[i], src.name, src.key, "env");
+      });
+      // CLOUDSDK_CONFIG (where some libraries look for ADC's file) is looked up only in those: no ConfigMap is read for it alone.
       specs.forEach((spec, i) => {
         for (const c of containersOf(spec)) {
-          for (const v of [GAC, "CLOUDSDK_CONFIG"]) for (const src of envSourcesFor(c, v)) if (src.kind === "configMap") want(namespaces[i], src.name, src.key, "env");
+          for (const src of envSourcesFor(c, "CLOUDSDK_CONFIG")) if (src.kind === "configMap" && wanted.has(`${namespaces[i]}/${src.name}`)) want(namespaces[i], src.name, src.key, "env");
         }
       });
       await fetchAll();
@@ -659,7 +663,10 @@ export class Collector {
         }
       });
       await fetchAll();
-      for (const [id, r] of read) if (r.state === "read") ctx.emit(t.configMap(r.obj, wanted.get(id)!));
+      for (const [id, r] of read) {
+        if (r.state === "read") ctx.emit(t.configMap(r.obj, wanted.get(id)!));
+        else if (r.state === "missing") ctx.emit(t.absentConfigMap(id.split("/")[0], id.split("/")[1], wanted.get(id)!));
+      }
       read.clear();
     }, { deferStage: true });
   }
