@@ -207,7 +207,8 @@ export function buildGraph(ctx: AnalysisContext, statuses: WorkloadStatus[], bin
       if (pool) pools.add(pool.subject);
     }
     for (const p of pools) edge(st.subject, p, "runs-on", nodes.get(p)?.state === "legacy" ? "legacy" : "info", "pods on");
-    for (const m of mountedCredentialSecrets(ctx, w)) if (m.known) edge(m.secret, st.subject, "secret-mounted", "legacy", "mounted by");
+    // The graph draws Secrets; a key found in a ConfigMap shows on the workload and in key-in-configmap.
+    for (const m of mountedCredentialSecrets(ctx, w)) if (m.known && m.secret.startsWith("secret:")) edge(m.secret, st.subject, "secret-mounted", "legacy", "mounted by");
     for (const s of st.identity.shares) {
       const i = s.identity;
       if (i.type === "external-account" && i.email) {

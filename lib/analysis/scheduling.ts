@@ -49,8 +49,15 @@ function zonesOf(ctx: AnalysisContext, pool: R<NodePoolData>): string[] {
   return /-[a-z]$/.test(pool.data.location) ? [pool.data.location] : [];
 }
 
-/** What a pool's nodes carry, one profile per zone (zone labels differ). */
+/** What a pool's nodes carry, one profile per zone (zone labels differ); worked out once per pool and analysis. */
 export function poolProfiles(ctx: AnalysisContext, pool: R<NodePoolData>): NodeProfile[] {
+  const memo = ctx.memo("poolProfiles", () => new WeakMap<object, NodeProfile[]>());
+  let out = memo.get(pool);
+  if (!out) memo.set(pool, (out = buildPoolProfiles(ctx, pool)));
+  return out;
+}
+
+function buildPoolProfiles(ctx: AnalysisContext, pool: R<NodePoolData>): NodeProfile[] {
   const d = pool.data;
   const machineType = d.machineType ?? "e2-medium";
   const family = machineType.split("-")[0];
