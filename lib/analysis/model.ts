@@ -13,7 +13,7 @@ export type WiStatus = "working" | "conditional" | "broken" | "unknown";
 
 /** A role grant that lets a Kubernetes identity act as a GSA (or holds a role directly). */
 export type Grant = {
-  /** Where the grant sits: `gsa:…`, `project:…`, `folder:…`, `organization:…`. */
+  /** Where the grant sits: `gsa:…`, `project:…`, `folder:…`, `organization:…`, or a resource by full name (`resource://storage.googleapis.com/BUCKET`). */
   resource: string;
   role: string;
   member: string;
@@ -229,6 +229,8 @@ export type BindingRow = {
   ksas: string[];
   state: BindingState;
   detail: string;
+  /** What was not read of the pool's clusters (unverified rows, and not-annotated ones in a pool not read in full). */
+  lacking?: string[];
 };
 
 /** A GSA's spread, and the shared-account score that ranks it. */

@@ -99,9 +99,7 @@ try {
 }
 const w = sim.world();
 if (args.json) {
-  process.stdout.write(
-    JSON.stringify({ url: sim.url, estate: label, projects: w.projects.length, serviceAccounts: w.serviceAccounts.length, clusters: w.clusters.length, notes: w.estate.notes }) + "\n",
-  );
+  process.stdout.write(JSON.stringify({ url: sim.url, estate: label, projects: w.projects.length, serviceAccounts: w.serviceAccounts.length, clusters: w.clusters.length }) + "\n");
 } else {
   process.stdout.write(
     [

@@ -55,14 +55,13 @@ export function dropDerivedObjects(manifests: Manifest[]): { kept: Manifest[]; s
   const replicaSets = names("ReplicaSet");
   const jobs = names("Job");
 
+  // The Deployment controller names a ReplicaSet DEPLOYMENT-HASH: with the pod's pod-template-hash the
+  // Deployment's name is exact; without it, the last dash-separated segment must look like a hash.
   const deploymentOfReplicaSet = (ns: string, rs: string, hash: string | undefined): string | undefined => {
-    for (const key of deployments) {
-      const [dns, d] = key.split("/");
-      if (dns !== ns || !rs.startsWith(`${d}-`)) continue;
-      const suffix = rs.slice(d.length + 1);
-      if (hash !== undefined ? suffix === hash : HASH.test(suffix)) return d;
-    }
-    return undefined;
+    const cut = hash !== undefined ? (rs.endsWith(`-${hash}`) ? rs.length - hash.length - 1 : -1) : rs.lastIndexOf("-");
+    if (cut <= 0 || (hash === undefined && !HASH.test(rs.slice(cut + 1)))) return undefined;
+    const d = rs.slice(0, cut);
+    return deployments.has(`${ns}/${d}`) ? d : undefined;
   };
   const cronJobOfJob = (ns: string, job: string): string | undefined => {
     const m = /^(.+)-(\d+)$/.exec(job);

@@ -146,7 +146,6 @@ function requestsGpu(spec: Json): boolean {
   });
 }
 
-
 /** The tolerations GKE's admission adds to a pod (Arm and Windows selection, GPU requests), not already present. */
 export function gkeAdmissionTolerations(spec: Json): Json[] {
   const have = ((spec.tolerations as Json[] | undefined) ?? []) as Json[];

@@ -213,63 +213,6 @@ function readObject(raw: unknown, loc: Located, p: readonly PropertyKey[], sink:
   }
   sink.served.push(r.data);
 }
-/** Cross-object checks the schema cannot express: duplicates and references. */
-function checkConsistency(estate: LoadedEstate, loc: Located, problems: string[]) {
-  const add = (p: PropertyKey[], msg: string) => problems.push(`${position(loc, p)} ${pathString(p)}: ${msg}`);
-  const projectIds = new Set<string>();
-  const numbers = new Set<string>();
-  const emails = new Set<string>();
-  const keyIds = new Set<string>();
-  const folderNames = new Set(estate.folders.map((f) => f.name));
-  estate.folders.forEach((f, i) => {
-    if (f.parent?.startsWith("folders/") && !folderNames.has(f.parent)) add(["folders", i, "parent"], `parent ${f.parent} is not a folder of this estate`);
-    if (f.parent?.startsWith("organizations/") && estate.organization && f.parent !== estate.organization.name)
-      add(["folders", i, "parent"], `parent ${f.parent} is not this estate's organization ${estate.organization.name}`);
-  });
-  estate.projects.forEach((p, pi) => {
-    if (projectIds.has(p.projectId)) add(["projects", pi, "projectId"], `duplicate project id ${p.projectId}`);
-    projectIds.add(p.projectId);
-    if (numbers.has(p.projectNumber)) add(["projects", pi, "projectNumber"], `duplicate project number ${p.projectNumber}`);
-    numbers.add(p.projectNumber);
-    if (p.parent?.startsWith("folders/") && !folderNames.has(p.parent)) add(["projects", pi, "parent"], `parent ${p.parent} is not a folder of this estate`);
-    p.serviceAccounts.forEach((sa, si) => {
-      if (emails.has(sa.email)) add(["projects", pi, "serviceAccounts", si, "email"], `duplicate service account ${sa.email}`);
-      emails.add(sa.email);
-      const m = /@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/.exec(sa.email);
-      if (m && m[1] !== p.projectId) add(["projects", pi, "serviceAccounts", si, "email"], `${sa.email} belongs to project ${m[1]}, not ${p.projectId}`);
-      const c = /^(\d+)-compute@/.exec(sa.email);
-      if (c && c[1] !== p.projectNumber) add(["projects", pi, "serviceAccounts", si, "email"], `${sa.email} is the default account of project number ${c[1]}, not ${p.projectNumber}`);
-      sa.keys.forEach((k, ki) => {
-        if (keyIds.has(k.keyId)) add(["projects", pi, "serviceAccounts", si, "keys", ki, "keyId"], `duplicate key id ${k.keyId}`);
-        keyIds.add(k.keyId);
-        if (Date.parse(k.validBeforeTime) <= Date.parse(k.validAfterTime))
-          add(["projects", pi, "serviceAccounts", si, "keys", ki, "validBeforeTime"], "must be after validAfterTime");
-      });
-    });
-    const clusterNames = new Set<string>();
-    p.clusters.forEach((c, ci) => {
-      const key = `${c.cluster.location}/${c.cluster.name}`;
-      if (clusterNames.has(key)) add(["projects", pi, "clusters", ci, "cluster", "name"], `duplicate cluster ${key}`);
-      clusterNames.add(key);
-      const pool = c.cluster.workloadIdentityConfig?.workloadPool;
-      if (pool !== undefined && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]\.svc\.id\.goog$/.test(pool))
-        add(["projects", pi, "clusters", ci, "cluster", "workloadIdentityConfig", "workloadPool"], `"${pool}" is not PROJECT_ID.svc.id.goog`);
-      const poolNames = new Set<string>();
-      c.cluster.nodePools.forEach((np, ni) => {
-        if (poolNames.has(np.name)) add(["projects", pi, "clusters", ci, "cluster", "nodePools", ni, "name"], `duplicate node pool ${np.name}`);
-        poolNames.add(np.name);
-      });
-      const seen = new Set<string>();
-      c.resolvedManifests.forEach((m, mi) => {
-        const ns = m.kind === "Namespace" ? "" : (m.metadata.namespace ?? "default");
-        const id = `${m.kind}/${ns}/${m.metadata.name}`;
-        if (seen.has(id)) add(["projects", pi, "clusters", ci, "manifests", mi], `duplicate ${m.kind} ${ns ? ns + "/" : ""}${m.metadata.name}`);
-        seen.add(id);
-      });
-    });
-  });
-}
-
 /** `kind (group/version)` for notes: the same kind name in two groups (Job, batch vs volcano) is two kinds. */
 const kindLabel = (o: { kind: string; apiVersion: string }) => `${o.kind} (${o.apiVersion})`;
 
@@ -308,6 +251,75 @@ function buildNotes(label: string, perCluster: { cluster: string; ignored: Ignor
     }
   }
   return notes;
+}
+
+/** Cross-object checks the schema cannot express: duplicates and references. */
+function checkConsistency(estate: LoadedEstate, loc: Located, problems: string[]) {
+  const add = (p: PropertyKey[], msg: string) => problems.push(`${position(loc, p)} ${pathString(p)}: ${msg}`);
+  const projectIds = new Set<string>();
+  const numbers = new Set<string>();
+  const emails = new Set<string>();
+  const keyIds = new Set<string>();
+  const folderNames = new Set(estate.folders.map((f) => f.name));
+  estate.folders.forEach((f, i) => {
+    if (f.parent?.startsWith("folders/") && !folderNames.has(f.parent)) add(["folders", i, "parent"], `parent ${f.parent} is not a folder of this estate`);
+    if (f.parent?.startsWith("organizations/") && estate.organization && f.parent !== estate.organization.name)
+      add(["folders", i, "parent"], `parent ${f.parent} is not this estate's organization ${estate.organization.name}`);
+  });
+  estate.projects.forEach((p, pi) => {
+    if (projectIds.has(p.projectId)) add(["projects", pi, "projectId"], `duplicate project id ${p.projectId}`);
+    projectIds.add(p.projectId);
+    if (numbers.has(p.projectNumber)) add(["projects", pi, "projectNumber"], `duplicate project number ${p.projectNumber}`);
+    numbers.add(p.projectNumber);
+    if (p.parent?.startsWith("folders/") && !folderNames.has(p.parent)) add(["projects", pi, "parent"], `parent ${p.parent} is not a folder of this estate`);
+    p.serviceAccounts.forEach((sa, si) => {
+      if (emails.has(sa.email)) add(["projects", pi, "serviceAccounts", si, "email"], `duplicate service account ${sa.email}`);
+      emails.add(sa.email);
+      const m = /@([a-z0-9-]+)\.iam\.gserviceaccount\.com$/.exec(sa.email);
+      if (m && m[1] !== p.projectId) add(["projects", pi, "serviceAccounts", si, "email"], `${sa.email} belongs to project ${m[1]}, not ${p.projectId}`);
+      const c = /^(\d+)-compute@/.exec(sa.email);
+      if (c && c[1] !== p.projectNumber) add(["projects", pi, "serviceAccounts", si, "email"], `${sa.email} is the default account of project number ${c[1]}, not ${p.projectNumber}`);
+      sa.keys.forEach((k, ki) => {
+        if (keyIds.has(k.keyId)) add(["projects", pi, "serviceAccounts", si, "keys", ki, "keyId"], `duplicate key id ${k.keyId}`);
+        keyIds.add(k.keyId);
+        if (Date.parse(k.validBeforeTime) <= Date.parse(k.validAfterTime))
+          add(["projects", pi, "serviceAccounts", si, "keys", ki, "validBeforeTime"], "must be after validAfterTime");
+      });
+    });
+    const memberships = new Set<string>();
+    p.memberships.forEach((m, mi) => {
+      const [, project, , location, , id] = m.name.split("/");
+      if (project !== p.projectId && project !== p.projectNumber) add(["projects", pi, "memberships", mi, "name"], `${m.name} belongs to project ${project}, not ${p.projectId}`);
+      if (memberships.has(`${location}/${id}`)) add(["projects", pi, "memberships", mi, "name"], `duplicate membership ${id} in ${location}`);
+      memberships.add(`${location}/${id}`);
+    });
+    const resources = new Set<string>();
+    p.resourcePolicies.forEach((r, ri) => {
+      if (resources.has(r.resource)) add(["projects", pi, "resourcePolicies", ri, "resource"], `duplicate resource ${r.resource}`);
+      resources.add(r.resource);
+    });
+    const clusterNames = new Set<string>();
+    p.clusters.forEach((c, ci) => {
+      const key = `${c.cluster.location}/${c.cluster.name}`;
+      if (clusterNames.has(key)) add(["projects", pi, "clusters", ci, "cluster", "name"], `duplicate cluster ${key}`);
+      clusterNames.add(key);
+      const pool = c.cluster.workloadIdentityConfig?.workloadPool;
+      if (pool !== undefined && !/^[a-z][a-z0-9-]{4,28}[a-z0-9]\.svc\.id\.goog$/.test(pool))
+        add(["projects", pi, "clusters", ci, "cluster", "workloadIdentityConfig", "workloadPool"], `"${pool}" is not PROJECT_ID.svc.id.goog`);
+      const poolNames = new Set<string>();
+      c.cluster.nodePools.forEach((np, ni) => {
+        if (poolNames.has(np.name)) add(["projects", pi, "clusters", ci, "cluster", "nodePools", ni, "name"], `duplicate node pool ${np.name}`);
+        poolNames.add(np.name);
+      });
+      const seen = new Set<string>();
+      c.resolvedManifests.forEach((m, mi) => {
+        const ns = m.kind === "Namespace" ? "" : (m.metadata.namespace ?? "default");
+        const id = `${m.kind}/${ns}/${m.metadata.name}`;
+        if (seen.has(id)) add(["projects", pi, "clusters", ci, "manifests", mi], `duplicate ${m.kind} ${ns ? ns + "/" : ""}${m.metadata.name}`);
+        seen.add(id);
+      });
+    });
+  });
 }
 
 /** Validates an already-parsed estate value (e.g. a generated one); `file` labels its messages. */

@@ -104,17 +104,18 @@ export function extendedRequests(spec: Json): Record<string, number> {
 }
 
 /** Why a node is not eligible, in the scheduler's words; undefined when it is. Filters run in kube-scheduler's order: taints, affinity, resources. */
-export function nodeMisfit(spec: Json, node: SchedNode): string | undefined {
+export function nodeMisfit(spec: Json, node: SchedNode, requests: Record<string, number> = extendedRequests(spec)): string | undefined {
   const taint = untoleratedTaint(spec, node);
   if (taint) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`;
   if (!matchesNodeSelection(spec, node)) return "node(s) didn't match Pod's node affinity/selector";
-  for (const [k, n] of Object.entries(extendedRequests(spec))) if ((node.extended?.[k] ?? 0) < n) return `Insufficient ${k}`;
+  for (const [k, n] of Object.entries(requests)) if ((node.extended?.[k] ?? 0) < n) return `Insufficient ${k}`;
   return undefined;
 }
 
 /** The nodes a pod may run on, preferring those without PreferNoSchedule taints it does not tolerate. */
 export function eligibleNodes<N extends SchedNode>(spec: Json, nodes: N[]): N[] {
-  const fit = nodes.filter((n) => !nodeMisfit(spec, n));
+  const requests = extendedRequests(spec);
+  const fit = nodes.filter((n) => !nodeMisfit(spec, n, requests));
   const tols = tolerationsOf(spec);
   const preferred = fit.filter((n) => n.taints.every((taint) => taint.effect !== "PreferNoSchedule" || tols.some((t) => toleratesTaint(t, taint))));
   return preferred.length > 0 ? preferred : fit;
@@ -125,8 +126,9 @@ export function unschedulableMessage(spec: Json, nodes: SchedNode[]): string {
   // With no node at all the scheduler stops before filtering (ErrNoNodesAvailable).
   if (nodes.length === 0) return "no nodes available to schedule pods";
   const counts = new Map<string, number>();
+  const requests = extendedRequests(spec);
   for (const n of nodes) {
-    const why = nodeMisfit(spec, n);
+    const why = nodeMisfit(spec, n, requests);
     if (why) counts.set(why, (counts.get(why) ?? 0) + 1);
   }
   const reasons = [...counts].map(([why, n]) => `${n} ${why}`).sort();

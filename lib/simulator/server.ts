@@ -16,6 +16,7 @@ import { buildWorld, type World } from "./world";
 import type { Fault } from "./estate-schema";
 import { googleRoutes } from "./google-routes";
 import { assetRoutes } from "./asset-routes";
+import { hubRoutes } from "./hub-routes";
 import { handleK8s, K8S_PREFIX, forbiddenMessage } from "./k8s-routes";
 import { googleError, k8sStatus, permissionDenied, type SimApi, type SimRequest, type SimResponse } from "./http-types";
 import { log } from "../log";
@@ -55,8 +56,8 @@ export type SimulatorOptions = {
   latencyMs?: number;
 };
 
-const APIS: SimApi[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "k8s"];
-const ROUTES = [...googleRoutes, ...assetRoutes];
+const APIS: SimApi[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "gkehub", "k8s"];
+const ROUTES = [...googleRoutes, ...assetRoutes, ...hubRoutes];
 
 function globToRegExp(glob: string): RegExp {
   let re = "";

@@ -7,11 +7,11 @@
  * Given metadata is kept (uid, creationTimestamp, generation, labels, annotations, ownerReferences,
  * managedFields); resourceVersion and the status of controllers are derived.
  */
+import { eligibleNodes, nodeMisfit, unschedulableMessage, type SchedNode } from "./schedule";
+import { gkeAdmissionTolerations, hasAccelerators, poolNodeShape } from "./gke-nodes";
 import type { LoadedCluster, LoadedEstate, LoadedProject } from "./load-estate";
 import type { EstateServiceAccount, IamPolicy, Manifest } from "./estate-schema";
 import { digits, intOf, iso, k8sSuffix, sha, uid } from "./derive";
-import { eligibleNodes, nodeMisfit, unschedulableMessage, type SchedNode } from "./schedule";
-import { gkeAdmissionTolerations, hasAccelerators, poolNodeShape } from "./gke-nodes";
 
 export type Json = Record<string, unknown>;
 
