@@ -5,6 +5,7 @@
 import { loadEstateFile, parseEstateText, type LoadedEstate } from "../simulator/load-estate";
 import { startSimulator } from "../simulator/server";
 import { simulatorClients } from "../sources/gcp/clients";
+import { gkeEndpoint } from "../sources/k8s/clients";
 import { Caller } from "../sources/http/caller";
 import { collect } from "../scan/collect";
 import { parseApiLimits } from "../config";
@@ -35,7 +36,7 @@ export async function analyzeLoadedEstate(estate: LoadedEstate, opts: AnalyzeOpt
     const organization = projects.length || folders.length ? undefined : estate.organization?.name.replace("organizations/", "");
     const outcomes = await collect(
       { organization, folders, projects, clusters: opts.scan?.clusters ?? [], readSecrets: true },
-      { google: simulatorClients(sim.url), caller, endpointFor: (c) => ({ server: `${sim.url}/clusters/${c.projectId}/${c.location}/${c.name}`, skipTLSVerify: true }) },
+      { google: simulatorClients(sim.url), caller, endpointFor: (c, raw) => gkeEndpoint(c, raw, sim.kubernetesPort) },
     );
     const records = outcomes.filter((o) => o.status === "ok" || o.status === "partial").flatMap((o) => o.records);
     const sources = new Map(outcomes.map((o) => [o.source, o.status] as const));

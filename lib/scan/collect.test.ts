@@ -8,6 +8,7 @@ import YAML from "yaml";
 import { startSimulator, type Simulator } from "../simulator/server";
 import { parseEstateText } from "../simulator/load-estate";
 import { simulatorClients } from "../sources/gcp/clients";
+import { gkeEndpoint } from "../sources/k8s/clients";
 import { Caller } from "../sources/http/caller";
 import { parseApiLimits } from "../config";
 import { collect, type CollectScope, type SourceOutcome } from "./collect";
@@ -68,7 +69,7 @@ async function scan(sim: Simulator, scope: Partial<CollectScope>): Promise<Sourc
   const caller = new Caller({ limits: parseApiLimits(undefined, 8), timeoutMs: 5000, retry: { maxAttempts: 1, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } });
   return collect(
     { folders: [], projects: [], clusters: [], readSecrets: true, ...scope },
-    { google: simulatorClients(sim.url), caller, endpointFor: (c) => ({ server: `${sim.url}/clusters/${c.projectId}/${c.location}/${c.name}`, skipTLSVerify: true }) },
+    { google: simulatorClients(sim.url), caller, endpointFor: (c, raw) => gkeEndpoint(c, raw, sim.kubernetesPort) },
   );
 }
 
