@@ -11,6 +11,7 @@ import { simulatorClients } from "../sources/gcp/clients";
 import { Caller } from "../sources/http/caller";
 import { parseApiLimits } from "../config";
 import { collect, type SourceOutcome } from "./collect";
+import { simulatorCluster } from "../testing/scan-helpers";
 import type { ConfigMapData, InventoryRecord } from "../inventory/model";
 
 const C = "cm-prod/us-central1-a/web";
@@ -64,7 +65,8 @@ describe("the scanner and ConfigMaps", () => {
     const caller = new Caller({ limits: parseApiLimits(undefined, 8), timeoutMs: 5000, retry: { maxAttempts: 1, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } });
     outcomes = await collect(
       { folders: [], projects: ["cm-prod"], clusters: [], readSecrets: true },
-      { google: simulatorClients(sim.url), caller, endpointFor: (c) => ({ server: `${sim.url}/clusters/${c.projectId}/${c.location}/${c.name}`, skipTLSVerify: true }) },
+      // As on GKE: the cluster's HTTPS endpoint, trusting only the CA it advertises.
+      { google: simulatorClients(sim.url), caller, endpointFor: (c) => simulatorCluster(sim, `${c.projectId}/${c.location}/${c.name}`) },
     );
   });
   afterAll(async () => sim.close());
