@@ -40,7 +40,7 @@ describe("analysis stored by a scan", () => {
       `select rule || ' ' || subject || ' ' || state as line from analysis_object where kind = 'finding' and valid_to is null order by 1`,
     );
     expect(r.rows.map((x) => x.line)).toEqual([...EXPECTED].sort());
-    expect(first.summary.analysis).toMatchObject({ findings: EXPECTED.length, workloads: 41, migrated: 21 });
+    expect(first.summary.analysis).toMatchObject({ findings: EXPECTED.length, workloads: 43, migrated: 21 });
   });
 
   it("writes nothing new, and keeps every finding's first_seen, when a rescan changes nothing", async () => {
@@ -88,7 +88,7 @@ describe("analysis stored by a scan", () => {
       "step7_no_key_file",
       "migrated",
     ]);
-    expect(lines.length - 1).toBe(41);
+    expect(lines.length - 1).toBe(43);
     expect(lines).toContain(
       "workload:acme-prod/asia-northeast1/prod/batch/CronJob/daily-settlement,common-batch@acme-prod.iam.gserviceaccount.com,key-file,done,done,todo,todo,todo,todo,todo,false,cluster:acme-prod/asia-northeast1/prod,batch,CronJob,1,single,false",
     );

@@ -10,30 +10,46 @@ import { isSystemNamespace } from "./context";
 import type { InventoryRecord, WorkloadData } from "../inventory/model";
 import type { Identity, Step, StepState, WorkloadIdentity, WorkloadStatus } from "./model";
 import { STEP_DEFS } from "./model";
-import { allContainers, eligibleNodes, metadataIdentity, nodeFacts, workloadIdentity } from "./identity";
+import { allContainers, decidingPods, isKeyish, isPossiblyKeyish, metadataIdentity, nodeFacts, workloadIdentity } from "./identity";
 import { isValidGsaEmail } from "./iam";
+import { landing } from "./scheduling";
+import { isSecretCredential } from "../inventory/secret-credentials";
 
 type Obj = Record<string, unknown>;
 
-/** Secrets holding a Google credential that a workload's pod template mounts. */
+/**
+ * Secrets (and the ConfigMaps the scanner read) holding a Google key or a person's token that a
+ * workload's pod template mounts. A Workload Identity Federation configuration is no key: a Secret
+ * holding only that is not listed. `known: false`: a mounted Secret that could not be read.
+ */
 export function mountedCredentialSecrets(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>): { secret: string; known: boolean }[] {
   const memo = ctx.memo("mountedCredentialSecrets", () => new WeakMap<object, { secret: string; known: boolean }[]>());
   const hit = memo.get(w);
   if (hit) return hit;
   const out: { secret: string; known: boolean }[] = [];
   const names = new Set<string>();
+  const cms = new Set<string>();
   for (const v of w.data.template.volumes as Obj[]) {
     const s = v.secret as { secretName?: string } | undefined;
     if (s?.secretName) names.add(s.secretName);
+    const cm = v.configMap as { name?: string } | undefined;
+    if (cm?.name) cms.add(cm.name);
     for (const src of (((v.projected as Obj | undefined)?.sources ?? []) as Obj[])) {
       const ps = src.secret as { name?: string } | undefined;
       if (ps?.name) names.add(ps.name);
+      const pc = src.configMap as { name?: string } | undefined;
+      if (pc?.name) cms.add(pc.name);
     }
   }
   for (const n of names) {
     const sec = ctx.secret(w.cluster!, w.data.namespace, n);
-    if (sec && sec.data.credentials.length) out.push({ secret: sec.subject, known: true });
+    if (sec && sec.data.credentials.some(isSecretCredential)) out.push({ secret: sec.subject, known: true });
     else if (!sec && ctx.k8sLacking(w.cluster!, "secrets").length) out.push({ secret: `secret:${w.cluster!.slice(8)}/${w.data.namespace}/${n}`, known: false });
+  }
+  // Only ConfigMaps a pod's credentials come from were read: a key found in one is named too.
+  for (const n of cms) {
+    const cm = ctx.configMap(w.cluster!, w.data.namespace, n);
+    if (cm && cm.data.credentials.some(isSecretCredential)) out.push({ secret: cm.subject, known: true });
   }
   memo.set(w, out);
   return out;
@@ -54,17 +70,15 @@ export function workloadsBySecret(ctx: AnalysisContext): Map<string, InventoryRe
   });
 }
 
-function isKeyish(id: Identity) {
-  return id.type === "key-file" || id.type === "credential-file" || id.type === "unknown-key-file";
-}
-
 export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>, identity: WorkloadIdentity = workloadIdentity(ctx, w)): WorkloadStatus {
   const cluster = ctx.clusters.get(w.cluster!);
   const pools = ctx.poolsOf(w.cluster!);
   const autopilot = cluster?.data.autopilot ?? false;
   const ksaName = w.data.template.serviceAccountName;
   const ksa = ctx.ksa(w.cluster!, w.data.namespace, ksaName);
-  const pods = ctx.podsOf(w.subject);
+  const allPods = ctx.podsOf(w.subject);
+  // The pods that decide (running ones; else the latest finished run whose node still exists).
+  const pods = decidingPods(ctx, w);
   const ids = identity.shares.map((s) => s.identity);
   const annotation = ksa?.data.gsaAnnotation ?? null;
   const metaId = cluster?.data.workloadPool ? metadataIdentity(ctx, w.cluster!, w.data.namespace, ksaName) : undefined;
@@ -119,12 +133,17 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
     else if (pending && !gke) step(4, "todo", `${pending} pods are Pending: no node matches their selector`);
     else step(4, "done", `${gke} pods on GKE-metadata nodes${pending ? `, ${pending} Pending` : ""}`);
   } else {
-    const nodes = eligibleNodes(ctx, w.cluster!, w.data.template);
-    if (nodes === null) step(4, "unknown", "no pods, and the nodes are unknown");
-    else if (nodes.length === 0) step(4, "todo", "no pods, and no node matches its selector");
+    const where = landing(ctx, w.cluster!, w.data.template);
+    const places = where?.basis === "pools" ? where.pools.map((p) => ({ name: `pool ${p.data.name}`, gke: p.data.servesGkeMetadata })) : (where?.nodes ?? []).map((n) => ({ name: `node ${n.data.name}`, gke: n.data.gkeMetadataLabel === "true" }));
+    const cluster = ctx.clusters.get(w.cluster!);
+    if (where === null) step(4, "unknown", "no pods, and the node pools and nodes are unknown");
     else if (w.data.template.hostNetwork) step(4, "todo", "no pods now; its template uses hostNetwork");
-    else if (nodes.every((n) => n.data.gkeMetadataLabel === "true")) step(4, "done", "no pods now; every node it can land on serves GKE metadata (predicted)");
-    else step(4, "todo", "no pods now; it can land on nodes without the GKE metadata server (predicted)");
+    else if (where.autoprovision) {
+      if (cluster?.data.workloadPool) step(4, "done", "no pods now; no pool fits it, and node auto-provisioning would create one serving GKE metadata (predicted)");
+      else step(4, "todo", "no pods now; node auto-provisioning would create a pool, but the cluster has no workload pool");
+    } else if (places.length === 0) step(4, "todo", `no pods, and no ${where.basis === "pools" ? "node pool" : "node"} matches its node selector, affinity and tolerations`);
+    else if (places.every((x) => x.gke)) step(4, "done", `no pods now; every ${where.basis === "pools" ? "node pool" : "node"} it can land on serves GKE metadata (predicted: ${[...new Set(places.map((x) => x.name))].join(", ")})`);
+    else step(4, "todo", `no pods now; it can land on ${places.filter((x) => !x.gke).map((x) => x.name).join(", ")}, without the GKE metadata server (predicted)`);
   }
 
   // 5. binding
@@ -148,10 +167,21 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
 
   // 7. no key file used or mounted
   const keyIds = ids.filter(isKeyish);
-  if (keyIds.length) step(7, "todo", `uses ${keyIds.map((i) => (i.type === "key-file" ? `key ${i.keyId} of ${i.email} from ${i.secret.split("/").pop()}` : i.type === "unknown-key-file" ? `a key file it cannot resolve (${i.reason})` : `a ${i.credentialType} file`)).join("; ")}`);
+  const maybe = ids.filter(isPossiblyKeyish);
+  const describe = (i: Identity) =>
+    i.type === "key-file"
+      ? `key ${i.keyId} of ${i.email} from ${i.secret.split("/").pop()}${i.impersonates ? ` (to impersonate ${i.impersonates})` : ""}`
+      : i.type === "unknown-key-file"
+        ? `a key file it cannot resolve (${i.reason})`
+        : i.type === "credential-file"
+          ? `a ${i.credentialType} file${i.credentialType === "impersonated_service_account" ? ` whose source is ${i.sourceType ?? "unknown"}` : ""} (a person's refresh token)`
+          : i.type;
+  if (keyIds.length) step(7, "todo", `uses ${keyIds.map(describe).join("; ")}`);
   else if (keys.some((k) => k.known)) step(7, "todo", `mounts ${keys.filter((k) => k.known).map((k) => k.secret.split("/").pop()).join(", ")}, which holds a Google key`);
+  else if (maybe.length) step(7, "unknown", `may use a key file: ${maybe.map((i) => (i.type === "unknown-key-file" ? i.reason : i.type)).join("; ")}`);
   else if (keys.length) step(7, "unknown", `mounts Secrets that could not be read: ${keys.map((k) => k.secret.split("/").pop()).join(", ")}`);
   else if (allContainers(w.data.template).length === 0) step(7, "unknown", "no containers");
+  else if (ids.some((i) => i.type === "external-account")) step(7, "done", "no key: it uses a Workload Identity Federation credential configuration (keyless)");
   else step(7, "done", "no key file used or mounted");
 
   const migrated = steps.every((s) => s.state === "done" || s.state === "n/a");
@@ -163,8 +193,8 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
     kind: w.data.kind,
     name: w.data.name,
     ksa: ksaName,
-    pods: pods.length,
-    pendingPods: pods.filter((p) => p.data.phase === "Pending").length,
+    pods: allPods.length,
+    pendingPods: allPods.filter((p) => p.data.phase === "Pending").length,
     nodePools: [...new Set(pods.map((p) => (p.data.spec.nodeName ? ctx.node(w.cluster!, p.data.spec.nodeName)?.data.pool : undefined)).filter((x): x is string => !!x))].sort(),
     identity,
     steps,

@@ -66,7 +66,7 @@ describe("a scan of the small estate through the simulator with the real clients
     ]);
     const secret = await t.db.pool.query(`select data from inventory_object where kind = 'secret' and valid_to is null`);
     expect(secret.rows[0].data.credentials).toEqual([
-      { dataKey: "key.json", type: "service_account", clientEmail: "batch-jobs@small-prod.iam.gserviceaccount.com", keyId: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", projectId: "small-prod", encoding: "json" },
+      { dataKey: "key.json", type: "service_account", clientEmail: "batch-jobs@small-prod.iam.gserviceaccount.com", keyId: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", projectId: "small-prod", encoding: "json", audience: null, impersonates: null, sourceType: null },
     ]);
     const nodepool = await t.db.pool.query(`select data from inventory_object where subject = $1`, [`nodepool:${C}/legacy`]);
     expect(nodepool.rows[0].data).toMatchObject({ serviceAccount: "100000000001-compute@developer.gserviceaccount.com", metadataMode: "GCE_METADATA", servesGkeMetadata: false });
