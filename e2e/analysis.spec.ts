@@ -64,3 +64,14 @@ test("the migration page shows progress per cluster and the legacy pools still i
     expect.stringContaining("backfill-embeddings"),
   ]);
 });
+
+test("a workload on a federation credential configuration (in a ConfigMap) shows it keyless, with the account it impersonates", async ({ page }) => {
+  await page.goto("/workloads/" + encodeURIComponent("workload:acme-data/asia-northeast1/analytics/partner-share/Deployment/catalog-sync"));
+  await expect(page.getByRole("heading", { name: "Deployment catalog-sync" })).toBeVisible();
+  const identity = page.getByTestId("identity");
+  await expect(identity).toContainText("external-account");
+  await expect(identity).toContainText("catalog-reader@partner-catalog.iam.gserviceaccount.com");
+  await expect(identity).toContainText("Keyless");
+  await expect(identity).toContainText("ConfigMap partner-credential-configuration");
+  await expect(page.getByTestId("steps").locator("li").nth(6)).toContainText("done");
+});

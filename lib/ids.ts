@@ -6,6 +6,7 @@
  *   nodepool:PROJECT/LOCATION/CLUSTER/POOL  namespace:PROJECT/LOCATION/CLUSTER/NAMESPACE
  *   ksa:PROJECT/LOCATION/CLUSTER/NAMESPACE/NAME  workload:PROJECT/LOCATION/CLUSTER/NAMESPACE/KIND/NAME
  *   pod:PROJECT/LOCATION/CLUSTER/NAMESPACE/NAME  secret:PROJECT/LOCATION/CLUSTER/NAMESPACE/NAME
+ *   configmap:PROJECT/LOCATION/CLUSTER/NAMESPACE/NAME (only ConfigMaps a pod's credentials come from)
  *
  * Emails are lower-cased. A subject splits on its first `:` only.
  */
@@ -24,6 +25,7 @@ export const SUBJECT_KINDS = [
   "pod",
   "secret",
   "node",
+  "configmap",
 ] as const;
 export type SubjectKind = (typeof SUBJECT_KINDS)[number];
 
@@ -45,6 +47,7 @@ export const subject = {
   pod: (c: ClusterRef, ns: string, name: string) => `pod:${c.project}/${c.location}/${c.name}/${ns}/${name}`,
   secret: (c: ClusterRef, ns: string, name: string) => `secret:${c.project}/${c.location}/${c.name}/${ns}/${name}`,
   node: (c: ClusterRef, name: string) => `node:${c.project}/${c.location}/${c.name}/${name}`,
+  configmap: (c: ClusterRef, ns: string, name: string) => `configmap:${c.project}/${c.location}/${c.name}/${ns}/${name}`,
 };
 
 /** The id part of a cluster subject (`PROJECT/LOCATION/NAME`), used as a scope and a filter value. */
@@ -73,7 +76,7 @@ export function clusterOfSubject(value: string): string | null {
   const parsed = parseSubject(value);
   if (!parsed) return null;
   if (parsed.kind === "cluster") return value;
-  if (!["nodepool", "namespace", "ksa", "workload", "pod", "secret", "node"].includes(parsed.kind)) return null;
+  if (!["nodepool", "namespace", "ksa", "workload", "pod", "secret", "node", "configmap"].includes(parsed.kind)) return null;
   const parts = parsed.id.split("/");
   return parts.length >= 4 ? `cluster:${parts[0]}/${parts[1]}/${parts[2]}` : null;
 }

@@ -49,7 +49,7 @@ export function Cell({ type, id, value }: { type: string; id: string; value: unk
     }
     case "identity-source": {
       const v = String(value);
-      const tone = v === "workload-identity" || v === "federated" ? "green" : v === "key-file" || v === "unknown-key-file" || v === "credential-file" ? "red" : v === "node" ? "amber" : "slate";
+      const tone = v === "workload-identity" || v === "federated" || v === "external-account" ? "green" : v === "key-file" || v === "unknown-key-file" || v === "credential-file" ? "red" : v === "node" ? "amber" : "slate";
       return <Badge tone={tone}>{v}</Badge>;
     }
     case "migration-status": {

@@ -92,7 +92,9 @@ export function DataTable({
             </thead>
             <tbody>
               {data.rows.map((row, i) => (
-                <tr key={String(row.subject ?? i)} className="border-t border-slate-100 align-top hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50">
+                // A subject repeats across rows (a workload with several findings, a GSA with several
+                // bindings): keyed by subject alone, React kept rows of the previous page on a filter change.
+                <tr key={`${i}|${String(row.subject ?? "")}`} className="border-t border-slate-100 align-top hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50">
                   {cols.map((c) => (
                     <td key={c.id} className={`px-3 py-1.5 ${c.type === "text" ? "min-w-[12rem] max-w-[40rem]" : c.type === "subject" || c.type === "gsa" ? "min-w-[10rem] max-w-[26rem]" : ""}`}>
                       <Cell type={c.type} id={c.id} value={row[c.id]} />

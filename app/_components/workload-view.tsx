@@ -6,7 +6,38 @@ import { Badge, Card, Empty, ErrorBox, PageHeader, Path, Spinner } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
 import { Fixes, FindingsList, type FindingView, type FixView } from "./findings-list";
 
-type Identity = { type: string; email?: string; status?: string; reason?: string; principal?: string; keyId?: string; secret?: string; path?: string; container?: string; pool?: string; lacking?: string[]; annotation?: string; credentialType?: string };
+type Identity = {
+  type: string;
+  email?: string | null;
+  status?: string;
+  reason?: string;
+  principal?: string;
+  keyId?: string;
+  secret?: string;
+  path?: string;
+  container?: string;
+  pool?: string;
+  lacking?: string[];
+  annotation?: string;
+  credentialType?: string;
+  /** key-file: the account an impersonated_service_account file acts as. */
+  impersonates?: string | null;
+  /** credential-file: an impersonation's source type. */
+  sourceType?: string | null;
+  /** unknown-key-file: it may not be used at all. */
+  possible?: boolean;
+  /** `well-known-file` when found at $HOME/.config/gcloud/application_default_credentials.json. */
+  via?: string;
+};
+
+/** Where a credential file came from, as people name it: "Secret x" or "ConfigMap y". */
+function holder(subject: string | undefined): string {
+  return `${subject?.startsWith("configmap:") ? "ConfigMap" : "Secret"} ${subject?.split("/").pop()}`;
+}
+
+function found(i: Identity): string {
+  return i.via === "well-known-file" ? "ADC's well-known path (no GOOGLE_APPLICATION_CREDENTIALS needed)" : "GOOGLE_APPLICATION_CREDENTIALS";
+}
 type Status = {
   identity: { mode: string; label: string; source: string; shares: { identity: Identity; label: string; pods: number; containers: string[] }[] };
   steps: { n: number; id: string; title: string; state: string; evidence: string }[];
@@ -30,11 +61,15 @@ type Detail = {
 function identityExplanation(i: Identity): string {
   switch (i.type) {
     case "key-file":
-      return `Uses key ${i.keyId} of ${i.email} from ${i.path} (Secret ${i.secret?.split("/").pop()}, container ${i.container}). Note: \`gcloud auth list\` in the pod still shows the metadata identity — the client libraries use the file.`;
+      return `Uses key ${i.keyId} of ${i.email}${i.impersonates ? ` to impersonate ${i.impersonates} (an impersonated_service_account file whose source is that key)` : ""} from ${i.path} (${holder(i.secret)}, container ${i.container}, found through ${found(i)}). Note: \`gcloud auth list\` in the pod still shows the metadata identity — the client libraries use the file.`;
     case "credential-file":
-      return `Uses a ${i.credentialType} credential file at ${i.path}${i.email ? ` for ${i.email}` : ""}.`;
+      return `Uses a ${i.credentialType} file at ${i.path}${i.email ? ` acting as ${i.email}` : ""}${i.sourceType ? ` (its source: ${i.sourceType})` : ""} — a person's refresh token, flagged like a key (${holder(i.secret)}, found through ${found(i)}).`;
+    case "external-account":
+      return `Keyless: a Workload Identity Federation credential configuration (${i.credentialType}) at ${i.path} (${holder(i.secret)}) exchanges the platform's token for one of ${i.principal}${i.email ? `, which impersonates ${i.email}` : ""}. No key to remove.`;
     case "unknown-key-file":
-      return `GOOGLE_APPLICATION_CREDENTIALS is set in ${i.container}, but: ${i.reason}. ADC fails on a missing file; it does not fall through.`;
+      return i.possible
+        ? `Not known: ${i.reason}. If it is set, ADC uses that file; if not, the metadata server. Checked once the source can be read.`
+        : `GOOGLE_APPLICATION_CREDENTIALS is set in ${i.container}, but: ${i.reason}. ADC fails on a missing file; it does not fall through.`;
     case "node":
       return `Acts as the node's service account ${i.email} (${i.reason === "host-network" ? "hostNetwork bypasses the GKE metadata server" : i.reason === "no-workload-pool" ? "the cluster has no workload pool" : "the node pool does not serve GKE metadata"}).`;
     case "workload-identity":
@@ -97,7 +132,17 @@ export function WorkloadView({ subject }: { subject: string }) {
               {s.identity.shares.map((sh, i) => (
                 <li key={i}>
                   <div className="flex flex-wrap items-center gap-2">
-                    <Badge tone={sh.identity.type === "workload-identity" && sh.identity.status === "working" ? "green" : sh.identity.type === "federated" ? "green" : sh.identity.type === "node" ? "amber" : "red"}>{sh.identity.type}</Badge>
+                    <Badge
+                      tone={
+                        (sh.identity.type === "workload-identity" && sh.identity.status === "working") || sh.identity.type === "federated" || sh.identity.type === "external-account"
+                          ? "green"
+                          : sh.identity.type === "node" || (sh.identity.type === "unknown-key-file" && sh.identity.possible)
+                            ? "amber"
+                            : "red"
+                      }
+                    >
+                      {sh.identity.type}
+                    </Badge>
                     <span className="mono text-xs break-all">{sh.label}</span>
                     <span className="text-xs text-slate-600 dark:text-slate-400">
                       {sh.pods} pod{sh.pods === 1 ? "" : "s"} · containers {sh.containers.join(", ")}

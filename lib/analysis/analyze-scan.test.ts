@@ -40,7 +40,7 @@ describe("analysis stored by a scan", () => {
       `select rule || ' ' || subject || ' ' || state as line from analysis_object where kind = 'finding' and valid_to is null order by 1`,
     );
     expect(r.rows.map((x) => x.line)).toEqual([...EXPECTED].map((l) => l.replace(/ \((critical|high|medium|low|info)\)$/, "")).sort());
-    expect(first.summary.analysis).toMatchObject({ findings: EXPECTED.length, workloads: 41, migrated: 21 });
+    expect(first.summary.analysis).toMatchObject({ findings: EXPECTED.length, workloads: 43, migrated: 22 });
   });
 
   it("writes nothing new, and keeps every finding's first_seen, when a rescan changes nothing", async () => {
@@ -90,7 +90,7 @@ describe("analysis stored by a scan", () => {
     ]);
     // migration_status extends the report at its end: scripts reading the older columns keep working.
     expect(lines[0].split(",").slice(11)).toEqual(["cluster", "namespace", "kind", "pods", "identity_mode", "system", "migration_status"]);
-    expect(lines.length - 1).toBe(41);
+    expect(lines.length - 1).toBe(43);
     expect(lines).toContain(
       "workload:acme-prod/asia-northeast1/prod/batch/CronJob/daily-settlement,common-batch@acme-prod.iam.gserviceaccount.com,key-file,done,done,todo,todo,todo,todo,todo,false,cluster:acme-prod/asia-northeast1/prod,batch,CronJob,1,single,false,to-migrate",
     );
@@ -98,6 +98,8 @@ describe("analysis stored by a scan", () => {
     expect(byStatus.slice(1).map((l) => l.split(",")[0])).toEqual([
       "workload:acme-data/asia-northeast1/analytics/ml/CronJob/weekly-retrain",
       "workload:acme-data/asia-northeast1/analytics/ml/Job/backfill-embeddings",
+      // A Workload Identity Federation credential configuration: keyless, its own identity.
+      "workload:acme-data/asia-northeast1/analytics/partner-share/Deployment/catalog-sync",
     ]);
   });
 

@@ -109,7 +109,7 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
       project: s.project,
       cluster: s.cluster,
       namespace: s.namespace,
-      gsa: s.identity.shares.map((x) => x.identity).find((i) => i.type === "workload-identity" || i.type === "key-file" || i.type === "node")?.email ?? null,
+      gsa: s.identity.shares.map((x) => x.identity).find((i) => i.type === "workload-identity" || i.type === "key-file" || i.type === "node" || i.type === "external-account")?.email ?? null,
       data: s,
     };
     // A small row per workload for tables, CSVs and lists that need a few facts of many workloads

@@ -5,6 +5,7 @@
 import type {
   ActivityData,
   ClusterData,
+  ConfigMapData,
   FolderData,
   GsaData,
   IamPolicyData,
@@ -67,6 +68,8 @@ export class AnalysisContext {
   readonly podsByWorkload = new Map<string, R<PodData>[]>();
   readonly secrets = new Map<string, R<SecretData>>();
   readonly secretsByCluster = new Map<string, R<SecretData>[]>();
+  /** The few ConfigMaps a pod's credentials come from (the scanner reads no others). */
+  readonly configMaps = new Map<string, R<ConfigMapData>>();
   /** Cluster subjects per workload pool (several clusters may share one: fleets). */
   readonly clustersByPool = new Map<string, string[]>();
   /** GKE Hub fleet memberships, per workload pool their workloads use. */
@@ -152,6 +155,9 @@ export class AnalysisContext {
           push(this.secretsByCluster, s.cluster!, s);
           break;
         }
+        case "configmap":
+          this.configMaps.set(r.subject, r as R<ConfigMapData>);
+          break;
         case "membership": {
           const m = r as R<MembershipData>;
           if (m.data.pool) push(this.membershipsByPool, m.data.pool, m);
@@ -205,6 +211,10 @@ export class AnalysisContext {
 
   secret(cluster: string, ns: string, name: string): R<SecretData> | undefined {
     return this.secrets.get(`secret:${cluster.replace(/^cluster:/, "")}/${ns}/${name}`);
+  }
+
+  configMap(cluster: string, ns: string, name: string): R<ConfigMapData> | undefined {
+    return this.configMaps.get(`configmap:${cluster.replace(/^cluster:/, "")}/${ns}/${name}`);
   }
 
   node(cluster: string, name: string): R<NodeData> | undefined {

@@ -7,7 +7,8 @@
 import type { AnalysisContext } from "./context";
 import type { BindingRow, WorkloadStatus } from "./model";
 import { gsaProject, isAdminLikeRole, isBasicRole, isValidGsaEmail, rolesOf } from "./iam";
-import { metadataIdentity } from "./identity";
+import { isKeyish, metadataIdentity } from "./identity";
+import { isSecretCredential } from "../inventory/secret-credentials";
 import { mountedCredentialSecrets } from "./migration";
 
 export type GraphNodeKind = "project" | "folder" | "organization" | "gsa" | "key" | "secret" | "cluster" | "nodepool" | "namespace" | "ksa" | "workload" | "principalset";
@@ -111,7 +112,9 @@ export function buildGraph(ctx: AnalysisContext, statuses: WorkloadStatus[], bin
     if (!s.data.credentials.length) continue;
     const { project, cluster } = inCluster(s.subject);
     edge(nsOf(s.subject), s.subject, "contains", "info");
-    node({ id: s.subject, kind: "secret", label: s.data.name, project, cluster, namespace: s.data.namespace, state: "legacy", detail: s.data.credentials.map((c) => `${c.dataKey}: ${c.type}${c.clientEmail ? ` ${c.clientEmail}` : ""}`).join("; ") });
+    // A Secret holding only a federation configuration (external_account) holds no key.
+    const state: GraphState = s.data.credentials.some(isSecretCredential) ? "legacy" : "ok";
+    node({ id: s.subject, kind: "secret", label: s.data.name, project, cluster, namespace: s.data.namespace, state, detail: s.data.credentials.map((c) => `${c.dataKey}: ${c.type}${c.clientEmail ?? c.impersonates ? ` ${c.clientEmail ?? c.impersonates}` : ""}`).join("; ") });
     for (const c of s.data.credentials) {
       if (!c.clientEmail) continue;
       gsaNode(c.clientEmail);
@@ -183,8 +186,8 @@ export function buildGraph(ctx: AnalysisContext, statuses: WorkloadStatus[], bin
   for (const st of statuses) {
     const w = ctx.workloadsBySubject.get(st.subject)!;
     const { project, cluster } = inCluster(st.subject);
-    const wiOk = st.identity.shares.every((s) => (s.identity.type === "workload-identity" && s.identity.status === "working") || s.identity.type === "federated");
-    const anyKeyOrNode = st.identity.shares.some((s) => ["key-file", "unknown-key-file", "credential-file", "node"].includes(s.identity.type));
+    const wiOk = st.identity.shares.every((s) => (s.identity.type === "workload-identity" && s.identity.status === "working") || s.identity.type === "federated" || s.identity.type === "external-account");
+    const anyKeyOrNode = st.identity.shares.some((s) => isKeyish(s.identity) || s.identity.type === "node");
     node({
       id: st.subject,
       kind: "workload",
@@ -204,10 +207,14 @@ export function buildGraph(ctx: AnalysisContext, statuses: WorkloadStatus[], bin
       if (pool) pools.add(pool.subject);
     }
     for (const p of pools) edge(st.subject, p, "runs-on", nodes.get(p)?.state === "legacy" ? "legacy" : "info", "pods on");
-    for (const m of mountedCredentialSecrets(ctx, w)) if (m.known) edge(m.secret, st.subject, "secret-mounted", "legacy", "mounted by");
+    // The graph draws Secrets; a key found in a ConfigMap shows on the workload and in key-in-configmap.
+    for (const m of mountedCredentialSecrets(ctx, w)) if (m.known && m.secret.startsWith("secret:")) edge(m.secret, st.subject, "secret-mounted", "legacy", "mounted by");
     for (const s of st.identity.shares) {
       const i = s.identity;
-      if (i.type === "key-file" && i.email) {
+      if (i.type === "external-account" && i.email) {
+        gsaNode(i.email);
+        edge(st.subject, `gsa:${i.email}`, "effective-identity", "ok", "acts as (federation)");
+      } else if (i.type === "key-file" && i.email) {
         gsaNode(i.email);
         edge(st.subject, `gsa:${i.email}`, "effective-identity", i.keyExists === false ? "broken" : "legacy", "acts as (key file)");
       } else if (i.type === "node") {

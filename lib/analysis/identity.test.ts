@@ -563,9 +563,15 @@ describe("GOOGLE_APPLICATION_CREDENTIALS that cannot be resolved: ADC fails on i
     ]);
   });
 
-  it("a value taken from a ConfigMap through valueFrom.configMapKeyRef", () => {
+  it("a value taken through valueFrom.configMapKeyRef from a ConfigMap that does not exist (the container could not start)", () => {
     expect(unknownKey("gac-configmap")).toEqual([
-      { type: "unknown-key-file", path: null, container: "app", reason: "the value comes from ConfigMap gcp-config, which the scanner does not read", lacking: [] },
+      {
+        type: "unknown-key-file",
+        path: null,
+        container: "app",
+        reason: "GOOGLE_APPLICATION_CREDENTIALS comes from ConfigMap gcp-config, which does not exist (the container cannot start without it)",
+        lacking: [],
+      },
     ]);
   });
 
@@ -594,22 +600,25 @@ describe("credential files that resolve", () => {
     });
   });
 
-  it("an external_account file (Workload Identity Federation): credential-file, with the impersonated account", () => {
+  it("an external_account file (Workload Identity Federation) is keyless: its pool's principal and the account it impersonates", () => {
     expect(main("external-account").identity).toEqual({
       mode: "single",
-      source: "credential-file",
-      label: `external_account: ${email("uploader")}`,
+      source: "external-account",
+      label: `${email("uploader")} (via aws-pool)`,
       shares: [
         {
           identity: {
-            type: "credential-file",
+            type: "external-account",
             credentialType: "external_account",
+            principal: "principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/aws-pool/*",
+            pool: "projects/123456789012/locations/global/workloadIdentityPools/aws-pool",
+            audience: "//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/aws-pool/providers/aws",
             email: email("uploader"),
             secret: `secret:${A}/${LOC}/main/${NS}/wif-config`,
             path: "/var/secrets/google/credentials.json",
             container: "app",
           },
-          label: `external_account: ${email("uploader")}`,
+          label: `${email("uploader")} (via aws-pool)`,
           pods: 1,
           containers: ["app"],
         },
@@ -617,7 +626,7 @@ describe("credential files that resolve", () => {
     });
   });
 
-  it("an impersonated_service_account file: credential-file, with the target account", () => {
+  it("an impersonated_service_account file whose source is a person's refresh token: credential-file, with the target account and the source's type", () => {
     expect(main("impersonated").identity.shares.map((s) => s.identity)).toEqual([
       {
         type: "credential-file",
@@ -626,6 +635,7 @@ describe("credential files that resolve", () => {
         secret: `secret:${A}/${LOC}/main/${NS}/adc-impersonated`,
         path: "/var/secrets/google/adc.json",
         container: "app",
+        sourceType: "authorized_user",
       },
     ]);
     expect(main("impersonated").identity.source).toBe("credential-file");

@@ -1,136 +1,241 @@
 /**
  * Effective identity: the Google identity a container's client libraries resolve through Application
  * Default Credentials, with the reason, in ADC's own order:
- *  1. GOOGLE_APPLICATION_CREDENTIALS → the file it names (a key file, another credential type, or,
- *     when the file cannot be resolved, `unknown-key-file`: ADC fails on a missing file, it does not
- *     fall through);
- *  2. else hostNetwork, a node without the GKE metadata server, or a cluster without a workload
+ *  1. GOOGLE_APPLICATION_CREDENTIALS, resolved with Kubernetes' env rules (lib/inventory/pod-env.ts:
+ *     `envFrom` with `prefix`, `env` over `envFrom`, later sources over earlier, `$(VAR)` expansion,
+ *     optional sources) → the file it names, through the container's mounts (Secret, ConfigMap and
+ *     projected volumes). A key is a key; a person's refresh token is flagged like one; a Workload
+ *     Identity Federation configuration (external_account) is keyless. A file that cannot be resolved
+ *     is `unknown-key-file`: ADC fails on a missing file, it does not fall through. A variable that
+ *     may or may not be set (its only source could not be read) is `unknown-key-file` marked possible.
+ *  2. else ADC's well-known file, `$HOME/.config/gcloud/application_default_credentials.json`: HOME
+ *     comes from the image, so a credential mounted at a path ending in
+ *     `.config/gcloud/application_default_credentials.json` is taken; one reachable only through
+ *     CLOUDSDK_CONFIG is possible, not certain (client libraries differ).
+ *  3. else hostNetwork, a node without the GKE metadata server, or a cluster without a workload
  *     pool → the node pool's service account;
- *  3. else a KSA annotated with a GSA → that GSA, working / conditional / broken / unknown;
- *  4. else the KSA's own federated principal.
+ *  4. else a KSA annotated with a GSA → that GSA, working / conditional / broken / unknown;
+ *  5. else the KSA's own federated principal.
  * A Pending pod has none yet. Note: `gcloud auth list` inside a key-file pod still shows the metadata
  * identity — the libraries use the file.
  */
 import type { AnalysisContext } from "./context";
-import type { ContainerEssentials, InventoryRecord, PodData, PodSpecEssentials, WorkloadData, NodeData, SecretData } from "../inventory/model";
-import type { Identity, IdentityShare, WorkloadIdentity } from "./model";
+import type { ContainerEssentials, InventoryRecord, NodeData, NodePoolData, PodData, PodSpecEssentials, SecretCredential, WorkloadData } from "../inventory/model";
+import type { CredentialVia, Identity, IdentityShare, WorkloadIdentity } from "./model";
 import { directGrants, federatedPrincipal, gsaProject, isValidGsaEmail, tokenGrants } from "./iam";
+import { GAC, resolveEnv, type EnvLookup } from "../inventory/pod-env";
+import { ADC_WELL_KNOWN, fileSource, filesEndingWith, type KeysOf } from "../inventory/pod-files";
+import { credentialClass } from "../inventory/secret-credentials";
+import { landing } from "./scheduling";
 
-const GAC = "GOOGLE_APPLICATION_CREDENTIALS";
-
-type Obj = Record<string, unknown>;
-
-/** Where a pod (or a predicted pod) runs: its cluster, namespace, spec and node. */
-export type Placement = { cluster: string; namespace: string; spec: PodSpecEssentials; nodeName: string | null; phase: string | null };
+/**
+ * Where a pod (or a predicted pod) runs: its cluster, namespace, spec and node — or, for a
+ * prediction, the node pool it would land on (`pool`), or a pool GKE would auto-provision (`autoprovisioned`).
+ */
+export type Placement = {
+  cluster: string;
+  namespace: string;
+  spec: PodSpecEssentials;
+  nodeName: string | null;
+  phase: string | null;
+  pool?: InventoryRecord<NodePoolData>;
+  autoprovisioned?: boolean;
+};
 
 export function allContainers(spec: PodSpecEssentials): ContainerEssentials[] {
   return [...spec.initContainers, ...spec.containers, ...spec.ephemeralContainers];
 }
 
-type PathResult = { path: string } | { unknown: string; lacking: string[] } | undefined;
+// ---- how an identity authenticates -------------------------------------------------------------
 
-/** The value of GOOGLE_APPLICATION_CREDENTIALS in a container, as far as the inventory can tell. */
-function credentialsPath(ctx: AnalysisContext, p: Placement, c: ContainerEssentials): PathResult {
-  const secretLacking = () => ctx.k8sLacking(p.cluster, "secrets");
-  // `env` wins over `envFrom`; the last `env` entry of a name wins.
-  const env = [...c.env].reverse().find((e) => e.name === GAC);
-  if (env) {
-    if (env.value !== undefined) return env.value === "" ? undefined : { path: env.value };
-    const vf = (env.valueFrom ?? {}) as Obj;
-    const ref = vf.secretKeyRef as { name?: string; key?: string } | undefined;
-    if (ref?.name && ref.key) {
-      const s = ctx.secret(p.cluster, p.namespace, ref.name);
-      if (!s) {
-        const lacking = secretLacking();
-        return { unknown: lacking.length ? `the value comes from Secret ${ref.name}, which could not be read` : `the value comes from Secret ${ref.name}, which does not exist`, lacking };
-      }
-      const v = s.data.pathValues[ref.key];
-      return v ? { path: v } : { unknown: `the value comes from Secret ${ref.name} key ${ref.key}, which is not a file path`, lacking: [] };
-    }
-    if (vf.configMapKeyRef) return { unknown: `the value comes from ConfigMap ${(vf.configMapKeyRef as Obj).name}, which the scanner does not read`, lacking: [] };
-    return { unknown: "the value comes from a field reference the scanner cannot evaluate", lacking: [] };
+/**
+ * Whether an identity authenticates with a long-lived secret a workload holds — a service account
+ * key, a person's refresh token, or a GOOGLE_APPLICATION_CREDENTIALS file that is set but cannot be
+ * resolved (presumed a key: ADC will not fall back to the metadata server). The one place that says
+ * what is key-ish: rules, migration steps and counts ask it.
+ */
+export function isKeyish(id: Identity): boolean {
+  return id.type === "key-file" || id.type === "credential-file" || (id.type === "unknown-key-file" && !id.possible);
+}
+
+/** A key file that may be in use, but is not known to be (a variable that may be unset, a CLOUDSDK_CONFIG file): `unverified`, never `open`. */
+export function isPossiblyKeyish(id: Identity): boolean {
+  return id.type === "unknown-key-file" && id.possible === true;
+}
+
+/** Keyless: the metadata server (node, Workload Identity, federated principal) or a federation configuration. */
+export function isKeyless(id: Identity): boolean {
+  return id.type === "external-account" || id.type === "workload-identity" || id.type === "federated" || id.type === "node";
+}
+
+// ---- GOOGLE_APPLICATION_CREDENTIALS and the files it names -------------------------------------
+
+/** What the inventory knows of the ConfigMaps and Secrets a pod in `ns` refers to. */
+export function envLookup(ctx: AnalysisContext, cluster: string, ns: string): EnvLookup {
+  const clusterKey = cluster.replace(/^cluster:/, "");
+  return {
+    secret: (name) => {
+      const s = ctx.secret(cluster, ns, name);
+      if (s) return { state: "read", has: (k) => s.data.dataKeys.includes(k), value: (k) => s.data.pathValues[k] };
+      const lacking = ctx.k8sLacking(cluster, "secrets");
+      return lacking.length ? { state: "unreadable", lacking } : { state: "missing" };
+    },
+    configMap: (name) => {
+      const cm = ctx.configMap(cluster, ns, name);
+      if (cm?.data.absent) return { state: "missing" };
+      if (cm) return { state: "read", has: (k) => (cm.data.looked.includes(k) ? cm.data.present.includes(k) : "unknown"), value: (k) => cm.data.values[k] };
+      const lacking = ctx.lacking(["k8s.configmaps", clusterKey]);
+      return lacking.length ? { state: "unreadable", lacking } : { state: "missing" };
+    },
+  };
+}
+
+/** A file's identity, or `absent` when there is no such file (ADC then fails on GAC, or moves on from the well-known path). */
+type FileResult = { identity: Identity } | { absent: string };
+
+const unknownFile = (c: ContainerEssentials, path: string | null, reason: string, lacking: string[] = [], possible = false): FileResult => ({
+  identity: { type: "unknown-key-file", path, container: c.name, reason, lacking, ...(possible ? { possible: true } : {}) },
+});
+
+/** The federated principal an external_account audience stands for. */
+function federationOf(ctx: AnalysisContext, p: Placement, audience: string | null): { principal: string; pool: string } {
+  const a = audience ?? "";
+  // A fleet's identity namespace (GKE fleets, attached clusters): the pod's KSA token, in the fleet's pool.
+  const fleet = /^identitynamespace:([^:]+):/.exec(a);
+  if (fleet) return { pool: fleet[1], principal: federatedPrincipal(ctx, fleet[1], p.namespace, p.spec.serviceAccountName) };
+  const m = /^\/\/iam\.googleapis\.com\/(projects\/[^/]+\/locations\/[^/]+\/workloadIdentityPools\/[^/]+)/.exec(a);
+  if (m) return { pool: m[1], principal: `principalSet://iam.googleapis.com/${m[1]}/*` };
+  return { pool: a || "(no audience)", principal: a || "(no audience)" };
+}
+
+function keyExistsOf(ctx: AnalysisContext, cred: SecretCredential): boolean | null {
+  if (!cred.keyId || !cred.clientEmail) return null;
+  if (ctx.keysById.has(cred.keyId)) return true;
+  const proj = gsaProject(ctx, cred.clientEmail);
+  return proj && ctx.isProjectScanned(proj) && ctx.sourceStatus("iam.keys", proj) === "ok" ? false : null;
+}
+
+/** `via` is recorded only for the well-known file: absent means GOOGLE_APPLICATION_CREDENTIALS named it. */
+const viaField = (via: CredentialVia) => (via === "well-known-file" ? { via } : {});
+
+/** A credential file's summary → the identity ADC makes of it. */
+function credentialIdentity(ctx: AnalysisContext, p: Placement, c: ContainerEssentials, cred: SecretCredential, holder: string, dataKey: string, path: string, via: CredentialVia): Identity {
+  const cls = credentialClass(cred);
+  if (cls === "keyless") {
+    const { principal, pool } = federationOf(ctx, p, cred.audience ?? null);
+    return { type: "external-account", credentialType: cred.type, principal, pool, audience: cred.audience ?? null, email: cred.impersonates ?? null, secret: holder, path, container: c.name, ...viaField(via) };
   }
-  // envFrom: later sources override earlier ones.
-  for (const src of [...c.envFrom].reverse() as Obj[]) {
-    const prefix = (src.prefix as string | undefined) ?? "";
-    if (!GAC.startsWith(prefix)) continue;
-    const key = GAC.slice(prefix.length);
-    const sref = src.secretRef as { name?: string } | undefined;
-    if (sref?.name) {
-      const s = ctx.secret(p.cluster, p.namespace, sref.name);
-      if (s && s.data.dataKeys.includes(key)) {
-        const v = s.data.pathValues[key];
-        return v ? { path: v } : { unknown: `the value comes from Secret ${sref.name} key ${key}, which is not a file path`, lacking: [] };
+  if (cls === "key" && cred.type !== "gdch_service_account") {
+    return {
+      type: "key-file",
+      email: cred.clientEmail,
+      keyId: cred.keyId,
+      secret: holder,
+      dataKey,
+      path,
+      container: c.name,
+      keyExists: keyExistsOf(ctx, cred),
+      ...(cred.type === "impersonated_service_account" ? { impersonates: cred.impersonates ?? null } : {}),
+      ...viaField(via),
+    };
+  }
+  return {
+    type: "credential-file",
+    credentialType: cred.type,
+    email: cred.impersonates ?? (cred.type === "impersonated_service_account" ? null : cred.clientEmail),
+    secret: holder,
+    path,
+    container: c.name,
+    ...(cred.type === "impersonated_service_account" ? { sourceType: cred.sourceType ?? null } : {}),
+    ...viaField(via),
+  };
+}
+
+function keysOfFor(ctx: AnalysisContext, p: Placement): KeysOf {
+  // A Secret's keys are all known; a ConfigMap's only as far as the scanner looked.
+  return (kind, name) => (kind === "secret" ? ctx.secret(p.cluster, p.namespace, name)?.data.dataKeys : undefined);
+}
+
+/** Resolves a file path through the container's mounts to a Secret or ConfigMap key, and reads its credential summary. */
+function fileIdentity(ctx: AnalysisContext, p: Placement, c: ContainerEssentials, path: string, via: CredentialVia): FileResult {
+  const fs = fileSource(p.spec.volumes, c.volumeMounts, path, keysOfFor(ctx, p));
+  switch (fs.kind) {
+    case "none":
+      return { absent: fs.reason };
+    case "token":
+      return unknownFile(c, path, `${path} is a Kubernetes service account token, not a Google credential file`);
+    case "other":
+      return unknownFile(c, path, `${path} is on a ${fs.volumeType} volume, which the scanner cannot read`);
+    case "secret": {
+      const s = ctx.secret(p.cluster, p.namespace, fs.name);
+      if (!s) {
+        const lacking = ctx.k8sLacking(p.cluster, "secrets");
+        if (lacking.length) return unknownFile(c, path, `Secret ${fs.name} could not be read`, lacking);
+        return fs.optional ? { absent: `Secret ${fs.name} does not exist (the volume is optional)` } : unknownFile(c, path, `Secret ${fs.name} does not exist`);
       }
+      const cred = s.data.credentials.find((x) => x.dataKey === fs.key);
+      if (cred) return { identity: credentialIdentity(ctx, p, c, cred, s.subject, fs.key, path, via) };
+      if (s.data.dataKeys.includes(fs.key)) return unknownFile(c, path, `${path} (Secret ${fs.name} key ${fs.key}) is not a Google credential file`);
+      return { absent: `Secret ${fs.name} has no key ${fs.key}, so ${path} does not exist` };
+    }
+    case "configMap": {
+      const found = ctx.configMap(p.cluster, p.namespace, fs.name);
+      const cm = found?.data.absent ? undefined : found;
+      const scope = p.cluster.replace(/^cluster:/, "");
+      if (!cm) {
+        const lacking = found ? [] : ctx.lacking(["k8s.configmaps", scope]);
+        if (lacking.length) return unknownFile(c, path, `ConfigMap ${fs.name} could not be read`, lacking);
+        return fs.optional ? { absent: `ConfigMap ${fs.name} does not exist (the volume is optional)` } : unknownFile(c, path, `ConfigMap ${fs.name} does not exist`);
+      }
+      if (!cm.data.looked.includes(fs.key)) return unknownFile(c, path, `the scan did not look at ConfigMap ${fs.name} key ${fs.key}`, [`k8s.configmaps:${scope}`]);
+      const cred = cm.data.credentials.find((x) => x.dataKey === fs.key);
+      if (cred) return { identity: credentialIdentity(ctx, p, c, cred, cm.subject, fs.key, path, via) };
+      if (cm.data.present.includes(fs.key)) return unknownFile(c, path, `${path} (ConfigMap ${fs.name} key ${fs.key}) is not a Google credential file`);
+      return { absent: `ConfigMap ${fs.name} has no key ${fs.key}, so ${path} does not exist` };
+    }
+  }
+}
+
+/**
+ * ADC's first two steps for a container: GOOGLE_APPLICATION_CREDENTIALS, then the well-known file.
+ * Undefined when neither applies (ADC goes on to the metadata server).
+ */
+export function credentialFileIdentity(ctx: AnalysisContext, p: Placement, c: ContainerEssentials): Identity | undefined {
+  const lookup = envLookup(ctx, p.cluster, p.namespace);
+  const gac = resolveEnv(c, GAC, lookup);
+  if (gac.kind === "unknown") {
+    return { type: "unknown-key-file", path: null, container: c.name, reason: gac.reason, lacking: gac.lacking, ...(gac.definite ? {} : { possible: true }) };
+  }
+  // An empty value counts as unset (Go, Java and Node's libraries skip it).
+  if (gac.kind === "value" && gac.value !== "") {
+    const r = fileIdentity(ctx, p, c, gac.value, "GOOGLE_APPLICATION_CREDENTIALS");
+    if ("identity" in r) return r.identity;
+    return { type: "unknown-key-file", path: gac.value, container: c.name, reason: `${r.absent}, so ADC fails to read it`, lacking: [] };
+  }
+  // The well-known file under HOME: the image decides HOME, so any mounted path ending in it counts.
+  for (const f of filesEndingWith(p.spec.volumes, c.volumeMounts, ADC_WELL_KNOWN, keysOfFor(ctx, p))) {
+    const r = fileIdentity(ctx, p, c, f.path, "well-known-file");
+    if ("identity" in r) return r.identity;
+  }
+  // $CLOUDSDK_CONFIG/application_default_credentials.json: some libraries read it (Python's google-auth,
+  // Java's), others only HOME's: not known to be used.
+  const cfg = resolveEnv(c, "CLOUDSDK_CONFIG", lookup);
+  if (cfg.kind === "value" && cfg.value) {
+    const path = `${cfg.value.replace(/\/+$/, "")}/application_default_credentials.json`;
+    const r = fileIdentity(ctx, p, c, path, "well-known-file");
+    if ("identity" in r && r.identity.type !== "external-account") {
+      const what = r.identity.type === "unknown-key-file" ? r.identity.reason : `it holds a ${r.identity.type === "key-file" ? "service account key" : r.identity.type === "credential-file" ? `${r.identity.credentialType} file` : "credential"}`;
+      return {
+        type: "unknown-key-file",
+        path,
+        container: c.name,
+        reason: `${path} is reachable only through CLOUDSDK_CONFIG, which some client libraries read and others do not (${what})`,
+        lacking: r.identity.type === "unknown-key-file" ? r.identity.lacking : [],
+        possible: true,
+      };
     }
   }
   return undefined;
-}
-
-function credentialIdentity(ctx: AnalysisContext, p: Placement, c: ContainerEssentials, secret: InventoryRecord<SecretData> | undefined, secretName: string, dataKey: string, path: string): Identity {
-  if (!secret) {
-    const lacking = ctx.k8sLacking(p.cluster, "secrets");
-    return { type: "unknown-key-file", path, container: c.name, reason: lacking.length ? `Secret ${secretName} could not be read` : `Secret ${secretName} does not exist`, lacking };
-  }
-  const cred = secret.data.credentials.find((x) => x.dataKey === dataKey);
-  if (!cred) {
-    return {
-      type: "unknown-key-file",
-      path,
-      container: c.name,
-      reason: secret.data.dataKeys.includes(dataKey) ? `${path} (Secret ${secretName} key ${dataKey}) is not a Google credential file` : `Secret ${secretName} has no key ${dataKey}, so ${path} does not exist`,
-      lacking: [],
-    };
-  }
-  if (cred.type !== "service_account") {
-    return { type: "credential-file", credentialType: cred.type, email: cred.clientEmail, secret: secret.subject, path, container: c.name };
-  }
-  let keyExists: boolean | null = null;
-  if (cred.keyId && cred.clientEmail) {
-    const proj = gsaProject(ctx, cred.clientEmail);
-    if (ctx.keysById.has(cred.keyId)) keyExists = true;
-    else if (proj && ctx.isProjectScanned(proj) && ctx.sourceStatus("iam.keys", proj) === "ok") keyExists = false;
-  }
-  return { type: "key-file", email: cred.clientEmail, keyId: cred.keyId, secret: secret.subject, dataKey, path, container: c.name, keyExists };
-}
-
-/** Resolves a file path through the container's mounts to a Secret key. */
-function resolveFile(ctx: AnalysisContext, p: Placement, c: ContainerEssentials, path: string): Identity {
-  const mounts = [...c.volumeMounts].sort((a, b) => b.mountPath.length - a.mountPath.length);
-  const mount = mounts.find((m) => path === m.mountPath || path.startsWith(m.mountPath.replace(/\/$/, "") + "/"));
-  if (!mount) return { type: "unknown-key-file", path, container: c.name, reason: `${path} is not on any mounted volume, so ADC fails to read it`, lacking: [] };
-  const rest = path === mount.mountPath ? "" : path.slice(mount.mountPath.replace(/\/$/, "").length + 1);
-  const rel = mount.subPath ? (rest ? `${mount.subPath}/${rest}` : mount.subPath) : rest;
-  const volume = (p.spec.volumes as Obj[]).find((v) => v.name === mount.name);
-  if (!volume) return { type: "unknown-key-file", path, container: c.name, reason: `volume ${mount.name} is not defined`, lacking: [] };
-  const fromSecret = (secretName: string, items: { key: string; path: string }[] | undefined): Identity | undefined => {
-    let dataKey: string | undefined;
-    if (items && items.length) dataKey = items.find((i) => i.path === rel)?.key;
-    else if (!rel.includes("/")) dataKey = rel;
-    if (!dataKey) return undefined;
-    return credentialIdentity(ctx, p, c, ctx.secret(p.cluster, p.namespace, secretName), secretName, dataKey, path);
-  };
-  if (volume.secret) {
-    const s = volume.secret as { secretName?: string; items?: { key: string; path: string }[] };
-    const id = s.secretName ? fromSecret(s.secretName, s.items) : undefined;
-    return id ?? { type: "unknown-key-file", path, container: c.name, reason: `Secret volume ${mount.name} has no file ${rel || "(directory)"}`, lacking: [] };
-  }
-  if (volume.projected) {
-    const sources = (((volume.projected as Obj).sources ?? []) as Obj[]).slice().reverse();
-    for (const src of sources) {
-      const s = src.secret as { name?: string; items?: { key: string; path: string }[] } | undefined;
-      if (s?.name) {
-        const id = fromSecret(s.name, s.items);
-        if (id) return id;
-      }
-      const tok = src.serviceAccountToken as { path?: string } | undefined;
-      if (tok?.path === rel) return { type: "unknown-key-file", path, container: c.name, reason: `${path} is a Kubernetes service account token, not a Google credential file`, lacking: [] };
-    }
-    return { type: "unknown-key-file", path, container: c.name, reason: `no projected source of volume ${mount.name} provides ${rel}`, lacking: [] };
-  }
-  // Volumes read through the client list every volume type, unset ones as undefined: take the one that is set.
-  const kind = Object.keys(volume).find((k) => k !== "name" && volume[k] !== undefined && volume[k] !== null) ?? "unknown";
-  return { type: "unknown-key-file", path, container: c.name, reason: `${path} is on a ${kind} volume, which the scanner cannot read`, lacking: [] };
 }
 
 /** The node pool and GKE-metadata status of where the pod runs; undefined when unknowable. */
@@ -144,7 +249,11 @@ export function nodeFacts(ctx: AnalysisContext, cluster: string, nodeName: strin
 
 function nodeIdentity(ctx: AnalysisContext, p: Placement, reason: "host-network" | "legacy-pool" | "no-workload-pool", poolName: string | null): Identity {
   const pools = ctx.poolsOf(p.cluster);
-  const pool = poolName ? pools.find((x) => x.data.name === poolName) : pools.length === 1 ? pools[0] : undefined;
+  const pool = p.pool ?? (poolName ? pools.find((x) => x.data.name === poolName) : pools.length === 1 ? pools[0] : undefined);
+  if (!pool && p.autoprovisioned) {
+    const sa = ctx.clusters.get(p.cluster)?.data.autoprovisioningServiceAccount;
+    if (sa) return { type: "node", email: sa, pool: null, scopes: [], reason };
+  }
   if (!pool) {
     return { type: "unknown", reason: `the pod acts as its node's service account, but the node pool is unknown`, lacking: [...ctx.k8sLacking(p.cluster, "nodes"), ...ctx.lacking(["container.clusters", p.cluster.replace(/^cluster:/, "").split("/")[0]])] };
   }
@@ -192,22 +301,24 @@ export function metadataIdentity(ctx: AnalysisContext, cluster: string, ns: stri
 
 /** The identity of one container of a placed pod. */
 export function containerIdentity(ctx: AnalysisContext, p: Placement, c: ContainerEssentials): Identity {
-  // 1. GOOGLE_APPLICATION_CREDENTIALS
-  const gac = credentialsPath(ctx, p, c);
-  if (gac) {
-    if ("unknown" in gac) return { type: "unknown-key-file", path: null, container: c.name, reason: gac.unknown, lacking: gac.lacking };
-    return resolveFile(ctx, p, c, gac.path);
-  }
-  if (!p.nodeName) return { type: "pending", reason: "the pod is not scheduled on a node yet" };
+  // 1–2. GOOGLE_APPLICATION_CREDENTIALS, then the well-known file.
+  const file = credentialFileIdentity(ctx, p, c);
+  if (file) return file;
+  if (!p.nodeName && !p.pool && !p.autoprovisioned) return { type: "pending", reason: "the pod is not scheduled on a node yet" };
   const cluster = ctx.clusters.get(p.cluster);
   if (!cluster) return { type: "unknown", reason: "the cluster is not in the inventory", lacking: [] };
-  // 2. the node's service account
-  const facts = nodeFacts(ctx, p.cluster, p.nodeName);
+  // 3. the node's service account
+  const facts = p.pool
+    ? { gke: p.pool.data.servesGkeMetadata, poolName: p.pool.data.name, lacking: [] as string[] }
+    : p.autoprovisioned
+      ? // Autopilot and auto-provisioned pools of a Workload Identity cluster serve the GKE metadata server.
+        { gke: cluster.data.autopilot || !!cluster.data.workloadPool, poolName: null, lacking: [] as string[] }
+      : nodeFacts(ctx, p.cluster, p.nodeName!);
   if (p.spec.hostNetwork) return nodeIdentity(ctx, p, "host-network", facts.poolName);
   if (!cluster.data.workloadPool) return nodeIdentity(ctx, p, "no-workload-pool", facts.poolName);
   if (facts.gke === null) return { type: "unknown", reason: `node ${p.nodeName} could not be read`, lacking: facts.lacking };
   if (!facts.gke) return nodeIdentity(ctx, p, "legacy-pool", facts.poolName);
-  // 3–4. the KSA
+  // 4–5. the KSA
   return metadataIdentity(ctx, p.cluster, p.namespace, p.spec.serviceAccountName);
 }
 
@@ -215,9 +326,11 @@ export function containerIdentity(ctx: AnalysisContext, p: Placement, c: Contain
 export function identityLabel(id: Identity): string {
   switch (id.type) {
     case "key-file":
-      return id.email ?? "unknown (key file)";
+      return id.impersonates ? `${id.impersonates} (impersonated with a key of ${id.email ?? "an unknown account"})` : (id.email ?? "unknown (key file)");
     case "credential-file":
       return id.email ? `${id.credentialType}: ${id.email}` : id.credentialType;
+    case "external-account":
+      return id.email ? `${id.email} (via ${id.pool.split("/").pop()})` : id.principal;
     case "unknown-key-file":
       return "unknown (key file)";
     case "node":
@@ -241,65 +354,56 @@ function identityKey(id: Identity): string {
       return `wi|${id.email}|${id.status}`;
     case "node":
       return `node|${id.email}|${id.reason}`;
+    case "external-account":
+      return `external-account|${id.principal}|${id.email}|${id.secret}`;
+    case "unknown-key-file":
+      return `unknown-key-file|${id.possible ? "possible" : "set"}|${id.reason}`;
     default:
       return `${id.type}|${identityLabel(id)}`;
   }
 }
 
+const FROM_FILE = new Set<Identity["type"]>(["key-file", "credential-file", "external-account", "unknown-key-file"]);
+
 /** Identities of a pod, one per container (init containers and sidecars included). */
 export function podIdentities(ctx: AnalysisContext, pod: InventoryRecord<PodData>): { container: string; identity: Identity }[] {
   const p: Placement = { cluster: pod.cluster!, namespace: pod.data.namespace, spec: pod.data.spec, nodeName: pod.data.spec.nodeName, phase: pod.data.phase };
   if (pod.data.phase === "Pending" && !pod.data.spec.nodeName) {
-    // ADC's first step does not need a node: a key file is already decided.
+    // ADC's first steps do not need a node: a credential file is already decided.
     return allContainers(pod.data.spec).map((c) => {
       const id = containerIdentity(ctx, p, c);
-      return { container: c.name, identity: id.type === "key-file" || id.type === "credential-file" || id.type === "unknown-key-file" ? id : ({ type: "pending", reason: "the pod is Pending: no node yet" } as Identity) };
+      return { container: c.name, identity: FROM_FILE.has(id.type) ? id : ({ type: "pending", reason: "the pod is Pending: no node yet" } as Identity) };
     });
   }
   return allContainers(pod.data.spec).map((c) => ({ container: c.name, identity: containerIdentity(ctx, p, c) }));
 }
 
-function matchesNode(spec: PodSpecEssentials, labels: Record<string, string>): boolean {
-  for (const [k, v] of Object.entries(spec.nodeSelector)) if (labels[k] !== v) return false;
-  const terms = ((spec.nodeAffinity as Obj | null)?.requiredDuringSchedulingIgnoredDuringExecution as Obj | undefined)?.nodeSelectorTerms as
-    | { matchExpressions?: { key: string; operator: string; values?: string[] }[] }[]
-    | undefined;
-  if (!terms?.length) return true;
-  return terms.some((t) =>
-    (t.matchExpressions ?? []).every((e) => {
-      const v = labels[e.key];
-      if (e.operator === "In") return v !== undefined && (e.values ?? []).includes(v);
-      if (e.operator === "NotIn") return v === undefined || !(e.values ?? []).includes(v);
-      if (e.operator === "Exists") return v !== undefined;
-      if (e.operator === "DoesNotExist") return v === undefined;
-      return false;
-    }),
-  );
-}
+const FINISHED = new Set(["Succeeded", "Failed"]);
 
-/** Labels a node carries that matter for scheduling onto it (we keep only some; pools add the rest). */
-function nodeLabels(ctx: AnalysisContext, cluster: string, node: InventoryRecord<NodeData>): Record<string, string> {
-  const labels: Record<string, string> = { "kubernetes.io/hostname": node.data.name };
-  if (node.data.pool) labels["cloud.google.com/gke-nodepool"] = node.data.pool;
-  if (node.data.gkeMetadataLabel !== null) labels["iam.gke.io/gke-metadata-server-enabled"] = node.data.gkeMetadataLabel;
-  if (node.data.zone) labels["topology.kubernetes.io/zone"] = node.data.zone;
-  void cluster;
-  void ctx;
-  return labels;
-}
-
-/** The nodes a pod template could be scheduled on (null when the node list is unknown). */
-export function eligibleNodes(ctx: AnalysisContext, cluster: string, spec: PodSpecEssentials): InventoryRecord<NodeData>[] | null {
-  const nodes = ctx.nodesByCluster.get(cluster) ?? [];
-  if (ctx.k8sLacking(cluster, "nodes").length && nodes.length === 0) return null;
-  return nodes.filter((n) => matchesNode(spec, nodeLabels(ctx, cluster, n)));
+/**
+ * The pods that say who a workload is: its running (and Pending) pods; else, when only finished pods
+ * remain (CronJob history, completed Jobs), the latest run among those whose node is still known —
+ * a finished pod on a node that no longer exists (scaled away) tells nothing about where the next
+ * one lands. Empty when only finished pods on gone nodes remain: then the template is predicted.
+ */
+export function decidingPods(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>): InventoryRecord<PodData>[] {
+  const pods = ctx.podsOf(w.subject);
+  const active = pods.filter((p) => !FINISHED.has(p.data.phase ?? ""));
+  if (active.length) return active;
+  const nodesRead = !ctx.k8sLacking(w.cluster!, "nodes").length;
+  // A finished pod's node is gone only when the node list answered in full and does not have it.
+  const known = pods.filter((p) => !p.data.spec.nodeName || !nodesRead || ctx.node(w.cluster!, p.data.spec.nodeName));
+  if (!known.length) return [];
+  const latest = [...known].sort((a, b) => (b.data.startTime ?? "").localeCompare(a.data.startTime ?? ""))[0];
+  // The latest run: the pods of the latest pod's Job (or that pod alone).
+  return known.filter((p) => p === latest || (latest.data.owner?.kind === "Job" && p.data.owner?.kind === "Job" && p.data.owner.name === latest.data.owner.name));
 }
 
 /** A workload's identity: that of its pods (mixed with the split), or predicted from its template when it has none. */
 export function workloadIdentity(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>): WorkloadIdentity {
-  const pods = ctx.podsOf(w.subject);
+  const pods = decidingPods(ctx, w);
   const shares = new Map<string, IdentityShare>();
-  const add = (id: Identity, container: string, podName: string, countPod: boolean) => {
+  const add = (id: Identity, container: string, countPod: boolean) => {
     const key = identityKey(id);
     let s = shares.get(key);
     if (!s) {
@@ -308,7 +412,17 @@ export function workloadIdentity(ctx: AnalysisContext, w: InventoryRecord<Worklo
     }
     if (countPod) s.pods++;
     if (!s.containers.includes(container)) s.containers.push(container);
-    void podName;
+  };
+  const placeEach = (places: Placement[]) => {
+    for (const place of places) {
+      const seen = new Set<string>();
+      for (const c of allContainers(place.spec)) {
+        const id = containerIdentity(ctx, place, c);
+        const k = identityKey(id);
+        add(id, c.name, !seen.has(k));
+        seen.add(k);
+      }
+    }
   };
   let mode: WorkloadIdentity["mode"];
   if (pods.length > 0) {
@@ -318,34 +432,34 @@ export function workloadIdentity(ctx: AnalysisContext, w: InventoryRecord<Worklo
       const seen = new Set<string>();
       for (const { container, identity } of podIdentities(ctx, pod)) {
         const k = identityKey(identity);
-        add(identity, container, pod.data.name, !seen.has(k));
+        add(identity, container, !seen.has(k));
         seen.add(k);
       }
     }
     mode = shares.size > 1 ? "mixed" : "single";
   } else {
-    // No pods: predict from the template on each node it could land on.
+    // No pods: predict from the template on each pool (else node) it could land on.
     const spec = w.data.template;
-    const nodes = eligibleNodes(ctx, w.cluster!, spec);
-    if (nodes === null) {
-      add({ type: "unknown", reason: "no pods, and the nodes it could run on are unknown", lacking: ctx.k8sLacking(w.cluster!, "nodes") }, "*", "", true);
-    } else if (nodes.length === 0) {
+    const base = { cluster: w.cluster!, namespace: w.data.namespace, spec, phase: "Running" };
+    const where = landing(ctx, w.cluster!, spec);
+    if (where === null) {
       for (const c of allContainers(spec)) {
-        const id = containerIdentity(ctx, { cluster: w.cluster!, namespace: w.data.namespace, spec, nodeName: null, phase: "Pending" }, c);
-        add(id.type === "key-file" || id.type === "unknown-key-file" || id.type === "credential-file" ? id : { type: "pending", reason: "no node matches its selector" }, c.name, "", true);
+        const file = credentialFileIdentity(ctx, { ...base, nodeName: null }, c);
+        add(file ?? { type: "unknown", reason: "no pods, and the nodes it could run on are unknown", lacking: [...ctx.k8sLacking(w.cluster!, "nodes"), ...ctx.lacking(["container.clusters", w.project ?? ""])] }, c.name, true);
       }
+    } else if (where.autoprovision) {
+      placeEach([{ ...base, nodeName: null, autoprovisioned: true }]);
+    } else if (where.pools.length === 0 && where.nodes.length === 0) {
+      for (const c of allContainers(spec)) {
+        const file = credentialFileIdentity(ctx, { ...base, nodeName: null }, c);
+        add(file ?? { type: "pending", reason: `no ${where.basis === "pools" ? "node pool" : "node"} matches its node selector, affinity and tolerations` }, c.name, true);
+      }
+    } else if (where.basis === "pools") {
+      placeEach(where.pools.map((pool) => ({ ...base, nodeName: null, pool })));
     } else {
       const byPool = new Map<string, InventoryRecord<NodeData>>();
-      for (const n of nodes) if (!byPool.has(n.data.pool ?? n.data.name)) byPool.set(n.data.pool ?? n.data.name, n);
-      for (const n of byPool.values()) {
-        const seen = new Set<string>();
-        for (const c of allContainers(spec)) {
-          const id = containerIdentity(ctx, { cluster: w.cluster!, namespace: w.data.namespace, spec, nodeName: n.data.name, phase: "Running" }, c);
-          const k = identityKey(id);
-          add(id, c.name, n.data.name, !seen.has(k));
-          seen.add(k);
-        }
-      }
+      for (const n of where.nodes) if (!byPool.has(n.data.pool ?? n.data.name)) byPool.set(n.data.pool ?? n.data.name, n);
+      placeEach([...byPool.values()].map((n) => ({ ...base, nodeName: n.data.name })));
     }
     mode = "predicted";
   }

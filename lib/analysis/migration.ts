@@ -16,30 +16,46 @@ import { isSystemNamespace } from "./context";
 import type { InventoryRecord, WorkloadData } from "../inventory/model";
 import type { Identity, MigrationStatus, Step, StepState, WorkloadIdentity, WorkloadStatus } from "./model";
 import { DONE_STATUSES, STEP_DEFS } from "./model";
-import { allContainers, eligibleNodes, metadataIdentity, nodeFacts, workloadIdentity } from "./identity";
+import { allContainers, decidingPods, isKeyish, isPossiblyKeyish, metadataIdentity, nodeFacts, workloadIdentity } from "./identity";
 import { isValidGsaEmail, parseWiMember, TOKEN_ROLES } from "./iam";
+import { landing } from "./scheduling";
+import { isSecretCredential } from "../inventory/secret-credentials";
 
 type Obj = Record<string, unknown>;
 
-/** Secrets holding a Google credential that a workload's pod template mounts. */
+/**
+ * Secrets (and the ConfigMaps the scanner read) holding a Google key or a person's token that a
+ * workload's pod template mounts. A Workload Identity Federation configuration is no key: a Secret
+ * holding only that is not listed. `known: false`: a mounted Secret that could not be read.
+ */
 export function mountedCredentialSecrets(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>): { secret: string; known: boolean }[] {
   const memo = ctx.memo("mountedCredentialSecrets", () => new WeakMap<object, { secret: string; known: boolean }[]>());
   const hit = memo.get(w);
   if (hit) return hit;
   const out: { secret: string; known: boolean }[] = [];
   const names = new Set<string>();
+  const cms = new Set<string>();
   for (const v of w.data.template.volumes as Obj[]) {
     const s = v.secret as { secretName?: string } | undefined;
     if (s?.secretName) names.add(s.secretName);
+    const cm = v.configMap as { name?: string } | undefined;
+    if (cm?.name) cms.add(cm.name);
     for (const src of (((v.projected as Obj | undefined)?.sources ?? []) as Obj[])) {
       const ps = src.secret as { name?: string } | undefined;
       if (ps?.name) names.add(ps.name);
+      const pc = src.configMap as { name?: string } | undefined;
+      if (pc?.name) cms.add(pc.name);
     }
   }
   for (const n of names) {
     const sec = ctx.secret(w.cluster!, w.data.namespace, n);
-    if (sec && sec.data.credentials.length) out.push({ secret: sec.subject, known: true });
+    if (sec && sec.data.credentials.some(isSecretCredential)) out.push({ secret: sec.subject, known: true });
     else if (!sec && ctx.k8sLacking(w.cluster!, "secrets").length) out.push({ secret: `secret:${w.cluster!.slice(8)}/${w.data.namespace}/${n}`, known: false });
+  }
+  // Only ConfigMaps a pod's credentials come from were read: a key found in one is named too.
+  for (const n of cms) {
+    const cm = ctx.configMap(w.cluster!, w.data.namespace, n);
+    if (cm && cm.data.credentials.some(isSecretCredential)) out.push({ secret: cm.subject, known: true });
   }
   memo.set(w, out);
   return out;
@@ -60,17 +76,14 @@ export function workloadsBySecret(ctx: AnalysisContext): Map<string, InventoryRe
   });
 }
 
-function isKeyish(id: Identity) {
-  return id.type === "key-file" || id.type === "credential-file" || id.type === "unknown-key-file";
-}
-
 /**
  * What one identity means for the migration. THE place that decides what a legacy path is: the
  * status, the roll-ups, `workload-default-ksa`'s severity and the plan all ask it. A new identity type
  * (a keyless credential configuration such as an `external_account` file) is decided here.
  *  - `legacy`: a path the migration exists to remove — a service account key file, a person's
  *    credential file, the node's service account, a broken Workload Identity link;
- *  - `keyless`: a working Workload Identity link, or the KSA's own federated principal;
+ *  - `keyless`: a working Workload Identity link, the KSA's own federated principal, or a Workload
+ *    Identity Federation credential configuration (`external_account`);
  *  - `unknown`: cannot be told (a file that cannot be resolved, a link or node that could not be read,
  *    a conditional grant);
  *  - `none`: no identity yet (a Pending pod).
@@ -78,12 +91,15 @@ function isKeyish(id: Identity) {
 export function credentialPath(id: Identity): { path: "legacy" | "keyless" | "unknown" | "none"; what: string } {
   switch (id.type) {
     case "key-file":
-      return { path: "legacy", what: `key file: key ${id.keyId ?? "(unknown id)"} of ${id.email ?? "an unknown account"} from Secret ${id.secret.split("/").pop()}` };
+      return { path: "legacy", what: `key file: key ${id.keyId ?? "(unknown id)"} of ${id.email ?? "an unknown account"} from ${holder(id.secret)}${id.impersonates ? ` (to impersonate ${id.impersonates})` : ""}` };
     case "credential-file":
-      // authorized_user (a person's refresh token) and the credential types not yet told apart.
-      return { path: "legacy", what: `${id.credentialType} credential file${id.email ? ` for ${id.email}` : ""}` };
+      // A person's refresh token (authorized_user, external_account_authorized_user, an impersonation over one).
+      return { path: "legacy", what: `${id.credentialType} credential file (a person's refresh token)${id.email ? ` for ${id.email}` : ""} from ${holder(id.secret)}` };
+    case "external-account":
+      // A Workload Identity Federation credential configuration: the platform's token is exchanged, no key.
+      return { path: "keyless", what: `a ${id.credentialType} credential configuration as ${id.principal}${id.email ? `, impersonating ${id.email}` : ""}` };
     case "unknown-key-file":
-      return { path: "unknown", what: `a credential file that cannot be resolved (${id.reason})` };
+      return { path: "unknown", what: id.possible ? `a credential file that may be in use (${id.reason})` : `a credential file that cannot be resolved (${id.reason})` };
     case "node":
       return { path: "legacy", what: `node account ${id.email} (${id.reason === "host-network" ? "hostNetwork" : id.reason === "no-workload-pool" ? "no workload pool" : "legacy node pool"})` };
     case "workload-identity":
@@ -100,6 +116,11 @@ export function credentialPath(id: Identity): { path: "legacy" | "keyless" | "un
 }
 
 type MountedKeys = { secret: string; known: boolean }[];
+
+/** `Secret NAME` or `ConfigMap NAME`, from a holder's subject. */
+function holder(subject: string): string {
+  return `${subject.startsWith("configmap:") ? "ConfigMap" : "Secret"} ${subject.split("/").pop()}`;
+}
 
 /** The Cloud Asset searches for grants on resources (buckets, topics…) to a pool's KSAs that did not answer in full. */
 function resourceGrantSourcesLacking(ctx: AnalysisContext, pool: string): string[] {
@@ -154,7 +175,7 @@ export function migrationOf(identity: WorkloadIdentity, keys: MountedKeys, bound
   if (ids.some((i) => i.type === "federated")) for (const g of boundNotAnnotated) legacyPaths.push(`half a Workload Identity link: ${g} grants it workloadIdentityUser, but its KSA is not annotated`);
   // A key that is mounted is still reachable from the pod, used or not (step 7); one in use is named above.
   const used = new Set(ids.flatMap((i) => (i.type === "key-file" || i.type === "credential-file" ? [i.secret] : [])));
-  for (const k of keys.filter((k) => k.known && !used.has(k.secret))) legacyPaths.push(`mounts key Secret ${k.secret.split("/").pop()}`);
+  for (const k of keys.filter((k) => k.known && !used.has(k.secret))) legacyPaths.push(`mounts key ${holder(k.secret)}`);
   if (legacyPaths.length) return { migration: "to-migrate", reason: `still on ${legacyPaths.join("; ")}`, legacyPaths };
   const unknown = paths.filter((p) => p.path === "unknown").map((p) => p.what);
   if (keys.length) unknown.push(`mounts Secrets that could not be read: ${keys.map((k) => k.secret.split("/").pop()).join(", ")}`);
@@ -176,7 +197,9 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
   const autopilot = cluster?.data.autopilot ?? false;
   const ksaName = w.data.template.serviceAccountName;
   const ksa = ctx.ksa(w.cluster!, w.data.namespace, ksaName);
-  const pods = ctx.podsOf(w.subject);
+  const allPods = ctx.podsOf(w.subject);
+  // The pods that decide (running ones; else the latest finished run whose node still exists).
+  const pods = decidingPods(ctx, w);
   const ids = identity.shares.map((s) => s.identity);
   const annotation = ksa?.data.gsaAnnotation ?? null;
   const metaId = cluster?.data.workloadPool ? metadataIdentity(ctx, w.cluster!, w.data.namespace, ksaName) : undefined;
@@ -194,6 +217,7 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
     status.migration === "federated"
       ? `uses its federated principal with direct grants (${[...new Set(ids.flatMap((i) => (i.type === "federated" ? i.grants.map((g) => g.role) : [])))].join(", ")})`
       : "needs no GSA: no key, and no grant to its principal was found";
+
 
   const steps: Step[] = [];
   const step = (n: number, state: StepState, evidence: string) => steps.push({ ...STEP_DEFS[n - 1], state, evidence });
@@ -241,12 +265,17 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
     else if (pending && !gke) step(4, "todo", `${pending} pods are Pending: no node matches their selector`);
     else step(4, "done", `${gke} pods on GKE-metadata nodes${pending ? `, ${pending} Pending` : ""}`);
   } else {
-    const nodes = eligibleNodes(ctx, w.cluster!, w.data.template);
-    if (nodes === null) step(4, "unknown", "no pods, and the nodes are unknown");
-    else if (nodes.length === 0) step(4, "todo", "no pods, and no node matches its selector");
+    const where = landing(ctx, w.cluster!, w.data.template);
+    const places = where?.basis === "pools" ? where.pools.map((p) => ({ name: `pool ${p.data.name}`, gke: p.data.servesGkeMetadata })) : (where?.nodes ?? []).map((n) => ({ name: `node ${n.data.name}`, gke: n.data.gkeMetadataLabel === "true" }));
+    const cluster = ctx.clusters.get(w.cluster!);
+    if (where === null) step(4, "unknown", "no pods, and the node pools and nodes are unknown");
     else if (w.data.template.hostNetwork) step(4, "todo", "no pods now; its template uses hostNetwork");
-    else if (nodes.every((n) => n.data.gkeMetadataLabel === "true")) step(4, "done", "no pods now; every node it can land on serves GKE metadata (predicted)");
-    else step(4, "todo", "no pods now; it can land on nodes without the GKE metadata server (predicted)");
+    else if (where.autoprovision) {
+      if (cluster?.data.workloadPool) step(4, "done", "no pods now; no pool fits it, and node auto-provisioning would create one serving GKE metadata (predicted)");
+      else step(4, "todo", "no pods now; node auto-provisioning would create a pool, but the cluster has no workload pool");
+    } else if (places.length === 0) step(4, "todo", `no pods, and no ${where.basis === "pools" ? "node pool" : "node"} matches its node selector, affinity and tolerations`);
+    else if (places.every((x) => x.gke)) step(4, "done", `no pods now; every ${where.basis === "pools" ? "node pool" : "node"} it can land on serves GKE metadata (predicted: ${[...new Set(places.map((x) => x.name))].join(", ")})`);
+    else step(4, "todo", `no pods now; it can land on ${places.filter((x) => !x.gke).map((x) => x.name).join(", ")}, without the GKE metadata server (predicted)`);
   }
 
   // 5. binding
@@ -258,7 +287,7 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
   else step(5, "todo", metaId.reason);
 
   // 6. effective identity is the annotated GSA
-  if (noGsa) step(6, "n/a", "its federated principal is the intended identity");
+  if (noGsa) step(6, "n/a", ids.some((i) => i.type === "external-account") ? "its keyless credential configuration is the intended identity" : "its federated principal is the intended identity");
   else if (!metaId || metaId.type !== "workload-identity") step(6, "todo", `effective identity: ${identity.label}`);
   else {
     const wiIds = ids.filter((i) => i.type === "workload-identity" && i.email === metaId.email);
@@ -270,10 +299,21 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
 
   // 7. no key file used or mounted
   const keyIds = ids.filter(isKeyish);
-  if (keyIds.length) step(7, "todo", `uses ${keyIds.map((i) => (i.type === "key-file" ? `key ${i.keyId} of ${i.email} from ${i.secret.split("/").pop()}` : i.type === "unknown-key-file" ? `a key file it cannot resolve (${i.reason})` : `a ${i.credentialType} file`)).join("; ")}`);
+  const maybe = ids.filter(isPossiblyKeyish);
+  const describe = (i: Identity) =>
+    i.type === "key-file"
+      ? `key ${i.keyId} of ${i.email} from ${i.secret.split("/").pop()}${i.impersonates ? ` (to impersonate ${i.impersonates})` : ""}`
+      : i.type === "unknown-key-file"
+        ? `a key file it cannot resolve (${i.reason})`
+        : i.type === "credential-file"
+          ? `a ${i.credentialType} file${i.credentialType === "impersonated_service_account" ? ` whose source is ${i.sourceType ?? "unknown"}` : ""} (a person's refresh token)`
+          : i.type;
+  if (keyIds.length) step(7, "todo", `uses ${keyIds.map(describe).join("; ")}`);
   else if (keys.some((k) => k.known)) step(7, "todo", `mounts ${keys.filter((k) => k.known).map((k) => k.secret.split("/").pop()).join(", ")}, which holds a Google key`);
+  else if (maybe.length) step(7, "unknown", `may use a key file: ${maybe.map((i) => (i.type === "unknown-key-file" ? i.reason : i.type)).join("; ")}`);
   else if (keys.length) step(7, "unknown", `mounts Secrets that could not be read: ${keys.map((k) => k.secret.split("/").pop()).join(", ")}`);
   else if (allContainers(w.data.template).length === 0) step(7, "unknown", "no containers");
+  else if (ids.some((i) => i.type === "external-account")) step(7, "done", "no key: it uses a Workload Identity Federation credential configuration (keyless)");
   else step(7, "done", "no key file used or mounted");
 
   return {
@@ -284,8 +324,8 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
     kind: w.data.kind,
     name: w.data.name,
     ksa: ksaName,
-    pods: pods.length,
-    pendingPods: pods.filter((p) => p.data.phase === "Pending").length,
+    pods: allPods.length,
+    pendingPods: allPods.filter((p) => p.data.phase === "Pending").length,
     nodePools: [...new Set(pods.map((p) => (p.data.spec.nodeName ? ctx.node(w.cluster!, p.data.spec.nodeName)?.data.pool : undefined)).filter((x): x is string => !!x))].sort(),
     identity,
     steps,

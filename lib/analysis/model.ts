@@ -21,36 +21,84 @@ export type Grant = {
   condition: string | null;
 };
 
+/**
+ * How the credential file was found: named by GOOGLE_APPLICATION_CREDENTIALS (identities leave `via`
+ * out then), or at ADC's well-known path ($HOME/.config/gcloud/application_default_credentials.json).
+ */
+export type CredentialVia = "GOOGLE_APPLICATION_CREDENTIALS" | "well-known-file";
+
 export type Identity =
   | {
-      /** GOOGLE_APPLICATION_CREDENTIALS points to a service account key file. */
+      /** A service account key file (or an impersonated_service_account file whose source is one). */
       type: "key-file";
+      /** The key's account (the impersonation source's, for an impersonated_service_account file). */
       email: string | null;
       keyId: string | null;
-      /** The Secret holding the file. */
+      /** The Secret (or ConfigMap: `configmap:…`) holding the file. */
       secret: string;
       dataKey: string;
       path: string;
       container: string;
       /** Whether the key id still exists in IAM (null: its project was not scanned or keys unknown). */
       keyExists: boolean | null;
+      /** The account an impersonated_service_account file acts as with that key; null otherwise. */
+      impersonates?: string | null;
+      via?: CredentialVia;
     }
   | {
-      /** A credential file of another type (external_account, impersonated_service_account, authorized_user). */
+      /**
+       * A credential file holding a person's refresh token (authorized_user,
+       * external_account_authorized_user, or an impersonated_service_account whose source is one),
+       * or an impersonation whose source could not be told: flagged like a key.
+       */
       type: "credential-file";
       credentialType: string;
+      /** The account it impersonates, if any. */
       email: string | null;
       secret: string;
       path: string;
       container: string;
+      /** impersonated_service_account: the type of its source credentials. */
+      sourceType?: string | null;
+      via?: CredentialVia;
     }
   | {
-      /** GOOGLE_APPLICATION_CREDENTIALS is set but the file cannot be resolved: ADC fails on it, it does not fall through. */
+      /**
+       * A Workload Identity Federation credential configuration (external_account — GKE fleets,
+       * attached clusters, AWS, Azure, OIDC — or an impersonated_service_account over one): keyless.
+       * The platform's token is exchanged for a federated token of `principal`.
+       */
+      type: "external-account";
+      credentialType: string;
+      /**
+       * The federated principal: for a fleet (`identitynamespace:` audience) the pod's KSA in the fleet's
+       * pool; for a provider audience the pool's principalSet (which member depends on the provider's mapping).
+       */
+      principal: string;
+      /** The workload identity pool (`projects/N/locations/global/workloadIdentityPools/P` or `PROJECT.svc.id.goog`). */
+      pool: string;
+      audience: string | null;
+      /** The service account it impersonates, if any. */
+      email: string | null;
+      /** The Secret or ConfigMap (`configmap:…`) holding the configuration. */
+      secret: string;
+      path: string;
+      container: string;
+      via?: CredentialVia;
+    }
+  | {
+      /**
+       * GOOGLE_APPLICATION_CREDENTIALS is set but the file cannot be resolved: ADC fails on it, it does
+       * not fall through. With `possible`, it is not even known to be set (it could only come from a
+       * source that could not be read), or the file is reachable only through CLOUDSDK_CONFIG, which
+       * some client libraries read and others do not.
+       */
       type: "unknown-key-file";
       path: string | null;
       container: string;
       reason: string;
       lacking: Lacking;
+      possible?: boolean;
     }
   | {
       /** The node's service account through the GCE metadata server. */
@@ -92,7 +140,7 @@ export type WorkloadIdentity = {
   shares: IdentityShare[];
   /** The summary shown in tables and CSVs: an email, a principal, `mixed`, `pending`, `unknown`. */
   label: string;
-  /** key-file | node | workload-identity | federated | credential-file | unknown-key-file | pending | unknown | mixed */
+  /** key-file | node | workload-identity | federated | credential-file | external-account | unknown-key-file | pending | unknown | mixed */
   source: string;
 };
 

@@ -2,16 +2,16 @@
  * The whole analysis, pure: an AnalysisInput in, every workload's status, the binding reconciliation,
  * GSA usage and scores, the findings, and the migration roll-ups out. No database, no network.
  */
+import { credentialClass } from "../inventory/secret-credentials";
 import { AnalysisContext, type AnalysisInput } from "./context";
 import type { BindingRow, Finding, GsaUsage, MigrationStatus, WorkloadStatus } from "./model";
 import { MIGRATION_STATUSES, SEVERITY_ORDER } from "./model";
-import { workloadIdentity } from "./identity";
+import { isKeyish, nodeFacts, workloadIdentity } from "./identity";
 import { workloadStatus } from "./migration";
 import { reconcileBindings } from "./bindings";
 import { gsaUsage } from "./usage";
 import { RULES } from "./rules";
 import type { RuleContext } from "./rules/rule";
-import { nodeFacts } from "./identity";
 import { migrationPlan } from "./plan";
 
 export type Rollup = {
@@ -115,7 +115,7 @@ function rollups(ctx: AnalysisContext, statuses: WorkloadStatus[], findings: Fin
       r.workloads++;
       if (s.migrated) r.migrated++;
       r.byStatus[s.migration]++;
-      if (s.identity.shares.some((x) => x.identity.type === "key-file" || x.identity.type === "unknown-key-file")) r.keyFileWorkloads++;
+      if (s.identity.shares.some((x) => isKeyish(x.identity))) r.keyFileWorkloads++;
       if (s.identity.shares.some((x) => x.identity.type === "node")) r.nodeIdentityWorkloads++;
     }
   }
@@ -134,7 +134,7 @@ function rollups(ctx: AnalysisContext, statuses: WorkloadStatus[], findings: Fin
     void email;
   }
   for (const s of ctx.secrets.values()) {
-    const n = s.data.credentials.filter((c) => c.type === "service_account").length;
+    const n = s.data.credentials.filter((c) => c.keyId && credentialClass(c) === "key").length;
     if (!n) continue;
     for (const scope of ["overall", `project:${s.project}`, s.cluster!]) get(scope).keysInSecrets += n;
   }

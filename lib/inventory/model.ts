@@ -23,6 +23,7 @@ export type InventoryKind =
   | "replicaset"
   | "job"
   | "secret"
+  | "configmap"
   | "membership"
   | "resource-policy";
 
@@ -118,6 +119,15 @@ export type ClusterData = {
   endpoint: string | null;
   currentMasterVersion: string | null;
   nodePools: string[];
+  /** The cluster's zones (`locations`). */
+  locations?: string[];
+  /**
+   * Node auto-provisioning (`autoscaling.enableNodeAutoprovisioning`): GKE creates a node pool for a
+   * pod no pool fits, so a pod is never Pending for want of a matching pool. Absent on older records.
+   */
+  nodeAutoprovisioning?: boolean;
+  /** The service account auto-provisioned pools run as (`autoprovisioningNodePoolDefaults.serviceAccount`, `default` resolved). */
+  autoprovisioningServiceAccount?: string | null;
 };
 
 export type NodePoolData = {
@@ -136,7 +146,30 @@ export type NodePoolData = {
   servesGkeMetadata: boolean;
   nodeCount: number;
   autopilot: boolean;
+  /** Kubernetes labels GKE puts on the pool's nodes (`config.labels`). Absent on older records. */
+  labels?: Record<string, string>;
+  /** Node taints (`config.taints`), effects as the Kubernetes API writes them (`NoSchedule`, `PreferNoSchedule`, `NoExecute`). */
+  taints?: Taint[];
+  /** `config.machineType`, e.g. `e2-standard-4` (the node label `node.kubernetes.io/instance-type`). */
+  machineType?: string | null;
+  /** `config.imageType`, e.g. `COS_CONTAINERD`, `WINDOWS_LTSC_CONTAINERD`. */
+  imageType?: string | null;
+  spot?: boolean;
+  preemptible?: boolean;
+  /** `config.accelerators[].acceleratorType` with a count above 0, e.g. `nvidia-tesla-t4`. */
+  accelerators?: string[];
+  /** `config.taintConfig.architectureTaintBehavior` (`NONE` drops GKE's arm64 taint). */
+  architectureTaintBehavior?: string | null;
+  /** `config.windowsNodeConfig.osVersion` (`OS_VERSION_LTSC2019`, `OS_VERSION_LTSC2022`). */
+  windowsOsVersion?: string | null;
+  /** The pool's zones (`locations`). */
+  locations?: string[];
+  /** `autoscaling`: whether enabled, and the bounds (a pool at 0 nodes can still take pods: it scales up). */
+  autoscaling?: { enabled: boolean; minNodeCount: number | null; maxNodeCount: number | null; autoprovisioned: boolean } | null;
 };
+
+/** A node taint as Kubernetes writes it. */
+export type Taint = { key: string; value: string | null; effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute" | string };
 
 /** What a fleet member is, from the kind of its `endpoint` (GKE Hub Membership). */
 export type MemberKind = "gke" | "attached" | "multicloud" | "onprem" | "edge" | "appliance" | "other";
@@ -205,6 +238,10 @@ export type NodeData = {
   /** The verbatim `iam.gke.io/gke-metadata-server-enabled` label value. */
   gkeMetadataLabel: string | null;
   zone: string | null;
+  /** Every label of the node (scheduling reads them). Absent on older records. */
+  labels?: Record<string, string>;
+  /** `spec.taints`. */
+  taints?: Taint[];
 };
 
 /** The parts of a PodSpec that decide which identity a pod has, in the API's own shape. */
@@ -215,6 +252,10 @@ export type PodSpecEssentials = {
   nodeSelector: Record<string, string>;
   /** `affinity.nodeAffinity` as given. */
   nodeAffinity: unknown | null;
+  /** `tolerations` as given. Absent on older records. */
+  tolerations?: unknown[];
+  /** Extended resources any container requests or limits (e.g. `nvidia.com/gpu`): GKE tolerates the matching taints for them. */
+  extendedResources?: string[];
   automountServiceAccountToken: boolean | null;
   containers: ContainerEssentials[];
   initContainers: ContainerEssentials[];
@@ -248,7 +289,11 @@ export type PodData = {
   startTime: string | null;
 };
 
-export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet" | "CronJob" | "Job" | "ReplicaSet" | "Pod";
+/**
+ * The kinds the scanner lists, and any other controller a pod's ownerReferences name (an Argo
+ * Rollout, a Workflow, a SparkApplication, a RayCluster…): such a workload is built from its pods.
+ */
+export type WorkloadKind = "Deployment" | "StatefulSet" | "DaemonSet" | "CronJob" | "Job" | "ReplicaSet" | "Pod" | (string & {});
 
 export type WorkloadData = {
   namespace: string;
@@ -272,12 +317,26 @@ export type SecretCredential = {
   dataKey: string;
   /** `service_account`, `external_account`, `impersonated_service_account`, `authorized_user`, … */
   type: string;
-  /** For service_account keys: the key's account, id and project. Never the private key. */
+  /**
+   * The account whose key this is, its id and project: a `service_account` key, or the
+   * `service_account` source of an `impersonated_service_account` file. Null for every other type.
+   * Never the private key.
+   */
   clientEmail: string | null;
   keyId: string | null;
   projectId: string | null;
   /** How the value was stored: JSON in base64 (`data`), or base64 inside that (Terraform's `private_key`). */
   encoding: "json" | "base64-json";
+  /**
+   * `external_account` / `external_account_authorized_user`: the audience — a workload identity pool
+   * provider (`//iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/providers/X`),
+   * a fleet's identity namespace (`identitynamespace:POOL:PROVIDER`) or a workforce pool.
+   */
+  audience?: string | null;
+  /** The account the file impersonates (`service_account_impersonation_url`), if any. */
+  impersonates?: string | null;
+  /** `impersonated_service_account`: the type of its `source_credentials`. */
+  sourceType?: string | null;
 };
 
 export type SecretData = {
@@ -289,4 +348,29 @@ export type SecretData = {
   credentials: SecretCredential[];
   /** Data values that are file paths (e.g. a GOOGLE_APPLICATION_CREDENTIALS path kept in a Secret). */
   pathValues: Record<string, string>;
+};
+
+/**
+ * The little the scanner keeps of a ConfigMap it read because a pod's GOOGLE_APPLICATION_CREDENTIALS
+ * (or ADC's well-known file) comes from it: the keys it looked for, which of them exist, the values
+ * that make up the credentials path, and the summary of a credential file. Nothing else of the
+ * ConfigMap is read into the inventory.
+ */
+export type ConfigMapData = {
+  namespace: string;
+  name: string;
+  /** The keys the scanner looked for (env keys and file keys), sorted. */
+  looked: string[];
+  /** Which of `looked` exist in `data` or `binaryData`. */
+  present: string[];
+  /** Values of looked-for env keys that are path-like (the one value the issue allows); other values are not kept. */
+  values: Record<string, string>;
+  /** Credential summaries of looked-for file keys (as for Secrets: type, audience, impersonation target, key id). */
+  credentials: SecretCredential[];
+  /**
+   * The API answered 404 when the scanner asked for it: it does not exist (a missing `optional`
+   * source leaves a variable unset). Kept as a record so that one ConfigMap's 403 elsewhere in the
+   * cluster does not make this one unknown.
+   */
+  absent?: boolean;
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { credentialFromValue, scanSecretData } from "./secret-credentials";
+import { credentialClass, credentialFromValue, scanConfigMapData, scanSecretData } from "./secret-credentials";
 
 const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
 
@@ -120,6 +120,9 @@ describe("scanSecretData", () => {
           keyId: KEY_ID,
           projectId: "acme-prod",
           encoding: "json",
+          audience: null,
+          impersonates: null,
+          sourceType: null,
         },
       ],
       pathValues: {},
@@ -141,6 +144,9 @@ describe("scanSecretData", () => {
           keyId: KEY_ID,
           projectId: "acme-prod",
           encoding: "base64-json",
+          audience: null,
+          impersonates: null,
+          sourceType: null,
         },
       ],
       pathValues: {},
@@ -155,28 +161,54 @@ describe("scanSecretData", () => {
     expectNoSecretMaterial(result);
   });
 
-  it("keeps only the type of an external_account file, and its impersonation target lower-cased", () => {
+  it("keeps only the type, audience and impersonation target (lower-cased) of an external_account file: no key, so no key account", () => {
     const result = scanSecretData({ "wif.json": b64(EXTERNAL_ACCOUNT), "direct.json": b64(EXTERNAL_ACCOUNT_DIRECT) });
     expect(result).toEqual({
       credentials: [
-        { dataKey: "wif.json", type: "external_account", clientEmail: "uploader@acme-prod.iam.gserviceaccount.com", keyId: null, projectId: null, encoding: "json" },
-        { dataKey: "direct.json", type: "external_account", clientEmail: null, keyId: null, projectId: null, encoding: "json" },
+        {
+          dataKey: "wif.json",
+          type: "external_account",
+          clientEmail: null,
+          keyId: null,
+          projectId: null,
+          encoding: "json",
+          audience: "//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/aws-pool/providers/aws",
+          impersonates: "uploader@acme-prod.iam.gserviceaccount.com",
+          sourceType: null,
+        },
+        {
+          dataKey: "direct.json",
+          type: "external_account",
+          clientEmail: null,
+          keyId: null,
+          projectId: null,
+          encoding: "json",
+          audience: "//iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/oidc-pool/providers/gitlab",
+          impersonates: null,
+          sourceType: null,
+        },
       ],
       pathValues: {},
     });
+    // The credential source (a URL, a token file path) and the token URL are not kept.
+    expect(JSON.stringify(result)).not.toContain("169.254.169.254");
+    expect(JSON.stringify(result)).not.toContain("/var/run/secrets/gitlab/token");
   });
 
-  it("takes an impersonated_service_account's target from service_account_impersonation_url, URL-decoded, and drops the source credentials", () => {
+  it("takes an impersonated_service_account's target from service_account_impersonation_url, URL-decoded, keeps its source's type, and drops the source credentials", () => {
     const result = scanSecretData({ "application_default_credentials.json": b64(IMPERSONATED) });
     expect(result).toEqual({
       credentials: [
         {
           dataKey: "application_default_credentials.json",
           type: "impersonated_service_account",
-          clientEmail: "deployer@acme-prod.iam.gserviceaccount.com",
+          clientEmail: null,
           keyId: null,
           projectId: null,
           encoding: "json",
+          audience: null,
+          impersonates: "deployer@acme-prod.iam.gserviceaccount.com",
+          sourceType: "authorized_user",
         },
       ],
       pathValues: {},
@@ -186,7 +218,9 @@ describe("scanSecretData", () => {
 
   it("records an authorized_user file by type alone", () => {
     const result = scanSecretData({ adc: b64(AUTHORIZED_USER) });
-    expect(result.credentials).toEqual([{ dataKey: "adc", type: "authorized_user", clientEmail: null, keyId: null, projectId: null, encoding: "json" }]);
+    expect(result.credentials).toEqual([
+      { dataKey: "adc", type: "authorized_user", clientEmail: null, keyId: null, projectId: null, encoding: "json", audience: null, impersonates: null, sourceType: null },
+    ]);
     expectNoSecretMaterial(result);
   });
 
@@ -245,6 +279,9 @@ describe("credentialFromValue", () => {
       keyId: KEY_ID,
       projectId: "acme-prod",
       encoding: "json",
+      audience: null,
+      impersonates: null,
+      sourceType: null,
     });
   });
 
@@ -256,11 +293,131 @@ describe("credentialFromValue", () => {
       keyId: null,
       projectId: null,
       encoding: "json",
+      audience: null,
+      impersonates: null,
+      sourceType: null,
     });
   });
 
   it("returns undefined for a value that is neither JSON nor base64 JSON", () => {
     expect(credentialFromValue("k", "plain text")).toBeUndefined();
     expect(credentialFromValue("k", b64("plain text, base64"))).toBeUndefined();
+  });
+});
+
+// `gcloud auth application-default login --impersonate-service-account` run with a service account
+// key as the active credential: the source is the key itself.
+// https://google.aip.dev/auth/4111 (source_credentials may be a service_account key)
+const IMPERSONATED_BY_KEY = JSON.stringify({
+  delegates: [],
+  service_account_impersonation_url: "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/deployer@acme-prod.iam.gserviceaccount.com:generateAccessToken",
+  source_credentials: JSON.parse(KEY_FILE),
+  type: "impersonated_service_account",
+});
+
+// Workforce Identity Federation: a person's refresh token (`gcloud auth application-default login`
+// with a workforce pool login configuration).
+// https://cloud.google.com/java/docs/reference/google-auth-library/latest/com.google.auth.oauth2.ExternalAccountAuthorizedUserCredentials
+const WORKFORCE_USER = JSON.stringify({
+  type: "external_account_authorized_user",
+  audience: "//iam.googleapis.com/locations/global/workforcePools/acme-staff/providers/okta",
+  refresh_token: REFRESH_TOKEN,
+  token_url: "https://sts.googleapis.com/v1/oauthtoken",
+  token_info_url: "https://sts.googleapis.com/v1/introspect",
+  client_id: "acme-staff-client",
+  client_secret: "d-FL95Q19q7MQmFpd7hHD0Ty",
+});
+
+// Fleet Workload Identity (GKE fleets, attached clusters): the ConfigMap of Google's fleet docs.
+// https://cloud.google.com/anthos/fleet-management/docs/use-workload-identity
+const FLEET_CONFIG = JSON.stringify({
+  type: "external_account",
+  audience: "identitynamespace:fleet-host.svc.id.goog:https://gkehub.googleapis.com/projects/fleet-host/locations/global/memberships/eks-prod",
+  service_account_impersonation_url: "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/orders@acme-prod.iam.gserviceaccount.com:generateAccessToken",
+  subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+  token_url: "https://sts.googleapis.com/v1/token",
+  credential_source: { file: "/var/run/secrets/tokens/gcp-ksa/token" },
+});
+
+describe("credential summaries beyond plain keys", () => {
+  it("an impersonated_service_account file whose source is a key keeps the source's key id, email and project: it is a key", () => {
+    const c = credentialFromValue("adc.json", IMPERSONATED_BY_KEY)!;
+    expect(c).toEqual({
+      dataKey: "adc.json",
+      type: "impersonated_service_account",
+      clientEmail: "batch@acme-prod.iam.gserviceaccount.com",
+      keyId: KEY_ID,
+      projectId: "acme-prod",
+      encoding: "json",
+      audience: null,
+      impersonates: "deployer@acme-prod.iam.gserviceaccount.com",
+      sourceType: "service_account",
+    });
+    expect(credentialClass(c)).toBe("key");
+    expectNoSecretMaterial(c);
+  });
+
+  it("external_account_authorized_user keeps its workforce audience and is a person's token", () => {
+    const c = credentialFromValue("adc", WORKFORCE_USER)!;
+    expect(c).toMatchObject({ type: "external_account_authorized_user", clientEmail: null, keyId: null, audience: "//iam.googleapis.com/locations/global/workforcePools/acme-staff/providers/okta" });
+    expect(credentialClass(c)).toBe("user-token");
+    expectNoSecretMaterial(c);
+  });
+
+  it("classifies: external_account (fleet or provider) is keyless; an impersonation is what its source is", () => {
+    expect(credentialClass(credentialFromValue("c", FLEET_CONFIG)!)).toBe("keyless");
+    expect(credentialClass(credentialFromValue("c", EXTERNAL_ACCOUNT)!)).toBe("keyless");
+    expect(credentialClass(credentialFromValue("c", IMPERSONATED)!)).toBe("user-token");
+    expect(credentialClass(credentialFromValue("c", KEY_FILE)!)).toBe("key");
+    expect(credentialClass(credentialFromValue("c", AUTHORIZED_USER)!)).toBe("user-token");
+    expect(credentialClass({ type: "impersonated_service_account", sourceType: "external_account" })).toBe("keyless");
+    expect(credentialClass({ type: "impersonated_service_account", sourceType: null })).toBe("unknown");
+  });
+});
+
+describe("scanConfigMapData", () => {
+  it("keeps only the keys it was sent for: path-like env values, and the summary of credential files", () => {
+    const result = scanConfigMapData(
+      {
+        GOOGLE_APPLICATION_CREDENTIALS: "/var/run/secrets/tokens/gcp-ksa/google-application-credentials.json",
+        DATABASE_URL: "postgres://app:hunter2@db:5432/app",
+        LOG_LEVEL: "debug",
+        config: FLEET_CONFIG,
+      },
+      null,
+      { envKeys: ["GOOGLE_APPLICATION_CREDENTIALS", "DATABASE_URL", "MISSING"], fileKeys: ["config"] },
+    );
+    expect(result).toEqual({
+      looked: ["DATABASE_URL", "GOOGLE_APPLICATION_CREDENTIALS", "MISSING", "config"],
+      present: ["DATABASE_URL", "GOOGLE_APPLICATION_CREDENTIALS", "config"],
+      // A value that is no path is not kept, even for a key it was sent for.
+      values: { GOOGLE_APPLICATION_CREDENTIALS: "/var/run/secrets/tokens/gcp-ksa/google-application-credentials.json" },
+      credentials: [
+        {
+          dataKey: "config",
+          type: "external_account",
+          clientEmail: null,
+          keyId: null,
+          projectId: null,
+          encoding: "json",
+          audience: "identitynamespace:fleet-host.svc.id.goog:https://gkehub.googleapis.com/projects/fleet-host/locations/global/memberships/eks-prod",
+          impersonates: "orders@acme-prod.iam.gserviceaccount.com",
+          sourceType: null,
+        },
+      ],
+    });
+    expect(JSON.stringify(result)).not.toContain("hunter2");
+    expect(JSON.stringify(result)).not.toContain("debug");
+  });
+
+  it("finds a key pasted into a ConfigMap (data or binaryData) and keeps only its summary", () => {
+    const result = scanConfigMapData({}, { "sa.json": b64(KEY_FILE) }, { envKeys: [], fileKeys: ["sa.json"] });
+    expect(result.credentials.map((c) => [c.dataKey, c.type, c.clientEmail, c.keyId])).toEqual([["sa.json", "service_account", "batch@acme-prod.iam.gserviceaccount.com", KEY_ID]]);
+    expectNoSecretMaterial(result);
+  });
+
+  it("an env key only in binaryData is no variable (the kubelet reads data only)", () => {
+    const result = scanConfigMapData({}, { GOOGLE_APPLICATION_CREDENTIALS: b64("/k.json") }, { envKeys: ["GOOGLE_APPLICATION_CREDENTIALS"], fileKeys: [] });
+    expect(result).toEqual({ looked: ["GOOGLE_APPLICATION_CREDENTIALS"], present: [], values: {}, credentials: [] });
   });
 });

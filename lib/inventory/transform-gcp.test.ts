@@ -160,6 +160,9 @@ describe("transformCluster", () => {
         endpoint: "34.84.10.20",
         currentMasterVersion: "1.33.5-gke.1308000",
         nodePools: ["legacy", "wi", "beta", "nomode", "unspecified"],
+        locations: ["asia-northeast1-a", "asia-northeast1-b", "asia-northeast1-c"],
+        nodeAutoprovisioning: false,
+        autoprovisioningServiceAccount: null,
       },
     });
   });
@@ -212,8 +215,55 @@ describe("transformCluster", () => {
         servesGkeMetadata: true,
         nodeCount: 6,
         autopilot: false,
+        labels: {},
+        taints: [],
+        machineType: "e2-standard-4",
+        imageType: null,
+        spot: false,
+        preemptible: false,
+        accelerators: [],
+        architectureTaintBehavior: null,
+        windowsOsVersion: null,
+        locations: ["asia-northeast1-a", "asia-northeast1-b", "asia-northeast1-c"],
+        autoscaling: null,
       },
     });
+  });
+
+  it("keeps what scheduling reads of a pool: labels, taints (as Kubernetes writes their effects), machine and image type, spot, accelerators, autoscaling", () => {
+    // A Spot GPU pool scaled to zero, as `gcloud container node-pools create gpu --spot --accelerator=type=nvidia-l4,count=1
+    // --node-taints=team=ml:NoSchedule --node-labels=team=ml --enable-autoscaling --min-nodes=0 --max-nodes=4` leaves it.
+    const gpu = pool(
+      "gpu",
+      {
+        machineType: "g2-standard-8",
+        imageType: "COS_CONTAINERD",
+        spot: true,
+        labels: { team: "ml" },
+        taints: [{ key: "team", value: "ml", effect: "NO_SCHEDULE" }],
+        accelerators: [{ acceleratorCount: "1", acceleratorType: "nvidia-l4", gpuDriverInstallationConfig: { gpuDriverVersion: "LATEST" } }],
+        workloadMetadataConfig: { mode: "GKE_METADATA" },
+      },
+      { initialNodeCount: 0, autoscaling: { enabled: true, minNodeCount: 0, maxNodeCount: 4, locationPolicy: "ANY" } },
+    );
+    const { nodePools, cluster } = transformCluster(
+      { ...standard, nodePools: [gpu], autoscaling: { enableNodeAutoprovisioning: true, autoprovisioningNodePoolDefaults: { serviceAccount: "nap-nodes@acme-prod.iam.gserviceaccount.com" } } },
+      "acme-prod",
+      "123456789012",
+      "s",
+    );
+    expect(nodePools[0].data).toMatchObject({
+      labels: { team: "ml" },
+      taints: [{ key: "team", value: "ml", effect: "NoSchedule" }],
+      machineType: "g2-standard-8",
+      imageType: "COS_CONTAINERD",
+      spot: true,
+      preemptible: false,
+      accelerators: ["nvidia-l4"],
+      autoscaling: { enabled: true, minNodeCount: 0, maxNodeCount: 4, autoprovisioned: false },
+      nodeCount: 0,
+    });
+    expect(cluster.data).toMatchObject({ nodeAutoprovisioning: true, autoprovisioningServiceAccount: "nap-nodes@acme-prod.iam.gserviceaccount.com" });
   });
 
   it("does not serve the GKE metadata server on a GKE_METADATA pool when the cluster has no workload pool", () => {

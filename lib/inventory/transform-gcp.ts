@@ -179,6 +179,9 @@ function metadataMode(pool: Obj): MetadataMode {
   return "UNSPECIFIED";
 }
 
+/** The container API's taint effect enum (`NO_SCHEDULE`) as Kubernetes writes it on the nodes (`NoSchedule`). */
+const TAINT_EFFECTS: Record<string, string> = { NO_SCHEDULE: "NoSchedule", PREFER_NO_SCHEDULE: "PreferNoSchedule", NO_EXECUTE: "NoExecute" };
+
 /** A cluster and its node pools. `default` node accounts resolve to the project's Compute Engine default. */
 export function transformCluster(
   c: Obj,
@@ -193,11 +196,15 @@ export function transformCluster(
   const autopilot = ((c.autopilot as Obj | undefined)?.enabled ?? false) === true;
   const workloadPool = opt(c.workloadIdentityConfig as Obj | undefined, "workloadPool") ?? (autopilot ? `${projectId}.svc.id.goog` : null);
   const pools = (c.nodePools as Obj[] | undefined) ?? [];
+  const defaultAccount = (raw: string | null) => (!raw || raw === "default" ? (projectNumber ? `${projectNumber}-compute@developer.gserviceaccount.com` : "default") : raw.toLowerCase());
+  const cas = (c.autoscaling ?? {}) as Obj;
+  const napDefaults = (cas.autoprovisioningNodePoolDefaults ?? {}) as Obj;
   const nodePools = pools.map((p): InventoryRecord<NodePoolData> => {
     const pname = req(p, "name", `node pool of ${name}`);
     const cfg = (p.config ?? {}) as Obj;
     const raw = typeof cfg.serviceAccount === "string" ? cfg.serviceAccount : null;
-    const resolved = !raw || raw === "default" ? (projectNumber ? `${projectNumber}-compute@developer.gserviceaccount.com` : "default") : raw.toLowerCase();
+    const resolved = defaultAccount(raw);
+    const as = p.autoscaling as Obj | undefined;
     const mode = metadataMode(p);
     const serves = autopilot || (!!workloadPool && (mode === "GKE_METADATA" || mode === "GKE_METADATA_SERVER"));
     const count =
@@ -220,6 +227,29 @@ export function transformCluster(
         servesGkeMetadata: serves,
         nodeCount: count,
         autopilot,
+        labels: { ...((cfg.labels as Record<string, string> | undefined) ?? {}) },
+        taints: ((cfg.taints as Obj[] | undefined) ?? [])
+          .filter((t) => typeof t.key === "string")
+          .map((t) => ({ key: t.key as string, value: opt(t, "value"), effect: TAINT_EFFECTS[String(t.effect)] ?? String(t.effect ?? "") })),
+        machineType: opt(cfg, "machineType"),
+        imageType: opt(cfg, "imageType"),
+        spot: cfg.spot === true,
+        preemptible: cfg.preemptible === true,
+        accelerators: ((cfg.accelerators as Obj[] | undefined) ?? [])
+          .filter((a) => Number(a.acceleratorCount ?? 1) > 0)
+          .map((a) => opt(a, "acceleratorType"))
+          .filter((x): x is string => !!x),
+        architectureTaintBehavior: opt(cfg.taintConfig as Obj | undefined, "architectureTaintBehavior"),
+        windowsOsVersion: opt(cfg.windowsNodeConfig as Obj | undefined, "osVersion"),
+        locations: ((p.locations as string[] | undefined) ?? []).slice(),
+        autoscaling: as
+          ? {
+              enabled: as.enabled === true,
+              minNodeCount: typeof as.minNodeCount === "number" ? as.minNodeCount : typeof as.totalMinNodeCount === "number" ? as.totalMinNodeCount : null,
+              maxNodeCount: typeof as.maxNodeCount === "number" ? as.maxNodeCount : typeof as.totalMaxNodeCount === "number" ? as.totalMaxNodeCount : null,
+              autoprovisioned: as.autoprovisioned === true,
+            }
+          : null,
       },
     };
   });
@@ -241,6 +271,9 @@ export function transformCluster(
         endpoint: opt(c, "endpoint"),
         currentMasterVersion: opt(c, "currentMasterVersion"),
         nodePools: nodePools.map((p) => p.data.name),
+        locations: ((c.locations as string[] | undefined) ?? []).slice(),
+        nodeAutoprovisioning: cas.enableNodeAutoprovisioning === true,
+        autoprovisioningServiceAccount: cas.enableNodeAutoprovisioning === true ? defaultAccount(opt(napDefaults, "serviceAccount")) : null,
       },
     },
     nodePools,

@@ -110,6 +110,8 @@ describe("podSpecEssentials", () => {
       nodeName: "gke-prod-wi-cpbmh587-jbwq",
       nodeSelector: { "iam.gke.io/gke-metadata-server-enabled": "true" },
       nodeAffinity: null,
+      tolerations: [{ key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 }],
+      extendedResources: [],
       automountServiceAccountToken: null,
       containers: [
         {
@@ -151,6 +153,8 @@ describe("podSpecEssentials", () => {
       nodeName: null,
       nodeSelector: {},
       nodeAffinity,
+      tolerations: [],
+      extendedResources: [],
       automountServiceAccountToken: false,
       containers: [{ name: "c", image: null, env: [], envFrom: [], volumeMounts: [] }],
       initContainers: [],
@@ -254,10 +258,25 @@ describe("ClusterTransformer.namespace and node", () => {
       project: "acme-prod",
       cluster: CLUSTER,
       namespace: null,
-      data: { name: "gke-prod-wi-cpbmh587-jbwq", pool: "wi", gkeMetadataLabel: "true", zone: "asia-northeast1-b" },
+      data: {
+        name: "gke-prod-wi-cpbmh587-jbwq",
+        pool: "wi",
+        gkeMetadataLabel: "true",
+        zone: "asia-northeast1-b",
+        labels: {
+          "cloud.google.com/gke-nodepool": "wi",
+          "iam.gke.io/gke-metadata-server-enabled": "true",
+          "topology.kubernetes.io/zone": "asia-northeast1-b",
+          "kubernetes.io/hostname": "gke-prod-wi-cpbmh587-jbwq",
+        },
+        taints: [],
+      },
     });
     const old = { metadata: { name: "n", labels: { "failure-domain.beta.kubernetes.io/zone": "us-east1-b" } } };
-    expect(t().node(old).data).toEqual({ name: "n", pool: null, gkeMetadataLabel: null, zone: "us-east1-b" });
+    expect(t().node(old).data).toEqual({ name: "n", pool: null, gkeMetadataLabel: null, zone: "us-east1-b", labels: { "failure-domain.beta.kubernetes.io/zone": "us-east1-b" }, taints: [] });
+    // A Windows node's taint, as GKE writes it.
+    const win = { metadata: { name: "w", labels: { "kubernetes.io/os": "windows" } }, spec: { taints: [{ key: "node.kubernetes.io/os", value: "windows", effect: "NoSchedule" }] } };
+    expect(t().node(win).data.taints).toEqual([{ key: "node.kubernetes.io/os", value: "windows", effect: "NoSchedule" }]);
   });
 });
 
@@ -365,6 +384,32 @@ describe("ClusterTransformer.pod and resolvePodWorkload", () => {
     ]);
   });
 
+  it("gives pods of kinds the scanner does not list to that kind: an Argo Rollout through its ReplicaSet, a RayJob through its Job, a Workflow directly", () => {
+    // Argo Rollouts own ReplicaSets as Deployments do (ownerReferences kind Rollout, apiVersion argoproj.io/v1alpha1).
+    const rs = new Map<string, OwnerRef | null>([["shop/checkout-6f8d9c7b5", { kind: "Rollout", name: "checkout" }]]);
+    expect(resolved(ownedPod("shop", "checkout-6f8d9c7b5-q2w7e", { kind: "ReplicaSet", name: "checkout-6f8d9c7b5" }, "6f8d9c7b5"), rs, jobOwners)).toEqual([
+      workload("shop", "Rollout", "checkout"),
+      false,
+    ]);
+    const jobs = new Map<string, OwnerRef | null>([["ml/train-abc12", { kind: "RayJob", name: "train" }]]);
+    expect(resolved(ownedPod("ml", "train-abc12-xk2lp", { kind: "Job", name: "train-abc12" }), rsOwners, jobs)).toEqual([workload("ml", "RayJob", "train"), false]);
+    expect(resolved(ownedPod("ci", "build-7x9q2-main-3821", { kind: "Workflow", name: "build-7x9q2" }), rsOwners, jobOwners)).toEqual([workload("ci", "Workflow", "build-7x9q2"), false]);
+  });
+
+  it("gives a pod owned by a pod (Spark's executors, owned by their driver) to the driver's workload", () => {
+    const tr = t();
+    const driver = tr.pod(ownedPod("spark", "etl-daily-driver", { kind: "SparkApplication", name: "etl-daily" }));
+    const exec = tr.pod(ownedPod("spark", "etl-daily-exec-1", { kind: "Pod", name: "etl-daily-driver" }));
+    const podOwners = new Map([driver, exec].map((r) => [`${r.data.namespace}/${r.data.name}`, r.data.owner] as const));
+    tr.resolvePodWorkload(exec, rsOwners, jobOwners, podOwners);
+    expect(exec.data.workload).toBe(workload("spark", "SparkApplication", "etl-daily"));
+    // A bare driver (spark-submit): its executors belong to it, a Pod workload.
+    const bare = tr.pod(ownedPod("spark", "adhoc-driver"));
+    const bareExec = tr.pod(ownedPod("spark", "adhoc-exec-1", { kind: "Pod", name: "adhoc-driver" }));
+    tr.resolvePodWorkload(bareExec, rsOwners, jobOwners, new Map([[`spark/adhoc-driver`, bare.data.owner]]));
+    expect(bareExec.data.workload).toBe(workload("spark", "Pod", "adhoc-driver"));
+  });
+
   it("prefers the controller among several owner references", () => {
     const pod = ownedPod("db", "pg-0");
     (pod.metadata as Record<string, unknown>).ownerReferences = [
@@ -373,6 +418,43 @@ describe("ClusterTransformer.pod and resolvePodWorkload", () => {
     ];
     const rec = t().pod(pod);
     expect((rec.data as PodData).owner).toEqual({ kind: "StatefulSet", name: "pg" });
+  });
+});
+
+describe("podSpecEssentials: scheduling", () => {
+  it("keeps tolerations and the extended resources containers request (GPUs), not cpu or memory", () => {
+    const spec = podSpecEssentials({
+      tolerations: [{ key: "cloud.google.com/gke-spot", operator: "Equal", value: "true", effect: "NoSchedule" }],
+      containers: [{ name: "train", resources: { limits: { "nvidia.com/gpu": "1", cpu: "4", memory: "16Gi" } } }],
+      initContainers: [{ name: "fetch", resources: { requests: { "ephemeral-storage": "1Gi", "hugepages-2Mi": "1Gi" } } }],
+    });
+    expect(spec.tolerations).toEqual([{ key: "cloud.google.com/gke-spot", operator: "Equal", value: "true", effect: "NoSchedule" }]);
+    expect(spec.extendedResources).toEqual(["nvidia.com/gpu"]);
+  });
+});
+
+describe("ClusterTransformer.configMap", () => {
+  it("keeps only the keys looked for: path-like values and credential summaries, nothing else", () => {
+    const cm = {
+      metadata: { name: "orders-env", namespace: "shop", resourceVersion: "1" },
+      data: { GOOGLE_APPLICATION_CREDENTIALS: "/var/secrets/google/key.json", DB_PASSWORD: "hunter2", FEATURE_FLAGS: "a,b" },
+    };
+    expect(t().configMap(cm, { envKeys: ["GOOGLE_APPLICATION_CREDENTIALS"], fileKeys: [] })).toEqual({
+      kind: "configmap",
+      subject: "configmap:acme-prod/asia-northeast1/prod/shop/orders-env",
+      source: "k8s.configmaps:acme-prod/asia-northeast1/prod",
+      project: "acme-prod",
+      cluster: CLUSTER,
+      namespace: "shop",
+      data: {
+        namespace: "shop",
+        name: "orders-env",
+        looked: ["GOOGLE_APPLICATION_CREDENTIALS"],
+        present: ["GOOGLE_APPLICATION_CREDENTIALS"],
+        values: { GOOGLE_APPLICATION_CREDENTIALS: "/var/secrets/google/key.json" },
+        credentials: [],
+      },
+    });
   });
 });
 
@@ -443,6 +525,8 @@ describe("ClusterTransformer.replicaSet, job and workload", () => {
           nodeName: null,
           nodeSelector: {},
           nodeAffinity: null,
+          tolerations: [],
+          extendedResources: [],
           automountServiceAccountToken: null,
           containers: [{ name: "job", image: "gcr.io/acme-prod/batch:1.0", env: [], envFrom: [], volumeMounts: [{ name: "key", mountPath: "/var/secrets/google" }] }],
           initContainers: [],
@@ -513,6 +597,9 @@ describe("ClusterTransformer.secret", () => {
             keyId: "5f3c2b1a0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b",
             projectId: "acme-prod",
             encoding: "json",
+            audience: null,
+            impersonates: null,
+            sourceType: null,
           },
         ],
         pathValues: { GOOGLE_APPLICATION_CREDENTIALS: "/var/secrets/google/key.json" },

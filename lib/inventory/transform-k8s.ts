@@ -4,8 +4,9 @@
  * or Jobs could not be read, the workload is inferred from Kubernetes' naming and marked so.
  */
 import { subject, type ClusterRef } from "../ids";
-import { scanSecretData } from "./secret-credentials";
+import { scanConfigMapData, scanSecretData } from "./secret-credentials";
 import type {
+  ConfigMapData,
   ContainerEssentials,
   InventoryRecord,
   JobData,
@@ -17,6 +18,7 @@ import type {
   PodSpecEssentials,
   ReplicaSetData,
   SecretData,
+  Taint,
   WorkloadData,
   WorkloadKind,
 } from "./model";
@@ -65,6 +67,23 @@ function container(c: Obj): ContainerEssentials {
   };
 }
 
+/** Resource names of the API's own (cpu, memory, …); anything else with a domain is an extended resource (nvidia.com/gpu). */
+function extendedResources(containers: Obj[]): string[] {
+  const names = new Set<string>();
+  for (const c of containers) {
+    for (const part of [c.resources?.limits, c.resources?.requests]) {
+      for (const k of Object.keys(part ?? {})) if (k.includes("/") && !k.startsWith("kubernetes.io/") && !k.startsWith("hugepages-")) names.add(k);
+    }
+  }
+  return [...names].sort();
+}
+
+function taintsOf(raw: unknown): Taint[] {
+  return ((raw ?? []) as Obj[])
+    .filter((t) => typeof t?.key === "string")
+    .map((t) => ({ key: t.key, value: typeof t.value === "string" ? t.value : null, effect: String(t.effect ?? "") }));
+}
+
 /** Keeps from a PodSpec what decides identity: accounts, node placement, env, mounts, volumes. */
 export function podSpecEssentials(spec: Obj | undefined): PodSpecEssentials {
   const s = spec ?? {};
@@ -74,6 +93,8 @@ export function podSpecEssentials(spec: Obj | undefined): PodSpecEssentials {
     nodeName: typeof s.nodeName === "string" && s.nodeName ? s.nodeName : null,
     nodeSelector: { ...(s.nodeSelector ?? {}) },
     nodeAffinity: s.affinity?.nodeAffinity ?? null,
+    tolerations: ((s.tolerations ?? []) as Obj[]).map((t) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined && v !== null))),
+    extendedResources: extendedResources([...((s.containers ?? []) as Obj[]), ...((s.initContainers ?? []) as Obj[])]),
     automountServiceAccountToken: typeof s.automountServiceAccountToken === "boolean" ? s.automountServiceAccountToken : null,
     containers: ((s.containers ?? []) as Obj[]).map(container),
     initContainers: ((s.initContainers ?? []) as Obj[]).map(container),
@@ -124,6 +145,8 @@ export class ClusterTransformer {
       pool: labels["cloud.google.com/gke-nodepool"] ?? null,
       gkeMetadataLabel: labels[GKE_METADATA_LABEL] ?? null,
       zone: labels["topology.kubernetes.io/zone"] ?? labels["failure-domain.beta.kubernetes.io/zone"] ?? null,
+      labels: { ...labels },
+      taints: taintsOf(o.spec?.taints),
     });
   }
 
@@ -178,6 +201,26 @@ export class ClusterTransformer {
     });
   }
 
+  /**
+   * A ConfigMap read because a pod's credentials come from it: only `wanted` keys are looked at, and
+   * only path-like env values and credential summaries are kept.
+   */
+  configMap(o: Obj, wanted: { envKeys: Iterable<string>; fileKeys: Iterable<string> }): InventoryRecord<ConfigMapData> {
+    const n = name(o, "configmap");
+    const namespace = ns(o, "configmap");
+    return this.rec("configmap", subject.configmap(this.ref, namespace, n), "configmaps", namespace, {
+      namespace,
+      name: n,
+      ...scanConfigMapData(o.data, o.binaryData, wanted),
+    });
+  }
+
+  /** A ConfigMap the scanner asked for that does not exist (404): recorded so that its absence is known. */
+  absentConfigMap(namespace: string, n: string, wanted: { envKeys: Iterable<string>; fileKeys: Iterable<string> }): InventoryRecord<ConfigMapData> {
+    const looked = [...new Set([...wanted.envKeys, ...wanted.fileKeys])].sort();
+    return this.rec("configmap", subject.configmap(this.ref, namespace, n), "configmaps", namespace, { namespace, name: n, looked, present: [], values: {}, credentials: [], absent: true });
+  }
+
   /** A pod; its workload is provisional until `resolvePodWorkload` runs with the owner maps. */
   pod(o: Obj): InventoryRecord<PodData> {
     const n = name(o, "pod");
@@ -198,17 +241,27 @@ export class ClusterTransformer {
   }
 
   /**
-   * Sets a pod's workload through `rsOwners` (ReplicaSet → owner) and `jobOwners` (Job → owner), keyed
-   * `namespace/name`. An undefined map means that list could not be read: the workload is then inferred
-   * from Kubernetes' naming (ReplicaSet NAME-<pod-template-hash>, Job NAME-<scheduled minutes>).
+   * Sets a pod's workload through `rsOwners` (ReplicaSet → owner), `jobOwners` (Job → owner) and
+   * `podOwners` (Pod → owner, for pods another pod owns: Spark executors), keyed `namespace/name`.
+   * A ReplicaSet or Job owned by anything (a Deployment, a CronJob, an Argo Rollout, a RayJob…)
+   * gives its owner as the workload; an ownerless one is the workload itself. An undefined map means
+   * that list could not be read: the workload is then inferred from Kubernetes' naming (ReplicaSet
+   * NAME-<pod-template-hash>, Job NAME-<scheduled minutes>).
    */
   resolvePodWorkload(
     rec: InventoryRecord<PodData>,
     rsOwners: Map<string, OwnerRef | null> | undefined,
     jobOwners: Map<string, OwnerRef | null> | undefined,
+    podOwners?: Map<string, OwnerRef | null>,
   ): void {
     const d = rec.data;
-    const owner = d.owner;
+    let owner = d.owner;
+    // A pod owned by a pod (Spark's executors by their driver) belongs where its owner does.
+    for (let hops = 0; owner?.kind === "Pod" && podOwners?.has(`${d.namespace}/${owner.name}`) && hops < 5; hops++) {
+      const up = podOwners.get(`${d.namespace}/${owner.name}`) ?? null;
+      if (!up) break;
+      owner = up;
+    }
     let kind = "Pod";
     let wname = d.name;
     let inferred = false;
@@ -216,7 +269,7 @@ export class ClusterTransformer {
       if (owner.kind === "ReplicaSet") {
         if (rsOwners) {
           const up = rsOwners.get(`${d.namespace}/${owner.name}`);
-          if (up?.kind === "Deployment") [kind, wname] = ["Deployment", up.name];
+          if (up) [kind, wname] = [up.kind, up.name];
           else [kind, wname] = ["ReplicaSet", owner.name];
         } else {
           const hash = d.podTemplateHash;
@@ -226,7 +279,7 @@ export class ClusterTransformer {
       } else if (owner.kind === "Job") {
         if (jobOwners) {
           const up = jobOwners.get(`${d.namespace}/${owner.name}`);
-          if (up?.kind === "CronJob") [kind, wname] = ["CronJob", up.name];
+          if (up) [kind, wname] = [up.kind, up.name];
           else [kind, wname] = ["Job", owner.name];
         } else {
           const m = /^(.*)-\d{8,}$/.exec(owner.name);
@@ -234,7 +287,7 @@ export class ClusterTransformer {
           else [kind, wname, inferred] = ["Job", owner.name, true];
         }
       } else {
-        // StatefulSet, DaemonSet, or a controller we do not model (the owner is then the workload).
+        // StatefulSet, DaemonSet, a bare Pod's owner pod, or a controller we do not list (the owner is then the workload).
         [kind, wname] = [owner.kind, owner.name];
       }
     }

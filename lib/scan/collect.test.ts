@@ -95,7 +95,7 @@ describe("collecting a scope narrower than the organization", () => {
     const k8s = (key: string) => out.filter((o) => o.scope === key && o.family.startsWith("k8s.")).map(line).sort();
     const why = "not read: WI_ATLAS_CLUSTERS (shop-eu) does not name shop-tools";
     expect(k8s("acme-shop/europe-west1/shop-tools")).toEqual(
-      ["cronjobs", "daemonsets", "deployments", "jobs", "namespaces", "nodes", "pods", "replicasets", "secrets", "serviceaccounts", "statefulsets"].map(
+      ["configmaps", "cronjobs", "daemonsets", "deployments", "jobs", "namespaces", "nodes", "pods", "replicasets", "secrets", "serviceaccounts", "statefulsets"].map(
         (r) => `k8s.${r}:acme-shop/europe-west1/shop-tools skipped: ${why}`,
       ),
     );

@@ -14,7 +14,10 @@ import { advanceTo, currentDepth, inFlow } from "../sources/http/chain";
 import type { GoogleClients } from "../sources/gcp/clients";
 import * as gcp from "../sources/gcp/get";
 import { clusterClient, type ClusterEndpoint } from "../sources/k8s/clients";
-import { listAll, type K8sListName } from "../sources/k8s/get";
+import { getConfigMap, listAll, type K8sListName } from "../sources/k8s/get";
+import { GAC, envSourcesFor, resolveEnv, type EnvLookup, type EnvSourceView } from "../inventory/pod-env";
+import { ADC_WELL_KNOWN, fileSource, filesEndingWith, type KeysOf } from "../inventory/pod-files";
+import { isPathLike } from "../inventory/secret-credentials";
 import {
   transformActivity,
   transformCluster,
@@ -28,7 +31,7 @@ import {
   transformServiceAccount,
 } from "../inventory/transform-gcp";
 import { ClusterTransformer } from "../inventory/transform-k8s";
-import type { ClusterData, FolderData, GsaData, InventoryRecord, OwnerRef, PodData, ProjectData, WorkloadKind } from "../inventory/model";
+import type { ClusterData, ContainerEssentials, FolderData, GsaData, InventoryRecord, OwnerRef, PodData, PodSpecEssentials, ProjectData, SecretData, WorkloadData } from "../inventory/model";
 import type { Progress } from "./progress";
 import { log } from "../log";
 
@@ -622,6 +625,7 @@ export class Collector {
     const key = clusterKey({ project: c.projectId, location: c.location, name: c.name });
     const why = `not read: WI_ATLAS_CLUSTERS (${this.scope.clusters.join(", ")}) does not name ${c.name}`;
     for (const resource of K8S_LISTS) this.skip(`k8s.${resource}`, key, why);
+    this.skip("k8s.configmaps", key, why);
   }
 
   private clusterInScope(c: ClusterData): boolean {
@@ -691,22 +695,136 @@ export class Collector {
     if (pods) {
       // Tie pods to workloads now that ReplicaSets and Jobs are known (or inferred from names when not).
       const podOutcome = this.outcomes.find((o) => o.source === `k8s.pods:${key}`);
-      const extraWorkloads = new Map<string, InventoryRecord>();
+      const podOwners = new Map(podRecords.map((r) => [`${r.data.namespace}/${r.data.name}`, r.data.owner] as const));
+      const extraWorkloads = new Map<string, InventoryRecord<WorkloadData>>();
+      const templatePhase = new Map<string, string | null>();
       for (const rec of podRecords) {
-        t.resolvePodWorkload(rec, rs ? rsOwners : undefined, jobs ? jobOwners : undefined);
-        const o = rec.data.owner;
-        // Pods owned by controllers we do not list (custom resources): the owner is the workload.
-        if (o && !["ReplicaSet", "Job", "StatefulSet", "DaemonSet", "Deployment", "CronJob"].includes(o.kind) && !extraWorkloads.has(rec.data.workload)) {
-          const w = t.workload({ metadata: { name: o.name, namespace: rec.data.namespace }, spec: {} }, o.kind as WorkloadKind, "pods");
-          w.data = { ...(w.data as object), template: rec.data.spec } as never;
-          extraWorkloads.set(rec.data.workload, w);
-        }
+        t.resolvePodWorkload(rec, rs ? rsOwners : undefined, jobs ? jobOwners : undefined, podOwners);
+        // A workload of a kind the scanner does not list (an Argo Rollout behind its ReplicaSets, a
+        // Workflow, a SparkApplication, a RayCluster…) exists only through its pods: build it from them.
+        const [wkind, wname] = rec.data.workload.split("/").slice(-2);
+        if (LISTED_KINDS.has(wkind)) continue;
+        // Its template is a running pod's spec (else the first pod's): it is read only when the pods are gone.
+        if (extraWorkloads.has(rec.data.workload) && !(rec.data.phase === "Running" && templatePhase.get(rec.data.workload) !== "Running")) continue;
+        const w = t.workload({ metadata: { name: wname, namespace: rec.data.namespace }, spec: {} }, wkind, "pods");
+        w.data.template = { ...rec.data.spec, nodeName: null };
+        extraWorkloads.set(rec.data.workload, w);
+        templatePhase.set(rec.data.workload, rec.data.phase);
       }
       podOutcome?.records.push(...extraWorkloads.values());
     }
+    await this.configMaps(client, t, key);
     for (const o of this.outcomes) if (o.family.startsWith("k8s.") && o.scope === key) this.stageOutcome(o);
   }
+
+  /**
+   * Reads the ConfigMaps a pod's credentials come from — and no others: those `envFrom` or
+   * `valueFrom.configMapKeyRef` could set GOOGLE_APPLICATION_CREDENTIALS (or CLOUDSDK_CONFIG, or a
+   * variable their `$(VAR)` references) from, then those holding the file the variable names, or
+   * ADC's well-known file, on a configMap volume. One GET per ConfigMap (never a list); only the
+   * path-like values of those keys and the credential summary of those files are kept.
+   */
+  private async configMaps(client: ReturnType<typeof clusterClient>, t: ClusterTransformer, key: string) {
+    const recordsOf = <D>(resource: string, kind: string) =>
+      (this.outcomes.find((o) => o.source === `k8s.${resource}:${key}`)?.records ?? []).filter((r) => r.kind === kind) as InventoryRecord<D>[];
+    const specs: PodSpecEssentials[] = [];
+    const namespaces: string[] = [];
+    for (const r of recordsOf<PodData>("pods", "pod")) {
+      specs.push(r.data.spec);
+      namespaces.push(r.data.namespace);
+    }
+    for (const resource of ["pods", "deployments", "statefulsets", "daemonsets", "cronjobs", "jobs", "replicasets"]) {
+      for (const r of recordsOf<WorkloadData>(resource, "workload")) {
+        specs.push(r.data.template);
+        namespaces.push(r.data.namespace);
+      }
+    }
+    const containersOf = (s: PodSpecEssentials): ContainerEssentials[] => [...s.initContainers, ...s.containers, ...s.ephemeralContainers];
+
+    // What is known of Secrets (listed) and ConfigMaps (read here), for Kubernetes' env rules.
+    const secretsOk = this.outcomes.find((o) => o.source === `k8s.secrets:${key}`)?.status === "ok";
+    const secrets = new Map(recordsOf<SecretData>("secrets", "secret").map((r) => [`${r.data.namespace}/${r.data.name}`, r.data]));
+    type Read = { state: "read"; obj: Obj } | { state: "missing" } | { state: "unreadable" };
+    const read = new Map<string, Read>();
+    const wanted = new Map<string, { envKeys: Set<string>; fileKeys: Set<string> }>();
+    const want = (ns: string, name: string, k: string, as: "env" | "file") => {
+      const id = `${ns}/${name}`;
+      let w = wanted.get(id);
+      if (!w) wanted.set(id, (w = { envKeys: new Set(), fileKeys: new Set() }));
+      (as === "env" ? w.envKeys : w.fileKeys).add(k);
+    };
+    const secretView = (ns: string, name: string): EnvSourceView => {
+      const s = secrets.get(`${ns}/${name}`);
+      if (s) return { state: "read", has: (k) => s.dataKeys.includes(k), value: (k) => s.pathValues[k] };
+      return secretsOk ? { state: "missing" } : { state: "unreadable", lacking: [`k8s.secrets:${key}`] };
+    };
+    const configMapView = (ns: string, name: string): EnvSourceView => {
+      const r = read.get(`${ns}/${name}`);
+      if (!r || r.state === "unreadable") return { state: "unreadable", lacking: [`k8s.configmaps:${key}`] };
+      if (r.state === "missing") return { state: "missing" };
+      const data = (r.obj.data ?? {}) as Record<string, string>;
+      return { state: "read", has: (k) => typeof data[k] === "string", value: (k) => (typeof data[k] === "string" && isPathLike(data[k]) ? data[k] : undefined) };
+    };
+
+    await this.source("k8s.configmaps", key, async (ctx) => {
+      const fetchAll = async () => {
+        const todo = [...wanted.keys()].filter((id) => !read.has(id));
+        await Promise.all(
+          todo.map(async (id) => {
+            const [ns, name] = id.split("/");
+            try {
+              const obj = await getConfigMap(client, ctx.caller, ns, name);
+              read.set(id, obj ? { state: "read", obj } : { state: "missing" });
+            } catch (err) {
+              read.set(id, { state: "unreadable" });
+              ctx.partial(err);
+            }
+          }),
+        );
+      };
+      // 1. The variable: the ConfigMaps GOOGLE_APPLICATION_CREDENTIALS (or a $(VAR) it uses) could come from.
+      specs.forEach((spec, i) => {
+        for (const c of containersOf(spec)) for (const src of envSourcesFor(c, GAC)) if (src.kind === "configMap") want(namespaces[i], src.name, src.key, "env");
+      });
+      // CLOUDSDK_CONFIG (where some libraries look for ADC's file) is looked up only in those: no ConfigMap is read for it alone.
+      specs.forEach((spec, i) => {
+        for (const c of containersOf(spec)) {
+          for (const src of envSourcesFor(c, "CLOUDSDK_CONFIG")) if (src.kind === "configMap" && wanted.has(`${namespaces[i]}/${src.name}`)) want(namespaces[i], src.name, src.key, "env");
+        }
+      });
+      await fetchAll();
+      // 2. The files: a configMap volume holding the file the variable names, or ADC's well-known file.
+      specs.forEach((spec, i) => {
+        const ns = namespaces[i];
+        const lookup: EnvLookup = { configMap: (n) => configMapView(ns, n), secret: (n) => secretView(ns, n) };
+        const keysOf: KeysOf = (kind, n) => (kind === "secret" ? secrets.get(`${ns}/${n}`)?.dataKeys : undefined);
+        for (const c of containersOf(spec)) {
+          const gac = resolveEnv(c, GAC, lookup);
+          const paths: string[] = [];
+          if (gac.kind === "value" && gac.value) paths.push(gac.value);
+          if (gac.kind === "unset" || (gac.kind === "value" && !gac.value)) {
+            for (const f of filesEndingWith(spec.volumes, c.volumeMounts, ADC_WELL_KNOWN, keysOf)) if (f.source.kind === "configMap") want(ns, f.source.name, f.source.key, "file");
+            const cfg = resolveEnv(c, "CLOUDSDK_CONFIG", lookup);
+            if (cfg.kind === "value" && cfg.value) paths.push(`${cfg.value.replace(/\/+$/, "")}/application_default_credentials.json`);
+          }
+          for (const p of paths) {
+            const f = fileSource(spec.volumes, c.volumeMounts, p, keysOf);
+            if (f.kind === "configMap") want(ns, f.name, f.key, "file");
+          }
+        }
+      });
+      await fetchAll();
+      for (const [id, r] of read) {
+        if (r.state === "read") ctx.emit(t.configMap(r.obj, wanted.get(id)!));
+        else if (r.state === "missing") ctx.emit(t.absentConfigMap(id.split("/")[0], id.split("/")[1], wanted.get(id)!));
+      }
+      read.clear();
+    }, { deferStage: true });
+  }
 }
+
+/** Workload kinds the scanner lists (or emits from their own objects). */
+const LISTED_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "ReplicaSet", "Pod"]);
 
 export async function collect(scope: CollectScope, deps: CollectDeps): Promise<SourceOutcome[]> {
   // The scan is the root flow: every source and branch starts from it (see chain.ts).

@@ -10,6 +10,8 @@ import { parseFilters } from "../api/filters";
 // Distinctive fake secrets: none of them may appear anywhere after a scan.
 const PRIVATE_KEY_BODY = "FAKEPRIVATEKEYBODY7f3a9c";
 const REFRESH_TOKEN = "FAKE-REFRESH-TOKEN-91b2";
+// A ConfigMap value beside the one the scanner reads for GOOGLE_APPLICATION_CREDENTIALS.
+const CONFIGMAP_PASSWORD = "FAKE-CONFIGMAP-DB-PASSWORD-4c7a";
 const CLIENT_SECRET = "FAKE-CLIENT-SECRET-5d0e";
 const keyFile = JSON.stringify({
   type: "service_account",
@@ -19,6 +21,8 @@ const keyFile = JSON.stringify({
   client_email: "app@leak-test.iam.gserviceaccount.com",
   client_id: "1",
 });
+// A Workload Identity Federation configuration: no key (counted nowhere as one).
+const wifConfig = JSON.stringify({ type: "external_account", audience: "identitynamespace:leak-test.svc.id.goog:https://gkehub.googleapis.com/projects/leak-test/locations/global/memberships/c1", subject_token_type: "urn:ietf:params:oauth:token-type:jwt", token_url: "https://sts.googleapis.com/v1/token", credential_source: { file: "/var/run/secrets/tokens/gcp-ksa/token" } });
 const userCreds = JSON.stringify({ type: "authorized_user", client_id: "x", client_secret: CLIENT_SECRET, refresh_token: REFRESH_TOKEN });
 // Terraform's google_service_account_key.private_key output is the key file in base64; stored in `data` it is base64 again.
 const terraformValue = Buffer.from(Buffer.from(keyFile).toString("base64")).toString("base64");
@@ -38,6 +42,7 @@ projects:
           - {apiVersion: v1, kind: Secret, metadata: {name: plain, namespace: app}, stringData: {"key.json": ${JSON.stringify(keyFile)}}}
           - {apiVersion: v1, kind: Secret, metadata: {name: terraform, namespace: app}, data: {"credentials": "${terraformValue}"}}
           - {apiVersion: v1, kind: Secret, metadata: {name: user, namespace: app}, stringData: {"adc.json": ${JSON.stringify(userCreds)}}}
+          - {apiVersion: v1, kind: Secret, metadata: {name: wif, namespace: app}, stringData: {"config.json": ${JSON.stringify(wifConfig)}}}
           - apiVersion: apps/v1
             kind: Deployment
             metadata: {name: app, namespace: app}
@@ -50,15 +55,30 @@ projects:
                       env: [{name: GOOGLE_APPLICATION_CREDENTIALS, value: /secrets/key.json}]
                       volumeMounts: [{name: k, mountPath: /secrets}]
                   volumes: [{name: k, secret: {secretName: plain}}]
+          # A key pasted into a ConfigMap, reached through envFrom of another ConfigMap that also holds a password.
+          - {apiVersion: v1, kind: ConfigMap, metadata: {name: legacy-env, namespace: app}, data: {GOOGLE_APPLICATION_CREDENTIALS: /etc/gcp/key.json, DB_PASSWORD: ${CONFIGMAP_PASSWORD}}}
+          - {apiVersion: v1, kind: ConfigMap, metadata: {name: legacy-key, namespace: app}, data: {"key.json": ${JSON.stringify(keyFile)}}}
+          - apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: legacy, namespace: app}
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: legacy
+                      image: legacy
+                      envFrom: [{configMapRef: {name: legacy-env}}]
+                      volumeMounts: [{name: k, mountPath: /etc/gcp}]
+                  volumes: [{name: k, configMap: {name: legacy-key}}]
 `;
 
-const MARKERS = [PRIVATE_KEY_BODY, REFRESH_TOKEN, CLIENT_SECRET, "PRIVATE KEY", Buffer.from(PRIVATE_KEY_BODY).toString("base64").slice(0, 16)];
+const MARKERS = [PRIVATE_KEY_BODY, REFRESH_TOKEN, CLIENT_SECRET, CONFIGMAP_PASSWORD, "PRIVATE KEY", Buffer.from(PRIVATE_KEY_BODY).toString("base64").slice(0, 16)];
 
 function expectClean(text: string, where: string) {
   for (const m of MARKERS) expect(text.includes(m), `${where} contains ${m}`).toBe(false);
 }
 
-describe("private key material read from Secrets", () => {
+describe("private key material read from Secrets and ConfigMaps", () => {
   let t: TestDatabase;
   let sim: Simulator;
   const logged: string[] = [];
@@ -95,14 +115,45 @@ describe("private key material read from Secrets", () => {
     expect(r.rows).toEqual([
       {
         subject: "secret:leak-test/us-central1/c1/app/plain",
-        c: [{ dataKey: "key.json", type: "service_account", clientEmail: "app@leak-test.iam.gserviceaccount.com", keyId: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2", projectId: "leak-test", encoding: "json" }],
+        c: [{ dataKey: "key.json", type: "service_account", clientEmail: "app@leak-test.iam.gserviceaccount.com", keyId: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2", projectId: "leak-test", encoding: "json", audience: null, impersonates: null, sourceType: null }],
       },
       {
         subject: "secret:leak-test/us-central1/c1/app/terraform",
-        c: [{ dataKey: "credentials", type: "service_account", clientEmail: "app@leak-test.iam.gserviceaccount.com", keyId: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2", projectId: "leak-test", encoding: "base64-json" }],
+        c: [{ dataKey: "credentials", type: "service_account", clientEmail: "app@leak-test.iam.gserviceaccount.com", keyId: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2", projectId: "leak-test", encoding: "base64-json", audience: null, impersonates: null, sourceType: null }],
       },
-      { subject: "secret:leak-test/us-central1/c1/app/user", c: [{ dataKey: "adc.json", type: "authorized_user", clientEmail: null, keyId: null, projectId: null, encoding: "json" }] },
+      { subject: "secret:leak-test/us-central1/c1/app/user", c: [{ dataKey: "adc.json", type: "authorized_user", clientEmail: null, keyId: null, projectId: null, encoding: "json", audience: null, impersonates: null, sourceType: null }] },
+      {
+        subject: "secret:leak-test/us-central1/c1/app/wif",
+        c: [
+          {
+            dataKey: "config.json",
+            type: "external_account",
+            clientEmail: null,
+            keyId: null,
+            projectId: null,
+            encoding: "json",
+            audience: "identitynamespace:leak-test.svc.id.goog:https://gkehub.googleapis.com/projects/leak-test/locations/global/memberships/c1",
+            impersonates: null,
+            sourceType: null,
+          },
+        ],
+      },
     ]);
+  });
+
+  it("keeps of a ConfigMap only the keys looked for: the path value and the key's summary", async () => {
+    const r = await t.db.pool.query(`select subject, data from inventory_object where kind = 'configmap' and valid_to is null order by subject`);
+    expect(r.rows.map((x) => [x.subject, x.data.looked, x.data.values, x.data.credentials.map((c: { keyId: string }) => c.keyId)])).toEqual([
+      ["configmap:leak-test/us-central1/c1/app/legacy-env", ["CLOUDSDK_CONFIG", "GOOGLE_APPLICATION_CREDENTIALS"], { GOOGLE_APPLICATION_CREDENTIALS: "/etc/gcp/key.json" }, []],
+      ["configmap:leak-test/us-central1/c1/app/legacy-key", ["key.json"], {}, ["bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2"]],
+    ]);
+  });
+
+  it("counts on the overview only Secrets that hold a key or a person's token (not the federation configuration)", async () => {
+    process.env.DATABASE_URL = t.url;
+    const { overview } = await import("../store/queries");
+    const o = (await overview(t.db)) as unknown as { secrets_with_keys: number; keys_in_secrets: number };
+    expect([o.secrets_with_keys, o.keys_in_secrets]).toEqual([3, 1]);
   });
 
   it("leaves no trace in any table of the database", async () => {
@@ -137,6 +188,7 @@ describe("private key material read from Secrets", () => {
     await call("facets");
     await call("gsas/[subject]", { subject: encodeURIComponent("gsa:app@leak-test.iam.gserviceaccount.com") });
     for (const s of ["plain", "terraform", "user"]) await call("objects/[subject]", { subject: encodeURIComponent(`secret:leak-test/us-central1/c1/app/${s}`) });
+    for (const c of ["legacy-env", "legacy-key"]) await call("objects/[subject]", { subject: encodeURIComponent(`configmap:leak-test/us-central1/c1/app/${c}`) });
     for (const table of Object.keys(TABLES)) await call("reports/[report]", { report: `${table}.csv` });
     expect(responses.join("\n")).toContain("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2");
     expectClean(responses.join("\n"), "API responses");

@@ -31,6 +31,12 @@ export const SOURCE_PERMISSIONS: FamilyPermission[] = [
   { family: "k8s.jobs", what: "Jobs (to tie pods to CronJobs)", permissions: ["list jobs.batch"], role: "ClusterRole wi-atlas-scanner" },
   { family: "k8s.cronjobs", what: "CronJobs", permissions: ["list cronjobs.batch"], role: "ClusterRole wi-atlas-scanner" },
   { family: "k8s.secrets", what: "Secrets holding JSON keys (only key id, email and project are kept)", permissions: ["list secrets"], role: "ClusterRole wi-atlas-secret-reader", optional: true },
+  {
+    family: "k8s.configmaps",
+    what: "Only the ConfigMaps a pod's GOOGLE_APPLICATION_CREDENTIALS (or ADC file) comes from, one GET each: only that path value or the credential file's summary is kept",
+    permissions: ["get configmaps"],
+    role: "ClusterRole wi-atlas-scanner",
+  },
 ];
 
 export const CLUSTER_ROLE_YAML = `apiVersion: rbac.authorization.k8s.io/v1
@@ -41,6 +47,10 @@ rules:
   - apiGroups: [""]
     resources: [namespaces, nodes, pods, serviceaccounts]
     verbs: [list]
+  # Only the ConfigMaps pods take GOOGLE_APPLICATION_CREDENTIALS (or its file) from, one by one.
+  - apiGroups: [""]
+    resources: [configmaps]
+    verbs: [get]
   - apiGroups: [apps]
     resources: [deployments, replicasets, statefulsets, daemonsets]
     verbs: [list]

@@ -66,7 +66,7 @@ describe("a scan of the small estate through the simulator with the real clients
     ]);
     const secret = await t.db.pool.query(`select data from inventory_object where kind = 'secret' and valid_to is null`);
     expect(secret.rows[0].data.credentials).toEqual([
-      { dataKey: "key.json", type: "service_account", clientEmail: "batch-jobs@small-prod.iam.gserviceaccount.com", keyId: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", projectId: "small-prod", encoding: "json" },
+      { dataKey: "key.json", type: "service_account", clientEmail: "batch-jobs@small-prod.iam.gserviceaccount.com", keyId: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1", projectId: "small-prod", encoding: "json", audience: null, impersonates: null, sourceType: null },
     ]);
     const nodepool = await t.db.pool.query(`select data from inventory_object where subject = $1`, [`nodepool:${C}/legacy`]);
     expect(nodepool.rows[0].data).toMatchObject({ serviceAccount: "100000000001-compute@developer.gserviceaccount.com", metadataMode: "GCE_METADATA", servesGkeMetadata: false });
@@ -149,8 +149,18 @@ describe("a scan of the small estate through the simulator with the real clients
     const versions = await t.db.pool.query<{ n: number }>(`select count(*)::int as n from inventory_object`);
     sim.setLatency(50);
     const abort = new AbortController();
-    setTimeout(() => abort.abort(), 100);
-    const r = await runScan({ db: t.db, config: testConfig(), trigger: "test", simulator: sim, signal: abort.signal });
+    // Cancel once the first source is done (not after a wall-clock delay, which a loaded machine
+    // can stretch past the whole scan): the others are still in flight behind the latency.
+    const r = await runScan({
+      db: t.db,
+      config: testConfig(),
+      trigger: "test",
+      simulator: sim,
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (p.sourcesDone >= 1 && !abort.signal.aborted) abort.abort();
+      },
+    });
     sim.setLatency(0);
     expect(r.status).toBe("cancelled");
     const after = await t.db.pool.query<{ n: number }>(`select count(*)::int as n from inventory_object`);

@@ -40,9 +40,12 @@ export async function overview(db: Db) {
   const extra = await db.pool.query<{ user_keys: number; keys_in_secrets: number; secrets_with_keys: number; pending_pods: number; gke_pools: number; legacy_pools: number; wi_clusters: number }>(
     `select
       (select count(*)::int from inventory_object where kind = 'key' and valid_to is null and data->>'keyType' = 'USER_MANAGED') as user_keys,
+      -- A key: a service_account file, or the service_account source of an impersonation file (both carry its keyId).
       (select count(distinct c->>'keyId')::int from inventory_object s, jsonb_array_elements(s.data->'credentials') c
-         where s.kind = 'secret' and s.valid_to is null and c->>'type' = 'service_account') as keys_in_secrets,
-      (select count(*)::int from inventory_object where kind = 'secret' and valid_to is null and jsonb_array_length(data->'credentials') > 0) as secrets_with_keys,
+         where s.kind = 'secret' and s.valid_to is null and c->>'keyId' is not null) as keys_in_secrets,
+      -- A federation configuration (external_account, or an impersonation over one) holds no key.
+      (select count(*)::int from inventory_object s where s.kind = 'secret' and s.valid_to is null and exists (select 1 from jsonb_array_elements(s.data->'credentials') c
+         where c->>'type' <> 'external_account' and not (c->>'type' = 'impersonated_service_account' and c->>'sourceType' = 'external_account'))) as secrets_with_keys,
       (select count(*)::int from inventory_object where kind = 'pod' and valid_to is null and data->>'phase' = 'Pending') as pending_pods,
       (select count(*)::int from inventory_object where kind = 'nodepool' and valid_to is null and (data->>'servesGkeMetadata')::boolean) as gke_pools,
       (select count(*)::int from inventory_object where kind = 'nodepool' and valid_to is null and not (data->>'servesGkeMetadata')::boolean) as legacy_pools,

@@ -19,6 +19,7 @@ import { rule as ksaCrossProjectGsa } from "./ksa-cross-project-gsa";
 import { rule as keyUserManaged } from "./key-user-managed";
 import { rule as keyInSecret } from "./key-in-secret";
 import { rule as keyInSecretDead } from "./key-in-secret-dead";
+import { rule as keyInConfigMap } from "./key-in-configmap";
 import { rule as keyExpiring } from "./key-expiring";
 import { rule as keyNotRotated } from "./key-not-rotated";
 import { rule as keyUnused } from "./key-unused";
@@ -47,6 +48,7 @@ export const RULES: Rule[] = [
   keyUserManaged,
   keyInSecret,
   keyInSecretDead,
+  keyInConfigMap,
   keyExpiring,
   keyNotRotated,
   keyUnused,

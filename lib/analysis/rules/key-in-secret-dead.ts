@@ -12,7 +12,8 @@ export const rule: Rule = {
     const out = [];
     for (const s of ctx.secrets.values()) {
       for (const c of s.data.credentials) {
-        if (c.type !== "service_account" || !c.keyId || !c.clientEmail) continue;
+        // A key: a service_account file, or the service_account source of an impersonated_service_account file.
+        if (!c.keyId || !c.clientEmail) continue;
         if (ctx.keysById.has(c.keyId)) continue;
         const project = gsaProject(ctx, c.clientEmail);
         const gsaGone = !ctx.gsas.has(c.clientEmail);

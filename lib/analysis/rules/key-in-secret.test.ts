@@ -33,6 +33,32 @@ const EXTERNAL_ACCOUNT = JSON.stringify({
 // `gcloud auth application-default login`: a person's refresh token.
 const AUTHORIZED_USER = JSON.stringify({ type: "authorized_user", client_id: "764086051850.apps.googleusercontent.com", client_secret: "FAKE", refresh_token: "1//FAKE" });
 
+// `gcloud auth application-default login --impersonate-service-account=…` with a key as the active
+// account: the source credentials are that key (https://google.aip.dev/auth/4111).
+const IMPERSONATED_BY_KEY = JSON.stringify({
+  delegates: [],
+  service_account_impersonation_url: `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${BILLING}:generateAccessToken`,
+  source_credentials: JSON.parse(keyFile(RUNNER, K1)),
+  type: "impersonated_service_account",
+});
+// The same over a federation configuration: keyless.
+const IMPERSONATED_BY_WIF = JSON.stringify({
+  delegates: [],
+  service_account_impersonation_url: `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${BILLING}:generateAccessToken`,
+  source_credentials: JSON.parse(EXTERNAL_ACCOUNT),
+  type: "impersonated_service_account",
+});
+// Workforce Identity Federation: a person's refresh token.
+const WORKFORCE_USER = JSON.stringify({
+  type: "external_account_authorized_user",
+  audience: "//iam.googleapis.com/locations/global/workforcePools/keys-staff/providers/okta",
+  refresh_token: "FAKE",
+  token_url: "https://sts.googleapis.com/v1/oauthtoken",
+  token_info_url: "https://sts.googleapis.com/v1/introspect",
+  client_id: "keys-staff",
+  client_secret: "FAKE",
+});
+
 function secret(ns: string, name: string, body: { stringData?: Record<string, string>; data?: Record<string, string> }) {
   return { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: ns }, type: "Opaque", ...body };
 }
@@ -95,6 +121,9 @@ const ESTATE = YAML.stringify({
             secret("dev", "adc", { stringData: { "application_default_credentials.json": AUTHORIZED_USER } }),
             secret("web", "wif-config", { stringData: { "credential-configuration.json": EXTERNAL_ACCOUNT } }),
             secret("web", "db-password", { stringData: { password: "hunter2hunter2" } }),
+            secret("ci", "deployer-adc", { stringData: { "application_default_credentials.json": IMPERSONATED_BY_KEY } }),
+            secret("ci", "deployer-wif", { stringData: { "application_default_credentials.json": IMPERSONATED_BY_WIF } }),
+            secret("dev", "workforce-adc", { stringData: { "application_default_credentials.json": WORKFORCE_USER } }),
           ],
         },
       ],
@@ -113,8 +142,20 @@ describe("key-in-secret", () => {
     expect(findingLines(r, RULE)).toEqual([
       `${RULE} secret:keys-prod/asia-northeast1-a/prod/batch/runner-key open`,
       `${RULE} secret:keys-prod/asia-northeast1-a/prod/billing/billing-key open`,
+      `${RULE} secret:keys-prod/asia-northeast1-a/prod/ci/deployer-adc open`,
       `${RULE} secret:keys-prod/asia-northeast1-a/prod/dev/adc open`,
+      `${RULE} secret:keys-prod/asia-northeast1-a/prod/dev/workforce-adc open`,
     ]);
+  });
+
+  it("an impersonated_service_account file is a key when its source is one (its key id and account), keyless over a federation configuration; a workforce user's token is a person's", () => {
+    const f = finding("secret:keys-prod/asia-northeast1-a/prod/ci/deployer-adc");
+    expect(f.gsa).toBe(RUNNER);
+    expect(f.message).toBe(`Secret ci/deployer-adc holds an impersonated_service_account file whose source is key ${K1} of ${RUNNER} (acting as ${BILLING}), mounted by no workload.`);
+    expect(finding("secret:keys-prod/asia-northeast1-a/prod/dev/workforce-adc").message).toBe(
+      "Secret dev/workforce-adc holds external_account_authorized_user credentials (a person's refresh token), mounted by no workload.",
+    );
+    expect(finding("secret:keys-prod/asia-northeast1-a/prod/ci/deployer-wif")).toBeUndefined();
   });
 
   it("names the key, its account and the workload mounting it, and deletes the Secret in the right context", () => {
@@ -125,7 +166,7 @@ describe("key-in-secret", () => {
     expect(f.namespace).toBe("batch");
     expect(f.message).toBe(`Secret batch/runner-key holds key ${K1} of ${RUNNER}, mounted by CronJob/nightly.`);
     expect(f.evidence).toEqual({
-      credentials: [{ dataKey: "key.json", type: "service_account", clientEmail: RUNNER, keyId: K1, projectId: "keys-prod", encoding: "json" }],
+      credentials: [{ dataKey: "key.json", type: "service_account", clientEmail: RUNNER, keyId: K1, projectId: "keys-prod", encoding: "json", audience: null, impersonates: null, sourceType: null }],
       mountedBy: ["workload:keys-prod/asia-northeast1-a/prod/batch/CronJob/nightly"],
     });
     expect(f.fixes).toEqual([
@@ -142,7 +183,7 @@ describe("key-in-secret", () => {
     expect(f.gsa).toBe(BILLING);
     expect(f.message).toBe(`Secret billing/billing-key holds key ${K2} of ${BILLING}, mounted by no workload.`);
     expect(f.evidence).toEqual({
-      credentials: [{ dataKey: "credentials.json", type: "service_account", clientEmail: BILLING, keyId: K2, projectId: "keys-prod", encoding: "base64-json" }],
+      credentials: [{ dataKey: "credentials.json", type: "service_account", clientEmail: BILLING, keyId: K2, projectId: "keys-prod", encoding: "base64-json", audience: null, impersonates: null, sourceType: null }],
       mountedBy: [],
     });
     expect(f.fixes.map((x) => x.content)).toEqual(["kubectl --context gke_keys-prod_asia-northeast1-a_prod -n billing delete secret billing-key"]);
@@ -151,6 +192,6 @@ describe("key-in-secret", () => {
   it("reports authorized_user credentials without an account", () => {
     const f = finding("secret:keys-prod/asia-northeast1-a/prod/dev/adc");
     expect(f.gsa).toBeNull();
-    expect(f.message).toBe("Secret dev/adc holds authorized_user credentials, mounted by no workload.");
+    expect(f.message).toBe("Secret dev/adc holds authorized_user credentials (a person's refresh token), mounted by no workload.");
   });
 });

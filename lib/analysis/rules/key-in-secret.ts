@@ -1,6 +1,17 @@
 import type { Rule } from "./rule";
 import { kubectl } from "../fixes";
 import { workloadsBySecret } from "../migration";
+import { credentialClass, isSecretCredential } from "../../inventory/secret-credentials";
+import type { SecretCredential } from "../../inventory/model";
+
+/** What a credential in a Secret is, in the message. */
+export function describeCredential(c: SecretCredential): string {
+  const cls = credentialClass(c);
+  if (cls === "key" && c.type === "impersonated_service_account") return `an impersonated_service_account file whose source is key ${c.keyId} of ${c.clientEmail}${c.impersonates ? ` (acting as ${c.impersonates})` : ""}`;
+  if (cls === "key" && c.type === "service_account") return `key ${c.keyId} of ${c.clientEmail}`;
+  if (cls === "user-token") return `${c.type === "impersonated_service_account" ? `an impersonated_service_account file whose source is ${c.sourceType}` : `${c.type} credentials`} (a person's refresh token)`;
+  return `${c.type} credentials${c.sourceType ? ` (source ${c.sourceType})` : ""}`;
+}
 
 export const rule: Rule = {
   id: "key-in-secret",
@@ -11,14 +22,15 @@ export const rule: Rule = {
   evaluate: ({ ctx }) => {
     const out = [];
     for (const s of ctx.secrets.values()) {
-      const creds = s.data.credentials.filter((c) => c.type === "service_account" || c.type === "authorized_user");
+      // Keys and people's refresh tokens; never a Workload Identity Federation configuration (external_account).
+      const creds = s.data.credentials.filter(isSecretCredential);
       if (!creds.length) continue;
       const mountedBy = (workloadsBySecret(ctx).get(s.subject) ?? []).map((w) => w.subject);
-      const key = creds.find((c) => c.type === "service_account");
+      const key = creds.find((c) => c.clientEmail);
       out.push({
         subject: s.subject,
         state: "open" as const,
-        message: `Secret ${s.data.namespace}/${s.data.name} holds ${creds.map((c) => (c.type === "service_account" ? `key ${c.keyId} of ${c.clientEmail}` : `${c.type} credentials`)).join(" and ")}${mountedBy.length ? `, mounted by ${mountedBy.map((w) => w.split("/").slice(-2).join("/")).join(", ")}` : ", mounted by no workload"}.`,
+        message: `Secret ${s.data.namespace}/${s.data.name} holds ${creds.map(describeCredential).join(" and ")}${mountedBy.length ? `, mounted by ${mountedBy.map((w) => w.split("/").slice(-2).join("/")).join(", ")}` : ", mounted by no workload"}.`,
         evidence: { credentials: creds, mountedBy },
         gsa: key?.clientEmail ?? null,
         fixes: [

@@ -39,10 +39,13 @@ const deployment = (ns: string, name: string, spec: Record<string, unknown>) => 
  *  - billing/invoicer: the key Secret mounted, but no GOOGLE_APPLICATION_CREDENTIALS;
  *  - etl/migrate: a Job whose init container uses the key, its main container not;
  *  - shop/cart: migrated — annotated KSA, no key (the fixed version);
- *  - shop/storefront: mounts a TLS Secret, which is no Google key.
+ *  - shop/storefront: mounts a TLS Secret, which is no Google key;
+ *  - partners/exporter: a Workload Identity Federation configuration (external_account) in a Secret: keyless;
+ *  - partners/sync: GOOGLE_APPLICATION_CREDENTIALS may come from a ConfigMap that answered 403: unverified.
  */
 const ESTATE = YAML.stringify({
   now: "2026-11-29T00:00:00Z",
+  faults: [{ match: { method: "GET", path: `/clusters/${C}/api/v1/namespaces/partners/configmaps/sync-env` }, status: 403 }],
   organization: { name: "organizations/111111111111", displayName: "example.test" },
   projects: [
     {
@@ -140,6 +143,30 @@ const ESTATE = YAML.stringify({
               containers: [{ name: "web", image: "gcr.io/proj-a/storefront:1.0", volumeMounts: [{ name: "tls", mountPath: "/etc/tls", readOnly: true }] }],
               volumes: [{ name: "tls", secret: { secretName: "storefront-tls" } }],
             }),
+
+            secret("partners", "wif-config", {
+              "credential-configuration.json": JSON.stringify({
+                type: "external_account",
+                audience: "//iam.googleapis.com/projects/100000000001/locations/global/workloadIdentityPools/partners/providers/azure-prod",
+                subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+                service_account_impersonation_url: `https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/${CART}:generateAccessToken`,
+                token_url: "https://sts.googleapis.com/v1/token",
+                credential_source: { url: "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=api://partners", headers: { Metadata: "True" }, format: { type: "json", subject_token_field_name: "access_token" } },
+              }),
+            }),
+            deployment("partners", "exporter", {
+              containers: [
+                {
+                  name: "exporter",
+                  image: "gcr.io/proj-a/exporter:1.0",
+                  env: [{ name: GAC, value: "/etc/wif/credential-configuration.json" }],
+                  volumeMounts: [{ name: "wif", mountPath: "/etc/wif", readOnly: true }],
+                },
+              ],
+              volumes: [{ name: "wif", secret: { secretName: "wif-config" } }],
+            }),
+            { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "sync-env", namespace: "partners" }, data: { SYNC_INTERVAL: "60s" } },
+            deployment("partners", "sync", { containers: [{ name: "sync", image: "gcr.io/proj-a/sync:1.0", envFrom: [{ configMapRef: { name: "sync-env" } }] }] }),
           ],
         },
       ],
@@ -169,8 +196,20 @@ describe("workload-uses-key-file", () => {
       `workload-uses-key-file workload:${C}/batch/Deployment/uploader open`,
       `workload-uses-key-file workload:${C}/billing/Deployment/invoicer open`,
       `workload-uses-key-file workload:${C}/etl/Job/migrate open`,
+      `workload-uses-key-file workload:${C}/partners/Deployment/sync unverified`,
       `workload-uses-key-file workload:${C}/reports/Deployment/monthly open`,
     ]);
+  });
+
+  it("a workload whose GOOGLE_APPLICATION_CREDENTIALS may come from an unreadable ConfigMap is unverified, naming the source, with a check to run — not an open HIGH", () => {
+    const f = finding(`workload:${C}/partners/Deployment/sync`);
+    expect([f.state, f.lacking, f.gsa]).toEqual(["unverified", [`k8s.configmaps:${C}`], null]);
+    expect(f.message).toBe(`Deployment sync may use a key file: ${GAC} may come from ConfigMap sync-env, which could not be read.`);
+    expect(f.fixes.map((x) => x.content)).toEqual([`kubectl --context gke_${C.replaceAll("/", "_")} -n partners exec deployment/sync -- printenv ${GAC}`]);
+  });
+
+  it("a federation configuration (external_account) is no key: partners/exporter does not fire", () => {
+    expect(r.findings.filter((f) => f.subject.endsWith("/partners/Deployment/exporter") && f.rule === RULE)).toEqual([]);
   });
 
   it("GOOGLE_APPLICATION_CREDENTIALS as an env value into a Secret volume: names the key, the GSA, the file and the Secret, and gives every migration step with real names", () => {

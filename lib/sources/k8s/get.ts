@@ -94,3 +94,21 @@ const MODEL: Record<K8sListName, string> = {
   jobs: "V1Job",
   cronjobs: "V1CronJob",
 };
+
+/**
+ * GETs one ConfigMap (`/api/v1/namespaces/NS/configmaps/NAME`) as wire JSON; undefined when it does
+ * not exist (404). The scanner asks only for ConfigMaps a pod's credentials come from — never a list.
+ */
+export async function getConfigMap(client: ClusterClient, caller: CallerLike, namespace: string, name: string): Promise<Obj | undefined> {
+  try {
+    const cm = await caller.call(
+      "k8s",
+      (signal) => client.with(signal, (apis) => apis.core.readNamespacedConfigMap({ name, namespace })),
+      (e) => fromK8sError(e, `get configmap ${namespace}/${name}`),
+    );
+    return ObjectSerializer.serialize(cm, "V1ConfigMap", "") as Obj;
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return undefined;
+    throw err;
+  }
+}
