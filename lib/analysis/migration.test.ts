@@ -394,3 +394,20 @@ describe("roll-ups", () => {
     expect(r.rollups[0].userManagedKeys).toBe(1);
   });
 });
+
+// Slotted in through credentialPath: a Workload Identity Federation credential configuration (a
+// fleet's or a partner's external_account file) is keyless, so the workload is done, on its own
+// identity — no GSA to annotate or bind.
+describe("a workload on a Workload Identity Federation credential configuration", () => {
+  it("is federated (done), with steps 3, 5 and 6 n/a", async () => {
+    const { analyzeEstateFile } = await import("./testing");
+    const w = await analyzeEstateFile("lib/simulator/estates/corpus/wif-credential-configuration-configmap/estate.yaml");
+    const s = w.statuses.find((x) => x.subject === "workload:northwind-data/us-central1/nw-analytics-usc1/partner-feeds/Deployment/feed-ingest")!;
+    expect([s.migration, s.migrated, s.legacyPaths]).toEqual(["federated", true, []]);
+    expect(s.steps.filter((x) => [3, 5, 6].includes(x.n)).map((x) => [x.n, x.state, x.evidence])).toEqual([
+      [3, "n/a", "uses a credential configuration (external_account) as principalSet://iam.googleapis.com/projects/604817735920/locations/global/workloadIdentityPools/northwind-gke/*, impersonating feed-reader@contoso-partner-feeds.iam.gserviceaccount.com"],
+      [5, "n/a", "no GSA to bind"],
+      [6, "n/a", "its keyless credential configuration is the intended identity"],
+    ]);
+  });
+});

@@ -97,7 +97,7 @@ export function credentialPath(id: Identity): { path: "legacy" | "keyless" | "un
       return { path: "legacy", what: `${id.credentialType} credential file (a person's refresh token)${id.email ? ` for ${id.email}` : ""} from ${holder(id.secret)}` };
     case "external-account":
       // A Workload Identity Federation credential configuration: the platform's token is exchanged, no key.
-      return { path: "keyless", what: `a ${id.credentialType} credential configuration as ${id.principal}${id.email ? `, impersonating ${id.email}` : ""}` };
+      return { path: "keyless", what: `a credential configuration (${id.credentialType}) as ${id.principal}${id.email ? `, impersonating ${id.email}` : ""}` };
     case "unknown-key-file":
       return { path: "unknown", what: id.possible ? `a credential file that may be in use (${id.reason})` : `a credential file that cannot be resolved (${id.reason})` };
     case "node":
@@ -215,7 +215,7 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
   const noGsa = status.migration === "federated" || status.migration === "no-google-identity-needed";
   const noGsaWhy =
     status.migration === "federated"
-      ? `uses its federated principal with direct grants (${[...new Set(ids.flatMap((i) => (i.type === "federated" ? i.grants.map((g) => g.role) : [])))].join(", ")})`
+      ? `uses ${[...new Set(ids.map((i) => credentialPath(i).what))].join("; ")}`
       : "needs no GSA: no key, and no grant to its principal was found";
 
 
