@@ -58,10 +58,12 @@ test("the migration page shows progress per cluster and the legacy pools still i
   const t = new TablePage(page, "migration");
   await page.getByRole("combobox", { name: "Status" }).selectOption("federated");
   await expect(page).toHaveURL(/state=federated/);
-  await expect.poll(() => t.total()).toBe(2);
+  await expect.poll(() => t.total()).toBe(3);
   expect(await t.rows().locator("td:first-child").allTextContents()).toEqual([
     expect.stringContaining("weekly-retrain"),
     expect.stringContaining("backfill-embeddings"),
+    // A Workload Identity Federation credential configuration: keyless, its own identity.
+    expect.stringContaining("catalog-sync"),
   ]);
 });
 
