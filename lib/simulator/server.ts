@@ -16,6 +16,7 @@ import { buildWorld, type World } from "./world";
 import type { Fault } from "./estate-schema";
 import { googleRoutes } from "./google-routes";
 import { assetRoutes } from "./asset-routes";
+import { iamRolesDenyRoutes } from "./iam-roles-deny-routes";
 import { handleK8s, K8S_PREFIX, forbiddenMessage } from "./k8s-routes";
 import { googleError, k8sStatus, permissionDenied, type SimApi, type SimRequest, type SimResponse } from "./http-types";
 import { log } from "../log";
@@ -56,7 +57,7 @@ export type SimulatorOptions = {
 };
 
 const APIS: SimApi[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "k8s"];
-const ROUTES = [...googleRoutes, ...assetRoutes];
+const ROUTES = [...googleRoutes, ...assetRoutes, ...iamRolesDenyRoutes];
 
 function globToRegExp(glob: string): RegExp {
   let re = "";
@@ -211,7 +212,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       assetWorld = pendingAssetWorld;
       pendingAssetWorld = undefined;
     }
-    const sreq: SimRequest = { method, path: pathname, query: url.searchParams, body, world, assetWorld };
+    const sreq: SimRequest = { method, path: pathname, rawPath: url.pathname, query: url.searchParams, body, world, assetWorld };
 
     let api: SimApi | undefined;
     let route: (typeof ROUTES)[number] | undefined;
