@@ -5,6 +5,8 @@
  * Where the data to decide is missing, answers are `unknown` / `unverified` with the sources lacked.
  */
 
+import type { IamCondition } from "../inventory/model";
+
 /** A source that could not be read, named as on the coverage page (`k8s.secrets:P/L/C`). */
 export type Lacking = string[];
 
@@ -18,6 +20,24 @@ export type Grant = {
   role: string;
   member: string;
   /** The IAM condition's title or expression, when the grant is conditional. */
+  condition: string | null;
+};
+
+/** A deny rule (IAM v2) that takes getAccessToken on a GSA away from a KSA. */
+export type DenyHit = {
+  /** The policy's resource name (`policies/cloudresourcemanager.googleapis.com%2F…/denypolicies/ID`). */
+  policy: string;
+  policyId: string;
+  displayName: string | null;
+  /** Where it is attached (`project:…`, `folder:…`, `organization:…`): it applies there and below. */
+  attachedTo: string;
+  /** The rule's description, or `rule N`. */
+  rule: string;
+  /** The denied principal that covers the KSA. */
+  principal: string;
+  /** The denied permission (or permission group) that covers getAccessToken. */
+  permission: string;
+  /** The rule's denialCondition (title or expression): whether it applies cannot be told. */
   condition: string | null;
 };
 
@@ -70,6 +90,10 @@ export type Identity =
       reason: string;
       grants: Grant[];
       lacking: Lacking;
+      /** Deny rules that take the grant away (with a denialCondition: the link is then `unknown`). */
+      denied?: DenyHit[];
+      /** Deny-policy sources that could not be read: a rule there could still block a `working` link. */
+      denyUnread?: Lacking;
     }
   | {
       /** No annotation: the KSA's own federated principal (`gcloud auth list` shows the pool). */
@@ -165,6 +189,8 @@ export type BindingState =
   | "stale" // the KSA exists in no cluster using the pool
   | "unverified" // cluster KSA lists incomplete, or the pool's clusters were not scanned
   | "broad" // a namespace-wide principalSet or a grant on a project/folder/organization
+  | "deleted" // a `deleted:…?uid=…` member: the principal is gone, the grant gives nothing to anyone
+  | "inactive" // a custom token role that grants nothing (DISABLED, deleted, gone)
   | "other"; // not a Kubernetes member (users, groups, other service accounts)
 
 export type BindingRow = {
@@ -173,7 +199,10 @@ export type BindingRow = {
   member: string;
   /** Where the grant sits (`gsa:…` for the GSA's own policy, else the project/folder/organization). */
   resource: string;
+  /** The IAM condition's title or expression, when the binding is conditional. */
   condition: string | null;
+  /** The condition exactly as the policy holds it (a fix that removes this binding must name it). */
+  iamCondition: IamCondition | null;
   pool: string | null;
   namespace: string | null;
   ksaName: string | null;
@@ -181,6 +210,8 @@ export type BindingRow = {
   ksas: string[];
   state: BindingState;
   detail: string;
+  /** For `unverified` rows: the sources whose failure leaves it undecided (KSA lists, a custom role's definition). */
+  lacking?: Lacking;
 };
 
 /** A GSA's spread, and the shared-account score that ranks it. */

@@ -205,9 +205,9 @@ export const ProjectSchema = z.strictObject({
   clusters: z.array(EstateClusterSchema).default([]),
   createTime: isoTime.optional(),
   /** Custom roles defined in this project (IAM v1 Role resources named `projects/PROJECT_ID/roles/…`). */
-  customRoles: z.array(CustomRoleSchema).default([]),
+  customRoles: z.array(CustomRoleSchema).optional(),
   /** IAM v2 deny policies attached to this project. */
-  denyPolicies: z.array(DenyPolicySchema).default([]),
+  denyPolicies: z.array(DenyPolicySchema).optional(),
 });
 
 export const FolderSchema = z.looseObject({
@@ -216,7 +216,7 @@ export const FolderSchema = z.looseObject({
   parent: z.string().regex(/^(organizations|folders)\/\d+$/, "must be organizations/N or folders/N").optional(),
   iamPolicy: IamPolicySchema.optional(),
   /** IAM v2 deny policies attached to this folder. */
-  denyPolicies: z.array(DenyPolicySchema).default([]),
+  denyPolicies: z.array(DenyPolicySchema).optional(),
 });
 
 export const FaultSchema = z
@@ -258,9 +258,9 @@ export const EstateSchema = z
       displayName: z.string(),
       iamPolicy: IamPolicySchema.optional(),
       /** Custom roles defined in the organization (`organizations/N/roles/…`). */
-      customRoles: z.array(CustomRoleSchema).default([]),
+      customRoles: z.array(CustomRoleSchema).optional(),
       /** IAM v2 deny policies attached to the organization. */
-      denyPolicies: z.array(DenyPolicySchema).default([]),
+      denyPolicies: z.array(DenyPolicySchema).optional(),
     }).optional(),
     folders: z.array(FolderSchema).default([]),
     projects: z.array(ProjectSchema).default([]),

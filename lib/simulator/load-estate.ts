@@ -202,8 +202,8 @@ function checkRolesAndDenyPolicies(estate: LoadedEstate, add: (p: PropertyKey[],
   }
   estate.folders.forEach((f, fi) => policies(f.denyPolicies ?? [], ["folders", fi, "denyPolicies"]));
   estate.projects.forEach((p, pi) => {
-    roles(p.customRoles, `projects/${p.projectId}`, ["projects", pi, "customRoles"]);
-    policies(p.denyPolicies, ["projects", pi, "denyPolicies"]);
+    roles(p.customRoles ?? [], `projects/${p.projectId}`, ["projects", pi, "customRoles"]);
+    policies(p.denyPolicies ?? [], ["projects", pi, "denyPolicies"]);
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Rule } from "./rule";
 import { gcloudBindingFix } from "../fixes";
-import { gsaProject } from "../iam";
+import { gsaProject, policyView } from "../iam";
 
 export const rule: Rule = {
   id: "binding-stale",
@@ -11,7 +11,8 @@ export const rule: Rule = {
   evaluate: ({ ctx, bindings }) => {
     const byGsa = new Map<string, typeof bindings>();
     for (const b of bindings) {
-      if ((b.state !== "stale" && b.state !== "unverified") || b.gsa === "*") continue;
+      // Unverified rows whose KSA was found are not about staleness (their role could not be read).
+      if ((b.state !== "stale" && !(b.state === "unverified" && b.ksas.length === 0)) || b.gsa === "*") continue;
       const list = byGsa.get(b.gsa) ?? [];
       list.push(b);
       byGsa.set(b.gsa, list);
@@ -20,7 +21,7 @@ export const rule: Rule = {
     for (const [gsa, rows] of byGsa) {
       const stale = rows.filter((r) => r.state === "stale");
       const project = gsaProject(ctx, gsa) ?? "PROJECT";
-      const lacking = [...new Set(rows.filter((r) => r.state === "unverified").flatMap((r) => r.detail.replace(/^not found, but cannot be ruled out: /, "").split(", ")))];
+      const lacking = [...new Set(rows.filter((r) => r.state === "unverified").flatMap((r) => r.lacking ?? r.detail.replace(/^not found, but cannot be ruled out: /, "").split(", ")))];
       out.push({
         subject: `gsa:${gsa}`,
         state: stale.length ? ("open" as const) : ("unverified" as const),
@@ -30,7 +31,7 @@ export const rule: Rule = {
         evidence: { members: rows.map((r) => ({ member: r.member, state: r.state, detail: r.detail })) },
         lacking: stale.length ? undefined : lacking,
         gsa,
-        fixes: stale.map((r) => gcloudBindingFix(gsa, project, r.pool!, r.namespace!, r.ksaName!, "remove")),
+        fixes: stale.map((r) => gcloudBindingFix({ email: gsa, project, pool: r.pool!, ns: r.namespace!, ksa: r.ksaName!, verb: "remove", policy: policyView(ctx, r.resource), condition: r.iamCondition })),
       });
     }
     return out;
