@@ -10,6 +10,7 @@ import { loadEstateFile, EstateError } from "../simulator/load-estate";
 import { ESTATE_SIZES, generateEstate, generateEstateValue, isEstateSize } from "../simulator/generate-estate";
 import { DEMO_ESTATE } from "../config";
 import { EXIT, parseCliArgs } from "./args";
+import { logToStderr } from "../log";
 
 const USAGE = `Usage: npm run simulator -- [options]
   --estate FILE     serve this estate file (default: WI_ATLAS_ESTATE, else the demo); reloaded on change
@@ -37,6 +38,8 @@ if (args.help) {
   process.stdout.write(USAGE + "\n");
   process.exit(0);
 }
+// With --json, stdout carries one JSON line; the estate's load notes (ignored kinds, …) go to stderr.
+if (args.json) logToStderr();
 
 function wholeNumber(name: string, v: string | undefined, max: number): number | undefined {
   if (v === undefined) return undefined;
@@ -82,9 +85,10 @@ try {
     if (!args.json) process.stderr.write(`Generated and materialised ${args.generate} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   } else {
     const estatePath = path.resolve(args.estate ?? process.env.WI_ATLAS_ESTATE ?? DEMO_ESTATE);
-    loadEstateFile(estatePath); // fail early with the estate's own message
+    // Loaded once here (failing early with the estate's own message, logging its notes once), then watched.
+    const estate = loadEstateFile(estatePath);
     label = estatePath;
-    sim = await startSimulator({ estatePath, port, latencyMs });
+    sim = await startSimulator({ estate, estatePath, port, latencyMs });
   }
 } catch (err) {
   if (err instanceof EstateError) {

@@ -1,9 +1,11 @@
 /**
  * The estate file: what the simulator serves as Google Cloud and GKE. Its leaves are the real API
  * objects (IAM ServiceAccount and ServiceAccountKey fields, Resource Manager Project fields,
- * container v1 Cluster fields, Kubernetes manifests as `kubectl apply` takes them); the simulator
- * derives what the real services would (resource names, uniqueIds, nodes, ReplicaSets, Pods, …).
- * Unknown fields on API objects are kept and served as given.
+ * container v1 Cluster fields, Kubernetes objects as `kubectl apply` takes them and as
+ * `kubectl get -o yaml` and `helm template` print them); the simulator derives what the real services
+ * would (resource names, uniqueIds, nodes, ReplicaSets, Pods, …). Unknown fields on API objects are
+ * kept and served as given. Kubernetes objects of kinds the simulator does not serve are accepted and
+ * ignored (see load-estate.ts); the kinds below are validated.
  */
 import { z } from "zod";
 
@@ -137,6 +139,19 @@ const ObjectMetaSchema = z.looseObject({
   namespace: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
+  /** Kept as given: pods and ReplicaSets owned by kinds the simulator does not model read back with that owner. */
+  ownerReferences: z
+    .array(
+      z.looseObject({
+        apiVersion: z.string(),
+        kind: z.string(),
+        name: z.string(),
+        uid: z.string().optional(),
+        controller: z.boolean().optional(),
+        blockOwnerDeletion: z.boolean().optional(),
+      }),
+    )
+    .optional(),
 });
 
 const ContainerSchema = z.looseObject({ name: z.string(), image: z.string().optional() });
@@ -164,7 +179,21 @@ export const ManifestSchema = z.discriminatedUnion("kind", [
     data: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=\s]*$/, "data values must be base64")).optional(),
     stringData: z.record(z.string(), z.string()).optional(),
   }),
+  z.looseObject({
+    ...base,
+    kind: z.literal("ConfigMap"),
+    // The API server refuses a number or boolean here ("cannot unmarshal number into … of type string").
+    data: z.record(z.string(), z.string({ message: "ConfigMap data values must be strings (quote numbers and booleans, as the API server requires)" })).optional(),
+    /** Kept as given: base64 of bytes that are not UTF-8 text. */
+    binaryData: z.record(z.string(), z.string().regex(/^[A-Za-z0-9+/=\s]*$/, "binaryData values must be base64")).optional(),
+    immutable: z.boolean().optional(),
+  }),
   z.looseObject({ ...base, kind: z.literal("Deployment"), spec: z.looseObject({ replicas: z.number().int().min(0).optional(), template: PodTemplateSchema }) }),
+  z.looseObject({
+    ...base,
+    kind: z.literal("ReplicaSet"),
+    spec: z.looseObject({ replicas: z.number().int().min(0).optional(), template: PodTemplateSchema }),
+  }),
   z.looseObject({ ...base, kind: z.literal("StatefulSet"), spec: z.looseObject({ replicas: z.number().int().min(0).optional(), template: PodTemplateSchema }) }),
   z.looseObject({ ...base, kind: z.literal("DaemonSet"), spec: z.looseObject({ template: PodTemplateSchema }) }),
   z.looseObject({ ...base, kind: z.literal("Job"), spec: z.looseObject({ template: PodTemplateSchema }) }),
@@ -178,7 +207,13 @@ export const ManifestSchema = z.discriminatedUnion("kind", [
       jobTemplate: z.looseObject({ spec: z.looseObject({ template: PodTemplateSchema }) }),
     }),
   }),
-  z.looseObject({ ...base, kind: z.literal("Pod"), spec: PodSpecSchema }),
+  z.looseObject({
+    ...base,
+    kind: z.literal("Pod"),
+    spec: PodSpecSchema,
+    /** As `kubectl get pods -o yaml` prints it; a Succeeded or Failed phase is kept, anything else is derived. */
+    status: z.looseObject({ phase: z.enum(["Pending", "Running", "Succeeded", "Failed", "Unknown"]).optional() }).optional(),
+  }),
 ]);
 export type Manifest = z.infer<typeof ManifestSchema>;
 

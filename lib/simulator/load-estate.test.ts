@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -58,7 +58,7 @@ describe("estate errors name the file, line, column and path", () => {
     expect(problemsOf(text)).toEqual(["test.yaml:2:5 projects[0].projectNumber: is required"]);
   });
 
-  it("rejects a manifest kind the simulator does not serve, naming the kinds it does", () => {
+  it("reports an object without a kind at the object, and one without apiVersion at its kind", () => {
     const text = [
       "projects:", // 1
       "  - projectId: acme-prod", // 2
@@ -66,13 +66,15 @@ describe("estate errors name the file, line, column and path", () => {
       "    clusters:", // 4
       "      - cluster: {name: prod, location: asia-northeast1}", // 5
       "        manifests:", // 6
-      "          - apiVersion: networking.k8s.io/v1", // 7
-      "            kind: Ingress", // 8
-      "            metadata: {name: web}", // 9
+      "          - apiVersion: v1", // 7
+      "            metadata: {name: web}", // 8
+      "          - kind: Service", // 9
+      "            metadata: {name: web}", // 10
       "",
     ].join("\n");
     expect(problemsOf(text)).toEqual([
-      'test.yaml:8:19 projects[0].clusters[0].manifests[0].kind: kind "Ingress" is not served by the simulator (one of Namespace, ServiceAccount, Secret, Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod)',
+      "test.yaml:7:13 projects[0].clusters[0].manifests[0]: a Kubernetes object needs a kind (e.g. kind: Deployment)",
+      "test.yaml:9:13 projects[0].clusters[0].manifests[1]: a Kubernetes object needs an apiVersion (e.g. apiVersion: v1)",
     ]);
   });
 
@@ -206,7 +208,7 @@ describe("manifestsFile", () => {
     expect(e.projects[0].clusters[0].resolvedManifests.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual(["Namespace/web", "ServiceAccount/app"]);
   });
 
-  it("reports a bad manifest in it with that file's name and line", () => {
+  it("reports a bad document in it with that file's name, line and document number", () => {
     writeFileSync(
       path.join(dir, "bad.yaml"),
       [
@@ -214,16 +216,28 @@ describe("manifestsFile", () => {
         "kind: Namespace", // 2
         "metadata: {name: web}", // 3
         "---", // 4
-        "apiVersion: v1", // 5
-        "kind: ConfigMap", // 6
+        "# Source: web/templates/configmap.yaml", // 5
+        "apiVersion: v1", // 6
         "metadata: {name: settings, namespace: web}", // 7
+        "---", // 8
+        "apiVersion: v1", // 9
+        "kind: List", // 10
+        "items:", // 11
+        "  - just a string", // 12
         "",
       ].join("\n"),
     );
     writeFileSync(path.join(dir, "estate2.yaml"), estate("bad.yaml"));
-    expect(() => loadEstateFile(path.join(dir, "estate2.yaml"))).toThrow(
-      'bad.yaml:6:7 kind: kind "ConfigMap" is not served by the simulator (one of Namespace, ServiceAccount, Secret, Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod)',
-    );
+    let problems: string[] = [];
+    try {
+      loadEstateFile(path.join(dir, "estate2.yaml"));
+    } catch (e) {
+      problems = (e as EstateError).problems;
+    }
+    expect(problems).toEqual([
+      "bad.yaml:6:1 document 2: a Kubernetes object needs a kind (e.g. kind: Deployment)",
+      'bad.yaml:12:5 document 3 items[0]: a Kubernetes object (a mapping with apiVersion, kind and metadata) is expected, not "just a string"',
+    ]);
   });
 });
 
@@ -253,6 +267,271 @@ describe("a valid estate", () => {
 
   it("parses an in-memory estate with an empty body as an empty estate", () => {
     const e = parseEstateText("{}", "test.yaml");
-    expect(e).toEqual({ source: "test.yaml", folders: [], projects: [], faults: [], latencyMs: 0, assetLagSeconds: 0 });
+    expect(e).toEqual({ source: "test.yaml", folders: [], projects: [], faults: [], latencyMs: 0, assetLagSeconds: 0, notes: [] });
+  });
+});
+
+describe("what kubectl get -o yaml and helm template print", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "estate-k8s-"));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const estateWith = (manifestsFile: string) =>
+    [
+      "projects:",
+      "  - projectId: shop-prod-7731",
+      '    projectNumber: "884120553917"',
+      "    clusters:",
+      "      - cluster: {name: prod, location: europe-west3}",
+      `        manifestsFile: ${manifestsFile}`,
+      "",
+    ].join("\n");
+  const load = (name: string, manifests: string) => {
+    writeFileSync(path.join(dir, `${name}.yaml`), manifests);
+    writeFileSync(path.join(dir, `${name}-estate.yaml`), estateWith(`${name}.yaml`));
+    return loadEstateFile(path.join(dir, `${name}-estate.yaml`));
+  };
+  const served = (e: ReturnType<typeof load>) => e.projects[0].clusters[0].resolvedManifests.map((m) => `${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}`);
+
+  const HELM = [
+    "---",
+    "# Source: checkout-api/templates/serviceaccount.yaml",
+    "apiVersion: v1",
+    "kind: ServiceAccount",
+    "metadata:",
+    "  name: checkout-api",
+    "  annotations:",
+    "    iam.gke.io/gcp-service-account: checkout-api@shop-prod-7731.iam.gserviceaccount.com",
+    "---",
+    "# Source: checkout-api/templates/networkpolicy.yaml",
+    "---",
+    "# Source: checkout-api/templates/service.yaml",
+    "apiVersion: v1",
+    "kind: Service",
+    "metadata: {name: checkout-api}",
+    "spec: {ports: [{port: 8080}]}",
+    "---",
+    "# Source: checkout-api/templates/deployment.yaml",
+    "apiVersion: apps/v1",
+    "kind: Deployment",
+    "metadata:",
+    "  name: checkout-api",
+    "  annotations:", // empty: null, as a chart's `{{- with .Values.annotations }}` often leaves it
+    "spec:",
+    "  template:",
+    "    metadata:",
+    "      labels: {app: checkout-api}",
+    "    spec:",
+    "      serviceAccountName: checkout-api",
+    "      containers: [{name: app, image: checkout-api:3.18.0, resources: null}]",
+    "---",
+    "# Source: checkout-api/templates/hpa.yaml",
+    "apiVersion: autoscaling/v2",
+    "kind: HorizontalPodAutoscaler",
+    "metadata: {name: checkout-api}",
+    "spec: {minReplicas: 3, maxReplicas: 12, scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: checkout-api}}",
+    "---",
+    "# Source: checkout-api/templates/ingress.yaml",
+    "apiVersion: networking.k8s.io/v1",
+    "kind: Ingress",
+    "metadata: {name: checkout-api}",
+    "---",
+    "# Source: checkout-api/templates/ingress-internal.yaml",
+    "apiVersion: networking.k8s.io/v1",
+    "kind: Ingress",
+    "metadata: {name: checkout-api-internal}",
+    "---",
+    "# Source: checkout-api/templates/crd.yaml",
+    "apiVersion: apiextensions.k8s.io/v1",
+    "kind: CustomResourceDefinition",
+    "metadata: {name: rollouts.argoproj.io}",
+    "---",
+    "",
+  ].join("\n");
+
+  it("loads a helm template render: the served kinds are validated, nulls dropped, every other kind ignored", () => {
+    const e = load("helm", HELM);
+    expect(served(e)).toEqual(["ServiceAccount//checkout-api", "Deployment//checkout-api"]);
+    const dep = e.projects[0].clusters[0].resolvedManifests[1] as { metadata: Record<string, unknown>; spec: { template: { spec: { containers: object[] } } } };
+    expect("annotations" in dep.metadata).toBe(false);
+    expect(dep.spec.template.spec.containers).toEqual([{ name: "app", image: "checkout-api:3.18.0" }]);
+    expect(e.projects[0].clusters[0].ignoredObjects.map((o) => `${o.kind} ${o.apiVersion} ${o.name}`)).toEqual([
+      "Service v1 checkout-api",
+      "HorizontalPodAutoscaler autoscaling/v2 checkout-api",
+      "Ingress networking.k8s.io/v1 checkout-api",
+      "Ingress networking.k8s.io/v1 checkout-api-internal",
+      "CustomResourceDefinition apiextensions.k8s.io/v1 rollouts.argoproj.io",
+    ]);
+  });
+
+  it("notes each ignored kind once, counted, and logs each note once at info", () => {
+    const writes: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    const level = process.env.WI_ATLAS_LOG_LEVEL;
+    process.env.WI_ATLAS_LOG_LEVEL = "info";
+    let e;
+    try {
+      e = load("helm-notes", HELM);
+    } finally {
+      spy.mockRestore();
+      if (level === undefined) delete process.env.WI_ATLAS_LOG_LEVEL;
+      else process.env.WI_ATLAS_LOG_LEVEL = level;
+    }
+    const where = "in cluster shop-prod-7731/europe-west3/prod — the simulator does not serve this kind";
+    expect(e.notes).toEqual([
+      `helm-notes-estate.yaml: accepted and ignored 1 Service (v1) object ${where}`,
+      `helm-notes-estate.yaml: accepted and ignored 1 HorizontalPodAutoscaler (autoscaling/v2) object ${where}`,
+      `helm-notes-estate.yaml: accepted and ignored 2 Ingress (networking.k8s.io/v1) objects ${where}`,
+      `helm-notes-estate.yaml: accepted and ignored 1 CustomResourceDefinition (apiextensions.k8s.io/v1) object ${where}`,
+    ]);
+    expect(writes.map((w) => w.replace(/^\S+ /, "").trimEnd())).toEqual(e.notes.map((n) => `INFO  ${n}`));
+  });
+
+  it("unwraps kind: List, Lists inside Lists, and API lists whose items carry no kind", () => {
+    const e = parseEstateText(
+      [
+        "projects:",
+        "  - projectId: shop-prod-7731",
+        '    projectNumber: "884120553917"',
+        "    clusters:",
+        "      - cluster: {name: prod, location: europe-west3}",
+        "        manifests:",
+        "          - apiVersion: v1",
+        "            kind: List",
+        '            metadata: {resourceVersion: ""}',
+        "            items:",
+        "              - {apiVersion: v1, kind: Namespace, metadata: {name: payments}}",
+        "              - {apiVersion: v1, kind: Service, metadata: {name: ledger, namespace: payments}}",
+        "              - apiVersion: v1",
+        "                kind: List",
+        "                items: [{apiVersion: v1, kind: ServiceAccount, metadata: {name: ledger, namespace: payments}}]",
+        "          - apiVersion: v1",
+        "            kind: ConfigMapList",
+        "            items:",
+        "              - {metadata: {name: payments-config, namespace: payments}, data: {LOG_FORMAT: json}}",
+        "",
+      ].join("\n"),
+      "test.yaml",
+    );
+    expect(served(e)).toEqual(["Namespace//payments", "ServiceAccount/payments/ledger", "ConfigMap/payments/payments-config"]);
+    expect(e.projects[0].clusters[0].ignoredObjects).toEqual([{ kind: "Service", apiVersion: "v1", namespace: "payments", name: "ledger" }]);
+  });
+
+  it("ignores a kind of another API group that shares a served kind's name (Volcano's Job, Knative's Service)", () => {
+    const e = load(
+      "groups",
+      [
+        "apiVersion: batch.volcano.sh/v1alpha1",
+        "kind: Job",
+        "metadata: {name: tf-train, namespace: ml}",
+        "spec: {tasks: [{replicas: 2, name: worker}]}",
+        "---",
+        "apiVersion: serving.knative.dev/v1",
+        "kind: Service",
+        "metadata: {name: hello, namespace: ml}",
+        "",
+      ].join("\n"),
+    );
+    expect(served(e)).toEqual([]);
+    expect(e.notes.map((n) => n.replace(/ object in .*/, ""))).toEqual([
+      "groups-estate.yaml: accepted and ignored 1 Job (batch.volcano.sh/v1alpha1)",
+      "groups-estate.yaml: accepted and ignored 1 Service (serving.knative.dev/v1)",
+    ]);
+  });
+
+  it("notes the dumped objects it derives itself instead, per kind", () => {
+    const e = load(
+      "dump",
+      [
+        "apiVersion: v1",
+        "kind: List",
+        "items:",
+        "- apiVersion: apps/v1",
+        "  kind: Deployment",
+        "  metadata: {name: ledger, namespace: payments, uid: 6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c, generation: 7}",
+        "  spec: {replicas: 2, template: {metadata: {creationTimestamp: null, labels: {app: ledger}}, spec: {containers: [{name: ledger}]}}}",
+        "  status: {replicas: 2}",
+        "- apiVersion: apps/v1",
+        "  kind: ReplicaSet",
+        "  metadata:",
+        "    name: ledger-7f9c6d8b5d",
+        "    namespace: payments",
+        "    ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: ledger, uid: 6f7a8b9c-0d1e-4f2a-9b3c-4d5e6f7a8b9c, controller: true}]",
+        "  spec: {replicas: 2, template: {spec: {containers: [{name: ledger}]}}}",
+        ...["x2mqp", "9vtkd", "k4wzq"].flatMap((s) => [
+          "- apiVersion: v1",
+          "  kind: Pod",
+          "  metadata:",
+          `    name: ledger-7f9c6d8b5d-${s}`,
+          "    namespace: payments",
+          "    ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: ledger-7f9c6d8b5d, uid: 8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e, controller: true}]",
+          "  spec: {nodeName: gke-pay-prod-euw1-apps-3c9e1f2a-k8v2, containers: [{name: ledger}]}",
+          "  status: {phase: Running}",
+        ]),
+        "",
+      ].join("\n"),
+    );
+    expect(served(e)).toEqual(["Deployment/payments/ledger"]);
+    expect(e.notes).toEqual([
+      "dump-estate.yaml: skipped 1 ReplicaSet in cluster shop-prod-7731/europe-west3/prod that the simulator derives from their controller in this estate: payments/ledger-7f9c6d8b5d (ReplicaSet of Deployment payments/ledger)",
+      "dump-estate.yaml: skipped 3 Pods in cluster shop-prod-7731/europe-west3/prod that the simulator derives from their controller in this estate: payments/ledger-7f9c6d8b5d-x2mqp (Pod of ReplicaSet payments/ledger-7f9c6d8b5d of Deployment payments/ledger), payments/ledger-7f9c6d8b5d-9vtkd (Pod of ReplicaSet payments/ledger-7f9c6d8b5d of Deployment payments/ledger) and 1 more",
+    ]);
+  });
+
+  it("reports a List item that is not an object, and one without a kind, at their lines", () => {
+    expect(
+      problemsOf(
+        [
+          "projects:", // 1
+          "  - projectId: shop-prod-7731", // 2
+          '    projectNumber: "884120553917"', // 3
+          "    clusters:", // 4
+          "      - cluster: {name: prod, location: europe-west3}", // 5
+          "        manifests:", // 6
+          "          - apiVersion: v1", // 7
+          "            kind: List", // 8
+          "            items:", // 9
+          "              - 42", // 10
+          "              - {apiVersion: v1, metadata: {name: web}}", // 11
+          "          - [apiVersion, v1]", // 12
+          "          - {apiVersion: v1, kind: List, items: {name: x}}", // 13
+          "",
+        ].join("\n"),
+      ),
+    ).toEqual([
+      "test.yaml:10:17 projects[0].clusters[0].manifests[0].items[0]: a Kubernetes object (a mapping with apiVersion, kind and metadata) is expected, not 42",
+      "test.yaml:11:17 projects[0].clusters[0].manifests[0].items[1]: a Kubernetes object needs a kind (e.g. kind: Deployment)",
+      'test.yaml:12:13 projects[0].clusters[0].manifests[1]: a Kubernetes object (a mapping with apiVersion, kind and metadata) is expected, not a list',
+      "test.yaml:13:49 projects[0].clusters[0].manifests[2].items: a List needs items: a list of Kubernetes objects",
+    ]);
+  });
+
+  it("still validates the kinds it serves inside a List, at the field", () => {
+    expect(
+      problemsOf(
+        [
+          "projects:", // 1
+          "  - projectId: shop-prod-7731", // 2
+          '    projectNumber: "884120553917"', // 3
+          "    clusters:", // 4
+          "      - cluster: {name: prod, location: europe-west3}", // 5
+          "        manifests:", // 6
+          "          - apiVersion: v1", // 7
+          "            kind: List", // 8
+          "            items:", // 9
+          "              - {apiVersion: v1, kind: Pod, metadata: {name: Web_1}, spec: {containers: [{name: c}]}}", // 10
+          "",
+        ].join("\n"),
+      ),
+    ).toEqual([
+      "test.yaml:10:62 projects[0].clusters[0].manifests[0].items[0].metadata.name: must be a Kubernetes object name (lower case, digits, '-' and '.')",
+    ]);
   });
 });

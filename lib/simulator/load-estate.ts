@@ -2,12 +2,21 @@
  * Reads and validates an estate file (YAML or JSON). Every problem is reported with the file, the
  * line, the path inside the file and what is wrong, e.g.
  *   estate.yaml:41:9 projects[0].clusters[1].cluster.name: must be a cluster name
+ *
+ * Kubernetes objects are taken as `kubectl get -o yaml` and `helm template` print them: `kind: List`
+ * (and `PodList`-style API lists) are unwrapped, null fields are dropped as the API server drops them,
+ * the kinds the simulator serves are validated, and every other kind (Services, Ingresses, CRDs,
+ * custom resources, …) is accepted and ignored — one `info` note per kind, kept on the loaded estate
+ * and logged. Objects the simulator derives itself from a controller in the same estate (a dumped
+ * Deployment's ReplicaSets and Pods, …) are dropped with a note, not served twice.
  */
 import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import YAML, { LineCounter, isMap, isNode, isScalar, type Document } from "yaml";
 import type { z } from "zod";
 import { EstateSchema, ManifestSchema, type Estate, type EstateCluster, type EstateProject, type Manifest } from "./estate-schema";
+import { dropDerivedObjects, type SkippedObject } from "./derived-objects";
+import { log } from "../log";
 
 export class EstateError extends Error {
   constructor(
@@ -20,23 +29,46 @@ export class EstateError extends Error {
   }
 }
 
+/** A Kubernetes object of a kind the simulator does not serve: accepted, and ignored but for its namespace. */
+export type IgnoredObject = {
+  kind: string;
+  apiVersion: string;
+  /** Only when the object names one: a namespaced object tells that its namespace exists. */
+  namespace?: string;
+  name?: string;
+};
+
 /** An estate whose clusters' manifests have been read and validated. */
-export type LoadedCluster = EstateCluster & { resolvedManifests: Manifest[] };
+export type LoadedCluster = EstateCluster & {
+  /** The objects the simulator serves and derives from, Lists unwrapped, derived duplicates dropped. */
+  resolvedManifests: Manifest[];
+  /** Objects of kinds the simulator does not serve (Services, Ingresses, CRDs, custom resources, …). */
+  ignoredObjects: IgnoredObject[];
+};
 export type LoadedProject = Omit<EstateProject, "clusters"> & { clusters: LoadedCluster[] };
 export type LoadedEstate = Omit<Estate, "projects"> & {
   /** Absolute path of the file it came from (or a label for in-memory estates). */
   source: string;
   projects: LoadedProject[];
+  /** What loading accepted without serving: one line per ignored kind, one per kind of skipped derived object and cluster. */
+  notes: string[];
 };
 
-type Located = { file: string; doc?: Document; lines?: LineCounter };
+type Located = {
+  file: string;
+  doc?: Document;
+  lines?: LineCounter;
+  /** Names the document inside a multi-document file ("document 3"), before the path in messages. */
+  docLabel?: string;
+};
 
-function pathString(p: readonly PropertyKey[]): string {
+function pathString(p: readonly PropertyKey[], docLabel?: string): string {
   let out = "";
   for (const seg of p) {
     if (typeof seg === "number") out += `[${seg}]`;
     else out += out === "" ? String(seg) : `.${String(seg)}`;
   }
+  if (docLabel) return out ? `${docLabel} ${out}` : docLabel;
   return out || "(top level)";
 }
 
@@ -74,7 +106,7 @@ function issuesToProblems(loc: Located, issues: z.core.$ZodIssue[], prefix: read
     if (i.code === "unrecognized_keys") msg = `unknown field(s): ${(i as { keys: string[] }).keys.join(", ")}`;
     // An unknown field is reported at the field itself, not at the object holding it.
     const where = i.code === "unrecognized_keys" ? keyPosition(loc, full, (i as { keys: string[] }).keys[0]) : position(loc, full);
-    return `${where} ${pathString(full)}: ${msg}`;
+    return `${where} ${pathString(full, loc.docLabel)}: ${msg}`;
   });
 }
 
@@ -99,26 +131,126 @@ function parseText(file: string, text: string): { value: unknown; loc: Located }
   return { value: doc.toJS(), loc: { file: label, doc, lines } };
 }
 
-const SUPPORTED_KINDS = ["Namespace", "ServiceAccount", "Secret", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"];
+/** The kinds the simulator serves (and derives from), with the API groups they are served in. */
+const SERVED_KINDS: Record<string, string[]> = {
+  Namespace: [""],
+  ServiceAccount: [""],
+  Secret: [""],
+  ConfigMap: [""],
+  Pod: [""],
+  Deployment: ["apps", "extensions"],
+  ReplicaSet: ["apps", "extensions"],
+  StatefulSet: ["apps"],
+  DaemonSet: ["apps", "extensions"],
+  Job: ["batch"],
+  CronJob: ["batch"],
+};
 
-function validateManifest(raw: unknown, loc: Located, p: readonly PropertyKey[], problems: string[]): Manifest | undefined {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    problems.push(`${position(loc, p)} ${pathString(p)}: a manifest must be a Kubernetes object`);
-    return undefined;
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** JSON null means "not set" to the API server; `kubectl get` prints e.g. `creationTimestamp: null` in templates. */
+function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls);
+  if (!isPlainObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNulls(x);
+  return out;
+}
+
+/** Where one cluster's objects go while its documents are read. */
+type Sink = { served: Manifest[]; ignored: IgnoredObject[] };
+
+/**
+ * Reads one Kubernetes object (or a List of them) at path `p`: served kinds are validated, other kinds
+ * are recorded as ignored, Lists are unwrapped. Problems are added with file, line and path.
+ */
+function readObject(raw: unknown, loc: Located, p: readonly PropertyKey[], sink: Sink, problems: string[]) {
+  const at = (q: readonly PropertyKey[], msg: string) => problems.push(`${position(loc, q)} ${pathString(q, loc.docLabel)}: ${msg}`);
+  if (!isPlainObject(raw)) {
+    at(p, `a Kubernetes object (a mapping with apiVersion, kind and metadata) is expected, not ${Array.isArray(raw) ? "a list" : JSON.stringify(raw)}`);
+    return;
   }
-  const kind = (raw as { kind?: unknown }).kind;
-  if (typeof kind !== "string" || !SUPPORTED_KINDS.includes(kind)) {
-    problems.push(
-      `${position(loc, [...p, "kind"])} ${pathString([...p, "kind"])}: kind ${JSON.stringify(kind)} is not served by the simulator (one of ${SUPPORTED_KINDS.join(", ")})`,
-    );
-    return undefined;
+  const kind = raw.kind;
+  if (typeof kind !== "string" || kind === "") {
+    at(kind === undefined ? p : [...p, "kind"], "a Kubernetes object needs a kind (e.g. kind: Deployment)");
+    return;
   }
-  const r = ManifestSchema.safeParse(raw);
+  const apiVersion = raw.apiVersion;
+  if (typeof apiVersion !== "string" || apiVersion === "") {
+    at(apiVersion === undefined ? p : [...p, "apiVersion"], `a Kubernetes object needs an apiVersion (e.g. apiVersion: ${SERVED_KINDS[kind]?.[0] ? `${SERVED_KINDS[kind][0]}/v1` : "v1"})`);
+    return;
+  }
+  // `kubectl get -o yaml` of several objects prints `kind: List`; the API itself answers `PodList`, … whose
+  // items carry no kind or apiVersion of their own.
+  const isList = kind === "List" || (kind.endsWith("List") && Array.isArray(raw.items));
+  if (isList) {
+    if (!Array.isArray(raw.items)) {
+      at([...p, "items"], "a List needs items: a list of Kubernetes objects");
+      return;
+    }
+    const itemKind = kind === "List" ? undefined : kind.slice(0, -"List".length);
+    raw.items.forEach((item, i) => {
+      const filled = itemKind && isPlainObject(item) ? { kind: itemKind, apiVersion, ...item } : item;
+      readObject(filled, loc, [...p, "items", i], sink, problems);
+    });
+    return;
+  }
+  const group = apiVersion.includes("/") ? apiVersion.split("/")[0] : "";
+  if (!SERVED_KINDS[kind]?.includes(group)) {
+    const md = isPlainObject(raw.metadata) ? raw.metadata : {};
+    sink.ignored.push({
+      kind,
+      apiVersion,
+      ...(typeof md.namespace === "string" && md.namespace ? { namespace: md.namespace } : {}),
+      ...(typeof md.name === "string" ? { name: md.name } : {}),
+    });
+    return;
+  }
+  const r = ManifestSchema.safeParse(dropNulls(raw));
   if (!r.success) {
     problems.push(...issuesToProblems(loc, r.error.issues, p));
-    return undefined;
+    return;
   }
-  return r.data;
+  sink.served.push(r.data);
+}
+/** `kind (group/version)` for notes: the same kind name in two groups (Job, batch vs volcano) is two kinds. */
+const kindLabel = (o: { kind: string; apiVersion: string }) => `${o.kind} (${o.apiVersion})`;
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function listSome(items: string[], max = 3): string {
+  return items.length <= max ? items.join(", ") : `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
+}
+
+/** The load notes: one line per ignored kind across the estate, one per kind of skipped derived object and cluster. */
+function buildNotes(label: string, perCluster: { cluster: string; ignored: IgnoredObject[]; skipped: SkippedObject[] }[]): string[] {
+  const notes: string[] = [];
+  const ignoredKinds = new Map<string, { count: number; clusters: string[] }>();
+  for (const c of perCluster) {
+    for (const o of c.ignored) {
+      const k = kindLabel(o);
+      const e = ignoredKinds.get(k) ?? { count: 0, clusters: [] };
+      e.count++;
+      if (!e.clusters.includes(c.cluster)) e.clusters.push(c.cluster);
+      ignoredKinds.set(k, e);
+    }
+  }
+  for (const [k, e] of ignoredKinds) {
+    notes.push(`${label}: accepted and ignored ${e.count} ${k} object${e.count === 1 ? "" : "s"} in ${e.clusters.length === 1 ? "cluster" : "clusters"} ${listSome(e.clusters)} — the simulator does not serve this kind`);
+  }
+  for (const c of perCluster) {
+    const byKind = new Map<string, SkippedObject[]>();
+    for (const s of c.skipped) byKind.set(s.manifest.kind, [...(byKind.get(s.manifest.kind) ?? []), s]);
+    for (const [kind, list] of byKind) {
+      const examples = list.map((s) => `${s.manifest.metadata.namespace ?? "default"}/${s.manifest.metadata.name} (${s.because})`);
+      notes.push(
+        `${label}: skipped ${plural(list.length, kind)} in cluster ${c.cluster} that the simulator derives from their controller in this estate: ${listSome(examples, 2)}`,
+      );
+    }
+  }
+  return notes;
 }
 
 /** Cross-object checks the schema cannot express: duplicates and references. */
@@ -217,13 +349,11 @@ export function validateEstate(value: unknown, file: string, baseDir: string, lo
   const problems: string[] = [];
   const estate = r.data as unknown as LoadedEstate;
   estate.source = file;
+  const perCluster: { cluster: string; ignored: IgnoredObject[]; skipped: SkippedObject[] }[] = [];
   estate.projects.forEach((p, pi) => {
     p.clusters.forEach((c, ci) => {
-      const resolved: Manifest[] = [];
-      (c.manifests ?? []).forEach((raw, mi) => {
-        const m = validateManifest(raw, loc, ["projects", pi, "clusters", ci, "manifests", mi], problems);
-        if (m) resolved.push(m);
-      });
+      const sink: Sink = { served: [], ignored: [] };
+      (c.manifests ?? []).forEach((raw, mi) => readObject(raw, loc, ["projects", pi, "clusters", ci, "manifests", mi], sink, problems));
       if (c.manifestsFile) {
         const mf = path.resolve(baseDir, c.manifestsFile);
         if (!existsSync(mf)) {
@@ -231,24 +361,30 @@ export function validateEstate(value: unknown, file: string, baseDir: string, lo
         } else {
           const lines = new LineCounter();
           const docs = YAML.parseAllDocuments(readFileSync(mf, "utf8"), { lineCounter: lines });
-          const mloc: Located = { file: path.basename(mf), lines };
           (Array.isArray(docs) ? docs : []).forEach((doc, di) => {
             if (doc.errors.length) {
-              problems.push(`${path.basename(mf)}: document ${di + 1}: ${doc.errors[0].message.split("\n")[0]}`);
+              const pos = doc.errors[0].linePos?.[0];
+              problems.push(`${path.basename(mf)}${pos ? `:${pos.line}:${pos.col}` : ""} document ${di + 1}: ${doc.errors[0].message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
               return;
             }
             const v = doc.toJS();
-            if (v == null) return; // an empty document between separators
-            const m = validateManifest(v, { ...mloc, doc }, [], problems);
-            if (m) resolved.push(m);
+            // An empty document: between separators, after a trailing `---`, or a Helm template that
+            // rendered to nothing but its `# Source:` comment.
+            if (v == null) return;
+            readObject(v, { file: path.basename(mf), lines, doc, docLabel: `document ${di + 1}` }, [], sink, problems);
           });
         }
       }
-      c.resolvedManifests = resolved;
+      const { kept, skipped } = dropDerivedObjects(sink.served);
+      c.resolvedManifests = kept;
+      c.ignoredObjects = sink.ignored;
+      perCluster.push({ cluster: `${p.projectId}/${c.cluster.location}/${c.cluster.name}`, ignored: sink.ignored, skipped });
     });
   });
   if (problems.length === 0) checkConsistency(estate, loc, problems);
   if (problems.length > 0) throw new EstateError(`Invalid estate file:\n${problems.join("\n")}`, problems);
+  estate.notes = buildNotes(path.basename(file), perCluster);
+  for (const n of estate.notes) log.info(n);
   return estate;
 }
 

@@ -1,9 +1,14 @@
 /**
  * Materialises an estate into what the real control planes would hold: IAM resource names and
- * uniqueIds, system-managed keys, GKE node pools' nodes with their labels, and the Kubernetes objects
- * controllers create (ReplicaSets and Pods for Deployments, Pods for StatefulSets and DaemonSets, the
- * last Job and its Pod for CronJobs), scheduled onto nodes that satisfy their selectors.
+ * uniqueIds, system-managed keys, GKE node pools' nodes with the labels and taints GKE gives them
+ * (gke-nodes.ts), and the Kubernetes objects controllers create (ReplicaSets and Pods for Deployments,
+ * Pods for ReplicaSets, StatefulSets and DaemonSets, the last Job and its Pod for CronJobs), scheduled
+ * as kube-scheduler would (schedule.ts: taints and tolerations, nodeSelector, required node affinity).
+ * Given metadata is kept (uid, creationTimestamp, generation, labels, annotations, ownerReferences,
+ * managedFields); resourceVersion and the status of controllers are derived.
  */
+import { eligibleNodes, nodeMisfit, unschedulableMessage, type SchedNode } from "./schedule";
+import { gkeAdmissionTolerations, hasAccelerators, poolNodeShape } from "./gke-nodes";
 import type { LoadedCluster, LoadedEstate, LoadedProject } from "./load-estate";
 import type { EstateServiceAccount, IamPolicy, Manifest } from "./estate-schema";
 import { digits, intOf, iso, k8sSuffix, sha, uid } from "./derive";
@@ -15,6 +20,7 @@ export const K8S_RESOURCES = {
   nodes: { group: "", version: "v1", kind: "Node", namespaced: false },
   serviceaccounts: { group: "", version: "v1", kind: "ServiceAccount", namespaced: true },
   secrets: { group: "", version: "v1", kind: "Secret", namespaced: true },
+  configmaps: { group: "", version: "v1", kind: "ConfigMap", namespaced: true },
   pods: { group: "", version: "v1", kind: "Pod", namespaced: true },
   deployments: { group: "apps", version: "v1", kind: "Deployment", namespaced: true },
   replicasets: { group: "apps", version: "v1", kind: "ReplicaSet", namespaced: true },
@@ -119,7 +125,8 @@ function meta(ctx: Ctx, m: Json, ns: string | undefined, name: string, extra: Js
     ...m,
     name,
     ...(ns !== undefined ? { namespace: ns } : {}),
-    uid: uid(key),
+    // A uid from a `kubectl get` dump is kept: ownerReferences elsewhere in the dump point at it.
+    uid: typeof m.uid === "string" && m.uid ? m.uid : uid(key),
     resourceVersion: String(++ctx.rv),
     creationTimestamp: created,
   };
@@ -128,38 +135,41 @@ function meta(ctx: Ctx, m: Json, ns: string | undefined, name: string, extra: Js
   return out;
 }
 
-type NodeInfo = { name: string; labels: Record<string, string>; pool: string };
+type NodeInfo = SchedNode & { pool: string };
 
-function matchesNode(spec: Json, node: NodeInfo): boolean {
-  const sel = (spec.nodeSelector ?? {}) as Record<string, string>;
-  for (const [k, v] of Object.entries(sel)) if (node.labels[k] !== v) return false;
-  const terms = ((((spec.affinity as Json | undefined)?.nodeAffinity as Json | undefined)?.requiredDuringSchedulingIgnoredDuringExecution as Json | undefined)
-    ?.nodeSelectorTerms ?? []) as { matchExpressions?: { key: string; operator: string; values?: string[] }[] }[];
-  if (terms.length === 0) return true;
-  return terms.some((t) =>
-    (t.matchExpressions ?? []).every((e) => {
-      const v = node.labels[e.key];
-      switch (e.operator) {
-        case "In":
-          return v !== undefined && (e.values ?? []).includes(v);
-        case "NotIn":
-          return v === undefined || !(e.values ?? []).includes(v);
-        case "Exists":
-          return v !== undefined;
-        case "DoesNotExist":
-          return v === undefined;
-        default:
-          return false;
-      }
-    }),
-  );
+/**
+ * The v1 PodSpec conversion the API server applies to every pod spec it stores and serves (pods and
+ * controllers' templates): `serviceAccount` is the deprecated alias of `serviceAccountName`; on write the
+ * new field wins and an empty one is filled from the old, on read the old is set from the new
+ * (k8s.io/kubernetes pkg/apis/core/v1/conversion.go, Convert_v1_PodSpec_To_core_PodSpec and back).
+ */
+export function convertPodSpec(spec: Json): Json {
+  const out: Json = { ...spec };
+  const name = (typeof spec.serviceAccountName === "string" && spec.serviceAccountName) || (typeof spec.serviceAccount === "string" && spec.serviceAccount) || "";
+  delete out.serviceAccountName;
+  delete out.serviceAccount;
+  if (name) {
+    out.serviceAccountName = name;
+    out.serviceAccount = name;
+  }
+  return out;
 }
 
-/** What the API server's admission adds to every pod: the projected service account token volume. */
+/** A controller's pod template with its spec as the API server reads it back. */
+function convertTemplate(template: Json): Json {
+  return { ...template, spec: convertPodSpec((template.spec ?? {}) as Json) };
+}
+
+/**
+ * What the API server's admission adds to every pod: the `default` ServiceAccount when none is named,
+ * the projected service account token volume, and GKE's tolerations for Arm, Windows and GPU nodes.
+ */
 function admitPodSpec(spec: Json, seed: string, serviceAccountName: string, ksaAutomount: boolean | undefined): Json {
   const out: Json = structuredClone(spec);
   out.serviceAccountName = serviceAccountName;
   out.serviceAccount = serviceAccountName;
+  const gkeTolerations = gkeAdmissionTolerations(out);
+  if (gkeTolerations.length) out.tolerations = [...(((out.tolerations as Json[] | undefined) ?? []) as Json[]), ...gkeTolerations];
   out.restartPolicy ??= "Always";
   out.dnsPolicy ??= "ClusterFirst";
   out.schedulerName ??= "default-scheduler";
@@ -169,7 +179,11 @@ function admitPodSpec(spec: Json, seed: string, serviceAccountName: string, ksaA
   out.priority ??= 0;
   // The pod's own setting wins; else its ServiceAccount's; else the token is mounted.
   const automount = typeof out.automountServiceAccountToken === "boolean" ? out.automountServiceAccountToken : (ksaAutomount ?? true);
-  if (automount) {
+  // A pod dumped from a live cluster went through admission already: it has its kube-api-access volume.
+  const admitted = (((out.volumes as Json[] | undefined) ?? []) as Json[]).some((v) =>
+    (((v.projected as Json | undefined)?.sources as Json[] | undefined) ?? []).some((src) => src.serviceAccountToken !== undefined),
+  );
+  if (automount && !admitted) {
     const volName = `kube-api-access-${k8sSuffix("kaa:" + seed, 5)}`;
     const volumes = ((out.volumes as Json[] | undefined) ?? []).slice();
     volumes.push({
@@ -232,7 +246,8 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
       ...((p.config as Json | undefined) ?? {}),
     },
     initialNodeCount: p.initialNodeCount ?? 1,
-    locations: zones,
+    // A pool's own zones, else the cluster's (container v1 NodePool.locations).
+    locations: Array.isArray(p.locations) && p.locations.length > 0 ? p.locations : zones,
     selfLink: `https://container.googleapis.com/v1/projects/${project.projectId}/locations/${location}/clusters/${c.name}/nodePools/${p.name}`,
     version,
     status: "RUNNING",
@@ -268,42 +283,50 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
   const ctx: Ctx = { cluster, now, rv: 1000 + intOf("rv:" + seed + JSON.stringify(ec), 1_000_000_000), seed };
   const o = cluster.objects;
 
-  // Nodes, per pool, named like GKE names them.
+  // Nodes, per pool, named like GKE names them, with the labels and taints GKE gives them.
   const nodes: NodeInfo[] = [];
+  const clusterHasNonGpuPool = (json.nodePools as Json[]).some((p) => !hasAccelerators(p));
   for (const p of json.nodePools as Json[]) {
-    // initialNodeCount is per zone, as in GKE: a regional pool of 1 has a node in each of 3 zones.
-    const count = (p.initialNodeCount as number) * zones.length;
+    const poolZones = p.locations as string[];
+    // initialNodeCount is per zone, as in GKE: a regional pool of 1 has a node in each of 3 zones; a
+    // pool autoscaled to zero has none.
+    const count = (p.initialNodeCount as number) * poolZones.length;
     const gke = poolServesGkeMetadata(json, p);
-    const cfg = p.config as Json;
+    const shape = poolNodeShape(p, { clusterHasNonGpuPool });
     for (let i = 0; i < count; i++) {
-      const zone = zones[i % zones.length];
+      const zone = poolZones[i % poolZones.length];
       const igHash = k8sSuffix(`ig:${seed}/${p.name}/${zone}`, 8);
       const name = `${isAutopilot ? "gk3" : "gke"}-${c.name}-${p.name}-${igHash}-${k8sSuffix(`node:${seed}/${p.name}/${i}`, 4)}`.slice(0, 63);
       const labels: Record<string, string> = {
-        "beta.kubernetes.io/arch": "amd64",
-        "beta.kubernetes.io/os": "linux",
-        "cloud.google.com/gke-boot-disk": "pd-balanced",
-        "cloud.google.com/gke-container-runtime": "containerd",
-        "cloud.google.com/gke-nodepool": p.name as string,
-        "cloud.google.com/gke-os-distribution": "cos",
-        "cloud.google.com/machine-family": String(cfg.machineType).split("-")[0],
-        "kubernetes.io/arch": "amd64",
+        ...shape.labels,
         "kubernetes.io/hostname": name,
-        "kubernetes.io/os": "linux",
-        "node.kubernetes.io/instance-type": String(cfg.machineType),
         "topology.kubernetes.io/region": location.replace(/-[a-z]$/, ""),
         "topology.kubernetes.io/zone": zone,
-        ...((cfg.labels as Record<string, string> | undefined) ?? {}),
       };
       if (gke) labels["iam.gke.io/gke-metadata-server-enabled"] = "true";
-      nodes.push({ name, labels, pool: p.name as string });
+      const sortedLabels = Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      nodes.push({ name, labels: sortedLabels, taints: shape.taints, extended: shape.extended, pool: p.name as string });
       o.nodes.push({
-        metadata: meta(ctx, {}, undefined, name, { labels, kindHint: "Node" }),
-        spec: { providerID: `gce://${project.projectId}/${zone}/${name}`, podCIDR: `10.${clusterIndex % 250}.${nodes.length}.0/24` },
+        metadata: meta(ctx, {}, undefined, name, { labels: sortedLabels, kindHint: "Node" }),
+        spec: {
+          providerID: `gce://${project.projectId}/${zone}/${name}`,
+          podCIDR: `10.${clusterIndex % 250}.${nodes.length}.0/24`,
+          ...(shape.taints.length ? { taints: shape.taints.map((t) => ({ ...t })) } : {}),
+        },
         status: {
+          // Only what scheduling here depends on: the GPUs the device plugin advertises.
+          ...(Object.keys(shape.extended).length
+            ? { capacity: Object.fromEntries(Object.entries(shape.extended).map(([k, v]) => [k, String(v)])), allocatable: Object.fromEntries(Object.entries(shape.extended).map(([k, v]) => [k, String(v)])) }
+            : {}),
           conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status" }],
           addresses: [{ type: "InternalIP", address: `10.128.${clusterIndex % 250}.${nodes.length + 1}` }, { type: "Hostname", address: name }],
-          nodeInfo: { kubeletVersion: `v${version.split("-")[0]}`, containerRuntimeVersion: "containerd://2.0.6", osImage: "Container-Optimized OS from Google" },
+          nodeInfo: {
+            kubeletVersion: `v${version.split("-")[0]}`,
+            containerRuntimeVersion: "containerd://2.0.6",
+            osImage: shape.osImage,
+            operatingSystem: shape.os,
+            architecture: shape.arch,
+          },
         },
       });
     }
@@ -317,6 +340,8 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
     if (m.kind === "Namespace") declaredNs.set(m.metadata.name, m);
     else nsNames.add(m.metadata.namespace ?? "default");
   }
+  // A Service or custom resource in a namespace tells that the namespace exists, even if nothing served is in it.
+  for (const x of ec.ignoredObjects ?? []) if (x.namespace && x.kind !== "Namespace") nsNames.add(x.namespace);
   for (const n of declaredNs.keys()) nsNames.add(n);
   for (const ns of [...nsNames].sort()) {
     const m = declaredNs.get(ns);
@@ -354,11 +379,38 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
     o.secrets.push({ ...rest, metadata: meta(ctx, metadata as Json, ns, m.metadata.name, { kindHint: "Secret" }), type: type ?? "Opaque", data: outData });
   }
 
-  // Pods are placed round-robin over the nodes that satisfy their selectors.
+  // ConfigMaps: as given (binaryData untouched), plus the kube-root-ca.crt the controller manager
+  // publishes in every namespace with the CA the cluster advertises.
+  const declaredCm = new Set<string>();
+  const caPem = Buffer.from(String((json.masterAuth as Json | undefined)?.clusterCaCertificate ?? ""), "base64").toString("utf8");
+  for (const m of manifests.filter((x) => x.kind === "ConfigMap")) {
+    const ns = m.metadata.namespace ?? "default";
+    declaredCm.add(`${ns}/${m.metadata.name}`);
+    const { apiVersion: _a, kind: _k, metadata, ...rest } = m as Json;
+    // A dumped kube-root-ca.crt holds the CA of the cluster it came from; the controller manager
+    // keeps it equal to this cluster's CA.
+    if (m.metadata.name === "kube-root-ca.crt") rest.data = { ...((rest.data as Json | undefined) ?? {}), "ca.crt": caPem };
+    o.configmaps.push({ ...rest, metadata: meta(ctx, metadata as Json, ns, m.metadata.name, { kindHint: "ConfigMap" }) });
+  }
+  for (const ns of nsNames) {
+    if (declaredCm.has(`${ns}/kube-root-ca.crt`)) continue;
+    o.configmaps.push({
+      metadata: meta(ctx, {}, ns, "kube-root-ca.crt", {
+        kindHint: "ConfigMap",
+        annotations: {
+          "kubernetes.io/description":
+            "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.",
+        },
+      }),
+      data: { "ca.crt": caPem },
+    });
+  }
+
+  // Pods are placed round-robin over the nodes the scheduler would admit them to.
   const placeCounter = new Map<string, number>();
   const place = (spec: Json, ownerKey: string): string | undefined => {
     if (spec.nodeName) return spec.nodeName as string;
-    const eligible = nodes.filter((n) => matchesNode(spec, n));
+    const eligible = eligibleNodes(spec, nodes);
     if (eligible.length === 0) return undefined;
     const i = placeCounter.get(ownerKey) ?? intOf("place:" + ownerKey, eligible.length);
     placeCounter.set(ownerKey, i + 1);
@@ -368,6 +420,10 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
     ns: string;
     name: string;
     template: Json;
+    /** A Pod manifest's own metadata, kept whole (ownerReferences, uid, creationTimestamp, …); else the template's labels and annotations are used. */
+    metadata?: Json;
+    /** A Pod manifest's own status: a Succeeded or Failed phase is honoured, the rest derived. */
+    givenStatus?: Json;
     owner?: { apiVersion: string; kind: string; name: string; uid: string };
     extraLabels?: Record<string, string>;
     phase?: "Running" | "Succeeded";
@@ -375,29 +431,35 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
     nodeName?: string;
   }) => {
     const tmeta = ((args.template.metadata as Json | undefined) ?? {}) as Json;
-    const tspec = args.template.spec as Json;
-    const saName = (tspec.serviceAccountName as string | undefined) ?? (tspec.serviceAccount as string | undefined) ?? "default";
+    const tspec = convertPodSpec(args.template.spec as Json);
+    const saName = (tspec.serviceAccountName as string | undefined) ?? "default";
     const spec = admitPodSpec(tspec, `${seed}/${args.ns}/${args.name}`, saName, ksaAutomount.get(`${args.ns}/${saName}`));
     const nodeName = args.nodeName ?? place(spec, args.ownerKey);
     if (nodeName) spec.nodeName = nodeName;
     const labels = { ...((tmeta.labels as Record<string, string>) ?? {}), ...(args.extraLabels ?? {}) };
-    const metadata = meta(ctx, { annotations: tmeta.annotations }, args.ns, args.name, {
-      labels,
-      kindHint: "Pod",
-      ...(args.owner
-        ? { ownerReferences: [{ ...args.owner, controller: true, blockOwnerDeletion: true }], generateName: args.name.replace(/[a-z0-9]+$/, "") }
-        : {}),
-    });
+    const metadata = args.metadata
+      ? meta(ctx, args.metadata, args.ns, args.name, { kindHint: "Pod" })
+      : meta(ctx, { annotations: tmeta.annotations }, args.ns, args.name, {
+          labels,
+          kindHint: "Pod",
+          ...(args.owner
+            ? { ownerReferences: [{ ...args.owner, controller: true, blockOwnerDeletion: true }], generateName: args.name.replace(/[a-z0-9]+$/, "") }
+            : {}),
+        });
     if (!metadata.annotations) delete metadata.annotations;
+    const givenPhase = args.givenStatus?.phase;
+    // A finished pod stays finished (CronJob history, a failed batch run), whatever node it ran on.
+    const phase = givenPhase === "Succeeded" || givenPhase === "Failed" ? givenPhase : (args.phase ?? "Running");
+    const finished = phase !== "Running";
     const started = iso(now - intOf("start:" + args.name, 7 * 24) * 3_600_000);
     const node = nodes.find((n) => n.name === nodeName);
-    const status: Json = nodeName
+    const derived: Json = nodeName
       ? {
-          phase: args.phase ?? "Running",
+          phase,
           conditions: [
             { type: "PodScheduled", status: "True" },
             { type: "Initialized", status: "True" },
-            { type: "Ready", status: args.phase === "Succeeded" ? "False" : "True" },
+            { type: "Ready", status: finished ? "False" : "True", ...(finished ? { reason: "PodCompleted" } : {}) },
           ],
           hostIP: `10.128.${clusterIndex % 250}.${(node ? nodes.indexOf(node) : 0) + 1}`,
           podIP: spec.hostNetwork ? `10.128.${clusterIndex % 250}.${(node ? nodes.indexOf(node) : 0) + 1}` : `10.${clusterIndex % 250}.${intOf("pip:" + args.name, 250)}.${intOf("pip2:" + args.name, 250) + 2}`,
@@ -406,24 +468,21 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
           containerStatuses: ((spec.containers as Json[]) ?? []).map((ct) => ({
             name: ct.name,
             image: ct.image,
-            ready: args.phase !== "Succeeded",
+            ready: !finished,
             restartCount: 0,
-            started: args.phase !== "Succeeded",
-            state: args.phase === "Succeeded" ? { terminated: { exitCode: 0, reason: "Completed" } } : { running: { startedAt: started } },
+            started: !finished,
+            state: finished
+              ? { terminated: phase === "Failed" ? { exitCode: 1, reason: "Error" } : { exitCode: 0, reason: "Completed" } }
+              : { running: { startedAt: started } },
           })),
         }
       : {
           phase: "Pending",
-          conditions: [
-            {
-              type: "PodScheduled",
-              status: "False",
-              reason: "Unschedulable",
-              message: `0/${nodes.length} nodes are available: ${nodes.length} node(s) didn't match Pod's node affinity/selector.`,
-            },
-          ],
+          conditions: [{ type: "PodScheduled", status: "False", reason: "Unschedulable", message: unschedulableMessage(spec, nodes) }],
           qosClass: "BestEffort",
         };
+    // What a `kubectl get pods -o yaml` dump says of a finished pod (its times, exit codes) is kept over what is derived.
+    const status = finished && args.givenStatus ? { ...derived, ...args.givenStatus, phase } : derived;
     o.pods.push({ metadata, spec, status });
   };
 
@@ -437,8 +496,14 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
   for (const m of manifests) {
     const ns = m.metadata.namespace ?? "default";
     const { apiVersion: _a, kind: _k, metadata: mmeta, ...rest } = structuredClone(m) as Json;
-    const base = { ...rest, metadata: meta(ctx, mmeta as Json, ns, m.metadata.name, { kindHint: m.kind, generation: 1 }) } as Json;
+    // A generation given (a dump) is kept and observed; else the object is at its first.
+    const generation = typeof (mmeta as Json).generation === "number" ? ((mmeta as Json).generation as number) : 1;
+    const base = { ...rest, metadata: meta(ctx, mmeta as Json, ns, m.metadata.name, { kindHint: m.kind, generation }) } as Json;
     const spec = (base.spec ?? {}) as Json;
+    // Templates read back as the API server writes them (serviceAccount ⇄ serviceAccountName).
+    if (spec.template) spec.template = convertTemplate(spec.template as Json);
+    const jobTemplateSpec = (spec.jobTemplate as Json | undefined)?.spec as Json | undefined;
+    if (jobTemplateSpec?.template) jobTemplateSpec.template = convertTemplate(jobTemplateSpec.template as Json);
     const name = m.metadata.name;
     const key = `${seed}/${ns}/${m.kind}/${name}`;
     switch (m.kind) {
@@ -448,7 +513,7 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
         spec.replicas = replicas;
         const template = spec.template as Json;
         spec.selector ??= { matchLabels: ((template.metadata as Json | undefined)?.labels as Json) ?? {} };
-        base.status = { observedGeneration: 1, replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas };
+        base.status = { observedGeneration: generation, replicas, readyReplicas: replicas, availableReplicas: replicas, updatedReplicas: replicas };
         if (m.kind === "Deployment") {
           spec.strategy ??= { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } };
           o.deployments.push(base);
@@ -495,8 +560,12 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
       case "DaemonSet": {
         const template = spec.template as Json;
         spec.selector ??= { matchLabels: ((template.metadata as Json | undefined)?.labels as Json) ?? {} };
-        const eligible = nodes.filter((n) => matchesNode(template.spec as Json, n));
-        base.status = { desiredNumberScheduled: eligible.length, currentNumberScheduled: eligible.length, numberReady: eligible.length, observedGeneration: 1 };
+        // The DaemonSet controller runs a pod on every node whose taints its pods tolerate (with GKE's
+        // admission tolerations) and whose labels its selector and required affinity admit.
+        const tspec = template.spec as Json;
+        const podSpec = { ...tspec, tolerations: [...(((tspec.tolerations as Json[] | undefined) ?? []) as Json[]), ...gkeAdmissionTolerations(tspec)] };
+        const eligible = nodes.filter((n) => !nodeMisfit(podSpec, n));
+        base.status = { desiredNumberScheduled: eligible.length, currentNumberScheduled: eligible.length, numberReady: eligible.length, observedGeneration: generation };
         o.daemonsets.push(base);
         for (const n of eligible) {
           makePod({
@@ -545,7 +614,12 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
       }
       case "Job": {
         const template = spec.template as Json;
-        base.status = { startTime: iso(now - 3_600_000), active: 1 };
+        // A Job dumped after it finished (its Complete or Failed condition) keeps that status and its pod
+        // is finished too; any other Job is running its pod.
+        const given = (rest.status ?? undefined) as Json | undefined;
+        const conditions = ((given?.conditions as Json[] | undefined) ?? []) as Json[];
+        const outcome = conditions.find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True")?.type as "Complete" | "Failed" | undefined;
+        base.status = outcome ? given : { startTime: iso(now - 3_600_000), active: 1 };
         o.jobs.push(base);
         const jtSpec = { ...(template.spec as Json), restartPolicy: (template.spec as Json).restartPolicy ?? "Never" };
         makePod({
@@ -554,12 +628,36 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
           template: { ...template, spec: jtSpec },
           owner: ownerRef("batch/v1", "Job", base),
           extraLabels: { "batch.kubernetes.io/job-name": name, "job-name": name },
+          ...(outcome ? { givenStatus: { phase: outcome === "Complete" ? "Succeeded" : "Failed" } } : {}),
           ownerKey: key,
         });
         break;
       }
+      case "ReplicaSet": {
+        // Served as given (an Argo Rollout's, a Deployment's old revision dumped without its Deployment,
+        // …), ownerReferences included, and its pods materialised as the ReplicaSet controller would.
+        const replicas = (spec.replicas as number | undefined) ?? 1;
+        spec.replicas = replicas;
+        const template = spec.template as Json;
+        spec.selector ??= { matchLabels: ((template.metadata as Json | undefined)?.labels as Json) ?? {} };
+        base.status = { replicas, fullyLabeledReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas, observedGeneration: generation };
+        o.replicasets.push(base);
+        for (let i = 0; i < replicas; i++) {
+          makePod({ ns, name: `${name}-${k8sSuffix(`pod:${key}/${i}`, 5)}`, template, owner: ownerRef("apps/v1", "ReplicaSet", base), ownerKey: key });
+        }
+        break;
+      }
       case "Pod": {
-        makePod({ ns, name, template: { metadata: m.metadata, spec: m.spec as Json }, ownerKey: key });
+        // Kept as written or dumped: its metadata whole (ownerReferences to any kind), its nodeName even if
+        // that node is gone, a finished phase.
+        makePod({
+          ns,
+          name,
+          template: { metadata: m.metadata, spec: m.spec as Json },
+          metadata: mmeta as Json,
+          givenStatus: (m.status as Json | undefined) ?? undefined,
+          ownerKey: key,
+        });
         break;
       }
       default:
