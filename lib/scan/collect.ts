@@ -125,6 +125,8 @@ export class Collector {
   /** Custom roles named by the policies read so far, and those already read: each role is read once a scan. */
   private readonly roleRefs = new Set<string>();
   private readonly rolesRead = new Set<string>();
+  /** The chain depth the policy reads reached: reading the roles they name continues from there. */
+  private policyDepth = 0;
 
   constructor(
     private readonly scope: CollectScope,
@@ -179,6 +181,7 @@ export class Collector {
     outcome.durationMs = Date.now() - started;
     outcome.objects = records.length;
     this.noteRoles(records);
+    if (family === "crm.iamPolicy" || family === "iam.serviceAccountPolicies" || family === "asset.iamPolicies") this.policyDepth = Math.max(this.policyDepth, currentDepth());
     this.outcomes.push(outcome);
     if (!opts.deferStage) this.stageOutcome(outcome);
     if (outcome.status === "ok") log.debug(`source ${name}: ok, ${records.length} objects, ${counter.requests} requests, ${outcome.durationMs} ms`);
@@ -263,6 +266,7 @@ export class Collector {
       return this.outcomes.some((o) => o.source === `iam.roles:${scope}` && o.status === "ok");
     };
     const wanted = [...this.roleRefs].filter((n) => !this.rolesRead.has(n) && !listOk(n)).sort();
+    if (wanted.length) advanceTo(this.policyDepth); // these reads waited for every policy
     await Promise.all(
       wanted.map((name) =>
         inFlow(() =>
