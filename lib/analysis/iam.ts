@@ -62,6 +62,15 @@ export function roleVerdict(ctx: AnalysisContext, role: string): RoleVerdict {
   return v;
 }
 
+/** Why a custom role grants nothing at all (DISABLED or deleted), whatever its permissions; null otherwise. */
+export function inactiveCustomRole(ctx: AnalysisContext, role: string): string | null {
+  const r = CUSTOM_ROLE.test(role) ? ctx.customRoles.get(role) : undefined;
+  if (!r) return null;
+  if (r.data.deleted) return `${role} is deleted: it grants nothing`;
+  if (r.data.stage === "DISABLED") return `${role} is DISABLED: it grants nothing`;
+  return null;
+}
+
 /** A member IAM keeps after its principal was deleted: `deleted:serviceAccount:EMAIL?uid=N`, `deleted:user:…`, `deleted:principal://…`. */
 export function parseDeletedMember(member: string): { type: string; id: string; uid: string | null } | null {
   const m = /^deleted:([a-zA-Z]+):(.+?)(?:\?uid=(\d+))?$/.exec(member);
@@ -284,7 +293,8 @@ export function directGrants(ctx: AnalysisContext, who: { pool: string; cluster:
     return out;
   });
   return principals
-    .filter((p) => memberCovers(p.parsed, who.pool, who.cluster, who.ns, who.ksa))
+    // A DISABLED or deleted custom role grants nothing, so it is no grant of the KSA's.
+    .filter((p) => memberCovers(p.parsed, who.pool, who.cluster, who.ns, who.ksa) && !inactiveCustomRole(ctx, p.role))
     .map((p) => ({ resource: p.resource, role: p.role, member: p.member, condition: p.condition }));
 }
 
