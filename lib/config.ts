@@ -103,8 +103,8 @@ const EnvSchema = z.object({
     }),
 });
 
-export type ApiName = "crm" | "iam" | "container" | "policyanalyzer" | "cloudasset" | "k8s";
-export const API_NAMES: ApiName[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "k8s"];
+export type ApiName = "crm" | "iam" | "container" | "policyanalyzer" | "cloudasset" | "gkehub" | "k8s";
+export const API_NAMES: ApiName[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "gkehub", "k8s"];
 
 /** Per-API limits: requests in flight and, optionally, requests per minute. */
 export type ApiLimit = { concurrency: number; perMinute?: number };

@@ -187,7 +187,7 @@ describe("reconciliation rows", () => {
       pool: POOL_Z,
       ksas: [],
       state: "unverified",
-      detail: `not found, but cannot be ruled out: clusters using ${POOL_Z} (project proj-z not scanned)`,
+      detail: `not found, but cannot be ruled out: project proj-z (not scanned): its clusters and fleet members use ${POOL_Z}`,
     });
   });
 

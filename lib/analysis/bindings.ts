@@ -10,22 +10,19 @@ import type { AnalysisContext } from "./context";
 import type { BindingRow } from "./model";
 import { conditionText, parseDeletedMember, parseWiMember, roleVerdict, type RoleVerdict } from "./iam";
 
-/** KSAs matching `ns/ksa` in the clusters using `pool`, and whether every such cluster's KSA list is complete. */
+/**
+ * KSAs matching `ns/ksa` in the clusters using `pool`, and whether the answer is complete: every
+ * cluster of the pool — the pool project's clusters and its fleet's members — listed and read in full
+ * (ctx.poolScope). `lacking` names what was not read.
+ */
 export function ksasInPool(ctx: AnalysisContext, pool: string, ns: string, ksa: string): { ksas: string[]; clusters: string[]; complete: boolean; lacking: string[] } {
-  const clusters = ctx.clustersByPool.get(pool) ?? [];
+  const { clusters, lacking } = ctx.poolScope(pool);
   const ksas: string[] = [];
-  const lacking: string[] = [];
   for (const c of clusters) {
     const k = ctx.ksa(c, ns, ksa);
     if (k) ksas.push(k.subject);
-    lacking.push(...ctx.k8sLacking(c, "serviceaccounts"));
   }
-  // A pool used by no scanned cluster: its clusters may be out of scope (another project, a filter).
-  const poolProject = pool.replace(/\.svc\.id\.goog$/, "");
-  if (clusters.length === 0) lacking.push(`clusters using ${pool}${ctx.isProjectScanned(poolProject) ? "" : ` (project ${poolProject} not scanned)`}`);
-  const clusterSources = new Set([...ctx.projects.keys()].map((p) => `container.clusters:${p}`));
-  for (const s of clusterSources) if (ctx.input.sources.get(s) !== "ok") lacking.push(s);
-  return { ksas, clusters, complete: lacking.length === 0, lacking: [...new Set(lacking)] };
+  return { ksas, clusters, complete: lacking.length === 0, lacking };
 }
 
 type Base = Pick<BindingRow, "gsa" | "role" | "member" | "resource" | "condition" | "iamCondition">;
@@ -94,7 +91,6 @@ export function reconcileBindings(ctx: AnalysisContext): BindingRow[] {
         const email = subject.slice(4);
         let state: BindingRow["state"];
         let detail: string;
-        let lacking: string[] | undefined;
         if (found.ksas.length) {
           const annotated = found.ksas.filter((k) => ctx.ksas.get(k)?.data.gsaAnnotation?.trim().toLowerCase() === email);
           if (annotated.length) {
@@ -102,23 +98,26 @@ export function reconcileBindings(ctx: AnalysisContext): BindingRow[] {
             detail = `annotated on ${annotated.map((k) => k.slice(4)).join(", ")}`;
           } else {
             state = "not-annotated";
-            detail = `${found.ksas.map((k) => k.slice(4)).join(", ")} exists but is not annotated with ${email}`;
+            // Where the pool is not read in full, the KSA may exist annotated in a cluster not read.
+            detail = `${found.ksas.map((k) => k.slice(4)).join(", ")} exists but is not annotated with ${email}${found.complete ? "" : `; not read: ${found.lacking.join("; ")}`}`;
           }
         } else if (found.complete) {
           state = "stale";
-          detail = `${m.ns}/${m.ksa} exists in none of ${found.clusters.map((c) => c.slice(8)).join(", ")}: whoever creates it gets ${email}`;
+          detail = found.clusters.length
+            ? `${m.ns}/${m.ksa} exists in none of ${found.clusters.map((c) => c.slice(8)).join(", ")}: whoever creates it gets ${email}`
+            : `no cluster uses ${m.pool}: whoever creates ${m.ns}/${m.ksa} in a cluster using it gets ${email}`;
         } else {
           state = "unverified";
-          detail = `not found, but cannot be ruled out: ${found.lacking.join(", ")}`;
-          lacking = found.lacking;
+          detail = `not found, but cannot be ruled out: ${found.lacking.join("; ")}`;
         }
+        let lacking = found.complete ? undefined : found.lacking;
         if (unread) {
           // Whatever the KSA side says, the grant itself is undecided.
           detail = `${detail}; ${roleNote}`;
           lacking = [...new Set([...(lacking ?? []), ...unread])];
           state = "unverified";
         }
-        rows.push({ ...base, ...who, ksas: found.ksas, state, detail, ...(lacking ? { lacking } : {}) });
+        rows.push({ ...base, ...who, ksas: found.ksas, state, detail, lacking });
       }
     }
   }

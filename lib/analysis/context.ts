@@ -13,11 +13,13 @@ import type {
   InventoryRecord,
   KeyData,
   KsaData,
+  MembershipData,
   NamespaceData,
   NodeData,
   NodePoolData,
   PodData,
   ProjectData,
+  ResourcePolicyData,
   SecretData,
   WorkloadData,
 } from "../inventory/model";
@@ -73,6 +75,10 @@ export class AnalysisContext {
   readonly secretsByCluster = new Map<string, R<SecretData>[]>();
   /** Cluster subjects per workload pool (several clusters may share one: fleets). */
   readonly clustersByPool = new Map<string, string[]>();
+  /** GKE Hub fleet memberships, per workload pool their workloads use. */
+  readonly membershipsByPool = new Map<string, R<MembershipData>[]>();
+  /** Policies on buckets, topics, secrets… that Cloud Asset Inventory found granting a pool's principals. */
+  readonly resourcePolicies: R<ResourcePolicyData>[] = [];
 
   constructor(readonly input: AnalysisInput) {
     this.now = input.now;
@@ -158,6 +164,14 @@ export class AnalysisContext {
           push(this.secretsByCluster, s.cluster!, s);
           break;
         }
+        case "membership": {
+          const m = r as R<MembershipData>;
+          if (m.data.pool) push(this.membershipsByPool, m.data.pool, m);
+          break;
+        }
+        case "resource-policy":
+          this.resourcePolicies.push(r as R<ResourcePolicyData>);
+          break;
         default:
           break;
       }
@@ -227,27 +241,86 @@ export class AnalysisContext {
 
   /** The folder/organization ancestry of a project, nearest first (`folders/N`, …, `organizations/N`). */
   ancestors(projectId: string): string[] {
-    const out: string[] = [];
+    return this.ancestry(projectId).chain;
+  }
+
+  /**
+   * A project's ancestry, nearest first, and where it stops being known: `unknownAbove` is a folder
+   * whose own record (and so parent) the scan does not have — its parents may hold grants too.
+   */
+  ancestry(projectId: string): { chain: string[]; unknownAbove: string | null } {
+    const chain: string[] = [];
     let parent = this.projects.get(projectId)?.data.parent ?? null;
     const seen = new Set<string>();
     while (parent && !seen.has(parent)) {
       seen.add(parent);
-      out.push(parent);
-      parent = parent.startsWith("folders/") ? (this.folders.get(parent)?.data.parent ?? null) : null;
+      chain.push(parent);
+      if (!parent.startsWith("folders/")) break;
+      const folder = this.folders.get(parent);
+      if (!folder) return { chain, unknownAbove: parent };
+      parent = folder.data.parent;
     }
-    return out;
+    return { chain, unknownAbove: null };
   }
 
-  /** The IAM policy sources a grant on a GSA could come from: the GSA, its project, and the project's ancestors. */
+  /**
+   * The IAM policy sources a grant on a GSA could come from: the GSA, its project, and the project's
+   * ancestors — up to the organization. Where the ancestry stops being known, a last entry stands for
+   * the unread rest (`crm.ancestry:folders/N`, a subject with no policy), so absence answers name it.
+   */
   policyScopesForGsa(email: string, projectId: string): { subject: string; source: [string, string] }[] {
     const out: { subject: string; source: [string, string] }[] = [
       { subject: `gsa:${email}`, source: ["iam.serviceAccountPolicies", projectId] },
       { subject: `project:${projectId}`, source: ["crm.iamPolicy", `projects/${projectId}`] },
     ];
-    for (const a of this.ancestors(projectId)) {
+    const { chain, unknownAbove } = this.ancestry(projectId);
+    for (const a of chain) {
       out.push({ subject: a.startsWith("folders/") ? `folder:${a.slice(8)}` : `organization:${a.slice(14)}`, source: ["crm.iamPolicy", a] });
     }
+    if (unknownAbove) out.push({ subject: `ancestors-of:${unknownAbove}`, source: ["crm.ancestry", unknownAbove] });
     return out;
+  }
+
+  /**
+   * Every cluster whose workloads get identities from `pool`, and what was not read of them: the pool
+   * project's clusters (and any other scanned cluster naming the pool) plus the fleet's members —
+   * GKE clusters of other projects, attached (EKS, AKS…), on-prem and other-cloud clusters. Only
+   * when `lacking` is empty may anything be called absent in the pool.
+   */
+  poolScope(pool: string): { clusters: string[]; lacking: string[] } {
+    return this.memo(`poolScope|${pool}`, () => {
+      const clusters = new Set(this.clustersByPool.get(pool) ?? []);
+      const lacking: string[] = [];
+      const host = pool.replace(/\.(svc|hub)\.id\.goog$/, "");
+      if (!this.isProjectScanned(host)) lacking.push(`project ${host} (not scanned): its clusters and fleet members use ${pool}`);
+      else lacking.push(...this.lacking(["container.clusters", host], ["gkehub.memberships", host]));
+      for (const m of this.membershipsByPool.get(pool) ?? []) {
+        const d = m.data;
+        if (d.memberKind === "gke" && d.gkeCluster) {
+          if (d.clusterMissing) continue; // the cluster is gone; its membership lingers
+          const [p, l, c] = d.gkeCluster.slice(8).split("/");
+          const subject = `cluster:${this.projectIdByNumber.get(p) ?? p}/${l}/${c}`;
+          if (this.clusters.has(subject)) clusters.add(subject);
+          else {
+            const project = subject.slice(8).split("/")[0];
+            lacking.push(`fleet member ${d.name}: GKE cluster ${subject.slice(8)} (${this.isProjectScanned(project) ? "not in its project's cluster list" : `project ${project} not scanned`})`);
+          }
+          continue;
+        }
+        const what = { attached: "attached cluster", multicloud: "GKE Multi-Cloud cluster", onprem: "on-prem cluster", edge: "edge cluster", appliance: "appliance cluster", other: "registered cluster", gke: "GKE cluster" }[d.memberKind];
+        lacking.push(`fleet member ${d.name} (${what}${d.resourceLink ? ` ${d.resourceLink}` : ""}: its Kubernetes objects are not read)`);
+      }
+      const sorted = [...clusters].sort();
+      for (const c of sorted) lacking.push(...this.k8sLacking(c, "serviceaccounts"));
+      return { clusters: sorted, lacking: [...new Set(lacking)] };
+    });
+  }
+
+  /** Fleet members whose Kubernetes objects no scan reads (attached, on-prem, other clouds, GKE clusters out of scope). */
+  unreadFleetMembers(): string[] {
+    return this.memo("unreadFleetMembers", () =>
+      [...this.membershipsByPool.keys()].flatMap((pool) => this.poolScope(pool).lacking.filter((l) => l.startsWith("fleet member "))),
+    );
   }
 
   // ---- indexes built on first use ---------------------------------------------------------

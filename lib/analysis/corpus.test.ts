@@ -4,7 +4,9 @@
  * findings and workload answers it must produce. One folder per pattern under
  * lib/simulator/estates/corpus/: `estate.yaml` (plus any manifests files it names), `README.md`
  * (the pattern, where it is seen, what used to go wrong), `expected-findings.txt` (rule subject
- * state) and, optionally, `expected-workloads.txt` (subject | identity | source | migration).
+ * state) and, optionally, `expected-workloads.txt` (subject | identity | source | migration) and
+ * `scan.json` — what to scan, as WI_ATLAS_PROJECTS / WI_ATLAS_FOLDERS / WI_ATLAS_CLUSTERS would say
+ * it (`{"projects": [...], "folders": [...], "clusters": [...]}`); without it, the estate's organization.
  *
  * WI_ATLAS_UPDATE_CORPUS=1 rewrites the expected files from what the analysis now says: review the
  * diff line by line before committing it — it is the claim the product makes about that estate.
@@ -12,6 +14,7 @@
 import { describe, expect, it } from "vitest";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { z } from "zod";
 import { analyzeEstateFile, findingLines, workloadLines } from "./testing";
 
 const CORPUS = "lib/simulator/estates/corpus";
@@ -28,6 +31,12 @@ function writeLines(file: string, header: string, lines: string[]) {
   writeFileSync(file, `# ${header}\n# Written by WI_ATLAS_UPDATE_CORPUS=1 and reviewed by hand: see lib/analysis/corpus.test.ts.\n${lines.join("\n")}\n`);
 }
 
+const ScanJson = z.strictObject({
+  projects: z.array(z.string()).optional(),
+  folders: z.array(z.string()).optional(),
+  clusters: z.array(z.string()).optional(),
+});
+
 const cases = existsSync(CORPUS)
   ? readdirSync(CORPUS, { withFileTypes: true })
       .filter((d) => d.isDirectory() && existsSync(path.join(CORPUS, d.name, "estate.yaml")))
@@ -43,7 +52,9 @@ describe("the regression corpus", () => {
   for (const name of cases) {
     it(`${name}: produces exactly the expected findings and workload answers`, async () => {
       const dir = path.join(CORPUS, name);
-      const r = await analyzeEstateFile(path.join(dir, "estate.yaml"));
+      const scanFile = path.join(dir, "scan.json");
+      const scan = existsSync(scanFile) ? ScanJson.parse(JSON.parse(readFileSync(scanFile, "utf8"))) : undefined;
+      const r = await analyzeEstateFile(path.join(dir, "estate.yaml"), { scan });
       const findings = findingLines(r);
       const workloads = workloadLines(r);
       const ef = path.join(dir, "expected-findings.txt");

@@ -7,7 +7,7 @@
  */
 import type { AnalysisContext } from "./context";
 import type { DenyHit, Grant } from "./model";
-import type { IamCondition } from "../inventory/model";
+import type { IamBinding, IamCondition } from "../inventory/model";
 import type { PolicyView } from "./fixes";
 
 /** Predefined roles that carry iam.serviceAccounts.getAccessToken on a service account. */
@@ -272,30 +272,47 @@ export function federatedPrincipal(ctx: AnalysisContext, pool: string, ns: strin
 }
 
 /**
- * Roles granted straight to a KSA's federated principal (principal:// or principalSet:// members) on
- * projects, folders and the organization. Token roles on a GSA's own policy are not direct grants:
+ * Roles granted straight to a KSA (no GSA in between) on projects, folders, the organization and —
+ * from Cloud Asset Inventory's per-pool search — buckets, topics, secrets and other resources
+ * (`resource://…`). Members are matched exactly: `principal://…/subject/ns/NS/sa/KSA`,
+ * `principalSet://…/namespace/NS`, `…/kubernetes.cluster/…`, `…/*`, and `serviceAccount:POOL[NS/KSA]`
+ * for roles other than the token roles. Token roles on a GSA's own policy are not direct grants:
  * they let the KSA impersonate the GSA (see tokenGrants).
  */
 export function directGrants(ctx: AnalysisContext, who: { pool: string; cluster: string; ns: string; ksa: string }): Grant[] {
-  // Federated-principal members of project/folder/organization policies, parsed once per analysis.
+  // Kubernetes members of project/folder/organization and resource policies, parsed once per analysis.
   const principals = ctx.memo("principalGrants", () => {
     const out: { resource: string; role: string; member: string; parsed: WiMember; condition: string | null }[] = [];
-    for (const [subject, policy] of ctx.policies) {
-      if (subject.startsWith("gsa:")) continue;
-      for (const b of policy.data.bindings) {
+    const add = (resource: string, bindings: IamBinding[], pool?: string) => {
+      for (const b of bindings) {
         for (const member of b.members) {
-          if (!member.startsWith("principal")) continue;
+          const legacy = member.startsWith("serviceAccount:");
+          if (!member.startsWith("principal") && !legacy) continue;
+          // serviceAccount:POOL[NS/KSA] with a token role is a broad token grant (wi-user-broad-grant), not a role of its own;
+          // so is a custom token role, and one that could not be read is not claimed as a direct grant.
+          if (legacy && roleVerdict(ctx, b.role).kind !== "other") continue;
           const parsed = parseWiMember(member);
-          if (parsed) out.push({ resource: subject, role: b.role, member, parsed, condition: conditionText(b) });
+          // A pool's search matches words: `prod.svc.id.goog` also finds `acme-prod.svc.id.goog`.
+          if (!parsed || (pool && parsed.pool !== pool)) continue;
+          out.push({ resource, role: b.role, member, parsed, condition: conditionText(b) });
         }
       }
-    }
+    };
+    for (const [subject, policy] of ctx.policies) if (!subject.startsWith("gsa:")) add(subject, policy.data.bindings);
+    for (const r of ctx.resourcePolicies) add(`resource:${r.data.resource}`, r.data.bindings, r.data.pool);
     return out;
   });
+  const seen = new Set<string>();
   return principals
     // A DISABLED or deleted custom role grants nothing, so it is no grant of the KSA's.
     .filter((p) => memberCovers(p.parsed, who.pool, who.cluster, who.ns, who.ksa) && !inactiveCustomRole(ctx, p.role))
-    .map((p) => ({ resource: p.resource, role: p.role, member: p.member, condition: p.condition }));
+    .map((p) => ({ resource: p.resource, role: p.role, member: p.member, condition: p.condition }))
+    .filter((g) => {
+      const k = `${g.resource}|${g.role}|${g.member}|${g.condition}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
 }
 
 const GSA_EMAIL = /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$|^\d+-compute@developer\.gserviceaccount\.com$|^[a-z][a-z0-9-]{4,28}[a-z0-9]@appspot\.gserviceaccount\.com$/;

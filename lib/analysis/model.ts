@@ -15,7 +15,7 @@ export type WiStatus = "working" | "conditional" | "broken" | "unknown";
 
 /** A role grant that lets a Kubernetes identity act as a GSA (or holds a role directly). */
 export type Grant = {
-  /** Where the grant sits: `gsa:…`, `project:…`, `folder:…`, `organization:…`. */
+  /** Where the grant sits: `gsa:…`, `project:…`, `folder:…`, `organization:…`, or a resource by full name (`resource://storage.googleapis.com/BUCKET`). */
   resource: string;
   role: string;
   member: string;
@@ -210,8 +210,11 @@ export type BindingRow = {
   ksas: string[];
   state: BindingState;
   detail: string;
-  /** For `unverified` rows: the sources whose failure leaves it undecided (KSA lists, a custom role's definition). */
-  lacking?: Lacking;
+  /**
+   * What leaves the row undecided: the pool's clusters not read (unverified rows, and not-annotated
+   * ones in a pool not read in full), and a custom role whose definition could not be read.
+   */
+  lacking?: string[];
 };
 
 /** A GSA's spread, and the shared-account score that ranks it. */

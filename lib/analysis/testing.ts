@@ -5,26 +5,38 @@
 import { loadEstateFile, parseEstateText, type LoadedEstate } from "../simulator/load-estate";
 import { startSimulator } from "../simulator/server";
 import { simulatorClients } from "../sources/gcp/clients";
+import { gkeEndpoint } from "../sources/k8s/clients";
 import { Caller } from "../sources/http/caller";
 import { collect } from "../scan/collect";
 import { parseApiLimits } from "../config";
 import { runAnalysis, type AnalysisResult } from "./run-analysis";
 
-export async function analyzeEstate(yaml: string, opts: { firstSeen?: Map<string, Date> } = {}): Promise<AnalysisResult> {
+/**
+ * What to scan, as the environment would say it: WI_ATLAS_PROJECTS, WI_ATLAS_FOLDERS (ids, with or
+ * without `folders/`), WI_ATLAS_CLUSTERS. With no projects and no folders, the estate's organization.
+ */
+export type ScanOptions = { projects?: string[]; folders?: string[]; clusters?: string[] };
+
+type AnalyzeOptions = { firstSeen?: Map<string, Date>; scan?: ScanOptions };
+
+export async function analyzeEstate(yaml: string, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
   return analyzeLoadedEstate(parseEstateText(yaml, "test.yaml"), opts);
 }
 
-export async function analyzeEstateFile(file: string, opts: { firstSeen?: Map<string, Date> } = {}): Promise<AnalysisResult> {
+export async function analyzeEstateFile(file: string, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
   return analyzeLoadedEstate(loadEstateFile(file), opts);
 }
 
-export async function analyzeLoadedEstate(estate: LoadedEstate, opts: { firstSeen?: Map<string, Date> } = {}): Promise<AnalysisResult> {
+export async function analyzeLoadedEstate(estate: LoadedEstate, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
   const sim = await startSimulator({ estate });
   try {
     const caller = new Caller({ limits: parseApiLimits(undefined, 8), timeoutMs: 5000, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } });
+    const projects = opts.scan?.projects ?? [];
+    const folders = (opts.scan?.folders ?? []).map((f) => f.replace(/^folders\//, ""));
+    const organization = projects.length || folders.length ? undefined : estate.organization?.name.replace("organizations/", "");
     const outcomes = await collect(
-      { organization: estate.organization?.name.replace("organizations/", ""), folders: [], projects: [], clusters: [], readSecrets: true },
-      { google: simulatorClients(sim.url), caller, endpointFor: (c) => ({ server: `${sim.url}/clusters/${c.projectId}/${c.location}/${c.name}`, skipTLSVerify: true }) },
+      { organization, folders, projects, clusters: opts.scan?.clusters ?? [], readSecrets: true },
+      { google: simulatorClients(sim.url), caller, endpointFor: (c, raw) => gkeEndpoint(c, raw, sim.kubernetesPort) },
     );
     const records = outcomes.filter((o) => o.status === "ok" || o.status === "partial").flatMap((o) => o.records);
     const sources = new Map(outcomes.map((o) => [o.source, o.status] as const));

@@ -1,7 +1,7 @@
 /**
- * `npm run simulator`: the API simulator on its own, for trying the real clients (gcloud-like REST
- * calls, kubectl against /clusters/P/L/N) against an estate by hand, or serving a generated estate
- * of any size (what `npm run bench` does in a child process).
+ * `npm run simulator`: the API simulator on its own, for trying the real clients against an estate by
+ * hand — `gcloud` through its endpoint overrides, `kubectl` through the kubeconfig `--kubeconfig`
+ * writes — or serving a generated estate of any size (what `npm run bench` does in a child process).
  */
 import path from "node:path";
 import { writeFileSync } from "node:fs";
@@ -9,6 +9,8 @@ import { startSimulator } from "../simulator/server";
 import { loadEstateFile, EstateError } from "../simulator/load-estate";
 import { ESTATE_SIZES, generateEstate, generateEstateValue, isEstateSize } from "../simulator/generate-estate";
 import { DEMO_ESTATE } from "../config";
+import { gkeContextName, writeKubeconfig } from "../simulator/kubeconfig";
+import type { World } from "../simulator/world";
 import { EXIT, parseCliArgs } from "./args";
 import { logToStderr } from "../log";
 
@@ -18,7 +20,10 @@ const USAGE = `Usage: npm run simulator -- [options]
   --seed N          seed for --generate (default 1): the same seed gives the same estate
   --write FILE      with --generate: also write the estate to FILE (JSON) and exit
   --latency MS      answer every request after MS milliseconds (default: the estate's latencyMs)
-  --port N          port to listen on (default 8089; 0 picks a free one)
+  --port N          port to listen on (default 8089; 0 picks a free one); the clusters' HTTPS
+                    endpoints (one loopback address each) use the same port when it is free there
+  --kubeconfig FILE write a kubeconfig with one context per cluster (gke_PROJECT_LOCATION_NAME, TLS
+                    with the cluster's CA, a token user), rewritten when the estate's clusters change
   --json            print one JSON line {"url": …} once listening (for scripts)`;
 
 const args = parseCliArgs(
@@ -29,6 +34,7 @@ const args = parseCliArgs(
     write: { type: "string" },
     latency: { type: "string" },
     port: { type: "string" },
+    kubeconfig: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
@@ -98,16 +104,46 @@ try {
   throw err;
 }
 const w = sim.world();
+const kubeconfig = args.kubeconfig ? path.resolve(args.kubeconfig) : undefined;
+if (kubeconfig) {
+  try {
+    writeKubeconfig(kubeconfig, w, sim.kubernetesPort);
+  } catch (err) {
+    process.stderr.write(`--kubeconfig: ${(err as Error).message}\n`);
+    await sim.close();
+    process.exit(EXIT.usage);
+  }
+  // An edited estate can add, remove or rename clusters: keep the contexts in step.
+  const contexts = (world: World) => world.clusters.map((c) => `${gkeContextName(c)} ${c.json.endpoint}`).join();
+  let written = contexts(w);
+  setInterval(async () => {
+    // The simulator reloads an edited estate when asked something; its health check asks.
+    await fetch(`${sim.url}/_sim/health`).catch(() => undefined);
+    const world = sim.world();
+    if (contexts(world) === written) return;
+    written = contexts(world);
+    try {
+      writeKubeconfig(kubeconfig, world, sim.kubernetesPort);
+    } catch (err) {
+      process.stderr.write(`--kubeconfig: ${(err as Error).message}\n`);
+    }
+  }, 1000).unref();
+}
 if (args.json) {
-  process.stdout.write(JSON.stringify({ url: sim.url, estate: label, projects: w.projects.length, serviceAccounts: w.serviceAccounts.length, clusters: w.clusters.length }) + "\n");
+  process.stdout.write(
+    JSON.stringify({ url: sim.url, kubernetesPort: sim.kubernetesPort, kubeconfig, estate: label, projects: w.projects.length, serviceAccounts: w.serviceAccounts.length, clusters: w.clusters.length }) + "\n",
+  );
 } else {
   process.stdout.write(
     [
       `Simulator serving ${label} at ${sim.url}`,
       `  ${w.projects.length} projects, ${w.serviceAccounts.length} service accounts, ${w.clusters.length} clusters`,
       `  Google APIs: e.g. curl -H 'Authorization: Bearer x' ${sim.url}/v1/projects/${w.projects[0]?.projectId ?? "P"}/serviceAccounts`,
-      ...w.clusters.slice(0, 10).map((c) => `  Kubernetes: ${sim.url}/clusters/${c.project.projectId}/${c.location}/${c.name}`),
+      ...w.clusters.slice(0, 10).map((c) => `  Kubernetes: https://${c.json.endpoint}:${sim.kubernetesPort} ${gkeContextName(c)} (plain HTTP: ${sim.url}/clusters/${c.project.projectId}/${c.location}/${c.name})`),
       ...(w.clusters.length > 10 ? [`  … and ${w.clusters.length - 10} more clusters`] : []),
+      ...(kubeconfig
+        ? [`  kubectl: KUBECONFIG=${kubeconfig} kubectl --context ${w.clusters[0] ? gkeContextName(w.clusters[0]) : "CONTEXT"} get pods -A`]
+        : ["  kubectl: add --kubeconfig FILE for a kubeconfig with one context per cluster"]),
       `  Stats: ${sim.url}/_sim/stats   ${args.generate ? "" : "(edit the estate file and the simulator reloads it)"}`,
       "Ctrl-C to stop.",
     ].join("\n") + "\n",

@@ -24,7 +24,9 @@ export type InventoryKind =
   | "workload"
   | "replicaset"
   | "job"
-  | "secret";
+  | "secret"
+  | "membership"
+  | "resource-policy";
 
 /** One object as a source produced it, ready to be stored. */
 export type InventoryRecord<D = unknown> = {
@@ -172,6 +174,54 @@ export type NodePoolData = {
   servesGkeMetadata: boolean;
   nodeCount: number;
   autopilot: boolean;
+};
+
+/** What a fleet member is, from the kind of its `endpoint` (GKE Hub Membership). */
+export type MemberKind = "gke" | "attached" | "multicloud" | "onprem" | "edge" | "appliance" | "other";
+
+/** A GKE Hub fleet membership: a cluster registered to the fleet hosted by `projectId`. */
+export type MembershipData = {
+  /** `projects/P/locations/L/memberships/ID`, as the API names it. */
+  name: string;
+  /** The fleet host project (the project the membership lives in). */
+  projectId: string;
+  location: string;
+  membershipId: string;
+  memberKind: MemberKind;
+  /** The endpoint's `resourceLink` (`//container.googleapis.com/projects/…/clusters/C`, `//gkemulticloud…`), or null. */
+  resourceLink: string | null;
+  /** For GKE members: the cluster subject its resource link names (`cluster:P/L/C`; P may be a project number). */
+  gkeCluster: string | null;
+  /** `authority.workloadIdentityPool`: the pool its workloads get identities from (null: Workload Identity off on the membership). */
+  workloadIdentityPool: string | null;
+  /** `authority.issuer`: the cluster's OIDC issuer Google trusts. */
+  issuer: string | null;
+  /**
+   * The pool its workloads get identities from: `workloadIdentityPool`, or — with an issuer but no
+   * pool named — the fleet host's `PROJECT_ID.svc.id.goog`. Null: Workload Identity is off on it.
+   */
+  pool: string | null;
+  /** `state.code` (READY, CREATING, DELETING, …). */
+  state: string | null;
+  /** The endpoint's `clusterMissing`: the underlying cluster resource no longer exists. */
+  clusterMissing: boolean;
+};
+
+/**
+ * An IAM policy on a resource other than a project, folder, organization or service account (a
+ * bucket, topic, secret…), as Cloud Asset Inventory returned it for one workload pool's search: only
+ * the bindings that matched the pool's name.
+ */
+export type ResourcePolicyData = {
+  /** The full resource name, e.g. `//storage.googleapis.com/acme-invoices`. */
+  resource: string;
+  /** e.g. `storage.googleapis.com/Bucket`. */
+  assetType: string;
+  /** `projects/NUMBER` the resource belongs to, when it has one. */
+  project: string | null;
+  /** The workload pool whose search found it. */
+  pool: string;
+  bindings: IamBinding[];
 };
 
 export type NamespaceData = { name: string; labels: Record<string, string> };

@@ -15,10 +15,13 @@ import type {
   IamPolicyData,
   InventoryRecord,
   KeyData,
+  MemberKind,
+  MembershipData,
   MetadataMode,
   NodePoolData,
   OrganizationData,
   ProjectData,
+  ResourcePolicyData,
 } from "./model";
 
 export class MalformedResponseError extends Error {
@@ -282,5 +285,75 @@ export function transformCluster(
       },
     },
     nodePools,
+  };
+}
+
+const ENDPOINT_KINDS: [field: string, kind: MemberKind][] = [
+  ["gkeCluster", "gke"],
+  ["multiCloudCluster", "multicloud"],
+  ["onPremCluster", "onprem"],
+  ["edgeCluster", "edge"],
+  ["applianceCluster", "appliance"],
+];
+
+/** A GKE Hub Membership. Its endpoint says what the member is; its authority, which pool its workloads use. */
+export function transformMembership(m: Obj, source: string): InventoryRecord<MembershipData> {
+  const name = req(m, "name", "membership");
+  const parts = /^projects\/([^/]+)\/locations\/([^/]+)\/memberships\/([^/]+)$/.exec(name);
+  if (!parts) throw new MalformedResponseError(`membership ${name}`, "name of the form projects/P/locations/L/memberships/ID");
+  const endpoint = (m.endpoint as Obj | undefined) ?? {};
+  let memberKind: MemberKind = "other";
+  let link: Obj | undefined;
+  for (const [field, kind] of ENDPOINT_KINDS) {
+    if (endpoint[field] && typeof endpoint[field] === "object") {
+      memberKind = kind;
+      link = endpoint[field] as Obj;
+      break;
+    }
+  }
+  const resourceLink = opt(link, "resourceLink");
+  // Attached clusters (EKS, AKS, any conformant cluster) are Multi-Cloud resources of kind attachedClusters.
+  if (memberKind === "multicloud" && resourceLink && /\/attachedClusters\//.test(resourceLink)) memberKind = "attached";
+  const gke = memberKind === "gke" && resourceLink ? /^\/\/container\.googleapis\.com\/projects\/([^/]+)\/(?:locations|zones)\/([^/]+)\/clusters\/([^/]+)$/.exec(resourceLink) : null;
+  const authority = m.authority as Obj | undefined;
+  const pool = opt(authority, "workloadIdentityPool");
+  const issuer = opt(authority, "issuer");
+  return {
+    kind: "membership",
+    subject: `membership:${parts[1]}/${parts[2]}/${parts[3]}`,
+    source,
+    project: parts[1],
+    data: {
+      name,
+      projectId: parts[1],
+      location: parts[2],
+      membershipId: parts[3],
+      memberKind,
+      resourceLink,
+      gkeCluster: gke ? `cluster:${gke[1]}/${gke[2]}/${gke[3]}` : null,
+      workloadIdentityPool: pool,
+      issuer,
+      // Fleet Workload Identity: one pool per fleet, the host project's (named by id, not number).
+      pool: pool ?? (issuer && !/^\d+$/.test(parts[1]) ? `${parts[1]}.svc.id.goog` : null),
+      state: opt(m.state as Obj | undefined, "code"),
+      clusterMissing: (link as Obj | undefined)?.clusterMissing === true,
+    },
+  };
+}
+
+/**
+ * One IamPolicySearchResult of a workload pool's search, keyed by resource and pool (two pools'
+ * searches may both find a resource, each with its own bindings).
+ */
+export function transformResourcePolicy(r: Obj, pool: string, source: string): InventoryRecord<ResourcePolicyData> {
+  const resource = req(r, "resource", "IAM policy search result");
+  const assetType = req(r, "assetType", `IAM policy search result ${resource}`);
+  const policy = transformPolicy((r.policy as Obj | undefined) ?? {}, resource, source, null);
+  return {
+    kind: "resource-policy",
+    subject: `resource:${resource}#${pool}`,
+    source,
+    project: null,
+    data: { resource, assetType, project: opt(r, "project"), pool, bindings: policy.data.bindings },
   };
 }

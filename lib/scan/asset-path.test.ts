@@ -38,7 +38,12 @@ describe("the Cloud Asset Inventory path", () => {
         const gsas = direct.summary.counts.gsa;
         // Direct: per project one account list, then per account its keys and its policy.
         expect(direct.summary.requests.iam).toBeGreaterThanOrEqual(2 * gsas);
-        expect(direct.summary.requests.cloudasset).toBe(0);
+        // On the direct path Cloud Asset is asked only which resources grant each workload pool
+        // anything: one search per pool, whatever the number of KSAs.
+        const pools = new Set(sim.world().clusters.map((c) => (c.json.workloadIdentityConfig as { workloadPool?: string } | undefined)?.workloadPool).filter(Boolean));
+        const poolSearches = direct.outcomes.filter((o) => o.family === "asset.poolPolicies");
+        expect(poolSearches.map((o) => o.scope).sort()).toEqual([...pools].map((p) => `${sim.world().estate.organization!.name}/${p}`).sort());
+        expect(direct.summary.requests.cloudasset).toBe(pools.size);
         const keysBefore = await currentSubjects(t.db, "key");
         const policiesBefore = await currentSubjects(t.db, "iam-policy");
 
@@ -53,7 +58,7 @@ describe("the Cloud Asset Inventory path", () => {
         // Only the account lists remain on IAM; the searches replace 2 requests per account.
         expect(asset.summary.requests.iam).toBeLessThan(direct.summary.requests.iam / 2);
         expect(asset.summary.requests.cloudasset).toBeGreaterThanOrEqual(2);
-        const sources = asset.outcomes.filter((o) => o.family.startsWith("asset.")).map((o) => `${o.source} ${o.status}`);
+        const sources = asset.outcomes.filter((o) => o.family === "asset.keys" || o.family === "asset.iamPolicies").map((o) => `${o.source} ${o.status}`);
         expect(sources.sort()).toEqual([`asset.iamPolicies:${sim.world().estate.organization!.name} ok`, `asset.keys:${sim.world().estate.organization!.name} ok`]);
         expect(await versionsWritten(t, asset.scanId)).toBe(0);
       });
@@ -114,6 +119,14 @@ describe("the Cloud Asset Inventory path", () => {
       expect(r.outcomes.find((o) => o.source === "iam.keys:small-prod")!.status).toBe("ok");
       expect(await currentSubjects(t.db, "key")).toContain("key:batch-jobs@small-prod.iam.gserviceaccount.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1");
       expect(r.summary.requests.iam).toBeGreaterThanOrEqual(1 + 2 * r.summary.counts.gsa);
+      // The pool search is optional: denied, it is skipped with the permission named (not a failure).
+      const pool = r.outcomes.find((o) => o.family === "asset.poolPolicies")!;
+      expect([pool.source, pool.status, pool.httpStatus, pool.permission]).toEqual([
+        "asset.poolPolicies:organizations/111111111111/small-prod.svc.id.goog",
+        "skipped",
+        403,
+        "cloudasset.assets.searchAllIamPolicies",
+      ]);
     });
   });
 });

@@ -47,7 +47,7 @@ const estate = (faults: unknown[] = []) =>
             email: "ledger@acme-pay.iam.gserviceaccount.com",
             iamPolicy: {
               bindings: [
-                // A role of a project outside the scan, one of the organization (not listed in PROJECTS mode), one deleted, one gone.
+                // A role of a project outside the scan, one of the organization (listed through the ancestry walk), one deleted, one gone.
                 { role: "projects/acme-shared/roles/wiUser", members: ["serviceAccount:acme-pay.svc.id.goog[payments/ledger]"] },
                 { role: `${ORG}/roles/workloadIdentityUserLite`, members: ["serviceAccount:acme-pay.svc.id.goog[payments/ledger-v2]"] },
                 { role: "projects/acme-pay/roles/oldMinter", members: ["serviceAccount:acme-pay.svc.id.goog[payments/ledger-v0]"] },
@@ -86,20 +86,21 @@ const summary = (outcomes: SourceOutcome[]) =>
     .sort();
 
 describe("custom roles and deny policies in a scan", () => {
-  it("lists the scanned project's roles once, reads only the referenced roles no list answered for, and lists then gets the deny policies of the project and its folder", async () => {
+  it("lists the roles of the scanned project and of the organization above it once, reads only the referenced roles no list answered for, and lists then gets the deny policies of the project and its ancestors", async () => {
     const outcomes = await scan();
     expect(summary(outcomes)).toEqual([
       "iam.denyPolicies:folders/4401 ok objects=1 requests=2",
+      `iam.denyPolicies:${ORG} ok objects=0 requests=1`,
       "iam.denyPolicies:projects/acme-pay ok objects=2 requests=3",
       "iam.roles:acme-pay ok objects=2 requests=1",
-      `iam.roles:${ORG}/roles/workloadIdentityUserLite ok objects=1 requests=1`,
+      `iam.roles:${ORG} ok objects=1 requests=1`,
       "iam.roles:projects/acme-shared/roles/wiUser ok objects=1 requests=1",
     ]);
     const records = outcomes.flatMap((o) => o.records);
     expect(records.filter((r) => r.kind === "custom-role").map((r) => [r.subject, r.source, (r.data as CustomRoleData).stage, (r.data as CustomRoleData).deleted])).toEqual([
       ["role:projects/acme-pay/roles/ciDeployer", "iam.roles:acme-pay", "GA", false],
       ["role:projects/acme-pay/roles/oldMinter", "iam.roles:acme-pay", "GA", true],
-      [`role:${ORG}/roles/workloadIdentityUserLite`, `iam.roles:${ORG}/roles/workloadIdentityUserLite`, "GA", false],
+      [`role:${ORG}/roles/workloadIdentityUserLite`, `iam.roles:${ORG}`, "GA", false],
       ["role:projects/acme-shared/roles/wiUser", "iam.roles:projects/acme-shared/roles/wiUser", "BETA", false],
     ]);
     const deny = records.filter((r) => r.kind === "deny-policy").map((r) => r.data as DenyPolicyData);
@@ -117,9 +118,10 @@ describe("custom roles and deny policies in a scan", () => {
     ]);
     expect(summary(outcomes)).toEqual([
       "iam.denyPolicies:folders/4401 failed objects=0 requests=1 permission=iam.denypolicies.list",
+      `iam.denyPolicies:${ORG} failed objects=0 requests=1 permission=iam.denypolicies.list`,
       "iam.denyPolicies:projects/acme-pay failed objects=0 requests=1 permission=iam.denypolicies.list",
       "iam.roles:acme-pay failed objects=0 requests=1 permission=iam.roles.list",
-      `iam.roles:${ORG}/roles/workloadIdentityUserLite ok objects=1 requests=1`,
+      `iam.roles:${ORG} ok objects=1 requests=1`,
       // Every custom role a policy grants (here the project's own policy) decides whether it mints tokens.
       "iam.roles:projects/acme-pay/roles/ciDeployer ok objects=1 requests=1",
       // Not found (404): the role is gone, and the source answered in full.

@@ -22,13 +22,15 @@ import {
   transformDenyPolicy,
   transformFolder,
   transformKey,
+  transformMembership,
   transformOrganization,
   transformPolicy,
   transformProject,
+  transformResourcePolicy,
   transformServiceAccount,
 } from "../inventory/transform-gcp";
 import { ClusterTransformer } from "../inventory/transform-k8s";
-import type { ClusterData, CustomRoleData, GsaData, IamPolicyData, InventoryRecord, OwnerRef, PodData, ProjectData, WorkloadKind } from "../inventory/model";
+import type { ClusterData, CustomRoleData, FolderData, GsaData, IamPolicyData, InventoryRecord, OwnerRef, PodData, ProjectData, WorkloadKind } from "../inventory/model";
 import type { Progress } from "./progress";
 import { log } from "../log";
 
@@ -57,7 +59,12 @@ export type CollectScope = {
   organization?: string;
   folders: string[];
   projects: string[];
-  /** Cluster names or PROJECT/LOCATION/NAME; empty = every cluster found. */
+  /**
+   * Cluster names or PROJECT/LOCATION/NAME whose Kubernetes objects are read; empty = every cluster
+   * found. Clusters left out are still listed (their node pools and workload pool count for the
+   * Google-side rules); their Kubernetes sources are recorded `skipped`, so absence rules that need
+   * them say `unverified`.
+   */
   clusters: string[];
   readSecrets: boolean;
   /**
@@ -93,7 +100,8 @@ type Obj = Record<string, unknown>;
 
 class SourceFailure extends Error {
   constructor(
-    readonly status: "partial" | "failed",
+    /** `skipped`: an optional source the caller may not read (the scan stays complete without it). */
+    readonly status: "partial" | "failed" | "skipped",
     message: string,
     readonly httpStatus?: number,
     readonly permission?: string,
@@ -108,6 +116,9 @@ type SourceCtx = {
   /** Marks the source partial (it goes on), with the first problem kept as its message. */
   partial: (err: unknown) => void;
 };
+
+/** The Kubernetes lists read from each cluster (one source each). */
+const K8S_LISTS = ["namespaces", "serviceaccounts", "nodes", "replicasets", "jobs", "pods", "deployments", "statefulsets", "daemonsets", "cronjobs", "secrets"] as const;
 
 /**
  * Clusters listed at once. Each lists eleven resources, enough to keep the Kubernetes queue busy, and
@@ -238,7 +249,10 @@ export class Collector {
     if (this.scope.inventoryPath === "asset") this.asset = inFlow(() => this.searchAssets());
     const { projects, ancestorPolicies } = await this.discover();
     this.deps.progress?.update((p) => (p.phase = "collecting"));
+    this.poolScopes = this.assetScopes(projects);
     await Promise.all([ancestorPolicies, ...projects.map((p) => inFlow(() => this.project(p)))]);
+    // Each pool's search started when its first cluster or membership was listed.
+    await Promise.all(this.poolSearches);
     await this.asset;
     await this.referencedRoles();
     return this.outcomes;
@@ -303,10 +317,55 @@ export class Collector {
   }
 
   /** Scopes for Cloud Asset searches: the organisation, else each folder, else each project. */
-  private assetScopes(): string[] {
+  private assetScopes(discovered: ProjectData[] = []): string[] {
     if (this.scope.organization) return [`organizations/${this.scope.organization}`];
     if (this.scope.folders.length) return this.scope.folders.map((f) => `folders/${f}`);
-    return this.scope.projects.map((p) => `projects/${p}`);
+    if (this.scope.projects.length) return this.scope.projects.map((p) => `projects/${p}`);
+    return discovered.map((p) => `projects/${p.projectId}`);
+  }
+
+  /** Workload pools seen on clusters and fleet memberships: each gets one Cloud Asset search per scope. */
+  private readonly pools = new Set<string>();
+  private readonly poolSearches: Promise<unknown>[] = [];
+  private poolScopes: string[] = [];
+
+  /** Notes a workload pool; the first time, starts its searches (nothing else waits for them). */
+  private notePool(pool: string) {
+    if (this.pools.has(pool)) return;
+    this.pools.add(pool);
+    for (const scope of this.poolScopes) this.poolSearches.push(inFlow(() => this.searchPoolPolicies(scope, pool)));
+  }
+
+  /**
+   * Which resources grant a workload pool's principals anything — buckets, topics, secrets… that no
+   * project/folder policy shows: one paged `searchAllIamPolicies` per pool and scope (never one per
+   * KSA: the API allows a few hundred requests a minute). The service matches words, so the analysis
+   * matches members exactly. Optional: without `cloudasset.assets.searchAllIamPolicies`
+   * (roles/cloudasset.viewer) the source is `skipped` with the permission named, and the scan stays
+   * complete — only Google's preferred end state (a KSA with direct grants, no GSA) goes unseen.
+   */
+  private async searchPoolPolicies(scope: string, pool: string) {
+    const { google } = this.deps;
+    // Policies on service accounts, projects, folders and the organization are read directly.
+    const readElsewhere = new Set(["iam.googleapis.com/ServiceAccount", "cloudresourcemanager.googleapis.com/Project", "cloudresourcemanager.googleapis.com/Folder", "cloudresourcemanager.googleapis.com/Organization"]);
+    await this.source("asset.poolPolicies", `${scope}/${pool}`, async (ctx) => {
+      const source = `asset.poolPolicies:${scope}/${pool}`;
+      try {
+        await gcp.searchIamPolicies(google, ctx.caller, scope, `policy:"${pool}"`, (results) => {
+          for (const r of results) if (!readElsewhere.has(String(r.assetType))) ctx.emit(transformResourcePolicy(r, pool, source));
+        });
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 403) {
+          throw new SourceFailure(
+            "skipped",
+            `not read (optional): ${err.message} — grants on buckets, topics, secrets… to ${pool}'s KSAs are not seen; roles/cloudasset.viewer on ${scope} shows them`,
+            403,
+            err.opts.permission ?? "cloudasset.assets.searchAllIamPolicies",
+          );
+        }
+        throw err;
+      }
+    });
   }
 
   private async searchAssets(): Promise<AssetData> {
@@ -360,8 +419,13 @@ export class Collector {
   private async discover(): Promise<{ projects: ProjectData[]; ancestorPolicies: Promise<unknown> }> {
     const { google } = this.deps;
     const found = new Map<string, ProjectData>();
-    const addProjects = (recs: InventoryRecord[] | undefined) => {
-      for (const r of recs ?? []) if (r.kind === "project") found.set((r.data as ProjectData).projectId, r.data as ProjectData);
+    /** Folders whose record (and so parent) this scan has, by name. */
+    const folders = new Map<string, FolderData>();
+    const addRecords = (recs: InventoryRecord[] | undefined) => {
+      for (const r of recs ?? []) {
+        if (r.kind === "project") found.set((r.data as ProjectData).projectId, r.data as ProjectData);
+        if (r.kind === "folder") folders.set((r.data as FolderData).name, r.data as FolderData);
+      }
     };
     const policyTargets = new Set<string>();
 
@@ -396,7 +460,7 @@ export class Collector {
           level = next;
         }
       });
-      addProjects(recs);
+      addRecords(recs);
     };
 
     if (this.scope.organization) {
@@ -409,10 +473,12 @@ export class Collector {
     }
     for (const f of this.scope.folders) {
       const folder = `folders/${f}`;
-      await this.source("crm.folder", folder, async (ctx) => {
-        const rec = transformFolder(await gcp.getFolder(google, ctx.caller, folder), `crm.folder:${folder}`);
-        ctx.emit(rec);
-      });
+      addRecords(
+        await this.source("crm.folder", folder, async (ctx) => {
+          const rec = transformFolder(await gcp.getFolder(google, ctx.caller, folder), `crm.folder:${folder}`);
+          ctx.emit(rec);
+        }),
+      );
       policyTargets.add(folder);
       await walkFolders(folder);
     }
@@ -426,31 +492,78 @@ export class Collector {
           }
         }
       });
-      addProjects(recs);
+      addRecords(recs);
     }
     if (!this.scope.organization && !this.scope.folders.length && !this.scope.projects.length) {
-      addProjects(await this.source("crm.projects", "search", async (ctx) => {
+      addRecords(await this.source("crm.projects", "search", async (ctx) => {
         for (const p of await gcp.searchProjects(google, ctx.caller)) ctx.emit(transformProject(p, "crm.projects:search"));
       }));
     }
 
     // Ancestors' policies (folders and organization) grant on every project below them; nothing
     // per project waits for them, so they run beside the projects.
-    for (const p of found.values()) if (p.parent) policyTargets.add(p.parent);
-    // Their deny policies, and the organization's custom roles, likewise.
-    const ancestorPolicies = Promise.all(
-      [...policyTargets].flatMap((resource) => {
-        const subj = resource.startsWith("folders/") ? subject.folder(resource) : subject.organization(resource);
-        return [
-          this.source("crm.iamPolicy", resource, async (ctx) => {
-            ctx.emit(transformPolicy(await gcp.getResourcePolicy(google, ctx.caller, resource), subj, `crm.iamPolicy:${resource}`, null));
-          }),
+    const readPolicies = new Map<string, Promise<unknown>>();
+    const readPolicy = (resource: string) => {
+      if (readPolicies.has(resource)) return;
+      const subj = resource.startsWith("folders/") ? subject.folder(resource) : subject.organization(resource);
+      readPolicies.set(
+        resource,
+        Promise.all([
+          inFlow(() =>
+            this.source("crm.iamPolicy", resource, async (ctx) => {
+              ctx.emit(transformPolicy(await gcp.getResourcePolicy(google, ctx.caller, resource), subj, `crm.iamPolicy:${resource}`, null));
+            }),
+          ),
+          // Their deny policies, and the organization's custom roles, likewise.
           inFlow(() => this.denyPolicies(resource, subj, null)),
           ...(resource.startsWith("organizations/") ? [inFlow(() => this.customRoles(resource))] : []),
-        ];
-      }),
-    );
+        ]),
+      );
+    };
+    for (const p of found.values()) if (p.parent) policyTargets.add(p.parent);
+    for (const t of policyTargets) readPolicy(t);
+    const ancestry = inFlow(() => this.walkAncestry([...found.values()], folders, readPolicy));
+    const ancestorPolicies = (async () => {
+      await ancestry;
+      // Everything the walk started is in the map by now (each folder starts its parent's read).
+      await Promise.all(readPolicies.values());
+    })();
     return { projects: [...found.values()].sort((a, b) => a.projectId.localeCompare(b.projectId)), ancestorPolicies };
+  }
+
+  /**
+   * The ancestry above what discovery listed: in project and folder scopes a project's (or a root
+   * folder's) parents are not walked from the organization down, yet their policies grant on every
+   * project below. Each unknown parent folder is read (`crm.ancestry:folders/N`, its `parent`), up to
+   * the organization, and every ancestor's policy is read. A folder that cannot be read leaves the
+   * chain above it unknown: the analysis names it instead of assuming there is nothing there.
+   */
+  private async walkAncestry(projects: ProjectData[], folders: Map<string, FolderData>, readPolicy: (resource: string) => void) {
+    const { google } = this.deps;
+    const seen = new Set(folders.keys());
+    const parents = [...new Set([...projects.map((p) => p.parent), ...[...folders.values()].map((f) => f.parent)])].filter((x): x is string => !!x);
+    for (const o of parents) if (o.startsWith("organizations/")) readPolicy(o);
+    let level = parents.filter((x) => x.startsWith("folders/") && !seen.has(x));
+    for (const f of level) seen.add(f);
+    while (level.length) {
+      const next: string[] = [];
+      await Promise.all(
+        level.map(async (folder) => {
+          readPolicy(folder);
+          const recs = await this.source("crm.ancestry", folder, async (ctx) => {
+            ctx.emit(transformFolder(await gcp.getFolder(google, ctx.caller, folder), `crm.ancestry:${folder}`));
+          });
+          const parent = (recs?.[0]?.data as FolderData | undefined)?.parent;
+          if (!parent) return;
+          if (parent.startsWith("organizations/")) readPolicy(parent);
+          else if (!seen.has(parent)) {
+            seen.add(parent);
+            next.push(parent);
+          }
+        }),
+      );
+      level = next;
+    }
   }
 
   // ---- per project -----------------------------------------------------------------------
@@ -536,9 +649,11 @@ export class Collector {
       const recs = await this.source("container.clusters", P, async (ctx) => {
         const { clusters, missingZones } = await gcp.listClusters(google, ctx.caller, P);
         for (const c of clusters) {
+          // Every cluster is kept, filtered or not: its node pools and workload pool are Google-side
+          // facts, and a pool's clusters must all be known before anything is called absent there.
           const { cluster, nodePools } = transformCluster(c, P, p.projectNumber, `container.clusters:${P}`);
-          if (!this.clusterInScope(cluster.data)) continue;
           raw.set(cluster.subject, c);
+          if (cluster.data.workloadPool) this.notePool(cluster.data.workloadPool);
           ctx.emit([cluster, ...nodePools]);
         }
         if (missingZones.length) {
@@ -546,19 +661,54 @@ export class Collector {
         }
       });
       // Even on a partial list (missingZones), the clusters that did answer are scanned.
-      const found = recs ?? this.lastRecords(`container.clusters:${P}`);
+      const found = (recs ?? this.lastRecords(`container.clusters:${P}`)).filter((r) => r.kind === "cluster").map((r) => r.data as ClusterData);
+      for (const c of found.filter((c) => !this.clusterInScope(c))) this.skipCluster(c);
       await Promise.all(
-        found.filter((r) => r.kind === "cluster").map((r) => inFlow(() => this.clusterSlots.add(AsyncResource.bind(() => this.cluster(r.data as ClusterData, raw.get(r.subject) ?? {}))))),
+        found
+          .filter((c) => this.clusterInScope(c))
+          .map((c) => inFlow(() => this.clusterSlots.add(AsyncResource.bind(() => this.cluster(c, raw.get(subject.cluster({ project: c.projectId, location: c.location, name: c.name })) ?? {}))))),
       );
     });
 
+    // The fleet this project hosts: members elsewhere (other projects, other clouds, on-prem) share
+    // its workload pool. A project with the GKE Hub API off has no fleet: that is an answer, not a gap.
+    const memberships = inFlow(() =>
+      this.source("gkehub.memberships", P, async (ctx) => {
+        let list: { memberships: Obj[]; unreachable: string[] };
+        try {
+          list = await gcp.listMemberships(google, ctx.caller, P);
+        } catch (err) {
+          if (err instanceof ApiError && err.opts.reason === "SERVICE_DISABLED") {
+            log.debug(`gkehub.memberships:${P}: the GKE Hub API is off, so the project hosts no fleet`);
+            return;
+          }
+          throw err;
+        }
+        for (const m of list.memberships) {
+          const rec = transformMembership(m, `gkehub.memberships:${P}`);
+          if (rec.data.pool) this.notePool(rec.data.pool);
+          ctx.emit(rec);
+        }
+        if (list.unreachable.length) {
+          throw new SourceFailure("partial", `memberships.list projects/${P}: locations did not answer (unreachable): ${list.unreachable.join(", ")}`);
+        }
+      }),
+    );
+
     const roles = inFlow(() => this.customRoles(`projects/${P}`));
     const deny = inFlow(() => this.denyPolicies(`projects/${P}`, subject.project(P), P));
-    await Promise.all([policy, iam, clusters, roles, deny]);
+    await Promise.all([policy, iam, clusters, memberships, roles, deny]);
   }
 
   private lastRecords(source: string): InventoryRecord[] {
     return this.outcomes.find((o) => o.source === source)?.records ?? [];
+  }
+
+  /** A cluster WI_ATLAS_CLUSTERS leaves out: listed, but none of its Kubernetes objects are read. */
+  private skipCluster(c: ClusterData) {
+    const key = clusterKey({ project: c.projectId, location: c.location, name: c.name });
+    const why = `not read: WI_ATLAS_CLUSTERS (${this.scope.clusters.join(", ")}) does not name ${c.name}`;
+    for (const resource of K8S_LISTS) this.skip(`k8s.${resource}`, key, why);
   }
 
   private clusterInScope(c: ClusterData): boolean {

@@ -180,8 +180,9 @@ describe("one scan at a time", () => {
       env: { ...process.env, DATABASE_URL: t.url, WI_ATLAS_LOG_LEVEL: "error" },
       stdio: "ignore",
     });
-    // Kill it while it collects.
-    for (let i = 0; i < 200; i++) {
+    // Kill it while it collects. Starting a scan process (tsx, the simulator, its clusters' TLS) can
+    // take over ten seconds on a machine busy with other tests: wait for it by the clock.
+    for (const deadline = Date.now() + 40_000; Date.now() < deadline; ) {
       const r = await t.db.pool.query(`select count(*)::int as n from scan where status = 'running' and progress is not null`);
       if (r.rows[0].n) break;
       await new Promise((res) => setTimeout(res, 50));

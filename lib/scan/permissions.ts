@@ -8,6 +8,8 @@ export const SOURCE_PERMISSIONS: FamilyPermission[] = [
   { family: "crm.organization", what: "The organization (org scope only)", permissions: ["resourcemanager.organizations.get"], role: "roles/browser" },
   { family: "crm.projects", what: "Folders and projects to scan", permissions: ["resourcemanager.folders.list", "resourcemanager.projects.list", "resourcemanager.projects.get"], role: "roles/browser" },
   { family: "crm.iamPolicy", what: "IAM policies of projects, folders and the organization (inherited grants)", permissions: ["resourcemanager.projects.getIamPolicy", "resourcemanager.folders.getIamPolicy", "resourcemanager.organizations.getIamPolicy"], role: "roles/iam.securityReviewer" },
+  { family: "crm.ancestry", what: "The folders above a project or folder scope, up to the organization (their grants count)", permissions: ["resourcemanager.folders.get"], role: "roles/browser" },
+  { family: "crm.folder", what: "The folders named in WI_ATLAS_FOLDERS", permissions: ["resourcemanager.folders.get"], role: "roles/browser" },
   { family: "iam.serviceAccounts", what: "Service accounts", permissions: ["iam.serviceAccounts.list", "iam.serviceAccounts.get"], role: "roles/iam.serviceAccountViewer" },
   { family: "iam.keys", what: "Their user-managed keys (metadata only, never key material)", permissions: ["iam.serviceAccountKeys.list"], role: "roles/iam.serviceAccountViewer" },
   { family: "iam.serviceAccountPolicies", what: "Each service account's own IAM policy (workloadIdentityUser bindings)", permissions: ["iam.serviceAccounts.getIamPolicy"], role: "roles/iam.securityReviewer" },
@@ -26,6 +28,10 @@ export const SOURCE_PERMISSIONS: FamilyPermission[] = [
   { family: "policyanalyzer.serviceAccountLastAuthentication", what: "When each service account last authenticated", permissions: ["policyanalyzer.serviceAccountLastAuthenticationActivities.query"], role: "roles/policyanalyzer.activityAnalysisViewer" },
   { family: "policyanalyzer.serviceAccountKeyLastAuthentication", what: "When each key last authenticated", permissions: ["policyanalyzer.serviceAccountKeyLastAuthenticationActivities.query"], role: "roles/policyanalyzer.activityAnalysisViewer" },
   { family: "container.clusters", what: "GKE clusters and node pools", permissions: ["container.clusters.list", "container.clusters.get"], role: "roles/container.clusterViewer" },
+  { family: "gkehub.memberships", what: "Fleet members sharing a workload pool (attached, on-prem, other-cloud and other projects' clusters)", permissions: ["gkehub.memberships.list"], role: "roles/gkehub.viewer" },
+  { family: "asset.keys", what: "Keys of every service account at once (WI_ATLAS_INVENTORY_PATH=asset)", permissions: ["cloudasset.assets.searchAllResources"], role: "roles/cloudasset.viewer" },
+  { family: "asset.iamPolicies", what: "Every service account's policy at once (WI_ATLAS_INVENTORY_PATH=asset)", permissions: ["cloudasset.assets.searchAllIamPolicies"], role: "roles/cloudasset.viewer" },
+  { family: "asset.poolPolicies", what: "Grants to each workload pool's KSAs on buckets, topics, secrets… (one search per pool)", permissions: ["cloudasset.assets.searchAllIamPolicies"], role: "roles/cloudasset.viewer", optional: true },
   { family: "k8s.namespaces", what: "Namespaces", permissions: ["list namespaces"], role: "ClusterRole wi-atlas-scanner" },
   { family: "k8s.serviceaccounts", what: "Kubernetes service accounts and their annotations", permissions: ["list serviceaccounts"], role: "ClusterRole wi-atlas-scanner" },
   { family: "k8s.nodes", what: "Nodes and their node pool / GKE metadata labels", permissions: ["list nodes"], role: "ClusterRole wi-atlas-scanner" },
@@ -85,7 +91,10 @@ subjects:
 export const GCLOUD_SETUP = `# Google side: grant the scanner's identity read-only roles at the organization (or on each folder/project).
 ORG=620315948271  SCANNER=wi-atlas-scanner@PROJECT_ID.iam.gserviceaccount.com
 for ROLE in roles/browser roles/iam.securityReviewer roles/iam.denyReviewer roles/iam.serviceAccountViewer \\
-            roles/policyanalyzer.activityAnalysisViewer roles/container.clusterViewer; do
+            roles/policyanalyzer.activityAnalysisViewer roles/container.clusterViewer roles/gkehub.viewer; do
   gcloud organizations add-iam-policy-binding "$ORG" --member="serviceAccount:$SCANNER" --role="$ROLE"
 done
-# roles/container.clusterViewer lets it reach each cluster's API; what it may read there is the ClusterRole below.`;
+# roles/container.clusterViewer lets it reach each cluster's API; what it may read there is the ClusterRole below.
+# roles/gkehub.viewer lists fleet members: without it no binding can be called stale (a member outside GKE may use it).
+# Optional: roles/cloudasset.viewer shows KSAs' direct grants on buckets, topics, secrets (Google's keyless end state).
+gcloud organizations add-iam-policy-binding "$ORG" --member="serviceAccount:$SCANNER" --role=roles/cloudasset.viewer`;

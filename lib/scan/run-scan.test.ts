@@ -158,4 +158,17 @@ describe("a scan of the small estate through the simulator with the real clients
     const sources = await t.db.pool.query<{ n: number }>(`select count(*)::int as n from scan_source where scan_id = $1`, [r.scanId]);
     expect(sources.rows[0].n).toBe(0);
   });
+
+  // Last: its scan would shift the scan ids the tests above expect.
+  it("reads the cluster as on GKE: over TLS at its endpoint, trusting its CA, on kept-alive connections", async () => {
+    sim.resetStats();
+    const r = await scanWith(t.db, sim);
+    expect(r.status).toBe("succeeded");
+    const stats = sim.stats();
+    // A list per resource of one cluster (eleven today), at most eight in flight (the k8s
+    // concurrency): connections are reused, and there are some — plain HTTP would open none.
+    expect(stats.requests.k8s).toBeGreaterThan(8);
+    expect(stats.k8sConnections).toBeGreaterThanOrEqual(1);
+    expect(stats.k8sConnections).toBeLessThanOrEqual(8);
+  });
 });

@@ -16,7 +16,7 @@ import { Progress, type ScanProgress } from "./progress";
 import { writeInventory, type WriteStats } from "../store/write-inventory";
 import { InventoryStage } from "../store/stage";
 import type { ClusterData } from "../inventory/model";
-import type { ClusterEndpoint } from "../sources/k8s/clients";
+import { gkeEndpoint, type ClusterEndpoint } from "../sources/k8s/clients";
 import { log } from "../log";
 import { analyzeScan, type AnalysisSummary } from "../analysis/analyze-scan";
 import { pruneHistory } from "../store/retention";
@@ -90,10 +90,7 @@ async function resolveTarget(opts: RunScanOptions): Promise<Target> {
     return {
       google: googleCloudClients(),
       scope: { organization: config.organization, folders: config.folders, projects: config.projects, clusters: config.clusters, readSecrets: config.readSecrets, inventoryPath: config.inventoryPath },
-      endpointFor: (c, raw) => ({
-        server: `https://${c.endpoint}`,
-        caData: ((raw.masterAuth as Record<string, unknown> | undefined)?.clusterCaCertificate as string | undefined) ?? undefined,
-      }),
+      endpointFor: (c, raw) => gkeEndpoint(c, raw),
       target: [
         config.organization ? `organizations/${config.organization}` : "",
         ...config.folders.map((f) => `folders/${f}`),
@@ -114,16 +111,25 @@ async function resolveTarget(opts: RunScanOptions): Promise<Target> {
     url = owned.url;
   }
   // The simulator serves an estate file: fail with its own message when the file became invalid.
-  const health = (await (await fetch(`${url}/_sim/health`)).json()) as { status: string; estate: string; estateError?: string; organization: string | null; now?: string };
-  if (health.status !== "ok") {
+  const health = (await (await fetch(`${url}/_sim/health`)).json()) as {
+    status: string;
+    estate: string;
+    estateError?: string;
+    organization: string | null;
+    now?: string;
+    kubernetesPort?: number;
+  };
+  if (health.status !== "ok" || !health.kubernetesPort) {
     await owned?.close();
-    throw new Error(health.estateError ?? "The simulator's estate is invalid");
+    throw new Error(health.estateError ?? (health.status !== "ok" ? "The simulator's estate is invalid" : "The simulator did not say which port its cluster endpoints listen on"));
   }
+  const kubernetesPort = health.kubernetesPort;
   const org = health.organization?.replace(/^organizations\//, "");
   return {
     google: simulatorClients(url),
     scope: { organization: org || undefined, folders: [], projects: [], clusters: config.clusters, readSecrets: config.readSecrets, inventoryPath: config.inventoryPath },
-    endpointFor: (c) => ({ server: `${url}/clusters/${c.projectId}/${c.location}/${c.name}`, skipTLSVerify: true }),
+    // As on GKE: the cluster's endpoint over TLS, trusting the CA it advertises (the port is the simulator's).
+    endpointFor: (c, raw) => gkeEndpoint(c, raw, kubernetesPort),
     target: health.estate,
     mode: config.isDemo && !opts.estatePath ? "demo" : "estate",
     clock: health.now ? new Date(health.now) : undefined,

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "./server";
 import { generateEstate } from "./generate-estate";
+import { parseEstateText } from "./load-estate";
+import { simulatorClients } from "../sources/gcp/clients";
+import YAML from "yaml";
 
 const auth = { authorization: "Bearer t" };
 
@@ -72,5 +75,89 @@ describe("Cloud Asset Inventory in the simulator", () => {
     expect(r.body.error.details[0].metadata.permission).toBe("cloudasset.assets.searchAllIamPolicies");
     const bad = await get(`/v1/${sim.world().estate.organization!.name}:searchAllResources?pageToken=bm9wZQ`);
     expect(bad.status).toBe(400);
+  });
+});
+
+describe("searchAllIamPolicies with a query, as Cloud Asset Inventory matches it", () => {
+  const POOL = "acme-prod.svc.id.goog";
+  const EU_POOL = "eu-acme-prod.svc.id.goog";
+  const principal = (number: string, pool: string, ns: string, ksa: string) =>
+    `principal://iam.googleapis.com/projects/${number}/locations/global/workloadIdentityPools/${pool}/subject/ns/${ns}/sa/${ksa}`;
+  const INVOICE_API = principal("200000000001", POOL, "billing", "invoice-api");
+  const EU_WORKER = principal("200000000002", EU_POOL, "orders", "worker");
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({
+      estate: parseEstateText(
+        YAML.stringify({
+          now: "2026-11-29T00:00:00Z",
+          organization: { name: "organizations/222222222222", displayName: "acme.example" },
+          projects: [
+            {
+              projectId: "acme-prod",
+              projectNumber: "200000000001",
+              resourcePolicies: [
+                {
+                  resource: "//storage.googleapis.com/acme-invoices",
+                  assetType: "storage.googleapis.com/Bucket",
+                  policy: {
+                    bindings: [
+                      { role: "roles/storage.objectViewer", members: [INVOICE_API] },
+                      { role: "roles/storage.admin", members: ["group:storage-admins@acme.example"] },
+                    ],
+                  },
+                },
+                {
+                  resource: "//pubsub.googleapis.com/projects/acme-prod/topics/orders",
+                  assetType: "pubsub.googleapis.com/Topic",
+                  policy: { bindings: [{ role: "roles/pubsub.publisher", members: [EU_WORKER] }] },
+                },
+              ],
+            },
+            { projectId: "eu-acme-prod", projectNumber: "200000000002" },
+          ],
+        }),
+        "asset-query.yaml",
+      ),
+    });
+  });
+  afterAll(() => sim.close());
+
+  const search = (scope: string, query: string) => simulatorClients(sim.url).cloudasset.v1.searchAllIamPolicies({ scope, query, pageSize: 500 });
+
+  it("serves resource-level policies with the project, folders and organization of where they sit", async () => {
+    const r = await search("organizations/222222222222", 'resource:"acme-invoices"');
+    expect(r.data.results).toEqual([
+      {
+        resource: "//storage.googleapis.com/acme-invoices",
+        assetType: "storage.googleapis.com/Bucket",
+        project: "projects/200000000001",
+        organization: "organizations/222222222222",
+        policy: {
+          bindings: [
+            { role: "roles/storage.objectViewer", members: [INVOICE_API] },
+            { role: "roles/storage.admin", members: ["group:storage-admins@acme.example"] },
+          ],
+        },
+      },
+    ]);
+  });
+
+  it("matches policy: by consecutive words, keeping only the bindings that matched — a pool's search also finds a pool whose name ends like it", async () => {
+    const r = await search("organizations/222222222222", `policy:"${POOL}"`);
+    expect(r.data.results!.map((x) => [x.resource, x.policy!.bindings!.map((b) => b.role)])).toEqual([
+      ["//pubsub.googleapis.com/projects/acme-prod/topics/orders", ["roles/pubsub.publisher"]],
+      ["//storage.googleapis.com/acme-invoices", ["roles/storage.objectViewer"]],
+    ]);
+    const eu = await search("organizations/222222222222", `policy:"${EU_POOL}"`);
+    expect(eu.data.results!.map((x) => x.resource)).toEqual(["//pubsub.googleapis.com/projects/acme-prod/topics/orders"]);
+    const prefix = await search("projects/acme-prod", "policy:storage-adm*");
+    expect(prefix.data.results!.map((x) => x.policy!.bindings!.map((b) => b.members))).toEqual([[["group:storage-admins@acme.example"]]]);
+  });
+
+  it("answers 400 for what it does not implement, never an unfiltered answer", async () => {
+    const r = await search("organizations/222222222222", "memberTypes:user").catch((e) => e.response);
+    expect(r.status).toBe(400);
+    expect(r.data.error.status).toBe("INVALID_ARGUMENT");
   });
 });

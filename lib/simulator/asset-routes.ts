@@ -10,12 +10,21 @@
  * - it needs `cloudasset.assets.searchAll*` on the scope (an organisation or folder role);
  * - its index lags the services by minutes: the estate's `assetLagSeconds` makes the simulator serve
  *   the world as it was before the last reload until that long after it;
- * - only resources that have a policy appear in `searchAllIamPolicies`;
+ * - only resources that have a policy appear in `searchAllIamPolicies`; besides projects, folders,
+ *   the organisation and service accounts, the estate's `resourcePolicies` (buckets, topics, secrets…);
+ * - `query` matches as the service does (https://cloud.google.com/asset-inventory/docs/query-syntax):
+ *   `policy:` compares word by word (values are split into words at every character that is not a
+ *   letter, digit, `_` or `&`, case folded; a phrase's words must appear in order and consecutively,
+ *   a trailing `*` makes a word a prefix), against each binding's principals, role and condition, and
+ *   a result keeps only the bindings that matched — so `policy:"prod.svc.id.goog"` also matches
+ *   `acme-prod.svc.id.goog`; `resource:` (words) and `resource=` (exact) filter by resource name;
+ *   several terms must all hold. Other fields and operators answer 400 here;
  * - `versionedResources` (the resource's own JSON) come back only when `readMask` asks for them.
  */
 import type { World, SimServiceAccount } from "./world";
 import type { LoadedProject } from "./load-estate";
-import type { IamPolicy } from "./estate-schema";
+import type { IamBindingSchema, IamPolicy } from "./estate-schema";
+import type { z } from "zod";
 import { googleError, permissionDenied, serviceDisabled, type Route, type SimRequest, type SimResponse } from "./http-types";
 import { pageParams, paginate } from "./google-routes";
 
@@ -94,6 +103,13 @@ function buildIndex(world: World): Index {
       });
     }
   }
+  for (const p of world.projects) {
+    const anc = projectAncestors.get(p)!;
+    for (const r of p.resourcePolicies) {
+      if (!hasBindings(r.policy)) continue;
+      policies.push({ project: p, ancestors: anc, assetType: r.assetType, result: { resource: r.resource, assetType: r.assetType, ...scoped(world, p, anc), policy: policyJson(r.policy) } });
+    }
+  }
   for (const s of world.serviceAccounts) {
     const anc = projectAncestors.get(s.project) ?? [];
     const name = saResourceName(s);
@@ -168,6 +184,71 @@ function typeMatches(types: string[], t: string): boolean {
   return types.some((x) => x === t || (x.includes("*") && new RegExp(`^${x.replace(/[.]/g, "\\.").replace(/\*/g, ".*")}$`).test(t)));
 }
 
+type Binding = z.infer<typeof IamBindingSchema>;
+
+/** Cloud Asset's words: split at anything but letters, digits, `_` and `&`; case folded. */
+function assetWords(value: string): string[] {
+  return value
+    .split(/[^A-Za-z0-9_&]+/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
+}
+
+/** A query value's words; a `*` ending a word makes it a prefix. */
+function queryWords(value: string): string[] {
+  return value
+    .split(/[^A-Za-z0-9_&*]+/)
+    .map((w) => w.replace(/\*(?=.)/g, "").toLowerCase())
+    .filter((w) => w && w !== "*");
+}
+
+/** Whether the phrase's words appear in `value`'s words, in order and consecutively (`w*` is a prefix). */
+function hasPhrase(value: string, phrase: string[]): boolean {
+  const words = assetWords(value);
+  const eq = (w: string, q: string) => (q.endsWith("*") ? w.startsWith(q.slice(0, -1)) : w === q);
+  for (let i = 0; i + phrase.length <= words.length; i++) if (phrase.every((q, j) => eq(words[i + j], q))) return true;
+  return false;
+}
+
+type Term = { field: "policy" | "resource"; op: ":" | "="; value: string };
+
+/** Parses `field:value`, `field:"a phrase"`, `field=value` terms (all must hold); anything else is a 400. */
+function parseQuery(query: string): Term[] | SimResponse {
+  const terms: Term[] = [];
+  const re = /\s*([A-Za-z.]+)(:|=)("([^"]*)"|[^\s"()]+)\s*/y;
+  let i = 0;
+  while (i < query.length) {
+    re.lastIndex = i;
+    const m = re.exec(query);
+    if (!m) return googleError(400, `Invalid query at position ${i}: the simulator understands field:value, field:"phrase" and field=value terms.`);
+    const field = m[1];
+    if (field !== "policy" && field !== "resource") return googleError(400, `The simulator does not support the query field "${field}" (policy and resource only).`);
+    if (field === "policy" && m[2] === "=") return googleError(400, "policy is a nested field: it can only be used with the : operator.");
+    terms.push({ field, op: m[2] as ":" | "=", value: m[4] ?? m[3] });
+    i = re.lastIndex;
+  }
+  return terms;
+}
+
+function bindingMatches(b: Binding, phrase: string[]): boolean {
+  const c = b.condition;
+  return [...b.members, b.role, ...(c ? [c.title ?? "", c.expression, c.description ?? ""] : [])].some((v) => hasPhrase(v, phrase));
+}
+
+/** A policy search result as the query leaves it (only matching bindings), or undefined when it does not match. */
+function applyQuery(result: Json, terms: Term[]): Json | undefined {
+  const resource = String(result.resource ?? "");
+  for (const t of terms) {
+    if (t.field !== "resource") continue;
+    if (t.op === "=" ? resource !== t.value : !hasPhrase(resource, queryWords(t.value))) return undefined;
+  }
+  const phrases = terms.filter((t) => t.field === "policy").map((t) => queryWords(t.value));
+  if (!phrases.length) return result;
+  const policy = result.policy as { bindings: Binding[] };
+  const bindings = policy.bindings.filter((b) => phrases.every((p) => bindingMatches(b, p)));
+  return bindings.length ? { ...result, policy: { ...policy, bindings } } : undefined;
+}
+
 function search(kind: "policies" | "resources", m: RegExpExecArray, req: SimRequest): SimResponse {
   const world = req.assetWorld ?? req.world;
   const permission = kind === "policies" ? "cloudasset.assets.searchAllIamPolicies" : "cloudasset.assets.searchAllResources";
@@ -176,14 +257,19 @@ function search(kind: "policies" | "resources", m: RegExpExecArray, req: SimRequ
   const types = assetTypesOf(req);
   if (!Array.isArray(types)) return types;
   const query = (req.query.get("query") ?? "").trim();
-  if (query) return googleError(400, "The simulator supports searches without `query` only (filter by assetTypes).");
+  if (query && kind === "resources") return googleError(400, "The simulator supports resource searches without `query` only (filter by assetTypes).");
+  const terms = parseQuery(query);
+  if (!Array.isArray(terms)) return terms;
   const pp = pageParams(req, 100, 500);
   if ("status" in pp) return pp;
   const readMask = (req.query.get("readMask") ?? "").split(",").map((s) => s.trim());
   const wantVersioned = readMask.includes("*") || readMask.includes("versionedResources");
-  const entries = indexOf(world)[kind].filter((e) => scope.match(e) && typeMatches(types, e.assetType));
+  const entries = indexOf(world)[kind]
+    .filter((e) => scope.match(e) && typeMatches(types, e.assetType))
+    .map((e) => ({ e, result: terms.length ? applyQuery(e.result, terms) : e.result }))
+    .filter((x): x is { e: Entry; result: Json } => x.result !== undefined);
   const { page, next } = paginate(entries, pp);
-  const results = page.map((e) => (kind === "resources" && wantVersioned && e.versioned ? { ...e.result, versionedResources: e.versioned } : e.result));
+  const results = page.map(({ e, result }) => (kind === "resources" && wantVersioned && e.versioned ? { ...result, versionedResources: e.versioned } : result));
   const body: Json = {};
   if (results.length) body.results = results;
   if (next) body.nextPageToken = next;

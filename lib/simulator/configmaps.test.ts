@@ -4,6 +4,7 @@ import { EstateError, parseEstateText } from "./load-estate";
 import { startSimulator, type Simulator } from "./server";
 import { clusterClient, type ClusterApis } from "../sources/k8s/clients";
 import { simulatorClients } from "../sources/gcp/clients";
+import { simulatorCluster } from "../testing/scan-helpers";
 
 /*
  * ConfigMaps as a real API server serves them, read through the real @kubernetes/client-node:
@@ -48,7 +49,7 @@ const keyOf = (o: V1ConfigMap) => `${o.metadata?.namespace}/${o.metadata?.name}`
 
 beforeAll(async () => {
   sim = await startSimulator({ estate: parseEstateText(ESTATE, "test.yaml") });
-  const client = clusterClient({ server: `${sim.url}/clusters/shop-prod/europe-west1/prod`, skipTLSVerify: true }, async () => "t");
+  const client = clusterClient(simulatorCluster(sim, "shop-prod/europe-west1/prod"), async () => "t");
   prod = (fn) => client.with(AbortSignal.timeout(5_000), fn);
 });
 afterAll(async () => {

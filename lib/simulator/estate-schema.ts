@@ -226,6 +226,39 @@ export const EstateClusterSchema = z
   })
   .strict();
 
+/**
+ * A GKE Hub fleet membership as `projects.locations.memberships` returns it (v1). The endpoint says
+ * what the member is (`gkeCluster`, `multiCloudCluster` — attached EKS/AKS clusters included —,
+ * `onPremCluster`, `edgeCluster`, `applianceCluster`); `authority.issuer` set means fleet Workload
+ * Identity is on for it. Output-only fields the simulator derives when absent: `uniqueId`,
+ * `createTime`, `updateTime`, `state.code` (READY), and `authority.workloadIdentityPool` (the fleet
+ * host's `PROJECT_ID.svc.id.goog`, once an issuer is set).
+ */
+export const MembershipSchema = z.looseObject({
+  name: z
+    .string()
+    .regex(/^projects\/[a-z0-9-]+\/locations\/[a-z0-9-]+\/memberships\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be projects/PROJECT/locations/LOCATION/memberships/ID"),
+  endpoint: z.looseObject({}).optional(),
+  authority: z
+    .looseObject({
+      issuer: z.string().startsWith("https://", "must be an https:// OIDC issuer URI").optional(),
+      workloadIdentityPool: z.string().optional(),
+    })
+    .optional(),
+  state: z.looseObject({ code: z.enum(["CODE_UNSPECIFIED", "CREATING", "READY", "DELETING", "UPDATING", "SERVICE_UPDATING"]) }).optional(),
+});
+
+/**
+ * An IAM policy on a resource other than a project, folder, organization or service account, in Cloud
+ * Asset Inventory's IamPolicySearchResult shape: `resource` (full resource name), `assetType`,
+ * `policy`. The simulator adds `project`, `folders` and `organization` from where the project sits.
+ */
+export const ResourcePolicySchema = z.looseObject({
+  resource: z.string().regex(/^\/\/[a-z0-9.-]+\.googleapis\.com\/\S+$/, "must be a full resource name such as //storage.googleapis.com/BUCKET"),
+  assetType: z.string().regex(/^[a-z0-9.-]+\.googleapis\.com\/[A-Za-z]+$/, "must be an asset type such as storage.googleapis.com/Bucket"),
+  policy: IamPolicySchema,
+});
+
 export const ProjectSchema = z.strictObject({
   projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a project id (6-30 lower-case letters, digits, dashes)"),
   projectNumber: z.string().regex(/^\d{6,19}$/, "must be the project number as a string of digits"),
@@ -235,10 +268,16 @@ export const ProjectSchema = z.strictObject({
   labels: z.record(z.string(), z.string()).optional(),
   iamPolicy: IamPolicySchema.optional(),
   /** APIs not enabled in this project: calls to them answer 403 SERVICE_DISABLED, as Google does. */
-  disabledApis: z.array(z.enum(["iam.googleapis.com", "container.googleapis.com", "policyanalyzer.googleapis.com", "cloudresourcemanager.googleapis.com", "cloudasset.googleapis.com"])).optional(),
+  disabledApis: z
+    .array(z.enum(["iam.googleapis.com", "container.googleapis.com", "policyanalyzer.googleapis.com", "cloudresourcemanager.googleapis.com", "cloudasset.googleapis.com", "gkehub.googleapis.com"]))
+    .optional(),
   serviceAccounts: z.array(ServiceAccountSchema).default([]),
   clusters: z.array(EstateClusterSchema).default([]),
   createTime: isoTime.optional(),
+  /** Fleet memberships registered in this project (it is their fleet host), in the GKE Hub wire format. */
+  memberships: z.array(MembershipSchema).default([]),
+  /** IAM policies on this project's buckets, topics, secrets…, served by Cloud Asset Inventory's searchAllIamPolicies. */
+  resourcePolicies: z.array(ResourcePolicySchema).default([]),
   /** Custom roles defined in this project (IAM v1 Role resources named `projects/PROJECT_ID/roles/…`). */
   customRoles: z.array(CustomRoleSchema).optional(),
   /** IAM v2 deny policies attached to this project. */
@@ -314,5 +353,7 @@ export type EstateServiceAccount = z.infer<typeof ServiceAccountSchema>;
 export type EstateKey = z.infer<typeof KeySchema>;
 export type EstateCluster = z.infer<typeof EstateClusterSchema>;
 export type IamPolicy = z.infer<typeof IamPolicySchema>;
+export type EstateMembership = z.infer<typeof MembershipSchema>;
+export type EstateResourcePolicy = z.infer<typeof ResourcePolicySchema>;
 export type EstateCustomRole = z.infer<typeof CustomRoleSchema>;
 export type EstateDenyPolicy = z.infer<typeof DenyPolicySchema>;

@@ -4,6 +4,7 @@ import { parseEstateText } from "./load-estate";
 import { startSimulator, type Simulator } from "./server";
 import { clusterClient, type ClusterApis } from "../sources/k8s/clients";
 import { simulatorClients } from "../sources/gcp/clients";
+import { simulatorCluster } from "../testing/scan-helpers";
 
 /*
  * GKE node pools → Nodes with the labels and taints GKE gives them, and pods placed as kube-scheduler
@@ -160,7 +161,7 @@ const taints = (pool: string) => (nodeOf(pool).spec!.taints ?? []).map((t) => `$
 
 beforeAll(async () => {
   sim = await startSimulator({ estate: parseEstateText(ESTATE, "test.yaml") });
-  const client = clusterClient({ server: `${sim.url}/clusters/mix-prod-2210/europe-west4/mix`, skipTLSVerify: true }, async () => "t");
+  const client = clusterClient(simulatorCluster(sim, "mix-prod-2210/europe-west4/mix"), async () => "t");
   mix = (fn) => client.with(AbortSignal.timeout(5_000), fn);
   nodes = (await mix((a) => a.core.listNode({}))).items;
   pods = (await mix((a) => a.core.listPodForAllNamespaces({}))).items;

@@ -122,6 +122,10 @@ function servePolicy(policy: IamPolicy | undefined, req: SimRequest, seed: strin
   return { status: 200, body: { version: hasConditions && v >= 3 ? 3 : 1, etag, bindings: out } };
 }
 
+function findCluster(world: World, m: RegExpExecArray) {
+  return world.clusters.find((x) => (x.project.projectId === m[1] || x.project.projectNumber === m[1]) && x.location === m[2] && x.name === m[3]);
+}
+
 function findSa(world: World, projectSeg: string, saSeg: string): SimServiceAccount | undefined {
   const sa = world.saByEmail.get(saSeg.toLowerCase()) ?? world.saByUniqueId.get(saSeg);
   if (!sa) return undefined;
@@ -395,9 +399,34 @@ export const googleRoutes: Route[] = [
     pattern: /^\/v1\/projects\/([^/:]+)\/(?:locations|zones)\/([^/:]+)\/clusters\/([^/:]+)$/,
     permission: () => "container.clusters.get",
     handle: (m, req) => {
-      const c = req.world.clusters.find((x) => (x.project.projectId === m[1] || x.project.projectNumber === m[1]) && x.location === m[2] && x.name === m[3]);
+      const c = findCluster(req.world, m);
       if (!c) return googleError(404, `Not found: projects/${m[1]}/locations/${m[2]}/clusters/${m[3]}.`);
       return { status: 200, body: c.json };
+    },
+  },
+  // `gcloud container node-pools list/describe` read these (ListNodePoolsResponse, NodePool).
+  {
+    api: "container",
+    method: "GET",
+    pattern: /^\/v1\/projects\/([^/:]+)\/(?:locations|zones)\/([^/:]+)\/clusters\/([^/:]+)\/nodePools$/,
+    permission: () => "container.clusters.get",
+    handle: (m, req) => {
+      const c = findCluster(req.world, m);
+      if (!c) return googleError(404, `Not found: projects/${m[1]}/locations/${m[2]}/clusters/${m[3]}.`);
+      const pools = (c.json.nodePools as unknown[] | undefined) ?? [];
+      return { status: 200, body: pools.length ? { nodePools: pools } : {} };
+    },
+  },
+  {
+    api: "container",
+    method: "GET",
+    pattern: /^\/v1\/projects\/([^/:]+)\/(?:locations|zones)\/([^/:]+)\/clusters\/([^/:]+)\/nodePools\/([^/:]+)$/,
+    permission: () => "container.clusters.get",
+    handle: (m, req) => {
+      const c = findCluster(req.world, m);
+      const pool = ((c?.json.nodePools as { name: string }[] | undefined) ?? []).find((p) => p.name === m[4]);
+      if (!c || !pool) return googleError(404, `Not found: projects/${m[1]}/locations/${m[2]}/clusters/${m[3]}/nodePools/${m[4]}.`);
+      return { status: 200, body: pool };
     },
   },
   // ---- Policy Analyzer v1 (Activity Analyzer)

@@ -1,20 +1,38 @@
 /**
- * The Kubernetes API of each simulated cluster, under /clusters/PROJECT/LOCATION/NAME: list (across
- * namespaces or in one) and get for the resources the scanner reads, with `limit`/`continue`
- * pagination (a token from another resourceVersion answers 410 Expired, as etcd compaction does)
- * and `Status` error bodies.
+ * The Kubernetes API of each simulated cluster (at its HTTPS endpoint, or under
+ * /clusters/PROJECT/LOCATION/NAME over plain HTTP): list (across namespaces or in one) and get for the
+ * resources the scanner reads, with `limit`/`continue` pagination (a token from another
+ * resourceVersion answers 410 Expired, as etcd compaction does) and `Status` error bodies; and the
+ * discovery `kubectl` needs first (`/version`, `/api`, `/apis`, each group version's resource list),
+ * in the unaggregated form, which clients fall back to as they do with API servers before 1.26.
  */
 import { K8S_RESOURCES, type K8sResource, type Json, type SimCluster } from "./world";
 import { k8sStatus, type SimRequest, type SimResponse } from "./http-types";
+import { sha } from "./derive";
 
 export const K8S_PREFIX = /^\/clusters\/([^/]+)\/([^/]+)\/([^/]+)(\/.*)?$/;
 
-type Parsed = { resource: K8sResource; namespace?: string; name?: string } | { special: "version" | "api" | "apis" };
+type Parsed =
+  | { resource: K8sResource; namespace?: string; name?: string }
+  | { special: "version" | "api" | "apis" }
+  | { special: "group"; group: string }
+  | { special: "resources"; group: string };
+
+/** The API groups served, each at v1 ("" is the core group, at /api/v1). */
+function groups(): string[] {
+  return [...new Set(Object.values(K8S_RESOURCES).map((d) => d.group))];
+}
 
 function parsePath(rest: string): Parsed | undefined {
+  rest = rest.replace(/\/$/, "") || "/";
   if (rest === "/version") return { special: "version" };
   if (rest === "/api") return { special: "api" };
   if (rest === "/apis") return { special: "apis" };
+  if (rest === "/api/v1") return { special: "resources", group: "" };
+  let g = /^\/apis\/([a-z.]+)$/.exec(rest);
+  if (g && g[1] && groups().includes(g[1])) return { special: "group", group: g[1] };
+  g = /^\/apis\/([a-z.]+)\/v1$/.exec(rest);
+  if (g && g[1] && groups().includes(g[1])) return { special: "resources", group: g[1] };
   let m = /^\/api\/v1\/(namespaces|nodes)\/([^/]+)$/.exec(rest);
   if (m) return { resource: m[1] as K8sResource, name: m[2] };
   m = /^\/api\/v1\/namespaces\/([^/]+)\/([a-z]+)(?:\/([^/]+))?$/.exec(rest);
@@ -96,25 +114,74 @@ function selectorMatches(obj: Json, labelSelector: string | null, fieldSelector:
   return true;
 }
 
+/** Short names as `kubectl api-resources` lists them. */
+const SHORT_NAMES: Partial<Record<string, string[]>> = {
+  namespaces: ["ns"],
+  nodes: ["no"],
+  serviceaccounts: ["sa"],
+  pods: ["po"],
+  configmaps: ["cm"],
+  deployments: ["deploy"],
+  replicasets: ["rs"],
+  statefulsets: ["sts"],
+  daemonsets: ["ds"],
+  cronjobs: ["cj"],
+};
+
+function apiGroup(group: string) {
+  const gv = { groupVersion: `${group}/v1`, version: "v1" };
+  return { name: group, versions: [gv], preferredVersion: gv };
+}
+
+/** Discovery: what kubectl asks before it can map `pods` or `deploy` to a path. */
+function discovery(cluster: SimCluster, parsed: Extract<Parsed, { special: string }>): SimResponse {
+  switch (parsed.special) {
+    case "version": {
+      const v = String((cluster.json.currentMasterVersion as string) ?? "1.33.5-gke.1308000");
+      const [maj, min] = v.split(".");
+      return {
+        status: 200,
+        body: {
+          major: maj,
+          minor: min,
+          gitVersion: `v${v}`,
+          gitCommit: sha("commit:" + v).slice(0, 40),
+          gitTreeState: "clean",
+          buildDate: "2025-09-04T09:14:52Z",
+          goVersion: "go1.24.6 X:boringcrypto",
+          compiler: "gc",
+          platform: "linux/amd64",
+        },
+      };
+    }
+    case "api":
+      return {
+        status: 200,
+        body: { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: `${cluster.json.endpoint as string}:443` }] },
+      };
+    case "apis":
+      return { status: 200, body: { kind: "APIGroupList", apiVersion: "v1", groups: groups().filter(Boolean).map(apiGroup) } };
+    case "group":
+      return { status: 200, body: { kind: "APIGroup", apiVersion: "v1", ...apiGroup(parsed.group) } };
+    case "resources": {
+      const resources = Object.entries(K8S_RESOURCES)
+        .filter(([, d]) => d.group === parsed.group)
+        .map(([name, d]) => {
+          const shortNames = SHORT_NAMES[name];
+          // The simulator serves reads only, and says so.
+          return { name, singularName: d.kind.toLowerCase(), namespaced: d.namespaced, kind: d.kind, verbs: ["get", "list"], ...(shortNames ? { shortNames } : {}) };
+        });
+      const groupVersion = parsed.group ? `${parsed.group}/v1` : "v1";
+      // The core list carries no apiVersion, as the real /api/v1 answer does not.
+      return { status: 200, body: { kind: "APIResourceList", ...(parsed.group ? { apiVersion: "v1" } : {}), groupVersion, resources } };
+    }
+  }
+}
+
 export function handleK8s(cluster: SimCluster, rest: string, req: SimRequest): SimResponse {
   const parsed = parsePath(rest);
   if (!parsed) return k8sStatus(404, "the server could not find the requested resource", { details: {} });
-  if ("special" in parsed) {
-    if (parsed.special === "version") {
-      const v = String((cluster.json.currentMasterVersion as string) ?? "1.33.5-gke.1308000");
-      const [maj, min] = v.split(".");
-      return { status: 200, body: { major: maj, minor: min, gitVersion: `v${v}`, platform: "linux/amd64" } };
-    }
-    if (parsed.special === "api") return { status: 200, body: { kind: "APIVersions", versions: ["v1"] } };
-    return {
-      status: 200,
-      body: {
-        kind: "APIGroupList",
-        apiVersion: "v1",
-        groups: ["apps", "batch"].map((g) => ({ name: g, versions: [{ groupVersion: `${g}/v1`, version: "v1" }], preferredVersion: { groupVersion: `${g}/v1`, version: "v1" } })),
-      },
-    };
-  }
+  if ("special" in parsed) return discovery(cluster, parsed);
   const def = K8S_RESOURCES[parsed.resource];
   const apiVersion = def.group ? `${def.group}/${def.version}` : def.version;
   const all = cluster.objects[parsed.resource];

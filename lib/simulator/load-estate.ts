@@ -287,6 +287,18 @@ function checkConsistency(estate: LoadedEstate, loc: Located, problems: string[]
           add(["projects", pi, "serviceAccounts", si, "keys", ki, "validBeforeTime"], "must be after validAfterTime");
       });
     });
+    const memberships = new Set<string>();
+    p.memberships.forEach((m, mi) => {
+      const [, project, , location, , id] = m.name.split("/");
+      if (project !== p.projectId && project !== p.projectNumber) add(["projects", pi, "memberships", mi, "name"], `${m.name} belongs to project ${project}, not ${p.projectId}`);
+      if (memberships.has(`${location}/${id}`)) add(["projects", pi, "memberships", mi, "name"], `duplicate membership ${id} in ${location}`);
+      memberships.add(`${location}/${id}`);
+    });
+    const resources = new Set<string>();
+    p.resourcePolicies.forEach((r, ri) => {
+      if (resources.has(r.resource)) add(["projects", pi, "resourcePolicies", ri, "resource"], `duplicate resource ${r.resource}`);
+      resources.add(r.resource);
+    });
     const clusterNames = new Set<string>();
     p.clusters.forEach((c, ci) => {
       const key = `${c.cluster.location}/${c.cluster.name}`;

@@ -1,7 +1,9 @@
 /**
  * The API simulator: one local HTTP server that answers as Google Cloud (Resource Manager, IAM,
- * container, Policy Analyzer, Cloud Asset) and as the Kubernetes API of every cluster in an estate,
- * so that the real `googleapis` and `@kubernetes/client-node` clients work against it unchanged.
+ * container, Policy Analyzer, Cloud Asset), and the Kubernetes API of every cluster in an estate —
+ * over HTTPS at the cluster's `endpoint` (its own loopback address, its own CA: cluster-endpoints.ts),
+ * and over plain HTTP under `/clusters/P/L/N` for curl — so that the real `googleapis` and
+ * `@kubernetes/client-node` clients, `gcloud` and `kubectl` work against it unchanged.
  *
  * It adds what a real network has: per-request latency, injected faults (any status with the API's
  * own error body, `Retry-After`, hangs, `missingZones`), a 401 without a bearer token, and request
@@ -16,8 +18,10 @@ import { buildWorld, type World } from "./world";
 import type { Fault } from "./estate-schema";
 import { googleRoutes } from "./google-routes";
 import { assetRoutes } from "./asset-routes";
+import { hubRoutes } from "./hub-routes";
 import { iamRolesDenyRoutes } from "./iam-roles-deny-routes";
 import { handleK8s, K8S_PREFIX, forbiddenMessage } from "./k8s-routes";
+import { ClusterEndpoints } from "./cluster-endpoints";
 import { googleError, k8sStatus, permissionDenied, type SimApi, type SimRequest, type SimResponse } from "./http-types";
 import { log } from "../log";
 
@@ -28,11 +32,15 @@ export type SimulatorStats = {
   /** Highest number of requests in flight at once, per API. */
   maxInFlight: Record<SimApi, number>;
   faultsInjected: number;
+  /** TLS connections accepted by the cluster endpoints (clients that keep connections alive open few). */
+  k8sConnections: number;
 };
 
 export type Simulator = {
   url: string;
   port: number;
+  /** The port of every cluster's HTTPS endpoint: `https://ENDPOINT:kubernetesPort`. */
+  kubernetesPort: number;
   /** The world currently served. */
   world: () => World;
   /** The estate error from the last reload attempt, if the file became invalid. */
@@ -56,8 +64,9 @@ export type SimulatorOptions = {
   latencyMs?: number;
 };
 
-const APIS: SimApi[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "k8s"];
-const ROUTES = [...googleRoutes, ...assetRoutes, ...iamRolesDenyRoutes];
+const APIS: SimApi[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "gkehub", "k8s"];
+/** Every Google API route the simulator serves (the field-fidelity test walks each). */
+export const ROUTES = [...googleRoutes, ...assetRoutes, ...hubRoutes, ...iamRolesDenyRoutes];
 
 function globToRegExp(glob: string): RegExp {
   let re = "";
@@ -129,6 +138,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   let assetWorld: World | undefined;
   let pendingAssetWorld: World | undefined;
   let assetSwitchAt = 0;
+  let endpoints: ClusterEndpoints | undefined; // set once the plain server listens
   const setEstate = (e: LoadedEstate) => {
     const previous = assetWorld ? world : undefined;
     estate = e;
@@ -142,6 +152,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       pendingAssetWorld = undefined;
     }
     faults = e.faults.map((f) => ({ fault: f, re: globToRegExp(f.match.path), remaining: f.times ?? Number.POSITIVE_INFINITY }));
+    endpoints?.update(world);
   };
   setEstate(estate);
 
@@ -165,7 +176,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   };
 
   const zero = () => Object.fromEntries(APIS.map((a) => [a, 0])) as Record<SimApi, number>;
-  let stats: SimulatorStats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0 };
+  const emptyStats = (): SimulatorStats => ({ requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0, k8sConnections: 0 });
+  let stats = emptyStats();
   const inFlight = zero();
   const hanging = new Set<http.ServerResponse>();
 
@@ -175,7 +187,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     res.end(body);
   };
 
-  const server = http.createServer(async (req, res) => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://sim");
     let pathname: string;
     try {
@@ -194,12 +206,14 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
             estateError,
             organization: estate.organization?.name ?? null,
             now: new Date(world.now).toISOString(),
+            // Where each cluster's `endpoint` serves its Kubernetes API over TLS: https://ENDPOINT:PORT.
+            kubernetesPort: endpoints?.port,
           },
         });
       }
       if (pathname === "/_sim/stats") return send(res, { status: 200, body: stats });
       if (pathname === "/_sim/reset-stats" && req.method === "POST") {
-        stats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0 };
+        stats = emptyStats();
         return send(res, { status: 200, body: {} });
       }
       return send(res, { status: 404, body: { error: "unknown simulator endpoint" } });
@@ -301,7 +315,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       log.error("Simulator handler failed", err);
       return send(res, api === "k8s" ? k8sStatus(500, "simulator error") : googleError(500, "Internal error encountered."));
     }
-  });
+  };
+  const server = http.createServer(handle);
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
 
@@ -310,24 +325,44 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  // A cluster endpoint serves only its cluster's Kubernetes API: its requests take the plain
+  // server's path for that cluster, so faults written for `/clusters/P/L/N/…` apply to both.
+  endpoints = new ClusterEndpoints(
+    (req, res, clusterPath) => {
+      if (!clusterPath) return send(res, k8sStatus(503, "this cluster endpoint is no longer in the estate"));
+      req.url = `/clusters/${clusterPath}${req.url ?? "/"}`;
+      void handle(req, res);
+    },
+    () => stats.k8sConnections++,
+  );
+  try {
+    await endpoints.start(world, port);
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
+  }
+  const kubernetesPort = endpoints.port;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    kubernetesPort,
     world: () => world,
     estateError: () => estateError,
     stats: () => structuredClone(stats),
     resetStats: () => {
-      stats = { requests: zero(), total: 0, maxInFlight: zero(), faultsInjected: 0 };
+      stats = emptyStats();
     },
     setEstate,
     setLatency: (ms) => {
       latencyOverride = ms;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const r of hanging) r.destroy();
+    close: async () => {
+      for (const r of hanging) r.destroy();
+      await endpoints?.close();
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }

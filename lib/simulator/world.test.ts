@@ -4,6 +4,7 @@ import { parseEstateText } from "./load-estate";
 import { startSimulator, type Simulator } from "./server";
 import { clusterClient, type ClusterApis } from "../sources/k8s/clients";
 import { simulatorClients } from "../sources/gcp/clients";
+import { simulatorCluster } from "../testing/scan-helpers";
 
 /*
  * What the simulator materialises from Kubernetes objects as `kubectl get -o yaml` prints them and as
@@ -212,7 +213,7 @@ const plain = <T>(x: T) => JSON.parse(JSON.stringify(x)) as T;
 
 beforeAll(async () => {
   sim = await startSimulator({ estate: parseEstateText(ESTATE, "test.yaml") });
-  const client = clusterClient({ server: `${sim.url}/clusters/ops-prod-4410/europe-west1-b/ops`, skipTLSVerify: true }, async () => "t");
+  const client = clusterClient(simulatorCluster(sim, "ops-prod-4410/europe-west1-b/ops"), async () => "t");
   ops = (fn) => client.with(AbortSignal.timeout(5_000), fn);
   pods = (await ops((a) => a.core.listPodForAllNamespaces({}))).items;
 });

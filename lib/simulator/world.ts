@@ -12,6 +12,7 @@ import { gkeAdmissionTolerations, hasAccelerators, poolNodeShape } from "./gke-n
 import type { LoadedCluster, LoadedEstate, LoadedProject } from "./load-estate";
 import type { EstateServiceAccount, IamPolicy, Manifest } from "./estate-schema";
 import { digits, intOf, iso, k8sSuffix, sha, uid } from "./derive";
+import { clusterTls, loopbackAddress, type ClusterTls } from "./cluster-tls";
 
 export type Json = Record<string, unknown>;
 
@@ -51,6 +52,8 @@ export type SimCluster = {
   objects: Record<K8sResource, Json[]>;
   /** The list resourceVersion; continue tokens from another version answer 410. */
   resourceVersion: string;
+  /** Its Kubernetes API's loopback address (the `endpoint`), CA and server certificate. */
+  tls: ClusterTls;
 };
 
 export type World = {
@@ -114,6 +117,26 @@ export function poolServesGkeMetadata(cluster: Json, pool: Json): boolean {
   if (!wic?.workloadPool) return false;
   const wmc = ((pool.config as Json | undefined)?.workloadMetadataConfig ?? {}) as Json;
   return wmc.mode === "GKE_METADATA" || wmc.nodeMetadata === "GKE_METADATA_SERVER";
+}
+
+/** What the v1 API's `mode` is for each value of the beta API's `nodeMetadata` (as Terraform maps them). */
+const V1_METADATA_MODE: Record<string, string> = {
+  GKE_METADATA_SERVER: "GKE_METADATA",
+  EXPOSE: "GCE_METADATA",
+  // Metadata concealment (removed since) proxied the Compute Engine server: pods still got the node's identity.
+  SECURE: "GCE_METADATA",
+  UNSPECIFIED: "MODE_UNSPECIFIED",
+};
+
+/**
+ * A node config as container v1 serves it. Estates may write the beta API's (and Terraform's older)
+ * `nodeMetadata`; the v1 API has only `mode`, so it is answered there.
+ */
+function v1NodeConfig(config: Json): Json {
+  const wmc = config.workloadMetadataConfig as Json | undefined;
+  if (!wmc || wmc.nodeMetadata === undefined) return config;
+  const { nodeMetadata, ...rest } = wmc;
+  return { ...config, workloadMetadataConfig: { mode: V1_METADATA_MODE[nodeMetadata as string] ?? "MODE_UNSPECIFIED", ...rest } };
 }
 
 type Ctx = { cluster: SimCluster; now: number; rv: number; seed: string };
@@ -243,7 +266,7 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
       diskSizeGb: 100,
       oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
       serviceAccount: "default",
-      ...((p.config as Json | undefined) ?? {}),
+      ...v1NodeConfig((p.config as Json | undefined) ?? {}),
     },
     initialNodeCount: p.initialNodeCount ?? 1,
     // A pool's own zones, else the cluster's (container v1 NodePool.locations).
@@ -257,17 +280,18 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
     zone: location,
     location,
     locations: zones,
-    endpoint: `34.${84 + (clusterIndex % 100)}.${intOf("ip2:" + seed, 250)}.${intOf("ip3:" + seed, 250) + 1}`,
     initialClusterVersion: version,
     currentMasterVersion: version,
     currentNodeVersion: version,
     status: "RUNNING",
     id: sha("cluster:" + seed).slice(0, 32),
     createTime: iso(now - (200 + intOf("ct:" + seed, 900)) * DAY),
-    masterAuth: {
-      clusterCaCertificate: Buffer.from(`-----BEGIN CERTIFICATE-----\nsimulated CA for ${seed}\n-----END CERTIFICATE-----\n`).toString("base64"),
-    },
   });
+  // GKE's endpoint is a bare IP serving TLS with the cluster's own CA: here a loopback address per
+  // cluster (see cluster-tls.ts), with a real CA and a server certificate for that address.
+  const tls = clusterTls({ seed, address: loopbackAddress(clusterIndex), commonName: uid("ca:" + seed), createTime: json.createTime as string });
+  json.endpoint = tls.address;
+  json.masterAuth = { clusterCaCertificate: Buffer.from(tls.caPem).toString("base64") };
   if (!json.networkConfig) json.networkConfig = { network: `projects/${project.projectId}/global/networks/default` };
 
   const cluster: SimCluster = {
@@ -277,6 +301,7 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
     json,
     objects: Object.fromEntries(Object.keys(K8S_RESOURCES).map((r) => [r, []])) as unknown as Record<K8sResource, Json[]>,
     resourceVersion: "0",
+    tls,
   };
   // The list resourceVersion moves whenever the cluster's content does, so a continue token taken
   // before an estate edit answers 410 Expired, as etcd compaction makes it do.

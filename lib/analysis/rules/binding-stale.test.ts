@@ -109,7 +109,7 @@ describe("binding-stale", () => {
     it("a pool that no scanned cluster uses cannot be ruled out: unverified, naming it", () => {
       const f = finding(PARTNER);
       expect(f.message).toBe(`${PARTNER} grants sync/partner, not found in the clusters scanned; cannot be ruled out.`);
-      expect(f.lacking).toEqual(["clusters using other-proj.svc.id.goog (project other-proj not scanned)"]);
+      expect(f.lacking).toEqual(["project other-proj (not scanned): its clusters and fleet members use other-proj.svc.id.goog"]);
       expect(f.fixes).toEqual([]);
     });
 

@@ -21,7 +21,7 @@ export const rule: Rule = {
     for (const [gsa, rows] of byGsa) {
       const stale = rows.filter((r) => r.state === "stale");
       const project = gsaProject(ctx, gsa) ?? "PROJECT";
-      const lacking = [...new Set(rows.filter((r) => r.state === "unverified").flatMap((r) => r.lacking ?? r.detail.replace(/^not found, but cannot be ruled out: /, "").split(", ")))];
+      const lacking = [...new Set(rows.filter((r) => r.state === "unverified").flatMap((r) => r.lacking ?? []))];
       out.push({
         subject: `gsa:${gsa}`,
         state: stale.length ? ("open" as const) : ("unverified" as const),
@@ -31,6 +31,7 @@ export const rule: Rule = {
         evidence: { members: rows.map((r) => ({ member: r.member, state: r.state, detail: r.detail })) },
         lacking: stale.length ? undefined : lacking,
         gsa,
+        // A removal only for members whose pool was read in full: every cluster, fleet members included.
         fixes: stale.map((r) => gcloudBindingFix({ email: gsa, project, pool: r.pool!, ns: r.namespace!, ksa: r.ksaName!, verb: "remove", policy: policyView(ctx, r.resource), condition: r.iamCondition })),
       });
     }

@@ -30,7 +30,7 @@ export const rule: Rule = {
       }
       if (b.state === "unverified" && b.pool && b.namespace && b.ksaName) {
         // The KSA may exist, unannotated, in a cluster whose KSA list could not be read.
-        for (const c of ctx.clustersByPool.get(b.pool) ?? []) {
+        for (const c of ctx.poolScope(b.pool).clusters) {
           const lacking = ctx.k8sLacking(c, "serviceaccounts");
           if (!lacking.length) continue;
           out.push({
@@ -46,13 +46,20 @@ export const rule: Rule = {
         continue;
       }
       if (b.state !== "not-annotated") continue;
+      // In a pool not read in full, the binding may serve an annotated KSA of that name in a cluster
+      // not read (a fleet member, a filtered cluster): the grant is not known to sit unused.
+      const lacking = b.lacking ?? [];
       for (const k of b.ksas) {
         const ksa = ctx.ksas.get(k)!;
+        const annotation = ksa.data.gsaAnnotation ? `annotated with ${JSON.stringify(ksa.data.gsaAnnotation)}` : "not annotated";
         out.push({
           subject: k,
-          state: "open" as const,
-          message: `${b.gsa} grants ${b.role} to ${b.member}, but ${ksa.data.namespace}/${ksa.data.name} is ${ksa.data.gsaAnnotation ? `annotated with ${JSON.stringify(ksa.data.gsaAnnotation)}` : "not annotated"}.`,
+          state: lacking.length ? ("unverified" as const) : ("open" as const),
+          message: lacking.length
+            ? `${b.gsa} grants ${b.role} to ${b.member}; ${ksa.data.namespace}/${ksa.data.name} is ${annotation} here, but other clusters of ${b.pool} were not read.`
+            : `${b.gsa} grants ${b.role} to ${b.member}, but ${ksa.data.namespace}/${ksa.data.name} is ${annotation}.`,
           evidence: { binding: { resource: b.resource, role: b.role, member: b.member }, annotation: ksa.data.gsaAnnotation },
+          lacking: lacking.length ? lacking : undefined,
           gsa: b.gsa,
           fixes: [ksaManifestFix(ksa.data.namespace, ksa.data.name, b.gsa)],
         });

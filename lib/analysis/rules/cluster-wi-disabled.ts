@@ -11,11 +11,13 @@ export const rule: Rule = {
     [...ctx.clusters.values()]
       .filter((c) => !c.data.workloadPool)
       .map((c) => {
-        const pods = ctx.podsByCluster().get(c.subject)?.length ?? 0;
+        // A cluster whose pods were not read (WI_ATLAS_CLUSTERS, a failed list) has no count to give.
+        const podsRead = ctx.k8sLacking(c.subject, "pods").length === 0;
+        const pods = podsRead ? (ctx.podsByCluster().get(c.subject)?.length ?? 0) : null;
         return {
           subject: c.subject,
           state: "open" as const,
-          message: `${c.data.name} (${c.data.location}) has no workload pool: its ${pods} pods use node service accounts or keys.`,
+          message: `${c.data.name} (${c.data.location}) has no workload pool: ${pods === null ? "its pods (not read) use" : `its ${pods} pods use`} node service accounts or keys.`,
           evidence: { workloadPool: null, autopilot: c.data.autopilot, pods },
           fixes: [
             gcloud(

@@ -1,6 +1,6 @@
 import type { Rule } from "./rule";
 import { DAY_MS } from "./rule";
-import { gcloud } from "../fixes";
+import { gcloud, note } from "../fixes";
 
 export const rule: Rule = {
   id: "gsa-unused",
@@ -14,8 +14,10 @@ export const rule: Rule = {
     // "No key in use" is what Policy Analyzer says; KSAs pointing at it need every cluster's KSA list.
     const allK8s = [
       ...[...ctx.clusters.keys()].flatMap((c) => ctx.k8sLacking(c, "serviceaccounts")),
-      // Without a project's cluster list, its clusters' KSAs and node pools are unknown.
-      ...[...ctx.projects.keys()].flatMap((p) => ctx.lacking(["container.clusters", p])),
+      // Without a project's cluster list, its clusters' KSAs and node pools are unknown; so are the
+      // KSAs of fleet members whose objects no scan reads (attached, on-prem, other clouds).
+      ...[...ctx.projects.keys()].flatMap((p) => ctx.lacking(["container.clusters", p], ["gkehub.memberships", p])),
+      ...ctx.unreadFleetMembers(),
     ];
     const poolSas = new Set([...ctx.poolsByCluster.values()].flat().map((p) => p.data.serviceAccount));
     for (const g of ctx.gsas.values()) {
@@ -45,7 +47,11 @@ export const rule: Rule = {
         evidence: { lastAuthenticatedTime: last, firstSeen: firstSeen.toISOString(), disabled: g.data.disabled },
         lacking,
         gsa: email,
-        fixes: [gcloud("Disable it, wait, then delete it", `gcloud iam service-accounts disable ${email} --project=${g.data.projectId}\n# after a quiet period:\ngcloud iam service-accounts delete ${email} --project=${g.data.projectId}`)],
+        // No removal on an unverified answer: a cluster not read may still use the account.
+        fixes:
+          state === "open"
+            ? [gcloud("Disable it, wait, then delete it", `gcloud iam service-accounts disable ${email} --project=${g.data.projectId}\n# after a quiet period:\ngcloud iam service-accounts delete ${email} --project=${g.data.projectId}`)]
+            : [note("Check what could not be read before removing anything", `Not read: ${lacking.join("; ")}.`)],
       });
     }
     return out;

@@ -24,9 +24,11 @@ export const rule: Rule = {
           gcloud(
             "Nothing to fix — review these grants where they live (they appear on no GSA)",
             [...new Set(grants.map((g) => g.resource))]
-              .map(
-                (r) =>
-                  `gcloud ${r.startsWith("project:") ? "projects" : r.startsWith("folder:") ? "resource-manager folders" : "organizations"} get-iam-policy ${r.slice(r.indexOf(":") + 1)} \\\n  --flatten="bindings[].members" --format="table(bindings.role, bindings.members)" \\\n  --filter='${[...new Set(grants.filter((g) => g.resource === r).map((g) => g.member))].map((m) => `bindings.members="${m}"`).join(" OR ")}'`,
+              .map((r) =>
+                r.startsWith("resource:")
+                  ? // Buckets, topics, secrets…: Cloud Asset Inventory shows their policies in one place.
+                    `gcloud asset search-all-iam-policies --scope=${ctx.resourcePolicies.find((p) => `resource:${p.data.resource}` === r)?.data.project ?? "projects/PROJECT"} \\\n  --query='resource=${r.slice(9)}'`
+                  : `gcloud ${r.startsWith("project:") ? "projects" : r.startsWith("folder:") ? "resource-manager folders" : "organizations"} get-iam-policy ${r.slice(r.indexOf(":") + 1)} \\\n  --flatten="bindings[].members" --format="table(bindings.role, bindings.members)" \\\n  --filter='${[...new Set(grants.filter((g) => g.resource === r).map((g) => g.member))].map((m) => `bindings.members="${m}"`).join(" OR ")}'`,
               )
               .join("\n"),
           ),

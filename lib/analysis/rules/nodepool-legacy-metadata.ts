@@ -15,11 +15,13 @@ export const rule: Rule = {
         const nodes = (ctx.nodesByCluster.get(c.subject) ?? []).filter((n) => n.data.pool === p.data.name).map((n) => n.data.name);
         const onPool = new Set(nodes);
         const pods = (ctx.podsByCluster().get(c.subject) ?? []).filter((x) => x.data.spec.nodeName && onPool.has(x.data.spec.nodeName));
+        // Pods and nodes of a cluster that was not read (WI_ATLAS_CLUSTERS, a failed list) are not counted as none.
+        const read = ctx.k8sLacking(c.subject, "nodes", "pods").length === 0;
         out.push({
           subject: p.subject,
           state: "open" as const,
-          message: `Pool ${p.data.name} runs with ${p.data.metadataMode ?? "no workload metadata mode"}${c.data.workloadPool ? "" : " in a cluster without Workload Identity"}; ${pods.length} pods still run there as ${p.data.serviceAccount}.`,
-          evidence: { metadataMode: p.data.metadataMode, serviceAccount: p.data.serviceAccount, nodes: nodes.length, pods: pods.length },
+          message: `Pool ${p.data.name} runs with ${p.data.metadataMode ?? "no workload metadata mode"}${c.data.workloadPool ? "" : " in a cluster without Workload Identity"}; ${read ? `${pods.length} pods still run there` : "its pods (not read) run there"} as ${p.data.serviceAccount}.`,
+          evidence: { metadataMode: p.data.metadataMode, serviceAccount: p.data.serviceAccount, nodes: read ? nodes.length : null, pods: read ? pods.length : null },
           fixes: [
             c.data.workloadPool
               ? gcloud(

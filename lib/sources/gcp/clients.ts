@@ -13,6 +13,7 @@ import { iam_v2 } from "googleapis/build/src/apis/iam/v2";
 import { container_v1 } from "googleapis/build/src/apis/container/v1";
 import { policyanalyzer_v1 } from "googleapis/build/src/apis/policyanalyzer/v1";
 import { cloudasset_v1 } from "googleapis/build/src/apis/cloudasset/v1";
+import { gkehub_v1 } from "googleapis/build/src/apis/gkehub/v1";
 import { GoogleAuth, OAuth2Client } from "google-auth-library";
 
 export type GoogleClients = {
@@ -24,6 +25,8 @@ export type GoogleClients = {
   container: container_v1.Container;
   policyanalyzer: policyanalyzer_v1.Policyanalyzer;
   cloudasset: cloudasset_v1.Cloudasset;
+  /** GKE Hub: fleet memberships (attached, on-prem and other-cloud clusters sharing a fleet's workload pool). */
+  gkehub: gkehub_v1.Gkehub;
   /** A current access token (refreshed as needed); GKE clusters accept it as a bearer token. */
   accessToken: () => Promise<string>;
 };
@@ -40,6 +43,7 @@ function build(auth: AuthClient, rootUrl?: string): Omit<GoogleClients, "accessT
     container: new container_v1.Container(common),
     policyanalyzer: new policyanalyzer_v1.Policyanalyzer(common),
     cloudasset: new cloudasset_v1.Cloudasset(common),
+    gkehub: new gkehub_v1.Gkehub(common),
   };
 }
 

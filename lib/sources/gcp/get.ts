@@ -214,3 +214,35 @@ export async function searchAllResources(g: GoogleClients, caller: CallerLike, s
     onPage,
   );
 }
+
+/**
+ * GKE Hub: the fleet memberships registered in a project (the fleet host), every region, page by
+ * page. `unreachable` names regions that did not answer: their members are unknown.
+ */
+export async function listMemberships(g: GoogleClients, caller: CallerLike, projectId: string): Promise<{ memberships: Obj[]; unreachable: string[] }> {
+  const unreachable = new Set<string>();
+  const memberships = await paged(caller, "gkehub", `memberships.list projects/${projectId}`, async (pageToken, signal) => {
+    const r = await g.gkehub.projects.locations.memberships.list({ parent: `projects/${projectId}/locations/-`, pageSize: 100, pageToken }, opts(signal));
+    for (const u of r.data.unreachable ?? []) unreachable.add(u);
+    return { items: (r.data.resources ?? []) as Obj[], next: r.data.nextPageToken };
+  });
+  return { memberships, unreachable: [...unreachable].sort() };
+}
+
+/**
+ * Cloud Asset Inventory: the IAM policy bindings under `scope` whose text matches `query` (e.g.
+ * `policy:"acme-prod.svc.id.goog"`), page by page. The service returns only the bindings that match;
+ * its matching is by words, so callers match members exactly themselves.
+ */
+export async function searchIamPolicies(g: GoogleClients, caller: CallerLike, scope: string, query: string, onPage: (results: Obj[]) => void): Promise<void> {
+  await paged(
+    caller,
+    "cloudasset",
+    `searchAllIamPolicies ${scope} ${query}`,
+    async (pageToken, signal) => {
+      const r = await g.cloudasset.v1.searchAllIamPolicies({ scope, query, pageSize: 500, pageToken }, opts(signal));
+      return { items: (r.data.results ?? []) as Obj[], next: r.data.nextPageToken };
+    },
+    onPage,
+  );
+}

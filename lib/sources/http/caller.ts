@@ -37,7 +37,7 @@ export class CancelledError extends Error {
 
 export class Caller {
   private queues = new Map<ApiName, PQueue>();
-  readonly stats: CallStats = { requests: { crm: 0, iam: 0, container: 0, policyanalyzer: 0, cloudasset: 0, k8s: 0 }, retries: 0, waitedMs: 0, chain: 0 };
+  readonly stats: CallStats = { requests: { crm: 0, iam: 0, container: 0, policyanalyzer: 0, cloudasset: 0, gkehub: 0, k8s: 0 }, retries: 0, waitedMs: 0, chain: 0 };
 
   constructor(
     private readonly opts: {
