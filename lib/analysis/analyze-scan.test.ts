@@ -40,7 +40,8 @@ describe("analysis stored by a scan", () => {
       `select rule || ' ' || subject || ' ' || state as line from analysis_object where kind = 'finding' and valid_to is null order by 1`,
     );
     expect(r.rows.map((x) => x.line)).toEqual([...EXPECTED].sort());
-    expect(first.summary.analysis).toMatchObject({ findings: EXPECTED.length, workloads: 43, migrated: 21 });
+    // 20 of 43: staging payments-api is bound right but a deny policy takes the grant away.
+    expect(first.summary.analysis).toMatchObject({ findings: EXPECTED.length, workloads: 43, migrated: 20 });
   });
 
   it("writes nothing new, and keeps every finding's first_seen, when a rescan changes nothing", async () => {

@@ -7,7 +7,7 @@ import type { AnalysisContext } from "./context";
 import type { InventoryRecord, WorkloadData } from "../inventory/model";
 import type { Fix, WorkloadStatus } from "./model";
 import { gcloud, gcloudBindingFix, gsaIdFrom, kubectl, kubectlCheckFix, ksaManifestFix, note, tfBindingFix, workloadPatchFix } from "./fixes";
-import { gsaProject, isValidGsaEmail } from "./iam";
+import { gsaProject, isValidGsaEmail, policyView } from "./iam";
 
 export function migrationPlan(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>, st: WorkloadStatus): Fix[] {
   if (st.migrated) return [];
@@ -37,7 +37,7 @@ export function migrationPlan(ctx: AnalysisContext, w: InventoryRecord<WorkloadD
   const ksaName = st.ksa === "default" ? w.data.name : st.ksa;
   if (!ctx.gsas.has(email) && !keyEmail) plan.push(gcloud(`Create ${email} (grant it only what ${w.data.name} needs)`, `gcloud iam service-accounts create ${email.split("@")[0]} --project=${project}`));
   if (todo(3)) plan.push(ksaManifestFix(w.data.namespace, ksaName, email));
-  if (todo(5) || todo(3)) plan.push(tfBindingFix(email, project, pool, w.data.namespace, ksaName), gcloudBindingFix(email, project, pool, w.data.namespace, ksaName));
+  if (todo(5) || todo(3)) plan.push(tfBindingFix(email, project, pool, w.data.namespace, ksaName), gcloudBindingFix({ email, project, pool, ns: w.data.namespace, ksa: ksaName, policy: policyView(ctx, `gsa:${email}`) }));
   if (todo(4) || todo(3)) plan.push(workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksaName, { nodeSelector: !c.data.autopilot && (ctx.hasGkeMetadataNodes(w.cluster!) || todo(2)) }));
   plan.push(kubectlCheckFix(w.cluster!, w.data.namespace, ksaName, email));
   if (todo(7)) {

@@ -1,5 +1,6 @@
 import type { Rule } from "./rule";
-import { gcloud } from "../fixes";
+import { conditionFlag, gcloud } from "../fixes";
+import { policyView } from "../iam";
 
 export const rule: Rule = {
   id: "nodepool-default-compute-sa",
@@ -10,6 +11,9 @@ export const rule: Rule = {
   evaluate: ({ ctx }) => {
     const out = [];
     for (const c of ctx.clusters.values()) {
+      // The project policy may hold conditional bindings: gcloud then needs --condition=None to run in a loop.
+      const condition = conditionFlag(policyView(ctx, `project:${c.data.projectId}`));
+      const flag = condition ? ` ${condition}` : "";
       for (const p of ctx.poolsOf(c.subject)) {
         const raw = p.data.serviceAccountRaw;
         if (raw && raw !== "default" && !/-compute@developer\.gserviceaccount\.com$/.test(raw)) continue;
@@ -24,7 +28,7 @@ export const rule: Rule = {
               "Create a least-privilege node account (logging, monitoring, artifact pulls) and a pool that uses it",
               `gcloud iam service-accounts create ${c.data.name.slice(0, 20)}-nodes --project=${c.data.projectId}
 for ROLE in roles/logging.logWriter roles/monitoring.metricWriter roles/monitoring.viewer roles/stackdriver.resourceMetadata.writer roles/artifactregistry.reader; do
-  gcloud projects add-iam-policy-binding ${c.data.projectId} --member="serviceAccount:${c.data.name.slice(0, 20)}-nodes@${c.data.projectId}.iam.gserviceaccount.com" --role="$ROLE"
+  gcloud projects add-iam-policy-binding ${c.data.projectId} --member="serviceAccount:${c.data.name.slice(0, 20)}-nodes@${c.data.projectId}.iam.gserviceaccount.com" --role="$ROLE"${flag}
 done
 gcloud container node-pools create ${p.data.name}-v2 --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\
   --service-account=${c.data.name.slice(0, 20)}-nodes@${c.data.projectId}.iam.gserviceaccount.com${c.data.workloadPool ? " --workload-metadata=GKE_METADATA" : ""}`,
