@@ -249,7 +249,7 @@ export class Collector {
   async run(): Promise<SourceOutcome[]> {
     this.deps.progress?.update((p) => (p.phase = "discovering"));
     // The asset searches need nothing discovered first: they start at once, beside discovery.
-    if (this.scope.inventoryPath === "asset") this.asset = inFlow(() => this.searchAssets());
+    if (this.scope.inventoryPath === "asset") this.asset = awaitedLater(inFlow(() => this.searchAssets()));
     const { projects, ancestorPolicies } = await this.discover();
     this.deps.progress?.update((p) => (p.phase = "collecting"));
     this.poolScopes = this.assetScopes(projects);
@@ -336,7 +336,7 @@ export class Collector {
   private notePool(pool: string) {
     if (this.pools.has(pool)) return;
     this.pools.add(pool);
-    for (const scope of this.poolScopes) this.poolSearches.push(inFlow(() => this.searchPoolPolicies(scope, pool)));
+    for (const scope of this.poolScopes) this.poolSearches.push(awaitedLater(inFlow(() => this.searchPoolPolicies(scope, pool))));
   }
 
   /**
@@ -511,7 +511,7 @@ export class Collector {
       const subj = resource.startsWith("folders/") ? subject.folder(resource) : subject.organization(resource);
       readPolicies.set(
         resource,
-        Promise.all([
+        awaitedLater(Promise.all([
           inFlow(() =>
             this.source("crm.iamPolicy", resource, async (ctx) => {
               ctx.emit(transformPolicy(await gcp.getResourcePolicy(google, ctx.caller, resource), subj, `crm.iamPolicy:${resource}`, null));
@@ -520,17 +520,17 @@ export class Collector {
           // Their deny policies, and the organization's custom roles, likewise.
           inFlow(() => this.denyPolicies(resource, subj, null)),
           ...(resource.startsWith("organizations/") ? [inFlow(() => this.customRoles(resource))] : []),
-        ]),
+        ])),
       );
     };
     for (const p of found.values()) if (p.parent) policyTargets.add(p.parent);
     for (const t of policyTargets) readPolicy(t);
     const ancestry = inFlow(() => this.walkAncestry([...found.values()], folders, readPolicy));
-    const ancestorPolicies = (async () => {
+    const ancestorPolicies = awaitedLater((async () => {
       await ancestry;
       // Everything the walk started is in the map by now (each folder starts its parent's read).
       await Promise.all(readPolicies.values());
-    })();
+    })());
     return { projects: [...found.values()].sort((a, b) => a.projectId.localeCompare(b.projectId)), ancestorPolicies };
   }
 
@@ -912,6 +912,16 @@ export class Collector {
 
 /** Workload kinds the scanner lists (or emits from their own objects). */
 const LISTED_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "ReplicaSet", "Pod"]);
+
+/**
+ * Marks a promise that starts now and is awaited later: when the scan stops early (cancelled, or a
+ * discovery failure), nothing may be left to reject unobserved — an unhandled rejection ends a Node
+ * process, the web server included. The later `await` still sees the rejection.
+ */
+function awaitedLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
 
 export async function collect(scope: CollectScope, deps: CollectDeps): Promise<SourceOutcome[]> {
   // The scan is the root flow: every source and branch starts from it (see chain.ts).
