@@ -12,7 +12,7 @@ export default function Page() {
     <div>
       <PageHeader
         title="Bindings, reconciled"
-        description="Every grant that lets a Kubernetes identity act as a GSA, checked against the clusters using its pool: ok (the KSA exists and is annotated), not-annotated, stale (the KSA exists nowhere: whoever creates it gets the GSA), unverified, broad."
+        description="Every grant that lets a Kubernetes identity act as a GSA, checked against the clusters using its pool: ok (the KSA exists and is annotated), not-annotated, stale (the KSA exists nowhere: whoever creates it gets the GSA), unverified, broad, deleted (granted to a principal that no longer exists), inactive (a DISABLED or deleted custom role: it grants nothing)."
       />
       <Suspense fallback={<Spinner />}>
         <FilterBar extra={<BindingStateFilter />} />

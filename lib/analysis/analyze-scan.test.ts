@@ -40,7 +40,8 @@ describe("analysis stored by a scan", () => {
       `select rule || ' ' || subject || ' ' || state as line from analysis_object where kind = 'finding' and valid_to is null order by 1`,
     );
     expect(r.rows.map((x) => x.line)).toEqual([...EXPECTED].map((l) => l.replace(/ \((critical|high|medium|low|info)\)$/, "")).sort());
-    expect(first.summary.analysis).toMatchObject({ findings: EXPECTED.length, workloads: 43, migrated: 22 });
+    // Staging payments-api is bound right but a deny policy takes the grant away: a broken link, to migrate.
+    expect(first.summary.analysis).toMatchObject({ findings: EXPECTED.length, workloads: 43, migrated: 21 });
   });
 
   it("writes nothing new, and keeps every finding's first_seen, when a rescan changes nothing", async () => {

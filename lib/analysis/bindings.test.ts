@@ -139,6 +139,7 @@ describe("reconciliation rows", () => {
       member: wiMember("ok-ksa"),
       resource: `gsa:${email("ok-gsa")}`,
       condition: null,
+      iamCondition: null,
       pool: POOL_A,
       namespace: NS,
       ksaName: "ok-ksa",
@@ -197,6 +198,7 @@ describe("reconciliation rows", () => {
       member: NS_PRINCIPAL_SET,
       resource: `gsa:${email("broad-gsa")}`,
       condition: null,
+      iamCondition: null,
       pool: POOL_A,
       namespace: NS,
       ksaName: null,
@@ -213,6 +215,7 @@ describe("reconciliation rows", () => {
       member: wiMember("proj-wide"),
       resource: `project:${A}`,
       condition: null,
+      iamCondition: null,
       pool: POOL_A,
       namespace: NS,
       ksaName: "proj-wide",
@@ -246,6 +249,7 @@ describe("across clusters and projects", () => {
       member: wiMember("cross", POOL_B),
       resource: `gsa:${email("cross-gsa")}`,
       condition: null,
+      iamCondition: null,
       pool: POOL_B,
       namespace: NS,
       ksaName: "cross",
@@ -253,5 +257,84 @@ describe("across clusters and projects", () => {
       state: "ok",
       detail: `annotated on ${B}/${LOC}/b-own/${NS}/cross`,
     });
+  });
+});
+
+/**
+ * How Google counts roles and members: `report-gen@` was deleted and recreated under the same email
+ * (new uniqueId), so the project policy still grants the old one as `deleted:serviceAccount:…?uid=…`;
+ * a custom token role is granted on a GSA, another custom role of a project whose roles cannot be
+ * read is granted to a KSA that exists but is not annotated.
+ */
+describe("custom roles and deleted members", () => {
+  const OLD_UID = "117000000000000000001";
+  const NEW_UID = "117000000000000000002";
+  const REPORT = `report-gen@${A}.iam.gserviceaccount.com`;
+  const LITE = `organizations/111111111111/roles/wiLite`;
+  const UNREAD = `projects/proj-y/roles/wiUser`;
+  let r: AnalysisResult;
+  beforeAll(async () => {
+    r = await analyzeEstate(
+      YAML.stringify({
+        now: "2026-11-29T00:00:00Z",
+        organization: {
+          name: "organizations/111111111111",
+          displayName: "test.example",
+          customRoles: [{ name: LITE, includedPermissions: ["iam.serviceAccounts.getAccessToken"], stage: "GA" }],
+        },
+        projects: [
+          {
+            projectId: A,
+            projectNumber: A_NUMBER,
+            iamPolicy: {
+              bindings: [
+                { role: "roles/bigquery.dataViewer", members: [`deleted:serviceAccount:${REPORT}?uid=${OLD_UID}`, "group:analysts@test.example"] },
+                { role: "roles/bigquery.jobUser", members: [`deleted:user:former-employee@test.example?uid=999`] },
+              ],
+            },
+            serviceAccounts: [
+              { email: REPORT, uniqueId: NEW_UID, iamPolicy: { bindings: [{ role: LITE, members: [wiMember("report")] }] } },
+              { email: email("vendor-gsa"), iamPolicy: { bindings: [{ role: UNREAD, members: [wiMember("vendor")] }] } },
+            ],
+            clusters: [cluster("a-main", POOL_A, [ksa("report", REPORT), ksa("vendor")])],
+          },
+        ],
+        faults: [{ match: { path: "/v1/projects/proj-y/roles/**" }, status: 403 }],
+      }),
+    );
+  });
+
+  it("a deleted account's leftover grant on the project is shown as deleted, under the live account of the same email, which does not get it", () => {
+    expect(r.bindings.filter((b) => b.resource === `project:${A}`)).toEqual([
+      {
+        gsa: REPORT,
+        role: "roles/bigquery.dataViewer",
+        member: `deleted:serviceAccount:${REPORT}?uid=${OLD_UID}`,
+        resource: `project:${A}`,
+        condition: null,
+        iamCondition: null,
+        pool: null,
+        namespace: null,
+        ksaName: null,
+        ksas: [],
+        state: "deleted",
+        detail: `granted to a deleted serviceAccount (uid ${OLD_UID}): it grants nothing; ${REPORT} exists again as another account (uid ${NEW_UID}), which does not get this grant`,
+      },
+    ]);
+  });
+
+  it("a custom role holding getAccessToken reconciles like workloadIdentityUser", () => {
+    expect(r.bindings.find((b) => b.gsa === REPORT && b.role === LITE)).toMatchObject({ state: "ok", ksas: [ksaSubject(A, "a-main", "report")] });
+  });
+
+  it("a KSA granted an unreadable custom role is unverified, naming the role's source, and binding-without-annotation says so", () => {
+    expect(r.bindings.find((b) => b.gsa === email("vendor-gsa"))).toMatchObject({
+      state: "unverified",
+      lacking: [`iam.roles:${UNREAD}`],
+      detail: `${A}/${LOC}/a-main/${NS}/vendor exists but is not annotated with ${email("vendor-gsa")}; ${UNREAD} could not be read (iam.roles:${UNREAD}), so whether it lets the member act as the GSA cannot be told`,
+    });
+    expect(r.findings.filter((f) => f.rule === "binding-without-annotation").map((f) => [f.subject, f.state, f.lacking])).toEqual([
+      [ksaSubject(A, "a-main", "vendor"), "unverified", [`iam.roles:${UNREAD}`]],
+    ]);
   });
 });

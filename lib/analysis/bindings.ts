@@ -2,10 +2,13 @@
  * Two-sided reconciliation: every binding on a GSA (and every token-role grant on a project, folder
  * or organization) checked against the clusters using its workload pool. A Workload Identity link is
  * configured twice — the KSA annotation and this binding — and the two drift apart; this is where it shows.
+ * Roles count as Google counts them: custom roles by their permissions (a DISABLED or deleted one grants
+ * nothing; one that could not be read leaves the row `unverified`), and `deleted:…?uid=…` members as
+ * the dead grants they are.
  */
 import type { AnalysisContext } from "./context";
 import type { BindingRow } from "./model";
-import { parseWiMember, TOKEN_ROLES } from "./iam";
+import { conditionText, parseDeletedMember, parseWiMember, roleVerdict, type RoleVerdict } from "./iam";
 
 /**
  * KSAs matching `ns/ksa` in the clusters using `pool`, and whether the answer is complete: every
@@ -22,35 +25,66 @@ export function ksasInPool(ctx: AnalysisContext, pool: string, ns: string, ksa: 
   return { ksas, clusters, complete: lacking.length === 0, lacking };
 }
 
+type Base = Pick<BindingRow, "gsa" | "role" | "member" | "resource" | "condition" | "iamCondition">;
+const noKsa = { pool: null, namespace: null, ksaName: null, ksas: [] as string[] };
+
+/**
+ * A row for a `deleted:` member: on a GSA's own policy always; on a project, folder or organization
+ * when the role is a token role, or when the member is a deleted service account whose email a live
+ * account carries again (the leftover of a GSA deleted and recreated: the new one gets none of it).
+ */
+function deletedRow(ctx: AnalysisContext, base: Base, d: NonNullable<ReturnType<typeof parseDeletedMember>>, verdict: RoleVerdict, onGsa: boolean): BindingRow | null {
+  const live = d.type === "serviceAccount" ? ctx.gsas.get(d.id.toLowerCase()) : undefined;
+  if (!onGsa && verdict.kind === "other" && !live) return null;
+  const uid = d.uid ? ` (uid ${d.uid})` : "";
+  const again = live && live.data.uniqueId !== d.uid ? `; ${d.id} exists again as another account (uid ${live.data.uniqueId}), which does not get this grant` : "";
+  return {
+    ...base,
+    gsa: onGsa ? base.gsa : live ? live.data.email : "*",
+    ...noKsa,
+    state: "deleted",
+    detail: `granted to a deleted ${d.type}${uid}: it grants nothing${again}`,
+  };
+}
+
 export function reconcileBindings(ctx: AnalysisContext): BindingRow[] {
   const rows: BindingRow[] = [];
   for (const [subject, policy] of ctx.policies) {
     const onGsa = subject.startsWith("gsa:");
     for (const b of policy.data.bindings) {
-      if (!onGsa && !TOKEN_ROLES.has(b.role)) continue;
-      const condition = b.condition ? b.condition.title || b.condition.expression : null;
+      const verdict = roleVerdict(ctx, b.role);
+      const condition = conditionText(b);
       for (const member of b.members) {
+        const base: Base = { gsa: onGsa ? subject.slice(4) : "*", role: b.role, member, resource: subject, condition, iamCondition: b.condition };
+        const deleted = parseDeletedMember(member);
+        if (deleted) {
+          const row = deletedRow(ctx, base, deleted, verdict, onGsa);
+          if (row) rows.push(row);
+          continue;
+        }
         const m = parseWiMember(member);
-        const base = { gsa: onGsa ? subject.slice(4) : "*", role: b.role, member, resource: subject, condition };
+        const who = { pool: m?.pool ?? null, namespace: m && "ns" in m ? m.ns : null, ksaName: m && "ksa" in m ? m.ksa : null, ksas: [] as string[] };
         if (!onGsa) {
           // A token role on a project, folder or organization covers every GSA there, whoever the member is.
-          rows.push({
-            ...base,
-            pool: m?.pool ?? null,
-            namespace: m && "ns" in m ? m.ns : null,
-            ksaName: m && "ksa" in m ? m.ksa : null,
-            ksas: [],
-            state: "broad",
-            detail: `granted on ${subject}: applies to every service account there, including future ones`,
-          });
+          if (verdict.kind === "token") rows.push({ ...base, ...who, state: "broad", detail: `granted on ${subject}: applies to every service account there, including future ones` });
+          else if (verdict.kind === "inactive") rows.push({ ...base, ...who, state: "inactive", detail: verdict.why });
           continue;
         }
-        if (!m || !TOKEN_ROLES.has(b.role)) {
-          rows.push({ ...base, pool: m?.pool ?? null, namespace: null, ksaName: null, ksas: [], state: "other", detail: m ? `direct role for a Kubernetes identity` : "not a Kubernetes identity" });
+        if (!m || verdict.kind === "other") {
+          rows.push({ ...base, ...noKsa, pool: m?.pool ?? null, state: "other", detail: m ? `direct role for a Kubernetes identity` : "not a Kubernetes identity" });
           continue;
         }
+        if (verdict.kind === "inactive") {
+          rows.push({ ...base, ...who, state: "inactive", detail: verdict.why });
+          continue;
+        }
+        // A custom role that could not be read may or may not let the member act as the GSA.
+        const unread = verdict.kind === "unknown" ? verdict.lacking : null;
+        const roleNote = unread ? `${b.role} could not be read (${unread.join(", ")}), so whether it lets the member act as the GSA cannot be told` : "";
         if (m.kind === "namespace" || m.kind === "cluster" || m.kind === "pool") {
-          rows.push({ ...base, pool: m.pool, namespace: m.kind === "namespace" ? m.ns : null, ksaName: null, ksas: [], state: "broad", detail: `a principalSet: every KSA ${m.kind === "namespace" ? `in namespace ${m.ns}` : m.kind === "cluster" ? `in ${m.cluster.slice(8)}` : `in ${m.pool}`} can act as this GSA` });
+          const set = `every KSA ${m.kind === "namespace" ? `in namespace ${m.ns}` : m.kind === "cluster" ? `in ${m.cluster.slice(8)}` : `in ${m.pool}`}`;
+          if (unread) rows.push({ ...base, ...who, state: "unverified", detail: `a principalSet (${set}); ${roleNote}`, lacking: unread });
+          else rows.push({ ...base, ...who, state: "broad", detail: `a principalSet: ${set} can act as this GSA` });
           continue;
         }
         const found = ksasInPool(ctx, m.pool, m.ns, m.ksa);
@@ -76,7 +110,14 @@ export function reconcileBindings(ctx: AnalysisContext): BindingRow[] {
           state = "unverified";
           detail = `not found, but cannot be ruled out: ${found.lacking.join("; ")}`;
         }
-        rows.push({ ...base, pool: m.pool, namespace: m.ns, ksaName: m.ksa, ksas: found.ksas, state, detail, lacking: found.complete ? undefined : found.lacking });
+        let lacking = found.complete ? undefined : found.lacking;
+        if (unread) {
+          // Whatever the KSA side says, the grant itself is undecided.
+          detail = `${detail}; ${roleNote}`;
+          lacking = [...new Set([...(lacking ?? []), ...unread])];
+          state = "unverified";
+        }
+        rows.push({ ...base, ...who, ksas: found.ksas, state, detail, lacking });
       }
     }
   }

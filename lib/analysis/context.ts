@@ -6,6 +6,8 @@ import type {
   ActivityData,
   ClusterData,
   ConfigMapData,
+  CustomRoleData,
+  DenyPolicyData,
   FolderData,
   GsaData,
   IamPolicyData,
@@ -50,6 +52,10 @@ export class AnalysisContext {
   readonly projectIdByNumber = new Map<string, string>();
   readonly folders = new Map<string, R<FolderData>>();
   readonly policies = new Map<string, R<IamPolicyData>>();
+  /** Custom roles read, by name (`projects/P/roles/R`, `organizations/N/roles/R`). */
+  readonly customRoles = new Map<string, R<CustomRoleData>>();
+  /** Deny policies by the subject they are attached to (`project:…`, `folder:…`, `organization:…`). */
+  readonly denyPoliciesByResource = new Map<string, R<DenyPolicyData>[]>();
   readonly gsas = new Map<string, R<GsaData>>();
   readonly keysByEmail = new Map<string, R<KeyData>[]>();
   readonly keysById = new Map<string, R<KeyData>>();
@@ -97,6 +103,12 @@ export class AnalysisContext {
           break;
         case "iam-policy":
           this.policies.set(r.subject, r as R<IamPolicyData>);
+          break;
+        case "custom-role":
+          this.customRoles.set((r as R<CustomRoleData>).data.name, r as R<CustomRoleData>);
+          break;
+        case "deny-policy":
+          push(this.denyPoliciesByResource, (r as R<DenyPolicyData>).data.attachedTo, r as R<DenyPolicyData>);
           break;
         case "gsa":
           this.gsas.set((r as R<GsaData>).data.email, r as R<GsaData>);

@@ -11,7 +11,7 @@ import { analyzeEstateFile } from "./testing";
 import type { AnalysisResult } from "./run-analysis";
 import type { Finding, Fix, FixKind } from "./model";
 import { spawnSync } from "node:child_process";
-import { GKE_MD_LABEL, gsaIdFrom, kubectlCheckFix, tfName } from "./fixes";
+import { conditionFlag, GKE_MD_LABEL, gsaIdFrom, kubectlCheckFix, tfName } from "./fixes";
 import { isValidGsaEmail } from "./iam";
 
 type Obj = Record<string, unknown>;
@@ -413,5 +413,31 @@ describe("tfName", () => {
     expect(tfName("483920175264-compute")).toBe("r_483920175264_compute");
     expect(tfName("")).toBe("r_");
     for (const n of ["--legacy-batch--", "483920175264-compute", "", "Prod-Cluster", "a..b//c"]) expect(tfName(n)).toMatch(TF_IDENTIFIER);
+  });
+});
+
+describe("conditionFlag", () => {
+  const plain = { role: "roles/iam.workloadIdentityUser", members: ["serviceAccount:p.svc.id.goog[ns/a]"], condition: null };
+  const cond = { title: "office hours", expression: "request.time.getHours('Asia/Tokyo') < 18", description: null };
+
+  it("adds nothing on a policy without conditions, and --condition=None on one that holds any (or that was not read)", () => {
+    expect(conditionFlag({ bindings: [plain] })).toBe("");
+    expect(conditionFlag({ bindings: [plain, { ...plain, role: "roles/viewer", condition: cond }] })).toBe("--condition=None");
+    expect(conditionFlag("unread")).toBe("--condition=None");
+  });
+
+  it("names a conditional binding by its exact expression, title and description, escaped for gcloud and the shell", () => {
+    expect(conditionFlag({ bindings: [] }, { condition: { ...cond, description: "Tokyo, weekdays" } })).toBe(
+      `--condition='^|^expression=request.time.getHours('\\''Asia/Tokyo'\\'') < 18|title=office hours|description=Tokyo, weekdays'`,
+    );
+    // A delimiter that occurs in no value is chosen.
+    expect(conditionFlag({ bindings: [] }, { condition: { title: "a|b", expression: "x", description: null } })).toBe(`--condition='^~^expression=x~title=a|b'`);
+  });
+
+  it("removes an untitled conditional binding with --all only when no other binding gives that member the role", () => {
+    const untitled = { title: null, expression: "resource.name.startsWith('x')", description: null };
+    const m = "serviceAccount:p.svc.id.goog[ns/a]";
+    expect(conditionFlag({ bindings: [{ ...plain, condition: untitled }] }, { condition: untitled, member: m, role: plain.role })).toBe("--all");
+    expect(conditionFlag({ bindings: [{ ...plain, condition: untitled }, plain] }, { condition: untitled, member: m, role: plain.role })).toMatch(/^--condition-from-file=/);
   });
 });

@@ -5,6 +5,7 @@
  */
 import YAML from "yaml";
 import type { Fix } from "./model";
+import type { IamBinding, IamCondition } from "../inventory/model";
 
 export const GKE_MD_LABEL = "iam.gke.io/gke-metadata-server-enabled";
 
@@ -127,14 +128,72 @@ ${list}
   };
 }
 
-export function gcloudBindingFix(email: string, project: string, pool: string, ns: string, ksa: string, verb: "add" | "remove" = "add"): Fix {
+/**
+ * What a fix knows of the IAM policy it edits: its bindings as the scan read them, or `"unread"`
+ * when the scan could not read it. A policy that does not exist yet (a GSA the fix creates) is
+ * `{ bindings: [] }`.
+ */
+export type PolicyView = { bindings: IamBinding[] } | "unread";
+
+/** Single-quotes a value for a POSIX shell. */
+function shellQuote(v: string): string {
+  return `'${v.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The condition flag that makes `gcloud … add/remove-iam-policy-binding` run without a prompt.
+ * gcloud refuses, in a script, to add or remove a binding without `--condition` on a policy that holds
+ * conditional bindings ("prohibited in non-interactive mode"); `--condition=None` names the
+ * unconditional binding, and a conditional one is named by its exact expression, title and
+ * description (gcloud matches all three). The values go through gcloud's `^DELIM^` escaping, since CEL
+ * expressions hold commas. A condition without a title cannot be named on the command line: `--all`
+ * then removes it, when no other binding gives the member that role.
+ */
+export function conditionFlag(policy: PolicyView, opts: { condition?: IamCondition | null; member?: string; role?: string } = {}): string {
+  const c = opts.condition;
+  if (c) {
+    if (!c.title) {
+      const siblings = policy === "unread" ? 2 : policy.bindings.filter((b) => b.role === opts.role && opts.member !== undefined && b.members.includes(opts.member)).length;
+      return siblings <= 1 ? "--all" : "--condition-from-file=CONDITION.yaml  # this condition has no title, which gcloud needs: edit the policy with get-iam-policy / set-iam-policy instead";
+    }
+    const parts: [string, string][] = [
+      ["expression", c.expression],
+      ["title", c.title],
+    ];
+    if (c.description) parts.push(["description", c.description]);
+    const delim = ["|", "~", "#", "@", ";", "%", "!"].find((d) => parts.every(([, v]) => !v.includes(d))) ?? "\u241f";
+    return `--condition=${shellQuote(`^${delim}^${parts.map(([k, v]) => `${k}=${v}`).join(delim)}`)}`;
+  }
+  // Unread: passing None costs nothing on a policy without conditions and keeps the command scriptable.
+  if (policy === "unread" || policy.bindings.some((b) => b.condition)) return "--condition=None";
+  return "";
+}
+
+/** `gcloud iam service-accounts add/remove-iam-policy-binding`, runnable without a prompt on `policy`. */
+export function saPolicyBindingCommand(verb: "add" | "remove", email: string, member: string, role: string, opts: { project?: string; policy: PolicyView; condition?: IamCondition | null }): string {
+  const flag = conditionFlag(opts.policy, { condition: opts.condition, member, role });
+  return [`gcloud iam service-accounts ${verb}-iam-policy-binding ${email}`, ...(opts.project ? [`--project=${opts.project}`] : []), `--role=${role}`, `--member="${member}"`, ...(flag ? [flag] : [])].join(
+    " \\\n  ",
+  );
+}
+
+export function gcloudBindingFix(b: {
+  email: string;
+  project: string;
+  pool: string;
+  ns: string;
+  ksa: string;
+  verb?: "add" | "remove";
+  /** The GSA's policy as read (conditional bindings there need an explicit condition flag). */
+  policy: PolicyView;
+  /** For a remove: the condition of the binding removed. */
+  condition?: IamCondition | null;
+}): Fix {
+  const verb = b.verb ?? "add";
   return {
     kind: "gcloud",
-    title: `${verb === "add" ? "Grant" : "Remove"} roles/iam.workloadIdentityUser ${verb === "add" ? "to" : "from"} ${pool}[${ns}/${ksa}]`,
-    content: `gcloud iam service-accounts ${verb}-iam-policy-binding ${email} \\
-  --project=${project} \\
-  --role=roles/iam.workloadIdentityUser \\
-  --member="serviceAccount:${pool}[${ns}/${ksa}]"`,
+    title: `${verb === "add" ? "Grant" : "Remove"} roles/iam.workloadIdentityUser ${verb === "add" ? "to" : "from"} ${b.pool}[${b.ns}/${b.ksa}]${b.condition ? ` (the binding conditional on ${b.condition.title ?? b.condition.expression})` : ""}`,
+    content: saPolicyBindingCommand(verb, b.email, `serviceAccount:${b.pool}[${b.ns}/${b.ksa}]`, "roles/iam.workloadIdentityUser", { project: b.project, policy: b.policy, condition: b.condition }),
   };
 }
 
@@ -181,11 +240,16 @@ export function terraform(title: string, content: string): Fix {
   return { kind: "terraform", title, content };
 }
 
-/** `gcloud … add/remove-iam-policy-binding` for a project, folder or organization subject. */
-export function policyBindingCommand(verb: "add" | "remove", resource: string, member: string, role: string): string {
+/**
+ * `gcloud … add/remove-iam-policy-binding` for a project, folder or organization subject. With the
+ * policy it edits (and, for a conditional binding, its condition) it carries the condition flag that
+ * lets it run without a prompt; without, it is printed as before.
+ */
+export function policyBindingCommand(verb: "add" | "remove", resource: string, member: string, role: string, opts?: { policy: PolicyView; condition?: IamCondition | null }): string {
   const id = resource.slice(resource.indexOf(":") + 1);
   const group = resource.startsWith("project:") ? "projects" : resource.startsWith("folder:") ? "resource-manager folders" : "organizations";
-  return `gcloud ${group} ${verb}-iam-policy-binding ${id} \\\n  --role=${role} --member="${member}"`;
+  const flag = opts ? conditionFlag(opts.policy, { condition: opts.condition, member, role }) : "";
+  return `gcloud ${group} ${verb}-iam-policy-binding ${id} \\\n  --role=${role} --member="${member}"${flag ? ` ${flag}` : ""}`;
 }
 
 /** Where role recommendations for a resource live. */

@@ -21,8 +21,8 @@
  */
 import type { AnalysisContext } from "./context";
 import type { ContainerEssentials, InventoryRecord, NodeData, NodePoolData, PodData, PodSpecEssentials, SecretCredential, WorkloadData } from "../inventory/model";
-import type { CredentialVia, Identity, IdentityShare, WorkloadIdentity } from "./model";
-import { directGrants, federatedPrincipal, gsaProject, isValidGsaEmail, tokenGrants } from "./iam";
+import type { CredentialVia, DenyHit, Identity, IdentityShare, WorkloadIdentity } from "./model";
+import { denyHits, directGrants, federatedPrincipal, gsaProject, isValidGsaEmail, tokenGrants } from "./iam";
 import { GAC, resolveEnv, type EnvLookup } from "../inventory/pod-env";
 import { ADC_WELL_KNOWN, fileSource, filesEndingWith, type KeysOf } from "../inventory/pod-files";
 import { credentialClass } from "../inventory/secret-credentials";
@@ -291,12 +291,31 @@ export function metadataIdentity(ctx: AnalysisContext, cluster: string, ns: stri
     return { ...base, status: "broken", reason: `${email} does not exist: the email shows, token requests fail with 403` };
   }
   if (gsa.data.disabled) return { ...base, status: "broken", reason: `${email} is disabled: token requests fail with 403` };
-  const { grants, lacking } = tokenGrants(ctx, email, project, { pool, cluster, ns, ksa: ksaName });
+  const who = { pool, cluster, ns, ksa: ksaName };
+  const { grants, lacking, unresolved, inactive } = tokenGrants(ctx, email, project, who);
   const unconditional = grants.filter((g) => !g.condition);
-  if (unconditional.length) return { ...base, status: "working", reason: `granted ${unconditional[0].role} to ${unconditional[0].member} on ${unconditional[0].resource}`, grants };
-  if (grants.length) return { ...base, status: "conditional", reason: `granted only under an IAM condition (${grants[0].condition})`, grants };
-  if (lacking.length) return { ...base, status: "unknown", reason: "the IAM policies that could grant it were not all readable", grants, lacking };
-  return { ...base, status: "broken", reason: `${email} does not grant roles/iam.workloadIdentityUser to ${pool}[${ns}/${ksaName}]: token requests fail with 403` };
+  let granted: Identity & { type: "workload-identity" };
+  if (unconditional.length) granted = { ...base, status: "working", reason: `granted ${unconditional[0].role} to ${unconditional[0].member} on ${unconditional[0].resource}`, grants };
+  else if (unresolved.length) {
+    // A custom role that could not be read may be the grant: never call the link broken on a guess.
+    const u = unresolved[0];
+    return { ...base, status: "unknown", reason: `granted ${u.grant.role} to ${u.grant.member} on ${u.grant.resource}, a custom role whose permissions could not be read`, grants, lacking: [...new Set([...unresolved.flatMap((x) => x.lacking), ...lacking])] };
+  } else if (grants.length) granted = { ...base, status: "conditional", reason: `granted only under an IAM condition (${grants[0].condition})`, grants };
+  else if (lacking.length) return { ...base, status: "unknown", reason: "the IAM policies that could grant it were not all readable", grants, lacking };
+  else if (inactive.length) return { ...base, status: "broken", reason: `granted only ${inactive[0].grant.role} to ${inactive[0].grant.member} on ${inactive[0].grant.resource}, and ${inactive[0].why}: token requests fail with 403` };
+  else return { ...base, status: "broken", reason: `${email} does not grant roles/iam.workloadIdentityUser to ${pool}[${ns}/${ksaName}]: token requests fail with 403` };
+  // IAM checks deny policies before allow policies: a deny rule on getAccessToken for this principal breaks a granted link.
+  const { hits, unread } = denyHits(ctx, project, who);
+  const firm = hits.filter((h) => !h.condition);
+  const name = (h: DenyHit) => `deny policy ${h.displayName ? `"${h.displayName}" (${h.policyId})` : h.policyId} on ${h.attachedTo}`;
+  if (firm.length) {
+    return { ...granted, status: "broken", reason: `${granted.reason}, but ${name(firm[0])} denies ${firm[0].permission} to ${firm[0].principal}: token requests fail with 403`, denied: hits };
+  }
+  if (hits.length) {
+    return { ...granted, status: "unknown", reason: `${granted.reason}, but ${name(hits[0])} denies ${hits[0].permission} to ${hits[0].principal} when ${hits[0].condition}: whether it applies cannot be told`, denied: hits };
+  }
+  if (unread.length) return { ...granted, reason: `${granted.reason} (deny policies not read: ${unread.join(", ")})`, denyUnread: unread };
+  return granted;
 }
 
 /** The identity of one container of a placed pod. */

@@ -282,6 +282,8 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
   if (noGsa) step(5, "n/a", "no GSA to bind");
   else if (!metaId || metaId.type !== "workload-identity") step(5, ksa || !ctx.k8sLacking(w.cluster!, "serviceaccounts").length ? "todo" : "unknown", "no annotated GSA to bind");
   else if (metaId.status === "working") step(5, "done", metaId.reason);
+  // The binding exists but a deny policy takes it away: step 5 is done, step 6 is where it fails.
+  else if (metaId.denied?.length) step(5, "done", metaId.reason);
   else if (metaId.status === "conditional") step(5, "done", metaId.reason);
   else if (metaId.status === "unknown") step(5, "unknown", metaId.reason);
   else step(5, "todo", metaId.reason);

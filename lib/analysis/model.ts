@@ -5,6 +5,8 @@
  * Where the data to decide is missing, answers are `unknown` / `unverified` with the sources lacked.
  */
 
+import type { IamCondition } from "../inventory/model";
+
 /** A source that could not be read, named as on the coverage page (`k8s.secrets:P/L/C`). */
 export type Lacking = string[];
 
@@ -26,6 +28,24 @@ export type Grant = {
  * out then), or at ADC's well-known path ($HOME/.config/gcloud/application_default_credentials.json).
  */
 export type CredentialVia = "GOOGLE_APPLICATION_CREDENTIALS" | "well-known-file";
+
+/** A deny rule (IAM v2) that takes getAccessToken on a GSA away from a KSA. */
+export type DenyHit = {
+  /** The policy's resource name (`policies/cloudresourcemanager.googleapis.com%2F…/denypolicies/ID`). */
+  policy: string;
+  policyId: string;
+  displayName: string | null;
+  /** Where it is attached (`project:…`, `folder:…`, `organization:…`): it applies there and below. */
+  attachedTo: string;
+  /** The rule's description, or `rule N`. */
+  rule: string;
+  /** The denied principal that covers the KSA. */
+  principal: string;
+  /** The denied permission (or permission group) that covers getAccessToken. */
+  permission: string;
+  /** The rule's denialCondition (title or expression): whether it applies cannot be told. */
+  condition: string | null;
+};
 
 export type Identity =
   | {
@@ -118,6 +138,10 @@ export type Identity =
       reason: string;
       grants: Grant[];
       lacking: Lacking;
+      /** Deny rules that take the grant away (with a denialCondition: the link is then `unknown`). */
+      denied?: DenyHit[];
+      /** Deny-policy sources that could not be read: a rule there could still block a `working` link. */
+      denyUnread?: Lacking;
     }
   | {
       /** No annotation: the KSA's own federated principal (`gcloud auth list` shows the pool). */
@@ -238,6 +262,8 @@ export type BindingState =
   | "stale" // the KSA exists in no cluster using the pool
   | "unverified" // cluster KSA lists incomplete, or the pool's clusters were not scanned
   | "broad" // a namespace-wide principalSet or a grant on a project/folder/organization
+  | "deleted" // a `deleted:…?uid=…` member: the principal is gone, the grant gives nothing to anyone
+  | "inactive" // a custom token role that grants nothing (DISABLED, deleted, gone)
   | "other"; // not a Kubernetes member (users, groups, other service accounts)
 
 export type BindingRow = {
@@ -246,7 +272,10 @@ export type BindingRow = {
   member: string;
   /** Where the grant sits (`gsa:…` for the GSA's own policy, else the project/folder/organization). */
   resource: string;
+  /** The IAM condition's title or expression, when the binding is conditional. */
   condition: string | null;
+  /** The condition exactly as the policy holds it (a fix that removes this binding must name it). */
+  iamCondition: IamCondition | null;
   pool: string | null;
   namespace: string | null;
   ksaName: string | null;
@@ -254,7 +283,10 @@ export type BindingRow = {
   ksas: string[];
   state: BindingState;
   detail: string;
-  /** What was not read of the pool's clusters (unverified rows, and not-annotated ones in a pool not read in full). */
+  /**
+   * What leaves the row undecided: the pool's clusters not read (unverified rows, and not-annotated
+   * ones in a pool not read in full), and a custom role whose definition could not be read.
+   */
   lacking?: string[];
 };
 

@@ -8,7 +8,7 @@ import type { AnalysisContext } from "./context";
 import type { InventoryRecord, WorkloadData } from "../inventory/model";
 import type { Fix, WorkloadStatus } from "./model";
 import { gcloud, gcloudBindingFix, gsaIdFrom, kubectl, kubectlCheckFix, ksaManifestFix, note, tfBindingFix, workloadPatchFix } from "./fixes";
-import { gsaProject, isValidGsaEmail } from "./iam";
+import { gsaProject, isValidGsaEmail, policyView } from "./iam";
 import { gsasBindingKsa } from "./migration";
 
 export function migrationPlan(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>, st: WorkloadStatus): Fix[] {
@@ -46,7 +46,7 @@ export function migrationPlan(ctx: AnalysisContext, w: InventoryRecord<WorkloadD
   const alreadyBound = ksaName === st.ksa && bound.includes(email);
   if (!ctx.gsas.has(email) && !keyEmail) plan.push(gcloud(`Create ${email} (grant it only what ${w.data.name} needs)`, `gcloud iam service-accounts create ${email.split("@")[0]} --project=${project}`));
   if (todo(3)) plan.push(ksaManifestFix(w.data.namespace, ksaName, email));
-  if ((todo(5) || todo(3)) && !alreadyBound) plan.push(tfBindingFix(email, project, pool, w.data.namespace, ksaName), gcloudBindingFix(email, project, pool, w.data.namespace, ksaName));
+  if ((todo(5) || todo(3)) && !alreadyBound) plan.push(tfBindingFix(email, project, pool, w.data.namespace, ksaName), gcloudBindingFix({ email, project, pool, ns: w.data.namespace, ksa: ksaName, policy: policyView(ctx, `gsa:${email}`) }));
   // Patched when it must move: onto GKE-metadata nodes, or off `default` onto its own KSA (annotating its own KSA needs no patch).
   if (todo(4) || ksaName !== st.ksa) plan.push(workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksaName, { nodeSelector: !c.data.autopilot && (ctx.hasGkeMetadataNodes(w.cluster!) || todo(2)) }));
   plan.push(kubectlCheckFix(w.cluster!, w.data.namespace, ksaName, email, { autopilot: c.data.autopilot }));

@@ -9,6 +9,8 @@ export type InventoryKind =
   | "folder"
   | "project"
   | "iam-policy"
+  | "custom-role"
+  | "deny-policy"
   | "gsa"
   | "key"
   | "gsa-activity"
@@ -76,6 +78,42 @@ export type IamPolicyData = {
   version: number;
   etag: string | null;
   bindings: IamBinding[];
+};
+
+/** A custom role (IAM v1 Role), as `roles.list` with `view=FULL` and `showDeleted` gives it. */
+export type CustomRoleData = {
+  /** `projects/PROJECT_ID/roles/ID` or `organizations/N/roles/ID`, as bindings name it. */
+  name: string;
+  title: string | null;
+  /** v1 permission names (`iam.serviceAccounts.getAccessToken`). */
+  includedPermissions: string[];
+  /** ALPHA, BETA, GA, DEPRECATED, DISABLED or EAP; a DISABLED role grants nothing. */
+  stage: string;
+  /** Deleted roles stay bound for a while but grant nothing. */
+  deleted: boolean;
+};
+
+/** One rule of a deny policy (IAM v2 DenyRule), empty lists as empty arrays. */
+export type DenyRuleData = {
+  description: string | null;
+  /** v2 principal identifiers (`principal://…`, `principalSet://…`). */
+  deniedPrincipals: string[];
+  exceptionPrincipals: string[];
+  /** v2 permission names (`iam.googleapis.com/serviceAccounts.getAccessToken`), `*` allowed for the resource or the verb. */
+  deniedPermissions: string[];
+  exceptionPermissions: string[];
+  /** The CEL condition the rule applies under (resource tags); null when it always applies. */
+  denialCondition: { title: string | null; expression: string } | null;
+};
+
+/** An IAM v2 deny policy attached to an organization, folder or project. */
+export type DenyPolicyData = {
+  /** `policies/cloudresourcemanager.googleapis.com%2F…/denypolicies/ID`, as IAM names it. */
+  name: string;
+  /** The subject it is attached to (`project:ID`, `folder:N`, `organization:N`): it applies there and below. */
+  attachedTo: string;
+  displayName: string | null;
+  rules: DenyRuleData[];
 };
 
 export type GsaData = {

@@ -3,6 +3,8 @@ import {
   MalformedResponseError,
   transformActivity,
   transformCluster,
+  transformCustomRole,
+  transformDenyPolicy,
   transformFolder,
   transformKey,
   transformOrganization,
@@ -518,5 +520,99 @@ describe("transformFolder and transformOrganization", () => {
     expect(
       transformOrganization({ name: "organizations/111111111111", displayName: "example.com", directoryCustomerId: "C0abc123", state: "ACTIVE" }, "crm.org"),
     ).toEqual({ kind: "organization", subject: "organization:111111111111", source: "crm.org", data: { name: "organizations/111111111111", displayName: "example.com" } });
+  });
+});
+
+describe("transformCustomRole", () => {
+  // Role as roles.list with view=FULL and showDeleted returns it:
+  // https://cloud.google.com/iam/docs/reference/rest/v1/organizations.roles#Role
+  it("keeps the name, permissions (sorted), stage and deleted flag", () => {
+    const r = transformCustomRole(
+      {
+        name: "organizations/620315948271/roles/workloadIdentityUserLite",
+        title: "Workload Identity User (lite)",
+        includedPermissions: ["iam.serviceAccounts.getOpenIdToken", "iam.serviceAccounts.getAccessToken"],
+        stage: "DISABLED",
+        etag: "BwYbq1Xh9Ho=",
+        deleted: true,
+      },
+      "iam.roles:organizations/620315948271",
+    );
+    expect(r).toEqual({
+      kind: "custom-role",
+      subject: "role:organizations/620315948271/roles/workloadIdentityUserLite",
+      source: "iam.roles:organizations/620315948271",
+      project: null,
+      data: {
+        name: "organizations/620315948271/roles/workloadIdentityUserLite",
+        title: "Workload Identity User (lite)",
+        includedPermissions: ["iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.getOpenIdToken"],
+        stage: "DISABLED",
+        deleted: true,
+      },
+    });
+  });
+
+  it("reads an absent stage as ALPHA (proto3 may leave out an enum's first value) and a project role's project", () => {
+    const r = transformCustomRole({ name: "projects/acme-prod/roles/ciDeployer" }, "iam.roles:acme-prod");
+    expect([r.project, r.data.stage, r.data.includedPermissions, r.data.deleted]).toEqual(["acme-prod", "ALPHA", [], false]);
+  });
+
+  it("refuses a role without a custom role's name", () => {
+    expect(() => transformCustomRole({ name: "roles/editor" }, "x")).toThrow(MalformedResponseError);
+    expect(() => transformCustomRole({ title: "nameless" }, "x")).toThrow(MalformedResponseError);
+  });
+});
+
+describe("transformDenyPolicy", () => {
+  // Policy as policies.get returns it (IAM v2): https://cloud.google.com/iam/docs/reference/rest/v2/policies#Policy
+  it("keeps every rule with empty lists as empty arrays, and the condition's title", () => {
+    const r = transformDenyPolicy(
+      {
+        name: "policies/cloudresourcemanager.googleapis.com%2Fprojects%2F487812345001/denypolicies/no-sandbox-tokens",
+        uid: "6a1f0c2e-3b4d-4e5f-a617-28394a5b6c7d",
+        kind: "DenyPolicy",
+        displayName: "Sandboxes never mint tokens",
+        etag: "MTc2NzI=",
+        rules: [
+          {
+            description: "sandbox",
+            denyRule: {
+              deniedPrincipals: ["principalSet://goog/public:all"],
+              deniedPermissions: ["iam.googleapis.com/serviceAccounts.getAccessToken"],
+              denialCondition: { title: "prod", expression: "resource.matchTag('620315948271/env', 'prod')" },
+            },
+          },
+          { denyRule: { deniedPrincipals: ["principalSet://goog/public:all"], deniedPermissions: ["iam.googleapis.com/serviceAccountKeys.create"] } },
+        ],
+      },
+      "iam.denyPolicies:projects/acme-pay",
+      "project:acme-pay",
+      "acme-pay",
+    );
+    expect(r.subject).toBe("deny-policy:policies/cloudresourcemanager.googleapis.com%2Fprojects%2F487812345001/denypolicies/no-sandbox-tokens");
+    expect(r.data).toEqual({
+      name: "policies/cloudresourcemanager.googleapis.com%2Fprojects%2F487812345001/denypolicies/no-sandbox-tokens",
+      attachedTo: "project:acme-pay",
+      displayName: "Sandboxes never mint tokens",
+      rules: [
+        {
+          description: "sandbox",
+          deniedPrincipals: ["principalSet://goog/public:all"],
+          exceptionPrincipals: [],
+          deniedPermissions: ["iam.googleapis.com/serviceAccounts.getAccessToken"],
+          exceptionPermissions: [],
+          denialCondition: { title: "prod", expression: "resource.matchTag('620315948271/env', 'prod')" },
+        },
+        {
+          description: null,
+          deniedPrincipals: ["principalSet://goog/public:all"],
+          exceptionPrincipals: [],
+          deniedPermissions: ["iam.googleapis.com/serviceAccountKeys.create"],
+          exceptionPermissions: [],
+          denialCondition: null,
+        },
+      ],
+    });
   });
 });

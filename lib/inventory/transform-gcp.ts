@@ -6,6 +6,9 @@ import { subject } from "../ids";
 import type {
   ActivityData,
   ClusterData,
+  CustomRoleData,
+  DenyPolicyData,
+  DenyRuleData,
   FolderData,
   GsaData,
   IamBinding,
@@ -103,6 +106,44 @@ export function transformPolicy(policy: Obj, resourceSubject: string, source: st
       bindings,
     },
   };
+}
+
+export function transformCustomRole(r: Obj, source: string): InventoryRecord<CustomRoleData> {
+  const name = req(r, "name", "custom role");
+  const m = /^(projects|organizations)\/([^/]+)\/roles\/[^/]+$/.exec(name);
+  if (!m) throw new MalformedResponseError(`role ${name}`, "a name of the form projects/P/roles/R or organizations/N/roles/R");
+  return {
+    kind: "custom-role",
+    subject: `role:${name}`,
+    source,
+    project: m[1] === "projects" ? m[2] : null,
+    data: {
+      name,
+      title: opt(r, "title"),
+      includedPermissions: ((r.includedPermissions as string[] | undefined) ?? []).slice().sort(),
+      // Proto3 JSON may leave out the enum's first value: an absent stage is ALPHA.
+      stage: opt(r, "stage") ?? "ALPHA",
+      deleted: r.deleted === true,
+    },
+  };
+}
+
+export function transformDenyPolicy(p: Obj, source: string, attachedTo: string, project: string | null): InventoryRecord<DenyPolicyData> {
+  const name = req(p, "name", "deny policy");
+  const list = (o: Obj, field: string) => ((o[field] as string[] | undefined) ?? []).slice();
+  const rules: DenyRuleData[] = ((p.rules as Obj[] | undefined) ?? []).map((rule) => {
+    const d = (rule.denyRule ?? {}) as Obj;
+    const c = d.denialCondition as Obj | undefined;
+    return {
+      description: opt(rule, "description"),
+      deniedPrincipals: list(d, "deniedPrincipals"),
+      exceptionPrincipals: list(d, "exceptionPrincipals"),
+      deniedPermissions: list(d, "deniedPermissions"),
+      exceptionPermissions: list(d, "exceptionPermissions"),
+      denialCondition: c && typeof c.expression === "string" && c.expression !== "" ? { title: opt(c, "title"), expression: c.expression } : null,
+    };
+  });
+  return { kind: "deny-policy", subject: `deny-policy:${name}`, source, project, data: { name, attachedTo, displayName: opt(p, "displayName"), rules } };
 }
 
 export function transformServiceAccount(sa: Obj, source: string): InventoryRecord<GsaData> {

@@ -21,6 +21,8 @@ import { isPathLike } from "../inventory/secret-credentials";
 import {
   transformActivity,
   transformCluster,
+  transformCustomRole,
+  transformDenyPolicy,
   transformFolder,
   transformKey,
   transformMembership,
@@ -31,7 +33,7 @@ import {
   transformServiceAccount,
 } from "../inventory/transform-gcp";
 import { ClusterTransformer } from "../inventory/transform-k8s";
-import type { ClusterData, ContainerEssentials, FolderData, GsaData, InventoryRecord, OwnerRef, PodData, PodSpecEssentials, ProjectData, SecretData, WorkloadData } from "../inventory/model";
+import type { ClusterData, ConfigMapData, ContainerEssentials, CustomRoleData, FolderData, GsaData, IamPolicyData, InventoryRecord, OwnerRef, PodData, PodSpecEssentials, ProjectData, SecretData, WorkloadData, WorkloadKind } from "../inventory/model";
 import type { Progress } from "./progress";
 import { log } from "../log";
 
@@ -128,9 +130,17 @@ const K8S_LISTS = ["namespaces", "serviceaccounts", "nodes", "replicasets", "job
  */
 const CLUSTERS_AT_ONCE = 3;
 
+/** A custom role's name as bindings write it. */
+const CUSTOM_ROLE = /^(projects\/[^/]+|organizations\/\d+)\/roles\/[^/]+$/;
+
 export class Collector {
   readonly outcomes: SourceOutcome[] = [];
   private readonly clusterSlots = new PQueue({ concurrency: CLUSTERS_AT_ONCE });
+  /** Custom roles named by the policies read so far, and those already read: each role is read once a scan. */
+  private readonly roleRefs = new Set<string>();
+  private readonly rolesRead = new Set<string>();
+  /** The chain depth the policy reads reached: reading the roles they name continues from there. */
+  private policyDepth = 0;
 
   constructor(
     private readonly scope: CollectScope,
@@ -184,6 +194,8 @@ export class Collector {
     outcome.requests = counter.requests;
     outcome.durationMs = Date.now() - started;
     outcome.objects = records.length;
+    this.noteRoles(records);
+    if (family === "crm.iamPolicy" || family === "iam.serviceAccountPolicies" || family === "asset.iamPolicies") this.policyDepth = Math.max(this.policyDepth, currentDepth());
     this.outcomes.push(outcome);
     if (!opts.deferStage) this.stageOutcome(outcome);
     if (outcome.status === "ok") log.debug(`source ${name}: ok, ${records.length} objects, ${counter.requests} requests, ${outcome.durationMs} ms`);
@@ -198,6 +210,15 @@ export class Collector {
       }
     });
     return outcome.status === "failed" ? undefined : records;
+  }
+
+  /** Remembers the custom roles policies name and the roles read (before the records leave for the stage). */
+  private noteRoles(records: InventoryRecord[]) {
+    for (const r of records) {
+      if (r.kind === "iam-policy") {
+        for (const b of (r.data as IamPolicyData).bindings) if (CUSTOM_ROLE.test(b.role)) this.roleRefs.add(b.role);
+      } else if (r.kind === "custom-role") this.rolesRead.add((r.data as CustomRoleData).name);
+    }
   }
 
   /** Hands a finished source's records to the stage (only what a source that answered saw counts). */
@@ -228,7 +249,7 @@ export class Collector {
   async run(): Promise<SourceOutcome[]> {
     this.deps.progress?.update((p) => (p.phase = "discovering"));
     // The asset searches need nothing discovered first: they start at once, beside discovery.
-    if (this.scope.inventoryPath === "asset") this.asset = inFlow(() => this.searchAssets());
+    if (this.scope.inventoryPath === "asset") this.asset = awaitedLater(inFlow(() => this.searchAssets()));
     const { projects, ancestorPolicies } = await this.discover();
     this.deps.progress?.update((p) => (p.phase = "collecting"));
     this.poolScopes = this.assetScopes(projects);
@@ -236,7 +257,66 @@ export class Collector {
     // Each pool's search started when its first cluster or membership was listed.
     await Promise.all(this.poolSearches);
     await this.asset;
+    await this.referencedRoles();
     return this.outcomes;
+  }
+
+  // ---- custom roles and deny policies ------------------------------------------------------
+
+  /** `iam.roles:P` / `iam.roles:organizations/N`: every custom role defined there, deleted ones included. */
+  private customRoles(parent: string) {
+    const scope = parent.startsWith("projects/") ? parent.slice(9) : parent;
+    return this.source("iam.roles", scope, async (ctx) => {
+      for (const r of await gcp.listCustomRoles(this.deps.google, ctx.caller, parent)) ctx.emit(transformCustomRole(r, `iam.roles:${scope}`));
+    });
+  }
+
+  /**
+   * Custom roles that policies grant but no list answered for (a role of a project outside the scan,
+   * or of one whose list failed): each is read on its own, as source `iam.roles:ROLE_NAME`. A role
+   * missing from a list that did answer does not exist: it grants nothing and is not asked again.
+   */
+  private async referencedRoles() {
+    const listOk = (name: string) => {
+      const parent = name.slice(0, name.indexOf("/roles/"));
+      const scope = parent.startsWith("projects/") ? parent.slice(9) : parent;
+      return this.outcomes.some((o) => o.source === `iam.roles:${scope}` && o.status === "ok");
+    };
+    const wanted = [...this.roleRefs].filter((n) => !this.rolesRead.has(n) && !listOk(n)).sort();
+    if (wanted.length) advanceTo(this.policyDepth); // these reads waited for every policy
+    await Promise.all(
+      wanted.map((name) =>
+        inFlow(() =>
+          this.source("iam.roles", name, async (ctx) => {
+            try {
+              ctx.emit(transformCustomRole(await gcp.getCustomRole(this.deps.google, ctx.caller, name), `iam.roles:${name}`));
+            } catch (err) {
+              // Not found: the role is gone (deleted and purged), and a binding naming it grants nothing.
+              if (err instanceof ApiError && err.status === 404) return;
+              throw err;
+            }
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** `iam.denyPolicies:RESOURCE`: the deny policies attached there, listed (no rules) then read one by one. */
+  private denyPolicies(resource: string, attachedTo: string, project: string | null) {
+    const { google } = this.deps;
+    return this.source("iam.denyPolicies", resource, async (ctx) => {
+      const list = await gcp.listDenyPolicies(google, ctx.caller, resource);
+      await Promise.all(
+        list.map(async (meta) => {
+          try {
+            ctx.emit(transformDenyPolicy(await gcp.getDenyPolicy(google, ctx.caller, String(meta.name)), `iam.denyPolicies:${resource}`, attachedTo, project));
+          } catch (err) {
+            if (err instanceof ApiError && err.status === 404) return; // deleted between the list and the get
+            ctx.partial(err);
+          }
+        }),
+      );
+    });
   }
 
   /** Scopes for Cloud Asset searches: the organisation, else each folder, else each project. */
@@ -256,7 +336,7 @@ export class Collector {
   private notePool(pool: string) {
     if (this.pools.has(pool)) return;
     this.pools.add(pool);
-    for (const scope of this.poolScopes) this.poolSearches.push(inFlow(() => this.searchPoolPolicies(scope, pool)));
+    for (const scope of this.poolScopes) this.poolSearches.push(awaitedLater(inFlow(() => this.searchPoolPolicies(scope, pool))));
   }
 
   /**
@@ -428,24 +508,29 @@ export class Collector {
     const readPolicies = new Map<string, Promise<unknown>>();
     const readPolicy = (resource: string) => {
       if (readPolicies.has(resource)) return;
+      const subj = resource.startsWith("folders/") ? subject.folder(resource) : subject.organization(resource);
       readPolicies.set(
         resource,
-        inFlow(() =>
-          this.source("crm.iamPolicy", resource, async (ctx) => {
-            const subj = resource.startsWith("folders/") ? subject.folder(resource) : subject.organization(resource);
-            ctx.emit(transformPolicy(await gcp.getResourcePolicy(google, ctx.caller, resource), subj, `crm.iamPolicy:${resource}`, null));
-          }),
-        ),
+        awaitedLater(Promise.all([
+          inFlow(() =>
+            this.source("crm.iamPolicy", resource, async (ctx) => {
+              ctx.emit(transformPolicy(await gcp.getResourcePolicy(google, ctx.caller, resource), subj, `crm.iamPolicy:${resource}`, null));
+            }),
+          ),
+          // Their deny policies, and the organization's custom roles, likewise.
+          inFlow(() => this.denyPolicies(resource, subj, null)),
+          ...(resource.startsWith("organizations/") ? [inFlow(() => this.customRoles(resource))] : []),
+        ])),
       );
     };
     for (const p of found.values()) if (p.parent) policyTargets.add(p.parent);
     for (const t of policyTargets) readPolicy(t);
     const ancestry = inFlow(() => this.walkAncestry([...found.values()], folders, readPolicy));
-    const ancestorPolicies = (async () => {
+    const ancestorPolicies = awaitedLater((async () => {
       await ancestry;
       // Everything the walk started is in the map by now (each folder starts its parent's read).
       await Promise.all(readPolicies.values());
-    })();
+    })());
     return { projects: [...found.values()].sort((a, b) => a.projectId.localeCompare(b.projectId)), ancestorPolicies };
   }
 
@@ -613,7 +698,9 @@ export class Collector {
       }),
     );
 
-    await Promise.all([policy, iam, clusters, memberships]);
+    const roles = inFlow(() => this.customRoles(`projects/${P}`));
+    const deny = inFlow(() => this.denyPolicies(`projects/${P}`, subject.project(P), P));
+    await Promise.all([policy, iam, clusters, memberships, roles, deny]);
   }
 
   private lastRecords(source: string): InventoryRecord[] {
@@ -825,6 +912,16 @@ export class Collector {
 
 /** Workload kinds the scanner lists (or emits from their own objects). */
 const LISTED_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "CronJob", "Job", "ReplicaSet", "Pod"]);
+
+/**
+ * Marks a promise that starts now and is awaited later: when the scan stops early (cancelled, or a
+ * discovery failure), nothing may be left to reject unobserved — an unhandled rejection ends a Node
+ * process, the web server included. The later `await` still sees the rejection.
+ */
+function awaitedLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
 
 export async function collect(scope: CollectScope, deps: CollectDeps): Promise<SourceOutcome[]> {
   // The scan is the root flow: every source and branch starts from it (see chain.ts).

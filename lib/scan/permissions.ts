@@ -13,6 +13,18 @@ export const SOURCE_PERMISSIONS: FamilyPermission[] = [
   { family: "iam.serviceAccounts", what: "Service accounts", permissions: ["iam.serviceAccounts.list", "iam.serviceAccounts.get"], role: "roles/iam.serviceAccountViewer" },
   { family: "iam.keys", what: "Their user-managed keys (metadata only, never key material)", permissions: ["iam.serviceAccountKeys.list"], role: "roles/iam.serviceAccountViewer" },
   { family: "iam.serviceAccountPolicies", what: "Each service account's own IAM policy (workloadIdentityUser bindings)", permissions: ["iam.serviceAccounts.getIamPolicy"], role: "roles/iam.securityReviewer" },
+  {
+    family: "iam.roles",
+    what: "Custom roles the policies grant (which of them carry iam.serviceAccounts.getAccessToken; DISABLED and deleted ones grant nothing)",
+    permissions: ["iam.roles.list", "iam.roles.get"],
+    role: "roles/iam.securityReviewer",
+  },
+  {
+    family: "iam.denyPolicies",
+    what: "IAM deny policies of the organization, folders and projects (a deny rule on getAccessToken breaks a Workload Identity link)",
+    permissions: ["iam.denypolicies.list", "iam.denypolicies.get"],
+    role: "roles/iam.denyReviewer",
+  },
   { family: "policyanalyzer.serviceAccountLastAuthentication", what: "When each service account last authenticated", permissions: ["policyanalyzer.serviceAccountLastAuthenticationActivities.query"], role: "roles/policyanalyzer.activityAnalysisViewer" },
   { family: "policyanalyzer.serviceAccountKeyLastAuthentication", what: "When each key last authenticated", permissions: ["policyanalyzer.serviceAccountKeyLastAuthenticationActivities.query"], role: "roles/policyanalyzer.activityAnalysisViewer" },
   { family: "container.clusters", what: "GKE clusters and node pools", permissions: ["container.clusters.list", "container.clusters.get"], role: "roles/container.clusterViewer" },
@@ -88,7 +100,7 @@ subjects:
 
 export const GCLOUD_SETUP = `# Google side: grant the scanner's identity read-only roles at the organization (or on each folder/project).
 ORG=620315948271  SCANNER=wi-atlas-scanner@PROJECT_ID.iam.gserviceaccount.com
-for ROLE in roles/browser roles/iam.securityReviewer roles/iam.serviceAccountViewer \\
+for ROLE in roles/browser roles/iam.securityReviewer roles/iam.denyReviewer roles/iam.serviceAccountViewer \\
             roles/policyanalyzer.activityAnalysisViewer roles/container.clusterViewer roles/gkehub.viewer; do
   gcloud organizations add-iam-policy-binding "$ORG" --member="serviceAccount:$SCANNER" --role="$ROLE"
 done

@@ -55,6 +55,58 @@ export const ServiceAccountSchema = z.looseObject({
   keys: z.array(KeySchema).default([]),
 });
 
+/** IAM v1 `Role.stage`: a role's launch stage. A `DISABLED` role stays bound but grants nothing. */
+export const ROLE_STAGES = ["ALPHA", "BETA", "GA", "DEPRECATED", "DISABLED", "EAP"] as const;
+
+/**
+ * A custom role, as the IAM v1 Role resource (`gcloud iam roles describe` prints it): served by
+ * `roles.list` (permissions only with `view=FULL`, deleted roles only with `showDeleted=true`) and
+ * `roles.get`. `name` is `projects/PROJECT_ID/roles/ID` or `organizations/N/roles/ID`.
+ */
+export const CustomRoleSchema = z.looseObject({
+  name: z.string().regex(/^(projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]|organizations\/\d+)\/roles\/[A-Za-z0-9_.]{3,64}$/, "must be projects/PROJECT_ID/roles/ROLE_ID or organizations/N/roles/ROLE_ID"),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  includedPermissions: z.array(z.string().regex(/^[a-z][a-zA-Z0-9]*(\.[a-zA-Z0-9]+)+$/, "must be a v1 permission such as iam.serviceAccounts.getAccessToken")).default([]),
+  /** Google's default for a new role is ALPHA. */
+  stage: z.enum(ROLE_STAGES).default("ALPHA"),
+  etag: z.string().optional(),
+  /** Deleted within the last weeks: still listed with `showDeleted`, still bound, grants nothing. */
+  deleted: z.boolean().optional(),
+});
+
+const DenyExprSchema = z.looseObject({ expression: z.string(), title: z.string().optional(), description: z.string().optional(), location: z.string().optional() });
+
+/** One rule of an IAM v2 deny policy (`GoogleIamV2PolicyRule`, only `denyRule` exists). */
+export const DenyPolicyRuleSchema = z.looseObject({
+  description: z.string().optional(),
+  denyRule: z.looseObject({
+    /** v2 principal identifiers: `principal://…`, `principalSet://…`, `principalSet://goog/public:all`. */
+    deniedPrincipals: z.array(z.string().min(1)).default([]),
+    exceptionPrincipals: z.array(z.string().min(1)).default([]),
+    /** v2 permission names, `SERVICE_FQDN/RESOURCE.VERB`, with `*` for the resource or the verb. */
+    deniedPermissions: z.array(z.string().regex(/^[a-z0-9.-]+\.googleapis\.com\/(\*|[A-Za-z0-9]+)\.(\*|[A-Za-z0-9]+)$/, "must be a v2 permission such as iam.googleapis.com/serviceAccounts.getAccessToken")).default([]),
+    exceptionPermissions: z.array(z.string()).default([]),
+    denialCondition: DenyExprSchema.optional(),
+  }),
+});
+
+/**
+ * An IAM v2 deny policy attached to the organization, a folder or a project: the policy file
+ * `gcloud iam policies create POLICY_ID --attachment-point=… --kind=denypolicies --policy-file=…`
+ * takes, plus its id. The simulator names it `policies/cloudresourcemanager.googleapis.com%2F…/denypolicies/POLICY_ID`.
+ */
+export const DenyPolicySchema = z.looseObject({
+  policyId: z.string().regex(/^[a-z][a-z0-9.-]{2,62}$/, "must be 3-63 lower-case letters, digits, dashes or periods, starting with a letter"),
+  displayName: z.string().optional(),
+  uid: z.string().optional(),
+  etag: z.string().optional(),
+  createTime: isoTime.optional(),
+  updateTime: isoTime.optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  rules: z.array(DenyPolicyRuleSchema).default([]),
+});
+
 const WorkloadMetadataConfigSchema = z.looseObject({
   mode: z.enum(["MODE_UNSPECIFIED", "GCE_METADATA", "GKE_METADATA"]).optional(),
   nodeMetadata: z.enum(["UNSPECIFIED", "SECURE", "EXPOSE", "GKE_METADATA_SERVER"]).optional(),
@@ -226,6 +278,10 @@ export const ProjectSchema = z.strictObject({
   memberships: z.array(MembershipSchema).default([]),
   /** IAM policies on this project's buckets, topics, secrets…, served by Cloud Asset Inventory's searchAllIamPolicies. */
   resourcePolicies: z.array(ResourcePolicySchema).default([]),
+  /** Custom roles defined in this project (IAM v1 Role resources named `projects/PROJECT_ID/roles/…`). */
+  customRoles: z.array(CustomRoleSchema).optional(),
+  /** IAM v2 deny policies attached to this project. */
+  denyPolicies: z.array(DenyPolicySchema).optional(),
 });
 
 export const FolderSchema = z.looseObject({
@@ -233,6 +289,8 @@ export const FolderSchema = z.looseObject({
   displayName: z.string(),
   parent: z.string().regex(/^(organizations|folders)\/\d+$/, "must be organizations/N or folders/N").optional(),
   iamPolicy: IamPolicySchema.optional(),
+  /** IAM v2 deny policies attached to this folder. */
+  denyPolicies: z.array(DenyPolicySchema).optional(),
 });
 
 export const FaultSchema = z
@@ -273,6 +331,10 @@ export const EstateSchema = z
       name: z.string().regex(/^organizations\/\d+$/, "must be organizations/N"),
       displayName: z.string(),
       iamPolicy: IamPolicySchema.optional(),
+      /** Custom roles defined in the organization (`organizations/N/roles/…`). */
+      customRoles: z.array(CustomRoleSchema).optional(),
+      /** IAM v2 deny policies attached to the organization. */
+      denyPolicies: z.array(DenyPolicySchema).optional(),
     }).optional(),
     folders: z.array(FolderSchema).default([]),
     projects: z.array(ProjectSchema).default([]),
@@ -293,3 +355,5 @@ export type EstateCluster = z.infer<typeof EstateClusterSchema>;
 export type IamPolicy = z.infer<typeof IamPolicySchema>;
 export type EstateMembership = z.infer<typeof MembershipSchema>;
 export type EstateResourcePolicy = z.infer<typeof ResourcePolicySchema>;
+export type EstateCustomRole = z.infer<typeof CustomRoleSchema>;
+export type EstateDenyPolicy = z.infer<typeof DenyPolicySchema>;

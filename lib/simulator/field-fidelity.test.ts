@@ -89,6 +89,20 @@ const GOOGLE_REQUESTS: ((w: World) => Req[])[] = [
     w.projects.flatMap((p) =>
       ["serviceAccountLastAuthentication", "serviceAccountKeyLastAuthentication"].map((t) => get(`/v1/projects/${p.projectId}/locations/global/activityTypes/${t}/activities:query`, { pageSize: "1000" })),
     ),
+  // IAM: custom roles (lists in both views, deleted ones, each role) and IAM v2 deny policies (list, then each).
+  (w) => {
+    const org = w.estate.organization;
+    const parents = [...(org ? [{ name: org.name, roles: org.customRoles ?? [] }] : []), ...w.projects.map((p) => ({ name: `projects/${p.projectId}`, roles: p.customRoles ?? [] }))];
+    const attached = [
+      ...(org ? [{ at: `cloudresourcemanager.googleapis.com%2F${org.name.replace("/", "%2F")}`, ids: (org.denyPolicies ?? []).map((d) => d.policyId) }] : []),
+      ...w.estate.folders.map((f) => ({ at: `cloudresourcemanager.googleapis.com%2F${f.name.replace("/", "%2F")}`, ids: (f.denyPolicies ?? []).map((d) => d.policyId) })),
+      ...w.projects.map((p) => ({ at: `cloudresourcemanager.googleapis.com%2Fprojects%2F${p.projectNumber}`, ids: (p.denyPolicies ?? []).map((d) => d.policyId) })),
+    ];
+    return [
+      ...parents.flatMap((p) => [get(`/v1/${p.name}/roles`), get(`/v1/${p.name}/roles`, { view: "FULL", showDeleted: "true" }), ...p.roles.map((r) => get(`/v1/${r.name}`))]),
+      ...attached.flatMap((a) => [get(`/v2/policies/${a.at}/denypolicies`), ...a.ids.map((id) => get(`/v2/policies/${a.at}/denypolicies/${id}`))]),
+    ];
+  },
   // GKE Hub: fleet memberships.
   (w) => w.projects.flatMap((p) => [get(`/v1/projects/${p.projectId}/locations/-/memberships`), ...p.memberships.map((m) => get(`/v1/${m.name}`))]),
   // Cloud Asset Inventory: policy and resource search.
@@ -184,7 +198,24 @@ async function askK8s(sim: Simulator): Promise<K8sAnswer[]> {
  */
 const SHAPES = `
 now: "2026-11-29T00:00:00Z"
-organization: {name: organizations/555000000001, displayName: shapes.example}
+organization:
+  name: organizations/555000000001
+  displayName: shapes.example
+  customRoles:
+    - {name: organizations/555000000001/roles/wiLite, title: WI lite, description: getAccessToken only, includedPermissions: [iam.serviceAccounts.getAccessToken], stage: GA, etag: BwYbq1Xh9Ho=}
+    - {name: organizations/555000000001/roles/oldMinter, includedPermissions: [iam.serviceAccounts.getAccessToken], stage: DISABLED, deleted: true}
+  denyPolicies:
+    - policyId: sandbox-no-tokens
+      displayName: sandbox never mints tokens
+      annotations: {owner: secops}
+      rules:
+        - description: namespace-wide, one exception
+          denyRule:
+            deniedPrincipals: ["principalSet://iam.googleapis.com/projects/555000000011/locations/global/workloadIdentityPools/shapes-prod.svc.id.goog/namespace/sandbox"]
+            exceptionPrincipals: ["principal://iam.googleapis.com/projects/555000000011/locations/global/workloadIdentityPools/shapes-prod.svc.id.goog/subject/ns/sandbox/sa/ci"]
+            deniedPermissions: ["iam.googleapis.com/serviceAccounts.*"]
+            exceptionPermissions: ["iam.googleapis.com/serviceAccounts.get"]
+            denialCondition: {title: prod only, description: tagged prod, expression: "resource.matchTag('555000000001/env', 'prod')"}
 folders: [{name: folders/5001, displayName: apps}]
 projects:
   - projectId: shapes-prod

@@ -6,6 +6,8 @@ export type SimRequest = {
   method: string;
   /** Decoded path, without the query string. */
   path: string;
+  /** The path as it arrived, still percent-encoded (where `%2F` and `/` differ, as in IAM v2 policy names). */
+  rawPath?: string;
   query: URLSearchParams;
   body: unknown;
   world: World;

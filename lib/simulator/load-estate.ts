@@ -266,6 +266,7 @@ function checkConsistency(estate: LoadedEstate, loc: Located, problems: string[]
     if (f.parent?.startsWith("organizations/") && estate.organization && f.parent !== estate.organization.name)
       add(["folders", i, "parent"], `parent ${f.parent} is not this estate's organization ${estate.organization.name}`);
   });
+  checkRolesAndDenyPolicies(estate, add);
   estate.projects.forEach((p, pi) => {
     if (projectIds.has(p.projectId)) add(["projects", pi, "projectId"], `duplicate project id ${p.projectId}`);
     projectIds.add(p.projectId);
@@ -319,6 +320,34 @@ function checkConsistency(estate: LoadedEstate, loc: Located, problems: string[]
         seen.add(id);
       });
     });
+  });
+}
+
+/** Custom roles belong to the project or organization that holds them; ids are unique where they live. */
+function checkRolesAndDenyPolicies(estate: LoadedEstate, add: (p: PropertyKey[], msg: string) => void) {
+  const roles = (list: { name: string }[], parent: string, at: PropertyKey[]) => {
+    const seen = new Set<string>();
+    list.forEach((r, i) => {
+      if (!r.name.startsWith(`${parent}/roles/`)) add([...at, i, "name"], `${r.name} is not a role of ${parent}`);
+      if (seen.has(r.name)) add([...at, i, "name"], `duplicate custom role ${r.name}`);
+      seen.add(r.name);
+    });
+  };
+  const policies = (list: { policyId: string }[], at: PropertyKey[]) => {
+    const seen = new Set<string>();
+    list.forEach((d, i) => {
+      if (seen.has(d.policyId)) add([...at, i, "policyId"], `duplicate deny policy ${d.policyId} on this resource`);
+      seen.add(d.policyId);
+    });
+  };
+  if (estate.organization) {
+    roles(estate.organization.customRoles ?? [], estate.organization.name, ["organization", "customRoles"]);
+    policies(estate.organization.denyPolicies ?? [], ["organization", "denyPolicies"]);
+  }
+  estate.folders.forEach((f, fi) => policies(f.denyPolicies ?? [], ["folders", fi, "denyPolicies"]));
+  estate.projects.forEach((p, pi) => {
+    roles(p.customRoles ?? [], `projects/${p.projectId}`, ["projects", pi, "customRoles"]);
+    policies(p.denyPolicies ?? [], ["projects", pi, "denyPolicies"]);
   });
 }
 

@@ -19,6 +19,7 @@ import type { Fault } from "./estate-schema";
 import { googleRoutes } from "./google-routes";
 import { assetRoutes } from "./asset-routes";
 import { hubRoutes } from "./hub-routes";
+import { iamRolesDenyRoutes } from "./iam-roles-deny-routes";
 import { handleK8s, K8S_PREFIX, forbiddenMessage } from "./k8s-routes";
 import { ClusterEndpoints } from "./cluster-endpoints";
 import { googleError, k8sStatus, permissionDenied, type SimApi, type SimRequest, type SimResponse } from "./http-types";
@@ -65,7 +66,7 @@ export type SimulatorOptions = {
 
 const APIS: SimApi[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "gkehub", "k8s"];
 /** Every Google API route the simulator serves (the field-fidelity test walks each). */
-export const ROUTES = [...googleRoutes, ...assetRoutes, ...hubRoutes];
+export const ROUTES = [...googleRoutes, ...assetRoutes, ...hubRoutes, ...iamRolesDenyRoutes];
 
 function globToRegExp(glob: string): RegExp {
   let re = "";
@@ -225,7 +226,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       assetWorld = pendingAssetWorld;
       pendingAssetWorld = undefined;
     }
-    const sreq: SimRequest = { method, path: pathname, query: url.searchParams, body, world, assetWorld };
+    const sreq: SimRequest = { method, path: pathname, rawPath: url.pathname, query: url.searchParams, body, world, assetWorld };
 
     let api: SimApi | undefined;
     let route: (typeof ROUTES)[number] | undefined;

@@ -37,7 +37,8 @@ export const rule: Rule = {
     const out = [];
     const seen = new Set<string>();
     for (const b of bindings) {
-      if (b.gsa === "*" || b.ksas.length < 2) continue;
+      // An unverified row's role could not be read: whether the KSAs get the GSA at all is open.
+      if (b.gsa === "*" || b.ksas.length < 2 || b.state === "unverified") continue;
       const clusters = [...new Set(b.ksas.map((k) => k.slice(4).split("/").slice(0, 3).join("/")))];
       if (clusters.length < 2 || seen.has(b.gsa + b.member)) continue;
       seen.add(b.gsa + b.member);

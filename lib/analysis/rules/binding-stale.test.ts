@@ -167,3 +167,75 @@ describe("binding-stale", () => {
     });
   });
 });
+
+/**
+ * Leftovers real policies carry: a GSA recreated after deletion whose policy still names the old
+ * CI account as `deleted:serviceAccount:…?uid=…`; a stale member granted under an IAM condition
+ * (its removal must name the condition, or gcloud stops to ask); and a stale member granted through a
+ * custom role the scanner may not read.
+ */
+describe("binding-stale with deleted members, conditions and unreadable custom roles", () => {
+  const DELETED = "deleted:serviceAccount:ci-deployer@proj-a.iam.gserviceaccount.com?uid=104938271650493827165";
+  const CONDITION = { title: "expires-2027", expression: 'request.time < timestamp("2027-01-01T00:00:00Z")' };
+  const UNREAD_ROLE = "projects/proj-z/roles/wiUser";
+  const BATCH = "batch-runner@proj-a.iam.gserviceaccount.com";
+  const VENDOR = "vendor-sync@proj-a.iam.gserviceaccount.com";
+  let r: AnalysisResult;
+  beforeAll(async () => {
+    r = await analyzeEstate(
+      YAML.stringify({
+        now: "2026-11-29T00:00:00Z",
+        organization: { name: "organizations/111111111111", displayName: "example.test" },
+        projects: [
+          {
+            projectId: "proj-a",
+            projectNumber: "100000000001",
+            serviceAccounts: [
+              {
+                email: BATCH,
+                iamPolicy: {
+                  version: 3,
+                  bindings: [
+                    { role: WI_USER, members: [member(POOL, "batch", "runner")] },
+                    { role: "roles/iam.serviceAccountUser", members: [DELETED] },
+                    { role: WI_USER, members: [member(POOL, "batch", "old-runner")], condition: CONDITION },
+                  ],
+                },
+              },
+              { email: VENDOR, iamPolicy: { bindings: [{ role: UNREAD_ROLE, members: [member(POOL, "vendor", "sync")] }] } },
+            ],
+            clusters: [{ cluster: wiCluster("prod", "asia-northeast1-a", POOL), manifests: [ksa("batch", "runner", BATCH)] }],
+          },
+        ],
+        faults: [{ match: { path: "/v1/projects/proj-z/roles/**" }, status: 403 }],
+      }),
+    );
+  });
+
+  it("never calls a deleted member stale: it is shown as deleted", () => {
+    expect(r.bindings.filter((b) => b.gsa === BATCH).map((b) => [b.member, b.state])).toEqual([
+      [DELETED, "deleted"],
+      [member(POOL, "batch", "old-runner"), "stale"],
+      [member(POOL, "batch", "runner"), "ok"],
+    ]);
+    expect(r.bindings.find((b) => b.member === DELETED)!.detail).toBe("granted to a deleted serviceAccount (uid 104938271650493827165): it grants nothing");
+  });
+
+  it("removes a stale conditional binding by its exact condition, and keeps the unconditional one", () => {
+    expect(findingLines(r, RULE)).toEqual([`${RULE} gsa:${BATCH} open`, `${RULE} gsa:${VENDOR} unverified`]);
+    const f = r.findings.find((x) => x.rule === RULE && x.subject === `gsa:${BATCH}`)!;
+    expect(f.fixes).toEqual([
+      {
+        kind: "gcloud",
+        title: `Remove ${WI_USER} from ${POOL}[batch/old-runner] (the binding conditional on expires-2027)`,
+        content: `gcloud iam service-accounts remove-iam-policy-binding ${BATCH} \\\n  --project=proj-a \\\n  --role=${WI_USER} \\\n  --member="${member(POOL, "batch", "old-runner")}" \\\n  --condition='^|^expression=request.time < timestamp("2027-01-01T00:00:00Z")|title=expires-2027'`,
+      },
+    ]);
+  });
+
+  it("a member granted through a custom role that could not be read is unverified, naming the role, with no removal", () => {
+    const f = r.findings.find((x) => x.rule === RULE && x.subject === `gsa:${VENDOR}`)!;
+    expect(f.lacking).toEqual([`iam.roles:${UNREAD_ROLE}`]);
+    expect(f.fixes).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 import type { Rule } from "./rule";
 import { gcloudBindingFix } from "../fixes";
-import { gsaProject } from "../iam";
+import { gsaProject, policyView } from "../iam";
 
 export const rule: Rule = {
   id: "binding-stale",
@@ -11,7 +11,8 @@ export const rule: Rule = {
   evaluate: ({ ctx, bindings }) => {
     const byGsa = new Map<string, typeof bindings>();
     for (const b of bindings) {
-      if ((b.state !== "stale" && b.state !== "unverified") || b.gsa === "*") continue;
+      // Unverified rows whose KSA was found are not about staleness (their role could not be read).
+      if ((b.state !== "stale" && !(b.state === "unverified" && b.ksas.length === 0)) || b.gsa === "*") continue;
       const list = byGsa.get(b.gsa) ?? [];
       list.push(b);
       byGsa.set(b.gsa, list);
@@ -31,7 +32,7 @@ export const rule: Rule = {
         lacking: stale.length ? undefined : lacking,
         gsa,
         // A removal only for members whose pool was read in full: every cluster, fleet members included.
-        fixes: stale.map((r) => gcloudBindingFix(gsa, project, r.pool!, r.namespace!, r.ksaName!, "remove")),
+        fixes: stale.map((r) => gcloudBindingFix({ email: gsa, project, pool: r.pool!, ns: r.namespace!, ksa: r.ksaName!, verb: "remove", policy: policyView(ctx, r.resource), condition: r.iamCondition })),
       });
     }
     return out;

@@ -10,6 +10,24 @@ export const rule: Rule = {
   evaluate: ({ ctx, bindings }) => {
     const out = [];
     for (const b of bindings) {
+      if (b.gsa === "*") continue;
+      if (b.state === "unverified" && b.ksas.length) {
+        // The KSA exists but the role granted to it could not be read: not annotated, it may or may not matter.
+        for (const k of b.ksas) {
+          const ksa = ctx.ksas.get(k)!;
+          if (ksa.data.gsaAnnotation?.trim().toLowerCase() === b.gsa) continue;
+          out.push({
+            subject: k,
+            state: "unverified" as const,
+            message: `${b.gsa} grants ${b.role} to ${b.member} and ${ksa.data.namespace}/${ksa.data.name} is ${ksa.data.gsaAnnotation ? `annotated with ${JSON.stringify(ksa.data.gsaAnnotation)}` : "not annotated"}; whether that role lets it act as the GSA cannot be told.`,
+            evidence: { binding: { resource: b.resource, role: b.role, member: b.member }, annotation: ksa.data.gsaAnnotation },
+            lacking: b.lacking ?? [],
+            gsa: b.gsa,
+            fixes: [ksaManifestFix(ksa.data.namespace, ksa.data.name, b.gsa)],
+          });
+        }
+        continue;
+      }
       if (b.state === "unverified" && b.pool && b.namespace && b.ksaName) {
         // The KSA may exist, unannotated, in a cluster whose KSA list could not be read.
         for (const c of ctx.poolScope(b.pool).clusters) {

@@ -1,6 +1,6 @@
 import type { Rule } from "./rule";
 import { gcloud, policyBindingCommand, recommenderCommand } from "../fixes";
-import { isAdminLikeRole, isBasicRole, rolesOf } from "../iam";
+import { isAdminLikeRole, isBasicRole, exactCondition, policyView, rolesOf } from "../iam";
 
 export const rule: Rule = {
   id: "gsa-broad-role",
@@ -36,7 +36,7 @@ export const rule: Rule = {
         fixes: broad.map((r) =>
           gcloud(
             `Replace ${r.role} with the narrow roles its workloads need (Policy Intelligence role recommendations help)`,
-            `${recommenderCommand(r.resource)}\n${policyBindingCommand("remove", r.resource, `serviceAccount:${email}`, r.role)}`,
+            `${recommenderCommand(r.resource)}\n${policyBindingCommand("remove", r.resource, `serviceAccount:${email}`, r.role, { policy: policyView(ctx, r.resource), condition: exactCondition(ctx, r, `serviceAccount:${email}`) })}`,
           ),
         ),
       });

@@ -7,7 +7,7 @@ export const SPLIT_SHOWN = 50;
 /** Items of each evidence list kept in the finding (the counts say how many in all). */
 const EVIDENCE_LIST = 200;
 import { workloadsBySecret } from "../migration";
-import { rolesOf } from "../iam";
+import { exactCondition, policyView, rolesOf } from "../iam";
 
 /** "2 workload pools", "1 cluster without a workload pool", "1 workload pool and 2 clusters without one". */
 function domains(pools: string[]): string {
@@ -88,7 +88,7 @@ export const rule: Rule = {
             .map(
               (s) =>
                 `gcloud iam service-accounts create ${s.gsa.split("@")[0]} --project=${project} --display-name="${s.workload.split("/").slice(-1)[0]} (split from ${u.email.split("@")[0]})"\n` +
-                roles.map((r) => `${policyBindingCommand("add", r.resource, `serviceAccount:${s.gsa}`, r.role)}  # TO NARROW`).join("\n"),
+                roles.map((r) => `${policyBindingCommand("add", r.resource, `serviceAccount:${s.gsa}`, r.role, { policy: policyView(ctx, r.resource), condition: exactCondition(ctx, r, `serviceAccount:${u.email}`) })}  # TO NARROW`).join("\n"),
             )
             .join("\n\n"),
         });

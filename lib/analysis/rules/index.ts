@@ -8,6 +8,7 @@ import { rule as workloadPendingNoWiNode } from "./workload-pending-no-wi-node";
 import { rule as workloadDefaultKsa } from "./workload-default-ksa";
 import { rule as workloadUsesKeyFile } from "./workload-uses-key-file";
 import { rule as ksaAnnotationUnbound } from "./ksa-annotation-unbound";
+import { rule as ksaAnnotationDenied } from "./ksa-annotation-denied";
 import { rule as ksaAnnotationGsaMissing } from "./ksa-annotation-gsa-missing";
 import { rule as ksaAnnotationGsaDisabled } from "./ksa-annotation-gsa-disabled";
 import { rule as ksaAnnotationMalformed } from "./ksa-annotation-malformed";
@@ -37,6 +38,7 @@ export const RULES: Rule[] = [
   workloadDefaultKsa,
   workloadUsesKeyFile,
   ksaAnnotationUnbound,
+  ksaAnnotationDenied,
   ksaAnnotationGsaMissing,
   ksaAnnotationGsaDisabled,
   ksaAnnotationMalformed,

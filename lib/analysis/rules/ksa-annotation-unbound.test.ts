@@ -217,3 +217,107 @@ describe("ksa-annotation-unbound", () => {
     });
   });
 });
+
+/**
+ * Custom roles, as organisations write them: an organization role "workloadIdentityUserLite" holding
+ * only getAccessToken (granted to KSAs instead of the predefined role), a project role that was
+ * DISABLED after an incident but is still bound, one deleted, and one in a project whose roles the
+ * scanner may not list.
+ */
+describe("ksa-annotation-unbound with custom roles", () => {
+  const ORG_ROLE = "organizations/620315948271/roles/workloadIdentityUserLite";
+  const DISABLED_ROLE = "projects/proj-a/roles/legacyTokenMinter";
+  const DELETED_ROLE = "projects/proj-a/roles/oldWiUser";
+  const FOREIGN_ROLE = "projects/proj-b/roles/wiUser";
+  const gsaOf = (id: string) => `${id}@proj-a.iam.gserviceaccount.com`;
+  const customEstate = (faults: unknown[] = []) =>
+    YAML.stringify({
+      now: "2026-11-29T00:00:00Z",
+      organization: {
+        name: "organizations/620315948271",
+        displayName: "acme.example",
+        customRoles: [
+          {
+            name: ORG_ROLE,
+            title: "Workload Identity User (lite)",
+            description: "Only what GKE Workload Identity needs: mint access tokens.",
+            includedPermissions: ["iam.serviceAccounts.getAccessToken"],
+            stage: "GA",
+          },
+        ],
+      },
+      projects: [
+        {
+          projectId: "proj-a",
+          projectNumber: "100000000001",
+          customRoles: [
+            { name: DISABLED_ROLE, title: "Legacy token minter", includedPermissions: ["iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.signJwt"], stage: "DISABLED" },
+            { name: DELETED_ROLE, title: "Old WI user", includedPermissions: ["iam.serviceAccounts.getAccessToken"], stage: "GA", deleted: true },
+          ],
+          serviceAccounts: [
+            { email: gsaOf("lite-app"), iamPolicy: { bindings: [{ role: ORG_ROLE, members: [member("web", "lite-app")] }] } },
+            { email: gsaOf("disabled"), iamPolicy: { bindings: [{ role: DISABLED_ROLE, members: [member("web", "disabled")] }] } },
+            { email: gsaOf("deleted"), iamPolicy: { bindings: [{ role: DELETED_ROLE, members: [member("web", "deleted")] }] } },
+            { email: gsaOf("foreign"), iamPolicy: { bindings: [{ role: FOREIGN_ROLE, members: [member("web", "foreign")] }] } },
+          ],
+          clusters: [
+            {
+              cluster: {
+                name: "prod",
+                location: "asia-northeast1-a",
+                workloadIdentityConfig: { workloadPool: POOL },
+                nodePools: [{ name: "wi-pool", initialNodeCount: 1, config: { workloadMetadataConfig: { mode: "GKE_METADATA" } } }],
+              },
+              manifests: ["lite-app", "disabled", "deleted", "foreign"].map((n) => annotated("web", n, gsaOf(n))),
+            },
+          ],
+        },
+        {
+          projectId: "proj-b",
+          projectNumber: "100000000002",
+          customRoles: [{ name: FOREIGN_ROLE, includedPermissions: ["iam.serviceAccounts.getAccessToken"], stage: "GA" }],
+        },
+      ],
+      faults,
+    });
+  const link = (r: AnalysisResult, ksa: string) => metadataIdentity(r.context, `cluster:${C}`, "web", ksa);
+
+  describe("every role read", () => {
+    let r: AnalysisResult;
+    beforeAll(async () => {
+      r = await analyzeEstate(customEstate());
+    });
+
+    it("a custom role holding getAccessToken is a token role: the link works and nothing fires", () => {
+      expect(link(r, "lite-app")).toMatchObject({ status: "working", reason: `granted ${ORG_ROLE} to ${member("web", "lite-app")} on gsa:${gsaOf("lite-app")}` });
+      expect(link(r, "foreign")).toMatchObject({ status: "working" });
+      expect(findingLines(r, RULE)).toEqual([`${RULE} ksa:${C}/web/deleted open`, `${RULE} ksa:${C}/web/disabled open`]);
+    });
+
+    it("a DISABLED or deleted custom role grants nothing: the link is broken, and the message says why", () => {
+      expect(link(r, "disabled")).toMatchObject({ status: "broken" });
+      const f = r.findings.find((x) => x.rule === RULE && x.subject === `ksa:${C}/web/disabled`)!;
+      expect(f.message).toBe(
+        `web/disabled is annotated with ${gsaOf("disabled")}, which does not grant ${WI_USER} to ${POOL}[web/disabled] (granted only ${DISABLED_ROLE} to ${member("web", "disabled")} on gsa:${gsaOf("disabled")}, and ${DISABLED_ROLE} is DISABLED: it grants nothing).`,
+      );
+      expect(r.findings.find((x) => x.rule === RULE && x.subject === `ksa:${C}/web/deleted`)!.message).toContain(`${DELETED_ROLE} is deleted: it grants nothing`);
+    });
+  });
+
+  describe("when a project's custom roles cannot be read (403 on roles.list and roles.get)", () => {
+    let r: AnalysisResult;
+    beforeAll(async () => {
+      r = await analyzeEstate(customEstate([{ match: { path: "/v1/projects/proj-b/roles**" }, status: 403 }]));
+    });
+
+    it("the link granted through it is unknown and the finding unverified, naming the role it could not read — never open", () => {
+      expect(link(r, "foreign")).toMatchObject({ status: "unknown", lacking: [`iam.roles:${FOREIGN_ROLE}`] });
+      const f = r.findings.find((x) => x.rule === RULE && x.subject === `ksa:${C}/web/foreign`)!;
+      expect(f.state).toBe("unverified");
+      expect(f.lacking).toEqual([`iam.roles:${FOREIGN_ROLE}`]);
+      expect(f.message).toBe(
+        `web/foreign is annotated with ${gsaOf("foreign")}; whether it is granted cannot be told: granted ${FOREIGN_ROLE} to ${member("web", "foreign")} on gsa:${gsaOf("foreign")}, a custom role whose permissions could not be read.`,
+      );
+    });
+  });
+});

@@ -1,6 +1,6 @@
 import type { Rule } from "./rule";
 import { gcloudBindingFix, kubectlCheckFix, tfBindingFix } from "../fixes";
-import { gsaProject, isValidGsaEmail } from "../iam";
+import { gsaProject, isValidGsaEmail, policyView } from "../iam";
 import { metadataIdentity } from "../identity";
 
 export const rule: Rule = {
@@ -21,10 +21,12 @@ export const rule: Rule = {
       if (!gsa || gsa.data.disabled) continue; // ksa-annotation-gsa-missing / -disabled say it better
       const id = metadataIdentity(ctx, k.cluster!, k.data.namespace, k.data.name);
       if (id.type !== "workload-identity" || (id.status !== "broken" && id.status !== "unknown")) continue;
+      if (id.denied?.length) continue; // granted, but a deny policy takes it away: ksa-annotation-denied
+
       const project = gsaProject(ctx, email)!;
       const fixes = [
         tfBindingFix(email, project, c.data.workloadPool, k.data.namespace, k.data.name),
-        gcloudBindingFix(email, project, c.data.workloadPool, k.data.namespace, k.data.name),
+        gcloudBindingFix({ email, project, pool: c.data.workloadPool, ns: k.data.namespace, ksa: k.data.name, policy: policyView(ctx, `gsa:${email}`) }),
         kubectlCheckFix(k.cluster!, k.data.namespace, k.data.name, email, { autopilot: c.data.autopilot }),
       ];
       out.push({
@@ -32,7 +34,7 @@ export const rule: Rule = {
         state: id.status === "broken" ? ("open" as const) : ("unverified" as const),
         message:
           id.status === "broken"
-            ? `${k.data.namespace}/${k.data.name} is annotated with ${email}, which does not grant roles/iam.workloadIdentityUser to ${c.data.workloadPool}[${k.data.namespace}/${k.data.name}].`
+            ? `${k.data.namespace}/${k.data.name} is annotated with ${email}, which does not grant roles/iam.workloadIdentityUser to ${c.data.workloadPool}[${k.data.namespace}/${k.data.name}]${/^granted only /.test(id.reason) ? ` (${id.reason.replace(/: token requests fail with 403$/, "")})` : ""}.`
             : `${k.data.namespace}/${k.data.name} is annotated with ${email}; whether it is granted cannot be told: ${id.reason}.`,
         evidence: { annotation: a, pool: c.data.workloadPool, grantsFound: id.grants },
         lacking: id.lacking,

@@ -93,3 +93,40 @@ describe("ksa-direct-grant", () => {
     }
   });
 });
+
+describe("ksa-direct-grant with a DISABLED custom role", () => {
+  it("does not count a grant of a DISABLED custom role as a direct grant", async () => {
+    const r = await analyzeEstate(
+      YAML.stringify({
+        now: "2026-11-29T00:00:00Z",
+        organization: {
+          name: "organizations/111111111111",
+          displayName: "example.test",
+          customRoles: [
+            { name: "organizations/111111111111/roles/featureStoreReader", includedPermissions: ["bigquery.tables.getData"], stage: "DISABLED" },
+            { name: "organizations/111111111111/roles/modelReader", includedPermissions: ["storage.objects.get"], stage: "GA" },
+          ],
+        },
+        projects: [
+          {
+            projectId: "data-prod",
+            projectNumber: "100000000005",
+            iamPolicy: {
+              bindings: [
+                { role: "organizations/111111111111/roles/featureStoreReader", members: [TRAINER] },
+                { role: "organizations/111111111111/roles/modelReader", members: [SCORER] },
+              ],
+            },
+            clusters: [
+              {
+                cluster: { name: "analytics", location: "asia-northeast1-a", workloadIdentityConfig: { workloadPool: POOL }, nodePools: [{ name: "wi", initialNodeCount: 1, config: { workloadMetadataConfig: { mode: "GKE_METADATA" } } }] },
+                manifests: [ksa("ml", "trainer"), ksa("ml", "scorer")],
+              },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(findingLines(r, RULE)).toEqual([`${RULE} ${KSA("ml", "scorer")} open`]);
+  });
+});

@@ -130,3 +130,27 @@ describe("nodepool-default-compute-sa", () => {
     expect(f.fixes[0].content.endsWith("--service-account=old-nodes@proj-a.iam.gserviceaccount.com")).toBe(true);
   });
 });
+
+describe("nodepool-default-compute-sa on a project whose policy holds conditional bindings", () => {
+  it("grants the new node account its roles with --condition=None, so the loop runs without prompts", async () => {
+    const r = await analyzeEstate(
+      YAML.stringify({
+        now: "2026-11-29T00:00:00Z",
+        organization: { name: "organizations/111111111111", displayName: "example.test" },
+        projects: [
+          {
+            projectId: "cond-proj",
+            projectNumber: "100000000077",
+            iamPolicy: {
+              version: 3,
+              bindings: [{ role: "roles/storage.objectViewer", members: ["group:contractors@example.test"], condition: { title: "until-2027", expression: 'request.time < timestamp("2027-01-01T00:00:00Z")' } }],
+            },
+            clusters: [{ cluster: { name: "prod", location: "asia-northeast1-a", nodePools: [{ name: "default-pool", initialNodeCount: 1 }] } }],
+          },
+        ],
+      }),
+    );
+    const f = r.findings.find((x) => x.rule === "nodepool-default-compute-sa")!;
+    expect(f.fixes[0].content).toContain(`--role="$ROLE" --condition=None\ndone`);
+  });
+});

@@ -1,6 +1,6 @@
 import type { Rule } from "./rule";
-import { gcloud, note } from "../fixes";
-import { rolesOf } from "../iam";
+import { conditionFlag, gcloud, note } from "../fixes";
+import { policyView, rolesOf } from "../iam";
 
 /**
  * Google's least-privilege role for node service accounts (logging, monitoring, metrics): what a node
@@ -18,15 +18,18 @@ export const rule: Rule = {
   evaluate: ({ ctx }) => {
     const out = [];
     for (const c of ctx.clusters.values()) {
+      // The project policy may hold conditional bindings: gcloud then needs --condition=None to run in a loop.
+      const condition = conditionFlag(policyView(ctx, `project:${c.data.projectId}`));
+      const flag = condition ? ` ${condition}` : "";
       for (const p of ctx.poolsOf(c.subject)) {
         const raw = p.data.serviceAccountRaw;
         if (raw && raw !== "default" && !/-compute@developer\.gserviceaccount\.com$/.test(raw)) continue;
         const account = `${c.data.name.slice(0, 20)}-nodes@${c.data.projectId}.iam.gserviceaccount.com`;
         const held = rolesOf(ctx, p.data.serviceAccount).map((r) => `${r.role} on ${r.resource}`);
         const create = `gcloud iam service-accounts create ${c.data.name.slice(0, 20)}-nodes --project=${c.data.projectId}
-gcloud projects add-iam-policy-binding ${c.data.projectId} --member="serviceAccount:${account}" --role="${NODE_ROLE}"
+gcloud projects add-iam-policy-binding ${c.data.projectId} --member="serviceAccount:${account}" --role="${NODE_ROLE}"${flag}
 # only if nodes pull images from private Artifact Registry repositories:
-gcloud projects add-iam-policy-binding ${c.data.projectId} --member="serviceAccount:${account}" --role="roles/artifactregistry.reader"`;
+gcloud projects add-iam-policy-binding ${c.data.projectId} --member="serviceAccount:${account}" --role="roles/artifactregistry.reader"${flag}`;
         out.push({
           subject: p.subject,
           state: "open" as const,

@@ -140,3 +140,77 @@ describe("wi-user-broad-grant", () => {
     expect(r.bindings.filter((b) => b.gsa === RUNNER_GSA).map((b) => [b.member, b.state])).toEqual([["serviceAccount:team-prod.svc.id.goog[batch/runner]", "ok"]]);
   });
 });
+
+/**
+ * The same mistake through a custom role, and its near misses: acme's platform team defined
+ * "saImpersonator" (getAccessToken + signBlob) and granted it on the project to a CI runner; the
+ * old "ciTokenMinter" role was DISABLED but is still bound; a deleted account still holds
+ * serviceAccountTokenCreator on the project; and the GSA policy holds the grant under an IAM condition.
+ */
+describe("wi-user-broad-grant with custom roles, deleted members and conditions", () => {
+  const CUSTOM = "projects/team-prod/roles/saImpersonator";
+  const DISABLED = "projects/team-prod/roles/ciTokenMinter";
+  const DELETED = "deleted:serviceAccount:jenkins@team-prod.iam.gserviceaccount.com?uid=112233445566778899001";
+  const CONDITION = { title: "business hours", expression: "request.time.getHours('Asia/Tokyo') >= 9 && request.time.getHours('Asia/Tokyo') < 18", description: "only while people watch, e.g. 9–18" };
+  let r: AnalysisResult;
+  beforeAll(async () => {
+    r = await analyzeEstate(
+      YAML.stringify({
+        now: "2026-11-29T00:00:00Z",
+        organization: { name: "organizations/111111111111", displayName: "example.test" },
+        projects: [
+          {
+            projectId: "team-prod",
+            projectNumber: "100000000002",
+            customRoles: [
+              { name: CUSTOM, title: "SA impersonator", includedPermissions: ["iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.signBlob"], stage: "GA" },
+              { name: DISABLED, title: "CI token minter", includedPermissions: ["iam.serviceAccounts.getAccessToken"], stage: "DISABLED" },
+            ],
+            iamPolicy: {
+              bindings: [
+                { role: CUSTOM, members: ["serviceAccount:team-prod.svc.id.goog[ci/runner]"] },
+                { role: DISABLED, members: ["serviceAccount:team-prod.svc.id.goog[ci/old-runner]"] },
+                { role: "roles/iam.serviceAccountTokenCreator", members: [DELETED] },
+              ],
+            },
+            serviceAccounts: [
+              {
+                email: API_GSA,
+                iamPolicy: {
+                  version: 3,
+                  bindings: [
+                    { role: "roles/iam.workloadIdentityUser", members: [NAMESPACE_SET], condition: CONDITION },
+                    { role: "roles/iam.workloadIdentityUser", members: ["serviceAccount:team-prod.svc.id.goog[web/api]"] },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      }),
+    );
+  });
+
+  it("fires on the project granting a custom role that holds getAccessToken; not for a DISABLED role, nor for a deleted member", () => {
+    expect(findingLines(r, RULE)).toEqual([`${RULE} gsa:${API_GSA} open`, `${RULE} project:team-prod open`]);
+    expect(r.findings.find((f) => f.rule === RULE && f.subject === "project:team-prod")!.message).toBe(
+      `${CUSTOM} to serviceAccount:team-prod.svc.id.goog[ci/runner] on project:team-prod: every service account there, including future ones.`,
+    );
+  });
+
+  it("shows the DISABLED role's grant as inactive and the deleted account's grant as deleted in the bindings", () => {
+    expect(r.bindings.filter((b) => b.resource === "project:team-prod").map((b) => [b.role, b.state, b.detail])).toEqual([
+      [DISABLED, "inactive", `${DISABLED} is DISABLED: it grants nothing`],
+      [CUSTOM, "broad", "granted on project:team-prod: applies to every service account there, including future ones"],
+      ["roles/iam.serviceAccountTokenCreator", "deleted", "granted to a deleted serviceAccount (uid 112233445566778899001): it grants nothing"],
+    ]);
+  });
+
+  it("removes a conditional grant with its exact condition, so gcloud runs without a prompt", () => {
+    const f = r.findings.find((x) => x.rule === RULE && x.subject === `gsa:${API_GSA}`)!;
+    expect(f.fixes[0].content).toBe(
+      `gcloud iam service-accounts remove-iam-policy-binding ${API_GSA} --role=roles/iam.workloadIdentityUser \\\n  --member="${NAMESPACE_SET}" ` +
+        `--condition='^|^expression=${CONDITION.expression.replaceAll("'", "'\\''")}|title=business hours|description=only while people watch, e.g. 9–18'`,
+    );
+  });
+});

@@ -1,13 +1,16 @@
 import type { Rule } from "./rule";
-import { gcloud, policyBindingCommand } from "../fixes";
+import { conditionFlag, gcloud, policyBindingCommand } from "../fixes";
+import { policyView } from "../iam";
+
+const withFlag = (cmd: string, flag: string) => (flag ? `${cmd} ${flag}` : cmd);
 
 export const rule: Rule = {
   id: "wi-user-broad-grant",
   severity: "high",
   title: "workloadIdentityUser or serviceAccountTokenCreator granted broadly",
-  why: "Granted on a project, folder or organization it covers every GSA there, future ones included; granted to a principalSet it covers every KSA of a namespace, cluster or pool.",
+  why: "Granted on a project, folder or organization it covers every GSA there, future ones included; granted to a principalSet it covers every KSA of a namespace, cluster or pool. Custom roles holding iam.serviceAccounts.getAccessToken count the same.",
   absence: false,
-  evaluate: ({ bindings }) => {
+  evaluate: ({ ctx, bindings }) => {
     const bySubject = new Map<string, typeof bindings>();
     for (const b of bindings) {
       if (b.state !== "broad") continue;
@@ -32,10 +35,10 @@ export const rule: Rule = {
         project: kind === "project" ? id : undefined,
         fixes: rows.map((r) =>
           onGsa
-            ? gcloud(`Grant the KSAs that need it one by one, then remove ${r.member}`, `gcloud iam service-accounts remove-iam-policy-binding ${id} --role=${r.role} \\\n  --member="${r.member}"`)
+            ? gcloud(`Grant the KSAs that need it one by one, then remove ${r.member}`, withFlag(`gcloud iam service-accounts remove-iam-policy-binding ${id} --role=${r.role} \\\n  --member="${r.member}"`, conditionFlag(policyView(ctx, subject), { condition: r.iamCondition, member: r.member, role: r.role })))
             : gcloud(
                 `Grant ${r.role} on the one GSA it is for, then remove it from ${subject}`,
-                policyBindingCommand("remove", subject, r.member, r.role),
+                policyBindingCommand("remove", subject, r.member, r.role, { policy: policyView(ctx, subject), condition: r.iamCondition }),
               ),
         ),
       });

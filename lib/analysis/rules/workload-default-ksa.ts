@@ -1,7 +1,7 @@
 import type { Rule, RuleContext } from "./rule";
 import type { Fix, WorkloadStatus } from "../model";
 import { gcloud, gcloudBindingFix, ksaManifestFix, policyBindingCommand, tfBindingFix, workloadPatchFix } from "../fixes";
-import { directGrants, federatedPrincipal, gsaProject, isValidGsaEmail, memberCovers, parseWiMember, TOKEN_ROLES, type WiMember } from "../iam";
+import { directGrants, exactCondition, federatedPrincipal, gsaProject, isValidGsaEmail, memberCovers, parseWiMember, policyView, TOKEN_ROLES, type WiMember } from "../iam";
 
 /**
  * Token-role grants on GSAs whose member covers some namespace's `default` KSA, indexed once per
@@ -87,21 +87,22 @@ export const rule: Rule = {
         // a working link (token requests fail with 403). Bind first, then patch.
         if (email && isValidGsaEmail(email) && pool) {
           const project = gsaProject(ctx, email) ?? w.project!;
-          fixes.push(tfBindingFix(email, project, pool, w.data.namespace, w.data.name), gcloudBindingFix(email, project, pool, w.data.namespace, w.data.name));
+          fixes.push(tfBindingFix(email, project, pool, w.data.namespace, w.data.name), gcloudBindingFix({ email, project, pool, ns: w.data.namespace, ksa: w.data.name, policy: policyView(ctx, `gsa:${email}`) }));
         }
         fixes.push(patch);
         const granted = st.identity.shares.flatMap((s) => (s.identity.type === "federated" ? s.identity.grants : []));
         if (onPrincipal && pool && granted.length) {
-          // Its roles follow it to its own principal. Copying a conditional grant without its condition
-          // would widen it, and other workloads of the namespace may still need default's: never removed here.
+          // Its roles follow it to its own principal, each with its exact condition (copied without it, a
+          // conditional grant would widen). Other workloads of the namespace may still need default's: never removed here.
           const own = federatedPrincipal(ctx, pool, w.data.namespace, w.data.name);
-          const plain = granted.filter((g) => !g.condition && /^(project|folder|organization):/.test(g.resource));
+          const onPolicies = granted.filter((g) => /^(project|folder|organization):/.test(g.resource));
+          const plain = onPolicies.filter((g) => !g.condition || exactCondition(ctx, g, g.member));
           const other = granted.filter((g) => !plain.includes(g));
           fixes.push(
             gcloud(
               `Give ${w.data.namespace}/${w.data.name}'s own principal the roles ${w.data.namespace}/default holds`,
               [
-                ...plain.map((g) => policyBindingCommand("add", g.resource, own, g.role)),
+                ...plain.map((g) => policyBindingCommand("add", g.resource, own, g.role, { policy: policyView(ctx, g.resource), condition: exactCondition(ctx, g, g.member) })),
                 ...other.map((g) => `# ${g.role} on ${g.resource}${g.condition ? ` (condition: ${g.condition})` : ""}: grant it to ${own} the same way`),
                 `# then, once no other workload of ${w.data.namespace} runs as default and needs them, remove them from ${w.data.namespace}/default's principal`,
               ].join("\n"),

@@ -2,7 +2,7 @@ import type { Rule } from "./rule";
 import type { Fix, FindingDraft, Identity } from "../model";
 import { gcloudBindingFix, kubectl, ksaManifestFix, tfBindingFix, workloadPatchFix } from "../fixes";
 import { mountedCredentialSecrets } from "../migration";
-import { gsaProject } from "../iam";
+import { gsaProject, policyView } from "../iam";
 import { isKeyish, isPossiblyKeyish } from "../identity";
 
 /** A short account of one key-ish identity, for the message. */
@@ -41,7 +41,7 @@ export const rule: Rule = {
         fixes.push(
           ksaManifestFix(w.data.namespace, ksa, email),
           tfBindingFix(email, project, cluster.data.workloadPool, w.data.namespace, ksa),
-          gcloudBindingFix(email, project, cluster.data.workloadPool, w.data.namespace, ksa),
+          gcloudBindingFix({ email, project, pool: cluster.data.workloadPool, ns: w.data.namespace, ksa, policy: policyView(ctx, `gsa:${email}`) }),
           workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksa, { nodeSelector: !cluster.data.autopilot && ctx.hasGkeMetadataNodes(w.cluster!) }),
         );
       }

@@ -9,6 +9,7 @@
 import { cloudresourcemanager_v1 } from "googleapis/build/src/apis/cloudresourcemanager/v1";
 import { cloudresourcemanager_v3 } from "googleapis/build/src/apis/cloudresourcemanager/v3";
 import { iam_v1 } from "googleapis/build/src/apis/iam/v1";
+import { iam_v2 } from "googleapis/build/src/apis/iam/v2";
 import { container_v1 } from "googleapis/build/src/apis/container/v1";
 import { policyanalyzer_v1 } from "googleapis/build/src/apis/policyanalyzer/v1";
 import { cloudasset_v1 } from "googleapis/build/src/apis/cloudasset/v1";
@@ -19,6 +20,8 @@ export type GoogleClients = {
   crmV1: cloudresourcemanager_v1.Cloudresourcemanager;
   crmV3: cloudresourcemanager_v3.Cloudresourcemanager;
   iam: iam_v1.Iam;
+  /** IAM v2: deny policies. */
+  iamV2: iam_v2.Iam;
   container: container_v1.Container;
   policyanalyzer: policyanalyzer_v1.Policyanalyzer;
   cloudasset: cloudasset_v1.Cloudasset;
@@ -36,6 +39,7 @@ function build(auth: AuthClient, rootUrl?: string): Omit<GoogleClients, "accessT
     crmV1: new cloudresourcemanager_v1.Cloudresourcemanager(common),
     crmV3: new cloudresourcemanager_v3.Cloudresourcemanager(common),
     iam: new iam_v1.Iam(common),
+    iamV2: new iam_v2.Iam(common),
     container: new container_v1.Container(common),
     policyanalyzer: new policyanalyzer_v1.Policyanalyzer(common),
     cloudasset: new cloudasset_v1.Cloudasset(common),

@@ -118,6 +118,46 @@ export async function getServiceAccountPolicy(g: GoogleClients, caller: CallerLi
   );
 }
 
+/**
+ * The custom roles defined in `projects/ID` or `organizations/N`, with their permissions (`view=FULL`;
+ * the default view leaves them out) and the recently deleted ones (`showDeleted`: still bound, they
+ * grant nothing, and a binding naming one must not be read as a role that could not be found).
+ */
+export function listCustomRoles(g: GoogleClients, caller: CallerLike, parent: string): Promise<Obj[]> {
+  return paged(caller, "iam", `roles.list ${parent}`, async (pageToken, signal) => {
+    const params = { parent, view: "FULL", showDeleted: true, pageSize: 1000, pageToken };
+    const r = parent.startsWith("organizations/") ? await g.iam.organizations.roles.list(params, opts(signal)) : await g.iam.projects.roles.list(params, opts(signal));
+    return { items: (r.data.roles ?? []) as Obj[], next: r.data.nextPageToken };
+  });
+}
+
+/** One custom role by name (`projects/ID/roles/R` or `organizations/N/roles/R`); `get` always has its permissions. */
+export async function getCustomRole(g: GoogleClients, caller: CallerLike, name: string): Promise<Obj> {
+  return caller.call(
+    "iam",
+    async (signal) => (name.startsWith("organizations/") ? await g.iam.organizations.roles.get({ name }, opts(signal)) : await g.iam.projects.roles.get({ name }, opts(signal))).data as Obj,
+    (e) => fromGoogleError("iam", e, `roles.get ${name}`),
+  );
+}
+
+/**
+ * The deny policies attached to `resource` (`projects/ID`, `folders/N`, `organizations/N`), as IAM v2
+ * lists them: metadata only, rules left out (see getDenyPolicy). The attachment point is the resource's
+ * full name URL-encoded into one path segment.
+ */
+export function listDenyPolicies(g: GoogleClients, caller: CallerLike, resource: string): Promise<Obj[]> {
+  const parent = `policies/${encodeURIComponent(`cloudresourcemanager.googleapis.com/${resource}`)}/denypolicies`;
+  return paged(caller, "iam", `denypolicies.list ${resource}`, async (pageToken, signal) => {
+    const r = await g.iamV2.policies.listPolicies({ parent, pageToken }, opts(signal));
+    return { items: (r.data.policies ?? []) as Obj[], next: r.data.nextPageToken };
+  });
+}
+
+/** One deny policy with its rules, by the `name` its list gave. */
+export async function getDenyPolicy(g: GoogleClients, caller: CallerLike, name: string): Promise<Obj> {
+  return caller.call("iam", async (signal) => (await g.iamV2.policies.get({ name }, opts(signal))).data as Obj, (e) => fromGoogleError("iam", e, `denypolicies.get ${name}`));
+}
+
 export async function listClusters(g: GoogleClients, caller: CallerLike, projectId: string): Promise<{ clusters: Obj[]; missingZones: string[] }> {
   return caller.call(
     "container",
