@@ -151,6 +151,8 @@ describe("nodepool-default-compute-sa on a project whose policy holds conditiona
       }),
     );
     const f = r.findings.find((x) => x.rule === "nodepool-default-compute-sa")!;
-    expect(f.fixes[0].content).toContain(`--role="$ROLE" --condition=None\ndone`);
+    // One binding per role (roles/container.defaultNodeServiceAccount, and Artifact Registry reads), each non-interactive.
+    const adds = f.fixes[0].content.split("\n").filter((l) => l.startsWith("gcloud projects add-iam-policy-binding"));
+    expect(adds.map((l) => l.replace(/^.*--role="([^"]+)"/, "$1"))).toEqual(["roles/container.defaultNodeServiceAccount --condition=None", "roles/artifactregistry.reader --condition=None"]);
   });
 });
