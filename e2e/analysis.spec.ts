@@ -22,6 +22,9 @@ test("a workload page shows its effective identity, its steps and what to change
   await expect(identity).toContainText("key-file");
   await expect(identity).toContainText("common-batch@acme-prod.iam.gserviceaccount.com");
   await expect(identity).toContainText("gcloud auth list");
+  // Still on a key file: to migrate, saying which legacy path it holds.
+  await expect(page.getByTestId("migration-status")).toHaveText("to migrate");
+  await expect(page.getByTestId("migration-reason")).toContainText("still on key file: key");
   const steps = page.getByTestId("steps").locator("li");
   await expect(steps).toHaveCount(7);
   await expect(steps.nth(0)).toContainText("done");
@@ -51,6 +54,17 @@ test("the migration page shows progress per cluster and the legacy pools still i
   await expect(progress).toContainText("acme-prod/asia-northeast1/prod");
   await expect(page.getByText("Step 8: legacy node pools")).toBeVisible();
   await expect(page.getByText(/pods still run here/).first()).toBeVisible();
+  // Done on its own principal is not "to migrate": the status filter finds the federated workloads.
+  const t = new TablePage(page, "migration");
+  await page.getByRole("combobox", { name: "Status" }).selectOption("federated");
+  await expect(page).toHaveURL(/state=federated/);
+  await expect.poll(() => t.total()).toBe(3);
+  expect(await t.rows().locator("td:first-child").allTextContents()).toEqual([
+    expect.stringContaining("weekly-retrain"),
+    expect.stringContaining("backfill-embeddings"),
+    // A Workload Identity Federation credential configuration: keyless, its own identity.
+    expect.stringContaining("catalog-sync"),
+  ]);
 });
 
 test("a workload on a federation credential configuration (in a ConfigMap) shows it keyless, with the account it impersonates", async ({ page }) => {

@@ -9,7 +9,7 @@ type Audit = {
   gsa: { project: string; data: { displayName: string | null; disabled: boolean; uniqueId: string } } | null;
   lastAuthenticatedTime: string | null;
   ksasAnnotated: { subject: string; annotation: string; exact: boolean; pods: number }[];
-  acting: { workload: string; how: string; state: string; migrated: boolean | null }[];
+  acting: { workload: string; how: string; state: string; migrated: boolean | null; migration?: string | null }[];
   keys: { subject: string; data: { keyId: string; validAfterTime: string; validBeforeTime: string }; lastAuthenticatedTime: string | null; secrets: string[] }[];
   secrets: { subject: string }[];
   mountedBy: { secret: string; workload: string }[];
@@ -72,7 +72,7 @@ export function AuditView({ subject }: { subject: string }) {
                 <tr key={a.workload} className="border-t border-slate-200 dark:border-slate-700">
                   <td className="mono py-0.5 text-xs">{short(a.workload)}</td>
                   <td>{a.how}</td>
-                  <td>{a.migrated ? "yes" : "no"}</td>
+                  <td>{a.migrated ? "yes" : "no"}{a.migration ? ` (${a.migration})` : ""}</td>
                 </tr>
               ))}
             </tbody>

@@ -52,6 +52,11 @@ export function Cell({ type, id, value }: { type: string; id: string; value: unk
       const tone = v === "workload-identity" || v === "federated" || v === "external-account" ? "green" : v === "key-file" || v === "unknown-key-file" || v === "credential-file" ? "red" : v === "node" ? "amber" : "slate";
       return <Badge tone={tone}>{v}</Badge>;
     }
+    case "migration-status": {
+      const v = String(value);
+      const tone = v === "to-migrate" ? "red" : v === "unknown" ? "amber" : "green";
+      return <Badge tone={tone}>{v}</Badge>;
+    }
     case "int":
       return <span className="tabular-nums">{String(value)}</span>;
     case "list":

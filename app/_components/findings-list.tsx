@@ -32,7 +32,8 @@ export function CodeBlock({ text, label }: { text: string; label: string }) {
   const [copied, setCopied] = useState(false);
   return (
     <div className="relative">
-      <pre className="mono overflow-auto rounded bg-slate-100 p-3 pr-16 text-xs leading-relaxed dark:bg-slate-950" aria-label={label}>
+      {/* Focusable: a long command scrolls sideways, and keyboard users must be able to scroll it too. */}
+      <pre tabIndex={0} className="mono overflow-auto rounded bg-slate-100 p-3 pr-16 text-xs leading-relaxed dark:bg-slate-950" aria-label={label}>
         {text}
       </pre>
       <button

@@ -5,16 +5,17 @@ import { fetchJson } from "./fetch-json";
 import { Badge, Card, Empty, ErrorBox, PageHeader, Path, Spinner } from "./ui";
 import { DataTable } from "./data-table";
 import { FilterBar } from "./filter-bar";
+import { SelectFilter } from "./select-filter";
 import { subjectHref, subjectLabel } from "./links";
 
-type Scope = { scope: string; workloads?: number; migrated?: number; share_migrated?: number; key_file_workloads?: number; node_identity_workloads?: number; user_managed_keys?: number; keys_in_secrets?: number; legacy_pools?: number; legacy_pool_pods?: number };
+type Scope = { scope: string; workloads?: number; migrated?: number; share_migrated?: number; to_migrate?: number; migration_unknown?: number; key_file_workloads?: number; node_identity_workloads?: number; user_managed_keys?: number; keys_in_secrets?: number; legacy_pools?: number; legacy_pool_pods?: number };
 type Progress = { scanId: number | null; scopes: Scope[]; legacyPools: { subject: string; cluster: string; name: string; serviceAccount: string; metadataMode: string | null; pods: number }[] };
 
 function Bar({ value }: { value: number }) {
   const pct = Math.round(value * 100);
   return (
     <div className="flex items-center gap-2">
-      <div className="h-2 w-40 overflow-hidden rounded bg-slate-200 dark:bg-slate-800" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="Share migrated">
+      <div className="h-2 w-40 overflow-hidden rounded bg-slate-200 dark:bg-slate-800" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="Share done: off every legacy path">
         <div className="h-full bg-green-600" style={{ width: `${pct}%` }} />
       </div>
       <span className="tabular-nums text-sm">{pct}%</span>
@@ -28,7 +29,7 @@ export function MigrationView() {
     <div className="space-y-4">
       <PageHeader
         title="Migration"
-        description="The article's steps per workload — 1 workload pool · 2 GKE-metadata pool · 3 own KSA, annotated · 4 on GKE-metadata nodes · 5 binding · 6 identity is the GSA · 7 no key file — and 8: delete legacy pools once nothing runs there. Workloads in GKE-managed namespaces are not counted."
+        description="Done means off every legacy path (no key file, no node account, no broken link, no mounted key): on Workload Identity to its GSA (migrated), on its own principal with direct grants (federated), or needing no Google identity at all. The article's steps per workload — 1 workload pool · 2 GKE-metadata pool · 3 own KSA, annotated · 4 on GKE-metadata nodes · 5 binding · 6 identity is the GSA · 7 no key file — and 8: delete legacy pools once nothing runs there. Workloads in GKE-managed namespaces are not counted."
       />
       {q.isPending ? (
         <Spinner />
@@ -43,8 +44,10 @@ export function MigrationView() {
               <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
                 <tr>
                   <th className="py-1">Scope</th>
-                  <th>Migrated</th>
+                  <th>Done</th>
                   <th className="text-right">Workloads</th>
+                  <th className="text-right" title="Still on a key file, a node account, a broken link or a mounted key (or Pending)">To migrate</th>
+                  <th className="text-right" title="What its pods hold could not be told">Unknown</th>
                   <th className="text-right">Key files</th>
                   <th className="text-right">Node SA</th>
                 </tr>
@@ -65,6 +68,8 @@ export function MigrationView() {
                     <td className="text-right tabular-nums">
                       {s.migrated ?? 0}/{s.workloads ?? 0}
                     </td>
+                    <td className="text-right tabular-nums">{s.to_migrate ? <Badge tone="red">{s.to_migrate}</Badge> : 0}</td>
+                    <td className="text-right tabular-nums">{s.migration_unknown ? <Badge tone="amber">{s.migration_unknown}</Badge> : 0}</td>
                     <td className="text-right tabular-nums">{s.key_file_workloads ? <Badge tone="red">{s.key_file_workloads}</Badge> : 0}</td>
                     <td className="text-right tabular-nums">{s.node_identity_workloads ? <Badge tone="amber">{s.node_identity_workloads}</Badge> : 0}</td>
                   </tr>
@@ -92,7 +97,9 @@ export function MigrationView() {
         </div>
       )}
       <Suspense fallback={<Spinner />}>
-        <FilterBar />
+        <FilterBar
+          extra={<SelectFilter name="state" label="Status" options={["migrated", "federated", "no-google-identity-needed", "to-migrate", "unknown"].map((v) => ({ value: v }))} />}
+        />
         <DataTable table="migration" emptyText="No workloads match." />
       </Suspense>
     </div>

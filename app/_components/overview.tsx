@@ -50,9 +50,9 @@ export function OverviewView() {
         <>
           <div className="mb-3 grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-6">
             <Stat
-              label="Migrated workloads"
+              label="Workloads off legacy paths"
               value={o.migration.workloads ? `${Math.round((o.migration.share_migrated ?? 0) * 100)}%` : "—"}
-              hint={`${o.migration.migrated ?? 0} of ${o.migration.workloads ?? 0}`}
+              hint={`${o.migration.migrated ?? 0} of ${o.migration.workloads ?? 0}${o.migration.to_migrate ? `; ${o.migration.to_migrate} to migrate` : ""}`}
               href="/migration"
               tone={o.migration.share_migrated === 1 ? "green" : undefined}
             />

@@ -12,7 +12,8 @@ const SERIES: { title: string; lines: { key: string; label: string; color: strin
   {
     title: "The burn-down: what is left to migrate",
     lines: [
-      { key: "not_migrated", label: "workloads not migrated", color: "#dc2626" },
+      { key: "not_migrated", label: "workloads not done (to migrate or unknown)", color: "#dc2626" },
+      { key: "to_migrate", label: "workloads still on a legacy path", color: "#be123c" },
       { key: "key_file_workloads", label: "workloads on key files", color: "#d97706" },
       { key: "node_identity_workloads", label: "workloads on node accounts", color: "#7c3aed" },
     ],

@@ -42,6 +42,9 @@ type Status = {
   identity: { mode: string; label: string; source: string; shares: { identity: Identity; label: string; pods: number; containers: string[] }[] };
   steps: { n: number; id: string; title: string; state: string; evidence: string }[];
   migrated: boolean;
+  /** Absent on statuses stored before migration statuses existed. */
+  migration?: string;
+  migrationReason?: string;
   federatedEndState: boolean;
   system: boolean;
   ksa: string;
@@ -80,6 +83,24 @@ function identityExplanation(i: Identity): string {
 
 const STEP_TONE: Record<string, "green" | "red" | "amber" | "slate"> = { done: "green", todo: "red", unknown: "amber", "n/a": "slate" };
 
+const MIGRATION_LABEL: Record<string, string> = {
+  migrated: "migrated",
+  federated: "done: federated principal",
+  "no-google-identity-needed": "done: needs no Google identity",
+  "to-migrate": "to migrate",
+  unknown: "migration unknown",
+};
+
+function MigrationBadge({ s }: { s: Status }) {
+  const status = s.migration ?? (s.migrated ? (s.federatedEndState ? "federated" : "migrated") : "to-migrate");
+  const tone = status === "to-migrate" ? "red" : status === "unknown" ? "amber" : "green";
+  return (
+    <Badge tone={tone} title={s.migrationReason}>
+      <span data-testid="migration-status">{MIGRATION_LABEL[status] ?? status}</span>
+    </Badge>
+  );
+}
+
 export function WorkloadView({ subject }: { subject: string }) {
   const q = useQuery({ queryKey: ["workload", subject], queryFn: () => fetchJson<Detail>(`/api/workloads/${encodeURIComponent(subject)}`) });
   if (q.isPending) return <Spinner />;
@@ -97,7 +118,7 @@ export function WorkloadView({ subject }: { subject: string }) {
               <Path value={subjectLabel(subject).split("/").slice(0, 4).join("/")} />
             </a>
             {s && <span>runs as KSA <span className="mono">{s.ksa}</span></span>}
-            {s?.migrated ? <Badge tone="green">migrated{s.federatedEndState ? " (federated principal)" : ""}</Badge> : <Badge tone="red">not migrated</Badge>}
+            {s && <MigrationBadge s={s} />}
             {s?.system && <Badge>GKE-managed namespace</Badge>}
           </span>
         }
@@ -134,6 +155,11 @@ export function WorkloadView({ subject }: { subject: string }) {
             </ul>
           </Card>
           <Card title="Migration steps">
+            {s.migrationReason && (
+              <p className="mb-2 text-sm" data-testid="migration-reason">
+                <strong>{MIGRATION_LABEL[s.migration ?? ""] ?? "status"}:</strong> {s.migrationReason}
+              </p>
+            )}
             <ol className="space-y-1 text-sm" data-testid="steps">
               {s.steps.map((st) => (
                 <li key={st.id} className="flex items-start gap-2">

@@ -39,9 +39,9 @@ describe("analysis stored by a scan", () => {
     const r = await t.db.pool.query<{ line: string }>(
       `select rule || ' ' || subject || ' ' || state as line from analysis_object where kind = 'finding' and valid_to is null order by 1`,
     );
-    expect(r.rows.map((x) => x.line)).toEqual([...EXPECTED].sort());
-    // 20 of 43: staging payments-api is bound right but a deny policy takes the grant away.
-    expect(first.summary.analysis).toMatchObject({ findings: EXPECTED.length, workloads: 43, migrated: 20 });
+    expect(r.rows.map((x) => x.line)).toEqual([...EXPECTED].map((l) => l.replace(/ \((critical|high|medium|low|info)\)$/, "")).sort());
+    // Staging payments-api is bound right but a deny policy takes the grant away: a broken link, to migrate.
+    expect(first.summary.analysis).toMatchObject({ findings: EXPECTED.length, workloads: 43, migrated: 21 });
   });
 
   it("writes nothing new, and keeps every finding's first_seen, when a rescan changes nothing", async () => {
@@ -63,7 +63,7 @@ describe("analysis stored by a scan", () => {
     await t.db.pool.query(`update suppression set expires_at = now() - interval '1 day'`);
     expect((await csv(t, "findings", "state=suppressed")).length).toBe(1);
     const open = await csv(t, "findings", "rule=gsa-shared&state=open");
-    expect(open.slice(1).map((l) => l.split(",")[0]).sort()).toEqual([subject, "gsa:payments-api@acme-prod.iam.gserviceaccount.com"]);
+    expect(open.slice(1).map((l) => l.split(",")[0]).sort()).toEqual([subject]);
   });
 
   it("serves findings.csv with exactly the promised columns", async () => {
@@ -89,10 +89,19 @@ describe("analysis stored by a scan", () => {
       "step7_no_key_file",
       "migrated",
     ]);
+    // migration_status extends the report at its end: scripts reading the older columns keep working.
+    expect(lines[0].split(",").slice(11)).toEqual(["cluster", "namespace", "kind", "pods", "identity_mode", "system", "migration_status"]);
     expect(lines.length - 1).toBe(43);
     expect(lines).toContain(
-      "workload:acme-prod/asia-northeast1/prod/batch/CronJob/daily-settlement,common-batch@acme-prod.iam.gserviceaccount.com,key-file,done,done,todo,todo,todo,todo,todo,false,cluster:acme-prod/asia-northeast1/prod,batch,CronJob,1,single,false",
+      "workload:acme-prod/asia-northeast1/prod/batch/CronJob/daily-settlement,common-batch@acme-prod.iam.gserviceaccount.com,key-file,done,done,todo,todo,todo,todo,todo,false,cluster:acme-prod/asia-northeast1/prod,batch,CronJob,1,single,false,to-migrate",
     );
+    const byStatus = await csv(t, "migration", "state=federated");
+    expect(byStatus.slice(1).map((l) => l.split(",")[0])).toEqual([
+      "workload:acme-data/asia-northeast1/analytics/ml/CronJob/weekly-retrain",
+      "workload:acme-data/asia-northeast1/analytics/ml/Job/backfill-embeddings",
+      // A Workload Identity Federation credential configuration: keyless, its own identity.
+      "workload:acme-data/asia-northeast1/analytics/partner-share/Deployment/catalog-sync",
+    ]);
   });
 
   it("serves bindings.csv with each binding's reconciliation state", async () => {
@@ -100,5 +109,41 @@ describe("analysis stored by a scan", () => {
     expect(lines.slice(1).map((l) => l.split(",").slice(0, 5).join(","))).toEqual([
       "gsa:payments-api@acme-prod.iam.gserviceaccount.com,payments-api@acme-prod.iam.gserviceaccount.com,roles/iam.workloadIdentityUser,serviceAccount:acme-prod.svc.id.goog[payments/refund-worker],stale",
     ]);
+  });
+});
+
+// A finding's own severity is what is stored, filtered, exported and counted in the trend metrics —
+// not its rule's: the web team's namespace of workloads that need no Google identity (low) beside the
+// search team's annotated `default` (medium). Their statuses are counted by status too.
+describe("graded severities and migration statuses, stored", () => {
+  let t: TestDatabase;
+  let sim: Simulator;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    sim = await startSimulator({ estate: loadEstateFile("lib/simulator/estates/corpus/default-ksa-no-google-access/estate.yaml") });
+    await scanWith(t.db, sim, testConfig());
+  });
+  afterAll(async () => {
+    await sim.close();
+    await t.drop();
+  });
+
+  it("filters and exports findings by each finding's own severity", async () => {
+    const low = await csv(t, "findings", "rule=workload-default-ksa&severity=low");
+    expect(low.slice(1).map((l) => l.split(",").slice(0, 3).join(" "))).toEqual([
+      "workload:nw-web-prod/asia-northeast1/web-prod/storefront/CronJob/sitemap-generator workload-default-ksa low",
+      "workload:nw-web-prod/asia-northeast1/web-prod/storefront/Deployment/storefront-web workload-default-ksa low",
+      "workload:nw-web-prod/asia-northeast1/web-prod/storefront/StatefulSet/session-cache workload-default-ksa low",
+    ]);
+    const medium = await csv(t, "findings", "rule=workload-default-ksa&severity=medium");
+    expect(medium.slice(1).map((l) => l.split(",")[0])).toEqual(["workload:nw-web-prod/asia-northeast1/web-prod/search/Deployment/indexer"]);
+  });
+
+  it("counts open findings per severity and workloads per status in the trend metrics: every workload is done", async () => {
+    const rows = await t.db.pool.query<{ metric: string; value: number }>(`select metric, value from scan_metric where scope = 'overall' order by metric`);
+    const m = Object.fromEntries(rows.rows.map((r) => [r.metric, r.value]));
+    expect([m.findings_low, m.findings_medium]).toEqual([3, 1]);
+    expect([m.workloads, m.migrated, m.not_migrated, m.share_migrated]).toEqual([4, 4, 0, 1]);
+    expect([m.wi_migrated, m.federated, m.no_google_identity_needed, m.to_migrate, m.migration_unknown]).toEqual([1, 0, 3, 0, 0]);
   });
 });

@@ -122,7 +122,7 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
       project: s.project,
       cluster: s.cluster,
       namespace: s.namespace,
-      data: { pods: s.pods, pendingPods: s.pendingPods, nodePools: s.nodePools, migrated: s.migrated, identity: s.identity.label },
+      data: { pods: s.pods, pendingPods: s.pendingPods, nodePools: s.nodePools, migrated: s.migrated, migration: s.migration, identity: s.identity.label },
     };
   }
   if (opts.release) r.statuses = [];
@@ -255,6 +255,12 @@ export function metricsOf(rollups: Rollup[]): { scope: string; metric: string; v
     put("migrated", r.migrated);
     put("not_migrated", r.workloads - r.migrated);
     put("share_migrated", r.share);
+    // By status: what "not migrated" is made of (still on a legacy path, or unknown) and what "done" is.
+    put("to_migrate", r.byStatus["to-migrate"]);
+    put("migration_unknown", r.byStatus.unknown);
+    put("wi_migrated", r.byStatus.migrated);
+    put("federated", r.byStatus.federated);
+    put("no_google_identity_needed", r.byStatus["no-google-identity-needed"]);
     put("key_file_workloads", r.keyFileWorkloads);
     put("node_identity_workloads", r.nodeIdentityWorkloads);
     put("user_managed_keys", r.userManagedKeys);

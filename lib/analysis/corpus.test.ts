@@ -5,6 +5,8 @@
  * lib/simulator/estates/corpus/: `estate.yaml` (plus any manifests files it names), `README.md`
  * (the pattern, where it is seen, what used to go wrong), `expected-findings.txt` (rule subject
  * state) and, optionally, `expected-workloads.txt` (subject | identity | source | migration) and
+ * `expected-fixes.txt` (every fix of every finding: `rule subject | kind | title`, then its content
+ * indented by four spaces — for patterns where what wi-atlas tells you to run is the point), and
  * `scan.json` — what to scan, as WI_ATLAS_PROJECTS / WI_ATLAS_FOLDERS / WI_ATLAS_CLUSTERS would say
  * it (`{"projects": [...], "folders": [...], "clusters": [...]}`); without it, the estate's organization.
  *
@@ -15,7 +17,7 @@ import { describe, expect, it } from "vitest";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { analyzeEstateFile, findingLines, workloadLines } from "./testing";
+import { analyzeEstateFile, findingLines, fixLines, workloadLines } from "./testing";
 
 const CORPUS = "lib/simulator/estates/corpus";
 const UPDATE = process.env.WI_ATLAS_UPDATE_CORPUS === "1";
@@ -59,13 +61,17 @@ describe("the regression corpus", () => {
       const workloads = workloadLines(r);
       const ef = path.join(dir, "expected-findings.txt");
       const ew = path.join(dir, "expected-workloads.txt");
+      const ex = path.join(dir, "expected-fixes.txt");
       if (UPDATE) {
         writeLines(ef, `${name}: every finding, as "rule subject state"`, findings);
         if (existsSync(ew)) writeLines(ew, `${name}: every workload, as "subject | identity | source | migration"`, workloads);
+        if (existsSync(ex)) writeLines(ex, `${name}: every fix, as "rule subject | kind | title" and its content indented`, fixLines(r));
       }
       expect(findings).toEqual(readLines(ef) ?? []);
       const expectedWorkloads = readLines(ew);
       if (expectedWorkloads) expect(workloads).toEqual(expectedWorkloads);
+      const expectedFixes = readLines(ex);
+      if (expectedFixes) expect(fixLines(r).filter((l) => l.trim())).toEqual(expectedFixes);
     });
   }
 });

@@ -60,14 +60,15 @@ function yamlDoc(v: unknown): string {
   return out;
 }
 
-export function ksaManifestFix(ns: string, ksa: string, email: string): Fix {
+/** A KSA manifest annotated with `email`; with `null`, a KSA of its own and no GSA (for a workload that needs no Google identity). */
+export function ksaManifestFix(ns: string, ksa: string, email: string | null): Fix {
   return {
     kind: "kubernetes-yaml",
-    title: `KSA ${ns}/${ksa} annotated with ${email}`,
+    title: email ? `KSA ${ns}/${ksa} annotated with ${email}` : `KSA ${ns}/${ksa} of its own, with no GSA (it needs no Google identity)`,
     content: yamlDoc({
       apiVersion: "v1",
       kind: "ServiceAccount",
-      metadata: { name: ksa, namespace: ns, annotations: { "iam.gke.io/gcp-service-account": email } },
+      metadata: { name: ksa, namespace: ns, ...(email ? { annotations: { "iam.gke.io/gcp-service-account": email } } : {}) },
     }),
   };
 }
@@ -196,16 +197,30 @@ export function gcloudBindingFix(b: {
   };
 }
 
-export function kubectlCheckFix(clusterSubject: string, ns: string, ksa: string, expect: string): Fix {
-  const overrides = JSON.stringify({ spec: { serviceAccountName: ksa, nodeSelector: { [GKE_MD_LABEL]: "true" } } });
+const METADATA_SA = "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default";
+
+/**
+ * Step 6, proven: a throw-away pod running as the KSA on a GKE-metadata node asks the metadata server
+ * for a token. A token comes back only when the whole link works (annotation, binding, GSA enabled).
+ * The email alone proves nothing: the GKE metadata server — and so `gcloud auth list` — shows the
+ * annotated email even when the binding is missing. `kubectl run --serviceaccount` was removed in
+ * kubectl 1.24, hence `--overrides`. On Autopilot every node serves GKE metadata: no nodeSelector.
+ */
+export function kubectlCheckFix(clusterSubject: string, ns: string, ksa: string, expect: string, opts: { autopilot?: boolean } = {}): Fix {
+  const spec: Record<string, unknown> = { serviceAccountName: ksa };
+  if (!opts.autopilot) spec.nodeSelector = { [GKE_MD_LABEL]: "true" };
+  const overrides = JSON.stringify({ apiVersion: "v1", spec });
+  const curl = (what: string, extra: string) => `curl -sS ${extra}-H "Metadata-Flavor: Google" ${METADATA_SA}/${what}`;
   return {
     kind: "kubectl",
-    title: `Check: gcloud auth list inside a pod running as ${ns}/${ksa} should show ${expect}`,
+    title: `Check: a pod running as ${ns}/${ksa} gets a token as ${expect}`,
     content: `${getCredentials(clusterSubject)}
-kubectl --context ${kubeContext(clusterSubject)} -n ${ns} run wi-check --rm -it --restart=Never \\
+kubectl --context ${kubeContext(clusterSubject)} -n ${ns} run wi-check --rm -i --restart=Never \\
   --image=google/cloud-sdk:slim --overrides='${overrides}' \\
-  -- gcloud auth list
-# It shows ${expect}. If it shows the pool (…svc.id.goog) instead, the KSA is not annotated (or the pod runs under another KSA).`,
+  -- sh -c '${curl("email", "")}; echo; ${curl("token", '-o /dev/null -w "token request: %{http_code}\\n" ')}'
+# Expect the email ${expect}, then "token request: 200": a pod running as ${ns}/${ksa} got a token.
+# Any other status means the link is broken (binding missing, GSA disabled or deleted). The email line alone proves
+# nothing: the metadata server, and so gcloud auth list, shows the annotated email even when the binding is missing.`,
   };
 }
 

@@ -26,6 +26,8 @@ const COMPUTE_A = `${A_NUMBER}-compute@developer.gserviceaccount.com`;
 const APP_RUNNER = email("app-runner");
 const LONELY = email("lonely-gsa");
 const KEY_HOLDER = email("key-holder");
+const QUEUE_READER = email("queue-reader");
+const TEMP_ACCESS = email("temp-access");
 const wiMember = (ns: string, ksa: string) => `serviceAccount:${POOL_A}[${ns}/${ksa}]`;
 const principalOf = (ns: string, ksa: string) => `principal://iam.googleapis.com/projects/${A_NUMBER}/locations/global/workloadIdentityPools/${POOL_A}/subject/ns/${ns}/sa/${ksa}`;
 
@@ -75,6 +77,22 @@ const ESTATE = YAML.stringify({
         { email: APP_RUNNER, iamPolicy: { bindings: [{ role: "roles/iam.workloadIdentityUser", members: [...BOUND.map((k) => wiMember(NS, k)), wiMember(NS, "autopiloted")] }] } },
         { email: LONELY },
         { email: KEY_HOLDER, keys: [{ keyId: KEY_ID, validAfterTime: "2026-01-01T00:00:00Z", validBeforeTime: "9999-12-31T23:59:59Z" }] },
+        // Bound to apps/queue-worker, whose KSA nobody annotated: half a link.
+        { email: QUEUE_READER, iamPolicy: { bindings: [{ role: "roles/iam.workloadIdentityUser", members: [wiMember(NS, "queue-worker")] }] } },
+        // Granted only until a date: whether the link works depends on the condition.
+        {
+          email: TEMP_ACCESS,
+          iamPolicy: {
+            version: 3,
+            bindings: [
+              {
+                role: "roles/iam.workloadIdentityUser",
+                members: [wiMember(NS, "contractor")],
+                condition: { title: "until-2027", expression: 'request.time < timestamp("2027-01-01T00:00:00Z")' },
+              },
+            ],
+          },
+        },
       ],
       clusters: [
         {
@@ -83,6 +101,8 @@ const ESTATE = YAML.stringify({
             ...BOUND.map((k) => ksa(k, APP_RUNNER)),
             ksa("lonely", LONELY),
             ksa("trainer"),
+            ksa("queue-worker"),
+            ksa("contractor", TEMP_ACCESS),
             { apiVersion: "v1", kind: "Secret", metadata: { name: "app-key", namespace: NS }, type: "Opaque", stringData: { "key.json": keyFile(KEY_HOLDER, KEY_ID) } },
             deployment("migrated", { serviceAccountName: "migrated", ...onGkeMetadata }),
             deployment("federated-end", { serviceAccountName: "trainer", ...onGkeMetadata }),
@@ -99,6 +119,8 @@ const ESTATE = YAML.stringify({
             deployment("unbound", { serviceAccountName: "lonely", ...onGkeMetadata }),
             deployment("pending", { serviceAccountName: "pending", ...onPool("gpu-pool") }),
             deployment("legacy-only", { serviceAccountName: "legacy-only", ...onPool("legacy") }),
+            deployment("queue-worker", { serviceAccountName: "queue-worker", ...onGkeMetadata }),
+            deployment("contractor-sync", { serviceAccountName: "contractor", ...onGkeMetadata }),
             // A GKE-managed namespace: shown, not counted — but its pod still keeps the legacy pool busy.
             deployment("metrics-agent", { ...onPool("legacy") }, { ns: "kube-system" }),
           ],
@@ -218,15 +240,43 @@ describe("steps per workload", () => {
     expect(s.migrated).toBe(false);
   });
 
-  it("a workload on the namespace's default KSA has steps 3, 5 and 6 to do", () => {
+  // A workload that talks to no Google API needs no GSA: nothing to annotate or bind, nothing to migrate.
+  it("a workload on the namespace's default KSA with no key, no GSA and no grant needs no Google identity: steps 3, 5 and 6 are n/a and it is done", () => {
     const s = statusOf("mid", "default-ksa");
     expect(steps(s).slice(2, 6)).toEqual([
-      [3, "todo", "runs as the namespace's default KSA"],
+      [3, "n/a", "needs no GSA: no key, and no grant to its principal was found"],
+      [4, "done", "1 pods on GKE-metadata nodes"],
+      [5, "n/a", "no GSA to bind"],
+      [6, "n/a", "its federated principal is the intended identity"],
+    ]);
+    expect([s.migration, s.migrated, s.federatedEndState, s.legacyPaths]).toEqual(["no-google-identity-needed", true, false, []]);
+    expect(s.migrationReason).toBe("no GSA, no key, and no grant to its principal was found");
+  });
+
+  it("a KSA a GSA is bound to but that nobody annotated is half a link: to migrate, with steps 3, 5 and 6 to do", () => {
+    const s = statusOf("mid", "queue-worker");
+    expect(s.identity.label).toBe(principalOf(NS, "queue-worker"));
+    expect(steps(s).slice(2, 6)).toEqual([
+      [3, "todo", "KSA queue-worker has no iam.gke.io/gcp-service-account annotation"],
       [4, "done", "1 pods on GKE-metadata nodes"],
       [5, "todo", "no annotated GSA to bind"],
-      [6, "todo", `effective identity: ${principalOf(NS, "default")}`],
+      [6, "todo", `effective identity: ${principalOf(NS, "queue-worker")}`],
     ]);
-    expect([s.migrated, s.federatedEndState]).toEqual([false, false]);
+    expect([s.migration, s.migrated]).toEqual(["to-migrate", false]);
+    expect(s.legacyPaths).toEqual([`half a Workload Identity link: ${QUEUE_READER} grants it workloadIdentityUser, but its KSA is not annotated`]);
+    // The plan completes the link with the GSA already bound: no new account, no second binding.
+    expect(s.plan.map((x) => x.title)).toEqual([`KSA apps/queue-worker annotated with ${QUEUE_READER}`, `Check: a pod running as apps/queue-worker gets a token as ${QUEUE_READER}`]);
+  });
+
+  it("has nothing in the plan of a workload on its own principal (federated, or needing no Google identity)", () => {
+    expect([statusOf("mid", "federated-end").plan, statusOf("mid", "default-ksa").plan]).toEqual([[], []]);
+  });
+
+  it("a link granted only under an IAM condition is unknown, not done and not on a legacy path", () => {
+    const s = statusOf("mid", "contractor-sync");
+    expect(s.steps[5]).toMatchObject({ n: 6, state: "unknown" });
+    expect([s.migration, s.migrated, s.legacyPaths]).toEqual(["unknown", false, []]);
+    expect(s.migrationReason).toBe(`Workload Identity to ${TEMP_ACCESS} is conditional: granted only under an IAM condition (until-2027)`);
   });
 
   it("an annotated but unbound KSA has step 5 to do with the reason, and step 6 shows the broken identity", () => {
@@ -259,6 +309,35 @@ describe("steps per workload", () => {
   });
 });
 
+describe("migration status: what its pods hold, not the steps", () => {
+  it("is to-migrate only on a legacy path (key, node account, broken link, mounted key) or with nothing running, and names the path", () => {
+    const view = (s: WorkloadStatus) => [s.name, s.migration, s.migrated, s.legacyPaths];
+    expect(r.statuses.filter((s) => s.namespace === NS || s.system).map(view).sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1))).toEqual([
+      ["contractor-sync", "unknown", false, []],
+      ["default-ksa", "no-google-identity-needed", true, []],
+      ["federated-end", "federated", true, []],
+      ["key-mounted", "to-migrate", false, ["mounts key Secret app-key"]],
+      ["legacy-only", "to-migrate", false, [`node account ${COMPUTE_A} (legacy node pool)`]],
+      ["metrics-agent", "to-migrate", false, [`node account ${COMPUTE_A} (legacy node pool)`]],
+      ["migrated", "migrated", true, []],
+      ["mixed-pods", "to-migrate", false, [`node account ${COMPUTE_A} (legacy node pool)`]],
+      ["old-app", "to-migrate", false, [`node account ${COMPUTE_A} (no workload pool)`]],
+      ["on-autopilot", "migrated", true, []],
+      ["pending", "to-migrate", false, []],
+      ["queue-worker", "to-migrate", false, [`half a Workload Identity link: ${QUEUE_READER} grants it workloadIdentityUser, but its KSA is not annotated`]],
+      ["unbound", "to-migrate", false, [`broken Workload Identity link to ${LONELY} (${LONELY} does not grant roles/iam.workloadIdentityUser to ${POOL_A}[${NS}/lonely]: token requests fail with 403)`]],
+    ]);
+    expect(statusOf("mid", "pending").migrationReason).toBe("its pods do not run yet: the pod is Pending: no node yet");
+  });
+
+  it("keeps federatedEndState for the federated status only, and `migrated` true exactly for the three done statuses", () => {
+    for (const s of r.statuses) {
+      expect(s.federatedEndState, s.subject).toBe(s.migration === "federated");
+      expect(s.migrated, s.subject).toBe(["migrated", "federated", "no-google-identity-needed"].includes(s.migration));
+    }
+  });
+});
+
 describe("roll-ups", () => {
   const view = (x: Rollup) => ({
     scope: x.scope,
@@ -274,12 +353,13 @@ describe("roll-ups", () => {
 
   it("per cluster: the share migrated (system workloads not counted) and every legacy pool with the pods still on it", () => {
     const byScope = new Map(r.rollups.map((x) => [x.scope, view(x)]));
-    // mid: migrated + federated-end of 8 (metrics-agent in kube-system is not counted, but its pod is on legacy).
+    // mid: migrated, federated-end and default-ksa (needs no Google identity) done, of 10 (metrics-agent
+    // in kube-system is not counted, but its pod is on legacy).
     expect(byScope.get(`cluster:${A}/${ZONE}/mid`)).toEqual({
       scope: `cluster:${A}/${ZONE}/mid`,
-      workloads: 8,
-      migrated: 2,
-      share: 0.25,
+      workloads: 10,
+      migrated: 3,
+      share: 0.3,
       keyFileWorkloads: 0,
       nodeIdentityWorkloads: 2,
       legacyPools: [LEGACY_MID],
@@ -306,10 +386,28 @@ describe("roll-ups", () => {
 
   it("the overall scope comes first, then the others in subject order; overall sums every cluster and the project scope matches it here", () => {
     expect(r.rollups.map((x) => x.scope)).toEqual(["overall", `cluster:${A}/${ZONE}/mid`, `cluster:${A}/${ZONE}/nowi`, `cluster:${A}/${REGION}/autopilot`, `project:${A}`]);
-    const overall = { workloads: 10, migrated: 3, share: 0.3, keyFileWorkloads: 0, nodeIdentityWorkloads: 3, legacyPools: [LEGACY_MID, LEGACY_NOWI] };
+    const overall = { workloads: 12, migrated: 4, share: 4 / 12, keyFileWorkloads: 0, nodeIdentityWorkloads: 3, legacyPools: [LEGACY_MID, LEGACY_NOWI] };
     expect(view(r.rollups[0])).toEqual({ scope: "overall", ...overall });
+    expect(r.rollups[0].byStatus).toEqual({ migrated: 2, federated: 1, "no-google-identity-needed": 1, "to-migrate": 7, unknown: 1 });
     expect(view(r.rollups.find((x) => x.scope === `project:${A}`)!)).toEqual({ scope: `project:${A}`, ...overall });
     expect(r.rollups[0].keysInSecrets).toBe(1);
     expect(r.rollups[0].userManagedKeys).toBe(1);
+  });
+});
+
+// Slotted in through credentialPath: a Workload Identity Federation credential configuration (a
+// fleet's or a partner's external_account file) is keyless, so the workload is done, on its own
+// identity — no GSA to annotate or bind.
+describe("a workload on a Workload Identity Federation credential configuration", () => {
+  it("is federated (done), with steps 3, 5 and 6 n/a", async () => {
+    const { analyzeEstateFile } = await import("./testing");
+    const w = await analyzeEstateFile("lib/simulator/estates/corpus/wif-credential-configuration-configmap/estate.yaml");
+    const s = w.statuses.find((x) => x.subject === "workload:northwind-data/us-central1/nw-analytics-usc1/partner-feeds/Deployment/feed-ingest")!;
+    expect([s.migration, s.migrated, s.legacyPaths]).toEqual(["federated", true, []]);
+    expect(s.steps.filter((x) => [3, 5, 6].includes(x.n)).map((x) => [x.n, x.state, x.evidence])).toEqual([
+      [3, "n/a", "uses a credential configuration (external_account) as principalSet://iam.googleapis.com/projects/604817735920/locations/global/workloadIdentityPools/northwind-gke/*, impersonating feed-reader@contoso-partner-feeds.iam.gserviceaccount.com"],
+      [5, "n/a", "no GSA to bind"],
+      [6, "n/a", "its keyless credential configuration is the intended identity"],
+    ]);
   });
 });

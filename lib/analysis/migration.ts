@@ -2,16 +2,22 @@
  * The article's migration steps for one workload, each done / todo / n/a / unknown with evidence:
  * (1) workload pool · (2) a GKE-metadata pool · (3) its own KSA, annotated · (4) pods on GKE-metadata
  * nodes · (5) binding exists · (6) effective identity is the annotated GSA · (7) no key file used or
- * mounted. A workload on its federated principal with direct grants and no key has reached Google's
- * preferred end state: 3, 5 and 6 are n/a. On Autopilot 2 and 4 are n/a. `migrated` = all done or n/a.
+ * mounted. On Autopilot 2 and 4 are n/a.
+ *
+ * Its status (`migration`) is decided by what its pods hold, not by the steps: a workload that holds
+ * no legacy path — no key file, no node account, no broken link, no mounted key — is not "to migrate".
+ * On its KSA's own principal it is `federated` (direct grants found: Google's preferred end state) or
+ * `no-google-identity-needed` (no GSA, no key, no grant found); for both, 3, 5 and 6 are n/a (there is
+ * no GSA to annotate or bind). `migrated` (the boolean every API and CSV carries) means done: one of
+ * `migrated`, `federated`, `no-google-identity-needed`.
  */
 import type { AnalysisContext } from "./context";
 import { isSystemNamespace } from "./context";
 import type { InventoryRecord, WorkloadData } from "../inventory/model";
-import type { Identity, Step, StepState, WorkloadIdentity, WorkloadStatus } from "./model";
-import { STEP_DEFS } from "./model";
+import type { Identity, MigrationStatus, Step, StepState, WorkloadIdentity, WorkloadStatus } from "./model";
+import { DONE_STATUSES, STEP_DEFS } from "./model";
 import { allContainers, decidingPods, isKeyish, isPossiblyKeyish, metadataIdentity, nodeFacts, workloadIdentity } from "./identity";
-import { isValidGsaEmail } from "./iam";
+import { isValidGsaEmail, parseWiMember, TOKEN_ROLES } from "./iam";
 import { landing } from "./scheduling";
 import { isSecretCredential } from "../inventory/secret-credentials";
 
@@ -70,6 +76,121 @@ export function workloadsBySecret(ctx: AnalysisContext): Map<string, InventoryRe
   });
 }
 
+/**
+ * What one identity means for the migration. THE place that decides what a legacy path is: the
+ * status, the roll-ups, `workload-default-ksa`'s severity and the plan all ask it. A new identity type
+ * (a keyless credential configuration such as an `external_account` file) is decided here.
+ *  - `legacy`: a path the migration exists to remove — a service account key file, a person's
+ *    credential file, the node's service account, a broken Workload Identity link;
+ *  - `keyless`: a working Workload Identity link, the KSA's own federated principal, or a Workload
+ *    Identity Federation credential configuration (`external_account`);
+ *  - `unknown`: cannot be told (a file that cannot be resolved, a link or node that could not be read,
+ *    a conditional grant);
+ *  - `none`: no identity yet (a Pending pod).
+ */
+export function credentialPath(id: Identity): { path: "legacy" | "keyless" | "unknown" | "none"; what: string } {
+  switch (id.type) {
+    case "key-file":
+      return { path: "legacy", what: `key file: key ${id.keyId ?? "(unknown id)"} of ${id.email ?? "an unknown account"} from ${holder(id.secret)}${id.impersonates ? ` (to impersonate ${id.impersonates})` : ""}` };
+    case "credential-file":
+      // A person's refresh token (authorized_user, external_account_authorized_user, an impersonation over one).
+      return { path: "legacy", what: `${id.credentialType} credential file (a person's refresh token)${id.email ? ` for ${id.email}` : ""} from ${holder(id.secret)}` };
+    case "external-account":
+      // A Workload Identity Federation credential configuration: the platform's token is exchanged, no key.
+      return { path: "keyless", what: `a credential configuration (${id.credentialType}) as ${id.principal}${id.email ? `, impersonating ${id.email}` : ""}` };
+    case "unknown-key-file":
+      return { path: "unknown", what: id.possible ? `a credential file that may be in use (${id.reason})` : `a credential file that cannot be resolved (${id.reason})` };
+    case "node":
+      return { path: "legacy", what: `node account ${id.email} (${id.reason === "host-network" ? "hostNetwork" : id.reason === "no-workload-pool" ? "no workload pool" : "legacy node pool"})` };
+    case "workload-identity":
+      if (id.status === "working") return { path: "keyless", what: `Workload Identity to ${id.email}` };
+      if (id.status === "broken") return { path: "legacy", what: `broken Workload Identity link to ${id.email} (${id.reason})` };
+      return { path: "unknown", what: `Workload Identity to ${id.email} is ${id.status}: ${id.reason}` };
+    case "federated":
+      return { path: "keyless", what: `its federated principal${id.grants.length ? ` with direct grants (${[...new Set(id.grants.map((g) => g.role))].join(", ")})` : ""}` };
+    case "pending":
+      return { path: "none", what: id.reason };
+    case "unknown":
+      return { path: "unknown", what: id.reason };
+  }
+}
+
+type MountedKeys = { secret: string; known: boolean }[];
+
+/** `Secret NAME` or `ConfigMap NAME`, from a holder's subject. */
+function holder(subject: string): string {
+  return `${subject.startsWith("configmap:") ? "ConfigMap" : "Secret"} ${subject.split("/").pop()}`;
+}
+
+/** The Cloud Asset searches for grants on resources (buckets, topics…) to a pool's KSAs that did not answer in full. */
+function resourceGrantSourcesLacking(ctx: AnalysisContext, pool: string): string[] {
+  const byPool = ctx.memo("resourceGrantSourcesLacking", () => {
+    const m = new Map<string, string[]>();
+    for (const [source, state] of ctx.input.sources) {
+      if (!source.startsWith("asset.poolPolicies:") || state === "ok") continue;
+      const p = source.slice(source.lastIndexOf("/") + 1);
+      m.set(p, [...(m.get(p) ?? []), source]);
+    }
+    return m;
+  });
+  return byPool.get(pool) ?? [];
+}
+
+/**
+ * GSAs whose own policy grants a token role to exactly this KSA (`serviceAccount:POOL[NS/KSA]` or its
+ * `principal://`), indexed once per analysis. A KSA someone bound to a GSA is meant to act as it: not
+ * annotated, that is half a Workload Identity link, not a workload that needs no Google identity.
+ */
+export function gsasBindingKsa(ctx: AnalysisContext, pool: string, ns: string, ksa: string): string[] {
+  const idx = ctx.memo("gsasBindingKsa", () => {
+    const m = new Map<string, string[]>();
+    for (const [subject, policy] of ctx.policies) {
+      if (!subject.startsWith("gsa:")) continue;
+      for (const b of policy.data.bindings) {
+        if (!TOKEN_ROLES.has(b.role)) continue;
+        for (const member of b.members) {
+          const p = parseWiMember(member);
+          if (!p || (p.kind !== "ksa" && p.kind !== "principal")) continue;
+          const k = `${p.pool}|${p.ns}|${p.ksa}`;
+          const a = m.get(k) ?? [];
+          if (!a.includes(subject.slice(4))) a.push(subject.slice(4));
+          m.set(k, a);
+        }
+      }
+    }
+    return m;
+  });
+  return idx.get(`${pool}|${ns}|${ksa}`) ?? [];
+}
+
+/**
+ * A workload's status from its identities (each decided by credentialPath), the key Secrets it mounts,
+ * and the GSAs bound to its KSA although the KSA is not annotated with them.
+ */
+export function migrationOf(identity: WorkloadIdentity, keys: MountedKeys, boundNotAnnotated: string[] = []): { migration: MigrationStatus; reason: string; legacyPaths: string[] } {
+  const ids = identity.shares.map((s) => s.identity);
+  const paths = ids.map(credentialPath);
+  const legacyPaths = [...new Set(paths.filter((p) => p.path === "legacy").map((p) => p.what))];
+  // On its own principal while a GSA grants it workloadIdentityUser: the annotation half of the link is missing.
+  if (ids.some((i) => i.type === "federated")) for (const g of boundNotAnnotated) legacyPaths.push(`half a Workload Identity link: ${g} grants it workloadIdentityUser, but its KSA is not annotated`);
+  // A key that is mounted is still reachable from the pod, used or not (step 7); one in use is named above.
+  const used = new Set(ids.flatMap((i) => (i.type === "key-file" || i.type === "credential-file" ? [i.secret] : [])));
+  for (const k of keys.filter((k) => k.known && !used.has(k.secret))) legacyPaths.push(`mounts key ${holder(k.secret)}`);
+  if (legacyPaths.length) return { migration: "to-migrate", reason: `still on ${legacyPaths.join("; ")}`, legacyPaths };
+  const unknown = paths.filter((p) => p.path === "unknown").map((p) => p.what);
+  if (keys.length) unknown.push(`mounts Secrets that could not be read: ${keys.map((k) => k.secret.split("/").pop()).join(", ")}`);
+  if (unknown.length) return { migration: "unknown", reason: [...new Set(unknown)].join("; "), legacyPaths };
+  if (!ids.length) return { migration: "unknown", reason: "no containers", legacyPaths };
+  if (paths.some((p) => p.path === "none")) return { migration: "to-migrate", reason: `its pods do not run yet: ${paths.find((p) => p.path === "none")!.what}`, legacyPaths };
+  // Every identity is keyless.
+  const whats = [...new Set(paths.map((p) => p.what))].join("; ");
+  if (ids.some((i) => i.type === "workload-identity")) return { migration: "migrated", reason: whats, legacyPaths };
+  // Only its own principal, and nothing granted to it: it acts as nobody Google knows of.
+  if (ids.every((i) => i.type === "federated" && i.grants.length === 0)) return { migration: "no-google-identity-needed", reason: "no GSA, no key, and no grant to its principal was found", legacyPaths };
+  // A keyless Google identity of its own: its principal with grants (or any other keyless credential).
+  return { migration: "federated", reason: `keyless on ${whats}`, legacyPaths };
+}
+
 export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>, identity: WorkloadIdentity = workloadIdentity(ctx, w)): WorkloadStatus {
   const cluster = ctx.clusters.get(w.cluster!);
   const pools = ctx.poolsOf(w.cluster!);
@@ -83,9 +204,20 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
   const annotation = ksa?.data.gsaAnnotation ?? null;
   const metaId = cluster?.data.workloadPool ? metadataIdentity(ctx, w.cluster!, w.data.namespace, ksaName) : undefined;
   const keys = mountedCredentialSecrets(ctx, w);
-  const usesKeyFile = ids.some(isKeyish);
-  const federated = metaId?.type === "federated";
-  const endState = federated && !usesKeyFile && keys.length === 0 && metaId.grants.length > 0;
+  const status = migrationOf(identity, keys, cluster?.data.workloadPool && annotation === null ? gsasBindingKsa(ctx, cluster.data.workloadPool, w.data.namespace, ksaName) : []);
+  if (status.migration === "no-google-identity-needed" && cluster?.data.workloadPool) {
+    // Done either way (federated or needing nothing, both hold no legacy path), but "no grant found"
+    // is only as good as the searches that ran: name the ones that did not.
+    const unsearched = resourceGrantSourcesLacking(ctx, cluster.data.workloadPool);
+    if (unsearched.length) status.reason += ` on the policies read; grants on resources could not be searched (${unsearched.join(", ")})`;
+  }
+  // On its own principal, done: there is no GSA to annotate or bind (steps 3, 5, 6).
+  const noGsa = status.migration === "federated" || status.migration === "no-google-identity-needed";
+  const noGsaWhy =
+    status.migration === "federated"
+      ? `uses ${[...new Set(ids.map((i) => credentialPath(i).what))].join("; ")}`
+      : "needs no GSA: no key, and no grant to its principal was found";
+
 
   const steps: Step[] = [];
   const step = (n: number, state: StepState, evidence: string) => steps.push({ ...STEP_DEFS[n - 1], state, evidence });
@@ -102,7 +234,7 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
   else step(2, "todo", "no node pool serves the GKE metadata server (workloadMetadataConfig.mode GKE_METADATA)");
 
   // 3. own KSA, annotated
-  if (endState) step(3, "n/a", `uses its federated principal with direct grants (${metaId.grants.map((g) => g.role).join(", ")})`);
+  if (noGsa) step(3, "n/a", noGsaWhy);
   else if (!ksa && ctx.k8sLacking(w.cluster!, "serviceaccounts").length) step(3, "unknown", `KSA ${ksaName} could not be read`);
   else if (ksaName === "default") step(3, "todo", `runs as the namespace's default KSA${annotation ? ` (annotated ${JSON.stringify(annotation)})` : ""}`);
   else if (annotation === null) step(3, "todo", `KSA ${ksaName} has no iam.gke.io/gcp-service-account annotation`);
@@ -147,7 +279,7 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
   }
 
   // 5. binding
-  if (endState) step(5, "n/a", "no GSA to bind");
+  if (noGsa) step(5, "n/a", "no GSA to bind");
   else if (!metaId || metaId.type !== "workload-identity") step(5, ksa || !ctx.k8sLacking(w.cluster!, "serviceaccounts").length ? "todo" : "unknown", "no annotated GSA to bind");
   else if (metaId.status === "working") step(5, "done", metaId.reason);
   // The binding exists but a deny policy takes it away: step 5 is done, step 6 is where it fails.
@@ -157,7 +289,7 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
   else step(5, "todo", metaId.reason);
 
   // 6. effective identity is the annotated GSA
-  if (endState) step(6, "n/a", "its federated principal is the intended identity");
+  if (noGsa) step(6, "n/a", ids.some((i) => i.type === "external-account") ? "its keyless credential configuration is the intended identity" : "its federated principal is the intended identity");
   else if (!metaId || metaId.type !== "workload-identity") step(6, "todo", `effective identity: ${identity.label}`);
   else {
     const wiIds = ids.filter((i) => i.type === "workload-identity" && i.email === metaId.email);
@@ -186,7 +318,6 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
   else if (ids.some((i) => i.type === "external-account")) step(7, "done", "no key: it uses a Workload Identity Federation credential configuration (keyless)");
   else step(7, "done", "no key file used or mounted");
 
-  const migrated = steps.every((s) => s.state === "done" || s.state === "n/a");
   return {
     subject: w.subject,
     project: w.project!,
@@ -200,8 +331,11 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
     nodePools: [...new Set(pods.map((p) => (p.data.spec.nodeName ? ctx.node(w.cluster!, p.data.spec.nodeName)?.data.pool : undefined)).filter((x): x is string => !!x))].sort(),
     identity,
     steps,
-    migrated,
-    federatedEndState: endState,
+    migrated: DONE_STATUSES.has(status.migration),
+    migration: status.migration,
+    migrationReason: status.reason,
+    legacyPaths: status.legacyPaths,
+    federatedEndState: status.migration === "federated",
     system: isSystemNamespace(w.data.namespace),
     plan: [],
   };

@@ -182,6 +182,22 @@ export const STEP_DEFS = [
   { n: 7, id: "step7_no_key_file", title: "No key file used or mounted" },
 ] as const;
 
+/**
+ * Where a workload stands in the migration, by what its pods hold rather than by the article's steps:
+ *  - `migrated`: every pod acts as the annotated GSA through a working Workload Identity link;
+ *  - `federated`: its KSA's own principal, with direct grants found (Google's preferred end state),
+ *    or another keyless credential of its own;
+ *  - `no-google-identity-needed`: no GSA, no key, no grant found to its principal — nothing to migrate;
+ *  - `to-migrate`: a legacy path is still held (a key file or a person's credential file, a node's
+ *    account, a broken Workload Identity link, a mounted key), or its pods do not run yet;
+ *  - `unknown`: what it holds could not be told (a source failed, a conditional grant, an unreadable file).
+ * The first three are done: the migration's share is the share of workloads off every legacy path.
+ */
+export type MigrationStatus = "migrated" | "federated" | "no-google-identity-needed" | "to-migrate" | "unknown";
+export const MIGRATION_STATUSES: MigrationStatus[] = ["migrated", "federated", "no-google-identity-needed", "to-migrate", "unknown"];
+/** The statuses that count as done. */
+export const DONE_STATUSES: ReadonlySet<MigrationStatus> = new Set(["migrated", "federated", "no-google-identity-needed"]);
+
 export type WorkloadStatus = {
   subject: string;
   project: string;
@@ -197,8 +213,15 @@ export type WorkloadStatus = {
   nodePools: string[];
   identity: WorkloadIdentity;
   steps: Step[];
+  /** Done: off every legacy path (`migration` is `migrated`, `federated` or `no-google-identity-needed`). */
   migrated: boolean;
-  /** Google's preferred end state: its federated principal with direct grants, no GSA, no key. */
+  /** Where it stands: see MigrationStatus. */
+  migration: MigrationStatus;
+  /** Why it has that status, in a sentence. */
+  migrationReason: string;
+  /** The legacy paths its pods still hold (empty unless `to-migrate`). */
+  legacyPaths: string[];
+  /** Google's preferred end state: its federated principal with direct grants, no GSA, no key (`migration` = `federated`). */
   federatedEndState: boolean;
   /** Whether it lives in a GKE-managed namespace (kube-system, gke-*, gmp-*): shown, not counted. */
   system: boolean;
@@ -221,6 +244,8 @@ export type FindingDraft = {
   evidence: Record<string, unknown>;
   fixes: Fix[];
   lacking?: Lacking;
+  /** This finding's own severity, when the rule grades its findings (e.g. `low` where the rule's risk is not live yet); the rule's otherwise. */
+  severity?: Severity;
   /** Filter columns; derived from the subject when omitted. */
   project?: string | null;
   cluster?: string | null;
@@ -265,15 +290,29 @@ export type BindingRow = {
   lacking?: string[];
 };
 
-/** A GSA's spread, and the shared-account score that ranks it. */
+/**
+ * A GSA's spread, and the shared-account score that ranks it. The lists name the real objects; the
+ * score counts distinct identities: Workload Identity names a KSA by pool, namespace and name only, so
+ * one app deployed to every cluster of a fleet (clusters sharing a workload pool) is one user.
+ */
 export type GsaUsage = {
   email: string;
   project: string | null;
+  /** KSA subjects annotated with it (every copy, cluster by cluster). */
   ksas: string[];
+  /** Namespaces (`P/L/C/NS`) where a KSA annotated with it or a Secret holding its key sits. */
   namespaces: string[];
   clusters: string[];
   projects: string[];
   keySecrets: string[];
+  /** Distinct KSA identities annotated with it: `POOL[NS/KSA]`, or `cluster:P/L/C[NS/KSA]` for a cluster without a workload pool. */
+  identities: string[];
+  /** Distinct namespaces using it, one per pool (`POOL/NS`, or `cluster:P/L/C/NS` without a pool). */
+  poolNamespaces: string[];
+  /** Workload pools using it, and clusters without one (each counts alone). */
+  pools: string[];
+  /** Distinct key Secrets, one per pool, namespace and name (`POOL/NS/NAME`): copies synced to every cluster of a fleet count once. */
+  keyPlaces: string[];
   basicRoles: string[];
   adminRoles: string[];
   score: number;

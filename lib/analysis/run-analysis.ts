@@ -4,8 +4,8 @@
  */
 import { credentialClass } from "../inventory/secret-credentials";
 import { AnalysisContext, type AnalysisInput } from "./context";
-import type { BindingRow, Finding, GsaUsage, WorkloadStatus } from "./model";
-import { SEVERITY_ORDER } from "./model";
+import type { BindingRow, Finding, GsaUsage, MigrationStatus, WorkloadStatus } from "./model";
+import { MIGRATION_STATUSES, SEVERITY_ORDER } from "./model";
 import { isKeyish, nodeFacts, workloadIdentity } from "./identity";
 import { workloadStatus } from "./migration";
 import { reconcileBindings } from "./bindings";
@@ -18,9 +18,12 @@ export type Rollup = {
   /** `overall`, `project:ID` or `cluster:P/L/N`. */
   scope: string;
   workloads: number;
+  /** Workloads done: off every legacy path (`migrated`, `federated` or `no-google-identity-needed`). */
   migrated: number;
-  /** Share migrated, 0–1 (null with no workloads). */
+  /** Share done, 0–1 (null with no workloads): 1 − the share still on a legacy path or unknown. */
   share: number | null;
+  /** Workloads by migration status (every status present, zeros included). */
+  byStatus: Record<MigrationStatus, number>;
   keyFileWorkloads: number;
   nodeIdentityWorkloads: number;
   /** Legacy node pools and how many pods still run there (step 8: delete a pool once it is empty). */
@@ -75,7 +78,8 @@ export function runAnalysis(input: AnalysisInput): AnalysisResult {
       findings.push({
         ...d,
         rule: rule.id,
-        severity: rule.severity,
+        // A rule may grade its findings (workload-default-ksa: low while nothing is handed out).
+        severity: d.severity ?? rule.severity,
         title: rule.title,
         project: d.project ?? cols.project,
         cluster: d.cluster ?? cols.cluster,
@@ -94,7 +98,7 @@ function rollups(ctx: AnalysisContext, statuses: WorkloadStatus[], findings: Fin
   const get = (scope: string) => {
     let r = scopes.get(scope);
     if (!r) {
-      r = { scope, workloads: 0, migrated: 0, share: null, keyFileWorkloads: 0, nodeIdentityWorkloads: 0, legacyPools: [], userManagedKeys: 0, keysInSecrets: 0, findings: {} };
+      r = { scope, workloads: 0, migrated: 0, share: null, byStatus: Object.fromEntries(MIGRATION_STATUSES.map((m) => [m, 0])) as Record<MigrationStatus, number>, keyFileWorkloads: 0, nodeIdentityWorkloads: 0, legacyPools: [], userManagedKeys: 0, keysInSecrets: 0, findings: {} };
       scopes.set(scope, r);
     }
     return r;
@@ -110,6 +114,7 @@ function rollups(ctx: AnalysisContext, statuses: WorkloadStatus[], findings: Fin
       const r = get(scope);
       r.workloads++;
       if (s.migrated) r.migrated++;
+      r.byStatus[s.migration]++;
       if (s.identity.shares.some((x) => isKeyish(x.identity))) r.keyFileWorkloads++;
       if (s.identity.shares.some((x) => x.identity.type === "node")) r.nodeIdentityWorkloads++;
     }

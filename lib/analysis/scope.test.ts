@@ -253,7 +253,9 @@ describe("Google's preferred end state: a KSA with direct grants on resources an
 
   it("is recognised as migrated, its direct grants on the bucket and the topic shown", async () => {
     const r = await analyzeEstate(estate(shop));
-    expect(workloadLines(r)).toEqual([`${thumbnailer} | ${fed("thumbnailer")} | federated | migrated`, `${uploader} | ${fed("uploader")} | federated | to-migrate`]);
+    // Migration statuses (issue 10 §5): with grants found it is `federated`; with none, it needs no Google identity.
+    expect(workloadLines(r)).toEqual([`${thumbnailer} | ${fed("thumbnailer")} | federated | federated`, `${uploader} | ${fed("uploader")} | federated | no-google-identity-needed`]);
+    expect(r.statuses.find((s) => s.subject === uploader)!.migrationReason).toBe("no GSA, no key, and no grant to its principal was found");
     const st = r.statuses.find((s) => s.subject === thumbnailer)!;
     expect(st.federatedEndState).toBe(true);
     const f = finding(r, "ksa-direct-grant", `ksa:${SHOP}/${LOC}/shop-eu/media/thumbnailer`)!;
@@ -268,6 +270,10 @@ describe("Google's preferred end state: a KSA with direct grants on resources an
   it("without cloudasset permission the scan stays complete: the search is skipped, and the grants go unseen", async () => {
     const r = await analyzeEstate(estate(shop, { faults: [{ match: { path: `/v1/${ORG}:searchAllIamPolicies` }, status: 403 }] }));
     expect(r.context.input.sources.get(`asset.poolPolicies:${ORG}/${POOL}`)).toBe("skipped");
-    expect(workloadLines(r)).toEqual([`${thumbnailer} | ${fed("thumbnailer")} | federated | to-migrate`, `${uploader} | ${fed("uploader")} | federated | to-migrate`]);
+    // Done either way (no legacy path), but which of the two cannot be told: the reason names the search that did not run.
+    expect(workloadLines(r)).toEqual([`${thumbnailer} | ${fed("thumbnailer")} | federated | no-google-identity-needed`, `${uploader} | ${fed("uploader")} | federated | no-google-identity-needed`]);
+    expect(r.statuses.find((s) => s.subject === thumbnailer)!.migrationReason).toBe(
+      `no GSA, no key, and no grant to its principal was found on the policies read; grants on resources could not be searched (asset.poolPolicies:${ORG}/${POOL})`,
+    );
   });
 });

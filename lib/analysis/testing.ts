@@ -10,6 +10,7 @@ import { Caller } from "../sources/http/caller";
 import { collect } from "../scan/collect";
 import { parseApiLimits } from "../config";
 import { runAnalysis, type AnalysisResult } from "./run-analysis";
+import { RULES } from "./rules";
 
 /**
  * What to scan, as the environment would say it: WI_ATLAS_PROJECTS, WI_ATLAS_FOLDERS (ids, with or
@@ -46,18 +47,39 @@ export async function analyzeLoadedEstate(estate: LoadedEstate, opts: AnalyzeOpt
   }
 }
 
-/** `rule subject state` lines, sorted: a compact, exact picture of what fired. */
+const RULE_SEVERITY = new Map(RULES.map((x) => [x.id, x.severity]));
+
+/**
+ * `rule subject state` lines, sorted: a compact, exact picture of what fired. A finding whose own
+ * severity differs from its rule's (a graded rule, e.g. workload-default-ksa at low) ends in `(SEVERITY)`.
+ */
 export function findingLines(r: AnalysisResult, rule?: string): string[] {
   return r.findings
     .filter((f) => !rule || f.rule === rule)
-    .map((f) => `${f.rule} ${f.subject} ${f.state}`)
+    .map((f) => `${f.rule} ${f.subject} ${f.state}${f.severity !== RULE_SEVERITY.get(f.rule) ? ` (${f.severity})` : ""}`)
     .sort();
 }
 
 /**
  * `subject | identity | source | migration` lines for every workload, sorted: what the workload pages
- * and CSVs say about who each workload is to Google and whether it is still to migrate.
+ * and CSVs say about who each workload is to Google and where it stands — its migration status
+ * (`migrated`, `federated`, `no-google-identity-needed`, `to-migrate`, `unknown`).
  */
 export function workloadLines(r: AnalysisResult): string[] {
-  return r.statuses.map((s) => `${s.subject} | ${s.identity.label} | ${s.identity.source} | ${s.migrated ? "migrated" : "to-migrate"}${s.system ? " (system)" : ""}`).sort();
+  return r.statuses.map((s) => `${s.subject} | ${s.identity.label} | ${s.identity.source} | ${s.migration}${s.system ? " (system)" : ""}`).sort();
+}
+
+/**
+ * Every fix of every finding, in finding order: `rule subject | kind | title`, then the fix's content
+ * indented by four spaces — what wi-atlas tells the user to paste, word for word.
+ */
+export function fixLines(r: AnalysisResult): string[] {
+  const out: string[] = [];
+  for (const f of [...r.findings].sort((a, b) => (`${a.rule} ${a.subject}` < `${b.rule} ${b.subject}` ? -1 : 1))) {
+    for (const x of f.fixes) {
+      out.push(`${f.rule} ${f.subject} | ${x.kind} | ${x.title}`);
+      for (const l of x.content.replace(/\n+$/, "").split("\n")) out.push(`    ${l}`);
+    }
+  }
+  return out;
 }

@@ -84,7 +84,7 @@ async function main(): Promise<number> {
         const a = s.analysis;
         const sev = ["critical", "high", "medium", "low", "info"].filter((k) => a.bySeverity[k]).map((k) => `${a.bySeverity[k]} ${k}`).join(", ");
         out.push(`Findings: ${a.open} open${sev ? ` (${sev})` : ""}, ${a.unverified} unverified`);
-        out.push(`Migration: ${a.migrated} of ${a.workloads} workloads migrated`);
+        out.push(`Migration: ${a.migrated} of ${a.workloads} workloads migrated (off every legacy path)`);
       }
       const failed = result.outcomes.filter((o) => o.status === "failed" || o.status === "partial");
       if (failed.length) {

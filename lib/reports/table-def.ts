@@ -6,7 +6,7 @@
 import type { Filters } from "../api/filters";
 import { badRequest } from "../api/problem";
 
-export type ColumnType = "text" | "int" | "bool" | "time" | "subject" | "gsa" | "list" | "json" | "rule" | "severity" | "state" | "step" | "identity-source" | "binding-state";
+export type ColumnType = "text" | "int" | "bool" | "time" | "subject" | "gsa" | "list" | "json" | "rule" | "severity" | "state" | "step" | "identity-source" | "binding-state" | "migration-status";
 
 export type Column = {
   /** snake_case id: the CSV header and the `sort` value. */

@@ -218,3 +218,89 @@ describe("one scan at a time", () => {
     void readFileSync;
   });
 });
+
+// What a workload became when it left its legacy path, said in the terms of its status: a job that
+// stops reading a key and needs no Google identity did not "move to Workload Identity". And a status
+// stored before statuses existed (no `migration`, `migrated` false for a workload that only needed
+// nothing) is not reported as a move when only the definition changed.
+describe("history of migration statuses", () => {
+  const NS_C = "hist-stat/asia-northeast1-a/prod";
+  const KEYED = `
+now: "2026-11-29T00:00:00Z"
+projects:
+  - projectId: hist-stat
+    projectNumber: "400000000005"
+    serviceAccounts:
+      - email: uploader@hist-stat.iam.gserviceaccount.com
+        keys:
+          - {keyId: dddddddddddddddddddddddddddddddddddddd01, validAfterTime: "2026-10-01T00:00:00Z", validBeforeTime: "9999-12-31T23:59:59Z"}
+    clusters:
+      - cluster:
+          name: prod
+          location: asia-northeast1-a
+          workloadIdentityConfig: {workloadPool: hist-stat.svc.id.goog}
+          nodePools:
+            - {name: wi, config: {serviceAccount: nodes-sa@hist-stat.iam.gserviceaccount.com, workloadMetadataConfig: {mode: GKE_METADATA}}}
+        manifests:
+          - apiVersion: v1
+            kind: Secret
+            metadata: {name: uploader-key, namespace: media}
+            stringData:
+              key.json: '{"type": "service_account", "project_id": "hist-stat", "private_key_id": "dddddddddddddddddddddddddddddddddddddd01", "private_key": "-----BEGIN PRIVATE KEY-----\\nFAKE\\n-----END PRIVATE KEY-----\\n", "client_email": "uploader@hist-stat.iam.gserviceaccount.com"}'
+          - apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: thumbnailer, namespace: media}
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: thumbnailer
+                      image: thumbnailer
+                      env: [{name: GOOGLE_APPLICATION_CREDENTIALS, value: /var/secrets/google/key.json}]
+                      volumeMounts: [{name: key, mountPath: /var/secrets/google}]
+                  volumes: [{name: key, secret: {secretName: uploader-key}}]
+          - apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: media}
+            spec:
+              template:
+                spec:
+                  containers: [{name: nginx, image: nginx}]
+`;
+  // The thumbnailer stopped uploading: the key, its Secret and its mount are gone.
+  const KEYLESS = KEYED.replace(/^ {8}keys:\n[^\n]*\n/m, "")
+    .replace(/          - apiVersion: v1\n            kind: Secret[\s\S]*?client_email[^\n]*\n/, "")
+    .replace(/                      env: \[[^\n]*\n                      volumeMounts: \[[^\n]*\n                  volumes: \[[^\n]*\n/, "");
+  let t: TestDatabase;
+  let sim: Simulator;
+  const ids: number[] = [];
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    sim = await simulatorFor(estateFromYaml(KEYED));
+    ids.push((await scanWith(t.db, sim)).scanId);
+    // As a scan before migration statuses stored it: no `migration`, and media/web (which needs no
+    // Google identity) not migrated; its hash differs, so the next scan writes a new version.
+    await t.db.pool.query(
+      `update analysis_object set data = jsonb_set(data - 'migration', '{migrated}', 'false'), hash = 'stored-before-statuses'
+        where kind = 'workload-status' and subject = $1 and valid_to is null`,
+      [`workload:${NS_C}/media/Deployment/web`],
+    );
+    sim.setEstate(estateFromYaml(KEYLESS));
+    ids.push((await scanWith(t.db, sim)).scanId);
+  });
+  afterAll(async () => {
+    await sim.close();
+    await t.drop();
+  });
+
+  it("says a workload left its legacy path for needing no Google identity, and that a status stored before statuses only changed definition", async () => {
+    expect(KEYLESS).not.toContain("GOOGLE_APPLICATION_CREDENTIALS");
+    const c = await compareScans(t.db, ids[0], ids[1]);
+    const lines = c.changes.filter((x) => x.category === "migration").map((x) => `${x.subject} | ${x.detail}`).sort();
+    const principal = (ksa: string) => `principal://iam.googleapis.com/projects/400000000005/locations/global/workloadIdentityPools/hist-stat.svc.id.goog/subject/ns/media/sa/${ksa}`;
+    expect(lines).toEqual([
+      `workload:${NS_C}/media/Deployment/thumbnailer | left its legacy path (needs no Google identity): uploader@hist-stat.iam.gserviceaccount.com → ${principal("default")}`,
+      `workload:${NS_C}/media/Deployment/web | now counted as no-google-identity-needed (migration statuses introduced; its identity ${principal("default")} did not change)`,
+    ]);
+  });
+});

@@ -125,11 +125,16 @@ export async function compareScans(db: Db, from: number, to: number): Promise<{ 
       if (r.a_hash && r.b_hash) continue; // the same finding, reworded: not a change worth a line
       add({ category: "finding", change: r.a_hash ? "disappeared" : "appeared", subject: r.subject, detail: `${r.rule} ${r.a_hash ? "resolved" : "opened"}: ${d.message ?? d.title ?? ""}` });
     } else {
-      const a = r.a_data as { migrated?: boolean; identity?: { label: string; source: string } } | null;
-      const b = r.b_data as { migrated?: boolean; identity?: { label: string; source: string } } | null;
+      const a = r.a_data as { migrated?: boolean; migration?: string; identity?: { label: string; source: string } } | null;
+      const b = r.b_data as { migrated?: boolean; migration?: string; identity?: { label: string; source: string } } | null;
       if (!a || !b) continue;
-      if (!a.migrated && b.migrated) add({ category: "migration", change: "changed", subject: r.subject, detail: `moved to Workload Identity: ${a.identity?.label} → ${b.identity?.label}` });
-      else if (a.migrated && !b.migrated) add({ category: "migration", change: "changed", subject: r.subject, detail: `no longer migrated: ${a.identity?.label} → ${b.identity?.label}` });
+      // Done on its own principal is no move to Workload Identity: say what it became.
+      const onto = b.migration === "no-google-identity-needed" ? "left its legacy path (needs no Google identity)" : b.migration === "federated" ? "moved to its federated principal" : "moved to Workload Identity";
+      // A status stored before migration statuses existed, same identity: only the definition changed.
+      if (a.migration === undefined && b.migration !== undefined && a.migrated !== b.migrated && a.identity?.label === b.identity?.label) {
+        add({ category: "migration", change: "changed", subject: r.subject, detail: `now counted as ${b.migration} (migration statuses introduced; its identity ${b.identity?.label} did not change)` });
+      } else if (!a.migrated && b.migrated) add({ category: "migration", change: "changed", subject: r.subject, detail: `${onto}: ${a.identity?.label} → ${b.identity?.label}` });
+      else if (a.migrated && !b.migrated) add({ category: "migration", change: "changed", subject: r.subject, detail: `no longer migrated${b.migration ? ` (${b.migration})` : ""}: ${a.identity?.label} → ${b.identity?.label}` });
       else if (a.identity?.label !== b.identity?.label) add({ category: "migration", change: "changed", subject: r.subject, detail: `effective identity ${a.identity?.label} → ${b.identity?.label}` });
     }
   }

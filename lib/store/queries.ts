@@ -178,7 +178,7 @@ export async function gsaDetail(db: Db, email: string, opts: { limit?: number } 
   // Workloads that really act as this account (effective identity), however they get it.
   const actingP = q(
     `select e.subject as workload, e.data->>'label' as how, e.state, w.data->>'identity' as identity,
-       (w.data->>'migrated')::boolean as migrated
+       (w.data->>'migrated')::boolean as migrated, w.data->>'migration' as migration
      from analysis_object e left join analysis_object w on w.kind = 'workload-summary' and w.valid_to is null and w.key = e.subject
      where e.kind = 'graph-edge' and e.valid_to is null and e.data->>'kind' = 'effective-identity' and e.target = 'gsa:' || $1
      order by (w.data->>'migrated')::boolean nulls first, e.subject limit $2`,

@@ -80,23 +80,27 @@ describe("binding-identity-sameness", () => {
       });
     });
 
-    it("proposes a per-cluster principalSet naming the real pool and cluster", () => {
+    // Identity sameness is Google's design, and the old advice — a per-cluster principalSet in place of
+    // the one KSA — would hand the GSA to every KSA of that cluster: a wider grant, never a fix.
+    it("never proposes a principalSet: it explains the design, then offers distinct names or separate pools, each with its trade-off", () => {
       const f = r.findings.find((x) => x.rule === RULE)!;
-      expect(f.fixes).toHaveLength(1);
-      expect(f.fixes[0].kind).toBe("note");
-      expect(f.fixes[0].title).toBe("Make sure every one of these clusters should have this GSA");
-      expect(f.fixes[0].content).toContain(
-        `/workloadIdentityPools/${POOL}/kubernetes.cluster/https://container.googleapis.com/v1/projects/fleet-prod/locations/asia-northeast1-a/clusters/prod`,
+      expect(f.fixes.map((x) => [x.kind, x.title])).toEqual([
+        ["note", "If every one of these clusters should act as this GSA: nothing to change"],
+        ["note", "If only some should: make the identities differ, keep the grant as narrow as it is"],
+        ["note", "Or separate the pools"],
+      ]);
+      for (const x of f.fixes) expect(x.content, x.title).not.toMatch(/principalSet:\/\/|kubernetes\.cluster/);
+      expect(f.fixes[0].content).toBe(
+        `Workload Identity names a KSA by pool, namespace and name only: payments/payments-api in every cluster of ${POOL} is one identity, by Google's design. That is what lets one binding serve an app replicated across a fleet. Accept (suppress) this finding, naming why.`,
       );
-    });
-
-    // Regression (fixed): the principalSet in the fix keeps the placeholder `projects/PROJECT_NUMBER/` although the
-    // pool's project (fleet-prod, number 100000000001) is in the scan; iam.ts's federatedPrincipal
-    // already fills it in. As written the member cannot be pasted into a policy.
-    it("fills the pool project's number into the principalSet", () => {
-      const f = r.findings.find((x) => x.rule === RULE)!;
-      expect(f.fixes[0].content).toContain(
-        `principalSet://iam.googleapis.com/projects/100000000001/locations/global/workloadIdentityPools/${POOL}/kubernetes.cluster/https://container.googleapis.com/v1/projects/fleet-prod/locations/asia-northeast1-a/clusters/prod`,
+      expect(f.fixes[1].content).toBe(
+        `Keep payments/payments-api only in the cluster(s) that need ${GSA}; elsewhere run the workload under another KSA name (or namespace), e.g.\n` +
+          "fleet-prod/asia-northeast2-a/prod-osaka: payments/payments-api-prod-osaka\n" +
+          "and give that name a GSA of its own only if it needs one. Trade-off: the per-cluster names must be carried in manifests and bindings from then on.",
+      );
+      expect(f.fixes[2].content).toBe(
+        "Clusters that must never share identities belong in different workload pools — another project (its own PROJECT_ID.svc.id.goog) or another fleet. Trade-off: every KSA there becomes a new identity, so each binding to it must be made again. " +
+          `Do not replace the KSA member with a cluster or namespace principalSet: that grants ${GSA} to every KSA there, not to payments/payments-api.`,
       );
     });
   });

@@ -31,14 +31,14 @@ const KEY_FILE = JSON.stringify({
   client_email: COMMON,
 });
 
-/** The Secret `batch/common-batch-key` and a CronJob `common-batch` (default KSA) reading it. */
-function keyCopy() {
+/** The Secret `NS/common-batch-key` and a CronJob `JOB` (default KSA) reading it. */
+function keyCopy(ns = "batch", job = "common-batch") {
   return [
-    { apiVersion: "v1", kind: "Secret", metadata: { name: "common-batch-key", namespace: "batch" }, type: "Opaque", stringData: { "key.json": KEY_FILE } },
+    { apiVersion: "v1", kind: "Secret", metadata: { name: "common-batch-key", namespace: ns }, type: "Opaque", stringData: { "key.json": KEY_FILE } },
     {
       apiVersion: "batch/v1",
       kind: "CronJob",
-      metadata: { name: "common-batch", namespace: "batch" },
+      metadata: { name: job, namespace: ns },
       spec: {
         schedule: "0 3 * * *",
         jobTemplate: {
@@ -126,7 +126,7 @@ describe("gsa-shared", () => {
       expect(f.severity).toBe("high");
       expect(f.gsa).toBe(COMMON);
       expect(f.project).toBe("shared-prod");
-      expect(f.message).toBe(`${COMMON} is used from 2 namespaces in 1 cluster (2 KSAs, 0 key Secrets); shared-account score 27.`);
+      expect(f.message).toBe(`${COMMON} is used from 2 namespaces in 1 workload pool (2 KSA identities, 0 key Secrets); shared-account score 27.`);
       expect(f.evidence.ksas).toEqual(["ksa:shared-prod/asia-northeast1-a/prod/etl/etl", "ksa:shared-prod/asia-northeast1-a/prod/reports/reporter"]);
       expect(f.evidence.keySecrets).toEqual([]);
       expect(f.evidence.namespaces).toEqual(["shared-prod/asia-northeast1-a/prod/etl", "shared-prod/asia-northeast1-a/prod/reports"]);
@@ -190,61 +190,89 @@ describe("gsa-shared", () => {
     });
   });
 
+  const folderEstate = (osaka: unknown[]) =>
+    YAML.stringify({
+      now: "2026-11-29T00:00:00Z",
+      organization: { name: "organizations/111111111111", displayName: "example.test" },
+      folders: [{ name: "folders/2001", displayName: "prod", iamPolicy: { bindings: [{ role: "roles/editor", members: [`serviceAccount:${COMMON}`] }] } }],
+      projects: [
+        {
+          projectId: "shared-prod",
+          projectNumber: "100000000001",
+          parent: "folders/2001",
+          serviceAccounts: [{ email: COMMON, keys: [{ keyId: K1, validAfterTime: "2019-12-23T03:00:00Z", validBeforeTime: "2029-12-20T03:00:00Z" }] }],
+          clusters: [
+            { cluster: { name: "prod", location: "asia-northeast1-a", nodePools: [{ name: "default-pool", initialNodeCount: 1 }] }, manifests: keyCopy() },
+            { cluster: { name: "prod-osaka", location: "asia-northeast2-a", nodePools: [{ name: "default-pool", initialNodeCount: 1 }] }, manifests: osaka },
+          ],
+        },
+      ],
+    });
+
   /**
    * Two clusters without Workload Identity each hold a copy of common-batch@'s key in
-   * batch/common-batch-key, read by a CronJob that is itself named common-batch. The project sits in
-   * folder 2001, whose policy gives common-batch@ roles/editor.
+   * batch/common-batch-key, read by the same CronJob batch/common-batch: one app deployed twice. Each
+   * cluster counts alone today, but once Workload Identity is on they share shared-prod's pool, where
+   * batch/common-batch is one identity: the split would be one account — nothing to split.
    */
-  describe("the GSA's key copied into Secrets of two clusters", () => {
+  describe("one app's key copied into Secrets of two clusters without a pool", () => {
     let r: AnalysisResult;
     beforeAll(async () => {
-      r = await analyzeEstate(
-        YAML.stringify({
-          now: "2026-11-29T00:00:00Z",
-          organization: { name: "organizations/111111111111", displayName: "example.test" },
-          folders: [{ name: "folders/2001", displayName: "prod", iamPolicy: { bindings: [{ role: "roles/editor", members: [`serviceAccount:${COMMON}`] }] } }],
-          projects: [
-            {
-              projectId: "shared-prod",
-              projectNumber: "100000000001",
-              parent: "folders/2001",
-              serviceAccounts: [{ email: COMMON, keys: [{ keyId: K1, validAfterTime: "2019-12-23T03:00:00Z", validBeforeTime: "2029-12-20T03:00:00Z" }] }],
-              clusters: [
-                { cluster: { name: "prod", location: "asia-northeast1-a", nodePools: [{ name: "default-pool", initialNodeCount: 1 }] }, manifests: keyCopy() },
-                { cluster: { name: "prod-osaka", location: "asia-northeast2-a", nodePools: [{ name: "default-pool", initialNodeCount: 1 }] }, manifests: keyCopy() },
-              ],
-            },
-          ],
-        }),
-      );
+      r = await analyzeEstate(folderEstate(keyCopy()));
+    });
+
+    it("does not fire: a split into one account is no split (key-in-secret speaks of the copies)", () => {
+      expect(findingLines(r, RULE)).toEqual([]);
+      expect(findingLines(r, "key-in-secret")).toEqual([
+        "key-in-secret secret:shared-prod/asia-northeast1-a/prod/batch/common-batch-key open",
+        "key-in-secret secret:shared-prod/asia-northeast2-a/prod-osaka/batch/common-batch-key open",
+      ]);
+    });
+
+    it("counts each cluster without a pool alone in the score", () => {
+      const u = r.usage.find((x) => x.email === COMMON)!;
+      expect([u.pools, u.poolNamespaces, u.keyPlaces]).toEqual([
+        ["cluster:shared-prod/asia-northeast1-a/prod", "cluster:shared-prod/asia-northeast2-a/prod-osaka"],
+        ["cluster:shared-prod/asia-northeast1-a/prod/batch", "cluster:shared-prod/asia-northeast2-a/prod-osaka/batch"],
+        ["cluster:shared-prod/asia-northeast1-a/prod/batch/common-batch-key", "cluster:shared-prod/asia-northeast2-a/prod-osaka/batch/common-batch-key"],
+      ]);
+      // 2 namespaces ×3 + 2 clusters without a pool ×5 + 1 project ×8 + 2 key Secrets ×4 + roles/editor ×10.
+      expect(u.score).toBe(42);
+    });
+  });
+
+  /**
+   * The same two clusters, but Osaka's copy is read by another app in another namespace
+   * (reporting/monthly-report): two users of one key. The project sits in folder 2001, whose policy
+   * gives common-batch@ roles/editor.
+   */
+  describe("the GSA's key copied into Secrets of two apps in two clusters", () => {
+    let r: AnalysisResult;
+    beforeAll(async () => {
+      r = await analyzeEstate(folderEstate(keyCopy("reporting", "monthly-report")));
     });
     const finding = () => r.findings.find((f) => f.rule === RULE)!;
 
     it("fires, counting both key Secrets and both clusters", () => {
       expect(findingLines(r, RULE)).toEqual([`${RULE} gsa:${COMMON} open`]);
       const f = finding();
-      expect(f.message).toBe(`${COMMON} is used from 2 namespaces in 2 clusters (0 KSAs, 2 key Secrets); shared-account score 42.`);
+      expect(f.message).toBe(`${COMMON} is used from 2 namespaces in 2 clusters without a workload pool (0 KSA identities, 2 key Secrets); shared-account score 42.`);
       expect(f.evidence.keySecrets).toEqual([
         "secret:shared-prod/asia-northeast1-a/prod/batch/common-batch-key",
-        "secret:shared-prod/asia-northeast2-a/prod-osaka/batch/common-batch-key",
+        "secret:shared-prod/asia-northeast2-a/prod-osaka/reporting/common-batch-key",
       ]);
       expect(f.evidence.clusters).toEqual(["cluster:shared-prod/asia-northeast1-a/prod", "cluster:shared-prod/asia-northeast2-a/prod-osaka"]);
       expect(f.evidence.rolesToNarrow).toEqual([{ resource: "folder:2001", role: "roles/editor", condition: null }]);
     });
 
-    // Both clusters lack Workload Identity and will get shared-prod's pool: the same batch/common-batch in
-    // both is one identity there, so the two CronJobs share one new GSA (a KSA carries one annotation).
-    it("gives the same-named workloads of one future pool one new id, clear of the existing account, on a KSA named after them", () => {
+    it("gives each app a new id, clear of the existing account, on a KSA named after it", () => {
       const split = finding().evidence.proposedSplit as { workload: string; gsa: string; ksa: string }[];
       expect(split).toEqual([
-        {
-          workload: "workload:shared-prod/asia-northeast1-a/prod/batch/CronJob/common-batch, workload:shared-prod/asia-northeast2-a/prod-osaka/batch/CronJob/common-batch",
-          gsa: "common-batch-2@shared-prod.iam.gserviceaccount.com",
-          ksa: "batch/common-batch",
-        },
+        { workload: "workload:shared-prod/asia-northeast1-a/prod/batch/CronJob/common-batch", gsa: "common-batch-2@shared-prod.iam.gserviceaccount.com", ksa: "batch/common-batch" },
+        { workload: "workload:shared-prod/asia-northeast2-a/prod-osaka/reporting/CronJob/monthly-report", gsa: "monthly-report@shared-prod.iam.gserviceaccount.com", ksa: "reporting/monthly-report" },
       ]);
       for (const s of split) expect(s.gsa.split("@")[0]).toMatch(GSA_ID);
-      expect(finding().fixes.map((x) => x.kind)).toEqual(["gcloud", "terraform"]);
+      expect(finding().fixes.map((x) => x.kind)).toEqual(["gcloud", "terraform", "terraform"]);
     });
 
     // A role held on a folder is granted on the folder (`gcloud projects … folder:2001` is no command).
@@ -256,8 +284,67 @@ describe("gsa-shared", () => {
           'gcloud iam service-accounts create common-batch-2 --project=shared-prod --display-name="common-batch (split from common-batch)"',
           "gcloud resource-manager folders add-iam-policy-binding 2001 \\",
           '  --role=roles/editor --member="serviceAccount:common-batch-2@shared-prod.iam.gserviceaccount.com"  # TO NARROW',
+          "",
+          'gcloud iam service-accounts create monthly-report --project=shared-prod --display-name="monthly-report (split from common-batch)"',
+          "gcloud resource-manager folders add-iam-policy-binding 2001 \\",
+          '  --role=roles/editor --member="serviceAccount:monthly-report@shared-prod.iam.gserviceaccount.com"  # TO NARROW',
         ].join("\n"),
       );
+    });
+  });
+
+  /**
+   * A fleet: five clusters of fleet-prod share the workload pool fleet-prod.svc.id.goog and run the
+   * same app, checkout/checkout on KSA checkout annotated with checkout@ — the way a platform team
+   * deploys one app to every region. To IAM that is one identity, fleet-prod.svc.id.goog[checkout/checkout].
+   */
+  describe("one app in five clusters of a fleet", () => {
+    const CHECKOUT = "checkout@fleet-prod.iam.gserviceaccount.com";
+    const REGIONS = ["asia-northeast1", "asia-northeast2", "asia-southeast1", "europe-west1", "us-central1"];
+    const fleet = (extra: unknown[] = []) =>
+      YAML.stringify({
+        now: "2026-11-29T00:00:00Z",
+        organization: { name: "organizations/111111111111", displayName: "example.test" },
+        projects: [
+          {
+            projectId: "fleet-prod",
+            projectNumber: "100000000003",
+            iamPolicy: { bindings: [{ role: "roles/pubsub.editor", members: [`serviceAccount:${CHECKOUT}`] }] },
+            serviceAccounts: [{ email: CHECKOUT, iamPolicy: { bindings: [{ role: "roles/iam.workloadIdentityUser", members: ["serviceAccount:fleet-prod.svc.id.goog[checkout/checkout]"] }] } }],
+            clusters: REGIONS.map((region, i) => ({
+              cluster: {
+                name: `shop-${region}`,
+                location: region,
+                workloadIdentityConfig: { workloadPool: "fleet-prod.svc.id.goog" },
+                nodePools: [{ name: "wi-pool", initialNodeCount: 1, config: { workloadMetadataConfig: { mode: "GKE_METADATA" } } }],
+              },
+              manifests: [ksa("checkout", "checkout", CHECKOUT), deployment("checkout", "checkout", "checkout"), ...(i === 0 ? extra : [])],
+            })),
+          },
+        ],
+      });
+
+    it("is one user: gsa-shared does not fire, and the score counts one identity, one namespace, one pool", async () => {
+      const r = await analyzeEstate(fleet());
+      expect(findingLines(r, RULE)).toEqual([]);
+      const u = r.usage.find((x) => x.email === CHECKOUT)!;
+      expect([u.ksas.length, u.namespaces.length, u.clusters.length]).toEqual([5, 5, 5]);
+      expect([u.identities, u.poolNamespaces, u.pools]).toEqual([["fleet-prod.svc.id.goog[checkout/checkout]"], ["fleet-prod.svc.id.goog/checkout"], ["fleet-prod.svc.id.goog"]]);
+      expect(u.scoreParts.map((p) => [p.what, p.count, p.points])).toEqual([
+        ["KSA identities annotated with it (pool + namespace + KSA)", 1, 1],
+        ["namespaces using it (once per workload pool)", 1, 3],
+        ["workload pools using it (a cluster without one counts alone)", 1, 5],
+        ["projects of those pools and clusters", 1, 8],
+      ]);
+      expect(u.score).toBe(17);
+    });
+
+    it("fires when a second app in another namespace of the fleet uses it, splitting per identity: the fleet's app keeps one account", async () => {
+      const r = await analyzeEstate(fleet([ksa("payments", "refunds", CHECKOUT), deployment("payments", "refunds", "refunds")]));
+      expect(findingLines(r, RULE)).toEqual([`${RULE} gsa:${CHECKOUT} open`]);
+      const f = r.findings.find((x) => x.rule === RULE)!;
+      expect(f.message).toBe(`${CHECKOUT} is used from 2 namespaces in 1 workload pool (2 KSA identities, 0 key Secrets; 5 clusters in all); shared-account score 21.`);
+      expect((f.evidence.proposedSplit as { ksa: string }[]).map((x) => x.ksa)).toEqual(["checkout/checkout", "payments/refunds"]);
     });
   });
 

@@ -9,6 +9,15 @@ const EVIDENCE_LIST = 200;
 import { workloadsBySecret } from "../migration";
 import { exactCondition, policyView, rolesOf } from "../iam";
 
+/** "2 workload pools", "1 cluster without a workload pool", "1 workload pool and 2 clusters without one". */
+function domains(pools: string[]): string {
+  const pooled = pools.filter((p) => !p.startsWith("cluster:")).length;
+  const alone = pools.length - pooled;
+  if (!alone) return plural(pooled, "workload pool");
+  if (!pooled) return plural(alone, "cluster without a workload pool", "clusters without a workload pool");
+  return `${plural(pooled, "workload pool")} and ${plural(alone, "cluster without one", "clusters without one")}`;
+}
+
 export const rule: Rule = {
   id: "gsa-shared",
   severity: "high",
@@ -18,7 +27,9 @@ export const rule: Rule = {
   evaluate: ({ ctx, usage }) => {
     const out = [];
     for (const u of usage.values()) {
-      if (u.namespaces.length < 2 && u.clusters.length < 2) continue;
+      // Distinct namespaces as Workload Identity sees them: the same namespace in every cluster of a
+      // fleet (one workload pool) is one — one app deployed to five clusters is one user.
+      if (u.poolNamespaces.length < 2) continue;
       // Who uses it: workloads running as an annotated KSA, or mounting a Secret with its key.
       const userSet = new Set<(typeof ctx.workloads)[number]>();
       for (const k of u.ksas) {
@@ -58,6 +69,9 @@ export const rule: Rule = {
           e.users.push(k);
           byKsa.set(key, e);
         }
+      // A split into one account is no split: every user would share the new account just as they
+      // share this one (one app across a fleet, or the same-named workloads a future pool will merge).
+      if (byKsa.size < 2) continue;
       const split = [...byKsa.values()].map((e) => {
         const id = gsaIdFrom(e.name, ids);
         return { workload: e.users.join(", "), gsa: `${id}@${project}.iam.gserviceaccount.com`, ksa: e.ksa };
@@ -86,13 +100,26 @@ export const rule: Rule = {
       out.push({
         subject: `gsa:${u.email}`,
         state: "open" as const,
-        message: `${u.email} is used from ${plural(u.namespaces.length, "namespace")} in ${plural(u.clusters.length, "cluster")} (${plural(u.ksas.length, "KSA")}, ${plural(u.keySecrets.length, "key Secret")}); shared-account score ${u.score}.`,
+        message: `${u.email} is used from ${plural(u.poolNamespaces.length, "namespace")} in ${domains(u.pools)} (${plural(u.identities.length, "KSA identity", "KSA identities")}, ${plural(u.keyPlaces.length, "key Secret")}${u.clusters.length > u.pools.length ? `; ${plural(u.clusters.length, "cluster")} in all` : ""}); shared-account score ${u.score}.`,
         evidence: {
           ksas: u.ksas.slice(0, EVIDENCE_LIST),
           keySecrets: u.keySecrets.slice(0, EVIDENCE_LIST),
           namespaces: u.namespaces.slice(0, EVIDENCE_LIST),
           clusters: u.clusters.slice(0, EVIDENCE_LIST),
-          counts: { ksas: u.ksas.length, keySecrets: u.keySecrets.length, namespaces: u.namespaces.length, clusters: u.clusters.length, proposedSplit: split.length },
+          identities: u.identities.slice(0, EVIDENCE_LIST),
+          poolNamespaces: u.poolNamespaces.slice(0, EVIDENCE_LIST),
+          pools: u.pools.slice(0, EVIDENCE_LIST),
+          counts: {
+            ksas: u.ksas.length,
+            keySecrets: u.keySecrets.length,
+            namespaces: u.namespaces.length,
+            clusters: u.clusters.length,
+            identities: u.identities.length,
+            poolNamespaces: u.poolNamespaces.length,
+            pools: u.pools.length,
+            keyPlaces: u.keyPlaces.length,
+            proposedSplit: split.length,
+          },
           score: u.score,
           scoreParts: u.scoreParts,
           proposedSplit: split,

@@ -11,6 +11,7 @@ const NEVER = "3333333333333333333333333333333333333333"; // Google's "no expiry
 const LATER = "4444444444444444444444444444444444444444"; // expires in 200 days
 const DAY_90 = "5555555555555555555555555555555555555555"; // expires in exactly 90 days
 const DAY_91 = "6666666666666666666666666666666666666666"; // expires in 91 days
+const DISABLED = "7777777777777777777777777777777777777777"; // expires in 10 days, but disabled: nothing can use it
 const KEY = (id: string) => `key:${RUNNER}/${id}`;
 
 function key(keyId: string, validBeforeTime: string) {
@@ -43,6 +44,7 @@ const ESTATE = YAML.stringify({
             key(LATER, "2027-06-17T00:00:00Z"),
             key(DAY_90, "2027-02-27T00:00:00Z"),
             key(DAY_91, "2027-02-28T00:00:00Z"),
+            { ...key(DISABLED, "2026-12-09T00:00:00Z"), disabled: true },
           ],
         },
       ],
@@ -63,7 +65,8 @@ describe("key-expiring", () => {
   });
   const finding = (id: string) => r.findings.find((f) => f.rule === RULE && f.subject === KEY(id))!;
 
-  it("fires on keys expiring within 90 days (90 included) and on expired ones; no-expiry, 91-day and 200-day keys do not fire", () => {
+  // The ten-year cliff stops nothing that a disabled key serves: it is one step from deletion (key-user-managed).
+  it("fires on keys expiring within 90 days (90 included) and on expired ones; no-expiry, 91-day, 200-day and disabled keys do not fire", () => {
     expect(findingLines(r, RULE)).toEqual([`${RULE} ${KEY(SOON)} open`, `${RULE} ${KEY(EXPIRED)} open`, `${RULE} ${KEY(DAY_90)} open`]);
   });
 

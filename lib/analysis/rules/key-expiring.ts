@@ -15,7 +15,8 @@ export const rule: Rule = {
     const now = ctx.now.getTime();
     for (const keys of ctx.keysByEmail.values()) {
       for (const k of keys) {
-        if (k.data.keyType !== "USER_MANAGED" || !k.data.validBeforeTime || k.data.validBeforeTime.startsWith("9999-12-31")) continue;
+        // A disabled key stops nothing when it expires: it is one step from deletion (key-user-managed).
+        if (k.data.keyType !== "USER_MANAGED" || k.data.disabled || !k.data.validBeforeTime || k.data.validBeforeTime.startsWith("9999-12-31")) continue;
         const end = Date.parse(k.data.validBeforeTime);
         const days = Math.floor((end - now) / DAY_MS);
         if (days > 90) continue;

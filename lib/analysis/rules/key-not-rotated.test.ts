@@ -8,6 +8,7 @@ const RUNNER = "batch-runner@keys-prod.iam.gserviceaccount.com";
 const OLD = "1111111111111111111111111111111111111111"; // created 91 days before now
 const FRESH = "2222222222222222222222222222222222222222"; // created 89 days before now
 const SYSTEM = "3333333333333333333333333333333333333333"; // Google-managed, years old
+const DISABLED = "4444444444444444444444444444444444444444"; // years old, disabled: awaiting deletion
 
 /** now is 2026-11-29T00:00:00Z. */
 const ESTATE = YAML.stringify({
@@ -24,6 +25,7 @@ const ESTATE = YAML.stringify({
             { keyId: OLD, validAfterTime: "2026-08-30T00:00:00Z", validBeforeTime: "9999-12-31T23:59:59Z" },
             { keyId: FRESH, validAfterTime: "2026-09-01T00:00:00Z", validBeforeTime: "9999-12-31T23:59:59Z" },
             { keyId: SYSTEM, keyType: "SYSTEM_MANAGED", validAfterTime: "2020-01-01T00:00:00Z", validBeforeTime: "2030-01-01T00:00:00Z" },
+            { keyId: DISABLED, validAfterTime: "2019-03-01T00:00:00Z", validBeforeTime: "2029-02-26T00:00:00Z", disabled: true },
           ],
         },
       ],
@@ -37,7 +39,9 @@ describe("key-not-rotated", () => {
     r = await analyzeEstate(ESTATE);
   });
 
-  it("fires on the user-managed key 91 days old, not on the one 89 days old nor on a system-managed key", () => {
+  // A disabled key is one step from deletion: rotating it would mean minting a new key to replace one
+  // nothing can use. key-user-managed tells to delete it.
+  it("fires on the user-managed key 91 days old, not on the one 89 days old, a system-managed key, nor a disabled one however old", () => {
     expect(findingLines(r, RULE)).toEqual([`${RULE} key:${RUNNER}/${OLD} open`]);
   });
 

@@ -12,7 +12,8 @@ export const rule: Rule = {
     const out = [];
     for (const keys of ctx.keysByEmail.values()) {
       for (const k of keys) {
-        if (k.data.keyType !== "USER_MANAGED" || !k.data.validAfterTime) continue;
+        // A disabled key is one step from deletion, not a key to rotate (see key-user-managed).
+        if (k.data.keyType !== "USER_MANAGED" || !k.data.validAfterTime || k.data.disabled) continue;
         const age = Math.floor((ctx.now.getTime() - Date.parse(k.data.validAfterTime)) / DAY_MS);
         if (age <= 90) continue;
         out.push({

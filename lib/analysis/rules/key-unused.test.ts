@@ -8,6 +8,7 @@ const STALE = "1111111111111111111111111111111111111111"; // old key, last used 
 const NEVER = "2222222222222222222222222222222222222222"; // old key, no use on record
 const ACTIVE = "3333333333333333333333333333333333333333"; // old key, used last week
 const NEW = "4444444444444444444444444444444444444444"; // created 59 days ago, not used yet
+const DISABLED = "5555555555555555555555555555555555555555"; // old, no use on record: disabled, awaiting deletion
 const KEY = (id: string) => `key:${RUNNER}/${id}`;
 const KEY_SOURCE = "policyanalyzer.serviceAccountKeyLastAuthentication:keys-prod";
 
@@ -30,6 +31,7 @@ function estate(extra: { disabledApis?: string[]; faults?: unknown[] } = {}) {
               { keyId: NEVER, validAfterTime: "2025-01-01T00:00:00Z", validBeforeTime: "9999-12-31T23:59:59Z" },
               { keyId: ACTIVE, validAfterTime: "2025-01-01T00:00:00Z", validBeforeTime: "9999-12-31T23:59:59Z", lastAuthenticatedTime: "2026-11-20T07:00:00Z" },
               { keyId: NEW, validAfterTime: "2026-10-01T00:00:00Z", validBeforeTime: "9999-12-31T23:59:59Z" },
+              { keyId: DISABLED, validAfterTime: "2024-06-01T00:00:00Z", validBeforeTime: "9999-12-31T23:59:59Z", disabled: true },
             ],
           },
         ],
@@ -40,7 +42,8 @@ function estate(extra: { disabledApis?: string[]; faults?: unknown[] } = {}) {
 }
 
 describe("key-unused", () => {
-  it("fires on keys older than 90 days whose last use is older than 90 days or absent; a recently used or recently created key does not fire", async () => {
+  // A disabled key cannot authenticate: "not used" is no news about it, and "disable it" is done already.
+  it("fires on keys older than 90 days whose last use is older than 90 days or absent; a recently used, recently created or disabled key does not fire", async () => {
     const r = await analyzeEstate(estate());
     expect(findingLines(r, RULE)).toEqual([`${RULE} ${KEY(STALE)} open`, `${RULE} ${KEY(NEVER)} open`]);
     const by = (id: string) => r.findings.find((f) => f.rule === RULE && f.subject === KEY(id))!;

@@ -13,7 +13,8 @@ export const rule: Rule = {
     const now = ctx.now.getTime();
     for (const keys of ctx.keysByEmail.values()) {
       for (const k of keys) {
-        if (k.data.keyType !== "USER_MANAGED" || !k.data.validAfterTime) continue;
+        // A disabled key cannot authenticate: "unused" says nothing new about it (key-user-managed: delete it).
+        if (k.data.keyType !== "USER_MANAGED" || !k.data.validAfterTime || k.data.disabled) continue;
         if (now - Date.parse(k.data.validAfterTime) <= 90 * DAY_MS) continue;
         const last = ctx.keyActivity.get(k.data.keyId) ?? null;
         if (last && now - Date.parse(last) <= 90 * DAY_MS) continue;

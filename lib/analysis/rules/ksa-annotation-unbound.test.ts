@@ -154,13 +154,15 @@ describe("ksa-annotation-unbound", () => {
         },
         {
           kind: "kubectl",
-          title: `Check: gcloud auth list inside a pod running as orders/orders-api should show ${ORDERS}`,
+          title: `Check: a pod running as orders/orders-api gets a token as ${ORDERS}`,
           content:
-            "gcloud container clusters get-credentials prod --location asia-northeast1-a --project proj-a\n" +
-            "kubectl --context gke_proj-a_asia-northeast1-a_prod -n orders run wi-check --rm -it --restart=Never \\\n" +
-            `  --image=google/cloud-sdk:slim --overrides='{"spec":{"serviceAccountName":"orders-api","nodeSelector":{"${GKE_MD}":"true"}}}' \\\n` +
-            "  -- gcloud auth list\n" +
-            `# It shows ${ORDERS}. If it shows the pool (…svc.id.goog) instead, the KSA is not annotated (or the pod runs under another KSA).`,
+          "gcloud container clusters get-credentials prod --location asia-northeast1-a --project proj-a\n" +
+          "kubectl --context gke_proj-a_asia-northeast1-a_prod -n orders run wi-check --rm -i --restart=Never \\\n" +
+          `  --image=google/cloud-sdk:slim --overrides='{"apiVersion":"v1","spec":{"serviceAccountName":"orders-api","nodeSelector":{"${GKE_MD}":"true"}}}' \\\n` +
+          `  -- sh -c 'curl -sS -H "Metadata-Flavor: Google" http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/email; echo; curl -sS -o /dev/null -w "token request: %{http_code}\\n" -H "Metadata-Flavor: Google" http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token'\n` +
+          `# Expect the email ${ORDERS}, then "token request: 200": a pod running as orders/orders-api got a token.\n` +
+          "# Any other status means the link is broken (binding missing, GSA disabled or deleted). The email line alone proves\n" +
+          "# nothing: the metadata server, and so gcloud auth list, shows the annotated email even when the binding is missing.",
         },
       ]);
     });

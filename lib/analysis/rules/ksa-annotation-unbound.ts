@@ -27,7 +27,7 @@ export const rule: Rule = {
       const fixes = [
         tfBindingFix(email, project, c.data.workloadPool, k.data.namespace, k.data.name),
         gcloudBindingFix({ email, project, pool: c.data.workloadPool, ns: k.data.namespace, ksa: k.data.name, policy: policyView(ctx, `gsa:${email}`) }),
-        kubectlCheckFix(k.cluster!, k.data.namespace, k.data.name, email),
+        kubectlCheckFix(k.cluster!, k.data.namespace, k.data.name, email, { autopilot: c.data.autopilot }),
       ];
       out.push({
         subject: k.subject,

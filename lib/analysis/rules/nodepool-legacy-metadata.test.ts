@@ -93,15 +93,25 @@ describe("nodepool-legacy-metadata", () => {
     expect(f.evidence).toEqual({ metadataMode: null, serviceAccount: NODE_SA, nodes: 1, pods: 0 });
   });
 
-  it("in a cluster without a workload pool, a GKE_METADATA pool still fires and the first fix points at enabling Workload Identity", () => {
+  // GKE accepts --workload-metadata=GKE_METADATA only once the cluster has a workload pool: an in-place
+  // switch (or a new GKE-metadata pool) before step 1 is refused, so none is offered.
+  it("in a cluster without a workload pool, it fires and says to enable the pool first, with no pool command", () => {
     const f = finding("nodepool:proj-a/asia-northeast1-b/old/wi-ready");
     expect(f.message).toBe(`Pool wi-ready runs with GKE_METADATA in a cluster without Workload Identity; 0 pods still run there as ${NODE_SA}.`);
     expect(f.evidence).toEqual({ metadataMode: "GKE_METADATA", serviceAccount: NODE_SA, nodes: 1, pods: 0 });
-    expect(f.fixes.map((x) => [x.kind, x.title])).toEqual([
-      ["note", "Enable Workload Identity on the cluster first"],
-      ["gcloud", "Or switch this pool in place (recreates its nodes)"],
+    expect(f.fixes).toEqual([
+      {
+        kind: "gcloud",
+        title: "Enable Workload Identity on the cluster first: GKE refuses GKE_METADATA on a pool of a cluster without a workload pool",
+        content: "gcloud container clusters update old --location=asia-northeast1-b --project=proj-a \\\n  --workload-pool=proj-a.svc.id.goog",
+      },
+      {
+        kind: "note",
+        title: "Then move this pool's workloads to GKE metadata",
+        content:
+          "Enabling it leaves existing pools on GCE metadata; new pools get GKE metadata. Once old has its workload pool, the next scan gives the pool commands here (see cluster-wi-disabled on cluster:proj-a/asia-northeast1-b/old).",
+      },
     ]);
-    expect(f.fixes[0].content).toBe("See cluster-wi-disabled on cluster:proj-a/asia-northeast1-b/old.");
-    expect(f.fixes[1].content).toBe("gcloud container node-pools update wi-ready --cluster=old --location=asia-northeast1-b --project=proj-a \\\n  --workload-metadata=GKE_METADATA");
+    for (const x of f.fixes) expect(x.content).not.toContain("node-pools");
   });
 });

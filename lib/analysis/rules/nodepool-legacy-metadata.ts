@@ -22,18 +22,29 @@ export const rule: Rule = {
           state: "open" as const,
           message: `Pool ${p.data.name} runs with ${p.data.metadataMode ?? "no workload metadata mode"}${c.data.workloadPool ? "" : " in a cluster without Workload Identity"}; ${read ? `${pods.length} pods still run there` : "its pods (not read) run there"} as ${p.data.serviceAccount}.`,
           evidence: { metadataMode: p.data.metadataMode, serviceAccount: p.data.serviceAccount, nodes: read ? nodes.length : null, pods: read ? pods.length : null },
-          fixes: [
-            c.data.workloadPool
-              ? gcloud(
+          fixes: c.data.workloadPool
+            ? [
+                gcloud(
                   "Create a GKE-metadata pool beside it, move workloads, then delete this one (step 8)",
                   `gcloud container node-pools create ${p.data.name}-wi --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\\n  --workload-metadata=GKE_METADATA --service-account=SERVICE_ACCOUNT_EMAIL\n# when no pod runs on ${p.data.name} any more:\ngcloud container node-pools delete ${p.data.name} --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId}`,
-                )
-              : note("Enable Workload Identity on the cluster first", `See cluster-wi-disabled on ${c.subject}.`),
-            gcloud(
-              "Or switch this pool in place (recreates its nodes)",
-              `gcloud container node-pools update ${p.data.name} --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\\n  --workload-metadata=GKE_METADATA`,
-            ),
-          ],
+                ),
+                gcloud(
+                  "Or switch this pool in place (recreates its nodes)",
+                  `gcloud container node-pools update ${p.data.name} --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\\n  --workload-metadata=GKE_METADATA`,
+                ),
+              ]
+            : [
+                // GKE accepts --workload-metadata=GKE_METADATA only on a cluster with a workload pool: no
+                // pool command can run before step 1.
+                gcloud(
+                  "Enable Workload Identity on the cluster first: GKE refuses GKE_METADATA on a pool of a cluster without a workload pool",
+                  `gcloud container clusters update ${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\\n  --workload-pool=${c.data.projectId}.svc.id.goog`,
+                ),
+                note(
+                  "Then move this pool's workloads to GKE metadata",
+                  `Enabling it leaves existing pools on GCE metadata; new pools get GKE metadata. Once ${c.data.name} has its workload pool, the next scan gives the pool commands here (see cluster-wi-disabled on ${c.subject}).`,
+                ),
+              ],
         });
       }
     }

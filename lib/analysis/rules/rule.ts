@@ -18,7 +18,10 @@ export type RuleContext = {
 
 export type Rule = {
   id: string;
+  /** The rule's severity: its findings' unless a finding says otherwise (see severityNote). */
   severity: Severity;
+  /** When findings may carry their own severity, the condition, as the rule table in the README shows it ("low when …"). */
+  severityNote?: string;
   title: string;
   /** Why it matters, in a sentence or two. */
   why: string;

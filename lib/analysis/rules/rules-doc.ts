@@ -5,6 +5,6 @@ export function rulesMarkdown(): string {
   return [
     "| Rule id | Severity | Finds |",
     "| --- | --- | --- |",
-    ...RULES.map((r) => `| \`${r.id}\`${r.absence ? " †" : ""} | ${r.severity} | ${r.title} |`),
+    ...RULES.map((r) => `| \`${r.id}\`${r.absence ? " †" : ""} | ${r.severity}${r.severityNote ? ` (${r.severityNote})` : ""} | ${r.title} |`),
   ].join("\n");
 }

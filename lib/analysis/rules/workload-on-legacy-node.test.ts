@@ -112,13 +112,15 @@ describe("workload-on-legacy-node", () => {
       },
       {
         kind: "kubectl",
-        title: "Check: gcloud auth list inside a pod running as shop/cart should show the annotated GSA",
+        title: "Check: a pod running as shop/cart gets a token as the annotated GSA",
         content:
           "gcloud container clusters get-credentials prod --location asia-northeast1-a --project proj-a\n" +
-          "kubectl --context gke_proj-a_asia-northeast1-a_prod -n shop run wi-check --rm -it --restart=Never \\\n" +
-          `  --image=google/cloud-sdk:slim --overrides='{"spec":{"serviceAccountName":"cart","nodeSelector":{"${GKE_MD}":"true"}}}' \\\n` +
-          "  -- gcloud auth list\n" +
-          "# It shows the annotated GSA. If it shows the pool (…svc.id.goog) instead, the KSA is not annotated (or the pod runs under another KSA).",
+          "kubectl --context gke_proj-a_asia-northeast1-a_prod -n shop run wi-check --rm -i --restart=Never \\\n" +
+          `  --image=google/cloud-sdk:slim --overrides='{"apiVersion":"v1","spec":{"serviceAccountName":"cart","nodeSelector":{"${GKE_MD}":"true"}}}' \\\n` +
+          `  -- sh -c 'curl -sS -H "Metadata-Flavor: Google" http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/email; echo; curl -sS -o /dev/null -w "token request: %{http_code}\\n" -H "Metadata-Flavor: Google" http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token'\n` +
+          `# Expect the email the annotated GSA, then "token request: 200": a pod running as shop/cart got a token.\n` +
+          "# Any other status means the link is broken (binding missing, GSA disabled or deleted). The email line alone proves\n" +
+          "# nothing: the metadata server, and so gcloud auth list, shows the annotated email even when the binding is missing.",
       },
     ]);
   });
@@ -131,7 +133,7 @@ describe("workload-on-legacy-node", () => {
     expect((f.evidence.pods as unknown[]).length).toBe(1);
     expect(f.fixes.map((x) => x.title)).toEqual([
       "Patch Deployment shop/catalog: run as catalog on GKE-metadata nodes",
-      "Check: gcloud auth list inside a pod running as shop/catalog should show the annotated GSA",
+      "Check: a pod running as shop/catalog gets a token as the annotated GSA",
     ]);
   });
 
@@ -143,7 +145,7 @@ describe("workload-on-legacy-node", () => {
     expect(f.gsa).toBe(WI_SA);
     expect(f.fixes.map((x) => [x.kind, x.title])).toEqual([
       ["kubernetes-yaml", "Patch DaemonSet logging/fluent-bit: run as fluent-bit on GKE-metadata nodes — hostNetwork pods bypass the GKE metadata server: drop hostNetwork if the workload allows"],
-      ["kubectl", "Check: gcloud auth list inside a pod running as logging/fluent-bit should show the annotated GSA"],
+      ["kubectl", "Check: a pod running as logging/fluent-bit gets a token as the annotated GSA"],
     ]);
     expect(f.fixes[0].content).toContain("kubectl --context gke_proj-a_asia-northeast1-a_prod -n logging patch daemonset fluent-bit --patch-file patch.yaml");
   });
@@ -165,7 +167,7 @@ describe("workload-on-legacy-node", () => {
     expect(f.message).toBe(`1 of 1 pods use hostNetwork and act as ${WI_SA}.`);
     expect(f.fixes.map((x) => x.title)).toEqual([
       "Patch DaemonSet monitoring/node-exporter: run as node-exporter on GKE-metadata nodes — hostNetwork pods bypass the GKE metadata server: drop hostNetwork if the workload allows",
-      "Check: gcloud auth list inside a pod running as monitoring/node-exporter should show the annotated GSA",
+      "Check: a pod running as monitoring/node-exporter gets a token as the annotated GSA",
     ]);
   });
 

@@ -11,10 +11,11 @@ function fixesFor(ctx: RuleContext["ctx"], w: InventoryRecord<WorkloadData>, hos
   const ksa = w.data.template.serviceAccountName === "default" ? w.data.name : w.data.template.serviceAccountName;
   const hasGkeNodes = cluster.data.autopilot || (ctx.nodesByCluster.get(w.cluster!) ?? []).some((n) => n.data.gkeMetadataLabel === "true");
   if (!hasGkeNodes) return [{ kind: "note", title: "Create a GKE-metadata node pool first", content: `No node of ${w.cluster!.slice(8)} serves the GKE metadata server yet: see nodepool-legacy-metadata. Moving the workload before that leaves its pods Pending.` }];
-  const patch = workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksa, { nodeSelector: true });
+  // Every Autopilot node serves GKE metadata: no nodeSelector there (only hostNetwork brings a pod here).
+  const patch = workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksa, { nodeSelector: !cluster.data.autopilot });
   return [
     hostNet ? { ...patch, title: `${patch.title} — hostNetwork pods bypass the GKE metadata server: drop hostNetwork if the workload allows` } : patch,
-    kubectlCheckFix(w.cluster!, w.data.namespace, ksa, "the annotated GSA"),
+    kubectlCheckFix(w.cluster!, w.data.namespace, ksa, "the annotated GSA", { autopilot: cluster.data.autopilot }),
   ];
 }
 

@@ -26,6 +26,9 @@ export const rule: Rule = {
       const without = landing(ctx, w.cluster!, withoutGkeMetadataDemand(w.data.template));
       if (anyGke && !(without && (without.pools.length || without.nodes.length))) continue;
       const c = ctx.clusters.get(w.cluster!)!;
+      // Autopilot provisions a node for a Pending pod, and every Autopilot node serves GKE metadata:
+      // there is no pool to create (and no node-pool command runs there).
+      if (c.data.autopilot) continue;
       const gkePools = pools.filter((p) => p.data.servesGkeMetadata).map((p) => p.data.name);
       out.push({
         subject: w.subject,
