@@ -54,3 +54,10 @@ test("the coverage page names the source that failed and the permission it lacke
   await expect(problems).toContainText("list secrets");
   await expect(problems).toContainText("Policy Analyzer API has not been used");
 });
+test("the coverage page gives the scanner's custom role with the Kubernetes reads as GKE IAM permissions", async ({ page }) => {
+  await page.goto("/coverage");
+  await expect(page.getByText("or GKE IAM: container.secrets.list")).toBeVisible();
+  const setup = page.getByTestId("custom-role-setup");
+  await expect(setup).toContainText("gcloud iam roles create wiAtlasScanner");
+  await expect(setup).toContainText("container.pods.list,container.replicaSets.list,container.secrets.list");
+});

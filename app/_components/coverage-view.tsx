@@ -2,7 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
 import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner, Time } from "./ui";
-import { SOURCE_PERMISSIONS, CLUSTER_ROLE_YAML, GCLOUD_SETUP } from "@/lib/scan/permissions";
+import { SOURCE_PERMISSIONS, CLUSTER_ROLE_YAML, GCLOUD_SETUP, CUSTOM_ROLE_SETUP } from "@/lib/scan/permissions";
 
 type Source = { source: string; family: string; scope: string; status: string; httpStatus: number | null; error: string | null; permission: string | null; objects: number; requests: number; durationMs: number };
 type Coverage = {
@@ -87,6 +87,7 @@ export function CoverageView() {
                       <td className="text-right tabular-nums">{f.skipped || ""}</td>
                       <td className="mono text-xs">
                         {perm?.permissions.join(", ")} <span className="text-slate-500 dark:text-slate-400">({perm?.role})</span>
+                        {perm?.gkePermissions && <span className="block">or GKE IAM: {perm.gkePermissions.join(", ")}</span>}
                         {perm?.optional && <Badge>optional</Badge>}
                       </td>
                     </tr>
@@ -99,6 +100,13 @@ export function CoverageView() {
       )}
       <Card title="Least-privilege setup">
         <p className="mb-2 text-sm">Read-only everywhere. The scanner never needs to create keys, change policies, or read key material.</p>
+        <p className="mb-2 text-sm">
+          Either one custom role holding exactly the permissions above (deploy/terraform creates it; Kubernetes reads as GKE IAM permissions, so no per-cluster RBAC):
+        </p>
+        <pre className="mono overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950" data-testid="custom-role-setup">
+          {CUSTOM_ROLE_SETUP}
+        </pre>
+        <p className="my-2 text-sm">Or predefined roles, with a read-only ClusterRole in each cluster:</p>
         <pre className="mono overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950">{GCLOUD_SETUP}</pre>
         <pre className="mono mt-3 overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950">{CLUSTER_ROLE_YAML}</pre>
       </Card>
