@@ -54,7 +54,8 @@ test("starting a scan while one runs answers 409 with the running scan", async (
   expect(statuses[0]).toBe(202);
   if (statuses[1] === 409) {
     const body = await (first.status() === 409 ? first : second).json();
-    expect(body.error.message).toMatch(/Scan #\d+ .* is still running/);
+    // The first is either still waiting for the scanner to claim it, or already running.
+    expect(body.error.message).toMatch(/^Scan #\d+ \((started|requested) .*, manual\) is (still running|waiting for the scanner)$/);
     expect(body.error.running.id).toBeGreaterThan(0);
   }
 });
