@@ -8,13 +8,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { loadConfig, assertSafeListen } from "../config";
 import { openDatabase } from "../store/open-database";
 import { startSimulator, type Simulator } from "../simulator/server";
 import { startScanner, type Scanner } from "../scan/scanner";
 import { log } from "../log";
 import { EXIT } from "./args";
+import { addStaticFiles, standaloneAppDir } from "./standalone";
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
@@ -40,7 +40,13 @@ async function main() {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(EXIT.config);
   }
-  if (!existsSync(path.resolve(".next", "BUILD_ID"))) {
+  let webDir: string;
+  try {
+    if (!existsSync(path.resolve(".next", "BUILD_ID"))) throw new Error("no .next/BUILD_ID");
+    // Next's standalone server, the one the image runs, with the static files beside it.
+    webDir = standaloneAppDir(path.resolve(".next", "standalone"));
+    addStaticFiles(process.cwd(), webDir);
+  } catch {
     process.stderr.write("No production build found: run `npm run build` first (`npm start` does both).\n");
     process.exit(EXIT.failed);
   }
@@ -52,12 +58,13 @@ async function main() {
   }
   const simulatorUrl = config.simulatorUrl ?? sim?.url;
 
-  const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
   // The web server never scans, so it gets no Google credentials (Application Default Credentials
   // from a key file; on GKE the scanner's identity belongs to the scanner's own pod).
   const webEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: opened.url, ...(simulatorUrl ? { WI_ATLAS_SIMULATOR_URL: simulatorUrl } : {}), NODE_ENV: "production" };
   delete webEnv.GOOGLE_APPLICATION_CREDENTIALS;
-  const child = spawn(process.execPath, [nextBin, "start", "-H", config.listen, "-p", String(config.port)], { stdio: "inherit", env: webEnv });
+  // server.js listens on $HOSTNAME:$PORT; HOSTNAME comes from WI_ATLAS_LISTEN, never from the machine.
+  Object.assign(webEnv, { HOSTNAME: config.listen, PORT: String(config.port) });
+  const child = spawn(process.execPath, [path.join(webDir, "server.js")], { stdio: "inherit", env: webEnv });
   let scanner: Scanner | undefined;
 
   let stopping = false;
