@@ -23,7 +23,7 @@ test("editing the estate and rescanning shows the change in the diff page, the t
     await page.goto("/scans");
     const before = await page.getByTestId("scans").locator("tbody tr").count();
     await page.getByTestId("scan-progress").getByRole("button", { name: "Scan now" }).click();
-    // The scan runs in the web server; its row appears and finishes.
+    // The web asks for the scan and the scanner (in npm start's launcher) runs it: its row appears and finishes.
     await expect(page.getByTestId("scans").locator("tbody tr")).toHaveCount(before + 1, { timeout: 30_000 });
     await expect(page.getByTestId("scans").locator("tbody tr").first()).toContainText(/succeeded|partial/, { timeout: 60_000 });
 
