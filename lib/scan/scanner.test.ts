@@ -84,6 +84,19 @@ describe("scans asked for by the web server and run by the scanner", () => {
     }
   });
 
+  it("marks a scan whose process died as crashed, without being asked", async () => {
+    await t.db.pool.query(`delete from scan`);
+    // A running row whose lock nobody holds: the process that ran it is gone.
+    const dead = await t.db.pool.query<{ id: number }>(`insert into scan (status, trigger, mode, target, phase, runner) values ('running', 'schedule', 'estate', '', 'collecting', 'gone:1') returning id`);
+    const scanner = startScanner({ db: t.db, config: testConfig({ WI_ATLAS_SCAN_INTERVAL_MINUTES: "0" }), simulator: sim, pollMs: 100 });
+    try {
+      await waitFor("the dead scan to be reaped", async () => ((await scans(t))[0]?.status === "crashed" ? true : undefined), 15_000);
+      expect(await scans(t)).toEqual([{ id: dead.rows[0].id, status: "crashed", trigger: "schedule", mode: "estate" }]);
+    } finally {
+      await scanner.stop();
+    }
+  });
+
   it("stopping the scanner mid-scan cancels the scan, applies nothing from it, and returns", async () => {
     await t.db.pool.query(`delete from scan`);
     sim.setLatency(300);
