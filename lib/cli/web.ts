@@ -36,9 +36,16 @@ async function main() {
   }
   // Both the web server and the scanner apply pending migrations at start (under an advisory lock,
   // so together they apply each once): whichever starts first, the schema matches its code.
+  // A web server whose database role may only read and write rows (not create tables) leaves them
+  // to the scanner, which owns the schema.
   const migrations = path.join(here, "prisma", "migrations");
-  const m = await migrate(config.databaseUrl, migrations);
-  if (m.applied.length) log.info(`Applied migrations: ${m.applied.join(", ")}`);
+  try {
+    const m = await migrate(config.databaseUrl, migrations);
+    if (m.applied.length) log.info(`Applied migrations: ${m.applied.join(", ")}`);
+  } catch (err) {
+    if ((err as { code?: string }).code !== "42501") throw err;
+    log.warn("This database role may not change the schema; the scanner applies migrations. Starting without.");
+  }
   // The web server never scans: it holds no Google credentials, even when the environment has some.
   delete process.env.GOOGLE_APPLICATION_CREDENTIALS;
   process.env.HOSTNAME = config.listen;
