@@ -3,6 +3,7 @@
  * and reported with the variable's name when it is wrong. `.env.example` and the README list the same.
  */
 import path from "node:path";
+import { isIP } from "node:net";
 import { z } from "zod";
 
 const bool = (name: string, dflt: boolean) =>
@@ -63,6 +64,32 @@ const EnvSchema = z.object({
       return v;
     }),
   PORT: int("PORT", 3000, 1, 65535),
+  WI_ATLAS_LISTEN: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = (v ?? "").trim() || "127.0.0.1";
+      // An address, not a host name: Kubernetes sets HOSTNAME to the pod name, so nothing here may
+      // be resolved through it. IPv6 literals may come bracketed ([::1]).
+      const bare = s.replace(/^\[(.*)\]$/, "$1");
+      if (isIP(bare) === 0) {
+        ctx.addIssue({ code: "custom", message: `WI_ATLAS_LISTEN must be an IP address such as 127.0.0.1, 0.0.0.0 or ::, got "${v}"` });
+        return z.NEVER;
+      }
+      return bare;
+    }),
+  WI_ATLAS_AUTH: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = (v ?? "").trim().toLowerCase() || "none";
+      if (s !== "iap" && s !== "oidc" && s !== "none") {
+        ctx.addIssue({ code: "custom", message: `WI_ATLAS_AUTH must be "iap", "oidc" or "none", got "${v}"` });
+        return z.NEVER;
+      }
+      return s as "iap" | "oidc" | "none";
+    }),
+  WI_ATLAS_ALLOW_UNAUTHENTICATED: bool("WI_ATLAS_ALLOW_UNAUTHENTICATED", false),
   WI_ATLAS_DATA_DIR: z.string().optional(),
   WI_ATLAS_PROJECTS: list("WI_ATLAS_PROJECTS", /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "a Google Cloud project id"),
   WI_ATLAS_ORGANIZATION: z
@@ -113,6 +140,12 @@ export type Config = {
   /** External PostgreSQL; undefined means the embedded server. */
   databaseUrl?: string;
   port: number;
+  /** The address the web server listens on (WI_ATLAS_LISTEN; default loopback only). */
+  listen: string;
+  /** Who may use the web server: Google IAP, an OpenID Connect sign-in, or nobody checks (WI_ATLAS_AUTH). */
+  authMode: "iap" | "oidc" | "none";
+  /** Lets a non-loopback WI_ATLAS_LISTEN run with WI_ATLAS_AUTH=none (WI_ATLAS_ALLOW_UNAUTHENTICATED). */
+  allowUnauthenticated: boolean;
   /** Folder for the embedded database and other local state (git-ignored). */
   dataDir: string;
   /** Where scans read from: the simulator serving an estate file, or real Google Cloud. */
@@ -176,6 +209,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: e.DATABASE_URL,
     port: e.PORT,
+    listen: e.WI_ATLAS_LISTEN,
+    authMode: e.WI_ATLAS_AUTH,
+    allowUnauthenticated: e.WI_ATLAS_ALLOW_UNAUTHENTICATED,
     dataDir: path.resolve(/*turbopackIgnore: true*/ e.WI_ATLAS_DATA_DIR?.trim() || ".wi-atlas"),
     mode: isGcp ? "gcp" : "estate",
     estatePath,
@@ -192,6 +228,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs: e.WI_ATLAS_REQUEST_TIMEOUT_SECONDS * 1000,
     inventoryPath: e.WI_ATLAS_INVENTORY_PATH,
   };
+}
+
+/** Whether an address only accepts connections from this machine (127.0.0.0/8, ::1). */
+export function isLoopback(address: string): boolean {
+  return /^127\./.test(address) || address === "::1" || address === "::ffff:127.0.0.1";
+}
+
+/**
+ * The web server's start-up check: listening beyond this machine with no sign-in in front would hand
+ * every scan, finding and suppression to whoever can reach the port. Refuse unless told explicitly.
+ */
+export function assertSafeListen(c: Pick<Config, "listen" | "authMode" | "allowUnauthenticated">): void {
+  if (c.authMode === "none" && !isLoopback(c.listen) && !c.allowUnauthenticated) {
+    throw new ConfigError(
+      `WI_ATLAS_LISTEN=${c.listen} accepts connections from other machines, but WI_ATLAS_AUTH=none lets anyone who reaches it ` +
+        `start scans and change suppressions. Set WI_ATLAS_AUTH (iap or oidc), listen on 127.0.0.1, or set ` +
+        `WI_ATLAS_ALLOW_UNAUTHENTICATED=true if something in front of it already checks who is calling.`,
+    );
+  }
 }
 
 let cached: Config | undefined;

@@ -23,7 +23,7 @@ type Overview = {
 };
 
 export function statusTone(status: string) {
-  return status === "succeeded" ? "green" : status === "partial" ? "amber" : status === "running" ? "blue" : "red";
+  return status === "succeeded" ? "green" : status === "partial" ? "amber" : status === "running" || status === "requested" ? "blue" : "red";
 }
 
 export function OverviewView() {

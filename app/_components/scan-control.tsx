@@ -81,9 +81,9 @@ export function ScanProgress({ compact = false }: { compact?: boolean }) {
       {running ? (
         <div className="space-y-2 text-sm" aria-live="polite">
           <div className="flex flex-wrap items-center gap-2">
-            <Badge tone="blue">running</Badge>
+            <Badge tone="blue">{running.status === "requested" ? "requested" : "running"}</Badge>
             <span>
-              Scan #{running.id} ({running.trigger}) · {p?.phase ?? "starting"} · {elapsed(running.startedAt)}
+              Scan #{running.id} ({running.trigger}) · {running.status === "requested" ? "waiting for the scanner" : (p?.phase ?? "starting")} · {elapsed(running.startedAt)}
             </span>
             <button type="button" onClick={() => void cancel()} disabled={running.cancelRequested} className="ml-auto rounded border border-red-300 px-2 py-1 text-red-800 disabled:opacity-50 dark:border-red-800 dark:text-red-200">
               {running.cancelRequested ? "Cancelling…" : "Cancel"}

@@ -1,18 +1,20 @@
 /**
  * `npm start`: the database (embedded unless DATABASE_URL is set), migrations, the API simulator (unless
- * scanning real Google Cloud), the Next.js server on PORT (default 3000), and a first scan so the
- * dashboard has something to show. Ctrl-C stops everything cleanly, the embedded database included.
+ * scanning real Google Cloud), the Next.js server on WI_ATLAS_LISTEN:PORT (default 127.0.0.1:3000), and
+ * the scanner in this process, starting with a first scan so the dashboard has something to show.
+ * The web server runs as a child without Google credentials: it asks this process for scans through
+ * the database. Ctrl-C stops everything cleanly, the embedded database included.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { loadConfig } from "../config";
+import { loadConfig, assertSafeListen } from "../config";
 import { openDatabase } from "../store/open-database";
 import { startSimulator, type Simulator } from "../simulator/server";
-import { runScan, ScanBusyError } from "../scan/run-scan";
+import { startScanner, type Scanner } from "../scan/scanner";
 import { log } from "../log";
 import { EXIT } from "./args";
+import { addStaticFiles, standaloneAppDir } from "./standalone";
 
 async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
@@ -33,11 +35,18 @@ async function main() {
   let config;
   try {
     config = loadConfig();
+    assertSafeListen(config);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(EXIT.config);
   }
-  if (!existsSync(path.resolve(".next", "BUILD_ID"))) {
+  let webDir: string;
+  try {
+    if (!existsSync(path.resolve(".next", "BUILD_ID"))) throw new Error("no .next/BUILD_ID");
+    // Next's standalone server, the one the image runs, with the static files beside it.
+    webDir = standaloneAppDir(path.resolve(".next", "standalone"));
+    addStaticFiles(process.cwd(), webDir);
+  } catch {
     process.stderr.write("No production build found: run `npm run build` first (`npm start` does both).\n");
     process.exit(EXIT.failed);
   }
@@ -49,16 +58,20 @@ async function main() {
   }
   const simulatorUrl = config.simulatorUrl ?? sim?.url;
 
-  const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
-  const child = spawn(process.execPath, [nextBin, "start", "-p", String(config.port)], {
-    stdio: "inherit",
-    env: { ...process.env, DATABASE_URL: opened.url, ...(simulatorUrl ? { WI_ATLAS_SIMULATOR_URL: simulatorUrl } : {}), NODE_ENV: "production" },
-  });
+  // The web server never scans, so it gets no Google credentials (Application Default Credentials
+  // from a key file; on GKE the scanner's identity belongs to the scanner's own pod).
+  const webEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: opened.url, ...(simulatorUrl ? { WI_ATLAS_SIMULATOR_URL: simulatorUrl } : {}), NODE_ENV: "production" };
+  delete webEnv.GOOGLE_APPLICATION_CREDENTIALS;
+  // server.js listens on $HOSTNAME:$PORT; HOSTNAME comes from WI_ATLAS_LISTEN, never from the machine.
+  Object.assign(webEnv, { HOSTNAME: config.listen, PORT: String(config.port) });
+  const child = spawn(process.execPath, [path.join(webDir, "server.js")], { stdio: "inherit", env: webEnv });
+  let scanner: Scanner | undefined;
 
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    await scanner?.stop();
     if (child.exitCode === null) {
       child.kill("SIGTERM");
       await new Promise<void>((resolve) => {
@@ -85,17 +98,15 @@ async function main() {
     }
   });
 
-  const base = `http://localhost:${config.port}`;
+  const host = config.listen === "0.0.0.0" || config.listen === "::" ? "localhost" : config.listen.includes(":") ? `[${config.listen}]` : config.listen;
+  const base = `http://${host}:${config.port}`;
   await waitForHealth(`${base}/api/health`, child);
   log.info(`wi-atlas is running at ${base} (${config.mode === "gcp" ? "Google Cloud" : config.isDemo ? "demo estate" : "estate " + config.estatePath}); Ctrl-C to stop`);
 
-  // A first scan, so that a fresh start has something to show.
-  try {
-    const r = await runScan({ db: opened.db, config, trigger: "start", simulator: sim });
-    log.info(`Scan #${r.scanId} ${r.status}${r.error ? `: ${r.error}` : ""} (${(r.summary.durationMs / 1000).toFixed(1)} s, ${Object.values(r.summary.counts).reduce((a, b) => a + b, 0)} objects)`);
-  } catch (err) {
-    if (err instanceof ScanBusyError) log.info(err.message);
-    else log.error("The first scan failed:", err);
+  // The scanner, in this process: a first scan at once (so a fresh start has something to show), then
+  // the schedule and the scans asked for from the web.
+  if (!stopping) {
+    scanner = startScanner({ db: opened.db, config, simulator: sim, firstScan: "start", scheduleDisabled: process.env.WI_ATLAS_DISABLE_SCHEDULER === "1" });
   }
 }
 

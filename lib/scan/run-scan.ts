@@ -168,10 +168,23 @@ export async function runScan(opts: RunScanOptions): Promise<ScanResult> {
 async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<ScanResult> {
   const { db, config } = opts;
   const started = Date.now();
-  const ins = await client.query<{ id: number }>(
-    `insert into scan (status, trigger, mode, target, phase, runner, started_at) values ('running', $1, $2, $3, 'starting', $4, now()) returning id`,
-    [opts.trigger, config.mode === "gcp" && !opts.estatePath ? "gcp" : config.isDemo && !opts.estatePath ? "demo" : "estate", "", `${os.hostname()}:${process.pid}`],
-  );
+  const mode = config.mode === "gcp" && !opts.estatePath ? "gcp" : config.isDemo && !opts.estatePath ? "demo" : "estate";
+  const runner = `${os.hostname()}:${process.pid}`;
+  // A scan of the configured target answers the waiting request, if any (its id is what the web
+  // handed out); it keeps the request's trigger. A scan of another estate (--estate) leaves it waiting.
+  const claimed = opts.estatePath
+    ? { rows: [] as { id: number }[] }
+    : await client.query<{ id: number }>(
+        `update scan set status = 'running', mode = $1, phase = 'starting', runner = $2, started_at = now()
+         where status = 'requested' and not cancel_requested returning id`,
+        [mode, runner],
+      );
+  const ins = claimed.rows[0]
+    ? claimed
+    : await client.query<{ id: number }>(
+        `insert into scan (status, trigger, mode, target, phase, runner, started_at) values ('running', $1, $2, $3, 'starting', $4, now()) returning id`,
+        [opts.trigger, mode, "", runner],
+      );
   const scanId = ins.rows[0].id;
   opts.onStarted?.(scanId);
   const abort = new AbortController();

@@ -1,7 +1,7 @@
 /**
- * Starting, watching and cancelling scans from the web server: start one in the background (the
- * caller gets its id as soon as it exists, or a ScanBusyError naming the running one), ask any
- * replica's running scan to stop, and mark scans whose process died as crashed.
+ * Starting scans in a scanner process: start one in the background (the caller gets its id as soon
+ * as it exists, or a ScanBusyError naming the running one), and mark scans whose process died as
+ * crashed. The web server does not use this module: it asks for scans through scan-request.ts.
  */
 import type { Db } from "../store/db";
 import type { Config } from "../config";
@@ -31,17 +31,6 @@ export function startScan(db: Db, config: Config, trigger: ScanTrigger): Promise
   });
 }
 
-/** Asks a running scan to stop; whichever process runs it sees the flag within a second. */
-export async function cancelScan(db: Db, scanId: number): Promise<{ scanId: number; status: string }> {
-  const r = await db.pool.query<{ status: string }>(
-    `update scan set cancel_requested = true where id = $1 and status = 'running' returning status`,
-    [scanId],
-  );
-  if (r.rowCount) return { scanId, status: "cancelling" };
-  const s = await db.pool.query<{ status: string }>(`select status from scan where id = $1`, [scanId]);
-  return { scanId, status: s.rows[0]?.status ?? "unknown" };
-}
-
 /**
  * A scan marked running whose lock is free belongs to a process that died: mark it crashed. Safe to
  * call from any replica at any time (the lock tells a live scan from a dead one).
@@ -65,3 +54,4 @@ export async function reapCrashedScans(db: Db): Promise<number> {
 }
 
 export { ScanBusyError };
+export { cancelScan } from "./scan-request";

@@ -53,7 +53,7 @@ export async function overview(db: Db) {
   );
   const scan = await lastScan(db, { finishedOnly: true });
   const lastApplied = await lastScan(db, { applied: true });
-  const running = await db.pool.query(`select ${SCAN_COLUMNS} from scan where status = 'running' order by id desc limit 1`);
+  const running = await db.pool.query(`select ${SCAN_COLUMNS} from scan where status in ('running', 'requested') order by id desc limit 1`);
   const failures = lastApplied
     ? (
         await db.pool.query(
@@ -438,9 +438,13 @@ export async function search(db: Db, q: string, limit = 20) {
   return { q: term, results: r.rows };
 }
 
-/** The running scan (with progress), the last finished one, and the schedule's next due time. */
+/** The running or requested scan (with progress), and the last finished one. */
 export async function currentScan(db: Db) {
-  const running = await db.pool.query(`select ${SCAN_COLUMNS}, cancel_requested as "cancelRequested" from scan where status = 'running' order by id desc limit 1`);
+  // A requested scan (waiting for a scanner) shows as the running one, phase "requested", so the UI
+  // shows it at once and can cancel it.
+  const running = await db.pool.query(
+    `select ${SCAN_COLUMNS}, cancel_requested as "cancelRequested" from scan where status in ('running', 'requested') order by id desc limit 1`,
+  );
   return { running: running.rows[0] ?? null, last: await lastScan(db, { finishedOnly: true }) };
 }
 

@@ -1,7 +1,7 @@
 import { serverDb } from "@/lib/store/db";
 import { route } from "@/lib/api/respond";
 import { badRequest } from "@/lib/api/problem";
-import { cancelScan } from "@/lib/scan/scan-control";
+import { cancelScan } from "@/lib/scan/scan-request";
 
 export const POST = route<{ id: string }>(async (_req, { id }) => {
   const n = Number(id);

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { assertSafeListen, ConfigError, loadConfig } from "./config";
+
+const env = (e: Record<string, string>) => e as unknown as NodeJS.ProcessEnv;
+
+describe("WI_ATLAS_LISTEN and who may reach the web server", () => {
+  it("listens on loopback only unless told otherwise, and never reads HOSTNAME", () => {
+    const c = loadConfig(env({ HOSTNAME: "wi-atlas-web-7d9f8-abcde" }));
+    expect(c.listen).toBe("127.0.0.1");
+    expect(c.authMode).toBe("none");
+    expect(c.allowUnauthenticated).toBe(false);
+  });
+
+  it("accepts IPv4 and IPv6 addresses, bracketed or not", () => {
+    expect(loadConfig(env({ WI_ATLAS_LISTEN: "0.0.0.0" })).listen).toBe("0.0.0.0");
+    expect(loadConfig(env({ WI_ATLAS_LISTEN: "[::]" })).listen).toBe("::");
+    expect(loadConfig(env({ WI_ATLAS_LISTEN: " ::1 " })).listen).toBe("::1");
+  });
+
+  it("rejects a host name with a message naming the variable", () => {
+    expect(() => loadConfig(env({ WI_ATLAS_LISTEN: "wi-atlas-web-0" }))).toThrow(
+      'Invalid configuration:\n- WI_ATLAS_LISTEN must be an IP address such as 127.0.0.1, 0.0.0.0 or ::, got "wi-atlas-web-0"',
+    );
+  });
+
+  it("reads WI_ATLAS_AUTH as iap, oidc or none and rejects anything else", () => {
+    expect(loadConfig(env({ WI_ATLAS_AUTH: "IAP" })).authMode).toBe("iap");
+    expect(loadConfig(env({ WI_ATLAS_AUTH: "oidc" })).authMode).toBe("oidc");
+    expect(() => loadConfig(env({ WI_ATLAS_AUTH: "basic" }))).toThrow('WI_ATLAS_AUTH must be "iap", "oidc" or "none", got "basic"');
+  });
+
+  it("refuses a non-loopback address with no sign-in, naming both variables", () => {
+    for (const listen of ["0.0.0.0", "::", "10.0.0.7"]) {
+      const c = loadConfig(env({ WI_ATLAS_LISTEN: listen }));
+      expect(() => assertSafeListen(c)).toThrow(ConfigError);
+      expect(() => assertSafeListen(c)).toThrow(new RegExp(`^WI_ATLAS_LISTEN=${listen.replace(/\./g, "\\.")} accepts connections from other machines, but WI_ATLAS_AUTH=none`));
+    }
+  });
+
+  it("starts on loopback with no sign-in, beyond it with sign-in, and beyond it without when explicitly allowed", () => {
+    for (const e of <Record<string, string>[]>[{}, { WI_ATLAS_LISTEN: "127.0.0.2" }, { WI_ATLAS_LISTEN: "::1" }, { WI_ATLAS_LISTEN: "0.0.0.0", WI_ATLAS_AUTH: "iap" }, { WI_ATLAS_LISTEN: "0.0.0.0", WI_ATLAS_ALLOW_UNAUTHENTICATED: "true" }]) {
+      expect(() => assertSafeListen(loadConfig(env(e)))).not.toThrow();
+    }
+  });
+});
