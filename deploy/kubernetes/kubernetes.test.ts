@@ -60,16 +60,16 @@ describe.skipIf(!hasKubectl)("deploy/kubernetes (rendered with kubectl kustomize
     expect(objs.filter((o) => o.kind !== "Namespace" && o.metadata.namespace !== "wi-atlas").map((o) => o.metadata.name)).toEqual([]);
   });
 
-  it("runs two web replicas and one scanner with the image's contract: /app, node server.js / node scanner.js, port 3000", () => {
+  it("runs two web replicas and one scanner with the image's contract: /app, node web.js / node scanner.js, port 3000", () => {
     const web = find(objs, "Deployment", "wi-atlas-web").spec;
     const scanner = find(objs, "Deployment", "wi-atlas-scanner").spec;
     expect([web.replicas, scanner.replicas]).toEqual([2, 1]);
     const w = web.template.spec.containers[0];
     const s = scanner.template.spec.containers[0];
-    expect([w.workingDir, w.command, w.ports[0].containerPort, w.image]).toEqual(["/app", ["node", "server.js"], 3000, "asia-northeast1-docker.pkg.dev/acme-wi-atlas/wi-atlas/wi-atlas:1.0.0"]);
+    expect([w.workingDir, w.command, w.ports[0].containerPort, w.image]).toEqual(["/app", ["node", "web.js"], 3000, "asia-northeast1-docker.pkg.dev/acme-wi-atlas/wi-atlas/wi-atlas:1.0.0"]);
     expect([s.workingDir, s.command, s.image]).toEqual(["/app", ["node", "scanner.js"], w.image]);
     const env = Object.fromEntries(w.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
-    expect(env).toMatchObject({ PORT: "3000", WI_ATLAS_LISTEN: "0.0.0.0", WI_ATLAS_AUTH: "iap", WI_ATLAS_DISABLE_SCHEDULER: "1" });
+    expect(env).toMatchObject({ PORT: "3000", WI_ATLAS_LISTEN: "0.0.0.0", WI_ATLAS_AUTH: "iap" });
     expect(env.DATABASE_URL).toEqual({ secretKeyRef: { name: "wi-atlas-database", key: "DATABASE_URL_WEB" } });
     expect(env.WI_ATLAS_IAP_AUDIENCE.configMapKeyRef.name).toMatch(/^wi-atlas-web-config-/);
     expect(w.readinessProbe.httpGet).toEqual({ path: "/api/health", port: "http" });
