@@ -190,14 +190,14 @@ export class ClusterTransformer {
   secret(o: Obj): InventoryRecord<SecretData> {
     const n = name(o, "secret");
     const namespace = ns(o, "secret");
-    const { credentials, pathValues } = scanSecretData(o.data);
+    const { credentials, credentialTypes } = scanSecretData(o.data);
     return this.rec("secret", subject.secret(this.ref, namespace, n), "secrets", namespace, {
       namespace,
       name: n,
       type: o.type ?? "Opaque",
       dataKeys: Object.keys(o.data ?? {}).sort(),
       credentials,
-      pathValues,
+      credentialTypes,
     });
   }
 

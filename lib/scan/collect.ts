@@ -842,7 +842,7 @@ export class Collector {
     };
     const secretView = (ns: string, name: string): EnvSourceView => {
       const s = secrets.get(`${ns}/${name}`);
-      if (s) return { state: "read", has: (k) => s.dataKeys.includes(k), value: (k) => s.pathValues[k] };
+      if (s) return { state: "read", has: (k) => s.dataKeys.includes(k), value: () => undefined };
       return secretsOk ? { state: "missing" } : { state: "unreadable", lacking: [`k8s.secrets:${key}`] };
     };
     const configMapView = (ns: string, name: string): EnvSourceView => {
