@@ -301,11 +301,30 @@ export type PodSpecEssentials = {
   volumes: unknown[];
 };
 
+/**
+ * An `env` entry as the inventory keeps it (lib/inventory/env-values.ts): the name, the `valueFrom`
+ * reference, and the value only for the variables that decide identity.
+ */
+export type EnvEntryData = {
+  name: string;
+  /** The value, kept only for GOOGLE_APPLICATION_CREDENTIALS (a path), HOME, CLOUDSDK_CONFIG, GCE_METADATA_HOST, GCE_METADATA_IP — and "" for any. */
+  value?: string;
+  valueFrom?: unknown;
+  /**
+   * The entry had a value that was not kept: `not-kept` (not an identity variable), `not-a-path`
+   * (an identity variable whose value is JSON, multi-line or too long), `credential` (it held a
+   * credential). Absent on older records, which kept every value.
+   */
+  valueWithheld?: "not-kept" | "not-a-path" | "credential";
+  /** What the dropped value held when it held a credential: summaries (`dataKey` is the variable's name) and what was found. */
+  inlineCredential?: { credentials: SecretCredential[]; credentialTypes: string[] };
+};
+
 export type ContainerEssentials = {
   name: string;
   image: string | null;
-  /** `env` entries as given (only names, values and valueFrom references). */
-  env: { name: string; value?: string; valueFrom?: unknown }[];
+  /** `env` entries: names, valueFrom references, and the values of identity variables only. */
+  env: EnvEntryData[];
   envFrom: unknown[];
   volumeMounts: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
 };
