@@ -100,6 +100,16 @@ function decodeBase64(text: string): Buffer | undefined {
   return b.length ? b : undefined;
 }
 
+/** Whether the first bytes are printable ASCII or whitespace (decoded base64 of text, not of random bytes). */
+function isText(b: Buffer): boolean {
+  const n = Math.min(b.length, 256);
+  for (let i = 0; i < n; i++) {
+    const c = b[i];
+    if (c < 0x09 || (c > 0x0d && c < 0x20) || c > 0x7e) return false;
+  }
+  return true;
+}
+
 const FRIENDLY_NAME = "1.2.840.113549.1.9.20";
 /** PKCS#7 `data` content type (RFC 5652). */
 const id_data = "1.2.840.113549.1.7.1";
@@ -205,7 +215,8 @@ function examine(w: Walk, buf: Buffer, layers: string[], path: string[]): void {
     if (doc !== undefined) return walk(w, doc, [...layers, "json"], path, 0);
   }
   const b = decodeBase64(t);
-  if (b) return examine(w, b, [...layers, "base64"], path);
+  // Follow base64 only to what can hold a key: text (JSON, YAML, PEM, more base64) or DER (a P12 file).
+  if (b && (b[0] === 0x30 || isText(b))) return examine(w, b, [...layers, "base64"], path);
   // A YAML document: several lines, at least one `key:` (a Helm values file). Flow-style YAML that is also JSON was handled above.
   if (/\n/.test(t) && /^\s*[\w.-]+\s*:/m.test(t)) {
     let doc: unknown;
