@@ -133,7 +133,7 @@ describe("resolveEnv: $(VAR) expansion", () => {
     expect(resolveEnv(dropped, GAC, lookup({}))).toEqual({
       kind: "unknown",
       definite: true,
-      reason: `${GAC} is "$(CREDS_DIR)/key.json", and $(CREDS_DIR) is unknown: CREDS_DIR has a value that is not kept (wi-atlas keeps the values of GOOGLE_APPLICATION_CREDENTIALS, HOME, CLOUDSDK_CONFIG, GCE_METADATA_HOST, GCE_METADATA_IP only)`,
+      reason: `${GAC} is "$(CREDS_DIR)/key.json", and $(CREDS_DIR) is unknown: its value is not kept (wi-atlas keeps the values of GOOGLE_APPLICATION_CREDENTIALS, HOME, CLOUDSDK_CONFIG, GCE_METADATA_HOST, GCE_METADATA_IP only)`,
       lacking: [],
     });
     // An older record that still holds the value, or a ConfigMap read at scan time: the value is not used either.
@@ -161,8 +161,11 @@ describe("resolveEnv: $(VAR) expansion", () => {
   });
 
   it("a reference to a variable from an unreadable source: set, value unknown", () => {
-    const c = container([{ name: GAC, value: "$(CREDS_DIR)/key.json" }], [{ secretRef: { name: "s" } }]);
+    const c = container([{ name: GAC, value: "$(HOME)/key.json" }], [{ secretRef: { name: "s" } }]);
     expect(resolveEnv(c, GAC, lookup({}, { s: "403" }))).toMatchObject({ kind: "unknown", definite: true, lacking: ["k8s.secrets:p/l/c"] });
+    // A variable whose value is never kept is not looked up at all: no source is lacking.
+    const d = container([{ name: GAC, value: "$(CREDS_DIR)/key.json" }], [{ secretRef: { name: "s" } }]);
+    expect(resolveEnv(d, GAC, lookup({}, { s: "403" }))).toMatchObject({ kind: "unknown", definite: true, lacking: [] });
   });
 
   it("expand and references follow the kubelet's syntax", () => {

@@ -180,6 +180,13 @@ function entryValue(container: { env: EnvEntry[]; envFrom: unknown[] }, i: numbe
     const known = new Map<string, string | undefined>();
     const unknowns: { name: string; v: Extract<EnvValue, { kind: "unknown" }> }[] = [];
     for (const r of new Set(refs)) {
+      if (!isEnvValueKept(r)) {
+        // Its value is never kept: an undefined variable stays as written (as the kubelet does); one
+        // that is, or may be, defined makes the result unknown — its sources are not even read.
+        if (mayBeDefined(container, r, i)) unknowns.push({ name: r, v: { kind: "unknown", definite: true, reason: `its value is not kept (${NOT_KEPT})`, lacking: [] } });
+        else known.set(r, undefined);
+        continue;
+      }
       const v = resolveEnv(container, r, lookup, i, depth + 1);
       if (v.kind === "value") known.set(r, v.value);
       else if (v.kind === "unset") known.set(r, undefined);
@@ -221,6 +228,12 @@ function entryValue(container: { env: EnvEntry[]; envFrom: unknown[] }, i: numbe
   if (value !== undefined) return { kind: "value", value, from: what };
   const why = has === "unknown" ? "which the scan did not look at" : r.kind === "secret" ? "whose value is not kept (wi-atlas never stores a Secret's values)" : "whose value is not a file path";
   return { kind: "unknown", definite: has === true || !r.optional, reason: `${e.name} comes from ${what}, ${why}`, lacking: [] };
+}
+
+/** Whether an `env` entry before `before`, or an `envFrom` source (by its prefix), could define `name`. */
+function mayBeDefined(container: { env: EnvEntry[]; envFrom: unknown[] }, name: string, before: number): boolean {
+  if (container.env.slice(0, before).some((e) => e.name === name)) return true;
+  return envFromSources(container.envFrom).some((s) => name.startsWith(s.prefix) && name.length > s.prefix.length);
 }
 
 /** `name` as `envFrom` sets it: the last source that has it wins. */
