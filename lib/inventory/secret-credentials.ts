@@ -1,7 +1,7 @@
 /**
- * Finds Google credential files in a Secret's (or ConfigMap's) data without keeping them: a value
- * that is, or whose base64 decoding is (Terraform's `private_key` output), JSON with a `type` such
- * as `service_account`. Only a summary survives (type; a key's email, id and project; an
+ * Finds Google credential files in a Secret's (or ConfigMap's) data without keeping them, wherever
+ * lib/inventory/find-credentials.ts looks (as is, base64 layers, nested in JSON or YAML, PKCS#12).
+ * No Secret value is ever kept, whatever it looks like. Only a summary survives (type; a key's email, id and project; an
  * `external_account`'s audience; the impersonated account); private keys and refresh tokens are
  * dropped here, at the edge, and never reach the store, a log or an error message.
  */
