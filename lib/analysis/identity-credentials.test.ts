@@ -76,7 +76,8 @@ const APPS = [
   deploy("env-beats-envfrom", { env: [{ name: GAC, value: "/etc/app/none.json" }], envFrom: [{ configMapRef: { name: "orders-env" } }] }),
   deploy("later-envfrom-wins", { envFrom: [{ configMapRef: { name: "orders-env" } }, { configMapRef: { name: "no-creds-env" } }, { configMapRef: { name: "override-env" } }] }),
   deploy("optional-missing", { envFrom: [{ configMapRef: { name: "not-created-yet", optional: true } }] }),
-  deploy("expanded", { env: [{ name: GAC, value: "$(CREDS_DIR)/key.json" }], envFrom: [{ configMapRef: { name: "paths" } }], volumeMounts: [keyMount] }, [keyVolume]),
+  // HOME is an identity variable (its value is kept); a variable that is not one would make the path unknown (pod-env.test.ts).
+  deploy("expanded", { env: [{ name: GAC, value: "$(HOME)/key.json" }], envFrom: [{ configMapRef: { name: "paths" } }], volumeMounts: [keyMount] }, [keyVolume]),
   deploy("keyref", { env: [{ name: GAC, valueFrom: { configMapKeyRef: { name: "gcp-config", key: "credentials-path" } } }], volumeMounts: [keyMount] }, [keyVolume]),
   deploy("cm-forbidden", { envFrom: [{ configMapRef: { name: "locked-env" } }] }),
   // Credential files that are not keys, and keys that hide.
@@ -124,7 +125,7 @@ const ESTATE = YAML.stringify({
             cm("prefixed-env", { APPLICATION_CREDENTIALS: "/var/secrets/google/key.json" }),
             cm("no-creds-env", { LOG_LEVEL: "debug" }),
             cm("override-env", { [GAC]: "/etc/override/creds.json" }),
-            cm("paths", { CREDS_DIR: "/var/secrets/google" }),
+            cm("paths", { HOME: "/var/secrets/google", CREDS_DIR: "/var/secrets/google" }),
             cm("gcp-config", { "credentials-path": "/var/secrets/google/key.json" }),
             cm("locked-env", { [GAC]: "/var/secrets/google/key.json" }),
             cm("my-cloudsdk-config", { config: FLEET_CONFIG }),
@@ -187,7 +188,7 @@ describe("GOOGLE_APPLICATION_CREDENTIALS by Kubernetes' env rules", () => {
     expect(ids("optional-missing")).toEqual([federated("optional-missing")]);
   });
 
-  it("$(VAR) in a value is expanded with envFrom variables; configMapKeyRef is read", () => {
+  it("$(VAR) in a value is expanded with envFrom variables (an identity variable's); configMapKeyRef is read", () => {
     expect(ids("expanded")).toEqual([KEY()]);
     expect(ids("keyref")).toEqual([KEY()]);
   });
@@ -283,7 +284,7 @@ describe("what the scanner reads of ConfigMaps", () => {
       ["not-created-yet", ["CLOUDSDK_CONFIG", GAC], {}, [], true],
       ["orders-env", ["CLOUDSDK_CONFIG", GAC], { [GAC]: "/var/secrets/google/key.json" }, [], false],
       ["override-env", ["CLOUDSDK_CONFIG", GAC], { [GAC]: "/etc/override/creds.json" }, [], false],
-      ["paths", ["CLOUDSDK_CONFIG", "CREDS_DIR"], { CREDS_DIR: "/var/secrets/google" }, [], false],
+      ["paths", ["CLOUDSDK_CONFIG", "HOME"], { HOME: "/var/secrets/google" }, [], false],
       ["prefixed-env", ["APPLICATION_CREDENTIALS"], { APPLICATION_CREDENTIALS: "/var/secrets/google/key.json" }, [], false],
     ]);
     expect(JSON.stringify([...r.context.configMaps.values()])).not.toContain("hunter2");

@@ -76,7 +76,7 @@ export function envLookup(ctx: AnalysisContext, cluster: string, ns: string): En
   return {
     secret: (name) => {
       const s = ctx.secret(cluster, ns, name);
-      if (s) return { state: "read", has: (k) => s.data.dataKeys.includes(k), value: (k) => s.data.pathValues[k] };
+      if (s) return { state: "read", has: (k) => s.data.dataKeys.includes(k), value: () => undefined };
       const lacking = ctx.k8sLacking(cluster, "secrets");
       return lacking.length ? { state: "unreadable", lacking } : { state: "missing" };
     },

@@ -301,11 +301,30 @@ export type PodSpecEssentials = {
   volumes: unknown[];
 };
 
+/**
+ * An `env` entry as the inventory keeps it (lib/inventory/env-values.ts): the name, the `valueFrom`
+ * reference, and the value only for the variables that decide identity.
+ */
+export type EnvEntryData = {
+  name: string;
+  /** The value, kept only for GOOGLE_APPLICATION_CREDENTIALS (a path), HOME, CLOUDSDK_CONFIG, GCE_METADATA_HOST, GCE_METADATA_IP — and "" for any. */
+  value?: string;
+  valueFrom?: unknown;
+  /**
+   * The entry had a value that was not kept: `not-kept` (not an identity variable), `not-a-path`
+   * (an identity variable whose value is JSON, multi-line or too long), `credential` (it held a
+   * credential). Absent on older records, which kept every value.
+   */
+  valueWithheld?: "not-kept" | "not-a-path" | "credential";
+  /** What the dropped value held when it held a credential: summaries (`dataKey` is the variable's name) and what was found. */
+  inlineCredential?: { credentials: SecretCredential[]; credentialTypes: string[] };
+};
+
 export type ContainerEssentials = {
   name: string;
   image: string | null;
-  /** `env` entries as given (only names, values and valueFrom references). */
-  env: { name: string; value?: string; valueFrom?: unknown }[];
+  /** `env` entries: names, valueFrom references, and the values of identity variables only. */
+  env: EnvEntryData[];
   envFrom: unknown[];
   volumeMounts: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
 };
@@ -353,7 +372,11 @@ export type JobData = { namespace: string; name: string; owner: OwnerRef | null 
 export type SecretCredential = {
   /** The data key holding it. */
   dataKey: string;
-  /** `service_account`, `external_account`, `impersonated_service_account`, `authorized_user`, … */
+  /**
+   * `service_account`, `external_account`, `impersonated_service_account`, `authorized_user`, …, or
+   * `p12`: a PKCS#12 key file (Google's legacy format; its key id is not inside it, so only the data
+   * key name and, when its friendly name carries one, the account are known).
+   */
   type: string;
   /**
    * The account whose key this is, its id and project: a `service_account` key, or the
@@ -363,8 +386,14 @@ export type SecretCredential = {
   clientEmail: string | null;
   keyId: string | null;
   projectId: string | null;
-  /** How the value was stored: JSON in base64 (`data`), or base64 inside that (Terraform's `private_key`). */
-  encoding: "json" | "base64-json";
+  /**
+   * How the value was stored, outermost layer first, beyond the API's own base64 of `data`: `json`
+   * (the file as is), `base64-json` (Terraform's `private_key`), `base64-base64-json`, `yaml` (a key
+   * object inside a YAML document), `json-json` (a JSON string field holding the file), `p12`, …
+   */
+  encoding: "json" | "base64-json" | (string & {});
+  /** Where inside a JSON or YAML document the credential sits (`gcp.credentials`); absent at the top. */
+  path?: string;
   /**
    * `external_account` / `external_account_authorized_user`: the audience — a workload identity pool
    * provider (`//iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/providers/X`),
@@ -384,8 +413,17 @@ export type SecretData = {
   /** Names of the data keys (never values). */
   dataKeys: string[];
   credentials: SecretCredential[];
-  /** Data values that are file paths (e.g. a GOOGLE_APPLICATION_CREDENTIALS path kept in a Secret). */
-  pathValues: Record<string, string>;
+  /**
+   * What the values were found to hold (lib/inventory/find-credentials.ts `credentialTypes`):
+   * `service_account`, `service_account (base64-base64-json)`, `p12`, `pem-private-key`… Absent on
+   * records from before it was kept.
+   */
+  credentialTypes?: string[];
+  /**
+   * No longer filled: a Secret's values are never kept, whatever they look like. Older records may
+   * hold path values here; readers ignore them.
+   */
+  pathValues?: Record<string, string>;
 };
 
 /**

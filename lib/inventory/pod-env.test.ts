@@ -21,7 +21,7 @@ function lookup(cms: Record<string, EnvSourceView | "403">, secrets: Record<stri
   return { configMap: view(cms, "configmaps"), secret: view(secrets, "secrets") };
 }
 
-const container = (env: { name: string; value?: string; valueFrom?: unknown }[], envFrom: unknown[] = []) => ({ env, envFrom });
+const container = (env: { name: string; value?: string; valueFrom?: unknown; valueWithheld?: string }[], envFrom: unknown[] = []) => ({ env, envFrom });
 
 describe("resolveEnv: envFrom", () => {
   it("reads GOOGLE_APPLICATION_CREDENTIALS from an envFrom ConfigMap", () => {
@@ -112,18 +112,41 @@ describe("resolveEnv: valueFrom", () => {
 });
 
 describe("resolveEnv: $(VAR) expansion", () => {
-  it("expands references to earlier env entries and to envFrom variables", () => {
+  it("expands references to earlier env entries and to envFrom variables (identity variables, whose values are kept)", () => {
     const c = container(
       [
-        { name: "CREDS_DIR", value: "/var/secrets/google" },
-        { name: GAC, value: "$(CREDS_DIR)/$(CREDS_FILE)" },
+        { name: "HOME", value: "/var/secrets" },
+        { name: GAC, value: "$(HOME)/$(CLOUDSDK_CONFIG)" },
       ],
       [{ configMapRef: { name: "app-env" } }],
     );
-    expect(resolveEnv(c, GAC, lookup({ "app-env": read({ CREDS_FILE: "key.json" }) }))).toEqual({
+    expect(resolveEnv(c, GAC, lookup({ "app-env": read({ CLOUDSDK_CONFIG: "google/key.json" }) }))).toEqual({
       kind: "value",
       value: "/var/secrets/google/key.json",
-      from: `env ${GAC} ("$(CREDS_DIR)/$(CREDS_FILE)" expanded)`,
+      from: `env ${GAC} ("$(HOME)/$(CLOUDSDK_CONFIG)" expanded)`,
+    });
+  });
+
+  it("a reference to a set variable whose value is not kept makes the result unknown, not a path with the reference left in", () => {
+    // CREDS_DIR's value was dropped at the edge (only its name is kept).
+    const dropped = container([{ name: "CREDS_DIR", valueWithheld: "not-kept" }, { name: GAC, value: "$(CREDS_DIR)/key.json" }]);
+    expect(resolveEnv(dropped, GAC, lookup({}))).toEqual({
+      kind: "unknown",
+      definite: true,
+      reason: `${GAC} is "$(CREDS_DIR)/key.json", and $(CREDS_DIR) is unknown: its value is not kept (wi-atlas keeps the values of GOOGLE_APPLICATION_CREDENTIALS, HOME, CLOUDSDK_CONFIG, GCE_METADATA_HOST, GCE_METADATA_IP only)`,
+      lacking: [],
+    });
+    // An older record that still holds the value, or a ConfigMap read at scan time: the value is not used either.
+    const old = container([{ name: "CREDS_DIR", value: "/var/secrets" }, { name: GAC, value: "$(CREDS_DIR)/key.json" }]);
+    expect(resolveEnv(old, GAC, lookup({}))).toMatchObject({ kind: "unknown", definite: true });
+    const fromCm = container([{ name: GAC, value: "$(CREDS_DIR)/key.json" }], [{ configMapRef: { name: "app-env" } }]);
+    expect(resolveEnv(fromCm, GAC, lookup({ "app-env": read({ CREDS_DIR: "/var/secrets" }) }))).toMatchObject({ kind: "unknown", definite: true });
+    // A credential pasted into the variable itself: set, value unknown.
+    expect(resolveEnv(container([{ name: GAC, valueWithheld: "credential" }]), GAC, lookup({}))).toEqual({
+      kind: "unknown",
+      definite: true,
+      reason: `${GAC} has a value that is not kept (it holds a credential, which is never kept)`,
+      lacking: [],
     });
   });
 
@@ -131,15 +154,18 @@ describe("resolveEnv: $(VAR) expansion", () => {
     const c = container([
       { name: GAC, value: "$(LATER)/key.json" },
       { name: "LATER", value: "/too-late" },
-      { name: "ESCAPED", value: "$$(LATER)/x" },
+      { name: "HOME", value: "$$(LATER)/x" },
     ]);
     expect(resolveEnv(c, GAC, lookup({}))).toMatchObject({ kind: "value", value: "$(LATER)/key.json" });
-    expect(resolveEnv(c, "ESCAPED", lookup({}))).toMatchObject({ kind: "value", value: "$(LATER)/x" });
+    expect(resolveEnv(c, "HOME", lookup({}))).toMatchObject({ kind: "value", value: "$(LATER)/x" });
   });
 
   it("a reference to a variable from an unreadable source: set, value unknown", () => {
-    const c = container([{ name: GAC, value: "$(CREDS_DIR)/key.json" }], [{ secretRef: { name: "s" } }]);
+    const c = container([{ name: GAC, value: "$(HOME)/key.json" }], [{ secretRef: { name: "s" } }]);
     expect(resolveEnv(c, GAC, lookup({}, { s: "403" }))).toMatchObject({ kind: "unknown", definite: true, lacking: ["k8s.secrets:p/l/c"] });
+    // A variable whose value is never kept is not looked up at all: no source is lacking.
+    const d = container([{ name: GAC, value: "$(CREDS_DIR)/key.json" }], [{ secretRef: { name: "s" } }]);
+    expect(resolveEnv(d, GAC, lookup({}, { s: "403" }))).toMatchObject({ kind: "unknown", definite: true, lacking: [] });
   });
 
   it("expand and references follow the kubelet's syntax", () => {
@@ -151,13 +177,17 @@ describe("resolveEnv: $(VAR) expansion", () => {
 describe("envSourcesFor: what the scanner must read", () => {
   it("names the envFrom sources a prefix lets through, and the sources of the $(VAR)s the deciding env entry uses", () => {
     const c = container(
-      [{ name: GAC, value: "$(DIR)/key.json" }],
+      [{ name: GAC, value: "$(HOME)/key.json" }],
       [{ configMapRef: { name: "a" } }, { prefix: "GCP_", configMapRef: { name: "b" } }, { secretRef: { name: "s" } }],
     );
     expect(envSourcesFor(c, GAC)).toEqual([
-      { kind: "configMap", name: "a", key: "DIR" },
-      { kind: "secret", name: "s", key: "DIR" },
+      { kind: "configMap", name: "a", key: "HOME" },
+      { kind: "secret", name: "s", key: "HOME" },
     ]);
+  });
+
+  it("does not send the scanner for the sources of a variable whose value is not kept", () => {
+    expect(envSourcesFor(container([{ name: GAC, value: "$(DIR)/key.json" }], [{ configMapRef: { name: "a" } }]), GAC)).toEqual([]);
   });
 
   it("stops at a literal env value; goes on past an optional reference", () => {

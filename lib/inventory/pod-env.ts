@@ -9,6 +9,9 @@
  *    `envFrom` variables and earlier `env` entries —, `$$` escapes a `$`, an undefined reference stays
  *    as written; a `valueFrom` reference to a missing `optional` source or key is skipped, leaving
  *    the variable as it was.
+ * Only the values of the identity variables (`ENV_VALUES_KEPT`) are known: any other variable that is
+ * set has an unknown value, so a `$(VAR)` reference to it makes the result unknown — never a path
+ * with the reference left as written, which is what the kubelet does only for an *undefined* one.
  * Docs: https://kubernetes.io/docs/tasks/inject-data-application/define-interdependent-environment-variables/
  * and the EnvVar / EnvFromSource API reference.
  *
@@ -17,10 +20,14 @@
  * code answers the scanner (which ConfigMaps to read) and the analysis (what the variable is).
  */
 
+import { ENV_VALUES_KEPT, isEnvValueKept } from "./env-values";
+
 export const GAC = "GOOGLE_APPLICATION_CREDENTIALS";
 
-/** An `env` entry as the inventory keeps it. */
-export type EnvEntry = { name: string; value?: string; valueFrom?: unknown };
+/** An `env` entry as the inventory keeps it (values of identity variables only: lib/inventory/env-values.ts). */
+export type EnvEntry = { name: string; value?: string; valueFrom?: unknown; valueWithheld?: string };
+
+const NOT_KEPT = `wi-atlas keeps the values of ${ENV_VALUES_KEPT.join(", ")} only`;
 
 /** What the scan knows of one ConfigMap or Secret a container refers to. */
 export type EnvSourceView =
@@ -142,6 +149,13 @@ export function expand(value: string, lookup: (name: string) => string | undefin
  * index (how a `$(VAR)` in entry N sees the environment).
  */
 export function resolveEnv(container: { env: EnvEntry[]; envFrom: unknown[] }, name: string, lookup: EnvLookup, before = container.env.length, depth = 0): EnvValue {
+  const v = resolveAny(container, name, lookup, before, depth);
+  // Older records (and a ConfigMap read at scan time) may still hold another variable's value: it is not used.
+  if (v.kind === "value" && v.value !== "" && !isEnvValueKept(name)) return { kind: "unknown", definite: true, reason: `${name} is set (${v.from}), but its value is not kept: ${NOT_KEPT}`, lacking: [] };
+  return v;
+}
+
+function resolveAny(container: { env: EnvEntry[]; envFrom: unknown[] }, name: string, lookup: EnvLookup, before: number, depth: number): EnvValue {
   if (depth > MAX_DEPTH) return { kind: "unknown", definite: false, reason: `${name} refers to itself through $(…) references`, lacking: [] };
   for (let i = Math.min(before, container.env.length) - 1; i >= 0; i--) {
     const e = container.env[i];
@@ -155,6 +169,10 @@ export function resolveEnv(container: { env: EnvEntry[]; envFrom: unknown[] }, n
 /** One `env` entry's value, or `skip` when an optional reference leaves the variable as it was. */
 function entryValue(container: { env: EnvEntry[]; envFrom: unknown[] }, i: number, lookup: EnvLookup, depth: number): EnvValue | "skip" {
   const e = container.env[i];
+  if (e.valueWithheld && e.value === undefined) {
+    const why = e.valueWithheld === "credential" ? "it holds a credential, which is never kept" : e.valueWithheld === "not-a-path" ? "it is not a path (JSON, several lines, or too long)" : NOT_KEPT;
+    return { kind: "unknown", definite: true, reason: `${e.name} has a value that is not kept (${why})`, lacking: [] };
+  }
   // The kubelet reads `value` when it is non-empty, else `valueFrom`; an empty value with no source sets "".
   if (e.value !== undefined && e.value !== "") {
     const refs = references(e.value);
@@ -162,6 +180,13 @@ function entryValue(container: { env: EnvEntry[]; envFrom: unknown[] }, i: numbe
     const known = new Map<string, string | undefined>();
     const unknowns: { name: string; v: Extract<EnvValue, { kind: "unknown" }> }[] = [];
     for (const r of new Set(refs)) {
+      if (!isEnvValueKept(r)) {
+        // Its value is never kept: an undefined variable stays as written (as the kubelet does); one
+        // that is, or may be, defined makes the result unknown — its sources are not even read.
+        if (mayBeDefined(container, r, i)) unknowns.push({ name: r, v: { kind: "unknown", definite: true, reason: `its value is not kept (${NOT_KEPT})`, lacking: [] } });
+        else known.set(r, undefined);
+        continue;
+      }
       const v = resolveEnv(container, r, lookup, i, depth + 1);
       if (v.kind === "value") known.set(r, v.value);
       else if (v.kind === "unset") known.set(r, undefined);
@@ -201,7 +226,14 @@ function entryValue(container: { env: EnvEntry[]; envFrom: unknown[] }, i: numbe
   }
   const value = src.value(r.key);
   if (value !== undefined) return { kind: "value", value, from: what };
-  return { kind: "unknown", definite: has === true || !r.optional, reason: has === "unknown" ? `${e.name} comes from ${what}, which the scan did not look at` : `${e.name} comes from ${what}, whose value is not a file path`, lacking: [] };
+  const why = has === "unknown" ? "which the scan did not look at" : r.kind === "secret" ? "whose value is not kept (wi-atlas never stores a Secret's values)" : "whose value is not a file path";
+  return { kind: "unknown", definite: has === true || !r.optional, reason: `${e.name} comes from ${what}, ${why}`, lacking: [] };
+}
+
+/** Whether an `env` entry before `before`, or an `envFrom` source (by its prefix), could define `name`. */
+function mayBeDefined(container: { env: EnvEntry[]; envFrom: unknown[] }, name: string, before: number): boolean {
+  if (container.env.slice(0, before).some((e) => e.name === name)) return true;
+  return envFromSources(container.envFrom).some((s) => name.startsWith(s.prefix) && name.length > s.prefix.length);
 }
 
 /** `name` as `envFrom` sets it: the last source that has it wins. */
@@ -227,7 +259,7 @@ function fromEnvFrom(envFrom: unknown[], name: string, lookup: EnvLookup): EnvVa
       if (has === "unknown") doubts.push({ reason: `${name} may come from ${what}, whose key ${key} the scan did not look at`, lacking: [] });
       else if (has) {
         const value = view.value(key);
-        found = value !== undefined ? { kind: "value", value, from: `${what} key ${key}` } : { kind: "unknown", definite: true, reason: `${name} comes from ${what} key ${key}, whose value is not a file path`, lacking: [] };
+        found = value !== undefined ? { kind: "value", value, from: `${what} key ${key}` } : { kind: "unknown", definite: true, reason: `${name} comes from ${what} key ${key}, whose value ${s.kind === "secret" ? "is not kept (wi-atlas never stores a Secret's values)" : "is not a file path"}`, lacking: [] };
       }
     }
     if (found) {
@@ -250,7 +282,8 @@ export function envSourcesFor(container: { env: EnvEntry[]; envFrom: unknown[] }
     const e = container.env[i];
     if (e.name !== name) continue;
     if (e.value !== undefined && e.value !== "") {
-      for (const r of new Set(references(e.value))) out.push(...envSourcesFor(container, r, i, depth + 1));
+      // Only identity variables' values are kept, so only their sources are worth reading.
+      for (const r of new Set(references(e.value))) if (isEnvValueKept(r)) out.push(...envSourcesFor(container, r, i, depth + 1));
       return out;
     }
     const r = ref(e.valueFrom);

@@ -125,7 +125,7 @@ describe("scanSecretData", () => {
           sourceType: null,
         },
       ],
-      pathValues: {},
+      credentialTypes: ["service_account"],
     });
     expectNoSecretMaterial(result);
   });
@@ -149,7 +149,7 @@ describe("scanSecretData", () => {
           sourceType: null,
         },
       ],
-      pathValues: {},
+      credentialTypes: ["service_account (base64-json)"],
     });
     expectNoSecretMaterial(result);
   });
@@ -188,7 +188,7 @@ describe("scanSecretData", () => {
           sourceType: null,
         },
       ],
-      pathValues: {},
+      credentialTypes: ["external_account"],
     });
     // The credential source (a URL, a token file path) and the token URL are not kept.
     expect(JSON.stringify(result)).not.toContain("169.254.169.254");
@@ -211,7 +211,7 @@ describe("scanSecretData", () => {
           sourceType: "authorized_user",
         },
       ],
-      pathValues: {},
+      credentialTypes: ["impersonated_service_account"],
     });
     expectNoSecretMaterial(result);
   });
@@ -236,26 +236,23 @@ describe("scanSecretData", () => {
       "tls.key": b64(PRIVATE_KEY),
       broken: b64('{"type":"service_account",'),
     });
-    expect(result).toEqual({ credentials: [], pathValues: {} });
+    // The TLS key is a private key, but not a Google credential: it is named, never flagged as a key.
+    expect(result).toEqual({ credentials: [], credentialTypes: ["pem-private-key"] });
   });
 
-  it("keeps values that are file paths, such as a GOOGLE_APPLICATION_CREDENTIALS path", () => {
+  it("keeps no value at all, not even one shaped like a file path", () => {
     const result = scanSecretData({
       GOOGLE_APPLICATION_CREDENTIALS: b64("/var/secrets/google/key.json"),
       CONFIG_DIR: b64(" /etc/app/conf.d \n"),
-      relative: b64("secrets/key.json"),
-      url: b64("https://example.com/a/b"),
     });
-    expect(result).toEqual({
-      credentials: [],
-      pathValues: { GOOGLE_APPLICATION_CREDENTIALS: "/var/secrets/google/key.json", CONFIG_DIR: "/etc/app/conf.d" },
-    });
+    expect(result).toEqual({ credentials: [], credentialTypes: [] });
+    expect(JSON.stringify(result)).not.toContain("/var/secrets");
   });
 
   it("returns nothing for a Secret without data", () => {
-    expect(scanSecretData(undefined)).toEqual({ credentials: [], pathValues: {} });
-    expect(scanSecretData(null)).toEqual({ credentials: [], pathValues: {} });
-    expect(scanSecretData({})).toEqual({ credentials: [], pathValues: {} });
+    expect(scanSecretData(undefined)).toEqual({ credentials: [], credentialTypes: [] });
+    expect(scanSecretData(null)).toEqual({ credentials: [], credentialTypes: [] });
+    expect(scanSecretData({})).toEqual({ credentials: [], credentialTypes: [] });
   });
 
   it("finds several credentials in one Secret, in data order", () => {
@@ -264,7 +261,7 @@ describe("scanSecretData", () => {
       ["a", "service_account", "json"],
       ["b", "impersonated_service_account", "base64-json"],
     ]);
-    expect(result.pathValues).toEqual({ path: "/secrets/a" });
+    expect(result.credentialTypes).toEqual(["impersonated_service_account (base64-json)", "service_account"]);
     expectNoSecretMaterial(result);
   });
 });

@@ -1,78 +1,19 @@
 /**
- * Finds Google credential files in a Secret's (or ConfigMap's) data without keeping them: a value
- * that is, or whose base64 decoding is (Terraform's `private_key` output), JSON with a `type` such
- * as `service_account`. Only a summary survives (type; a key's email, id and project; an
+ * Finds Google credential files in a Secret's (or ConfigMap's) data without keeping them, wherever
+ * lib/inventory/find-credentials.ts looks (as is, base64 layers, nested in JSON or YAML, PKCS#12).
+ * No Secret value is ever kept, whatever it looks like. Only a summary survives (type; a key's email, id and project; an
  * `external_account`'s audience; the impersonated account); private keys and refresh tokens are
  * dropped here, at the edge, and never reach the store, a log or an error message.
  */
 import type { SecretCredential } from "./model";
-
-const CREDENTIAL_TYPES = new Set(["service_account", "external_account", "impersonated_service_account", "authorized_user", "external_account_authorized_user", "gdch_service_account"]);
-
-function tryJson(text: string): Record<string, unknown> | undefined {
-  const t = text.trim();
-  if (!t.startsWith("{")) return undefined;
-  try {
-    const v = JSON.parse(t);
-    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function decodeBase64(text: string): string | undefined {
-  const t = text.replace(/\s+/g, "");
-  if (t.length < 8 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(t)) return undefined;
-  try {
-    return Buffer.from(t, "base64").toString("utf8");
-  } catch {
-    return undefined;
-  }
-}
-
-function str(v: unknown): string | null {
-  return typeof v === "string" && v.trim() !== "" ? v.trim() : null;
-}
-
-/** The account in a `service_account_impersonation_url` (`…/serviceAccounts/EMAIL:generateAccessToken`), lower-cased. */
-function impersonationTarget(url: unknown): string | null {
-  if (typeof url !== "string") return null;
-  const m = /serviceAccounts\/([^/:]+):generateAccessToken/.exec(url);
-  return m ? decodeURIComponent(m[1]).trim().toLowerCase() : null;
-}
+import { credentialTypes, findCredentials } from "./find-credentials";
 
 /**
- * Examines one decoded data value; returns what a credential file in it says, or undefined. Kept:
- * the type; for a key (a `service_account` file, or the `service_account` source of an
- * `impersonated_service_account` file) its email, key id and project; the `audience` of an
- * `external_account` file; the account a file impersonates; the type of an impersonation's source.
- * Everything else — private keys, refresh tokens, client secrets, token URLs — is dropped.
+ * Examines one data value; returns the first credential file in it (lib/inventory/find-credentials.ts
+ * says where it looks: base64 layers, nested JSON/YAML, P12), or undefined.
  */
-export function credentialFromValue(dataKey: string, decoded: string): SecretCredential | undefined {
-  let obj = tryJson(decoded);
-  let encoding: SecretCredential["encoding"] = "json";
-  if (!obj) {
-    const inner = decodeBase64(decoded);
-    if (inner) {
-      obj = tryJson(inner);
-      encoding = "base64-json";
-    }
-  }
-  if (!obj || typeof obj.type !== "string" || !CREDENTIAL_TYPES.has(obj.type)) return undefined;
-  const source = obj.source_credentials && typeof obj.source_credentials === "object" ? (obj.source_credentials as Record<string, unknown>) : undefined;
-  // The key a file carries: its own (service_account), or its impersonation source's.
-  const keyHolder = obj.type === "service_account" ? obj : obj.type === "impersonated_service_account" && source?.type === "service_account" ? source : undefined;
-  return {
-    dataKey,
-    type: obj.type,
-    clientEmail: keyHolder ? (str(keyHolder.client_email)?.toLowerCase() ?? null) : null,
-    keyId: keyHolder ? str(keyHolder.private_key_id) : null,
-    projectId: keyHolder ? str(keyHolder.project_id) : null,
-    encoding,
-    audience: obj.type === "external_account" || obj.type === "external_account_authorized_user" ? str(obj.audience) : null,
-    impersonates: impersonationTarget(obj.service_account_impersonation_url),
-    sourceType: obj.type === "impersonated_service_account" ? (source && typeof source.type === "string" ? source.type : null) : null,
-  };
+export function credentialFromValue(dataKey: string, decoded: string | Buffer): SecretCredential | undefined {
+  return findCredentials(dataKey, decoded).credentials[0];
 }
 
 /**
@@ -106,26 +47,23 @@ export function isSecretCredential(c: Pick<SecretCredential, "type" | "sourceTyp
 
 /**
  * Reads a Secret's `data` (base64 values as the API returns them) and returns the credentials found
- * and the values that are file paths. The decoded values go out of scope when this returns.
+ * and `credentialTypes` (what was found, in words). No value is kept — not even one shaped like a
+ * file path: a Secret's values are secret whatever they look like. The decoded values go out of scope
+ * when this returns.
  */
 export function scanSecretData(data: Record<string, string> | undefined | null): {
   credentials: SecretCredential[];
-  pathValues: Record<string, string>;
+  credentialTypes: string[];
 } {
   const credentials: SecretCredential[] = [];
-  const pathValues: Record<string, string> = {};
+  const found = [];
   for (const [key, b64] of Object.entries(data ?? {})) {
     if (typeof b64 !== "string") continue;
-    const decoded = Buffer.from(b64, "base64").toString("utf8");
-    const cred = credentialFromValue(key, decoded);
-    if (cred) {
-      credentials.push(cred);
-      continue;
-    }
-    const t = decoded.trim();
-    if (t.length < 512 && /^\/[\w./-]+$/.test(t)) pathValues[key] = t;
+    const f = findCredentials(key, Buffer.from(b64, "base64"));
+    found.push(f);
+    credentials.push(...f.credentials);
   }
-  return { credentials, pathValues };
+  return { credentials, credentialTypes: credentialTypes(found) };
 }
 
 /**
@@ -148,11 +86,11 @@ export function scanConfigMapData(
   binaryData: Record<string, string> | undefined | null,
   wanted: { envKeys: Iterable<string>; fileKeys: Iterable<string> },
 ): { looked: string[]; present: string[]; values: Record<string, string>; credentials: SecretCredential[] } {
-  const text = (key: string): string | undefined => {
+  const text = (key: string): string | Buffer | undefined => {
     const v = data?.[key];
     if (typeof v === "string") return v;
     const b = binaryData?.[key];
-    return typeof b === "string" ? Buffer.from(b, "base64").toString("utf8") : undefined;
+    return typeof b === "string" ? Buffer.from(b, "base64") : undefined;
   };
   const envKeys = new Set(wanted.envKeys);
   const fileKeys = new Set(wanted.fileKeys);
@@ -166,11 +104,8 @@ export function scanConfigMapData(
     const inData = typeof data?.[key] === "string";
     if (v === undefined || (!inData && !fileKeys.has(key))) continue;
     present.push(key);
-    if (envKeys.has(key) && inData && isPathLike(v)) values[key] = v;
-    if (fileKeys.has(key)) {
-      const cred = credentialFromValue(key, v);
-      if (cred) credentials.push(cred);
-    }
+    if (envKeys.has(key) && typeof v === "string" && isPathLike(v)) values[key] = v;
+    if (fileKeys.has(key)) credentials.push(...findCredentials(key, v).credentials);
   }
   return { looked, present, values, credentials };
 }

@@ -563,7 +563,7 @@ describe("ClusterTransformer.secret", () => {
     token_uri: "https://oauth2.googleapis.com/token",
   });
 
-  it("keeps the data keys, the credentials found and path values, never a value", () => {
+  it("keeps the data keys and the credentials found, never a value (a path-shaped one included)", () => {
     // https://kubernetes.io/docs/reference/kubernetes-api/config-and-storage-resources/secret-v1/
     const secret = {
       apiVersion: "v1",
@@ -602,14 +602,51 @@ describe("ClusterTransformer.secret", () => {
             sourceType: null,
           },
         ],
-        pathValues: { GOOGLE_APPLICATION_CREDENTIALS: "/var/secrets/google/key.json" },
+        // No value is kept, not even the path-shaped one: only what the key file says, and the key names.
+        credentialTypes: ["service_account"],
       },
     });
     const text = JSON.stringify(rec);
     expect(text).not.toContain("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDFakeKeyBody");
     expect(text).not.toContain("PRIVATE KEY");
     expect(text).not.toContain("s3cr3t");
+    expect(text).not.toContain("/var/secrets/google/key.json");
     expect(text).not.toContain(secret.data["key.json"].slice(0, 40));
+  });
+
+  it("keeps of a container's env the names, references and identity variables' values: other values, and credentials in any, are dropped", () => {
+    const key = JSON.stringify({ type: "service_account", project_id: "acme-prod", private_key_id: "k1", private_key: "-----BEGIN PRIVATE KEY-----\nMIIEFAKE\n-----END PRIVATE KEY-----\n", client_email: "ci@acme-prod.iam.gserviceaccount.com" });
+    const pod = t().pod({
+      metadata: { name: "p", namespace: "web" },
+      spec: {
+        containers: [
+          {
+            name: "app",
+            env: [
+              { name: "DATABASE_URL", value: "postgres://app:s3cr3t@db/app" },
+              { name: "HOME", value: "/home/app" },
+              { name: "GOOGLE_CREDENTIALS", value: key },
+              { name: "TOKEN", valueFrom: { secretKeyRef: { name: "t", key: "token" } } },
+            ],
+          },
+        ],
+      },
+    });
+    expect(pod.data.spec.containers[0].env).toEqual([
+      { name: "DATABASE_URL", valueWithheld: "not-kept" },
+      { name: "HOME", value: "/home/app" },
+      {
+        name: "GOOGLE_CREDENTIALS",
+        valueWithheld: "credential",
+        inlineCredential: {
+          credentials: [{ dataKey: "GOOGLE_CREDENTIALS", type: "service_account", clientEmail: "ci@acme-prod.iam.gserviceaccount.com", keyId: "k1", projectId: "acme-prod", encoding: "json", audience: null, impersonates: null, sourceType: null }],
+          credentialTypes: ["service_account"],
+        },
+      },
+      { name: "TOKEN", valueFrom: { secretKeyRef: { name: "t", key: "token" } } },
+    ]);
+    const text = JSON.stringify(pod);
+    for (const m of ["s3cr3t", "MIIEFAKE", "PRIVATE KEY"]) expect(text).not.toContain(m);
   });
 
   it("reads a Secret without data or type as an empty Opaque secret", () => {
@@ -619,7 +656,7 @@ describe("ClusterTransformer.secret", () => {
       type: "Opaque",
       dataKeys: [],
       credentials: [],
-      pathValues: {},
+      credentialTypes: [],
     });
   });
 });

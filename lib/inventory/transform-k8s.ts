@@ -5,6 +5,7 @@
  */
 import { subject, type ClusterRef } from "../ids";
 import { scanConfigMapData, scanSecretData } from "./secret-credentials";
+import { keepEnvEntry } from "./env-values";
 import type {
   ConfigMapData,
   ContainerEssentials,
@@ -50,12 +51,8 @@ function container(c: Obj): ContainerEssentials {
   return {
     name: String(c.name ?? ""),
     image: typeof c.image === "string" ? c.image : null,
-    env: ((c.env ?? []) as Obj[]).map((e) => {
-      const out: ContainerEssentials["env"][number] = { name: String(e.name) };
-      if (typeof e.value === "string") out.value = e.value;
-      if (e.valueFrom) out.valueFrom = e.valueFrom;
-      return out;
-    }),
+    // Values are cut here: only names, references and identity variables' values go on (env-values.ts).
+    env: ((c.env ?? []) as Obj[]).map(keepEnvEntry),
     envFrom: (c.envFrom ?? []) as unknown[],
     // The admission-injected service account token mount goes with its kube-api-access volume.
     volumeMounts: ((c.volumeMounts ?? []) as Obj[]).filter((m) => !/^kube-api-access-/.test(String(m.name))).map((m) => {
@@ -190,14 +187,14 @@ export class ClusterTransformer {
   secret(o: Obj): InventoryRecord<SecretData> {
     const n = name(o, "secret");
     const namespace = ns(o, "secret");
-    const { credentials, pathValues } = scanSecretData(o.data);
+    const { credentials, credentialTypes } = scanSecretData(o.data);
     return this.rec("secret", subject.secret(this.ref, namespace, n), "secrets", namespace, {
       namespace,
       name: n,
       type: o.type ?? "Opaque",
       dataKeys: Object.keys(o.data ?? {}).sort(),
       credentials,
-      pathValues,
+      credentialTypes,
     });
   }
 

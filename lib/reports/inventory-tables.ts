@@ -257,6 +257,14 @@ export const secretsTable: TableDef = {
       help: "Workloads whose pod template mounts this Secret",
     },
     staleColumn,
+    // Appended last: the CSV's columns before it keep their order.
+    {
+      id: "found_credential_types",
+      label: "Found",
+      sql: "(select string_agg(x, '; ' order by x) from jsonb_array_elements_text(coalesce(o.data->'credentialTypes', '[]'::jsonb)) x)",
+      type: "text",
+      help: "What the values were found to hold and how they were wrapped: service_account, service_account (base64-base64-json), service_account (yaml at gcp.credentials), p12, pem-private-key…",
+    },
   ],
   filters: {
     project: (p) => `o.project = ${p}`,

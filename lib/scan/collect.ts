@@ -36,6 +36,7 @@ import { ClusterTransformer } from "../inventory/transform-k8s";
 import type { ClusterData, ConfigMapData, ContainerEssentials, CustomRoleData, FolderData, GsaData, IamPolicyData, InventoryRecord, OwnerRef, PodData, PodSpecEssentials, ProjectData, SecretData, WorkloadData, WorkloadKind } from "../inventory/model";
 import type { Progress } from "./progress";
 import { log } from "../log";
+import { sanitiseText } from "../inventory/sanitise";
 
 export type SourceStatus = "ok" | "partial" | "failed" | "skipped";
 
@@ -96,7 +97,7 @@ export type CollectDeps = {
   progress?: Progress;
   signal?: AbortSignal;
   /** Where finished sources' records go (the scan's stage table); without one they stay in the outcomes. */
-  stage?: { add: (records: InventoryRecord[], complete: boolean) => void };
+  stage?: { add: (records: InventoryRecord[], complete: boolean) => { kind: string; subject: string; reason: string }[] };
 };
 
 type Obj = Record<string, unknown>;
@@ -226,13 +227,28 @@ export class Collector {
     const stage = this.deps.stage;
     if (!stage || (o.status !== "ok" && o.status !== "partial")) return;
     o.objects = o.records.length;
-    stage.add(o.records, o.status === "ok");
+    const refused = stage.add(o.records, o.status === "ok");
     o.records = [];
+    if (refused.length) {
+      // The source answered, but some of what it read cannot be stored: it is partial, never the whole scan failed.
+      const first = refused[0];
+      const detail = `${refused.length} object${refused.length > 1 ? "s" : ""} could not be stored: ${sanitiseText(`${first.kind} ${first.subject}`)} (${first.reason})${refused.length > 1 ? ` and ${refused.length - 1} more` : ""}`;
+      const wasOk = o.status === "ok";
+      o.status = "partial";
+      o.error = o.error ? `${o.error}; ${detail}` : detail;
+      log.warn(`source ${o.source}: ${detail}`);
+      if (wasOk) {
+        this.deps.progress?.update((p) => {
+          p.sourcesFailed++;
+          if (p.errors.length < 50) p.errors.push(`${o.source}: ${o.error}`);
+        });
+      }
+    }
   }
 
   private describe(outcome: SourceOutcome, err: Error, count: number) {
     const more = count > 1 ? ` (and ${count - 1} more failed call${count > 2 ? "s" : ""})` : "";
-    outcome.error = `${err.message}${more}`;
+    outcome.error = sanitiseText(`${err.message}${more}`);
     if (err instanceof ApiError) {
       outcome.httpStatus = err.status || undefined;
       outcome.permission = err.opts.permission;
@@ -842,7 +858,7 @@ export class Collector {
     };
     const secretView = (ns: string, name: string): EnvSourceView => {
       const s = secrets.get(`${ns}/${name}`);
-      if (s) return { state: "read", has: (k) => s.dataKeys.includes(k), value: (k) => s.pathValues[k] };
+      if (s) return { state: "read", has: (k) => s.dataKeys.includes(k), value: () => undefined };
       return secretsOk ? { state: "missing" } : { state: "unreadable", lacking: [`k8s.secrets:${key}`] };
     };
     const configMapView = (ns: string, name: string): EnvSourceView => {

@@ -9,6 +9,7 @@
  */
 import type pg from "pg";
 import type { InventoryRecord } from "../inventory/model";
+import { storableRecord } from "../inventory/sanitise";
 import { STAGE_TABLE } from "./write-inventory";
 import { serialQueue, type SerialQuery } from "./serial-queue";
 const BATCH = 2000;
@@ -39,23 +40,25 @@ export class InventoryStage {
 
   /**
    * Stages one source's records (`complete`: the source answered in full). Later records win over
-   * earlier ones for the same object, as they arrive.
+   * earlier ones for the same object, as they arrive. Strings PostgreSQL cannot store are sanitised
+   * (lib/inventory/sanitise.ts); a record that still cannot be stored is left out and returned, and
+   * the source's records then count as incomplete (what it did not store must not be retired).
    */
-  add(records: InventoryRecord[], complete: boolean) {
+  add(records: InventoryRecord[], complete: boolean): { kind: string; subject: string; reason: string }[] {
+    const rows: Row[] = [];
+    const refused: { kind: string; subject: string; reason: string }[] = [];
     for (const r of records) {
-      this.counts[r.kind] = (this.counts[r.kind] ?? 0) + 1;
-      this.pending.push({
-        kind: r.kind,
-        subject: r.subject,
-        source: r.source,
-        project: r.project ?? null,
-        cluster: r.cluster ?? null,
-        namespace: r.namespace ?? null,
-        data: JSON.stringify(r.data),
-        complete,
-      });
+      const s = storableRecord(r);
+      if ("error" in s) refused.push({ kind: r.kind, subject: r.subject, reason: s.error });
+      else rows.push({ ...s.row, complete });
+    }
+    for (const row of rows) {
+      if (refused.length) row.complete = false;
+      this.counts[row.kind] = (this.counts[row.kind] ?? 0) + 1;
+      this.pending.push(row);
     }
     if (this.pending.length >= BATCH) this.write();
+    return refused;
   }
 
   private write() {

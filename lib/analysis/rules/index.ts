@@ -7,6 +7,7 @@ import { rule as workloadOnLegacyNode } from "./workload-on-legacy-node";
 import { rule as workloadPendingNoWiNode } from "./workload-pending-no-wi-node";
 import { rule as workloadDefaultKsa } from "./workload-default-ksa";
 import { rule as workloadUsesKeyFile } from "./workload-uses-key-file";
+import { rule as workloadInlineCredential } from "./workload-inline-credential";
 import { rule as ksaAnnotationUnbound } from "./ksa-annotation-unbound";
 import { rule as ksaAnnotationDenied } from "./ksa-annotation-denied";
 import { rule as ksaAnnotationGsaMissing } from "./ksa-annotation-gsa-missing";
@@ -37,6 +38,7 @@ export const RULES: Rule[] = [
   workloadPendingNoWiNode,
   workloadDefaultKsa,
   workloadUsesKeyFile,
+  workloadInlineCredential,
   ksaAnnotationUnbound,
   ksaAnnotationDenied,
   ksaAnnotationGsaMissing,

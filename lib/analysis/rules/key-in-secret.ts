@@ -6,6 +6,8 @@ import type { SecretCredential } from "../../inventory/model";
 
 /** What a credential in a Secret is, in the message. */
 export function describeCredential(c: SecretCredential): string {
+  // A P12 file does not carry its key id; its data key name (and the account, when its friendly name says) is what is known.
+  if (c.type === "p12") return `a P12 key${c.keyId ? ` ${c.keyId}` : ""}${c.clientEmail ? ` of ${c.clientEmail}` : ""} (${c.dataKey})`;
   const cls = credentialClass(c);
   if (cls === "key" && c.type === "impersonated_service_account") return `an impersonated_service_account file whose source is key ${c.keyId} of ${c.clientEmail}${c.impersonates ? ` (acting as ${c.impersonates})` : ""}`;
   if (cls === "key" && c.type === "service_account") return `key ${c.keyId} of ${c.clientEmail}`;
