@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { keepEnvEntry } from "./env-values";
+import { credentialsPathVariables, keepEnvEntry } from "./env-values";
 
 const KEY_BODY = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKjMzEfYyjiWA4R4";
 const PEM = `-----BEGIN PRIVATE KEY-----\n${KEY_BODY}\n-----END PRIVATE KEY-----\n`;
@@ -14,6 +14,25 @@ describe("keepEnvEntry", () => {
     for (const [name, value] of [["GOOGLE_APPLICATION_CREDENTIALS", "/var/secrets/google/key.json"], ["HOME", "/home/app"], ["CLOUDSDK_CONFIG", "$(HOME)/.gcloud"], ["GCE_METADATA_HOST", "169.254.169.254:80"], ["GCE_METADATA_IP", "169.254.169.254"]]) {
       expect(keepEnvEntry({ name, value })).toEqual({ name, value });
     }
+  });
+
+  it("keeps the values of the variables GOOGLE_APPLICATION_CREDENTIALS builds its path from, and only while they are paths", () => {
+    const env = [
+      { name: "ROOT", value: "/var" },
+      { name: "CREDS_DIR", value: "$(ROOT)/secrets" },
+      { name: "DATABASE_URL", value: "postgres://app:hunter2@db/app" },
+      { name: "GOOGLE_APPLICATION_CREDENTIALS", value: "$(CREDS_DIR)/key.json:$$(NOT_A_REF)" },
+    ];
+    const vars = credentialsPathVariables(env);
+    expect([...vars].sort()).toEqual(["CREDS_DIR", "ROOT"]);
+    expect(env.map((e) => keepEnvEntry(e, vars))).toEqual([
+      { name: "ROOT", value: "/var" },
+      { name: "CREDS_DIR", value: "$(ROOT)/secrets" },
+      { name: "DATABASE_URL", valueWithheld: "not-kept" },
+      { name: "GOOGLE_APPLICATION_CREDENTIALS", value: "$(CREDS_DIR)/key.json:$$(NOT_A_REF)" },
+    ]);
+    // A referenced variable holding JSON (or several lines) is not a path: dropped.
+    expect(keepEnvEntry({ name: "CREDS_DIR", value: '{"dir": "/var"}' }, new Set(["CREDS_DIR"]))).toEqual({ name: "CREDS_DIR", valueWithheld: "not-a-path" });
   });
 
   it("keeps an empty value of any variable (it says nothing, and empty is not unset)", () => {

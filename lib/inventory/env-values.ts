@@ -36,8 +36,37 @@ function keepable(name: string, value: string): boolean {
   return true;
 }
 
-/** An `env` entry as the inventory keeps it (see `EnvEntryData`). */
-export function keepEnvEntry(raw: { name?: unknown; value?: unknown; valueFrom?: unknown }): EnvEntryData {
+type RawEnv = { name?: unknown; value?: unknown; valueFrom?: unknown };
+
+/**
+ * The variables a container's `GOOGLE_APPLICATION_CREDENTIALS` value builds its path from through
+ * `$(VAR)` (and, in turn, the variables those refer to): `$(GCP_CREDENTIALS_DIR)/key.json` is a
+ * common chart pattern, and without `GCP_CREDENTIALS_DIR`'s value the key file cannot be found. They
+ * decide identity as much as the variable itself, so their values are kept — under the same bounds
+ * (a path, one line, no credential).
+ */
+export function credentialsPathVariables(env: readonly RawEnv[]): Set<string> {
+  const value = new Map<string, string>();
+  for (const e of env) if (typeof e.name === "string" && typeof e.value === "string") value.set(e.name, e.value);
+  const out = new Set<string>();
+  const todo = [value.get("GOOGLE_APPLICATION_CREDENTIALS") ?? ""];
+  while (todo.length) {
+    const v = todo.pop()!;
+    // `$$(X)` is an escaped literal, not a reference (the kubelet's rule).
+    for (const m of v.matchAll(/(\$*)\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)/g)) {
+      if (m[1].length % 2 === 1 || out.has(m[2]) || KEPT.has(m[2])) continue;
+      out.add(m[2]);
+      todo.push(value.get(m[2]) ?? "");
+    }
+  }
+  return out;
+}
+
+/**
+ * An `env` entry as the inventory keeps it (see `EnvEntryData`). `pathVariables`: the container's
+ * `credentialsPathVariables`, whose values are kept like the identity variables'.
+ */
+export function keepEnvEntry(raw: RawEnv, pathVariables: ReadonlySet<string> = new Set()): EnvEntryData {
   const out: EnvEntryData = { name: String(raw.name ?? "") };
   if (typeof raw.value === "string") {
     const found = raw.value.length >= 64 ? findCredentials(out.name, raw.value) : undefined;
@@ -47,11 +76,11 @@ export function keepEnvEntry(raw: { name?: unknown; value?: unknown; valueFrom?:
         credentials: found.credentials.map((c): SecretCredential => ({ ...c, dataKey: out.name })),
         credentialTypes: credentialTypes([found]),
       };
-    } else if (raw.value === "" || (KEPT.has(out.name) && keepable(out.name, raw.value))) {
+    } else if (raw.value === "" || ((KEPT.has(out.name) || pathVariables.has(out.name)) && keepable(KEPT.has(out.name) ? out.name : "GOOGLE_APPLICATION_CREDENTIALS", raw.value))) {
       // An empty value says nothing, and "" is not "unset" for the kubelet's rules.
       out.value = raw.value;
     } else {
-      out.valueWithheld = KEPT.has(out.name) ? "not-a-path" : "not-kept";
+      out.valueWithheld = KEPT.has(out.name) || pathVariables.has(out.name) ? "not-a-path" : "not-kept";
     }
   }
   if (raw.valueFrom) out.valueFrom = raw.valueFrom;

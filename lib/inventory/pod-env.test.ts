@@ -127,20 +127,26 @@ describe("resolveEnv: $(VAR) expansion", () => {
     });
   });
 
+  it("a variable GOOGLE_APPLICATION_CREDENTIALS builds its path from is kept, from env or from a ConfigMap", () => {
+    // `$(CREDS_DIR)/key.json` is a common chart pattern: CREDS_DIR decides identity, so its value is kept.
+    const literal = container([{ name: "CREDS_DIR", value: "/var/secrets" }, { name: GAC, value: "$(CREDS_DIR)/key.json" }]);
+    expect(resolveEnv(literal, GAC, lookup({}))).toMatchObject({ kind: "value", value: "/var/secrets/key.json" });
+    const fromCm = container([{ name: GAC, value: "$(CREDS_DIR)/key.json" }], [{ configMapRef: { name: "app-env" } }]);
+    expect(resolveEnv(fromCm, GAC, lookup({ "app-env": read({ CREDS_DIR: "/var/secrets" }) }))).toMatchObject({ kind: "value", value: "/var/secrets/key.json" });
+  });
+
   it("a reference to a set variable whose value is not kept makes the result unknown, not a path with the reference left in", () => {
-    // CREDS_DIR's value was dropped at the edge (only its name is kept).
-    const dropped = container([{ name: "CREDS_DIR", valueWithheld: "not-kept" }, { name: GAC, value: "$(CREDS_DIR)/key.json" }]);
+    // CREDS_DIR's value was dropped at the edge (it held JSON, not a path).
+    const dropped = container([{ name: "CREDS_DIR", valueWithheld: "not-a-path" }, { name: GAC, value: "$(CREDS_DIR)/key.json" }]);
     expect(resolveEnv(dropped, GAC, lookup({}))).toEqual({
       kind: "unknown",
       definite: true,
-      reason: `${GAC} is "$(CREDS_DIR)/key.json", and $(CREDS_DIR) is unknown: its value is not kept (wi-atlas keeps the values of GOOGLE_APPLICATION_CREDENTIALS, HOME, CLOUDSDK_CONFIG, GCE_METADATA_HOST, GCE_METADATA_IP only)`,
+      reason: `${GAC} is "$(CREDS_DIR)/key.json", and $(CREDS_DIR) is unknown: CREDS_DIR has a value that is not kept (it is not a path (JSON, several lines, or too long))`,
       lacking: [],
     });
-    // An older record that still holds the value, or a ConfigMap read at scan time: the value is not used either.
-    const old = container([{ name: "CREDS_DIR", value: "/var/secrets" }, { name: GAC, value: "$(CREDS_DIR)/key.json" }]);
-    expect(resolveEnv(old, GAC, lookup({}))).toMatchObject({ kind: "unknown", definite: true });
-    const fromCm = container([{ name: GAC, value: "$(CREDS_DIR)/key.json" }], [{ configMapRef: { name: "app-env" } }]);
-    expect(resolveEnv(fromCm, GAC, lookup({ "app-env": read({ CREDS_DIR: "/var/secrets" }) }))).toMatchObject({ kind: "unknown", definite: true });
+    // HOME is kept, but a variable HOME refers to is not GOOGLE_APPLICATION_CREDENTIALS's path: not used.
+    const viaHome = container([{ name: "BASE", value: "/home/app" }, { name: "HOME", value: "$(BASE)" }]);
+    expect(resolveEnv(viaHome, "HOME", lookup({}))).toMatchObject({ kind: "unknown", definite: true });
     // A credential pasted into the variable itself: set, value unknown.
     expect(resolveEnv(container([{ name: GAC, valueWithheld: "credential" }]), GAC, lookup({}))).toEqual({
       kind: "unknown",
@@ -150,22 +156,12 @@ describe("resolveEnv: $(VAR) expansion", () => {
     });
   });
 
-  it("a reference to a variable defined later, or never, stays as written; $$ escapes", () => {
-    const c = container([
-      { name: GAC, value: "$(LATER)/key.json" },
-      { name: "LATER", value: "/too-late" },
-      { name: "HOME", value: "$$(LATER)/x" },
-    ]);
-    expect(resolveEnv(c, GAC, lookup({}))).toMatchObject({ kind: "value", value: "$(LATER)/key.json" });
-    expect(resolveEnv(c, "HOME", lookup({}))).toMatchObject({ kind: "value", value: "$(LATER)/x" });
-  });
-
   it("a reference to a variable from an unreadable source: set, value unknown", () => {
     const c = container([{ name: GAC, value: "$(HOME)/key.json" }], [{ secretRef: { name: "s" } }]);
     expect(resolveEnv(c, GAC, lookup({}, { s: "403" }))).toMatchObject({ kind: "unknown", definite: true, lacking: ["k8s.secrets:p/l/c"] });
     // A variable whose value is never kept is not looked up at all: no source is lacking.
-    const d = container([{ name: GAC, value: "$(CREDS_DIR)/key.json" }], [{ secretRef: { name: "s" } }]);
-    expect(resolveEnv(d, GAC, lookup({}, { s: "403" }))).toMatchObject({ kind: "unknown", definite: true, lacking: [] });
+    const d = container([{ name: "BASE", value: "/home/app" }, { name: "HOME", value: "$(BASE)" }], [{ secretRef: { name: "s" } }]);
+    expect(resolveEnv(d, "HOME", lookup({}, { s: "403" }))).toMatchObject({ kind: "unknown", definite: true, lacking: [] });
   });
 
   it("expand and references follow the kubelet's syntax", () => {
@@ -187,7 +183,9 @@ describe("envSourcesFor: what the scanner must read", () => {
   });
 
   it("does not send the scanner for the sources of a variable whose value is not kept", () => {
-    expect(envSourcesFor(container([{ name: GAC, value: "$(DIR)/key.json" }], [{ configMapRef: { name: "a" } }]), GAC)).toEqual([]);
+    expect(envSourcesFor(container([{ name: "HOME", value: "$(BASE)" }], [{ configMapRef: { name: "a" } }]), "HOME")).toEqual([]);
+    // …but does for one GOOGLE_APPLICATION_CREDENTIALS builds its path from.
+    expect(envSourcesFor(container([{ name: GAC, value: "$(DIR)/key.json" }], [{ configMapRef: { name: "a" } }]), GAC)).toEqual([{ kind: "configMap", name: "a", key: "DIR" }]);
   });
 
   it("stops at a literal env value; goes on past an optional reference", () => {

@@ -20,7 +20,7 @@
  * code answers the scanner (which ConfigMaps to read) and the analysis (what the variable is).
  */
 
-import { ENV_VALUES_KEPT, isEnvValueKept } from "./env-values";
+import { ENV_VALUES_KEPT, credentialsPathVariables, isEnvValueKept } from "./env-values";
 
 export const GAC = "GOOGLE_APPLICATION_CREDENTIALS";
 
@@ -144,6 +144,19 @@ export function expand(value: string, lookup: (name: string) => string | undefin
   return out;
 }
 
+const pathVariablesOf = new WeakMap<readonly EnvEntry[], Set<string>>();
+
+/**
+ * Whether the scan keeps `name`'s value in this container: an identity variable, or a variable
+ * GOOGLE_APPLICATION_CREDENTIALS's own value builds its path from (`$(GCP_CREDENTIALS_DIR)/key.json`).
+ */
+function kept(container: { env: EnvEntry[] }, name: string): boolean {
+  if (isEnvValueKept(name)) return true;
+  let vars = pathVariablesOf.get(container.env);
+  if (!vars) pathVariablesOf.set(container.env, (vars = credentialsPathVariables(container.env)));
+  return vars.has(name);
+}
+
 /**
  * The value of `name` in a container's environment. `before` limits `env` to the entries before that
  * index (how a `$(VAR)` in entry N sees the environment).
@@ -151,7 +164,7 @@ export function expand(value: string, lookup: (name: string) => string | undefin
 export function resolveEnv(container: { env: EnvEntry[]; envFrom: unknown[] }, name: string, lookup: EnvLookup, before = container.env.length, depth = 0): EnvValue {
   const v = resolveAny(container, name, lookup, before, depth);
   // Older records (and a ConfigMap read at scan time) may still hold another variable's value: it is not used.
-  if (v.kind === "value" && v.value !== "" && !isEnvValueKept(name)) return { kind: "unknown", definite: true, reason: `${name} is set (${v.from}), but its value is not kept: ${NOT_KEPT}`, lacking: [] };
+  if (v.kind === "value" && v.value !== "" && !kept(container, name)) return { kind: "unknown", definite: true, reason: `${name} is set (${v.from}), but its value is not kept: ${NOT_KEPT}`, lacking: [] };
   return v;
 }
 
@@ -180,7 +193,7 @@ function entryValue(container: { env: EnvEntry[]; envFrom: unknown[] }, i: numbe
     const known = new Map<string, string | undefined>();
     const unknowns: { name: string; v: Extract<EnvValue, { kind: "unknown" }> }[] = [];
     for (const r of new Set(refs)) {
-      if (!isEnvValueKept(r)) {
+      if (!kept(container, r)) {
         // Its value is never kept: an undefined variable stays as written (as the kubelet does); one
         // that is, or may be, defined makes the result unknown — its sources are not even read.
         if (mayBeDefined(container, r, i)) unknowns.push({ name: r, v: { kind: "unknown", definite: true, reason: `its value is not kept (${NOT_KEPT})`, lacking: [] } });
@@ -283,7 +296,7 @@ export function envSourcesFor(container: { env: EnvEntry[]; envFrom: unknown[] }
     if (e.name !== name) continue;
     if (e.value !== undefined && e.value !== "") {
       // Only identity variables' values are kept, so only their sources are worth reading.
-      for (const r of new Set(references(e.value))) if (isEnvValueKept(r)) out.push(...envSourcesFor(container, r, i, depth + 1));
+      for (const r of new Set(references(e.value))) if (kept(container, r)) out.push(...envSourcesFor(container, r, i, depth + 1));
       return out;
     }
     const r = ref(e.valueFrom);

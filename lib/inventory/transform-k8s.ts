@@ -5,7 +5,7 @@
  */
 import { subject, type ClusterRef } from "../ids";
 import { scanConfigMapData, scanSecretData } from "./secret-credentials";
-import { keepEnvEntry } from "./env-values";
+import { credentialsPathVariables, keepEnvEntry } from "./env-values";
 import type {
   ConfigMapData,
   ContainerEssentials,
@@ -47,12 +47,17 @@ function controllerOf(o: Obj): OwnerRef | null {
   return c && typeof c.kind === "string" && typeof c.name === "string" ? { kind: c.kind, name: c.name } : null;
 }
 
+function envKept(env: Obj[]) {
+  const pathVariables = credentialsPathVariables(env);
+  return env.map((e) => keepEnvEntry(e, pathVariables));
+}
+
 function container(c: Obj): ContainerEssentials {
   return {
     name: String(c.name ?? ""),
     image: typeof c.image === "string" ? c.image : null,
     // Values are cut here: only names, references and identity variables' values go on (env-values.ts).
-    env: ((c.env ?? []) as Obj[]).map(keepEnvEntry),
+    env: envKept((c.env ?? []) as Obj[]),
     envFrom: (c.envFrom ?? []) as unknown[],
     // The admission-injected service account token mount goes with its kube-api-access volume.
     volumeMounts: ((c.volumeMounts ?? []) as Obj[]).filter((m) => !/^kube-api-access-/.test(String(m.name))).map((m) => {
