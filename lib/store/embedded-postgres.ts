@@ -307,9 +307,7 @@ export async function ensureEmbeddedPostgres(dataDir: string): Promise<EmbeddedD
       const unlock = await lockfile.lock(dataDir, {
         lockfilePath: path.join(dataDir, "postgres.lock"),
         retries: { retries: 120, minTimeout: 250, maxTimeout: 1000 },
-        // initdb and pg_ctl run synchronously and stall the lock's refresh timer for seconds on a busy
-    // machine: a short staleness let a second process take the lock mid-initialisation.
-    stale: 60_000,
+        stale: 60_000, // as above: pg_ctl stop runs synchronously too
       });
       try {
         if (!force) {
