@@ -6,7 +6,7 @@
  * process (`npm run scan` while `npm start` runs) attaches to the running server instead of starting
  * another, and the last process to leave stops it. A file lock serialises "find or start".
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync, symlinkSync, chmodSync } from "node:fs";
 import fs from "node:fs";
 import net from "node:net";
@@ -193,17 +193,20 @@ function urlOf(meta: ServerMeta, database = meta.database) {
   return `postgresql://${meta.user}:${encodeURIComponent(meta.password)}@127.0.0.1:${meta.port}/${database}`;
 }
 
-function run(cmd: string, args: string[], ids: { uid: number; gid: number } | undefined, what: string) {
-  const res = spawnSync(cmd, args, {
-    ...(ids ?? {}),
-    env: { ...process.env, LC_ALL: "C", LANG: "C" },
-    encoding: "utf8",
-    timeout: 120_000,
+/**
+ * Runs one of the server's tools. Asynchronously: initdb and pg_ctl take seconds (far more on a busy
+ * machine), and a blocked event loop would stop the data folder's lock from being refreshed, letting
+ * a second process take it as stale in the middle of the start.
+ */
+function run(cmd: string, args: string[], ids: { uid: number; gid: number } | undefined, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { ...(ids ?? {}), env: { ...process.env, LC_ALL: "C", LANG: "C" }, encoding: "utf8", timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) {
+        const code = (err as { code?: unknown }).code;
+        reject(new Error(`${what} failed (exit ${code}): ${(stderr || stdout || err.message).trim()}`));
+      } else resolve(stdout);
+    });
   });
-  if (res.status !== 0) {
-    throw new Error(`${what} failed (exit ${res.status}): ${(res.stderr || res.stdout || String(res.error ?? "")).trim()}`);
-  }
-  return res.stdout;
 }
 
 /**
@@ -246,7 +249,7 @@ export async function ensureEmbeddedPostgres(dataDir: string): Promise<EmbeddedD
         writeFileSync(pwfile, superPassword + "\n", { mode: 0o600 });
         try {
           if (ids) fs.chownSync(pwfile, ids.uid, ids.gid);
-          run(
+          await run(
             bin.initdb,
             ["-D", pgdata, "--auth=scram-sha-256", `--username=${SUPERUSER}`, `--pwfile=${pwfile}`, "--encoding=UTF8", "--locale=C"],
             ids,
@@ -257,7 +260,7 @@ export async function ensureEmbeddedPostgres(dataDir: string): Promise<EmbeddedD
         }
       }
       meta.port = await freePort(meta.port || undefined);
-      run(
+      await run(
         bin.pg_ctl,
         [
           "start",
@@ -332,7 +335,7 @@ export async function ensureEmbeddedPostgres(dataDir: string): Promise<EmbeddedD
           }
         }
         const bin = await binaries();
-        run(bin.pg_ctl, ["stop", "-D", pgdata, "-m", "fast", "-w", "-t", "60"], postgresUserIds(), "Stopping the embedded PostgreSQL");
+        await run(bin.pg_ctl, ["stop", "-D", pgdata, "-m", "fast", "-w", "-t", "60"], postgresUserIds(), "Stopping the embedded PostgreSQL");
         log.info("Embedded PostgreSQL stopped");
       } finally {
         await unlock();
