@@ -95,11 +95,13 @@ test("a scan that no longer sees most KSAs keeps them as partial, and Accept ret
       await box.getByRole("button", { name: "Accept retirement" }).click();
       await expect(box.getByRole("status")).toContainText(/Scan #\d+ started; it applies the retirement/);
     });
-    expect(accepted.status).toBe("succeeded");
+    // The demo estate scans partial by design (sources it cannot read); what matters is that nothing is held.
+    expect(accepted.status).toMatch(/^(succeeded|partial)$/);
+    expect(accepted.error ?? "").not.toMatch(/Retirement held back/);
     await page.reload();
-    await expect(page.getByTestId("scans").locator("tbody tr").first()).toContainText("succeeded");
+    await expect(page.getByTestId("scans").locator("tbody tr").first()).toContainText(String(accepted.id));
     await expect(page.getByTestId("held-retirement")).toHaveCount(0);
-    await expect(page.getByTestId("scans").locator("tbody tr").first()).toContainText("100 closed");
+    await expect(page.getByTestId("scans").locator("tbody tr").first()).toContainText("0 new, 100 closed");
   } finally {
     writeFileSync(FILE, original);
   }
