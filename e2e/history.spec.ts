@@ -59,3 +59,51 @@ test("starting a scan while one runs answers 409 with the running scan", async (
     expect(body.error.running.id).toBeGreaterThan(0);
   }
 });
+
+test("a scan that no longer sees most KSAs keeps them as partial, and Accept retirement on the Scans page applies it", async ({ page, request }) => {
+  test.setTimeout(240_000);
+  const FILE = ".wi-atlas/e2e/estate/clusters/staging.yaml";
+  const original = readFileSync(FILE, "utf8");
+  const extra = Array.from({ length: 100 }, (_, i) => `---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: e2e-sa-${i}, namespace: default}\n`).join("");
+  const scanAndWait = async (start: () => Promise<void>) => {
+    await expect.poll(async () => (await (await request.get("/api/scans/current")).json()).running, { timeout: 60_000 }).toBeNull();
+    const before = (await (await request.get("/api/scans")).json()).scans[0]?.id ?? 0;
+    await start();
+    await expect.poll(async () => (await (await request.get("/api/scans")).json()).scans[0]?.id, { timeout: 30_000 }).toBeGreaterThan(before);
+    await expect.poll(async () => (await (await request.get("/api/scans/current")).json()).running, { timeout: 120_000 }).toBeNull();
+    return (await (await request.get("/api/scans")).json()).scans[0] as { id: number; status: string; error: string | null };
+  };
+  const scanNow = async () => {
+    expect((await request.post("/api/scans")).status()).toBe(202);
+  };
+  try {
+    // 100 more KSAs, scanned…
+    writeFileSync(FILE, original.replace(/\n*$/, "\n") + extra);
+    await new Promise((r) => setTimeout(r, 1000)); // the simulator notices a change within half a second
+    await scanAndWait(scanNow);
+    // …then gone at once: the scan keeps them and says why.
+    writeFileSync(FILE, original);
+    await new Promise((r) => setTimeout(r, 1000));
+    const held = await scanAndWait(scanNow);
+    expect(held.status).toBe("partial");
+    expect(held.error).toMatch(/^Retirement held back: this scan no longer saw 100 of the \d+ current ksa objects/);
+
+    await page.goto("/scans");
+    const box = page.getByTestId("held-retirement");
+    await expect(box).toContainText(`Scan #${held.id} kept objects it no longer saw`);
+    await expect(box).toContainText(/100 of \d+ ksa objects/);
+    const accepted = await scanAndWait(async () => {
+      await box.getByRole("button", { name: "Accept retirement" }).click();
+      await expect(box.getByRole("status")).toContainText(/Scan #\d+ started; it applies the retirement/);
+    });
+    // The demo estate scans partial by design (sources it cannot read); what matters is that nothing is held.
+    expect(accepted.status).toMatch(/^(succeeded|partial)$/);
+    expect(accepted.error ?? "").not.toMatch(/Retirement held back/);
+    await page.reload();
+    await expect(page.getByTestId("scans").locator("tbody tr").first()).toContainText(String(accepted.id));
+    await expect(page.getByTestId("held-retirement")).toHaveCount(0);
+    await expect(page.getByTestId("scans").locator("tbody tr").first()).toContainText("0 new, 100 closed");
+  } finally {
+    writeFileSync(FILE, original);
+  }
+});

@@ -33,6 +33,21 @@ const int = (name: string, dflt: number, min: number, max: number) =>
       return n;
     });
 
+/** A positive number of minutes; fractions allowed (tests use a few seconds' worth). */
+const minutes = (name: string, dflt: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return dflt;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0 || n > max) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a number of minutes above 0 and at most ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
 const list = (name: string, pattern: RegExp, what: string) =>
   z
     .string()
@@ -117,6 +132,10 @@ const EnvSchema = z.object({
   WI_ATLAS_CONCURRENCY: int("WI_ATLAS_CONCURRENCY", 8, 1, 256),
   WI_ATLAS_API_LIMITS: z.string().optional(),
   WI_ATLAS_REQUEST_TIMEOUT_SECONDS: int("WI_ATLAS_REQUEST_TIMEOUT_SECONDS", 30, 1, 600),
+  WI_ATLAS_SCAN_TIMEOUT_MINUTES: minutes("WI_ATLAS_SCAN_TIMEOUT_MINUTES", 120, 60 * 24 * 7),
+  WI_ATLAS_MAX_RETIRE_PERCENT: int("WI_ATLAS_MAX_RETIRE_PERCENT", 30, 0, 100),
+  WI_ATLAS_DB_STATEMENT_TIMEOUT_SECONDS: int("WI_ATLAS_DB_STATEMENT_TIMEOUT_SECONDS", 30, 0, 3600),
+  WI_ATLAS_DB_CONNECT_TIMEOUT_SECONDS: int("WI_ATLAS_DB_CONNECT_TIMEOUT_SECONDS", 10, 1, 600),
   WI_ATLAS_INVENTORY_PATH: z
     .string()
     .optional()
@@ -166,6 +185,14 @@ export type Config = {
   apiLimits: Record<ApiName, ApiLimit>;
   requestTimeoutMs: number;
   inventoryPath: "direct" | "asset";
+  /** The whole scan's deadline, ms: past it the scan stops as a cancel does and is marked failed. */
+  scanTimeoutMs: number;
+  /** A scan that would retire more than this share (and at least 50) of a kind's current objects keeps them. */
+  maxRetirePercent: number;
+  /** The web server's per-statement limit, ms (0: none). Scans lift it on their own session. */
+  dbStatementTimeoutMs: number;
+  /** How long a request waits for a database connection (connect or pool acquire), ms. */
+  dbConnectTimeoutMs: number;
 };
 
 export class ConfigError extends Error {
@@ -227,6 +254,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiLimits: parseApiLimits(e.WI_ATLAS_API_LIMITS, e.WI_ATLAS_CONCURRENCY),
     requestTimeoutMs: e.WI_ATLAS_REQUEST_TIMEOUT_SECONDS * 1000,
     inventoryPath: e.WI_ATLAS_INVENTORY_PATH,
+    scanTimeoutMs: Math.round(e.WI_ATLAS_SCAN_TIMEOUT_MINUTES * 60_000),
+    maxRetirePercent: e.WI_ATLAS_MAX_RETIRE_PERCENT,
+    dbStatementTimeoutMs: e.WI_ATLAS_DB_STATEMENT_TIMEOUT_SECONDS * 1000,
+    dbConnectTimeoutMs: e.WI_ATLAS_DB_CONNECT_TIMEOUT_SECONDS * 1000,
   };
 }
 

@@ -1,11 +1,63 @@
 "use client";
-import { useQuery } from "@tanstack/react-query";
-import { fetchJson } from "./fetch-json";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { fetchJson, ApiError } from "./fetch-json";
 import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner } from "./ui";
 import { statusTone } from "./overview";
 import { ScanProgress } from "./scan-control";
 
-type ScanRow = { id: number; status: string; trigger: string; mode: string; target: string; startedAt: string; finishedAt: string | null; error: string | null; summary: { durationMs?: number; written?: { inserted: number; closed: number } } | null };
+type Held = { kind: string; wouldClose: number; current: number };
+type ScanRow = {
+  id: number;
+  status: string;
+  trigger: string;
+  mode: string;
+  target: string;
+  startedAt: string;
+  finishedAt: string | null;
+  error: string | null;
+  summary: { durationMs?: number; written?: { inserted: number; closed: number; held?: Held[] }; acceptedRetirement?: boolean } | null;
+};
+
+/**
+ * The guard against mass retirement kept objects the last scan no longer saw: say so, and let an
+ * admin start a scan that applies the retirement.
+ */
+// admin only: the button (and POST /api/scans/accept-retirement) is for admins once roles exist.
+function HeldRetirement({ scan }: { scan: ScanRow }) {
+  const qc = useQueryClient();
+  const [message, setMessage] = useState<string | null>(null);
+  const held = scan.summary?.written?.held ?? [];
+  const accept = async () => {
+    setMessage(null);
+    try {
+      const r = await fetchJson<{ scanId: number }>("/api/scans/accept-retirement", { method: "POST" });
+      setMessage(`Scan #${r.scanId} started; it applies the retirement.`);
+      await qc.invalidateQueries();
+    } catch (err) {
+      setMessage(err instanceof ApiError && err.status === 409 ? err.message : `Could not start a scan: ${(err as Error).message}`);
+    }
+  };
+  return (
+    <div className="mb-4 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm dark:border-amber-800 dark:bg-amber-950" data-testid="held-retirement">
+      <p className="font-medium">Scan #{scan.id} kept objects it no longer saw</p>
+      <ul className="my-2 list-disc pl-5">
+        {held.map((h) => (
+          <li key={h.kind}>
+            {h.wouldClose} of {h.current} {h.kind} objects ({Math.round((h.wouldClose * 100) / Math.max(1, h.current))}%)
+          </li>
+        ))}
+      </ul>
+      <p>More than WI_ATLAS_MAX_RETIRE_PERCENT of a kind disappeared at once, so they were kept. If the clean-up was real, apply it:</p>
+      <div className="mt-2 flex flex-wrap items-center gap-3">
+        <button type="button" onClick={() => void accept()} className="rounded bg-amber-700 px-3 py-1 text-white">
+          Accept retirement
+        </button>
+        {message && <span role="status">{message}</span>}
+      </div>
+    </div>
+  );
+}
 
 export function ScansView() {
   const q = useQuery({ queryKey: ["scans"], queryFn: () => fetchJson<{ scans: ScanRow[] }>("/api/scans"), refetchInterval: 5000 });
@@ -15,6 +67,11 @@ export function ScansView() {
       <div className="mb-4">
         <ScanProgress />
       </div>
+      {(() => {
+        // Only the newest finished scan's hold matters: a later scan applied or re-held it.
+        const last = q.data?.scans.find((s) => s.status !== "running");
+        return last?.summary?.written?.held?.length ? <HeldRetirement scan={last} /> : null;
+      })()}
       {q.isPending ? (
         <Spinner />
       ) : q.isError ? (

@@ -17,6 +17,7 @@ import readline from "node:readline";
 import pg from "pg";
 import autocannon from "autocannon";
 import { ensureEmbeddedPostgres } from "../store/embedded-postgres";
+import { onShutdown, runMain } from "./shutdown";
 import { migrate } from "../store/migrate";
 import { parseApiLimits, API_NAMES, type ApiName } from "../config";
 import { ESTATE_SIZES, isEstateSize, type EstateSizeName } from "../simulator/generate-estate";
@@ -86,13 +87,28 @@ const GOOGLE_QUOTAS: Partial<Record<ApiName, { perMinute: number; source: string
 const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const children: ChildProcess[] = [];
 function cleanup() {
-  for (const c of children) if (c.exitCode === null) c.kill("SIGTERM");
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
 }
+// The last resort, synchronous: children never outlive the bench however it ends.
 process.on("exit", cleanup);
-process.on("SIGINT", () => {
-  cleanup();
-  process.exit(130);
-});
+
+/** Stops the children and waits for them (SIGKILL after 10 s): their database sessions end with them. */
+async function stopChildren() {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const t = setTimeout(() => c.kill("SIGKILL"), 10_000);
+          c.once("exit", () => {
+            clearTimeout(t);
+            resolve();
+          });
+          c.kill("SIGTERM");
+        }),
+    ),
+  );
+}
 
 const tsx = (file: string, argv: string[], env: Record<string, string> = {}) =>
   spawn(process.execPath, ["--import", "tsx", file, ...argv], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
@@ -231,6 +247,10 @@ async function main() {
   // ---- database: a fresh one on the bench's embedded server
   mkdirSync(DATA_DIR, { recursive: true });
   const embedded = await ensureEmbeddedPostgres(DATA_DIR);
+  // However the bench ends (done, an error, Ctrl-C): its children stop, then its database — the
+  // bench's own folder, so nobody else should be using it; if someone is, the last one out stops it.
+  onShutdown("the embedded PostgreSQL", () => embedded.release({ waitMs: 10_000 }));
+  onShutdown("the simulator and web server", stopChildren);
   const dbName = `bench_${size.replace(/-/g, "_")}`;
   const admin = new pg.Client({ connectionString: embedded.url });
   await admin.connect();
@@ -290,6 +310,7 @@ async function main() {
   await waitFor(`${base}/api/health`, 120_000, web);
 
   const db = new pg.Pool({ connectionString: dbUrl, max: 2 });
+  onShutdown("the bench's database pool", () => db.end().catch(() => undefined));
   const hub = (await db.query<{ subject: string }>(`select subject from inventory_object where kind = 'gsa' and valid_to is null and subject like 'gsa:common-batch@%' limit 1`)).rows[0]?.subject;
   if (!hub) throw new Error("the generated estate has no common-batch GSA");
   const neighbours = (
@@ -373,7 +394,6 @@ async function main() {
   graphTimes.sort((a, b) => a - b);
   graphCold.shift();
   graphCold.sort((a, b) => a - b);
-  await db.end();
   web.kill("SIGTERM");
   sim.kill("SIGTERM");
 
@@ -446,17 +466,6 @@ async function main() {
   });
   writeFileSync(outFile, JSON.stringify(results, (k, v) => (k === "failures" ? undefined : v), 2));
   log(`figures written to ${path.relative(process.cwd(), outFile)}`);
-  await embedded.release();
 }
 
-main().then(
-  () => {
-    cleanup();
-    process.exit(0);
-  },
-  (err) => {
-    process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
-    cleanup();
-    process.exit(EXIT.failed);
-  },
-);
+runMain(main, { onError: (err) => process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`) });

@@ -10,11 +10,16 @@ import { EstateError } from "../simulator/load-estate";
 import { EXIT, parseCliArgs } from "./args";
 import { logToStderr } from "../log";
 
-const USAGE = `Usage: npm run scan [-- --estate FILE] [-- --json]
-  --estate FILE  scan the simulator serving FILE instead of the configured target
-  --json         print the result as JSON`;
+const USAGE = `Usage: npm run scan [-- --estate FILE] [-- --json] [-- --accept-retirement]
+  --estate FILE          scan the simulator serving FILE instead of the configured target
+  --json                 print the result as JSON
+  --accept-retirement    apply the scan even when it retires more than WI_ATLAS_MAX_RETIRE_PERCENT
+                         of a kind's objects (a clean-up that really happened)`;
 
-const args = parseCliArgs({ estate: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, USAGE);
+const args = parseCliArgs(
+  { estate: { type: "string" }, json: { type: "boolean" }, "accept-retirement": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  USAGE,
+);
 if (args.help) {
   process.stdout.write(USAGE + "\n");
   process.exit(0);
@@ -46,6 +51,7 @@ async function main(): Promise<number> {
       trigger: "cli",
       estatePath: args.estate,
       signal: abort.signal,
+      acceptRetirement: args["accept-retirement"] === true,
       onStarted: (id) => !args.json && process.stderr.write(`Scan #${id} started\n`),
       onProgress: (p) => {
         if (args.json || !process.stderr.isTTY) return;

@@ -13,6 +13,7 @@ import { openDatabase } from "../store/open-database";
 import { startSimulator, type Simulator } from "../simulator/server";
 import { startScanner, type Scanner } from "../scan/scanner";
 import { log } from "../log";
+import { onShutdown, shutdown } from "./shutdown";
 import { EXIT } from "./args";
 import { addStaticFiles, standaloneAppDir } from "./standalone";
 
@@ -68,27 +69,34 @@ async function main() {
   let scanner: Scanner | undefined;
 
   let stopping = false;
+  let halted: Promise<void> | undefined;
+  const halt = () =>
+    (halted ??= (async () => {
+      stopping = true;
+      await scanner?.stop();
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(() => {
+            child.kill("SIGKILL");
+            resolve();
+          }, 10_000);
+          child.once("exit", () => {
+            clearTimeout(t);
+            resolve();
+          });
+        });
+      }
+      await sim?.close();
+      await opened.close();
+    })());
   const stop = async (code: number) => {
     if (stopping) return;
-    stopping = true;
-    await scanner?.stop();
-    if (child.exitCode === null) {
-      child.kill("SIGTERM");
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          child.kill("SIGKILL");
-          resolve();
-        }, 10_000);
-        child.once("exit", () => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-    await sim?.close();
-    await opened.close();
+    await halt();
     process.exit(code);
   };
+  // An error after this point (the web server never became healthy…) stops all of it too.
+  onShutdown("wi-atlas", halt);
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
   child.once("exit", (code) => {
@@ -112,5 +120,5 @@ async function main() {
 
 main().catch((err) => {
   log.error(err);
-  process.exit(EXIT.failed);
+  void shutdown(EXIT.failed);
 });

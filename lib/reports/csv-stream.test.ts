@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import { streamCsv } from "./csv";
+import pg from "pg";
+import { CSV_ERROR_ROW, streamCsv } from "./csv";
 
 async function readAll(s: ReadableStream<Uint8Array>): Promise<{ text: string; chunks: number }> {
   const reader = s.getReader();
@@ -46,6 +47,57 @@ describe("streamCsv", () => {
     for (let i = 0; i < 50 && t.db.pool.idleCount < t.db.pool.totalCount; i++) await new Promise((r) => setTimeout(r, 20));
     // The cursor is closed and its client released (destroyed or idle): nothing is left checked out.
     expect(t.db.pool.totalCount - t.db.pool.idleCount).toBe(0);
+    const r = await t.db.pool.query("select 1 as ok");
+    expect(r.rows[0].ok).toBe(1);
+  });
+});
+
+describe("a CSV export that breaks midway", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(() => t.drop());
+
+  it("ends with the #ERROR row when the query fails after rows went out, never as a silently short file", async () => {
+    // Row 20,000 divides by zero: the first batches are already on their way when it fails.
+    const q = { text: `select g as n, 10 / (20000 - g) as q from generate_series(1, 30000) g`, values: [] };
+    const { text } = await readAll(await streamCsv(t.db.pool, q, ["n", "q"]));
+    const lines = text.split("\r\n");
+    expect(lines[0]).toBe("n,q");
+    expect(lines.at(-1)).toBe("");
+    expect(lines.at(-2)).toBe(`#ERROR,"The export stopped before its end: this file is incomplete. Download it again."`);
+    expect(text.endsWith(CSV_ERROR_ROW)).toBe(true);
+    // Every line before it is a whole row, in order, from the first.
+    const rows = lines.slice(1, -2);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(19_999);
+    expect(rows.every((l, i) => l.startsWith(`${i + 1},`))).toBe(true);
+    for (let i = 0; i < 50 && t.db.pool.idleCount < t.db.pool.totalCount; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(t.db.pool.totalCount - t.db.pool.idleCount).toBe(0);
+  });
+
+  it("ends with the #ERROR row when its database connection is killed midway, and the process and pool go on", async () => {
+    const q = { text: `select g as n, pg_backend_pid() as pid from generate_series(1, 3000000) g`, values: [] };
+    const reader = (await streamCsv(t.db.pool, q, ["n", "pid"])).getReader();
+    const dec = new TextDecoder();
+    const first = await reader.read();
+    let text = dec.decode(first.value, { stream: true });
+    const pid = Number(text.split("\r\n")[1].split(",")[1]);
+    const admin = new pg.Client({ connectionString: t.url });
+    await admin.connect();
+    try {
+      expect((await admin.query(`select pg_terminate_backend($1) as ok`, [pid])).rows[0].ok).toBe(true);
+    } finally {
+      await admin.end();
+    }
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += dec.decode(value, { stream: true });
+    }
+    expect(text.endsWith(CSV_ERROR_ROW)).toBe(true);
+    expect(text.split("\r\n").length).toBeLessThan(3_000_000);
     const r = await t.db.pool.query("select 1 as ok");
     expect(r.rows[0].ok).toBe(1);
   });

@@ -8,7 +8,8 @@
  * made exports run at about half the rows per second the benchmark asks for.
  */
 import QueryStream from "pg-query-stream";
-import { Readable, Transform, pipeline } from "node:stream";
+import { Readable } from "node:stream";
+import { log } from "../log";
 import type pg from "pg";
 import type { BuiltQuery } from "./table-def";
 
@@ -70,8 +71,17 @@ export async function toCsv(columns: string[], rows: Record<string, unknown>[]):
 }
 
 /**
+ * The last line of an export that broke midway (the database went away, a statement was cancelled):
+ * a record whose first cell is `#ERROR`, so that neither a person nor a script mistakes a short file
+ * for a whole one. The real error is logged on the server; the file says only that it is incomplete.
+ */
+export const CSV_ERROR_MARKER = "#ERROR";
+export const CSV_ERROR_ROW = `${CSV_ERROR_MARKER},"The export stopped before its end: this file is incomplete. Download it again."\r\n`;
+
+/**
  * Streams `query` as CSV. The pooled client is released when the stream ends, fails, or the
- * reader goes away. `map` may rename or compute cells per row.
+ * reader goes away. `map` may rename or compute cells per row. A stream that fails after it began
+ * ends with CSV_ERROR_ROW (the HTTP status has long been sent: the body is the only place left).
  */
 export async function streamCsv(
   pool: pg.Pool,
@@ -89,24 +99,48 @@ export async function streamCsv(
   const rows = client.query(new QueryStream(query.text, query.values, { batchSize: 5000, highWaterMark: 5000 }));
   // Rows become CSV records gathered into ~64 KB chunks (a web stream moves each chunk separately:
   // a 50,000-row export is ~100 chunks, not 50,000).
-  let buf = csvHeader(columns);
-  const gather = new Transform({
-    writableObjectMode: true,
-    transform(row: Record<string, unknown>, _enc, cb) {
-      buf += csvRecord(columns, map ? map(row) : row);
-      if (buf.length >= 65_536) {
-        const out = buf;
-        buf = "";
-        cb(null, Buffer.from(out, "utf8"));
-      } else cb();
-    },
-    flush(cb) {
-      cb(null, buf ? Buffer.from(buf, "utf8") : undefined);
-    },
+  // A connection that dies under the cursor never lets the stream end (closing the cursor waits for
+  // an answer that cannot come), so the loss of the connection itself ends the export.
+  let onLost: (err?: Error) => void = () => undefined;
+  const lost = new Promise<never>((_, reject) => {
+    onLost = (err?: Error) => reject(err ?? new Error("The database connection ended"));
   });
-  // pipeline: an error anywhere, or the reader going away (the web stream cancelled destroys
-  // `gather`), destroys every stage, which closes the cursor; the client then goes back to the pool.
-  pipeline(rows, gather, (err) => release(err ?? undefined));
-  const web = Readable.toWeb(gather) as unknown as ReadableStream<Uint8Array>;
-  return web;
+  lost.catch(() => undefined);
+  const lostOnEnd = () => onLost();
+  client.once("end", lostOnEnd);
+  client.once("error", onLost);
+  async function* records(): AsyncGenerator<Buffer> {
+    let buf = csvHeader(columns);
+    const it = (rows as AsyncIterable<Record<string, unknown>>)[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = await Promise.race([it.next(), lost]);
+        if (next.done) break;
+        const row = next.value;
+        buf += csvRecord(columns, map ? map(row) : row);
+        if (buf.length >= 65_536) {
+          const out = buf;
+          buf = "";
+          yield Buffer.from(out, "utf8");
+        }
+      }
+      if (buf) yield Buffer.from(buf, "utf8");
+      release();
+    } catch (err) {
+      // The reader went away: nobody is left to read an error row.
+      if ((err as Error).name === "AbortError") return;
+      log.error("A CSV export broke midway:", err);
+      release(err as Error);
+      yield Buffer.from(buf + CSV_ERROR_ROW, "utf8");
+    } finally {
+      client.off("end", lostOnEnd);
+      client.off("error", onLost);
+      // The reader went away (or the export broke): close the cursor; the client goes back (or away).
+      if (!released) {
+        rows.destroy();
+        release();
+      }
+    }
+  }
+  return Readable.toWeb(Readable.from(records(), { objectMode: false })) as unknown as ReadableStream<Uint8Array>;
 }

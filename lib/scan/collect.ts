@@ -14,7 +14,7 @@ import { advanceTo, currentDepth, inFlow } from "../sources/http/chain";
 import type { GoogleClients } from "../sources/gcp/clients";
 import * as gcp from "../sources/gcp/get";
 import { clusterClient, type ClusterEndpoint } from "../sources/k8s/clients";
-import { getConfigMap, listAll, type K8sListName } from "../sources/k8s/get";
+import { getConfigMap, listAll, ListBrokenError, type K8sListName } from "../sources/k8s/get";
 import { GAC, envSourcesFor, resolveEnv, type EnvLookup, type EnvSourceView } from "../inventory/pod-env";
 import { ADC_WELL_KNOWN, fileSource, filesEndingWith, type KeysOf } from "../inventory/pod-files";
 import { isPathLike } from "../inventory/secret-credentials";
@@ -752,7 +752,13 @@ export class Collector {
         `k8s.${resource}`,
         key,
         async (ctx) => {
-          await listAll(client, ctx.caller, resource, (items) => items.forEach((o) => each(o, ctx)), { onRestart });
+          try {
+            await listAll(client, ctx.caller, resource, (items) => items.forEach((o) => each(o, ctx)), { onRestart });
+          } catch (err) {
+            // A list that cannot end fails its source whole: what it saw may be any part of the list.
+            if (err instanceof ListBrokenError) throw new SourceFailure("failed", err.message);
+            throw err;
+          }
         },
         { deferStage: true },
       );

@@ -13,7 +13,7 @@ import { simulatorClients, googleCloudClients, type GoogleClients } from "../sou
 import { Caller, CancelledError } from "../sources/http/caller";
 import { collect, type CollectScope, type SourceOutcome } from "./collect";
 import { Progress, type ScanProgress } from "./progress";
-import { writeInventory, type WriteStats } from "../store/write-inventory";
+import { writeInventory, heldMessage, type WriteStats, type RetirementGuard } from "../store/write-inventory";
 import { InventoryStage } from "../store/stage";
 import type { ClusterData } from "../inventory/model";
 import { gkeEndpoint, type ClusterEndpoint } from "../sources/k8s/clients";
@@ -47,6 +47,8 @@ export type ScanSummary = {
   /** Wall time of each phase, ms. */
   timings?: { collectMs: number; storeMs: number; analysisMs: number };
   analysis?: AnalysisSummary;
+  /** The scan was asked to apply a mass retirement the guard would have held back. */
+  acceptedRetirement?: boolean;
 };
 
 export type ScanResult = { scanId: number; status: ScanStatus; summary: ScanSummary; outcomes: SourceOutcome[]; error?: string };
@@ -64,7 +66,15 @@ export type RunScanOptions = {
   onProgress?: (p: ScanProgress) => void;
   /** Cancels from this process; other processes cancel through the scan row. */
   signal?: AbortSignal;
+  /** Applies a mass retirement the guard would hold back (`npm run scan -- --accept-retirement`). */
+  acceptRetirement?: boolean;
 };
+
+/** The scan passed WI_ATLAS_SCAN_TIMEOUT_MINUTES. */
+export function deadlineMessage(timeoutMs: number): string {
+  const min = timeoutMs / 60_000;
+  return `The scan passed its deadline of ${Number.isInteger(min) ? min : min.toFixed(2)} minutes (WI_ATLAS_SCAN_TIMEOUT_MINUTES) and was stopped; nothing from this scan was applied`;
+}
 
 async function runningScan(pool: pg.Pool) {
   const r = await pool.query<{ id: number; started_at: string; trigger: string }>(
@@ -146,6 +156,29 @@ function statusOf(outcomes: SourceOutcome[]): ScanStatus {
   return outcomes.some((o) => o.status === "failed" || o.status === "partial") ? "partial" : "succeeded";
 }
 
+/**
+ * Runs the statement that records how a scan ended: on its own session, else on fresh connections
+ * (a pool still holding connections the server ended hands out a dead one first; it is then dropped).
+ */
+async function recordEnd(client: pg.PoolClient, pool: pg.Pool, sql: string, params: unknown[]): Promise<void> {
+  try {
+    await client.query(sql, params);
+    return;
+  } catch (err) {
+    let last = err;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await pool.query(sql, params);
+        return;
+      } catch (e) {
+        last = e;
+        await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+      }
+    }
+    throw last;
+  }
+}
+
 export async function runScan(opts: RunScanOptions): Promise<ScanResult> {
   const { db } = opts;
   const lockClient = await db.pool.connect();
@@ -158,10 +191,18 @@ export async function runScan(opts: RunScanOptions): Promise<ScanResult> {
     await lockClient.query(
       `update scan set status = 'crashed', finished_at = now(), error = coalesce(error, 'The process running this scan stopped before it finished') where status = 'running'`,
     );
+    // A scan's statements are bounded by the scan's deadline, not by the web server's per-statement
+    // limit (its final transaction writes a whole estate). `set` lasts for this session only; the
+    // `reset` below gives the pooled connection its own limit back.
+    await lockClient.query("set statement_timeout = 0");
     return await runLocked(opts, lockClient);
   } finally {
-    if (locked) await lockClient.query("select pg_advisory_unlock($1)", [SCAN_LOCK_KEY]).catch(() => undefined);
-    lockClient.release();
+    // The lock goes with the session: when the connection was lost, the server has already let it go,
+    // and the dead connection is thrown away rather than pooled.
+    let healthy = true;
+    if (locked) healthy = await lockClient.query("select pg_advisory_unlock($1)", [SCAN_LOCK_KEY]).then(() => true, () => false);
+    if (healthy) healthy = await lockClient.query("reset statement_timeout").then(() => true, () => false);
+    lockClient.release(healthy ? undefined : new Error("the scan's database connection was lost"));
   }
 }
 
@@ -173,10 +214,10 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
   // A scan of the configured target answers the waiting request, if any (its id is what the web
   // handed out); it keeps the request's trigger. A scan of another estate (--estate) leaves it waiting.
   const claimed = opts.estatePath
-    ? { rows: [] as { id: number }[] }
-    : await client.query<{ id: number }>(
+    ? { rows: [] as { id: number; accept_retirement: boolean }[] }
+    : await client.query<{ id: number; accept_retirement: boolean }>(
         `update scan set status = 'running', mode = $1, phase = 'starting', runner = $2, started_at = now()
-         where status = 'requested' and not cancel_requested returning id`,
+         where status = 'requested' and not cancel_requested returning id, accept_retirement`,
         [mode, runner],
       );
   const ins = claimed.rows[0]
@@ -186,9 +227,25 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
         [opts.trigger, mode, "", runner],
       );
   const scanId = ins.rows[0].id;
+  // "Accept retirement" from the web travels on the request it claimed.
+  const acceptRetirement = opts.acceptRetirement === true || claimed.rows[0]?.accept_retirement === true;
   opts.onStarted?.(scanId);
   const abort = new AbortController();
   opts.signal?.addEventListener("abort", () => abort.abort(), { once: true });
+  // The whole scan's deadline: past it the scan stops exactly as a cancel does, and is marked failed.
+  let timedOut = false;
+  const deadline = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, config.scanTimeoutMs);
+  // The scan's session holds its lock and its stage table: once it is gone the scan cannot finish,
+  // so it stops at once rather than collecting an estate it could not apply.
+  let connectionLost: Error | undefined;
+  const onConnectionLost = (err: Error) => {
+    connectionLost ??= err;
+    abort.abort();
+  };
+  client.on("error", onConnectionLost);
   const progress = new Progress(async (p) => {
     opts.onProgress?.(p);
     await db.pool.query(`update scan set progress = $2, phase = $3 where id = $1`, [scanId, JSON.stringify(p), p.phase]).catch(() => undefined);
@@ -227,14 +284,22 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     summary.timings = timings;
     for (const o of outcomes) summary.sources[o.status] = (summary.sources[o.status] ?? 0) + 1;
     summary.counts = { ...stage.counts };
-    const status = statusOf(outcomes);
+    let status = statusOf(outcomes);
+    let heldNote: string | undefined;
 
     progress.update((p) => (p.phase = "storing"));
     await progress.flush();
     await client.query("begin");
     try {
       let t0 = Date.now();
-      summary.written = await writeInventory(client, scanId, outcomes);
+      const guard: RetirementGuard = { maxPercent: config.maxRetirePercent, minObjects: 50, accept: acceptRetirement };
+      summary.written = await writeInventory(client, scanId, outcomes, guard);
+      if (acceptRetirement) summary.acceptedRetirement = true;
+      // Kept objects make the scan partial: what it saw was applied, but not that they are gone.
+      if (summary.written.held?.length) {
+        if (status === "succeeded") status = "partial";
+        heldNote = summary.written.held.map((h) => heldMessage(h, guard)).join("\n");
+      }
       timings.storeMs = Date.now() - t0;
       log.debug(`scan #${scanId}: stored in ${timings.storeMs} ms; ${mem()}`);
       progress.update((p) => (p.phase = "analysing"));
@@ -253,7 +318,9 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
           status,
           JSON.stringify(summary),
           JSON.stringify(progress.state),
-          status === "failed" ? outcomes.find((o) => o.status === "failed")?.error ?? "every source failed" : null,
+          status === "failed"
+            ? outcomes.find((o) => o.status === "failed")?.error ?? "every source failed"
+            : (heldNote ?? null),
         ],
       );
       await client.query("commit");
@@ -273,21 +340,29 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     }
     // Retention runs after each applied scan, outside its transaction (a failure here loses nothing).
     await pruneHistory(db, config.retentionDays).catch((err) => log.error("Pruning old scans failed:", err));
-    return { scanId, status, summary, outcomes };
+    return { scanId, status, summary, outcomes, ...(heldNote ? { error: heldNote } : {}) };
   } catch (err) {
-    const cancelled = err instanceof CancelledError || abort.signal.aborted;
-    const message = cancelled ? "Cancelled; nothing from this scan was applied" : (err as Error).message;
-    if (!cancelled) log.error(`Scan #${scanId} failed:`, err);
+    const cancelled = !timedOut && !connectionLost && (err instanceof CancelledError || abort.signal.aborted);
+    const message = timedOut
+      ? deadlineMessage(config.scanTimeoutMs)
+      : connectionLost
+        ? `The scan's database connection was lost (${connectionLost.message}); nothing from this scan was applied`
+        : cancelled
+          ? "Cancelled; nothing from this scan was applied"
+          : (err as Error).message;
+    if (!cancelled) log.error(`Scan #${scanId} failed:`, timedOut || connectionLost ? message : err);
     summary.durationMs = Date.now() - started;
-    await client.query(`update scan set status = $2, finished_at = now(), error = $3, summary = $4, progress = $5 where id = $1`, [
-      scanId,
-      cancelled ? "cancelled" : "failed",
-      message,
-      JSON.stringify(summary),
-      JSON.stringify(progress.state),
-    ]);
-    return { scanId, status: cancelled ? "cancelled" : "failed", summary, outcomes, error: message };
+    const status = cancelled ? "cancelled" : "failed";
+    const params = [scanId, status, message, JSON.stringify(summary), JSON.stringify(progress.state)];
+    const sql = `update scan set status = $2, finished_at = now(), error = $3, summary = $4, progress = $5 where id = $1 and status = 'running'`;
+    // The scan's own connection may be what failed (the server restarted, the session was killed):
+    // then a fresh one from the pool records the outcome; if the server is gone altogether, the next
+    // scan (or the reaper) marks this one crashed.
+    await recordEnd(client, db.pool, sql, params).catch((e) => log.error(`Scan #${scanId}: could not record that it ${status}:`, e));
+    return { scanId, status, summary, outcomes, error: message };
   } finally {
+    clearTimeout(deadline);
+    client.off("error", onConnectionLost);
     clearInterval(poll);
     progress.stop();
     await stage?.drop();

@@ -9,13 +9,14 @@ import { runScan, ScanBusyError, SCAN_LOCK_KEY, type ScanTrigger } from "./run-s
 import { log } from "../log";
 
 /** Starts a scan and resolves with its id once recorded; the scan goes on in the background. */
-export function startScan(db: Db, config: Config, trigger: ScanTrigger): Promise<{ scanId: number }> {
+export function startScan(db: Db, config: Config, trigger: ScanTrigger, opts: { acceptRetirement?: boolean } = {}): Promise<{ scanId: number }> {
   return new Promise((resolve, reject) => {
     let started = false;
     runScan({
       db,
       config,
       trigger,
+      acceptRetirement: opts.acceptRetirement,
       onStarted: (scanId) => {
         started = true;
         resolve({ scanId });

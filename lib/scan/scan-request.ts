@@ -36,14 +36,14 @@ async function pendingScan(db: Db): Promise<PendingScan | null> {
  * ScanPendingError naming it). The unique index on requested rows makes two concurrent asks leave one.
  * The scanner fills in mode, target and the real start time when it claims the row.
  */
-export async function requestScan(db: Db, trigger: "manual" = "manual"): Promise<{ scanId: number; status: "requested" }> {
+export async function requestScan(db: Db, trigger: "manual" = "manual", opts: { acceptRetirement?: boolean } = {}): Promise<{ scanId: number; status: "requested" }> {
   const r = await db.pool.query<{ id: number }>(
-    `insert into scan (status, trigger, mode, target, phase)
-       select 'requested', $1, '', '', 'requested'
+    `insert into scan (status, trigger, mode, target, phase, accept_retirement)
+       select 'requested', $1, '', '', 'requested', $2
        where not exists (select 1 from scan where status in ('running', 'requested'))
      on conflict do nothing
      returning id`,
-    [trigger],
+    [trigger, opts.acceptRetirement === true],
   );
   if (r.rows[0]) return { scanId: r.rows[0].id, status: "requested" };
   throw new ScanPendingError(await pendingScan(db));

@@ -320,6 +320,11 @@ export const FaultSchema = z
     missingZones: z.array(z.string()).optional(),
     /** For Kubernetes lists: fail only requests that carry a `continue` token (a list that breaks midway). */
     onContinue: z.boolean().optional(),
+    /**
+     * For Kubernetes lists: answer 200, but hand back the `continue` token the request carried (the
+     * first page's on the first request), so a client that follows tokens never reaches the end.
+     */
+    repeatContinue: z.boolean().optional(),
   })
   .strict();
 export type Fault = z.infer<typeof FaultSchema>;

@@ -15,6 +15,8 @@ export type SimRequest = {
   assetWorld?: World;
   /** Zones to report as missing from a cluster list (a `missingZones` fault). */
   missingZones?: string[];
+  /** Kubernetes lists: every page carries the same `continue` token, so the list never ends (a `repeatContinue` fault). */
+  repeatContinue?: boolean;
 };
 
 export type SimResponse = { status: number; body: unknown; headers?: Record<string, string> };

@@ -92,7 +92,47 @@ function keyOf(obj: Json): string {
   return `${(md.namespace as string | undefined) ?? ""}/${md.name as string}`;
 }
 
-function selectorMatches(obj: Json, labelSelector: string | null, fieldSelector: string | null): boolean {
+/**
+ * Fields each resource can be selected by, as the API server's `…ToSelectableFields` functions
+ * declare them (pkg/apis/core/v1/conversion.go and friends); every resource has metadata.name and
+ * metadata.namespace. Anything else is refused with 400, as the API server refuses it.
+ */
+const SELECTABLE_FIELDS: Partial<Record<K8sResource, Record<string, (o: Json) => unknown>>> = {
+  secrets: { type: (o) => o.type },
+  pods: {
+    "spec.nodeName": (o) => (o.spec as Json | undefined)?.nodeName,
+    "spec.restartPolicy": (o) => (o.spec as Json | undefined)?.restartPolicy,
+    "spec.schedulerName": (o) => (o.spec as Json | undefined)?.schedulerName,
+    "spec.serviceAccountName": (o) => (o.spec as Json | undefined)?.serviceAccountName,
+    "spec.hostNetwork": (o) => String((o.spec as Json | undefined)?.hostNetwork ?? false),
+    "status.phase": (o) => (o.status as Json | undefined)?.phase,
+    "status.podIP": (o) => (o.status as Json | undefined)?.podIP,
+    "status.nominatedNodeName": (o) => (o.status as Json | undefined)?.nominatedNodeName,
+  },
+  namespaces: { "status.phase": (o) => (o.status as Json | undefined)?.phase },
+  nodes: { "spec.unschedulable": (o) => String((o.spec as Json | undefined)?.unschedulable ?? false) },
+  replicasets: { "status.replicas": (o) => String((o.status as Json | undefined)?.replicas ?? 0) },
+  jobs: { "status.successful": (o) => String((o.status as Json | undefined)?.successful ?? 0) },
+};
+
+type FieldTerm = { get: (o: Json) => unknown; value: string; negate: boolean };
+
+/** Parses `a=b,c!=d` for `resource`; a string naming the unsupported field when there is one. */
+function parseFieldSelector(resource: K8sResource, selector: string): FieldTerm[] | string {
+  const terms: FieldTerm[] = [];
+  for (const term of selector.split(",").filter(Boolean)) {
+    const m = /^([^=!]+)(!=|==|=)(.*)$/.exec(term);
+    if (!m) return term;
+    const [, key, op, value] = m;
+    const get =
+      key === "metadata.name" ? (o: Json) => (o.metadata as Json).name : key === "metadata.namespace" ? (o: Json) => (o.metadata as Json).namespace : SELECTABLE_FIELDS[resource]?.[key];
+    if (!get) return key;
+    terms.push({ get, value, negate: op === "!=" });
+  }
+  return terms;
+}
+
+function selectorMatches(obj: Json, labelSelector: string | null, fields: FieldTerm[]): boolean {
   const md = obj.metadata as Json;
   if (labelSelector) {
     const labels = (md.labels ?? {}) as Record<string, string>;
@@ -104,12 +144,9 @@ function selectorMatches(obj: Json, labelSelector: string | null, fieldSelector:
       } else if (negate ? labels[k] === v : labels[k] !== v) return false;
     }
   }
-  if (fieldSelector) {
-    for (const term of fieldSelector.split(",").filter(Boolean)) {
-      const [k, v] = term.split(/==?/);
-      const value = k === "metadata.name" ? md.name : k === "metadata.namespace" ? md.namespace : k === "spec.nodeName" ? (obj.spec as Json | undefined)?.nodeName : undefined;
-      if (String(value ?? "") !== v) return false;
-    }
+  for (const f of fields) {
+    const equal = String(f.get(obj) ?? "") === f.value;
+    if (f.negate ? equal : !equal) return false;
   }
   return true;
 }
@@ -197,7 +234,11 @@ export function handleK8s(cluster: SimCluster, rest: string, req: SimRequest): S
   let items = parsed.namespace ? all.filter((o) => (o.metadata as Json).namespace === parsed.namespace) : all;
   const ls = req.query.get("labelSelector");
   const fs = req.query.get("fieldSelector");
-  if (ls || fs) items = items.filter((o) => selectorMatches(o, ls, fs));
+  const fields = fs ? parseFieldSelector(parsed.resource, fs) : [];
+  if (typeof fields === "string") {
+    return k8sStatus(400, `field label not supported: ${fields}`, { reason: "BadRequest" });
+  }
+  if (ls || fields.length) items = items.filter((o) => selectorMatches(o, ls, fields));
 
   let start = 0;
   const cont = req.query.get("continue");
@@ -223,5 +264,7 @@ export function handleK8s(cluster: SimCluster, rest: string, req: SimRequest): S
     metadata.continue = encodeContinue(cluster.resourceVersion, keyOf(items[nextIndex]));
     metadata.remainingItemCount = items.length - nextIndex;
   }
+  // A `repeatContinue` fault: the same token again, so the list goes round the same page for ever.
+  if (req.repeatContinue && limit) metadata.continue = cont ?? metadata.continue ?? encodeContinue(cluster.resourceVersion, keyOf(items[start] ?? {metadata: {name: ""}}));
   return { status: 200, body: { kind: `${def.kind}List`, apiVersion, metadata, items: page } };
 }

@@ -284,6 +284,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         sreq.missingZones = f.fault.missingZones;
         break;
       }
+      if (f.fault.repeatContinue) {
+        sreq.repeatContinue = true;
+        break;
+      }
       const status = f.fault.status ?? 500;
       const headers: Record<string, string> = {};
       if (f.fault.retryAfter !== undefined) headers["retry-after"] = String(f.fault.retryAfter);

