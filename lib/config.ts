@@ -90,6 +90,29 @@ const EnvSchema = z.object({
   WI_ATLAS_CONCURRENCY: int("WI_ATLAS_CONCURRENCY", 8, 1, 256),
   WI_ATLAS_API_LIMITS: z.string().optional(),
   WI_ATLAS_REQUEST_TIMEOUT_SECONDS: int("WI_ATLAS_REQUEST_TIMEOUT_SECONDS", 30, 1, 600),
+  WI_ATLAS_PUBLIC_URL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v || v.trim() === "") return undefined;
+      let u: URL;
+      try {
+        u = new URL(v.trim());
+      } catch {
+        ctx.addIssue({ code: "custom", message: `WI_ATLAS_PUBLIC_URL must be a URL such as https://wi-atlas.example.com, got "${v}"` });
+        return z.NEVER;
+      }
+      if (u.protocol !== "https:" && u.protocol !== "http:") {
+        ctx.addIssue({ code: "custom", message: `WI_ATLAS_PUBLIC_URL must be an http(s) URL, got "${v}"` });
+        return z.NEVER;
+      }
+      // The dashboard is served from the root of its host (no base path), so only the origin counts.
+      if (u.pathname !== "/" || u.search || u.hash || u.username || u.password) {
+        ctx.addIssue({ code: "custom", message: `WI_ATLAS_PUBLIC_URL must be an origin with no path, query or credentials (https://HOST[:PORT]), got "${v}"` });
+        return z.NEVER;
+      }
+      return u.origin;
+    }),
   WI_ATLAS_INVENTORY_PATH: z
     .string()
     .optional()
@@ -133,6 +156,11 @@ export type Config = {
   apiLimits: Record<ApiName, ApiLimit>;
   requestTimeoutMs: number;
   inventoryPath: "direct" | "asset";
+  /**
+   * The origin readers open the dashboard at (`https://HOST[:PORT]`), from WI_ATLAS_PUBLIC_URL. When
+   * set, every request's Host must name it and a state change's Origin must equal it.
+   */
+  publicUrl?: string;
 };
 
 export class ConfigError extends Error {
@@ -191,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiLimits: parseApiLimits(e.WI_ATLAS_API_LIMITS, e.WI_ATLAS_CONCURRENCY),
     requestTimeoutMs: e.WI_ATLAS_REQUEST_TIMEOUT_SECONDS * 1000,
     inventoryPath: e.WI_ATLAS_INVENTORY_PATH,
+    publicUrl: e.WI_ATLAS_PUBLIC_URL,
   };
 }
 

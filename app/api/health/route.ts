@@ -1,5 +1,7 @@
 import { serverDb } from "@/lib/store/db";
 import { lastScan } from "@/lib/store/queries";
+import { newErrorId } from "@/lib/api/respond";
+import { log } from "@/lib/log";
 
 export const dynamic = "force-dynamic";
 
@@ -25,8 +27,11 @@ export async function GET(req: Request) {
       { status: requireScan && !finished ? 503 : 200, headers: { "cache-control": "no-store" } },
     );
   } catch (err) {
+    // The driver's message can name hosts, users and databases: it goes to the log, not to the caller.
+    const errorId = newErrorId();
+    log.error(`Health check: the database is not reachable (error id ${errorId}):`, err);
     return Response.json(
-      { status: "error", database: { reachable: false, error: (err as Error).message }, lastScan: null },
+      { status: "error", database: { reachable: false, error: `The database is not reachable (error id ${errorId})` }, lastScan: null },
       { status: 503, headers: { "cache-control": "no-store" } },
     );
   }
