@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config";
+import { ConfigError, loadConfig as load } from "./config";
+
+const loadConfig = (env: Record<string, string>) => load(env as NodeJS.ProcessEnv);
 
 describe("WI_ATLAS_PUBLIC_URL", () => {
   it("is unset by default and keeps only the origin of a root URL", () => {

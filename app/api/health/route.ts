@@ -1,6 +1,6 @@
 import { serverDb } from "@/lib/store/db";
 import { lastScan } from "@/lib/store/queries";
-import { newErrorId } from "@/lib/api/respond";
+import { checkUrl, newErrorId, problemResponse } from "@/lib/api/respond";
 import { log } from "@/lib/log";
 
 export const dynamic = "force-dynamic";
@@ -10,6 +10,11 @@ export const dynamic = "force-dynamic";
  * `?require=scan` answers 503 until a scan has finished (for start-up scripts and test runners).
  */
 export async function GET(req: Request) {
+  try {
+    checkUrl(req.url);
+  } catch (err) {
+    return problemResponse(err);
+  }
   const requireScan = new URL(req.url).searchParams.get("require") === "scan";
   const started = Date.now();
   try {
