@@ -51,6 +51,16 @@ describe("checkRequest", () => {
     // Probes address the pod by IP.
     expect(checkRequest(req("GET", "http://10.0.0.7:3000/api/health", { host: "10.0.0.7:3000" }), pub)).toBeNull();
   });
+
+  it("refuses a path with malformed percent-encoding with 400, for any method", () => {
+    expect(checkRequest(req("GET", "http://localhost:3000/api/objects/%E0%A4%A", { host: "localhost:3000" }), local)).toEqual({
+      status: 400,
+      code: "bad_request",
+      message: 'The path segment "%E0%A4%A" has malformed percent-encoding (each % must start a %XX escape of UTF-8)',
+    });
+    expect(checkRequest(req("GET", "http://localhost:3000/objects/a%ZZ/timeline", { host: "localhost:3000" }), local)?.status).toBe(400);
+    expect(checkRequest(req("GET", "http://localhost:3000/objects/gsa%3Aa%40b.c", { host: "localhost:3000" }), local)).toBeNull();
+  });
 });
 
 describe("contentSecurityPolicy", () => {

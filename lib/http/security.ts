@@ -32,10 +32,10 @@ export type SecurityOptions = {
 
 /** Why a request was refused, as the JSON problem the API answers everywhere else. */
 export type Refusal = {
-  /** 403 for a request from the wrong origin or host, 415 for a body that is not JSON. */
-  status: 403 | 415;
+  /** 400 for a path that does not decode, 403 for the wrong origin or host, 415 for a body that is not JSON. */
+  status: 400 | 403 | 415;
   /** A stable machine-readable reason. */
-  code: "cross_origin" | "wrong_host" | "unsupported_media_type";
+  code: "bad_request" | "cross_origin" | "wrong_host" | "unsupported_media_type";
   /** What was wrong and what would be accepted. */
   message: string;
 };
@@ -94,6 +94,15 @@ function sameHost(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
+function decodes(component: string): boolean {
+  try {
+    decodeURIComponent(component);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function mediaType(contentType: string | null): string {
   return (contentType ?? "").split(";")[0].trim().toLowerCase();
 }
@@ -105,6 +114,12 @@ function mediaType(contentType: string | null): string {
 export function checkRequest(req: { method: string; url: string; headers: Headers }, opts: SecurityOptions): Refusal | null {
   const host = req.headers.get("host") ?? "";
   const pathname = new URL(req.url).pathname;
+  // Next cannot decode such a path into a dynamic route's params and answers a bare 500 of its own
+  // (without these headers): say what is wrong before it tries.
+  const malformed = pathname.split("/").find((segment) => !decodes(segment));
+  if (malformed !== undefined) {
+    return { status: 400, code: "bad_request", message: `The path segment "${malformed}" has malformed percent-encoding (each % must start a %XX escape of UTF-8)` };
+  }
   if (opts.publicUrl && !HOST_CHECK_EXEMPT.has(pathname)) {
     const expected = new URL(opts.publicUrl).host;
     if (!sameHost(host, expected)) {
