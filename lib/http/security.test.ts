@@ -61,6 +61,16 @@ describe("checkRequest", () => {
     expect(checkRequest(req("GET", "http://localhost:3000/objects/a%ZZ/timeline", { host: "localhost:3000" }), local)?.status).toBe(400);
     expect(checkRequest(req("GET", "http://localhost:3000/objects/gsa%3Aa%40b.c", { host: "localhost:3000" }), local)).toBeNull();
   });
+
+  it("refuses an API query string with malformed percent-encoding or a control character with 400, as sent", () => {
+    expect(checkRequest(req("GET", "http://localhost:3000/api/search?q=%", { host: "localhost:3000" }), local)).toEqual({
+      status: 400,
+      code: "bad_request",
+      message: 'Query parameter "q" has malformed percent-encoding ("%"; each % must start a %XX escape of UTF-8)',
+    });
+    expect(checkRequest(req("GET", "http://localhost:3000/api/findings?q=a%00b", { host: "localhost:3000" }), local)?.message).toBe('Query parameter "q" holds a control character');
+    expect(checkRequest(req("GET", "http://localhost:3000/api/findings?q=50%25%20off", { host: "localhost:3000" }), local)).toBeNull();
+  });
 });
 
 describe("contentSecurityPolicy", () => {

@@ -13,6 +13,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { config } from "../config";
+import { checkUrl } from "../api/respond";
+import { Problem } from "../api/problem";
 
 /** Methods that change something; every other method must not (Next serves GET/HEAD/OPTIONS only). */
 export const STATE_CHANGING_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -119,6 +121,16 @@ export function checkRequest(req: { method: string; url: string; headers: Header
   const malformed = pathname.split("/").find((segment) => !decodes(segment));
   if (malformed !== undefined) {
     return { status: 400, code: "bad_request", message: `The path segment "${malformed}" has malformed percent-encoding (each % must start a %XX escape of UTF-8)` };
+  }
+  // The URL a route handler sees has been re-encoded by Next (`?q=%` arrives as `?q=%25`), so the
+  // API's query strings are checked here, on the URL as it was sent.
+  if (pathname.startsWith("/api/")) {
+    try {
+      checkUrl(req.url);
+    } catch (err) {
+      if (err instanceof Problem) return { status: 400, code: "bad_request", message: err.message };
+      throw err;
+    }
   }
   if (opts.publicUrl && !HOST_CHECK_EXEMPT.has(pathname)) {
     const expected = new URL(opts.publicUrl).host;
