@@ -115,6 +115,7 @@ const URL_CASES: BadCase[] = [
   { query: "?q=%E0%A4%A", says: 'Query parameter "q" has malformed percent-encoding ("%E0%A4%A"' },
   { query: "?%ZZ=1", says: 'Query parameter "%ZZ" has malformed percent-encoding' },
   { query: "?q=a%00b", says: 'Query parameter "q" holds a control character' },
+  { query: "?q=%EF%BF%BD%25A", says: 'Query parameter "q" has malformed percent-encoding (it does not decode to UTF-8)' },
 ];
 
 const API = path.resolve(import.meta.dirname);

@@ -66,6 +66,11 @@ export function checkUrl(url: string): void {
       if (!decodes(plain)) {
         throw badRequest(`Query parameter "${rawKey}" has malformed percent-encoding ("${part}"; each % must start a %XX escape of UTF-8)`, { parameter: rawKey });
       }
+      // Next re-encodes a query string leniently before a route (or the proxy) sees it: an escape that
+      // is not UTF-8 arrives as U+FFFD, which no filter, subject or search term holds on purpose.
+      if (decodeURIComponent(plain).includes("\uFFFD")) {
+        throw badRequest(`Query parameter "${rawKey}" has malformed percent-encoding (it does not decode to UTF-8)`, { parameter: rawKey });
+      }
       if (CONTROL.test(decodeURIComponent(plain))) throw badRequest(`Query parameter "${decodes(rawKey) ? decodeURIComponent(rawKey) : rawKey}" holds a control character`, { parameter: rawKey });
     }
   }
