@@ -181,7 +181,7 @@ test("malformed percent-encoding and control characters answer 400 with a messag
     ["/api/findings?q=%E0%A4%A", 'Query parameter "q" has malformed percent-encoding'],
     ["/api/search?q=%C3%28", 'Query parameter "q" has malformed percent-encoding'],
     ["/api/findings?q=a%00b", 'Query parameter "q" holds a control character'],
-    ["/api/health?require=%", 'Query parameter "require" has malformed percent-encoding'],
+    ["/api/health?require=%E0%A4%A", 'Query parameter "require" has malformed percent-encoding'],
     ["/api/scans/99999999999/cancel", "is not a scan id"],
   ];
   for (const [url, says] of cases) {
