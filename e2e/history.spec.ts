@@ -45,10 +45,12 @@ test("editing the estate and rescanning shows the change in the diff page, the t
   }
 });
 
-test("starting a scan while one runs answers 409 with the running scan", async ({ request }) => {
+test("starting a scan while one runs answers 409 with the running scan", async ({ request, baseURL }) => {
   await expect.poll(async () => (await (await request.get("/api/scans/current")).json()).running, { timeout: 60_000 }).toBeNull();
-  const first = await request.post("/api/scans");
-  const second = await request.post("/api/scans");
+  // A state change must come from the dashboard's origin as JSON (lib/http/security.ts).
+  const headers = { origin: baseURL!, "content-type": "application/json" };
+  const first = await request.post("/api/scans", { headers });
+  const second = await request.post("/api/scans", { headers });
   const statuses = [first.status(), second.status()].sort();
   // Either both raced one scan (202 + 409), or the first finished before the second (202 + 202).
   expect(statuses[0]).toBe(202);

@@ -43,3 +43,24 @@ describe("WI_ATLAS_LISTEN and who may reach the web server", () => {
     }
   });
 });
+
+const loadPublic = (e: Record<string, string>) => loadConfig(e as NodeJS.ProcessEnv);
+
+describe("WI_ATLAS_PUBLIC_URL", () => {
+  it("is unset by default and keeps only the origin of a root URL", () => {
+    expect(loadPublic({}).publicUrl).toBeUndefined();
+    expect(loadPublic({ WI_ATLAS_PUBLIC_URL: "https://Atlas.Example.com/" }).publicUrl).toBe("https://atlas.example.com");
+    expect(loadPublic({ WI_ATLAS_PUBLIC_URL: "http://localhost:3000" }).publicUrl).toBe("http://localhost:3000");
+  });
+
+  it("refuses what is not an http(s) origin, naming the variable", () => {
+    for (const [value, says] of [
+      ["atlas.example.com", "must be a URL"],
+      ["ftp://atlas.example.com", "must be an http(s) URL"],
+      ["https://atlas.example.com/dashboard", "must be an origin with no path"],
+    ]) {
+      expect(() => loadPublic({ WI_ATLAS_PUBLIC_URL: value }), value).toThrow(ConfigError);
+      expect(() => loadPublic({ WI_ATLAS_PUBLIC_URL: value }), value).toThrow(`WI_ATLAS_PUBLIC_URL ${says}`);
+    }
+  });
+});

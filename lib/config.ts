@@ -136,6 +136,29 @@ const EnvSchema = z.object({
   WI_ATLAS_MAX_RETIRE_PERCENT: int("WI_ATLAS_MAX_RETIRE_PERCENT", 30, 0, 100),
   WI_ATLAS_DB_STATEMENT_TIMEOUT_SECONDS: int("WI_ATLAS_DB_STATEMENT_TIMEOUT_SECONDS", 30, 0, 3600),
   WI_ATLAS_DB_CONNECT_TIMEOUT_SECONDS: int("WI_ATLAS_DB_CONNECT_TIMEOUT_SECONDS", 10, 1, 600),
+  WI_ATLAS_PUBLIC_URL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v || v.trim() === "") return undefined;
+      let u: URL;
+      try {
+        u = new URL(v.trim());
+      } catch {
+        ctx.addIssue({ code: "custom", message: `WI_ATLAS_PUBLIC_URL must be a URL such as https://wi-atlas.example.com, got "${v}"` });
+        return z.NEVER;
+      }
+      if (u.protocol !== "https:" && u.protocol !== "http:") {
+        ctx.addIssue({ code: "custom", message: `WI_ATLAS_PUBLIC_URL must be an http(s) URL, got "${v}"` });
+        return z.NEVER;
+      }
+      // The dashboard is served from the root of its host (no base path), so only the origin counts.
+      if (u.pathname !== "/" || u.search || u.hash || u.username || u.password) {
+        ctx.addIssue({ code: "custom", message: `WI_ATLAS_PUBLIC_URL must be an origin with no path, query or credentials (https://HOST[:PORT]), got "${v}"` });
+        return z.NEVER;
+      }
+      return u.origin;
+    }),
   WI_ATLAS_INVENTORY_PATH: z
     .string()
     .optional()
@@ -193,6 +216,11 @@ export type Config = {
   dbStatementTimeoutMs: number;
   /** How long a request waits for a database connection (connect or pool acquire), ms. */
   dbConnectTimeoutMs: number;
+  /**
+   * The origin readers open the dashboard at (`https://HOST[:PORT]`), from WI_ATLAS_PUBLIC_URL. When
+   * set, every request's Host must name it and a state change's Origin must equal it.
+   */
+  publicUrl?: string;
 };
 
 export class ConfigError extends Error {
@@ -258,6 +286,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxRetirePercent: e.WI_ATLAS_MAX_RETIRE_PERCENT,
     dbStatementTimeoutMs: e.WI_ATLAS_DB_STATEMENT_TIMEOUT_SECONDS * 1000,
     dbConnectTimeoutMs: e.WI_ATLAS_DB_CONNECT_TIMEOUT_SECONDS * 1000,
+    publicUrl: e.WI_ATLAS_PUBLIC_URL,
   };
 }
 

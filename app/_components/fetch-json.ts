@@ -9,7 +9,10 @@ export class ApiError extends Error {
 }
 
 export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, { ...init, headers: { accept: "application/json", ...(init?.headers ?? {}) } });
+  // The server refuses a state change whose body is not declared JSON (lib/http/security.ts), so
+  // every POST/PUT/PATCH/DELETE says so, with or without a body.
+  const isChange = !!init?.method && !["GET", "HEAD"].includes(init.method.toUpperCase());
+  const res = await fetch(url, { ...init, headers: { accept: "application/json", ...(isChange ? { "content-type": "application/json" } : {}), ...(init?.headers ?? {}) } });
   const text = await res.text();
   let body: unknown;
   try {

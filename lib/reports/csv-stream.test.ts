@@ -125,6 +125,9 @@ describe("csvRecord", () => {
       "+1",
       "-1",
       "@handle",
+      "  =1+1",
+      "\u3000+cmd",
+      "＝HYPERLINK(1)",
       "a'b",
       "日本語, ok",
       true,
@@ -139,5 +142,20 @@ describe("csvRecord", () => {
     const rows = values.map((v, i) => ({ a: v, b: values[(i + 7) % values.length], c: `row ${i}` }));
     const expected = stringify(rows, csvOptions(columns) as never);
     expect(await toCsv(columns, rows)).toBe(expected);
+  });
+});
+
+describe("csvCell", () => {
+  it("prefixes an apostrophe to every cell a spreadsheet could run as a formula, after leading white space and in full width", async () => {
+    const { csvCell } = await import("./csv");
+    const risky = ["=SUM(A1)", "+1", "-1", "@handle", "\tx", "\rx", " =1", "  +cmd", "\n-2", "\u00a0@x", "\u3000=x", "\ufeff=x", "＝1", "＋1", "－1", "＠x", " ＝1"];
+    expect(risky.map(csvCell)).toEqual(risky.map((v) => `'${v}`));
+  });
+
+  it("leaves every other cell as it is, numbers and inner formula characters included", async () => {
+    const { csvCell } = await import("./csv");
+    const safe = ["plain", "a=b", "x+1", "user@example.com", " leading space", "", "'quoted", "1-2", "ＡＢＣ"];
+    expect(safe.map(csvCell)).toEqual(safe);
+    expect([csvCell(-1), csvCell(42)]).toEqual(["-1", "42"]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * CSV output: RFC 4180 (CRLF, quotes doubled), UTF-8, ISO 8601 UTC times, and cells that a
- * spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) prefixed with
- * an apostrophe. Streamed from Postgres with a cursor, so a large export never sits whole in memory.
+ * spreadsheet would run as a formula (starting with = + - @ or full-width ＝＋－＠, after any leading
+ * white space, or with a tab or a carriage return) prefixed with an apostrophe. Streamed from Postgres with a cursor, so a large export never sits whole in memory.
  *
  * Records are written by `csvRecord`, a few lines that quote exactly as csv-stringify does with
  * `csvOptions` (a test checks the two agree on every tricky case): csv-stringify's per-field casts
@@ -13,7 +13,12 @@ import { log } from "../log";
 import type pg from "pg";
 import type { BuiltQuery } from "./table-def";
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * What a spreadsheet may run as a formula: `= + - @` (and their full-width forms `＝＋－＠`, which
+ * some spreadsheets fold to ASCII), after any leading white space (spreadsheets trim it before
+ * deciding), or a tab or carriage return first (they end a cell on paste and start the next).
+ */
+const FORMULA_START = /^(?:[\t\r]|\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/;
 
 /** One cell as text: formula-safe, booleans as true/false, objects as JSON. */
 export function csvCell(value: unknown): string {

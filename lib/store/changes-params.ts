@@ -7,7 +7,8 @@ export async function latestTwoScans(db: Db, params: URLSearchParams): Promise<{
     const v = params.get(name);
     if (v === null || v === "") return undefined;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw badRequest(`Query parameter "${name}" ("${v}") must be a scan number`, { parameter: name });
+    // Bounded by PostgreSQL's integer, so a huge number is a 400 here rather than an overflow there.
+    if (!Number.isInteger(n) || n < 1 || n > 2_147_483_647) throw badRequest(`Query parameter "${name}" ("${v}") must be a scan number`, { parameter: name });
     return n;
   };
   let from = parse("from");

@@ -5,11 +5,19 @@ import { badRequest, notFound } from "../api/problem";
 import { RULES } from "../analysis/rules";
 import { parseSubject } from "../ids";
 
+// PostgreSQL refuses NUL in text, and no rule, subject, reason or owner needs a control character.
+const noControl = { message: "must not hold control characters" } as const;
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+
 export const SuppressionInput = z.object({
   rule: z.string().refine((r) => RULES.some((x) => x.id === r), { message: `must be a rule id (${RULES.map((r) => r.id).join(", ")})` }),
-  subject: z.string().refine((s) => parseSubject(s) !== null, { message: "must be a subject such as workload:P/L/C/NS/KIND/NAME" }),
-  reason: z.string().trim().min(3, "must say why (at least 3 characters)").max(1000),
-  owner: z.string().trim().min(1, "must name who accepts it").max(200),
+  subject: z
+    .string()
+    .max(2000, "must be at most 2000 characters")
+    .refine((s) => !CONTROL.test(s), noControl)
+    .refine((s) => parseSubject(s) !== null, { message: "must be a subject such as workload:P/L/C/NS/KIND/NAME" }),
+  reason: z.string().trim().min(3, "must say why (at least 3 characters)").max(1000).refine((s) => !/\u0000/.test(s), { message: "must not hold a NUL character" }),
+  owner: z.string().trim().min(1, "must name who accepts it").max(200).refine((s) => !CONTROL.test(s), noControl),
   expiresAt: z
     .string()
     .datetime({ offset: true, message: "must be an ISO 8601 time" })

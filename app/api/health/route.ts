@@ -1,5 +1,7 @@
 import { serverDb } from "@/lib/store/db";
 import { lastScan } from "@/lib/store/queries";
+import { checkUrl, newErrorId, problemResponse } from "@/lib/api/respond";
+import { log } from "@/lib/log";
 
 export const dynamic = "force-dynamic";
 
@@ -8,6 +10,11 @@ export const dynamic = "force-dynamic";
  * `?require=scan` answers 503 until a scan has finished (for start-up scripts and test runners).
  */
 export async function GET(req: Request) {
+  try {
+    checkUrl(req.url);
+  } catch (err) {
+    return problemResponse(err);
+  }
   const requireScan = new URL(req.url).searchParams.get("require") === "scan";
   const started = Date.now();
   try {
@@ -25,8 +32,11 @@ export async function GET(req: Request) {
       { status: requireScan && !finished ? 503 : 200, headers: { "cache-control": "no-store" } },
     );
   } catch (err) {
+    // The driver's message can name hosts, users and databases: it goes to the log, not to the caller.
+    const errorId = newErrorId();
+    log.error(`Health check: the database is not reachable (error id ${errorId}):`, err);
     return Response.json(
-      { status: "error", database: { reachable: false, error: (err as Error).message }, lastScan: null },
+      { status: "error", database: { reachable: false, error: `The database is not reachable (error id ${errorId})` }, lastScan: null },
       { status: 503, headers: { "cache-control": "no-store" } },
     );
   }

@@ -1,12 +1,12 @@
 import { serverDb } from "@/lib/store/db";
-import { route } from "@/lib/api/respond";
+import { decodeParam, route } from "@/lib/api/respond";
 import { badRequest } from "@/lib/api/problem";
 import { gsaDetail, GSA_DETAIL_LIMIT } from "@/lib/store/queries";
 import { cachedJsonPerScan } from "@/lib/store/scan-cache";
 
 /** GET /api/gsas/{gsa:EMAIL|EMAIL}?limit=N|all — lists hold `limit` items (default 100), `totals` the counts. */
 export const GET = route<{ subject: string }>(async (req, { subject }) => {
-  const value = decodeURIComponent(subject).trim();
+  const value = decodeParam(subject, "a GSA subject (gsa:EMAIL) or email").trim();
   const email = value.replace(/^gsa:/, "").toLowerCase();
   if (!/^[^@\s]+@[a-z0-9.-]+$/.test(email)) throw badRequest(`"${value}" is not a GSA subject (gsa:EMAIL) or email`);
   const raw = new URL(req.url).searchParams.get("limit");

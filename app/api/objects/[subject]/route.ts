@@ -1,11 +1,11 @@
 import { serverDb } from "@/lib/store/db";
-import { route } from "@/lib/api/respond";
+import { decodeParam, route } from "@/lib/api/respond";
 import { badRequest } from "@/lib/api/problem";
 import { parseSubject } from "@/lib/ids";
 import { objectDetail } from "@/lib/store/queries";
 
 export const GET = route<{ subject: string }>(async (_req, { subject }) => {
-  const value = decodeURIComponent(subject);
+  const value = decodeParam(subject, "a subject such as cluster:PROJECT/LOCATION/NAME");
   if (!parseSubject(value)) throw badRequest(`"${value}" is not a subject such as cluster:PROJECT/LOCATION/NAME`);
   return objectDetail(serverDb(), value);
 });

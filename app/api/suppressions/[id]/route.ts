@@ -1,10 +1,7 @@
 import { serverDb } from "@/lib/store/db";
-import { route } from "@/lib/api/respond";
-import { badRequest } from "@/lib/api/problem";
+import { parseId, route } from "@/lib/api/respond";
 import { deleteSuppression } from "@/lib/store/suppressions";
 
 export const DELETE = route<{ id: string }>(async (_req, { id }) => {
-  const n = Number(id);
-  if (!Number.isInteger(n) || n < 1) throw badRequest(`"${id}" is not a suppression id`);
-  return deleteSuppression(serverDb(), n);
+  return deleteSuppression(serverDb(), parseId(id, "a suppression id"));
 });
