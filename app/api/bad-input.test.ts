@@ -86,6 +86,8 @@ const CASES: Record<string, BadCase[]> = {
     { method: "POST", param: "1.5", says: '"1.5" is not a scan id' },
     { method: "POST", param: "99999999999", says: '"99999999999" is not a scan id (a whole number from 1 to 2147483647)' },
   ],
+  // Takes no input: nothing a caller sends can be malformed (the route ignores the body).
+  "scans/accept-retirement": [],
   "scans/current": [],
   scans: [],
   search: [{ query: `?q=${"x".repeat(201)}`, says: 'Query parameter "q" must be at most 200 characters' }],
