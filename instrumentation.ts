@@ -4,6 +4,13 @@
  */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // Sign-in settings that cannot do what they say (group: entries under IAP) are said once, at start.
+  try {
+    const [{ config: cfg }, { authWarnings }, { log }] = await Promise.all([import("./lib/config"), import("./lib/auth/authenticate"), import("./lib/log")]);
+    for (const w of authWarnings(cfg())) log.warn(w);
+  } catch (err) {
+    console.error("Configuration:", (err as Error).message);
+  }
   if (process.env.WI_ATLAS_DISABLE_SCHEDULER === "1") return;
   const { config } = await import("./lib/config");
   const { serverDb } = await import("./lib/store/db");

@@ -9,7 +9,8 @@ export const SuppressionInput = z.object({
   rule: z.string().refine((r) => RULES.some((x) => x.id === r), { message: `must be a rule id (${RULES.map((r) => r.id).join(", ")})` }),
   subject: z.string().refine((s) => parseSubject(s) !== null, { message: "must be a subject such as workload:P/L/C/NS/KIND/NAME" }),
   reason: z.string().trim().min(3, "must say why (at least 3 characters)").max(1000),
-  owner: z.string().trim().min(1, "must name who accepts it").max(200),
+  // Without sign-in the owner is typed; with sign-in the route replaces it by the signed-in person.
+  owner: z.string().trim().min(1, "must name who accepts it").max(200).optional(),
   expiresAt: z
     .string()
     .datetime({ offset: true, message: "must be an ISO 8601 time" })
@@ -17,14 +18,23 @@ export const SuppressionInput = z.object({
     .refine((v) => !v || Date.parse(v) > Date.now(), { message: "must be in the future" }),
 });
 
-export function parseSuppression(body: unknown) {
+/**
+ * Validates a suppression. `signedInAs` (the signed-in person, when there is sign-in) becomes its owner
+ * whatever the body says, so nobody can accept a finding in someone else's name; without sign-in the
+ * body must name an owner, as before.
+ */
+export function parseSuppression(body: unknown, opts: { signedInAs?: string } = {}): SuppressionData {
   const r = SuppressionInput.safeParse(body);
   if (!r.success) {
     const i = r.error.issues[0];
     throw badRequest(`Field "${i.path.join(".") || "body"}" ${i.message}`, { field: i.path.join(".") });
   }
-  return r.data;
+  const owner = opts.signedInAs ?? r.data.owner;
+  if (!owner) throw badRequest(`Field "owner" must name who accepts it`, { field: "owner" });
+  return { ...r.data, owner };
 }
+
+export type SuppressionData = z.infer<typeof SuppressionInput> & { owner: string };
 
 export async function listSuppressions(db: Db) {
   const rows = await db.prisma.suppression.findMany({ orderBy: [{ createdAt: "desc" }] });
@@ -32,7 +42,11 @@ export async function listSuppressions(db: Db) {
   return rows.map((s) => ({ ...s, active: !s.expiresAt || s.expiresAt.getTime() > now }));
 }
 
-export async function upsertSuppression(db: Db, input: z.infer<typeof SuppressionInput>) {
+export async function findSuppression(db: Db, rule: string, subject: string) {
+  return db.prisma.suppression.findUnique({ where: { rule_subject: { rule, subject } } });
+}
+
+export async function upsertSuppression(db: Db, input: SuppressionData) {
   const data = { reason: input.reason, owner: input.owner, expiresAt: input.expiresAt ? new Date(input.expiresAt) : null };
   return db.prisma.suppression.upsert({
     where: { rule_subject: { rule: input.rule, subject: input.subject } },
@@ -42,7 +56,7 @@ export async function upsertSuppression(db: Db, input: z.infer<typeof Suppressio
 }
 
 export async function deleteSuppression(db: Db, id: number) {
-  const r = await db.prisma.suppression.deleteMany({ where: { id } });
-  if (r.count === 0) throw notFound(`No suppression ${id}`);
-  return { deleted: id };
+  const rows = await db.pool.query<{ rule: string; subject: string }>(`delete from suppression where id = $1 returning rule, subject`, [id]);
+  if (rows.rowCount === 0) throw notFound(`No suppression ${id}`);
+  return { deleted: id, rule: rows.rows[0].rule, subject: rows.rows[0].subject };
 }

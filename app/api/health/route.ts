@@ -1,14 +1,20 @@
 import { serverDb } from "@/lib/store/db";
 import { lastScan } from "@/lib/store/queries";
+import { config } from "@/lib/config";
+import { currentActor } from "@/lib/auth/authenticate";
 
 export const dynamic = "force-dynamic";
 
 /**
  * Liveness and readiness: database reachability and the last scan's time and outcome.
  * `?require=scan` answers 503 until a scan has finished (for start-up scripts and test runners).
+ * Open to all (load balancer checks carry no identity), but with sign-in on, a caller without a
+ * session learns only `{"status"}`: no database error text, no scan ids or errors.
  */
 export async function GET(req: Request) {
   const requireScan = new URL(req.url).searchParams.get("require") === "scan";
+  const headers = { "cache-control": "no-store" };
+  const isDetailed = config().authMode === "none" || (await currentActor(req).catch(() => ({ actor: null }))).actor !== null;
   const started = Date.now();
   try {
     const db = serverDb();
@@ -16,18 +22,18 @@ export async function GET(req: Request) {
     const latencyMs = Date.now() - started;
     const scan = await lastScan(db);
     const finished = await lastScan(db, { finishedOnly: true });
+    const status = requireScan && !finished ? 503 : 200;
+    if (!isDetailed) return Response.json({ status: status === 200 ? "ok" : "starting" }, { status, headers });
     return Response.json(
       {
         status: "ok",
         database: { reachable: true, latencyMs },
         lastScan: scan ? { id: scan.id, status: scan.status, startedAt: scan.startedAt, finishedAt: scan.finishedAt, error: scan.error } : null,
       },
-      { status: requireScan && !finished ? 503 : 200, headers: { "cache-control": "no-store" } },
+      { status, headers },
     );
   } catch (err) {
-    return Response.json(
-      { status: "error", database: { reachable: false, error: (err as Error).message }, lastScan: null },
-      { status: 503, headers: { "cache-control": "no-store" } },
-    );
+    if (!isDetailed) return Response.json({ status: "error" }, { status: 503, headers });
+    return Response.json({ status: "error", database: { reachable: false, error: (err as Error).message }, lastScan: null }, { status: 503, headers });
   }
 }
