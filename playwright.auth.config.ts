@@ -18,6 +18,8 @@ export default defineConfig({
   testDir: "e2e/auth",
   testIgnore: [],
   // One server, shared state (scans, suppressions, the audit trail): the tests run in order.
+  // Sign-in round trips on a shared 2-core machine: more room than the main suite's 60 s.
+  timeout: 120_000,
   fullyParallel: false,
   workers: 1,
   use: { ...base.use, baseURL: `http://localhost:${PORT}` },

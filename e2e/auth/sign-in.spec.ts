@@ -74,7 +74,7 @@ test("every API route answers 401 without a session, except health and the sign-
     }
   }
   // Every state-changing route is in the table above, so a new one cannot slip by without a role.
-  expect(routes.filter((r) => r.method !== "GET" && !OPEN.includes(r.route)).map((r) => `${r.method} ${r.route}`)).toEqual(Object.keys(NEEDS).sort());
+  expect(routes.filter((r) => r.method !== "GET" && !OPEN.includes(r.route)).map((r) => `${r.method} ${r.route}`).sort()).toEqual(Object.keys(NEEDS).sort());
   await anon.dispose();
 });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../config";
+import { loadConfig as loadFromEnv } from "../config";
+
+const loadConfig = (env: Record<string, string>) => loadFromEnv(env as NodeJS.ProcessEnv);
 
 const OIDC = {
   WI_ATLAS_AUTH: "oidc",

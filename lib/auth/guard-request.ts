@@ -27,9 +27,10 @@ export async function authenticate(request: Request, cfg: Config = processConfig
       return { response: Response.json({ error: { code: "unauthorized", message: cfg.authMode === "oidc" ? "Sign in first: /api/auth/login" : "This request carries no valid identity" } }, { status: 401, headers: noStore }) };
     }
     if (cfg.authMode === "oidc") {
-      const login = new URL("/api/auth/login", url);
+      // Absolute: Next's proxy refuses a relative Location.
+      const login = new URL("/api/auth/login", cfg.auth?.publicUrl ?? url.origin);
       login.searchParams.set("returnTo", url.pathname + url.search);
-      return { response: new Response(null, { status: 302, headers: { location: login.pathname + login.search, ...noStore } }) };
+      return { response: new Response(null, { status: 302, headers: { location: login.href, ...noStore } }) };
     }
     return { response: page(401, "Not signed in", "wi-atlas only answers requests that come through Identity-Aware Proxy.") };
   }

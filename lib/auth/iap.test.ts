@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateKeyPair } from "jose";
 import { createIapVerifier, IapRejected } from "./iap";
 import { startTestIap, TEST_IAP_AUDIENCE, type TestIap } from "../testing/iap-keys";
-import { loadConfig } from "../config";
+import { loadConfig as loadFromEnv } from "../config";
+
+const loadConfig = (env: Record<string, string>) => loadFromEnv(env as NodeJS.ProcessEnv);
 import { identify, requireRole } from "./authenticate";
 import { Problem } from "../api/problem";
 

@@ -34,7 +34,12 @@ function providerConfig(auth: AuthConfig): Promise<client.Configuration> {
 
 /** The address the provider sends the browser back to (must be registered with the provider). */
 export function redirectUri(request: Request, auth: AuthConfig): string {
-  return (auth.publicUrl ?? new URL(request.url).origin) + CALLBACK_PATH;
+  return siteUrl(request, auth, CALLBACK_PATH);
+}
+
+/** An absolute address on this site (WI_ATLAS_PUBLIC_URL when set, else the request's own origin). */
+function siteUrl(request: Request, auth: AuthConfig, pathname: string): string {
+  return (auth.publicUrl ?? new URL(request.url).origin) + pathname;
 }
 
 function redirect(location: string, cookies: string[] = []): Response {
@@ -106,13 +111,13 @@ export async function finishSignIn(request: Request, auth: AuthConfig): Promise<
   const who: Identity = { email, groups, ...(typeof claims.name === "string" ? { name: claims.name.slice(0, 200) } : {}) };
   const session = await sealSession(who, auth.sessionSecret!);
   log.info(`Signed in: ${email}`);
-  return redirect(tx.returnTo, [
+  return redirect(siteUrl(request, auth, tx.returnTo), [
     cookieHeader(SESSION_COOKIE, session, { maxAgeSeconds: SESSION_MAX_AGE }),
     cookieHeader(SIGNIN_COOKIE, "", { maxAgeSeconds: 0, path: "/api/auth" }),
   ]);
 }
 
 /** GET /api/auth/logout → the session cookie is cleared; the provider's own session is left alone. */
-export function signOut(): Response {
-  return redirect("/signed-out", [cookieHeader(SESSION_COOKIE, "", { maxAgeSeconds: 0 })]);
+export function signOut(request: Request, auth: AuthConfig): Response {
+  return redirect(siteUrl(request, auth, "/signed-out"), [cookieHeader(SESSION_COOKIE, "", { maxAgeSeconds: 0 })]);
 }

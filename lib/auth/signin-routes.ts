@@ -26,4 +26,4 @@ function oidcOnly(action: (auth: NonNullable<ReturnType<typeof processConfig>["a
 
 export const loginRoute = (request: Request) => oidcOnly((auth) => beginSignIn(request, auth))();
 export const callbackRoute = (request: Request) => oidcOnly((auth) => finishSignIn(request, auth))();
-export const logoutRoute = () => oidcOnly(async () => signOut())();
+export const logoutRoute = (request: Request) => oidcOnly(async (auth) => signOut(request, auth))();
