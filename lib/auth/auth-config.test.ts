@@ -47,3 +47,14 @@ describe("sign-in configuration", () => {
     expect(c.auth).toMatchObject({ viewers: [{ kind: "domain", value: "example.com" }], operators: [{ kind: "group", value: "sre" }], admins: [{ kind: "user", value: "boss@example.com" }] });
   });
 });
+
+describe("start-up warnings", () => {
+  it("says that group: entries never match under IAP, naming them", async () => {
+    const { authWarnings } = await import("./authenticate");
+    const c = loadConfig({ WI_ATLAS_AUTH: "iap", WI_ATLAS_IAP_AUDIENCE: "/projects/1/global/backendServices/2", WI_ATLAS_VIEWERS: "domain:example.com, group:readers", WI_ATLAS_ROLE_ADMIN: "group:admins" });
+    expect(authWarnings(c)).toEqual([
+      "WI_ATLAS_AUTH=iap: IAP's JWT carries no groups, so group:readers, group:admins never match. Grant groups access in IAP's own policy (roles/iap.httpsResourceAccessor) and list people or domains here.",
+    ]);
+    expect(authWarnings(loadConfig({ ...OIDC, WI_ATLAS_VIEWERS: "group:readers" }))).toEqual([]);
+  });
+});
