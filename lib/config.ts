@@ -5,6 +5,7 @@
 import path from "node:path";
 import { isIP } from "node:net";
 import { z } from "zod";
+import { parseRoleList, type RoleRule } from "./auth/roles";
 
 const bool = (name: string, dflt: boolean) =>
   z
@@ -64,6 +65,20 @@ const list = (name: string, pattern: RegExp, what: string) =>
         }
       }
       return items;
+    });
+
+/** `user:EMAIL`, `domain:DOMAIN`, `group:NAME`, comma-separated (lib/auth/roles.ts matches them). */
+const roleList = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parseRoleList(name, v);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
     });
 
 const EnvSchema = z.object({
@@ -170,6 +185,23 @@ const EnvSchema = z.object({
       }
       return s as "direct" | "asset";
     }),
+  // Sign-in and roles (issue 11): see lib/auth and the README's "Sign-in and roles" (WI_ATLAS_AUTH is above).
+  WI_ATLAS_IAP_AUDIENCE: z.string().optional(),
+  WI_ATLAS_IAP_KEYS_URL: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^https?:\/\//.test(v), "WI_ATLAS_IAP_KEYS_URL must be an http(s) URL"),
+  WI_ATLAS_OIDC_ISSUER: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^https?:\/\//.test(v), "WI_ATLAS_OIDC_ISSUER must be an http(s) URL"),
+  WI_ATLAS_OIDC_CLIENT_ID: z.string().optional(),
+  WI_ATLAS_OIDC_CLIENT_SECRET: z.string().optional(),
+  WI_ATLAS_OIDC_SCOPES: z.string().optional(),
+  WI_ATLAS_SESSION_SECRET: z.string().optional(),
+  WI_ATLAS_VIEWERS: roleList("WI_ATLAS_VIEWERS"),
+  WI_ATLAS_ROLE_OPERATOR: roleList("WI_ATLAS_ROLE_OPERATOR"),
+  WI_ATLAS_ROLE_ADMIN: roleList("WI_ATLAS_ROLE_ADMIN"),
 });
 
 export type ApiName = "crm" | "iam" | "container" | "policyanalyzer" | "cloudasset" | "gkehub" | "k8s";
@@ -185,7 +217,7 @@ export type Config = {
   /** The address the web server listens on (WI_ATLAS_LISTEN; default loopback only). */
   listen: string;
   /** Who may use the web server: Google IAP, an OpenID Connect sign-in, or nobody checks (WI_ATLAS_AUTH). */
-  authMode: "iap" | "oidc" | "none";
+  authMode: AuthMode;
   /** Lets a non-loopback WI_ATLAS_LISTEN run with WI_ATLAS_AUTH=none (WI_ATLAS_ALLOW_UNAUTHENTICATED). */
   allowUnauthenticated: boolean;
   /** Folder for the embedded database and other local state (git-ignored). */
@@ -221,7 +253,37 @@ export type Config = {
    * set, every request's Host must name it and a state change's Origin must equal it.
    */
   publicUrl?: string;
+  /** Sign-in settings; undefined under `none`. */
+  auth?: AuthConfig;
 };
+
+export type AuthMode = "iap" | "oidc" | "none";
+
+/** What lib/auth needs to know about sign-in and roles. */
+export type AuthConfig = {
+  /** IAP only: the expected `aud` (`/projects/NUMBER/global/backendServices/ID` or `/projects/NUMBER/apps/ID`). */
+  iapAudience?: string;
+  /** IAP only: where IAP's public keys are fetched (Google's URL unless a test points it elsewhere). */
+  iapKeysUrl: string;
+  /** OIDC only: the provider's issuer URL (discovery is read from it). */
+  oidcIssuer?: string;
+  oidcClientId?: string;
+  /** Never logged nor shown. */
+  oidcClientSecret?: string;
+  /** OIDC scopes asked for (`openid email profile` plus whatever the provider needs for groups). */
+  oidcScopes: string;
+  /** Key material for the session cookie (OIDC); never logged nor shown. */
+  sessionSecret?: string;
+  /** The address users reach the dashboard at, when it differs from what the request says (behind a proxy). */
+  publicUrl?: string;
+  /** Role lists; a higher role includes the lower ones. */
+  viewers: RoleRule[];
+  operators: RoleRule[];
+  admins: RoleRule[];
+};
+
+/** Google's published IAP signing keys (kid → PEM). */
+export const IAP_KEYS_URL = "https://www.gstatic.com/iap/verify/public_key";
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -287,6 +349,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbStatementTimeoutMs: e.WI_ATLAS_DB_STATEMENT_TIMEOUT_SECONDS * 1000,
     dbConnectTimeoutMs: e.WI_ATLAS_DB_CONNECT_TIMEOUT_SECONDS * 1000,
     publicUrl: e.WI_ATLAS_PUBLIC_URL,
+    auth: authConfig(e),
   };
 }
 
@@ -307,6 +370,38 @@ export function assertSafeListen(c: Pick<Config, "listen" | "authMode" | "allowU
         `WI_ATLAS_ALLOW_UNAUTHENTICATED=true if something in front of it already checks who is calling.`,
     );
   }
+}
+
+function authConfig(e: z.infer<typeof EnvSchema>): AuthConfig | undefined {
+  if (e.WI_ATLAS_AUTH === "none") return undefined;
+  const missing = (name: string, why: string) => new ConfigError(`Invalid configuration:\n- ${name} is required with WI_ATLAS_AUTH=${e.WI_ATLAS_AUTH} (${why})`);
+  const auth: AuthConfig = {
+    iapKeysUrl: e.WI_ATLAS_IAP_KEYS_URL?.trim() || IAP_KEYS_URL,
+    oidcScopes: e.WI_ATLAS_OIDC_SCOPES?.trim() || "openid email profile",
+    publicUrl: e.WI_ATLAS_PUBLIC_URL?.trim().replace(/\/$/, "") || undefined,
+    viewers: e.WI_ATLAS_VIEWERS,
+    operators: e.WI_ATLAS_ROLE_OPERATOR,
+    admins: e.WI_ATLAS_ROLE_ADMIN,
+  };
+  if (e.WI_ATLAS_AUTH === "iap") {
+    auth.iapAudience = e.WI_ATLAS_IAP_AUDIENCE?.trim();
+    if (!auth.iapAudience) throw missing("WI_ATLAS_IAP_AUDIENCE", "the `aud` IAP signs for this backend, /projects/NUMBER/global/backendServices/ID");
+    return auth;
+  }
+  auth.oidcIssuer = e.WI_ATLAS_OIDC_ISSUER?.trim();
+  auth.oidcClientId = e.WI_ATLAS_OIDC_CLIENT_ID?.trim();
+  auth.oidcClientSecret = e.WI_ATLAS_OIDC_CLIENT_SECRET;
+  auth.sessionSecret = e.WI_ATLAS_SESSION_SECRET;
+  if (!auth.oidcIssuer) throw missing("WI_ATLAS_OIDC_ISSUER", "the provider's issuer URL");
+  if (!auth.oidcClientId) throw missing("WI_ATLAS_OIDC_CLIENT_ID", "the client id registered with the provider");
+  if (!auth.oidcClientSecret) throw missing("WI_ATLAS_OIDC_CLIENT_SECRET", "the client secret registered with the provider");
+  if (!auth.sessionSecret) throw missing("WI_ATLAS_SESSION_SECRET", "it protects the session cookie");
+  if (auth.sessionSecret.length < 32) {
+    throw new ConfigError("Invalid configuration:\n- WI_ATLAS_SESSION_SECRET must be at least 32 characters (for example `openssl rand -base64 32`)");
+  }
+  // A provider such as Google admits every account it has: without a list, anyone could sign in.
+  if (auth.viewers.length === 0) throw missing("WI_ATLAS_VIEWERS", "without it every account the provider knows could sign in");
+  return auth;
 }
 
 let cached: Config | undefined;

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { Badge, Card, Empty, Time } from "./ui";
 import { fetchJson } from "./fetch-json";
+import { useMe } from "./use-me";
 
 export type FixView = { kind: string; title: string; content: string };
 export type FindingView = {
@@ -74,6 +75,9 @@ function SuppressForm({ rule, subject, onDone }: { rule: string; subject: string
   const [expires, setExpires] = useState("");
   const [error, setError] = useState<string | null>(null);
   const qc = useQueryClient();
+  // With sign-in the server records the signed-in person as the owner; a typed name is only asked without.
+  const { me } = useMe();
+  const isSignedIn = !!me && me.authMode !== "none";
   return (
     <form
       className="mt-2 grid gap-2 rounded border border-slate-200 p-3 text-sm md:grid-cols-4 dark:border-slate-700"
@@ -84,7 +88,7 @@ function SuppressForm({ rule, subject, onDone }: { rule: string; subject: string
           await fetchJson("/api/suppressions", {
             method: "POST",
             headers: { "content-type": "application/json" },
-            body: JSON.stringify({ rule, subject, reason, owner, expiresAt: expires ? new Date(expires + "T00:00:00Z").toISOString() : null }),
+            body: JSON.stringify({ rule, subject, reason, ...(isSignedIn ? {} : { owner }), expiresAt: expires ? new Date(expires + "T00:00:00Z").toISOString() : null }),
           });
           await qc.invalidateQueries();
           onDone();
@@ -97,10 +101,17 @@ function SuppressForm({ rule, subject, onDone }: { rule: string; subject: string
         Reason
         <input required value={reason} onChange={(e) => setReason(e.target.value)} className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900" />
       </label>
-      <label className="flex flex-col gap-1">
-        Owner
-        <input required value={owner} onChange={(e) => setOwner(e.target.value)} className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900" />
-      </label>
+      {isSignedIn ? (
+        <p className="flex flex-col gap-1">
+          Owner
+          <span className="py-1">{me.email}</span>
+        </p>
+      ) : (
+        <label className="flex flex-col gap-1">
+          Owner
+          <input required value={owner} onChange={(e) => setOwner(e.target.value)} className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900" />
+        </label>
+      )}
       <label className="flex flex-col gap-1">
         Expires (optional)
         <input type="date" value={expires} onChange={(e) => setExpires(e.target.value)} className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700 dark:bg-slate-900" />
@@ -124,6 +135,7 @@ function SuppressForm({ rule, subject, onDone }: { rule: string; subject: string
 
 export function FindingsList({ subject, findings, title = "Findings", fixesOpen = false }: { subject: string; findings: FindingView[]; title?: string; fixesOpen?: boolean }) {
   const [open, setOpen] = useState<string | null>(null);
+  const isAdmin = useMe().can("admin");
   return (
     <Card title={`${title} (${findings.length})`}>
       {findings.length === 0 ? (
@@ -143,7 +155,7 @@ export function FindingsList({ subject, findings, title = "Findings", fixesOpen 
                   since <Time value={f.firstSeen} />
                 </span>
                 {f.subject && f.subject !== subject && <span className="mono text-xs text-slate-600 dark:text-slate-400">{f.subject}</span>}
-                {f.state !== "suppressed" && (
+                {f.state !== "suppressed" && isAdmin && (
                   <button type="button" className="ml-auto text-xs text-blue-700 hover:underline dark:text-blue-300" onClick={() => setOpen(open === f.rule + (f.subject ?? "") ? null : f.rule + (f.subject ?? ""))}>
                     Accept…
                   </button>

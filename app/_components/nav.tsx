@@ -4,6 +4,7 @@ import { useEffect, useRef } from "react";
 import { ThemeToggle } from "./theme-toggle";
 import { SearchBox } from "./search-box";
 import { ScanProgress } from "./scan-control";
+import { useMe } from "./use-me";
 
 export const NAV = [
   { href: "/", label: "Overview" },
@@ -68,9 +69,27 @@ export function Nav() {
         <div className="ml-auto flex items-center gap-2">
           <SearchBox />
           <ScanProgress compact />
+          <SignedIn />
           <ThemeToggle />
         </div>
       </div>
     </nav>
+  );
+}
+
+/** The signed-in person and their role (nothing without sign-in), with sign-out under OIDC. */
+function SignedIn() {
+  const { me } = useMe();
+  if (!me || me.authMode === "none") return null;
+  return (
+    <span className="flex items-center gap-2 text-sm text-slate-700 dark:text-slate-300" data-testid="signed-in">
+      <span title={me.name ?? undefined}>{me.email}</span>
+      <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs dark:bg-slate-800">{me.role}</span>
+      {me.canSignOut && (
+        <a href="/api/auth/logout" className="text-xs">
+          Sign out
+        </a>
+      )}
+    </span>
   );
 }

@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { fetchJson, ApiError } from "./fetch-json";
 import { Badge } from "./ui";
+import { useMe } from "./use-me";
 
 type Progress = { phase: string; sourcesTotal: number; sourcesDone: number; sourcesFailed: number; objects: number; requests: number; errors: string[]; startedAt: string };
 type ScanRow = { id: number; status: string; startedAt: string; finishedAt: string | null; trigger: string; error: string | null; progress: Progress | null; summary: { sources?: Record<string, number>; durationMs?: number } | null; cancelRequested?: boolean };
@@ -25,6 +26,7 @@ function elapsed(from: string): string {
 export function ScanProgress({ compact = false }: { compact?: boolean }) {
   const q = useCurrentScan();
   const qc = useQueryClient();
+  const isOperator = useMe().can("operator");
   const [, tick] = useState(0);
   const [message, setMessage] = useState<string | null>(null);
   const running = q.data?.running;
@@ -56,6 +58,7 @@ export function ScanProgress({ compact = false }: { compact?: boolean }) {
 
   if (compact) {
     if (!running) {
+      if (!isOperator) return null;
       return (
         <button type="button" onClick={() => void start()} className="rounded border border-slate-300 px-2 py-1 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800" title={message ?? "Scan the estate now"}>
           Scan now
@@ -85,9 +88,11 @@ export function ScanProgress({ compact = false }: { compact?: boolean }) {
             <span>
               Scan #{running.id} ({running.trigger}) · {running.status === "requested" ? "waiting for the scanner" : (p?.phase ?? "starting")} · {elapsed(running.startedAt)}
             </span>
+            {isOperator && (
             <button type="button" onClick={() => void cancel()} disabled={running.cancelRequested} className="ml-auto rounded border border-red-300 px-2 py-1 text-red-800 disabled:opacity-50 dark:border-red-800 dark:text-red-200">
               {running.cancelRequested ? "Cancelling…" : "Cancel"}
             </button>
+            )}
           </div>
           <div className="h-2 w-full overflow-hidden rounded bg-slate-200 dark:bg-slate-800" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100} aria-label="Scan progress">
             <div className="h-full bg-blue-600 transition-all" style={{ width: `${pct}%` }} />
@@ -118,9 +123,11 @@ export function ScanProgress({ compact = false }: { compact?: boolean }) {
               "No scan has finished yet."
             )}
           </span>
-          <button type="button" onClick={() => void start()} className="rounded bg-slate-900 px-3 py-1 text-white dark:bg-slate-100 dark:text-slate-900">
-            Scan now
-          </button>
+          {isOperator && (
+            <button type="button" onClick={() => void start()} className="rounded bg-slate-900 px-3 py-1 text-white dark:bg-slate-100 dark:text-slate-900">
+              Scan now
+            </button>
+          )}
           {message && (
             <span role="alert" className="text-red-700 dark:text-red-300">
               {message}

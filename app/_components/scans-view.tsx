@@ -110,6 +110,50 @@ export function ScansView() {
           </table>
         </Card>
       )}
+      <Activity />
+    </div>
+  );
+}
+
+type AuditRow = { id: number; at: string; actor: string; role: string; action: string; target: string };
+
+/** Who started or cancelled scans and accepted or re-opened findings, newest first (GET /api/audit). */
+function Activity() {
+  const q = useQuery({ queryKey: ["audit"], queryFn: () => fetchJson<{ events: AuditRow[] }>("/api/audit?limit=50"), refetchInterval: 10_000 });
+  return (
+    <div className="mt-6">
+      <Card title="Activity">
+        {q.isPending ? (
+          <Spinner />
+        ) : q.isError ? (
+          <ErrorBox error={q.error} />
+        ) : q.data.events.length === 0 ? (
+          <Empty>Nobody has started a scan or accepted a finding from the dashboard yet.</Empty>
+        ) : (
+          <table className="w-full text-sm" data-testid="activity">
+            <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
+              <tr>
+                <th className="py-1">When (UTC)</th>
+                <th>Who</th>
+                <th>Role</th>
+                <th>What</th>
+                <th>Subject</th>
+              </tr>
+            </thead>
+            <tbody>
+              {q.data.events.map((e) => (
+                <tr key={e.id} className="border-t border-slate-100 dark:border-slate-800">
+                  <td className="py-1 tabular-nums">{e.at.slice(0, 19).replace("T", " ")}</td>
+                  <td>{e.actor}</td>
+                  <td>{e.role}</td>
+                  <td className="mono text-xs">{e.action}</td>
+                  <td className="mono text-xs break-all">{e.target}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Card>
     </div>
   );
 }

@@ -5,7 +5,7 @@
 export class Problem extends Error {
   constructor(
     readonly status: number,
-    readonly code: "bad_request" | "not_found" | "conflict" | "unavailable" | "internal",
+    readonly code: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "unavailable" | "internal",
     message: string,
     readonly details?: Record<string, unknown>,
   ) {
@@ -15,5 +15,7 @@ export class Problem extends Error {
 }
 
 export const badRequest = (message: string, details?: Record<string, unknown>) => new Problem(400, "bad_request", message, details);
+export const unauthorized = (message: string, details?: Record<string, unknown>) => new Problem(401, "unauthorized", message, details);
+export const forbidden = (message: string, details?: Record<string, unknown>) => new Problem(403, "forbidden", message, details);
 export const notFound = (message: string) => new Problem(404, "not_found", message);
 export const conflict = (message: string, details?: Record<string, unknown>) => new Problem(409, "conflict", message, details);

@@ -8,6 +8,8 @@ import { randomBytes } from "node:crypto";
 import { Problem, badRequest } from "./problem";
 import { log } from "../log";
 import { ConfigError } from "../config";
+import { requireRole, type Actor } from "../auth/authenticate";
+import type { Role } from "../auth/roles";
 
 /** A short id that ties a generic 5xx answer to its server log line. */
 export function newErrorId(): string {
@@ -16,7 +18,7 @@ export function newErrorId(): string {
 
 export function problemResponse(err: unknown): Response {
   if (err instanceof Problem) {
-    return Response.json({ error: { code: err.code, message: err.message, ...(err.details ?? {}) } }, { status: err.status });
+    return Response.json({ error: { code: err.code, message: err.message, ...(err.details ?? {}) } }, { status: err.status, headers: { "cache-control": "no-store" } });
   }
   const errorId = newErrorId();
   if (err instanceof ConfigError) {
@@ -101,12 +103,21 @@ export function parseId(value: string, what: string): number {
 
 type Ctx<P> = { params: Promise<P> };
 
-export function route<P = Record<string, string>>(handler: (req: Request, params: P) => Promise<Response | unknown>) {
+/** What a route needs of its caller; by default reads need `viewer` and anything else `admin` (fail closed). */
+export type RouteOptions = { role?: Role };
+
+/**
+ * Every API route goes through here: the caller's role is checked first (401/403 as a Problem), then
+ * the handler runs with the caller as its third argument (for audit rows and suppression owners).
+ */
+export function route<P = Record<string, string>>(handler: (req: Request, params: P, actor: Actor) => Promise<Response | unknown>, opts: RouteOptions = {}) {
   return async (req: Request, ctx: Ctx<P>): Promise<Response> => {
     try {
       checkUrl(req.url);
+      const need = opts.role ?? (req.method === "GET" || req.method === "HEAD" ? "viewer" : "admin");
+      const actor = await requireRole(req, need);
       const params = ctx?.params ? await ctx.params : ({} as P);
-      const out = await handler(req, params);
+      const out = await handler(req, params, actor);
       return out instanceof Response ? out : Response.json(out, { headers: { "cache-control": "no-store" } });
     } catch (err) {
       return problemResponse(err);

@@ -17,7 +17,8 @@ export const SuppressionInput = z.object({
     .refine((s) => !CONTROL.test(s), noControl)
     .refine((s) => parseSubject(s) !== null, { message: "must be a subject such as workload:P/L/C/NS/KIND/NAME" }),
   reason: z.string().trim().min(3, "must say why (at least 3 characters)").max(1000).refine((s) => !/\u0000/.test(s), { message: "must not hold a NUL character" }),
-  owner: z.string().trim().min(1, "must name who accepts it").max(200).refine((s) => !CONTROL.test(s), noControl),
+  // Without sign-in the owner is typed; with sign-in the route replaces it by the signed-in person.
+  owner: z.string().trim().min(1, "must name who accepts it").max(200).refine((s) => !CONTROL.test(s), noControl).optional(),
   expiresAt: z
     .string()
     .datetime({ offset: true, message: "must be an ISO 8601 time" })
@@ -25,14 +26,23 @@ export const SuppressionInput = z.object({
     .refine((v) => !v || Date.parse(v) > Date.now(), { message: "must be in the future" }),
 });
 
-export function parseSuppression(body: unknown) {
+/**
+ * Validates a suppression. `signedInAs` (the signed-in person, when there is sign-in) becomes its owner
+ * whatever the body says, so nobody can accept a finding in someone else's name; without sign-in the
+ * body must name an owner, as before.
+ */
+export function parseSuppression(body: unknown, opts: { signedInAs?: string } = {}): SuppressionData {
   const r = SuppressionInput.safeParse(body);
   if (!r.success) {
     const i = r.error.issues[0];
     throw badRequest(`Field "${i.path.join(".") || "body"}" ${i.message}`, { field: i.path.join(".") });
   }
-  return r.data;
+  const owner = opts.signedInAs ?? r.data.owner;
+  if (!owner) throw badRequest(`Field "owner" must name who accepts it`, { field: "owner" });
+  return { ...r.data, owner };
 }
+
+export type SuppressionData = z.infer<typeof SuppressionInput> & { owner: string };
 
 export async function listSuppressions(db: Db) {
   const rows = await db.prisma.suppression.findMany({ orderBy: [{ createdAt: "desc" }] });
@@ -40,7 +50,11 @@ export async function listSuppressions(db: Db) {
   return rows.map((s) => ({ ...s, active: !s.expiresAt || s.expiresAt.getTime() > now }));
 }
 
-export async function upsertSuppression(db: Db, input: z.infer<typeof SuppressionInput>) {
+export async function findSuppression(db: Db, rule: string, subject: string) {
+  return db.prisma.suppression.findUnique({ where: { rule_subject: { rule, subject } } });
+}
+
+export async function upsertSuppression(db: Db, input: SuppressionData) {
   const data = { reason: input.reason, owner: input.owner, expiresAt: input.expiresAt ? new Date(input.expiresAt) : null };
   return db.prisma.suppression.upsert({
     where: { rule_subject: { rule: input.rule, subject: input.subject } },
@@ -50,7 +64,7 @@ export async function upsertSuppression(db: Db, input: z.infer<typeof Suppressio
 }
 
 export async function deleteSuppression(db: Db, id: number) {
-  const r = await db.prisma.suppression.deleteMany({ where: { id } });
-  if (r.count === 0) throw notFound(`No suppression ${id}`);
-  return { deleted: id };
+  const rows = await db.pool.query<{ rule: string; subject: string }>(`delete from suppression where id = $1 returning rule, subject`, [id]);
+  if (rows.rowCount === 0) throw notFound(`No suppression ${id}`);
+  return { deleted: id, rule: rows.rows[0].rule, subject: rows.rows[0].subject };
 }
