@@ -7,7 +7,7 @@ import type { Db } from "./db";
 /** Who acted: the signed-in person and the role they held (see lib/auth). */
 export type AuditActor = { email: string; role: string };
 
-export type AuditAction = "scan.requested" | "scan.cancelled" | "suppression.created" | "suppression.edited" | "suppression.removed" | (string & {});
+export type AuditAction = "scan.requested" | "scan.cancelled" | "scan.retirement-accepted" | "suppression.created" | "suppression.edited" | "suppression.removed" | (string & {});
 
 /** One audit row as the API returns it. */
 export type AuditRow = {
