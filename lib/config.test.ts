@@ -24,8 +24,10 @@ describe("WI_ATLAS_LISTEN and who may reach the web server", () => {
   });
 
   it("reads WI_ATLAS_AUTH as iap, oidc or none and rejects anything else", () => {
-    expect(loadConfig(env({ WI_ATLAS_AUTH: "IAP" })).authMode).toBe("iap");
-    expect(loadConfig(env({ WI_ATLAS_AUTH: "oidc" })).authMode).toBe("oidc");
+    const iap = { WI_ATLAS_IAP_AUDIENCE: "/projects/1/global/backendServices/2" };
+    const oidc = { WI_ATLAS_OIDC_ISSUER: "https://accounts.google.com", WI_ATLAS_OIDC_CLIENT_ID: "id", WI_ATLAS_OIDC_CLIENT_SECRET: "s", WI_ATLAS_SESSION_SECRET: "x".repeat(32), WI_ATLAS_VIEWERS: "domain:acme.example" };
+    expect(loadConfig(env({ WI_ATLAS_AUTH: "IAP", ...iap })).authMode).toBe("iap");
+    expect(loadConfig(env({ WI_ATLAS_AUTH: "oidc", ...oidc })).authMode).toBe("oidc");
     expect(() => loadConfig(env({ WI_ATLAS_AUTH: "basic" }))).toThrow('WI_ATLAS_AUTH must be "iap", "oidc" or "none", got "basic"');
   });
 
@@ -38,7 +40,7 @@ describe("WI_ATLAS_LISTEN and who may reach the web server", () => {
   });
 
   it("starts on loopback with no sign-in, beyond it with sign-in, and beyond it without when explicitly allowed", () => {
-    for (const e of <Record<string, string>[]>[{}, { WI_ATLAS_LISTEN: "127.0.0.2" }, { WI_ATLAS_LISTEN: "::1" }, { WI_ATLAS_LISTEN: "0.0.0.0", WI_ATLAS_AUTH: "iap" }, { WI_ATLAS_LISTEN: "0.0.0.0", WI_ATLAS_ALLOW_UNAUTHENTICATED: "true" }]) {
+    for (const e of <Record<string, string>[]>[{}, { WI_ATLAS_LISTEN: "127.0.0.2" }, { WI_ATLAS_LISTEN: "::1" }, { WI_ATLAS_LISTEN: "0.0.0.0", WI_ATLAS_AUTH: "iap", WI_ATLAS_IAP_AUDIENCE: "/projects/1/global/backendServices/2" }, { WI_ATLAS_LISTEN: "0.0.0.0", WI_ATLAS_ALLOW_UNAUTHENTICATED: "true" }]) {
       expect(() => assertSafeListen(loadConfig(env(e)))).not.toThrow();
     }
   });

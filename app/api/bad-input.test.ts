@@ -39,7 +39,15 @@ const SUBJECT_CASES: BadCase[] = [
   { param: "gsa%3Aa%00b%40x.com", says: "holds a control character" },
 ];
 
+const SIGN_IN_OFF: BadCase[] = [{ status: 404, says: "Sign-in is not used here (WI_ATLAS_AUTH=none)" }];
+
 const CASES: Record<string, BadCase[]> = {
+  audit: [{ query: "?limit=abc", says: 'Query parameter "limit" ("abc") must be a whole number from 1 to 1000' }],
+  "auth/callback": SIGN_IN_OFF,
+  "auth/login": SIGN_IN_OFF,
+  "auth/logout": SIGN_IN_OFF,
+  // Takes no input.
+  me: [],
   bindings: TABLE_CASES,
   changes: [
     { query: "?from=abc&to=2", says: 'Query parameter "from" ("abc") must be a scan number' },

@@ -1,6 +1,7 @@
 /** The sign-in routes' handlers (app/api/auth/*): errors become a short page, never a stack or a token. */
 import { config as processConfig } from "../config";
 import { log } from "../log";
+import { checkUrl, problemResponse } from "../api/respond";
 import { beginSignIn, finishSignIn, signOut, SignInFailed } from "./oidc";
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -11,7 +12,13 @@ function page(status: number, message: string): Response {
 }
 
 function oidcOnly(action: (auth: NonNullable<ReturnType<typeof processConfig>["auth"]>) => Promise<Response>) {
-  return async (): Promise<Response> => {
+  return async (request: Request): Promise<Response> => {
+    // A malformed URL is the caller's mistake, answered 400 as on every other route.
+    try {
+      checkUrl(request.url);
+    } catch (err) {
+      return problemResponse(err);
+    }
     const cfg = processConfig();
     if (cfg.authMode !== "oidc" || !cfg.auth) return page(404, `Sign-in is not used here (WI_ATLAS_AUTH=${cfg.authMode}).`);
     try {
@@ -24,6 +31,6 @@ function oidcOnly(action: (auth: NonNullable<ReturnType<typeof processConfig>["a
   };
 }
 
-export const loginRoute = (request: Request) => oidcOnly((auth) => beginSignIn(request, auth))();
-export const callbackRoute = (request: Request) => oidcOnly((auth) => finishSignIn(request, auth))();
-export const logoutRoute = (request: Request) => oidcOnly(async (auth) => signOut(request, auth))();
+export const loginRoute = (request: Request) => oidcOnly((auth) => beginSignIn(request, auth))(request);
+export const callbackRoute = (request: Request) => oidcOnly((auth) => finishSignIn(request, auth))(request);
+export const logoutRoute = (request: Request) => oidcOnly(async (auth) => signOut(request, auth))(request);
