@@ -62,7 +62,7 @@ test("starting a scan while one runs answers 409 with the running scan", async (
   }
 });
 
-test("a scan that no longer sees most KSAs keeps them as partial, and Accept retirement on the Scans page applies it", async ({ page, request }) => {
+test("a scan that no longer sees most KSAs keeps them as partial, and Accept retirement on the Scans page applies it", async ({ page, request, baseURL }) => {
   test.setTimeout(240_000);
   const FILE = ".wi-atlas/e2e/estate/clusters/staging.yaml";
   const original = readFileSync(FILE, "utf8");
@@ -76,7 +76,7 @@ test("a scan that no longer sees most KSAs keeps them as partial, and Accept ret
     return (await (await request.get("/api/scans")).json()).scans[0] as { id: number; status: string; error: string | null };
   };
   const scanNow = async () => {
-    expect((await request.post("/api/scans")).status()).toBe(202);
+    expect((await request.post("/api/scans", { headers: { origin: baseURL!, "content-type": "application/json" } })).status()).toBe(202);
   };
   try {
     // 100 more KSAs, scanned…

@@ -131,7 +131,7 @@ test.describe("the image's commands from a read-only copy as a non-root user", (
     await expect.poll(() => scanner!.output(), { timeout: 60_000 }).toContain("Scanner ready");
     expect(scanner.output()).toContain("Scanner connected to the database");
 
-    const asked = await fetch(`${base}/api/scans`, { method: "POST" });
+    const asked = await fetch(`${base}/api/scans`, { method: "POST", headers: { origin: base, "content-type": "application/json" } });
     expect(asked.status).toBe(202);
     const { scanId, status } = await asked.json();
     expect(status).toBe("requested");

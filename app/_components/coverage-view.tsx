@@ -103,12 +103,12 @@ export function CoverageView() {
         <p className="mb-2 text-sm">
           Either one custom role holding exactly the permissions above (deploy/terraform creates it; Kubernetes reads as GKE IAM permissions, so no per-cluster RBAC):
         </p>
-        <pre className="mono overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950" data-testid="custom-role-setup">
+        <pre tabIndex={0} className="mono overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950" data-testid="custom-role-setup">
           {CUSTOM_ROLE_SETUP}
         </pre>
         <p className="my-2 text-sm">Or predefined roles, with a read-only ClusterRole in each cluster:</p>
-        <pre className="mono overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950">{GCLOUD_SETUP}</pre>
-        <pre className="mono mt-3 overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950">{CLUSTER_ROLE_YAML}</pre>
+        <pre tabIndex={0} className="mono overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950">{GCLOUD_SETUP}</pre>
+        <pre tabIndex={0} className="mono mt-3 overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950">{CLUSTER_ROLE_YAML}</pre>
       </Card>
     </div>
   );
