@@ -41,6 +41,7 @@ const urlOf = (route: string) => route.replace(/\[(\w+)\]/g, (_m, p: string) => 
 const NEEDS: Record<string, "operator" | "admin"> = {
   "POST /api/scans": "operator",
   "POST /api/scans/[id]/cancel": "operator",
+  "POST /api/scans/accept-retirement": "admin",
   "POST /api/suppressions": "admin",
   "DELETE /api/suppressions/[id]": "admin",
 };
@@ -154,7 +155,7 @@ test("an admin accepts a finding in their own name, the Activity table says so, 
   const edited = await page.request.post("/api/suppressions", { headers: { origin: new URL(page.url()).origin }, data: { rule: "ksa-cross-project-gsa", subject: SUBJECT, reason: "Still by design", owner: "someone-else" } });
   expect(edited.status()).toBe(200);
   expect(await edited.json()).toMatchObject({ owner: "boss@example.com", reason: "Still by design" });
-  const removed = await page.request.delete(`/api/suppressions/${s.id}`, { headers: { origin: new URL(page.url()).origin } });
+  const removed = await page.request.delete(`/api/suppressions/${s.id}`, { headers: { origin: new URL(page.url()).origin, "content-type": "application/json" } });
   expect(removed.status()).toBe(200);
 
   await page.goto("/scans");
