@@ -80,7 +80,7 @@ export function ScansView() {
         <Empty>No scans yet.</Empty>
       ) : (
         <Card>
-          <table className="w-full text-sm" data-testid="scans">
+          <table className="w-full text-sm [&_td]:px-2 [&_th]:px-2" data-testid="scans">
             <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
               <tr>
                 <th className="py-1">#</th>
@@ -130,7 +130,7 @@ function Activity() {
         ) : q.data.events.length === 0 ? (
           <Empty>Nobody has started a scan or accepted a finding from the dashboard yet.</Empty>
         ) : (
-          <table className="w-full text-sm" data-testid="activity">
+          <table className="w-full text-sm [&_td]:px-2 [&_th]:px-2" data-testid="activity">
             <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
               <tr>
                 <th className="py-1">When (UTC)</th>
