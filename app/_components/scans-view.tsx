@@ -24,15 +24,14 @@ type ScanRow = {
  * admin start a scan that applies the retirement.
  */
 // admin only: the button (and POST /api/scans/accept-retirement) is for admins once roles exist.
-function HeldRetirement({ scan }: { scan: ScanRow }) {
+function HeldRetirement({ scan, message, setMessage }: { scan: ScanRow | undefined; message: string | null; setMessage: (m: string | null) => void }) {
   const qc = useQueryClient();
-  const [message, setMessage] = useState<string | null>(null);
-  const held = scan.summary?.written?.held ?? [];
+  const held = scan?.summary?.written?.held ?? [];
   const accept = async () => {
     setMessage(null);
     try {
       const r = await fetchJson<{ scanId: number }>("/api/scans/accept-retirement", { method: "POST" });
-      setMessage(`Scan #${r.scanId} started; it applies the retirement.`);
+      setMessage(`Scan #${r.scanId} started; it applies the retirement (the scanner picks it up within seconds).`);
       await qc.invalidateQueries();
     } catch (err) {
       setMessage(err instanceof ApiError && err.status === 409 ? err.message : `Could not start a scan: ${(err as Error).message}`);
@@ -40,6 +39,11 @@ function HeldRetirement({ scan }: { scan: ScanRow }) {
   };
   return (
     <div className="mb-4 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm dark:border-amber-800 dark:bg-amber-950" data-testid="held-retirement">
+      {/* Once the accepting scan has run nothing is held any more; the message stays so the click has an answer. */}
+      {!scan || !held.length ? (
+        <span role="status">{message}</span>
+      ) : (
+        <>
       <p className="font-medium">Scan #{scan.id} kept objects it no longer saw</p>
       <ul className="my-2 list-disc pl-5">
         {held.map((h) => (
@@ -55,11 +59,14 @@ function HeldRetirement({ scan }: { scan: ScanRow }) {
         </button>
         {message && <span role="status">{message}</span>}
       </div>
+        </>
+      )}
     </div>
   );
 }
 
 export function ScansView() {
+  const [retireMessage, setRetireMessage] = useState<string | null>(null);
   const q = useQuery({ queryKey: ["scans"], queryFn: () => fetchJson<{ scans: ScanRow[] }>("/api/scans"), refetchInterval: 5000 });
   return (
     <div>
@@ -68,9 +75,10 @@ export function ScansView() {
         <ScanProgress />
       </div>
       {(() => {
-        // Only the newest finished scan's hold matters: a later scan applied or re-held it.
-        const last = q.data?.scans.find((s) => s.status !== "running");
-        return last?.summary?.written?.held?.length ? <HeldRetirement scan={last} /> : null;
+        // Only the newest finished scan's hold matters: a later scan applied or re-held it (a scan
+        // running or waiting for the scanner has not decided anything yet).
+        const last = q.data?.scans.find((s) => s.status !== "running" && s.status !== "requested");
+        return last?.summary?.written?.held?.length || retireMessage ? <HeldRetirement scan={last} message={retireMessage} setMessage={setRetireMessage} /> : null;
       })()}
       {q.isPending ? (
         <Spinner />
