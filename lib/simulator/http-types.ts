@@ -10,6 +10,10 @@ export type SimRequest = {
   rawPath?: string;
   query: URLSearchParams;
   body: unknown;
+  /** The request body as sent (writes: Kubernetes patches are told apart by content type). */
+  rawBody?: string;
+  /** The request's Content-Type, lower-cased, parameters dropped. */
+  contentType?: string;
   world: World;
   /** What Cloud Asset Inventory serves: the world as it was `assetLagSeconds` ago (its index lags). */
   assetWorld?: World;
@@ -23,7 +27,7 @@ export type SimResponse = { status: number; body: unknown; headers?: Record<stri
 
 export type Route = {
   api: SimApi;
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   pattern: RegExp;
   /** The IAM permission (or Kubernetes verb/resource) the endpoint needs, named in 403s. */
   permission: (m: RegExpExecArray, req: SimRequest) => string;

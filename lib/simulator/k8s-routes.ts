@@ -9,6 +9,7 @@
 import { K8S_RESOURCES, type K8sResource, type Json, type SimCluster } from "./world";
 import { k8sStatus, type SimRequest, type SimResponse } from "./http-types";
 import { sha } from "./derive";
+import { handleK8sWrite } from "./k8s-write-routes";
 
 export const K8S_PREFIX = /^\/clusters\/([^/]+)\/([^/]+)\/([^/]+)(\/.*)?$/;
 
@@ -219,6 +220,7 @@ export function handleK8s(cluster: SimCluster, rest: string, req: SimRequest): S
   const parsed = parsePath(rest);
   if (!parsed) return k8sStatus(404, "the server could not find the requested resource", { details: {} });
   if ("special" in parsed) return discovery(cluster, parsed);
+  if (req.method !== "GET") return handleK8sWrite(cluster, parsed, req);
   const def = K8S_RESOURCES[parsed.resource];
   const apiVersion = def.group ? `${def.group}/${def.version}` : def.version;
   const all = cluster.objects[parsed.resource];

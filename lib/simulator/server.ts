@@ -20,6 +20,7 @@ import { googleRoutes } from "./google-routes";
 import { assetRoutes } from "./asset-routes";
 import { hubRoutes } from "./hub-routes";
 import { iamRolesDenyRoutes } from "./iam-roles-deny-routes";
+import { googleWriteRoutes } from "./google-write-routes";
 import { handleK8s, K8S_PREFIX, forbiddenMessage } from "./k8s-routes";
 import { ClusterEndpoints } from "./cluster-endpoints";
 import { googleError, k8sStatus, permissionDenied, type SimApi, type SimRequest, type SimResponse } from "./http-types";
@@ -66,7 +67,7 @@ export type SimulatorOptions = {
 
 const APIS: SimApi[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "gkehub", "k8s"];
 /** Every Google API route the simulator serves (the field-fidelity test walks each). */
-export const ROUTES = [...googleRoutes, ...assetRoutes, ...hubRoutes, ...iamRolesDenyRoutes];
+export const ROUTES = [...googleRoutes, ...assetRoutes, ...hubRoutes, ...iamRolesDenyRoutes, ...googleWriteRoutes];
 
 function globToRegExp(glob: string): RegExp {
   let re = "";
@@ -102,21 +103,27 @@ function mtimes(files: string[]): string {
     .join(",");
 }
 
-function readBody(req: http.IncomingMessage): Promise<unknown> {
+type Body = { body: unknown; rawBody?: string; contentType?: string };
+
+/** A request's body: JSON parsed when it is JSON (every method may carry one; Kubernetes patches and Google writes do). */
+function readBody(req: http.IncomingMessage): Promise<Body> {
   return new Promise((resolve) => {
-    if (req.method !== "POST") return resolve(undefined);
+    const contentType = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase() || undefined;
+    if (req.method === "GET" || req.method === "HEAD") return resolve({ body: undefined, contentType });
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const text = Buffer.concat(chunks).toString("utf8");
-      if (!text) return resolve(undefined);
+      if (!text) return resolve({ body: undefined, rawBody: undefined, contentType });
+      let body: unknown;
       try {
-        resolve(JSON.parse(text));
+        body = JSON.parse(text);
       } catch {
-        resolve(undefined);
+        body = undefined;
       }
+      resolve({ body, rawBody: text, contentType });
     });
-    req.on("error", () => resolve(undefined));
+    req.on("error", () => resolve({ body: undefined, contentType }));
   });
 }
 
@@ -125,6 +132,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   if (opts.estate) estate = opts.estate;
   else if (opts.estatePath) estate = loadEstateFile(opts.estatePath);
   else throw new Error("startSimulator needs an estate or an estatePath");
+  const initialEstate = estate;
 
   let world: World = undefined as unknown as World; // set by setEstate below
   let faults: FaultState[] = [];
@@ -195,6 +203,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     } catch {
       pathname = url.pathname;
     }
+    if (pathname.startsWith("/_simulator/")) pathname = "/_sim/" + pathname.slice("/_simulator/".length);
     if (pathname.startsWith("/_sim/")) {
       if (pathname === "/_sim/health") {
         maybeReload();
@@ -212,6 +221,19 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         });
       }
       if (pathname === "/_sim/stats") return send(res, { status: 200, body: stats });
+      if (pathname === "/_sim/writes") return send(res, { status: 200, body: { writes: world.writes } });
+      if (pathname === "/_sim/reset" && req.method === "POST") {
+        // Every write forgotten: the estate as its file says (or as it was given), built afresh.
+        try {
+          setEstate(opts.estatePath ? loadEstateFile(opts.estatePath) : initialEstate);
+          estateError = undefined;
+        } catch (err) {
+          estateError = (err as Error).message;
+          return send(res, { status: 500, body: { error: `the estate file no longer loads: ${estateError}` } });
+        }
+        log.info("Simulator reset: every write undone");
+        return send(res, { status: 200, body: { reset: true, estate: estate.source } });
+      }
       if (pathname === "/_sim/reset-stats" && req.method === "POST") {
         stats = emptyStats();
         return send(res, { status: 200, body: {} });
@@ -219,14 +241,14 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       return send(res, { status: 404, body: { error: "unknown simulator endpoint" } });
     }
     maybeReload();
-    const body = await readBody(req);
+    const { body, rawBody, contentType } = await readBody(req);
     const k8s = K8S_PREFIX.exec(pathname);
     const method = (req.method ?? "GET").toUpperCase();
     if (pendingAssetWorld && Date.now() >= assetSwitchAt) {
       assetWorld = pendingAssetWorld;
       pendingAssetWorld = undefined;
     }
-    const sreq: SimRequest = { method, path: pathname, rawPath: url.pathname, query: url.searchParams, body, world, assetWorld };
+    const sreq: SimRequest = { method, path: pathname, rawPath: url.pathname, query: url.searchParams, body, rawBody, contentType, world, assetWorld };
 
     let api: SimApi | undefined;
     let route: (typeof ROUTES)[number] | undefined;
@@ -311,7 +333,6 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       if (k8s) {
         const cluster = world.clusterByPath.get(`${k8s[1]}/${k8s[2]}/${k8s[3]}`);
         if (!cluster) return send(res, k8sStatus(404, `no cluster ${k8s[1]}/${k8s[2]}/${k8s[3]} in this estate`));
-        if (method !== "GET") return send(res, k8sStatus(405, `the simulator serves reads only`, { reason: "MethodNotAllowed" }));
         return send(res, handleK8s(cluster, k8s[4] ?? "/", sreq));
       }
       return send(res, route!.handle(match!, sreq));

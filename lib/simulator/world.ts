@@ -13,6 +13,7 @@ import type { LoadedCluster, LoadedEstate, LoadedProject } from "./load-estate";
 import type { EstateServiceAccount, IamPolicy, Manifest } from "./estate-schema";
 import { digits, intOf, iso, k8sSuffix, sha, uid } from "./derive";
 import { clusterTls, loopbackAddress, type ClusterTls } from "./cluster-tls";
+import type { WriteLogEntry } from "./write-log";
 
 export type Json = Record<string, unknown>;
 
@@ -66,6 +67,8 @@ export type World = {
   saByUniqueId: Map<string, SimServiceAccount>;
   clusters: SimCluster[];
   clusterByPath: Map<string, SimCluster>;
+  /** Every write the simulator accepted since the estate was loaded (or reset), in order. */
+  writes: WriteLogEntry[];
 };
 
 const DAY = 86_400_000;
@@ -708,6 +711,7 @@ export function buildWorld(estate: LoadedEstate): World {
     saByUniqueId: new Map(),
     clusters: [],
     clusterByPath: new Map(),
+    writes: [],
   };
   let clusterIndex = 0;
   for (const p of estate.projects) {
