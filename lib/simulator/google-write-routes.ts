@@ -161,7 +161,8 @@ function keyWrite(verb: "disable" | "enable" | "delete") {
     if ("status" in sa) return sa;
     const key = keyOf(sa, m[3]);
     if (!key) return googleError(404, `Service account key ${m[3]} does not exist.`);
-    if (key.keyType === "SYSTEM_MANAGED") return googleError(400, `Service account key ${m[3]} is managed by Google and cannot be ${verb}d.`);
+    // Google rotates its own keys; IAM refuses to touch them (as it refuses other impossible key changes).
+    if (key.keyType === "SYSTEM_MANAGED") return googleError(400, "Precondition check failed.", { status: "FAILED_PRECONDITION" });
     indexBeforeWrite(req.world);
     if (verb === "delete") deleteKey(req.world, sa, m[3]);
     else setKeyDisabled(req.world, sa, m[3], verb === "disable");
@@ -279,6 +280,12 @@ function clusterUpdate(m: RegExpExecArray, req: SimRequest): SimResponse {
   return { status: 200, body: op };
 }
 
+/** Autopilot manages its nodes itself: GKE refuses node pool changes there. */
+function autopilotRefusal(c: SimCluster): SimResponse | undefined {
+  if (!(c.json.autopilot as Json | undefined)?.enabled) return undefined;
+  return googleError(400, `Node pool operations are not supported on Autopilot cluster ${c.name}: Autopilot manages its nodes.`);
+}
+
 function poolOf(c: SimCluster, name: string): Json | undefined {
   return ((c.json.nodePools as Json[] | undefined) ?? []).find((p) => p.name === name);
 }
@@ -288,6 +295,8 @@ const POOL_NAME = /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/;
 function poolCreate(m: RegExpExecArray, req: SimRequest): SimResponse {
   const c = cluster(req, m);
   if ("status" in c) return c;
+  const autopilot = autopilotRefusal(c);
+  if (autopilot) return autopilot;
   const raw = ((req.body ?? {}) as { nodePool?: Json }).nodePool;
   if (!raw || typeof raw !== "object" || typeof raw.name !== "string") return googleError(400, "Node pool name must be specified.");
   if (!POOL_NAME.test(raw.name)) return googleError(400, `Invalid node pool name "${raw.name}": must be 1-40 lower-case letters, digits or hyphens, starting with a letter.`);
@@ -325,6 +334,8 @@ function poolCreate(m: RegExpExecArray, req: SimRequest): SimResponse {
 function poolUpdate(m: RegExpExecArray, req: SimRequest): SimResponse {
   const c = cluster(req, m);
   if ("status" in c) return c;
+  const autopilot = autopilotRefusal(c);
+  if (autopilot) return autopilot;
   const pool = poolOf(c, m[4]);
   if (!pool) return googleError(404, `Not found: projects/${m[1]}/locations/${m[2]}/clusters/${m[3]}/nodePools/${m[4]}.`);
   const body = (req.body ?? {}) as Json;
@@ -351,6 +362,8 @@ function poolUpdate(m: RegExpExecArray, req: SimRequest): SimResponse {
 function poolDelete(m: RegExpExecArray, req: SimRequest): SimResponse {
   const c = cluster(req, m);
   if ("status" in c) return c;
+  const autopilot = autopilotRefusal(c);
+  if (autopilot) return autopilot;
   if (!poolOf(c, m[4])) return googleError(404, `Not found: projects/${m[1]}/locations/${m[2]}/clusters/${m[3]}/nodePools/${m[4]}.`);
   deletePool(req.world, c, m[4]);
   const op = startOperation(req, c, "DELETE_NODE_POOL", `/nodePools/${m[4]}`, `Deleting node pool ${m[4]}`);

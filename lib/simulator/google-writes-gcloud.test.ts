@@ -44,7 +44,7 @@ beforeAll(async () => {
   const config = path.join(tmp, "gcloud");
   mkdirSync(config);
   writeFileSync(path.join(tmp, "token"), "simulator-token\n");
-  env = { PATH: process.env.PATH, HOME: tmp, CLOUDSDK_CONFIG: config, CLOUDSDK_CORE_DISABLE_PROMPTS: "1" };
+  env = { NODE_ENV: process.env.NODE_ENV, PATH: process.env.PATH, HOME: tmp, CLOUDSDK_CONFIG: config, CLOUDSDK_CORE_DISABLE_PROMPTS: "1" };
   for (const [k, v] of [
     ["auth/access_token_file", path.join(tmp, "token")],
     ["core/disable_usage_reporting", "true"],
