@@ -100,7 +100,11 @@ type Dir = {
   targets: Target[];
 };
 
-function kustomization(resources: string[], patches: { path: string; kind: string; name: string; namespace: string }[], what: string): string {
+function kustomization(allResources: string[], allPatches: { path: string; kind: string; name: string; namespace: string }[], what: string): string {
+  // The same object in two clusters of one directory (identical content, else put() refused it) is patched once:
+  // Kustomize refuses two patches with delete directives on one object.
+  const resources = [...new Set(allResources)];
+  const patches = [...new Map(allPatches.map((p) => [p.path, p])).values()];
   const doc: Record<string, unknown> = { apiVersion: "kustomize.config.k8s.io/v1alpha1", kind: "Component" };
   if (resources.length) doc.resources = resources;
   if (patches.length) doc.patches = patches.map((p) => ({ path: p.path, target: { kind: p.kind, name: p.name, namespace: p.namespace } }));
@@ -214,9 +218,11 @@ export function buildChangeSet(input: ChangeSetInput, opts: BuildOptions): Chang
     for (const t of d.targets) {
       const w = t.workload;
       const ksaKey = `${w.namespace}/${t.ksa}`;
+      // Per cluster: two clusters' KSAs of one name that the template puts in one directory must agree, or collide.
+      const ksaDoneKey = `${w.cluster}|${ksaKey}`;
       const owner = `${w.subject.slice(9)}`;
-      if (t.annotate && !ksaDone.has(ksaKey)) {
-        ksaDone.add(ksaKey);
+      if (t.annotate && !ksaDone.has(ksaDoneKey)) {
+        ksaDone.add(ksaDoneKey);
         if (t.createKsa) {
           const file = `serviceaccount-${nsPart(w.namespace)}${t.ksa}.yaml`;
           put(d.path + file, `${HEADER}\n# Step 3: a KSA of its own for ${w.kind} ${w.namespace}/${w.name}, annotated with its GSA.\n${ksaManifestFix(w.namespace, t.ksa, t.gsa).content}`, `KSA ${w.cluster.slice(8)}/${ksaKey}`);

@@ -222,6 +222,6 @@ export function stepsMarkdown(args: StepsArgs): string {
       );
     }
   }
-  out.push("## Files", "", ...args.files.map((f) => `- \`${f}\``), "");
+  out.push("## Files", "", ...[...args.files].sort().map((f) => `- \`${f}\``), "");
   return out.join("\n");
 }
