@@ -105,7 +105,8 @@ describe("change sets of the demo estate", () => {
     t = await createTestDatabase();
     sim = await startSimulator({ estate: loadEstateFile("lib/simulator/estates/demo/estate.yaml") });
     await scanWith(t.db, sim, testConfig());
-  });
+    // A scan of the demo takes ~10 s alone, several times that on a machine the whole suite shares.
+  }, 240_000);
   afterAll(async () => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
     await sim.close();
@@ -165,6 +166,11 @@ describe("change sets of the demo estate", () => {
       "  - Deletes Secret billing/billing-gcp-key, which holds a Google key. The last scan saw 1 workload (billing/Deployment/invoice-worker) using it, all of them moved by this change set.",
       "  - Disables key 4ddb89a282f2db3844767a0db05225ef8a45b6ae of billing@acme-prod.iam.gserviceaccount.com (enable undoes it). The last scan saw 1 workload (billing/Deployment/invoice-worker) using it, all of them moved by this change set.",
       "  - Deletes key 4ddb89a282f2db3844767a0db05225ef8a45b6ae of billing@acme-prod.iam.gserviceaccount.com, which cannot be undone. The last scan saw 1 workload (billing/Deployment/invoice-worker) using it, all of them moved by this change set.",
+    ]);
+    expect(cs.questions).toEqual([
+      { type: "delete-secret", subject: secret },
+      { type: "disable-key", subject: key },
+      { type: "delete-key", subject: key },
     ]);
     for (const s of summaries(md)) expect(s).not.toMatch(/\b(PROJECT|EMAIL|KEY_ID|NAME|SERVICE_ACCOUNT_EMAIL|POOL|CLUSTER)\b/);
     expect(md).toContain(`[ask the what-if page](${whatIfPath([{ type: "delete-secret", subject: secret }])})`);

@@ -10,6 +10,7 @@
 import YAML from "yaml";
 import { ksaManifestFix, tfBindingFix, tfModuleFix, tfName, workloadPatchFix } from "../analysis/fixes";
 import type { ChangeFile, ChangeSetInput, WhatIfAnswers } from "./model";
+import type { Change } from "../whatif/changes";
 import { renderPath, type PathTemplate } from "./path-template";
 import { resolveTargets, type Target } from "./targets";
 import { stepsMarkdown } from "./steps";
@@ -180,6 +181,11 @@ export type ChangeSet = {
   /** For file names: `wi-atlas-changes-NAME.zip`. */
   name: string;
   files: ChangeFile[];
+  /**
+   * The destructive changes STEPS.md asks the what-if page about, in order. A caller with the what-if
+   * engine answers them and builds again with `answers` (keyed by changeKey()).
+   */
+  questions: Change[];
 };
 
 export type BuildOptions = {
@@ -265,7 +271,8 @@ export function buildChangeSet(input: ChangeSetInput, opts: BuildOptions): Chang
   }
   // STEPS.md sits where every file of the set lies below it; with nothing to change, where the template starts.
   const base = dirs.size ? commonDir([...dirs.keys()].map((d) => `${d}x`)) : opts.template.text.slice(0, opts.template.text.indexOf("{") >= 0 ? opts.template.text.lastIndexOf("/", opts.template.text.indexOf("{")) + 1 : undefined);
-  const steps = stepsMarkdown({ input, targets, untouched, components, files: [...files.keys()], base, publicUrl: opts.publicUrl, answers: opts.answers });
+  const questions: Change[] = [];
+  const steps = stepsMarkdown({ input, targets, untouched, components, files: [...files.keys()], base, publicUrl: opts.publicUrl, answers: opts.answers, asked: questions });
   put(`${base}STEPS.md`, steps, "STEPS.md");
-  return { name: input.name, files: [...files.entries()].map(([path, f]) => ({ path, content: f.content })).sort((a, b) => (a.path < b.path ? -1 : 1)) };
+  return { name: input.name, questions, files: [...files.entries()].map(([path, f]) => ({ path, content: f.content })).sort((a, b) => (a.path < b.path ? -1 : 1)) };
 }

@@ -35,6 +35,8 @@ type StepsArgs = {
   base: string;
   publicUrl?: string;
   answers?: WhatIfAnswers;
+  /** Collects every destructive change asked about, in order (for a caller that wants to answer them). */
+  asked?: Change[];
 };
 
 const short = (subject: string) => subject.slice(subject.indexOf(":") + 1);
@@ -60,6 +62,7 @@ function link(c: Change, publicUrl?: string): string {
 }
 
 function question(d: DestructiveStep, args: StepsArgs): string {
+  args.asked?.push(d.change);
   const answer = args.answers?.get(changeKey(d.change));
   const url = link(d.change, args.publicUrl);
   return [`  - ${d.summary}`, answer ? `  - What breaks if you do it: ${answer} ([details](${url}))` : `  - What breaks if you do it: [ask the what-if page](${url})${args.publicUrl ? "" : " (a path on your wi-atlas; set WI_ATLAS_PUBLIC_URL for absolute links)"}`].join("\n");
