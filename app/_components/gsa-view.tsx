@@ -2,6 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
 import { TimelineCard } from "./timeline";
+import { ChangeSetDownload } from "./change-set-download";
 import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner, Time, Path } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
 import { CodeBlock, FindingsList, type FindingView, type FixView } from "./findings-list";
@@ -321,6 +322,7 @@ export function GsaView({ subject }: { subject: string }) {
         </Card>
       </div>
       <FindingsList subject={`gsa:${d.email}`} findings={d.findings} title="Findings on this account and its keys" />
+      <ChangeSetDownload subject={`gsa:${d.email}`} />
       <TimelineCard subject={`gsa:${d.email}`} />
     </div>
   );

@@ -2,6 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
 import { TimelineCard } from "./timeline";
+import { ChangeSetDownload } from "./change-set-download";
 import { Badge, Card, ErrorBox, PageHeader, Spinner, Path } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
 import { FindingsList, type FindingView } from "./findings-list";
@@ -53,6 +54,7 @@ export function ObjectView({ subject }: { subject: string }) {
           <pre className="mono max-h-[32rem] overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950">{JSON.stringify(c.data, null, 2)}</pre>
         </Card>
       ))}
+      <ChangeSetDownload subject={subject} />
       <TimelineCard subject={subject} />
     </div>
   );

@@ -2,6 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
 import { TimelineCard } from "./timeline";
+import { ChangeSetDownload } from "./change-set-download";
 import { Badge, Card, Empty, ErrorBox, PageHeader, Path, Spinner } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
 import { Fixes, FindingsList, type FindingView, type FixView } from "./findings-list";
@@ -182,6 +183,7 @@ export function WorkloadView({ subject }: { subject: string }) {
         </>
       )}
       <FindingsList subject={subject} findings={d.findings} />
+      <ChangeSetDownload subject={subject} />
       <TimelineCard subject={subject} />
       <Card title={`Pods (${d.pods.length})`}>
         {d.pods.length === 0 ? (

@@ -49,6 +49,16 @@ const CASES: Record<string, BadCase[]> = {
   // Takes no input.
   me: [],
   bindings: TABLE_CASES,
+  "change-set": [
+    { says: 'Query parameter "subject" is required' },
+    { query: "?subject=ksa%3Aa%2Fb%2Fc%2Fns%2Fx", says: 'Query parameter "subject" ("ksa:a/b/c/ns/x") must be a workload:, namespace:, gsa: or cluster: subject' },
+    { query: "?subject=workload%3Aa%2Fb", says: 'Query parameter "subject" ("workload:a/b") is not a workload subject (workload:PROJECT/LOCATION/CLUSTER/NAMESPACE/KIND/NAME)' },
+    { query: "?subject=cluster%3Aa%2Fb%2Fc&format=tar", says: 'Query parameter "format" ("tar") must be zip or patch' },
+    { query: "?subject=cluster%3Aa%2Fb%2Fc&path=..%2Fup%2F", says: 'Query parameter "path": path template "../up/": must not hold a "." or ".." directory' },
+    { query: "?subject=cluster%3Aa%2Fb%2Fc&path=%2Fetc%2F", says: 'path template "/etc/": must be relative to the repository root' },
+    { query: "?subject=cluster%3Aa%2Fb%2Fc&path=x%2F%7Bteam%7D%2F", says: 'path template "x/{team}/": {team} is not a placeholder' },
+    { query: "?subject=gsa%3Anobody%40acme.iam.gserviceaccount.com", status: 404, says: "No gsa gsa:nobody@acme.iam.gserviceaccount.com in the current inventory" },
+  ],
   changes: [
     { query: "?from=abc&to=2", says: 'Query parameter "from" ("abc") must be a scan number' },
     { query: "?from=99999999999&to=2", says: 'Query parameter "from" ("99999999999") must be a scan number' },
