@@ -81,6 +81,39 @@ function missingAccount(world: World, bindings: Binding[], before: IamPolicy | u
   return undefined;
 }
 
+/**
+ * A Workload Identity member (`serviceAccount:P.svc.id.goog[ns/ksa]`) newly bound whose pool does not
+ * exist yet: GKE creates `P.svc.id.goog` when Workload Identity is first enabled on a cluster of P (or
+ * P hosts a fleet), and IAM refuses a member of a pool that does not exist — the classic error of
+ * binding before enabling. Only projects of this estate are judged; elsewhere the pool may exist.
+ */
+function missingPool(world: World, bindings: Binding[], before: IamPolicy | undefined): string | undefined {
+  const had = new Set((before?.bindings ?? []).flatMap((b) => b.members));
+  for (const b of bindings) {
+    for (const m of b.members) {
+      if (had.has(m)) continue;
+      const pool = /^serviceAccount:(([a-z0-9-]+)\.svc\.id\.goog)\[[^\]]+\]$/.exec(m);
+      const project = pool && world.projectByIdOrNumber.get(pool[2]);
+      if (!pool || !project) continue;
+      const enabled = world.clusters.some((c) => ((c.json.workloadIdentityConfig as Json | undefined)?.workloadPool as string | undefined) === pool[1]);
+      if (!enabled && (project.memberships ?? []).length === 0 && !poolNamedAnywhere(world, pool[1])) return pool[1];
+    }
+  }
+  return undefined;
+}
+
+/** Whether a policy already names a member of the pool: IAM accepted it then, so the pool exists (clusters may have gone since). */
+function poolNamedAnywhere(world: World, pool: string): boolean {
+  const prefix = `serviceAccount:${pool}[`;
+  const names = (p: IamPolicy | undefined) => (p?.bindings ?? []).some((b) => b.members.some((m) => m.startsWith(prefix)));
+  return (
+    world.serviceAccounts.some((s) => names(s.policy)) ||
+    world.projects.some((p) => names(p.iamPolicy)) ||
+    world.estate.folders.some((f) => names(f.iamPolicy)) ||
+    names(world.estate.organization?.iamPolicy)
+  );
+}
+
 function setPolicy(req: SimRequest, api: SimApi, holder: PolicyHolder): SimResponse {
   const body = (req.body ?? {}) as { policy?: Json; updateMask?: string };
   if (!body.policy || typeof body.policy !== "object") return googleError(400, "Request contains an invalid argument.");
@@ -103,6 +136,10 @@ function setPolicy(req: SimRequest, api: SimApi, holder: PolicyHolder): SimRespo
   }
   const missing = missingAccount(req.world, parsed, before);
   if (missing) return googleError(400, `Service account ${missing} does not exist.`);
+  const pool = missingPool(req.world, parsed, before);
+  if (pool) {
+    return googleError(400, `Identity Pool does not exist (${pool}). Please check that you specified a valid resource name as returned in the \`name\` attribute in the configuration API.`);
+  }
   indexBeforeWrite(req.world);
   const next: IamPolicy = { version: parsed.some((b) => b.condition) ? 3 : 1, etag: nextEtag(holder.seed, req.world), bindings: parsed };
   if (mask.includes("auditConfigs") && policy.auditConfigs) (next as Json).auditConfigs = policy.auditConfigs;

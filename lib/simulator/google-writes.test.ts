@@ -87,6 +87,13 @@ projects:
           - {apiVersion: v1, kind: Pod, metadata: {name: debug, namespace: web}, spec: {nodeSelector: {cloud.google.com/gke-nodepool: old-pool}, containers: [{name: sh, image: busybox}]}}
       - cluster: {name: nowi, location: europe-west1-c, nodePools: [{name: default-pool, config: {}}]}
       - cluster: {name: auto, location: europe-west4, autopilot: {enabled: true}}
+  - projectId: w-legacy
+    projectNumber: "900000000012"
+    parent: folders/9001
+    serviceAccounts:
+      - email: job@w-legacy.iam.gserviceaccount.com
+    clusters:
+      - cluster: {name: old, location: europe-west1-d, nodePools: [{name: default-pool, config: {}}]}
 `;
 
 let sim: Simulator;
@@ -174,6 +181,21 @@ describe("IAM setIamPolicy on a service account", () => {
       }),
     );
     expect([r.status, r.data.error.message]).toEqual([400, "Service account ghost@w-prod.iam.gserviceaccount.com does not exist."]);
+  });
+});
+
+describe("Workload Identity members and their pool", () => {
+  it("refuses a member of a pool no cluster has created yet ('Identity Pool does not exist'), and accepts it once Workload Identity is enabled", async () => {
+    const job = "projects/w-legacy/serviceAccounts/job@w-legacy.iam.gserviceaccount.com";
+    const policy = { bindings: [{ role: "roles/iam.workloadIdentityUser", members: ["serviceAccount:w-legacy.svc.id.goog[batch/job]"] }] };
+    const early = await failure(g.iam.projects.serviceAccounts.setIamPolicy({ resource: job, requestBody: { policy } }));
+    expect([early.status, early.data.error.message]).toEqual([
+      400,
+      "Identity Pool does not exist (w-legacy.svc.id.goog). Please check that you specified a valid resource name as returned in the `name` attribute in the configuration API.",
+    ]);
+    await g.container.projects.locations.clusters.update({ name: "projects/w-legacy/locations/europe-west1-d/clusters/old", requestBody: { update: { desiredWorkloadIdentityConfig: { workloadPool: "w-legacy.svc.id.goog" } } } });
+    const set = (await g.iam.projects.serviceAccounts.setIamPolicy({ resource: job, requestBody: { policy } })).data;
+    expect(set.bindings).toEqual(policy.bindings);
   });
 });
 

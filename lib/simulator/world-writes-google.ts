@@ -183,12 +183,13 @@ function addPoolNodes(world: World, cluster: SimCluster, pool: Json): string[] {
   const version = (cluster.json.currentNodeVersion as string | undefined) ?? "1.33.5-gke.1308000";
   const ci = clusterIndexOf(world, cluster);
   const names: string[] = [];
-  // One managed instance group per zone: its nodes share the group's hash.
-  const created = Date.now();
+  // Named exactly as world.ts names a pool's nodes at load (one instance group per zone, its hash
+  // shared by the zone's nodes): a later derivation of the cluster (a Kubernetes write re-deriving a
+  // workload's pods, deriveClusterObjects) then places pods on these very nodes.
   for (let i = 0; i < count; i++) {
     const zone = zones[i % zones.length];
-    const igHash = k8sSuffix(`ig:${seed}/${pool.name}/${zone}/${created}`, 8);
-    const name = `${autopilot ? "gk3" : "gke"}-${cluster.name}-${pool.name}-${igHash}-${k8sSuffix(`node:${seed}/${pool.name}/${i}/${created}`, 4)}`.slice(0, 63);
+    const igHash = k8sSuffix(`ig:${seed}/${pool.name}/${zone}`, 8);
+    const name = `${autopilot ? "gk3" : "gke"}-${cluster.name}-${pool.name}-${igHash}-${k8sSuffix(`node:${seed}/${pool.name}/${i}`, 4)}`.slice(0, 63);
     const labels = nodeLabels(cluster, pool, name, zone, hasNonGpuPool(cluster));
     const extended = Object.fromEntries(Object.entries(shape.extended).map(([k, v]) => [k, String(v)]));
     const n = cluster.objects.nodes.length + 1;
