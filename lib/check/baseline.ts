@@ -63,14 +63,16 @@ export type Snapshot = z.infer<typeof SnapshotSchema>;
 
 /** The latest scan that was applied (succeeded or partial), read as its analysis reads it. */
 export async function loadBaseline(pool: pg.Pool): Promise<Baseline> {
-  const scan = await pool.query<{ id: number; started_at: Date; clock: Date | null }>(
+  // The pool may hand timestamps back as text (lib/store/db.ts): read them through Date either way.
+  const scan = await pool.query<{ id: number; started_at: Date | string; clock: Date | string | null }>(
     `select id, started_at, clock from scan where status in ('succeeded', 'partial') order by id desc limit 1`,
   );
   const row = scan.rows[0];
   if (!row) throw new CheckRunError("No scan in the database yet: run `npm run scan` first (or check without --cluster)");
-  const now = row.clock ?? row.started_at;
+  const startedAt = new Date(row.started_at);
+  const now = row.clock ? new Date(row.clock) : startedAt;
   const input = await loadAnalysisInput(pool, row.id, now);
-  return { scan: { id: row.id, startedAt: row.started_at.toISOString() }, now, records: input.records, sources: input.sources, firstSeen: input.firstSeen ?? new Map() };
+  return { scan: { id: row.id, startedAt: startedAt.toISOString() }, now, records: input.records, sources: input.sources, firstSeen: input.firstSeen ?? new Map() };
 }
 
 const SECRET_MATERIAL = [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, /"private_key"\s*:/];

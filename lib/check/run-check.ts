@@ -8,7 +8,6 @@ import { clusterKey, parseClusterKey, subject, type ClusterRef } from "../ids";
 import { runAnalysis } from "../analysis/run-analysis";
 import type { Finding, Severity, WorkloadStatus } from "../analysis/model";
 import { SEVERITY_ORDER } from "../analysis/model";
-import type { KsaData } from "../inventory/model";
 import { placeManifests, OWN_CLUSTER } from "./place-manifests";
 import type { LocatedManifest, ReadManifests } from "./read-manifests";
 import { CheckInputError } from "./read-manifests";
@@ -178,10 +177,7 @@ export function runCheck(args: {
   const resolved = [...beforeOpen.values()].filter((f) => !afterOpen.has(key(f)) && placed.touched.has(f.subject)).map(toCheck);
 
   const statusBefore = new Map(before.statuses.map((s) => [s.subject, s]));
-  const ksaOf = (s: WorkloadStatus) => {
-    const k = placed.records.find((r) => r.kind === "ksa" && r.subject === s.ksa) as { data: KsaData } | undefined;
-    return k ? `${k.data.namespace}/${k.data.name}` : s.ksa.split("/").slice(-2).join("/");
-  };
+  const ksaOf = (s: WorkloadStatus) => `${s.namespace}/${s.ksa.split("/").pop()}`;
   const workloads: CheckWorkload[] = [...placed.workloads]
     .map(([w, o]): CheckWorkload | null => {
       const s = statusAfter.get(w);
