@@ -36,7 +36,8 @@ function check(args: string[], opts: { env?: Record<string, string>; stdin?: str
 
 const json = (r: Run) => JSON.parse(r.stdout) as CheckReport;
 
-describe("npm run check without a database (the check's own GKE-metadata cluster)", () => {
+// Each test starts the CLI as a child process (a few seconds each, more on a loaded machine).
+describe("npm run check without a database (the check's own GKE-metadata cluster)", { timeout: 180_000 }, () => {
   it("exits 0 and names each workload's identity when nothing at or above --fail-on would open", async () => {
     const r = await check(["--manifests", `${FIX}/workload-identity.yaml`, "--format", "json"]);
     expect(r.code).toBe(0);
@@ -147,7 +148,7 @@ describe("npm run check without a database (the check's own GKE-metadata cluster
   });
 });
 
-describe("npm run check --cluster against the scanned demo estate", () => {
+describe("npm run check --cluster against the scanned demo estate", { timeout: 300_000 }, () => {
   let t: TestDatabase;
   let sim: Simulator;
   let empty: TestDatabase;
