@@ -362,12 +362,20 @@ function create(ctx: Ctx, body: unknown): SimResponse {
   const name = String(meta.name ?? "");
   const causes = validate(resource, obj, undefined);
   if (causes.length) return invalid(resource, name, causes);
+  const nsMissing = missingNamespace(cluster, target.namespace);
+  if (nsMissing) return nsMissing;
   if (find(cluster, resource, target.namespace, name)) {
     return k8sStatus(409, `${qualified(resource)} "${name}" already exists`, { reason: "AlreadyExists", details: details(resource, name) });
   }
   const managed = withManagedFields(obj, ctx.manager, "Update", apiVersionOf(resource), body, iso(ctx.world.now));
   const stored = commit(ctx, managed, undefined, ctx.dryRun ? "dry-run created" : "created");
   return { status: 201, body: served(resource, stored) };
+}
+
+/** Creating in a namespace that does not exist: 404 for the namespace, as the NamespaceLifecycle admission plugin answers. */
+function missingNamespace(cluster: SimCluster, ns: string | undefined): SimResponse | undefined {
+  if (ns === undefined || cluster.objects.namespaces.some((n) => md(n).name === ns)) return undefined;
+  return k8sStatus(404, `namespaces "${ns}" not found`, { reason: "NotFound", details: { name: ns, kind: "namespaces" } });
 }
 
 function conflict(resource: K8sResource, name: string): SimResponse {
@@ -421,6 +429,8 @@ function patch(ctx: Ctx): SimResponse {
     if (kindErr) return badRequest(kindErr);
     if (md(body).name !== name) return badRequest(`the name of the object (${String(md(body).name)}) does not match the name on the URL (${name})`);
     if (!prev) {
+      const nsMissing = missingNamespace(cluster, target.namespace);
+      if (nsMissing) return nsMissing;
       // Server-side apply creates what does not exist.
       const meta = { ...md(body), namespace: target.namespace };
       const obj = normalise(resource, { ...body, metadata: meta });

@@ -297,6 +297,31 @@ describe("POST, PUT and DELETE", () => {
   });
 });
 
+describe("discovery for writes", () => {
+  it("lists the write verbs for writable resources only, and publishes each PATCH operation with fieldValidation in /openapi/v3", async () => {
+    const base = `${sim.url}/clusters/${CLUSTER}`;
+    const headers = { authorization: "Bearer t" };
+    const core = (await (await fetch(`${base}/api/v1`, { headers })).json()) as { resources: { name: string; verbs: string[] }[] };
+    const verbs = Object.fromEntries(core.resources.map((r) => [r.name, r.verbs.join(",")]));
+    expect([verbs.serviceaccounts, verbs.pods, verbs.nodes, verbs.namespaces]).toEqual(["create,delete,get,list,patch,update", "create,delete,get,list,patch,update", "get,list", "get,list"]);
+    const index = (await (await fetch(`${base}/openapi/v3`, { headers })).json()) as { paths: Record<string, { serverRelativeURL: string }> };
+    expect(Object.keys(index.paths).sort()).toEqual(["api/v1", "apis/apps/v1", "apis/batch/v1"]);
+    const apps = (await (await fetch(`${sim.url}/clusters/${CLUSTER}${index.paths["apis/apps/v1"].serverRelativeURL}`, { headers })).json()) as { paths: Record<string, Record<string, Json>> };
+    const patchOp = apps.paths["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"].patch;
+    expect(patchOp["x-kubernetes-group-version-kind"]).toEqual({ group: "apps", version: "v1", kind: "Deployment" });
+    expect((patchOp.parameters as Json[]).map((p) => p.name)).toEqual(["dryRun", "fieldManager", "fieldValidation", "force"]);
+    expect(Object.keys((patchOp.requestBody as Json).content as Json)).toContain("application/strategic-merge-patch+json");
+    expect(apps.paths["/apis/apps/v1/namespaces/{namespace}/replicasets/{name}"].patch).toBeUndefined();
+  });
+
+  it("answers 404 for a create in a namespace that does not exist, and 405 for writes on resources the simulator does not write", async () => {
+    const r = await failure(api((a) => a.core.createNamespacedServiceAccount({ namespace: "nowhere", body: { metadata: { name: "x" } } })));
+    expect([r.code, r.body.message]).toEqual([404, 'namespaces "nowhere" not found']);
+    const rs = await failure(api((a) => a.apps.deleteNamespacedReplicaSet({ name: "x", namespace: "web" })));
+    expect([rs.code, rs.body.reason]).toEqual([405, "MethodNotAllowed"]);
+  });
+});
+
 describe("dry runs", () => {
   it("answers a dryRun=All patch, create and delete as the write would, and changes nothing", async () => {
     const rv = cluster().resourceVersion;
