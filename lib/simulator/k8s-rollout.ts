@@ -74,14 +74,24 @@ export function reconcile(world: World, cluster: SimCluster, resource: K8sResour
   const spec = (obj.spec ?? {}) as Json;
   const pspec = (prev?.spec ?? {}) as Json;
   const templateOf = (s: Json) => (resource === "cronjobs" ? (((s.jobTemplate as Json | undefined)?.spec as Json | undefined)?.template as Json | undefined) : (s.template as Json | undefined));
-  const templateChanged = !prev || !deepEqual(templateOf(spec), templateOf(pspec));
-  const scaled = !!prev && spec.replicas !== pspec.replicas;
-  if (prev && !templateChanged && !scaled) return NONE;
   const uidOf = md(obj).uid as string;
   const ns = nsOf(obj)!;
   const o = cluster.objects;
+  let templateChanged = !prev || !deepEqual(templateOf(spec), templateOf(pspec));
+  if (resource === "deployments" && prev) {
+    // Against the template the running ReplicaSet has (a Deployment resumed after a paused edit rolls then).
+    const revisionOf = (r: Json) => Number((md(r).annotations as Json | undefined)?.["deployment.kubernetes.io/revision"] ?? 0);
+    const active = o.replicasets
+      .filter((r) => nsOf(r) === ns && ownedBy(r, uidOf) && Number((r.spec as Json).replicas ?? 0) > 0)
+      .sort((a, b) => revisionOf(b) - revisionOf(a))[0];
+    templateChanged = !active || !deepEqual((active.spec as Json).template, spec.template);
+  }
+  const scaled = !!prev && spec.replicas !== pspec.replicas;
+  if (prev && !templateChanged && !scaled) return NONE;
   switch (resource) {
     case "deployments": {
+      // A paused Deployment rolls nothing until resumed (a scale of a paused one is not modelled either).
+      if (spec.paused === true && prev) return NONE;
       const derived = derive(world, cluster, resource, obj);
       const rs = derived.replicasets[0];
       if (!rs) return NONE;

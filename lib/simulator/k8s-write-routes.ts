@@ -182,12 +182,23 @@ function normalise(resource: K8sResource, obj: Json): Json {
   return out;
 }
 
+const MAX_REPLICAS = 1000;
+
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** The validation the API server does that the fixes can trip over. */
 function validate(resource: K8sResource, obj: Json, prev: Json | undefined): { field: string; message: string; reason?: string }[] {
   const causes: { field: string; message: string; reason?: string }[] = [];
   const name = md(obj).name;
+  for (const k of ["labels", "annotations"]) {
+    const m = md(obj)[k];
+    if (m !== undefined && (!isObj(m) || Object.values(m).some((v) => typeof v !== "string"))) causes.push({ field: `metadata.${k}`, message: `Invalid value: ${JSON.stringify(m)}: must be a map of strings` });
+  }
+  const replicas = ((obj.spec ?? {}) as Json).replicas;
+  if (replicas !== undefined && (!Number.isInteger(replicas) || (replicas as number) < 0)) causes.push({ field: "spec.replicas", message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` });
+  // Every replica is derived as a pod object; beyond this the simulator would only burn memory.
+  else if (typeof replicas === "number" && replicas > MAX_REPLICAS) causes.push({ field: "spec.replicas", message: `Invalid value: ${replicas}: the simulator derives at most ${MAX_REPLICAS} replicas` });
+  if (obj.spec !== undefined && !isObj(obj.spec)) causes.push({ field: "spec", message: `Invalid value: ${JSON.stringify(obj.spec)}: must be an object` });
   if (typeof name !== "string" || !name) causes.push({ field: "metadata.name", message: "Required value: name or generateName is required", reason: "FieldValueRequired" });
   else if (name.length > 253 || !DNS_SUBDOMAIN.test(name))
     causes.push({ field: "metadata.name", message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')` });
@@ -348,6 +359,7 @@ function create(ctx: Ctx, body: unknown): SimResponse {
   if (!isObj(body)) return badRequest("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
   const kindErr = checkKind(resource, body);
   if (kindErr) return badRequest(kindErr);
+  if (body.metadata !== undefined && !isObj(body.metadata)) return badRequest("metadata must be an object");
   const meta = { ...md(body) };
   if (meta.namespace !== undefined && meta.namespace !== target.namespace) return badRequest("the namespace of the provided object does not match the namespace sent on the request");
   if (target.namespace) meta.namespace = target.namespace;
@@ -392,6 +404,7 @@ function replace(ctx: Ctx, body: unknown): SimResponse {
   if (!isObj(body)) return badRequest("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
   const kindErr = checkKind(resource, body);
   if (kindErr) return badRequest(kindErr);
+  if (body.metadata !== undefined && !isObj(body.metadata)) return badRequest("metadata must be an object");
   const meta = md(body);
   if (meta.name !== undefined && meta.name !== name) return badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
   if (meta.namespace !== undefined && meta.namespace !== target.namespace) return badRequest("the namespace of the provided object does not match the namespace sent on the request");
@@ -466,6 +479,7 @@ function finishPatch(ctx: Ctx, prev: Json, next: Json, sent: unknown, operation:
   const { target } = ctx;
   const resource = target.resource;
   const name = target.name!;
+  if (!isObj(next.metadata)) return badRequest("metadata must be an object");
   const nm = md(next);
   // A resourceVersion in the patch is a precondition (kubectl apply sends one with --resource-version).
   if (nm.resourceVersion !== undefined && nm.resourceVersion !== md(prev).resourceVersion) return conflict(resource, name);

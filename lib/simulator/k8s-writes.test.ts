@@ -370,6 +370,28 @@ describe("controllers after a write", () => {
     expect(after.map((p) => nodePool((p.spec as Json).nodeName))).toEqual(["wi", "wi"]);
   });
 
+  it("rolls nothing for a metadata-only change or a replace with the same template, and holds a paused Deployment's rollout until it is resumed", async () => {
+    const podNames = () => names(objects("pods")).filter((n) => n.startsWith("api-"));
+    const before = podNames();
+    await api((a) => a.apps.patchNamespacedDeployment({ name: "api", namespace: "web", body: { metadata: { annotations: { owner: "web" } } } }, merge));
+    const current = await api((a) => a.apps.readNamespacedDeployment({ name: "api", namespace: "web" }));
+    await api((a) => a.apps.replaceNamespacedDeployment({ name: "api", namespace: "web", body: current }));
+    expect(podNames()).toEqual(before);
+    await api((a) => a.apps.patchNamespacedDeployment({ name: "api", namespace: "web", body: { spec: { paused: true, template: { spec: { serviceAccountName: "app" } } } } }, merge));
+    expect(podNames()).toEqual(before);
+    await api((a) => a.apps.patchNamespacedDeployment({ name: "api", namespace: "web", body: { spec: { paused: null } } }, merge));
+    expect(podNames().length).toBe(2);
+    expect(podNames()).not.toContain(before[0]);
+    expect(objects("pods").filter((p) => ((p.metadata as Json).labels as Json).app === "api").map((p) => (p.spec as Json).serviceAccountName)).toEqual(["app", "app"]);
+  });
+
+  it("answers 422 for replicas that are not a count, and 400 for metadata that is not an object", async () => {
+    const r = await failure(api((a) => a.apps.patchNamespacedDeployment({ name: "api", namespace: "web", body: { spec: { replicas: -1 } } }, merge)));
+    expect([r.code, r.body.message]).toEqual([422, 'Deployment.apps "api" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0']);
+    const m = await failure(api((a) => a.core.patchNamespacedConfigMap({ name: "settings", namespace: "web", body: { metadata: "x" } }, merge)));
+    expect(m.code).toBe(400);
+  });
+
   it("runs a CronJob's next Job with the new jobTemplate, keeping the Jobs already run", async () => {
     const cj = objects("cronjobs")[0];
     const jobsBefore = names(objects("jobs"));
