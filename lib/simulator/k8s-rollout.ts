@@ -220,6 +220,8 @@ export function reconcile(world: World, cluster: SimCluster, resource: K8sResour
         out.removals.push(["jobs", md(j).uid as string]);
         for (const p of o.pods.filter((p) => ownedBy(p, md(j).uid as string))) out.removals.push(["pods", md(p).uid as string]);
       }
+      const started = (job.status as Json | undefined)?.startTime;
+      if (started) out.status = { ...((obj.status as Json | undefined) ?? {}), lastScheduleTime: started };
       out.summary = `next run, Job ${nameOf(job)}: ${placement(derived.pods)}`;
       return out;
     }

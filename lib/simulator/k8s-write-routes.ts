@@ -346,11 +346,36 @@ function commit(ctx: Ctx, obj: Json, prev: Json | undefined, how: string): Json 
   if (ctx.dryRun) return stored;
   upsert(cluster, resource, stored);
   for (const [res, uidValue] of r.removals) removeByUid(cluster, res, uidValue);
-  for (const [res, o] of r.upserts) upsert(cluster, res, { ...o, metadata: { ...md(o), resourceVersion: rvs.next() } });
+  for (const [res, o] of r.upserts) {
+    const existed = cluster.objects[res].some((x) => md(x).uid === md(o).uid);
+    upsert(cluster, res, existed ? { ...o, metadata: { ...md(o), resourceVersion: rvs.next() } } : createdNow(world, o, rvs.next()));
+  }
   rvs.commit();
   const what = `${K8S_RESOURCES[resource].kind.toLowerCase()} ${String(md(stored).namespace)}/${String(md(stored).name)}`;
   recordWrite(world, { api: "k8s", method: ctx.req.method, path: ctx.req.path, summary: `${how} ${what}${r.summary ? `; ${r.summary}` : ""}` });
   return stored;
+}
+
+/**
+ * An object a controller creates now: the derivation dates objects as if loaded from a long-running
+ * cluster; one made by a write is created at the world's now (a pod started then, too). A Job of a
+ * CronJob's next run keeps the run's own times.
+ */
+function createdNow(world: World, o: Json, rv: string): Json {
+  const now = iso(world.now);
+  const runAt = ((md(o).annotations as Json | undefined)?.["simulator.wi-atlas/next-run"] && (o.status as Json | undefined)?.startTime) as string | undefined;
+  const out: Json = { ...o, metadata: { ...md(o), resourceVersion: rv, creationTimestamp: runAt ?? now } };
+  const status = o.status as Json | undefined;
+  if (status?.startTime && !(o.spec as Json | undefined)?.jobTemplate && md(o).ownerReferences && (status.phase === "Running" || status.phase === "Pending")) {
+    out.status = {
+      ...status,
+      startTime: now,
+      containerStatuses: ((status.containerStatuses as Json[] | undefined) ?? []).map((c) =>
+        (c.state as Json | undefined)?.running ? { ...c, state: { running: { startedAt: now } } } : c,
+      ),
+    };
+  }
+  return out;
 }
 
 function create(ctx: Ctx, body: unknown): SimResponse {

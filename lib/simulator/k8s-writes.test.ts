@@ -113,6 +113,8 @@ describe("PATCH", () => {
       ["wi", "app", "Running"],
     ]);
     expect(pods.every((p) => ((p.metadata as Json).labels as Json)["pod-template-hash"] === hash)).toBe(true);
+    // Made by the write: created at the estate's now, not dated like the loaded objects.
+    expect([...pods, newRs].map((o) => (o.metadata as Json).creationTimestamp)).toEqual(["2026-11-29T00:00:00Z", "2026-11-29T00:00:00Z", "2026-11-29T00:00:00Z"]);
     expect(podsOf(oldRs)).toEqual([]);
     // The real client reads the same pods back.
     const listed = await api((a) => a.core.listNamespacedPod({ namespace: "web", labelSelector: "app=api" }));
@@ -403,6 +405,7 @@ describe("controllers after a write", () => {
     const next = jobs.find((j) => !jobsBefore.includes((j.metadata as Json).name as string))!;
     const pod = objects("pods").find((p) => ownedBy(p, (next.metadata as Json).uid))!;
     expect([(pod.spec as Json).serviceAccountName, nodePool((pod.spec as Json).nodeName)]).toEqual(["app", "wi"]);
+    expect((objects("cronjobs")[0].status as Json).lastScheduleTime).toBe((next.status as Json).startTime);
   });
 });
 
