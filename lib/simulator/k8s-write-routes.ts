@@ -230,6 +230,10 @@ function validate(resource: K8sResource, obj: Json, prev: Json | undefined): { f
     const before = (prev?.spec as Json | undefined)?.selector;
     if (prev && before !== undefined && spec.selector !== undefined && !deepEqual(before, spec.selector)) causes.push({ field: "spec.selector", message: `Invalid value: ${JSON.stringify(spec.selector)}: field is immutable` });
   }
+  if ((resource === "secrets" || resource === "configmaps") && prev?.immutable === true) {
+    if (obj.immutable !== true) causes.push({ field: "immutable", message: "Forbidden: field is immutable when `immutable` is set", reason: "FieldValueForbidden" });
+    else if (!deepEqual(prev.data, obj.data) || !deepEqual(prev.binaryData, obj.binaryData)) causes.push({ field: "data", message: "Forbidden: field is immutable when `immutable` is set", reason: "FieldValueForbidden" });
+  }
   if (resource === "pods" && prev) {
     // A pod's spec is immutable but for images, activeDeadlineSeconds, additional tolerations and terminationGracePeriodSeconds.
     const strip = (s: Json) => ({ ...s, containers: ((s.containers as Json[] | undefined) ?? []).map((c) => ({ ...c, image: "" })), initContainers: ((s.initContainers as Json[] | undefined) ?? []).map((c) => ({ ...c, image: "" })), activeDeadlineSeconds: 0, tolerations: [], terminationGracePeriodSeconds: 0 });

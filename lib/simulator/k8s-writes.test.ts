@@ -188,6 +188,12 @@ describe("PATCH", () => {
     expect(missing.code).toBe(400);
   });
 
+  it("refuses a data change of an immutable ConfigMap, as the API server does", async () => {
+    await api((a) => a.core.patchNamespacedConfigMap({ name: "settings", namespace: "web", body: { immutable: true } }, merge));
+    const r = await failure(api((a) => a.core.patchNamespacedConfigMap({ name: "settings", namespace: "web", body: { data: { mode: "x" } } }, merge)));
+    expect([r.code, r.body.message]).toEqual([422, 'ConfigMap "settings" is invalid: data: Forbidden: field is immutable when `immutable` is set']);
+  });
+
   it("answers 404 NotFound for a patch of an object that does not exist", async () => {
     const r = await failure(api((a) => a.core.patchNamespacedServiceAccount({ name: "nope", namespace: "web", body: { metadata: { labels: { a: "b" } } } }, merge)));
     expect([r.code, r.body.reason, r.body.message]).toEqual([404, "NotFound", 'serviceaccounts "nope" not found']);
