@@ -190,7 +190,8 @@ function convertTemplate(template: Json): Json {
  * What the API server's admission adds to every pod: the `default` ServiceAccount when none is named,
  * the projected service account token volume, and GKE's tolerations for Arm, Windows and GPU nodes.
  */
-function admitPodSpec(spec: Json, seed: string, serviceAccountName: string, ksaAutomount: boolean | undefined): Json {
+/** Exported for issue 12's Google writes (pods recreated when a node pool changes). */
+export function admitPodSpec(spec: Json, seed: string, serviceAccountName: string, ksaAutomount: boolean | undefined): Json {
   const out: Json = structuredClone(spec);
   out.serviceAccountName = serviceAccountName;
   out.serviceAccount = serviceAccountName;
@@ -699,7 +700,18 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
   return cluster;
 }
 
-export function buildWorld(estate: LoadedEstate): World {
+export function buildWorld(given: LoadedEstate): World {
+  // ---- issue 12, Google writes (world-writes-google.ts): setIamPolicy and account deletions replace the
+  // policies and account lists of projects, folders and the organization. The world holds its own
+  // shallow copies of those, so the estate given — which `POST /_simulator/reset` rebuilds from — never
+  // sees a write.
+  const estate: LoadedEstate = {
+    ...given,
+    organization: given.organization && { ...given.organization },
+    folders: given.folders.map((f) => ({ ...f })),
+    projects: given.projects.map((p) => ({ ...p })),
+  };
+  // ---- end issue 12 block
   const now = estate.now ? Date.parse(estate.now) : Date.now();
   const world: World = {
     estate,
