@@ -70,7 +70,10 @@ const NONE: Reconciled = { upserts: [], removals: [], summary: "" };
  * undefined when created). Does not mutate the cluster: the caller applies the answer (or, for a dry
  * run, does not).
  */
-export function reconcile(world: World, cluster: SimCluster, resource: K8sResource, obj: Json, prev: Json | undefined): Reconciled {
+/** Deployments (by uid) whose rollout stalled, per cluster: continueRollouts looks at these again. */
+export const stalledRollouts = new WeakMap<SimCluster, Set<string>>();
+
+export function reconcile(world: World, cluster: SimCluster, resource: K8sResource, obj: Json, prev: Json | undefined, force = false): Reconciled {
   const spec = (obj.spec ?? {}) as Json;
   const pspec = (prev?.spec ?? {}) as Json;
   const templateOf = (s: Json) => (resource === "cronjobs" ? (((s.jobTemplate as Json | undefined)?.spec as Json | undefined)?.template as Json | undefined) : (s.template as Json | undefined));
@@ -84,7 +87,7 @@ export function reconcile(world: World, cluster: SimCluster, resource: K8sResour
     const active = o.replicasets
       .filter((r) => nsOf(r) === ns && ownedBy(r, uidOf) && Number((r.spec as Json).replicas ?? 0) > 0)
       .sort((a, b) => revisionOf(b) - revisionOf(a))[0];
-    templateChanged = !active || !deepEqual((active.spec as Json).template, spec.template);
+    templateChanged = force || !active || !deepEqual((active.spec as Json).template, spec.template);
   }
   const scaled = !!prev && spec.replicas !== pspec.replicas;
   if (prev && !templateChanged && !scaled) return NONE;
@@ -140,6 +143,10 @@ export function reconcile(world: World, cluster: SimCluster, resource: K8sResour
       syncPods(cluster, out, keptPods, md(newRs).uid as string, false);
       const available = newReady + oldKeep;
       const complete = newCount === replicas && newReady === replicas;
+      const stalled = stalledRollouts.get(cluster) ?? new Set<string>();
+      stalledRollouts.set(cluster, stalled);
+      if (complete) stalled.delete(uidOf);
+      else stalled.add(uidOf);
       out.status = {
         observedGeneration: md(obj).generation ?? 1,
         replicas: newCount + oldKeep,

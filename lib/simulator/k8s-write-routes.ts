@@ -22,8 +22,9 @@ import { K8S_RESOURCES, type Json, type K8sResource, type SimCluster, type World
 import { k8sStatus, type SimRequest, type SimResponse } from "./http-types";
 import { deepEqual, jsonPatch, mergePatch, PatchError, strategicMergePatch } from "./k8s-patch";
 import { convertPodSpec } from "./world";
-import { createdMeta, defaulted, reconcile } from "./k8s-rollout";
+import { createdMeta, defaulted, reconcile, stalledRollouts } from "./k8s-rollout";
 import { recordWrite } from "./write-log";
+import { log } from "../log";
 import { iso, k8sSuffix } from "./derive";
 
 export type K8sTarget = { resource: K8sResource; namespace?: string; name?: string };
@@ -590,3 +591,31 @@ function suffix(seed: string): string {
   return k8sSuffix(seed, 5);
 }
 
+
+/**
+ * The Deployment controller goes on after a stall: a rollout whose new pods could not run completes
+ * once they can (a node pool given GKE metadata, a missing Secret created). Controllers converge on
+ * their own; the simulator runs this pending work before it answers the cluster's next request.
+ */
+export function continueRollouts(world: World, cluster: SimCluster): void {
+  const pending = stalledRollouts.get(cluster);
+  if (!pending?.size) return;
+  for (const uidValue of [...pending]) {
+    const dep = cluster.objects.deployments.find((d) => md(d).uid === uidValue);
+    if (!dep) {
+      pending.delete(uidValue);
+      continue;
+    }
+    const r = reconcile(world, cluster, "deployments", dep, dep, true);
+    if (pending.has(uidValue)) continue; // still stalled: nothing moved
+    const rvs = rvCounter(cluster);
+    for (const [res, uidOf] of r.removals) removeByUid(cluster, res, uidOf);
+    for (const [res, o] of r.upserts) {
+      const existed = cluster.objects[res].some((x) => md(x).uid === md(o).uid);
+      upsert(cluster, res, existed ? { ...o, metadata: { ...md(o), resourceVersion: rvs.next() } } : createdNow(world, o, rvs.next()));
+    }
+    upsert(cluster, "deployments", { ...dep, status: r.status ?? dep.status, metadata: { ...md(dep), resourceVersion: rvs.next() } });
+    rvs.commit();
+    log.info(`Simulator: the rollout of deployment ${String(md(dep).namespace)}/${String(md(dep).name)} continued: ${r.summary}`);
+  }
+}

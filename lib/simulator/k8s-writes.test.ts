@@ -138,6 +138,25 @@ describe("PATCH", () => {
     expect([dep.status?.replicas, dep.status?.updatedReplicas, dep.status?.availableReplicas, dep.status?.conditions?.find((c) => c.type === "Progressing")?.reason]).toEqual([3, 1, 2, "ReplicaSetUpdated"]);
   });
 
+  it("completes a stalled rollout once its pods can run: after the pinned pool is switched to GKE metadata (container nodePools.update), the next request finds the old ReplicaSet at 0", async () => {
+    await api((a) => a.apps.patchNamespacedDeployment({ name: "api", namespace: "web", body: { spec: { template: { spec: { nodeSelector: { [GKE_LABEL]: "true" } } } } } }, strategic));
+    expect(objects("pods").filter((p) => ((p.metadata as Json).labels as Json).app === "api").length).toBe(3);
+    const r = await fetch(`${sim.url}/v1/projects/wprj-1/locations/asia-northeast1-a/clusters/c1/nodePools/legacy`, {
+      method: "PUT",
+      headers: { authorization: "Bearer t", "content-type": "application/json" },
+      body: JSON.stringify({ workloadMetadataConfig: { mode: "GKE_METADATA" } }),
+    });
+    expect(r.status).toBe(200);
+    const dep = await api((a) => a.apps.readNamespacedDeployment({ name: "api", namespace: "web" }));
+    expect([dep.status?.replicas, dep.status?.updatedReplicas, dep.status?.availableReplicas, dep.status?.conditions?.find((c) => c.type === "Progressing")?.reason]).toEqual([2, 2, 2, "NewReplicaSetAvailable"]);
+    const pods = objects("pods").filter((p) => ((p.metadata as Json).labels as Json).app === "api");
+    expect(pods.map((p) => [nodePool((p.spec as Json).nodeName), (p.status as Json).phase, ((p.spec as Json).nodeSelector as Json)[GKE_LABEL]])).toEqual([
+      ["legacy", "Running", "true"],
+      ["legacy", "Running", "true"],
+    ]);
+    expect(objects("replicasets").filter((x) => ((x.metadata as Json).name as string).startsWith("api-")).map((x) => (x.spec as Json).replicas).sort()).toEqual([0, 2]);
+  });
+
   it("merges containers and env by name and honours $patch: delete and $setElementOrder (what kubectl set env VAR- sends)", async () => {
     const got = await api((a) =>
       a.apps.patchNamespacedDeployment(
