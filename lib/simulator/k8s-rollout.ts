@@ -70,18 +70,31 @@ const NONE: Reconciled = { upserts: [], removals: [], summary: "" };
  * undefined when created). Does not mutate the cluster: the caller applies the answer (or, for a dry
  * run, does not).
  */
-export function reconcile(world: World, cluster: SimCluster, resource: K8sResource, obj: Json, prev: Json | undefined): Reconciled {
+/** Deployments (by uid) whose rollout stalled, per cluster: continueRollouts looks at these again. */
+export const stalledRollouts = new WeakMap<SimCluster, Set<string>>();
+
+export function reconcile(world: World, cluster: SimCluster, resource: K8sResource, obj: Json, prev: Json | undefined, force = false): Reconciled {
   const spec = (obj.spec ?? {}) as Json;
   const pspec = (prev?.spec ?? {}) as Json;
   const templateOf = (s: Json) => (resource === "cronjobs" ? (((s.jobTemplate as Json | undefined)?.spec as Json | undefined)?.template as Json | undefined) : (s.template as Json | undefined));
-  const templateChanged = !prev || !deepEqual(templateOf(spec), templateOf(pspec));
-  const scaled = !!prev && spec.replicas !== pspec.replicas;
-  if (prev && !templateChanged && !scaled) return NONE;
   const uidOf = md(obj).uid as string;
   const ns = nsOf(obj)!;
   const o = cluster.objects;
+  let templateChanged = !prev || !deepEqual(templateOf(spec), templateOf(pspec));
+  if (resource === "deployments" && prev) {
+    // Against the template the running ReplicaSet has (a Deployment resumed after a paused edit rolls then).
+    const revisionOf = (r: Json) => Number((md(r).annotations as Json | undefined)?.["deployment.kubernetes.io/revision"] ?? 0);
+    const active = o.replicasets
+      .filter((r) => nsOf(r) === ns && ownedBy(r, uidOf) && Number((r.spec as Json).replicas ?? 0) > 0)
+      .sort((a, b) => revisionOf(b) - revisionOf(a))[0];
+    templateChanged = force || !active || !deepEqual((active.spec as Json).template, spec.template);
+  }
+  const scaled = !!prev && spec.replicas !== pspec.replicas;
+  if (prev && !templateChanged && !scaled) return NONE;
   switch (resource) {
     case "deployments": {
+      // A paused Deployment rolls nothing until resumed (a scale of a paused one is not modelled either).
+      if (spec.paused === true && prev) return NONE;
       const derived = derive(world, cluster, resource, obj);
       const rs = derived.replicasets[0];
       if (!rs) return NONE;
@@ -130,6 +143,10 @@ export function reconcile(world: World, cluster: SimCluster, resource: K8sResour
       syncPods(cluster, out, keptPods, md(newRs).uid as string, false);
       const available = newReady + oldKeep;
       const complete = newCount === replicas && newReady === replicas;
+      const stalled = stalledRollouts.get(cluster) ?? new Set<string>();
+      stalledRollouts.set(cluster, stalled);
+      if (complete) stalled.delete(uidOf);
+      else stalled.add(uidOf);
       out.status = {
         observedGeneration: md(obj).generation ?? 1,
         replicas: newCount + oldKeep,
@@ -210,6 +227,8 @@ export function reconcile(world: World, cluster: SimCluster, resource: K8sResour
         out.removals.push(["jobs", md(j).uid as string]);
         for (const p of o.pods.filter((p) => ownedBy(p, md(j).uid as string))) out.removals.push(["pods", md(p).uid as string]);
       }
+      const started = (job.status as Json | undefined)?.startTime;
+      if (started) out.status = { ...((obj.status as Json | undefined) ?? {}), lastScheduleTime: started };
       out.summary = `next run, Job ${nameOf(job)}: ${placement(derived.pods)}`;
       return out;
     }

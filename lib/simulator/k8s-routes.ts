@@ -9,7 +9,7 @@
 import { K8S_RESOURCES, type K8sResource, type Json, type SimCluster } from "./world";
 import { k8sStatus, type SimRequest, type SimResponse } from "./http-types";
 import { sha } from "./derive";
-import { handleK8sWrite, WRITABLE } from "./k8s-write-routes";
+import { continueRollouts, handleK8sWrite, WRITABLE } from "./k8s-write-routes";
 import { handleOpenApi } from "./k8s-openapi";
 
 export const K8S_PREFIX = /^\/clusters\/([^/]+)\/([^/]+)\/([^/]+)(\/.*)?$/;
@@ -219,6 +219,8 @@ function discovery(cluster: SimCluster, parsed: Extract<Parsed, { special: strin
 }
 
 export function handleK8s(cluster: SimCluster, rest: string, req: SimRequest): SimResponse {
+  // Controllers' pending work (a stalled rollout that can now go on) is done before answering.
+  continueRollouts(req.world, cluster);
   const openapi = req.method === "GET" ? handleOpenApi(cluster, rest.replace(/\/$/, "")) : undefined;
   if (openapi) return openapi;
   const parsed = parsePath(rest);

@@ -22,8 +22,9 @@ import { K8S_RESOURCES, type Json, type K8sResource, type SimCluster, type World
 import { k8sStatus, type SimRequest, type SimResponse } from "./http-types";
 import { deepEqual, jsonPatch, mergePatch, PatchError, strategicMergePatch } from "./k8s-patch";
 import { convertPodSpec } from "./world";
-import { createdMeta, defaulted, reconcile } from "./k8s-rollout";
+import { createdMeta, defaulted, reconcile, stalledRollouts } from "./k8s-rollout";
 import { recordWrite } from "./write-log";
+import { log } from "../log";
 import { iso, k8sSuffix } from "./derive";
 
 export type K8sTarget = { resource: K8sResource; namespace?: string; name?: string };
@@ -182,12 +183,23 @@ function normalise(resource: K8sResource, obj: Json): Json {
   return out;
 }
 
+const MAX_REPLICAS = 1000;
+
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** The validation the API server does that the fixes can trip over. */
 function validate(resource: K8sResource, obj: Json, prev: Json | undefined): { field: string; message: string; reason?: string }[] {
   const causes: { field: string; message: string; reason?: string }[] = [];
   const name = md(obj).name;
+  for (const k of ["labels", "annotations"]) {
+    const m = md(obj)[k];
+    if (m !== undefined && (!isObj(m) || Object.values(m).some((v) => typeof v !== "string"))) causes.push({ field: `metadata.${k}`, message: `Invalid value: ${JSON.stringify(m)}: must be a map of strings` });
+  }
+  const replicas = ((obj.spec ?? {}) as Json).replicas;
+  if (replicas !== undefined && (!Number.isInteger(replicas) || (replicas as number) < 0)) causes.push({ field: "spec.replicas", message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` });
+  // Every replica is derived as a pod object; beyond this the simulator would only burn memory.
+  else if (typeof replicas === "number" && replicas > MAX_REPLICAS) causes.push({ field: "spec.replicas", message: `Invalid value: ${replicas}: the simulator derives at most ${MAX_REPLICAS} replicas` });
+  if (obj.spec !== undefined && !isObj(obj.spec)) causes.push({ field: "spec", message: `Invalid value: ${JSON.stringify(obj.spec)}: must be an object` });
   if (typeof name !== "string" || !name) causes.push({ field: "metadata.name", message: "Required value: name or generateName is required", reason: "FieldValueRequired" });
   else if (name.length > 253 || !DNS_SUBDOMAIN.test(name))
     causes.push({ field: "metadata.name", message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')` });
@@ -218,6 +230,10 @@ function validate(resource: K8sResource, obj: Json, prev: Json | undefined): { f
       causes.push({ field: "spec.template.metadata.labels", message: `Invalid value: ${JSON.stringify(labels)}: \`selector\` does not match template \`labels\`` });
     const before = (prev?.spec as Json | undefined)?.selector;
     if (prev && before !== undefined && spec.selector !== undefined && !deepEqual(before, spec.selector)) causes.push({ field: "spec.selector", message: `Invalid value: ${JSON.stringify(spec.selector)}: field is immutable` });
+  }
+  if ((resource === "secrets" || resource === "configmaps") && prev?.immutable === true) {
+    if (obj.immutable !== true) causes.push({ field: "immutable", message: "Forbidden: field is immutable when `immutable` is set", reason: "FieldValueForbidden" });
+    else if (!deepEqual(prev.data, obj.data) || !deepEqual(prev.binaryData, obj.binaryData)) causes.push({ field: "data", message: "Forbidden: field is immutable when `immutable` is set", reason: "FieldValueForbidden" });
   }
   if (resource === "pods" && prev) {
     // A pod's spec is immutable but for images, activeDeadlineSeconds, additional tolerations and terminationGracePeriodSeconds.
@@ -335,11 +351,36 @@ function commit(ctx: Ctx, obj: Json, prev: Json | undefined, how: string): Json 
   if (ctx.dryRun) return stored;
   upsert(cluster, resource, stored);
   for (const [res, uidValue] of r.removals) removeByUid(cluster, res, uidValue);
-  for (const [res, o] of r.upserts) upsert(cluster, res, { ...o, metadata: { ...md(o), resourceVersion: rvs.next() } });
+  for (const [res, o] of r.upserts) {
+    const existed = cluster.objects[res].some((x) => md(x).uid === md(o).uid);
+    upsert(cluster, res, existed ? { ...o, metadata: { ...md(o), resourceVersion: rvs.next() } } : createdNow(world, o, rvs.next()));
+  }
   rvs.commit();
   const what = `${K8S_RESOURCES[resource].kind.toLowerCase()} ${String(md(stored).namespace)}/${String(md(stored).name)}`;
   recordWrite(world, { api: "k8s", method: ctx.req.method, path: ctx.req.path, summary: `${how} ${what}${r.summary ? `; ${r.summary}` : ""}` });
   return stored;
+}
+
+/**
+ * An object a controller creates now: the derivation dates objects as if loaded from a long-running
+ * cluster; one made by a write is created at the world's now (a pod started then, too). A Job of a
+ * CronJob's next run keeps the run's own times.
+ */
+function createdNow(world: World, o: Json, rv: string): Json {
+  const now = iso(world.now);
+  const runAt = ((md(o).annotations as Json | undefined)?.["simulator.wi-atlas/next-run"] && (o.status as Json | undefined)?.startTime) as string | undefined;
+  const out: Json = { ...o, metadata: { ...md(o), resourceVersion: rv, creationTimestamp: runAt ?? now } };
+  const status = o.status as Json | undefined;
+  if (status?.startTime && !(o.spec as Json | undefined)?.jobTemplate && md(o).ownerReferences && (status.phase === "Running" || status.phase === "Pending")) {
+    out.status = {
+      ...status,
+      startTime: now,
+      containerStatuses: ((status.containerStatuses as Json[] | undefined) ?? []).map((c) =>
+        (c.state as Json | undefined)?.running ? { ...c, state: { running: { startedAt: now } } } : c,
+      ),
+    };
+  }
+  return out;
 }
 
 function create(ctx: Ctx, body: unknown): SimResponse {
@@ -348,6 +389,7 @@ function create(ctx: Ctx, body: unknown): SimResponse {
   if (!isObj(body)) return badRequest("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
   const kindErr = checkKind(resource, body);
   if (kindErr) return badRequest(kindErr);
+  if (body.metadata !== undefined && !isObj(body.metadata)) return badRequest("metadata must be an object");
   const meta = { ...md(body) };
   if (meta.namespace !== undefined && meta.namespace !== target.namespace) return badRequest("the namespace of the provided object does not match the namespace sent on the request");
   if (target.namespace) meta.namespace = target.namespace;
@@ -362,12 +404,20 @@ function create(ctx: Ctx, body: unknown): SimResponse {
   const name = String(meta.name ?? "");
   const causes = validate(resource, obj, undefined);
   if (causes.length) return invalid(resource, name, causes);
+  const nsMissing = missingNamespace(cluster, target.namespace);
+  if (nsMissing) return nsMissing;
   if (find(cluster, resource, target.namespace, name)) {
     return k8sStatus(409, `${qualified(resource)} "${name}" already exists`, { reason: "AlreadyExists", details: details(resource, name) });
   }
   const managed = withManagedFields(obj, ctx.manager, "Update", apiVersionOf(resource), body, iso(ctx.world.now));
   const stored = commit(ctx, managed, undefined, ctx.dryRun ? "dry-run created" : "created");
   return { status: 201, body: served(resource, stored) };
+}
+
+/** Creating in a namespace that does not exist: 404 for the namespace, as the NamespaceLifecycle admission plugin answers. */
+function missingNamespace(cluster: SimCluster, ns: string | undefined): SimResponse | undefined {
+  if (ns === undefined || cluster.objects.namespaces.some((n) => md(n).name === ns)) return undefined;
+  return k8sStatus(404, `namespaces "${ns}" not found`, { reason: "NotFound", details: { name: ns, kind: "namespaces" } });
 }
 
 function conflict(resource: K8sResource, name: string): SimResponse {
@@ -384,6 +434,7 @@ function replace(ctx: Ctx, body: unknown): SimResponse {
   if (!isObj(body)) return badRequest("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml");
   const kindErr = checkKind(resource, body);
   if (kindErr) return badRequest(kindErr);
+  if (body.metadata !== undefined && !isObj(body.metadata)) return badRequest("metadata must be an object");
   const meta = md(body);
   if (meta.name !== undefined && meta.name !== name) return badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
   if (meta.namespace !== undefined && meta.namespace !== target.namespace) return badRequest("the namespace of the provided object does not match the namespace sent on the request");
@@ -421,6 +472,8 @@ function patch(ctx: Ctx): SimResponse {
     if (kindErr) return badRequest(kindErr);
     if (md(body).name !== name) return badRequest(`the name of the object (${String(md(body).name)}) does not match the name on the URL (${name})`);
     if (!prev) {
+      const nsMissing = missingNamespace(cluster, target.namespace);
+      if (nsMissing) return nsMissing;
       // Server-side apply creates what does not exist.
       const meta = { ...md(body), namespace: target.namespace };
       const obj = normalise(resource, { ...body, metadata: meta });
@@ -456,6 +509,7 @@ function finishPatch(ctx: Ctx, prev: Json, next: Json, sent: unknown, operation:
   const { target } = ctx;
   const resource = target.resource;
   const name = target.name!;
+  if (!isObj(next.metadata)) return badRequest("metadata must be an object");
   const nm = md(next);
   // A resourceVersion in the patch is a precondition (kubectl apply sends one with --resource-version).
   if (nm.resourceVersion !== undefined && nm.resourceVersion !== md(prev).resourceVersion) return conflict(resource, name);
@@ -537,3 +591,31 @@ function suffix(seed: string): string {
   return k8sSuffix(seed, 5);
 }
 
+
+/**
+ * The Deployment controller goes on after a stall: a rollout whose new pods could not run completes
+ * once they can (a node pool given GKE metadata, a missing Secret created). Controllers converge on
+ * their own; the simulator runs this pending work before it answers the cluster's next request.
+ */
+export function continueRollouts(world: World, cluster: SimCluster): void {
+  const pending = stalledRollouts.get(cluster);
+  if (!pending?.size) return;
+  for (const uidValue of [...pending]) {
+    const dep = cluster.objects.deployments.find((d) => md(d).uid === uidValue);
+    if (!dep) {
+      pending.delete(uidValue);
+      continue;
+    }
+    const r = reconcile(world, cluster, "deployments", dep, dep, true);
+    if (pending.has(uidValue)) continue; // still stalled: nothing moved
+    const rvs = rvCounter(cluster);
+    for (const [res, uidOf] of r.removals) removeByUid(cluster, res, uidOf);
+    for (const [res, o] of r.upserts) {
+      const existed = cluster.objects[res].some((x) => md(x).uid === md(o).uid);
+      upsert(cluster, res, existed ? { ...o, metadata: { ...md(o), resourceVersion: rvs.next() } } : createdNow(world, o, rvs.next()));
+    }
+    upsert(cluster, "deployments", { ...dep, status: r.status ?? dep.status, metadata: { ...md(dep), resourceVersion: rvs.next() } });
+    rvs.commit();
+    log.info(`Simulator: the rollout of deployment ${String(md(dep).namespace)}/${String(md(dep).name)} continued: ${r.summary}`);
+  }
+}

@@ -191,6 +191,32 @@ describe.skipIf(!hasKubectl)("kubectl runs the printed fixes against the simulat
   );
 
   it(
+    "applies an edited Deployment manifest client-side (`kubectl apply -f`, a three-way strategic merge patch): its pods roll",
+    async () => {
+      const manifest = {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "free", namespace: "web" },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: "free" } },
+          template: { metadata: { labels: { app: "free" } }, spec: { containers: [{ name: "free", image: "gcr.io/wp/free:1" }] } },
+        },
+      };
+      expect(await ok(["apply", "-f", file("free1.json", JSON.stringify(manifest))])).toBe("deployment.apps/free configured\n");
+      // The estate's required node affinity is not in the manifest: the first apply leaves it (it was never applied).
+      expect(placement("free")).toEqual(["legacy default Running"]);
+      const spec = manifest.spec.template.spec as Json;
+      spec.serviceAccountName = "app";
+      spec.nodeSelector = { [GKE_LABEL]: "true" };
+      spec.affinity = null;
+      expect(await ok(["apply", "-f", file("free2.json", JSON.stringify(manifest))])).toBe("deployment.apps/free configured\n");
+      expect(placement("free")).toEqual(["wi app Running"]);
+    },
+    TIMEOUT,
+  );
+
+  it(
     "server-side applies a Deployment change with `kubectl apply --server-side`, and changes nothing with `--dry-run=server`",
     async () => {
       const manifest = {

@@ -113,6 +113,8 @@ describe("PATCH", () => {
       ["wi", "app", "Running"],
     ]);
     expect(pods.every((p) => ((p.metadata as Json).labels as Json)["pod-template-hash"] === hash)).toBe(true);
+    // Made by the write: created at the estate's now, not dated like the loaded objects.
+    expect([...pods, newRs].map((o) => (o.metadata as Json).creationTimestamp)).toEqual(["2026-11-29T00:00:00Z", "2026-11-29T00:00:00Z", "2026-11-29T00:00:00Z"]);
     expect(podsOf(oldRs)).toEqual([]);
     // The real client reads the same pods back.
     const listed = await api((a) => a.core.listNamespacedPod({ namespace: "web", labelSelector: "app=api" }));
@@ -134,6 +136,25 @@ describe("PATCH", () => {
     expect(pods.filter((p) => (p.status as Json).phase === "Running").map((p) => nodePool((p.spec as Json).nodeName))).toEqual(["legacy", "legacy"]);
     const dep = await api((a) => a.apps.readNamespacedDeployment({ name: "api", namespace: "web" }));
     expect([dep.status?.replicas, dep.status?.updatedReplicas, dep.status?.availableReplicas, dep.status?.conditions?.find((c) => c.type === "Progressing")?.reason]).toEqual([3, 1, 2, "ReplicaSetUpdated"]);
+  });
+
+  it("completes a stalled rollout once its pods can run: after the pinned pool is switched to GKE metadata (container nodePools.update), the next request finds the old ReplicaSet at 0", async () => {
+    await api((a) => a.apps.patchNamespacedDeployment({ name: "api", namespace: "web", body: { spec: { template: { spec: { nodeSelector: { [GKE_LABEL]: "true" } } } } } }, strategic));
+    expect(objects("pods").filter((p) => ((p.metadata as Json).labels as Json).app === "api").length).toBe(3);
+    const r = await fetch(`${sim.url}/v1/projects/wprj-1/locations/asia-northeast1-a/clusters/c1/nodePools/legacy`, {
+      method: "PUT",
+      headers: { authorization: "Bearer t", "content-type": "application/json" },
+      body: JSON.stringify({ workloadMetadataConfig: { mode: "GKE_METADATA" } }),
+    });
+    expect(r.status).toBe(200);
+    const dep = await api((a) => a.apps.readNamespacedDeployment({ name: "api", namespace: "web" }));
+    expect([dep.status?.replicas, dep.status?.updatedReplicas, dep.status?.availableReplicas, dep.status?.conditions?.find((c) => c.type === "Progressing")?.reason]).toEqual([2, 2, 2, "NewReplicaSetAvailable"]);
+    const pods = objects("pods").filter((p) => ((p.metadata as Json).labels as Json).app === "api");
+    expect(pods.map((p) => [nodePool((p.spec as Json).nodeName), (p.status as Json).phase, ((p.spec as Json).nodeSelector as Json)[GKE_LABEL]])).toEqual([
+      ["legacy", "Running", "true"],
+      ["legacy", "Running", "true"],
+    ]);
+    expect(objects("replicasets").filter((x) => ((x.metadata as Json).name as string).startsWith("api-")).map((x) => (x.spec as Json).replicas).sort()).toEqual([0, 2]);
   });
 
   it("merges containers and env by name and honours $patch: delete and $setElementOrder (what kubectl set env VAR- sends)", async () => {
@@ -184,6 +205,12 @@ describe("PATCH", () => {
     expect([bad.code, bad.body.reason]).toEqual([422, "Invalid"]);
     const missing = await failure(api((a) => a.core.patchNamespacedConfigMap({ name: "settings", namespace: "web", body: [{ op: "remove", path: "/data/nope" }] }, jsonPatch)));
     expect(missing.code).toBe(400);
+  });
+
+  it("refuses a data change of an immutable ConfigMap, as the API server does", async () => {
+    await api((a) => a.core.patchNamespacedConfigMap({ name: "settings", namespace: "web", body: { immutable: true } }, merge));
+    const r = await failure(api((a) => a.core.patchNamespacedConfigMap({ name: "settings", namespace: "web", body: { data: { mode: "x" } } }, merge)));
+    expect([r.code, r.body.message]).toEqual([422, 'ConfigMap "settings" is invalid: data: Forbidden: field is immutable when `immutable` is set']);
   });
 
   it("answers 404 NotFound for a patch of an object that does not exist", async () => {
@@ -297,6 +324,31 @@ describe("POST, PUT and DELETE", () => {
   });
 });
 
+describe("discovery for writes", () => {
+  it("lists the write verbs for writable resources only, and publishes each PATCH operation with fieldValidation in /openapi/v3", async () => {
+    const base = `${sim.url}/clusters/${CLUSTER}`;
+    const headers = { authorization: "Bearer t" };
+    const core = (await (await fetch(`${base}/api/v1`, { headers })).json()) as { resources: { name: string; verbs: string[] }[] };
+    const verbs = Object.fromEntries(core.resources.map((r) => [r.name, r.verbs.join(",")]));
+    expect([verbs.serviceaccounts, verbs.pods, verbs.nodes, verbs.namespaces]).toEqual(["create,delete,get,list,patch,update", "create,delete,get,list,patch,update", "get,list", "get,list"]);
+    const index = (await (await fetch(`${base}/openapi/v3`, { headers })).json()) as { paths: Record<string, { serverRelativeURL: string }> };
+    expect(Object.keys(index.paths).sort()).toEqual(["api/v1", "apis/apps/v1", "apis/batch/v1"]);
+    const apps = (await (await fetch(`${sim.url}/clusters/${CLUSTER}${index.paths["apis/apps/v1"].serverRelativeURL}`, { headers })).json()) as { paths: Record<string, Record<string, Json>> };
+    const patchOp = apps.paths["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"].patch;
+    expect(patchOp["x-kubernetes-group-version-kind"]).toEqual({ group: "apps", version: "v1", kind: "Deployment" });
+    expect((patchOp.parameters as Json[]).map((p) => p.name)).toEqual(["dryRun", "fieldManager", "fieldValidation", "force"]);
+    expect(Object.keys((patchOp.requestBody as Json).content as Json)).toContain("application/strategic-merge-patch+json");
+    expect(apps.paths["/apis/apps/v1/namespaces/{namespace}/replicasets/{name}"].patch).toBeUndefined();
+  });
+
+  it("answers 404 for a create in a namespace that does not exist, and 405 for writes on resources the simulator does not write", async () => {
+    const r = await failure(api((a) => a.core.createNamespacedServiceAccount({ namespace: "nowhere", body: { metadata: { name: "x" } } })));
+    expect([r.code, r.body.message]).toEqual([404, 'namespaces "nowhere" not found']);
+    const rs = await failure(api((a) => a.apps.deleteNamespacedReplicaSet({ name: "x", namespace: "web" })));
+    expect([rs.code, rs.body.reason]).toEqual([405, "MethodNotAllowed"]);
+  });
+});
+
 describe("dry runs", () => {
   it("answers a dryRun=All patch, create and delete as the write would, and changes nothing", async () => {
     const rv = cluster().resourceVersion;
@@ -345,6 +397,28 @@ describe("controllers after a write", () => {
     expect(after.map((p) => nodePool((p.spec as Json).nodeName))).toEqual(["wi", "wi"]);
   });
 
+  it("rolls nothing for a metadata-only change or a replace with the same template, and holds a paused Deployment's rollout until it is resumed", async () => {
+    const podNames = () => names(objects("pods")).filter((n) => n.startsWith("api-"));
+    const before = podNames();
+    await api((a) => a.apps.patchNamespacedDeployment({ name: "api", namespace: "web", body: { metadata: { annotations: { owner: "web" } } } }, merge));
+    const current = await api((a) => a.apps.readNamespacedDeployment({ name: "api", namespace: "web" }));
+    await api((a) => a.apps.replaceNamespacedDeployment({ name: "api", namespace: "web", body: current }));
+    expect(podNames()).toEqual(before);
+    await api((a) => a.apps.patchNamespacedDeployment({ name: "api", namespace: "web", body: { spec: { paused: true, template: { spec: { serviceAccountName: "app" } } } } }, merge));
+    expect(podNames()).toEqual(before);
+    await api((a) => a.apps.patchNamespacedDeployment({ name: "api", namespace: "web", body: { spec: { paused: null } } }, merge));
+    expect(podNames().length).toBe(2);
+    expect(podNames()).not.toContain(before[0]);
+    expect(objects("pods").filter((p) => ((p.metadata as Json).labels as Json).app === "api").map((p) => (p.spec as Json).serviceAccountName)).toEqual(["app", "app"]);
+  });
+
+  it("answers 422 for replicas that are not a count, and 400 for metadata that is not an object", async () => {
+    const r = await failure(api((a) => a.apps.patchNamespacedDeployment({ name: "api", namespace: "web", body: { spec: { replicas: -1 } } }, merge)));
+    expect([r.code, r.body.message]).toEqual([422, 'Deployment.apps "api" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0']);
+    const m = await failure(api((a) => a.core.patchNamespacedConfigMap({ name: "settings", namespace: "web", body: { metadata: "x" } }, merge)));
+    expect(m.code).toBe(400);
+  });
+
   it("runs a CronJob's next Job with the new jobTemplate, keeping the Jobs already run", async () => {
     const cj = objects("cronjobs")[0];
     const jobsBefore = names(objects("jobs"));
@@ -356,6 +430,7 @@ describe("controllers after a write", () => {
     const next = jobs.find((j) => !jobsBefore.includes((j.metadata as Json).name as string))!;
     const pod = objects("pods").find((p) => ownedBy(p, (next.metadata as Json).uid))!;
     expect([(pod.spec as Json).serviceAccountName, nodePool((pod.spec as Json).nodeName)]).toEqual(["app", "wi"]);
+    expect((objects("cronjobs")[0].status as Json).lastScheduleTime).toBe((next.status as Json).startTime);
   });
 });
 
