@@ -286,13 +286,13 @@ describe("gcloud and kubectl fixes", () => {
     expect(problems).toEqual([]);
   });
 
-  it("leave only one deliberate upper-case placeholder, for the node pool's new account", () => {
+  it("leave no upper-case placeholder in a command: a new node pool runs as the account the cluster's nodes run as today", () => {
     // Words of the commands and their comments, not placeholders.
     // GOOGLE_CREDENTIALS: the demo's variable that workload-inline-credential's `kubectl set env … NAME-` removes.
     const known = new Set(["ROLE", "GKE_METADATA", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CREDENTIALS", "TO", "NARROW", "KSA", "GSA"]);
     const placeholders = new Set<string>();
     for (const x of commands()) for (const [w] of all(/\b([A-Z][A-Z0-9_]{1,}[A-Z0-9])\b/g, x.fix.content)) if (!known.has(w)) placeholders.add(w);
-    expect([...placeholders]).toEqual(["SERVICE_ACCOUNT_EMAIL"]);
+    expect([...placeholders]).toEqual([]);
   });
 
   // Even when a cluster's Secrets cannot be read (acme-staging batch/CronJob/settlement-test), the Secret a
