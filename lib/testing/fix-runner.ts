@@ -325,7 +325,10 @@ export class Lab {
   async run(step: Step): Promise<StepResult> {
     if (step.kind === "gcloud") {
       if (!this.hasGcloud) return { step, ok: false, output: "", skipped: "gcloud is not installed" };
-      const r = await this.exec("gcloud", [...step.argv, "--quiet"]);
+      let r = await this.exec("gcloud", [...step.argv, "--quiet"]);
+      // Google answers a read-modify-write that raced another write with 409 and asks for the whole
+      // read-modify-write again; a user (or a script) does just that.
+      for (let i = 0; i < 3 && r.code !== 0 && /concurrent policy changes/.test(r.out); i++) r = await this.exec("gcloud", [...step.argv, "--quiet"]);
       return { step, ok: r.code === 0, output: r.out };
     }
     if (step.kind === "kubectl" || step.kind === "apply") {
@@ -375,7 +378,7 @@ const edit = (o) => {
   }
 };
 docs.forEach(edit);
-fs.writeFileSync(file, docs.map((d) => YAML.stringify(d)).join("---\n"));
+fs.writeFileSync(file, docs.map((d) => YAML.stringify(d)).join("---\\n"));
 `,
     );
     return file;

@@ -30,6 +30,8 @@ export type GroupOutcome = {
   precondition: string | null;
   /** Whether it ran with others in one round (true) or alone. */
   batched: boolean;
+  /** `rule subject` whose fixes end in a later step no command can take ("Then …"): not expected to be resolved yet. */
+  awaitingLaterStep: string[];
 };
 
 export type SkippedFinding = { finding: string; reasons: string[] };
@@ -227,6 +229,7 @@ export async function proveFixes(label: string, lab: Lab, opts: ProveOptions = {
         opened,
         precondition: g.precondition,
         batched,
+        awaitingLaterStep: g.findings.filter((f) => f.fixes.some((x) => x.kind === "note" && /^Then /.test(x.title))).map(key),
       });
     }
     log(`${label}: round of ${round.length}: ${round.map((g) => outcomes.get(g)!.run).join(",")}; broke ${broke.length}, opened ${opened.length}`);
