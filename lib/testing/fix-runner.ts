@@ -79,7 +79,7 @@ const NOT_PLACEHOLDERS = new Set(["GKE_METADATA", "GCE_METADATA", "GKE_METADATA_
 /** ALL_CAPS words (placeholders such as `GSA_EMAIL`, `SERVICE_ACCOUNT_EMAIL`, `ETAG`) in a command line. */
 export function placeholdersIn(text: string): string[] {
   const out = new Set<string>();
-  for (const m of text.matchAll(/(?<![A-Za-z0-9_.\-/])[A-Z][A-Z0-9_]{2,}(?:\.yaml|\.json)?(?![a-z0-9=-])/g)) {
+  for (const m of text.matchAll(/(?<![A-Za-z0-9_.\-/])[A-Z][A-Z0-9_]{2,}(?:\.yaml|\.json)?(?![A-Za-z0-9_=-])/g)) {
     if (!NOT_PLACEHOLDERS.has(m[0])) out.add(m[0]);
   }
   return [...out];
