@@ -9,6 +9,18 @@ import type { IamBinding, IamCondition } from "../inventory/model";
 
 export const GKE_MD_LABEL = "iam.gke.io/gke-metadata-server-enabled";
 
+/**
+ * How a fix says it cannot be proven by wi-atlas's own tests, which run every other printed fix
+ * against the simulator and rescan (lib/analysis/fixes-proven.test.ts): a check that needs a running
+ * container, a choice only the user can make, a manifest only their repository holds.
+ */
+export const UNPROVEN_MARK = "Not proven by wi-atlas's tests:";
+
+/** The sentence a fix carries when it cannot be proven here, as a comment line (`# …`) for commands and manifests. */
+export function unproven(why: string, opts: { comment?: boolean } = {}): string {
+  return `${opts.comment === false ? "" : "# "}${UNPROVEN_MARK} ${why}.`;
+}
+
 /** The kubectl context name `gcloud container clusters get-credentials` creates. */
 export function kubeContext(clusterSubject: string): string {
   const [p, l, n] = clusterSubject.replace(/^cluster:/, "").split("/");
@@ -61,11 +73,11 @@ function yamlDoc(v: unknown): string {
 }
 
 /** A KSA manifest annotated with `email`; with `null`, a KSA of its own and no GSA (for a workload that needs no Google identity). */
-export function ksaManifestFix(ns: string, ksa: string, email: string | null): Fix {
+export function ksaManifestFix(ns: string, ksa: string, email: string | null, opts: { title?: string; unproven?: string } = {}): Fix {
   return {
     kind: "kubernetes-yaml",
-    title: email ? `KSA ${ns}/${ksa} annotated with ${email}` : `KSA ${ns}/${ksa} of its own, with no GSA (it needs no Google identity)`,
-    content: yamlDoc({
+    title: opts.title ?? (email ? `KSA ${ns}/${ksa} annotated with ${email}` : `KSA ${ns}/${ksa} of its own, with no GSA (it needs no Google identity)`),
+    content: (opts.unproven ? `${unproven(opts.unproven)}\n` : "") + yamlDoc({
       apiVersion: "v1",
       kind: "ServiceAccount",
       metadata: { name: ksa, namespace: ns, ...(email ? { annotations: { "iam.gke.io/gcp-service-account": email } } : {}) },
@@ -85,6 +97,7 @@ export function workloadPatchFix(clusterSubject: string, kind: string, ns: strin
       title: `Recreate Pod ${ns}/${name}: run as ${ksa}${opts.nodeSelector ? " on GKE-metadata nodes" : ""}`,
       content: `# A Pod cannot change these in place: set them in its manifest, then
 # kubectl --context ${kubeContext(clusterSubject)} -n ${ns} delete pod ${name} && kubectl apply -f pod.yaml
+${unproven("only your repository holds the Pod's whole manifest")}
 ${body}`,
     };
   }
@@ -220,8 +233,26 @@ kubectl --context ${kubeContext(clusterSubject)} -n ${ns} run wi-check --rm -i -
   -- sh -c '${curl("email", "")}; echo; ${curl("token", '-o /dev/null -w "token request: %{http_code}\\n" ')}'
 # Expect the email ${expect}, then "token request: 200": a pod running as ${ns}/${ksa} got a token.
 # Any other status means the link is broken (binding missing, GSA disabled or deleted). The email line alone proves
-# nothing: the metadata server, and so gcloud auth list, shows the annotated email even when the binding is missing.`,
+# nothing: the metadata server, and so gcloud auth list, shows the annotated email even when the binding is missing.
+${unproven("it needs a running container (a pod asking the GKE metadata server for a token)")}`,
   };
+}
+
+/**
+ * The `--service-account` of a new node pool: the account the cluster's nodes run as today (the
+ * pool being replaced first, else a pool already serving GKE metadata, else any), so the new pool is a
+ * like-for-like replacement whose node-level grants still hold. A printed placeholder could not be
+ * pasted; a narrower node account is nodepool-default-compute-sa's fix.
+ */
+export function newPoolAccount(pools: { data: { name: string; serviceAccount: string; servesGkeMetadata: boolean } }[], replacing?: string): string | null {
+  const ordered = [...pools.filter((p) => p.data.name === replacing), ...pools.filter((p) => p.data.servesGkeMetadata), ...pools];
+  return ordered.map((p) => p.data.serviceAccount).find((sa) => /@/.test(sa)) ?? null;
+}
+
+/** `--service-account=EMAIL` for newPoolAccount, or nothing (GKE then uses the Compute Engine default account). */
+export function newPoolAccountFlag(pools: Parameters<typeof newPoolAccount>[0], replacing?: string): string {
+  const sa = newPoolAccount(pools, replacing);
+  return sa ? ` --service-account=${sa}` : "";
 }
 
 export function note(title: string, content: string): Fix {

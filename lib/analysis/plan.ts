@@ -7,7 +7,7 @@
 import type { AnalysisContext } from "./context";
 import type { InventoryRecord, WorkloadData } from "../inventory/model";
 import type { Fix, WorkloadStatus } from "./model";
-import { gcloud, gcloudBindingFix, gsaIdFrom, kubectl, kubectlCheckFix, ksaManifestFix, note, tfBindingFix, workloadPatchFix } from "./fixes";
+import { gcloud, gcloudBindingFix, gsaIdFrom, kubectl, kubectlCheckFix, ksaManifestFix, newPoolAccountFlag, note, tfBindingFix, workloadPatchFix } from "./fixes";
 import { gsaProject, isValidGsaEmail, policyView } from "./iam";
 import { gsasBindingKsa } from "./migration";
 
@@ -25,7 +25,7 @@ export function migrationPlan(ctx: AnalysisContext, w: InventoryRecord<WorkloadD
     plan.push(
       gcloud(
         "Step 2: create a node pool with the GKE metadata server (its node account needs only roles/container.defaultNodeServiceAccount)",
-        `gcloud container node-pools create wi-pool --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\\n  --workload-metadata=GKE_METADATA --service-account=SERVICE_ACCOUNT_EMAIL`,
+        `gcloud container node-pools create wi-pool --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\\n  --workload-metadata=GKE_METADATA${newPoolAccountFlag(ctx.poolsOf(c.subject))}`,
       ),
     );
   // Which GSA: the annotated one, else the one its key belongs to, else the one already bound to its

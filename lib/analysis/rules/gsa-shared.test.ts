@@ -172,8 +172,8 @@ describe("gsa-shared", () => {
       });
     });
 
-    it("gives the article's Terraform module call for each new account with its one ns/ksa", () => {
-      expect(finding().fixes.slice(1)).toEqual([
+    it("gives the article's Terraform module call for each new account with its one ns/ksa, then says the split resolves nothing until the workloads move", () => {
+      expect(finding().fixes.slice(1, 3)).toEqual([
         {
           kind: "terraform",
           title: "Terraform (the article's module): every ns/ksa that may use wl-etl@shared-prod.iam.gserviceaccount.com",
@@ -187,6 +187,8 @@ describe("gsa-shared", () => {
             'module "wi_monthly_report_generator_for_f" {\n  source   = "./modules/workload-identity"\n  gsa_id   = "projects/shared-prod/serviceAccounts/monthly-report-generator-for-f@shared-prod.iam.gserviceaccount.com"\n  ksa_list = [\n    "reports/reporter",\n  ]\n}\n',
         },
       ]);
+      expect(finding().fixes.slice(3).map((x) => [x.kind, x.title])).toEqual([["note", "Then move each workload onto its account, and narrow the roles"]]);
+      expect(finding().fixes[3].content).toContain("Not proven by wi-atlas's tests: which roles each workload needs is yours to decide");
     });
   });
 
@@ -272,7 +274,7 @@ describe("gsa-shared", () => {
         { workload: "workload:shared-prod/asia-northeast2-a/prod-osaka/reporting/CronJob/monthly-report", gsa: "monthly-report@shared-prod.iam.gserviceaccount.com", ksa: "reporting/monthly-report" },
       ]);
       for (const s of split) expect(s.gsa.split("@")[0]).toMatch(GSA_ID);
-      expect(finding().fixes.map((x) => x.kind)).toEqual(["gcloud", "terraform", "terraform"]);
+      expect(finding().fixes.map((x) => x.kind)).toEqual(["gcloud", "terraform", "terraform", "note"]);
     });
 
     // A role held on a folder is granted on the folder (`gcloud projects … folder:2001` is no command).

@@ -1,6 +1,6 @@
 import type { Rule } from "./rule";
 import type { Fix } from "../model";
-import { gsaIdFrom, note, plural, policyBindingCommand, tfModuleFix } from "../fixes";
+import { gsaIdFrom, note, plural, policyBindingCommand, tfModuleFix, unproven } from "../fixes";
 
 /** Split commands written out in full; a larger split lists the rest by name. */
 export const SPLIT_SHOWN = 50;
@@ -93,6 +93,13 @@ export const rule: Rule = {
             .join("\n\n"),
         });
         for (const s of shown) fixes.push(tfModuleFix(s.gsa, project, [s.ksa]));
+        // The accounts and bindings alone change nothing: the finding goes once each workload runs as its own account.
+        fixes.push(
+          note(
+            "Then move each workload onto its account, and narrow the roles",
+            `Annotate each KSA with its new account (each workload's page prints the manifest and patch), check that it gets a token, then narrow the roles marked TO NARROW. ${unproven("which roles each workload needs is yours to decide, and the split resolves this finding only once every workload runs as its own account", { comment: false })}`,
+          ),
+        );
         if (split.length > shown.length) {
           fixes.push(note(`…and ${split.length - shown.length} more accounts`, `The same two steps for each of the other ${split.length - shown.length} workloads; the full proposed split (names only) is in this finding's evidence and in the account's audit report.`));
         }

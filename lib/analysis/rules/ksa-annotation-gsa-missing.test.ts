@@ -69,11 +69,21 @@ describe("ksa-annotation-gsa-missing", () => {
       expect(f.lacking).toBeUndefined();
       expect(f.gsa).toBe(GHOST);
       expect(f.fixes).toEqual([
-        { kind: "gcloud", title: "Create the GSA it names (or correct the annotation)", content: "gcloud iam service-accounts create ghost-trainer --project=proj-a" },
+        {
+          kind: "gcloud",
+          title: "Create the GSA it names and let the KSA act as it (or correct the annotation)",
+          content: [
+            "gcloud iam service-accounts create ghost-trainer --project=proj-a",
+            "gcloud iam service-accounts add-iam-policy-binding ghost-trainer@proj-a.iam.gserviceaccount.com \\",
+            "  --project=proj-a \\",
+            "  --role=roles/iam.workloadIdentityUser \\",
+            '  --member="serviceAccount:proj-a.svc.id.goog[ml/trainer]"',
+          ].join("\n"),
+        },
         {
           kind: "kubernetes-yaml",
-          title: "KSA ml/trainer annotated with EXISTING_GSA_EMAIL",
-          content: "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: trainer\n  namespace: ml\n  annotations:\n    iam.gke.io/gcp-service-account: EXISTING_GSA_EMAIL\n",
+          title: "Or point ml/trainer at an existing GSA",
+          content: "# Not proven by wi-atlas's tests: which account is yours to choose (EXISTING_GSA_EMAIL).\napiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: trainer\n  namespace: ml\n  annotations:\n    iam.gke.io/gcp-service-account: EXISTING_GSA_EMAIL\n",
         },
       ]);
     });

@@ -1,5 +1,5 @@
 import type { Rule } from "./rule";
-import { gcloud, ksaManifestFix, note } from "../fixes";
+import { gcloud, ksaManifestFix, note, saPolicyBindingCommand } from "../fixes";
 import { gsaProject, isValidGsaEmail } from "../iam";
 
 export const rule: Rule = {
@@ -16,6 +16,7 @@ export const rule: Rule = {
       const email = a.toLowerCase();
       if (ctx.gsas.has(email)) continue;
       const project = gsaProject(ctx, email);
+      const pool = ctx.clusters.get(k.cluster!)?.data.workloadPool;
       const lacking = !project || !ctx.isProjectScanned(project) ? [`project ${project ?? email} (not in the scan's scope)`] : ctx.lacking(["iam.serviceAccounts", project]);
       out.push({
         subject: k.subject,
@@ -32,8 +33,15 @@ export const rule: Rule = {
                 "The Compute Engine default account is not created by hand",
                 `Undelete it within 30 days of its deletion (gcloud iam service-accounts undelete UNIQUE_ID — the id is in the audit log of the deletion), or point the KSA at a dedicated account of ${project}.`,
               )
-            : gcloud("Create the GSA it names (or correct the annotation)", `gcloud iam service-accounts create ${email.split("@")[0]} --project=${project}`),
-          ksaManifestFix(k.data.namespace, k.data.name, "EXISTING_GSA_EMAIL"),
+            : // Created alone, the account would leave the KSA annotated but unbound (ksa-annotation-unbound): the binding comes with it.
+              gcloud(
+                "Create the GSA it names and let the KSA act as it (or correct the annotation)",
+                [
+                  `gcloud iam service-accounts create ${email.split("@")[0]} --project=${project}`,
+                  ...(pool ? [saPolicyBindingCommand("add", email, `serviceAccount:${pool}[${k.data.namespace}/${k.data.name}]`, "roles/iam.workloadIdentityUser", { project: project ?? undefined, policy: { bindings: [] } })] : []),
+                ].join("\n"),
+              ),
+          ksaManifestFix(k.data.namespace, k.data.name, "EXISTING_GSA_EMAIL", { title: `Or point ${k.data.namespace}/${k.data.name} at an existing GSA`, unproven: "which account is yours to choose (EXISTING_GSA_EMAIL)" }),
         ],
       });
     }

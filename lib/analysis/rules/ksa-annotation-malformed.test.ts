@@ -71,7 +71,7 @@ describe("ksa-annotation-malformed", () => {
   const manifestFix = (name: string, email: string) => ({
     kind: "kubernetes-yaml",
     title: `KSA web/${name} annotated with ${email}`,
-    content: `apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${name}\n  namespace: web\n  annotations:\n    ${KEY}: ${email}\n`,
+    content: `${email === "GSA_EMAIL" ? "# Not proven by wi-atlas's tests: the annotation names no account wi-atlas can recognise: which one is yours to choose (GSA_EMAIL).\n" : ""}apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: ${name}\n  namespace: web\n  annotations:\n    ${KEY}: ${email}\n`,
   });
 
   it("fires on spaces, a newline, upper case, quotes, a truncated address and a label; valid emails, default compute and App Engine accounts do not fire", () => {

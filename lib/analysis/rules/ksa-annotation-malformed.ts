@@ -25,7 +25,7 @@ export const rule: Rule = {
           : `${k.data.namespace}/${k.data.name} sets ${GSA_ANNOTATION} as a label (${JSON.stringify(label)}), not an annotation: it has no effect.`,
         evidence: { annotation: a, label, intended },
         gsa: isValidGsaEmail(intended) ? intended : null,
-        fixes: [ksaManifestFix(k.data.namespace, k.data.name, isValidGsaEmail(intended) ? intended : "GSA_EMAIL")],
+        fixes: [isValidGsaEmail(intended) ? ksaManifestFix(k.data.namespace, k.data.name, intended) : ksaManifestFix(k.data.namespace, k.data.name, "GSA_EMAIL", { unproven: "the annotation names no account wi-atlas can recognise: which one is yours to choose (GSA_EMAIL)" })],
       });
     }
     return out;

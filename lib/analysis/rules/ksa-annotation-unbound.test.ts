@@ -162,7 +162,8 @@ describe("ksa-annotation-unbound", () => {
           `  -- sh -c 'curl -sS -H "Metadata-Flavor: Google" http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/email; echo; curl -sS -o /dev/null -w "token request: %{http_code}\\n" -H "Metadata-Flavor: Google" http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token'\n` +
           `# Expect the email ${ORDERS}, then "token request: 200": a pod running as orders/orders-api got a token.\n` +
           "# Any other status means the link is broken (binding missing, GSA disabled or deleted). The email line alone proves\n" +
-          "# nothing: the metadata server, and so gcloud auth list, shows the annotated email even when the binding is missing.",
+          "# nothing: the metadata server, and so gcloud auth list, shows the annotated email even when the binding is missing.\n" +
+          "# Not proven by wi-atlas's tests: it needs a running container (a pod asking the GKE metadata server for a token).",
         },
       ]);
     });

@@ -73,7 +73,7 @@ describe("nodepool-default-compute-sa", () => {
     expect(f.fixes).toEqual([
       {
         kind: "gcloud",
-        title: "Create a least-privilege node account (roles/container.defaultNodeServiceAccount) and a pool that uses it",
+        title: "Create a least-privilege node account (roles/container.defaultNodeServiceAccount) and a pool that uses it, then retire this pool",
         content: [
           "gcloud iam service-accounts create prod-nodes --project=proj-a",
           'gcloud projects add-iam-policy-binding proj-a --member="serviceAccount:prod-nodes@proj-a.iam.gserviceaccount.com" --role="roles/container.defaultNodeServiceAccount"',
@@ -81,6 +81,8 @@ describe("nodepool-default-compute-sa", () => {
           'gcloud projects add-iam-policy-binding proj-a --member="serviceAccount:prod-nodes@proj-a.iam.gserviceaccount.com" --role="roles/artifactregistry.reader"',
           "gcloud container node-pools create default-pool-v2 --cluster=prod --location=asia-northeast1-a --project=proj-a \\",
           "  --service-account=prod-nodes@proj-a.iam.gserviceaccount.com --workload-metadata=GKE_METADATA",
+          "# when no pod runs on default-pool any more:",
+          "gcloud container node-pools delete default-pool --cluster=prod --location=asia-northeast1-a --project=proj-a",
         ].join("\n"),
       },
     ]);
@@ -127,7 +129,7 @@ describe("nodepool-default-compute-sa", () => {
   it("in a cluster without a workload pool, the new pool is not given --workload-metadata", () => {
     const f = finding("nodepool:proj-a/asia-northeast1-b/old/default-pool");
     expect(f.fixes[0].content).toContain("gcloud iam service-accounts create old-nodes --project=proj-a\n");
-    expect(f.fixes[0].content.endsWith("--service-account=old-nodes@proj-a.iam.gserviceaccount.com")).toBe(true);
+    expect(f.fixes[0].content).toContain("--service-account=old-nodes@proj-a.iam.gserviceaccount.com\n# when no pod runs on default-pool any more:\n");
   });
 });
 

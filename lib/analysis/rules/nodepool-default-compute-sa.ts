@@ -49,10 +49,12 @@ gcloud projects add-iam-policy-binding ${c.data.projectId} --member="serviceAcco
               ]
             : [
                 gcloud(
-                  `Create a least-privilege node account (${NODE_ROLE}) and a pool that uses it`,
+                  `Create a least-privilege node account (${NODE_ROLE}) and a pool that uses it, then retire this pool`,
                   `${create}
 gcloud container node-pools create ${p.data.name}-v2 --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\
-  --service-account=${account}${c.data.workloadPool ? " --workload-metadata=GKE_METADATA" : ""}`,
+  --service-account=${account}${c.data.workloadPool ? " --workload-metadata=GKE_METADATA" : ""}
+# when no pod runs on ${p.data.name} any more:
+gcloud container node-pools delete ${p.data.name} --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId}`,
                 ),
               ],
         });

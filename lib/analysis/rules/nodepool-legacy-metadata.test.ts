@@ -76,7 +76,7 @@ describe("nodepool-legacy-metadata", () => {
         kind: "gcloud",
         title: "Create a GKE-metadata pool beside it, move workloads, then delete this one (step 8)",
         content:
-          "gcloud container node-pools create legacy-wi --cluster=prod --location=asia-northeast1-a --project=proj-a \\\n  --workload-metadata=GKE_METADATA --service-account=SERVICE_ACCOUNT_EMAIL\n" +
+          `gcloud container node-pools create legacy-wi --cluster=prod --location=asia-northeast1-a --project=proj-a \\\n  --workload-metadata=GKE_METADATA --service-account=${NODE_SA}\n` +
           "# when no pod runs on legacy any more:\ngcloud container node-pools delete legacy --cluster=prod --location=asia-northeast1-a --project=proj-a",
       },
       {

@@ -1,5 +1,5 @@
 import type { Rule } from "./rule";
-import { gcloud, note } from "../fixes";
+import { gcloud, newPoolAccountFlag, note } from "../fixes";
 
 export const rule: Rule = {
   id: "nodepool-legacy-metadata",
@@ -26,7 +26,7 @@ export const rule: Rule = {
             ? [
                 gcloud(
                   "Create a GKE-metadata pool beside it, move workloads, then delete this one (step 8)",
-                  `gcloud container node-pools create ${p.data.name}-wi --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\\n  --workload-metadata=GKE_METADATA --service-account=SERVICE_ACCOUNT_EMAIL\n# when no pod runs on ${p.data.name} any more:\ngcloud container node-pools delete ${p.data.name} --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId}`,
+                  `gcloud container node-pools create ${p.data.name}-wi --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\\n  --workload-metadata=GKE_METADATA${newPoolAccountFlag(ctx.poolsOf(c.subject), p.data.name)}\n# when no pod runs on ${p.data.name} any more:\ngcloud container node-pools delete ${p.data.name} --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId}`,
                 ),
                 gcloud(
                   "Or switch this pool in place (recreates its nodes)",

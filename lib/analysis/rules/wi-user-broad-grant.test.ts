@@ -118,7 +118,7 @@ describe("wi-user-broad-grant", () => {
       {
         kind: "gcloud",
         title: `Grant the KSAs that need it one by one, then remove ${NAMESPACE_SET}`,
-        content: `gcloud iam service-accounts remove-iam-policy-binding ${API_GSA} --role=roles/iam.workloadIdentityUser \\\n  --member="${NAMESPACE_SET}"`,
+        content: `gcloud iam service-accounts remove-iam-policy-binding ${API_GSA} --project=team-prod --role=roles/iam.workloadIdentityUser \\\n  --member="${NAMESPACE_SET}"`,
       },
     ]);
   });
@@ -209,7 +209,7 @@ describe("wi-user-broad-grant with custom roles, deleted members and conditions"
   it("removes a conditional grant with its exact condition, so gcloud runs without a prompt", () => {
     const f = r.findings.find((x) => x.rule === RULE && x.subject === `gsa:${API_GSA}`)!;
     expect(f.fixes[0].content).toBe(
-      `gcloud iam service-accounts remove-iam-policy-binding ${API_GSA} --role=roles/iam.workloadIdentityUser \\\n  --member="${NAMESPACE_SET}" ` +
+      `gcloud iam service-accounts remove-iam-policy-binding ${API_GSA} --project=team-prod --role=roles/iam.workloadIdentityUser \\\n  --member="${NAMESPACE_SET}" ` +
         `--condition='^|^expression=${CONDITION.expression.replaceAll("'", "'\\''")}|title=business hours|description=only while people watch, e.g. 9–18'`,
     );
   });

@@ -1,6 +1,6 @@
 import type { Rule } from "./rule";
 import { conditionFlag, gcloud, policyBindingCommand } from "../fixes";
-import { policyView } from "../iam";
+import { gsaProject, policyView } from "../iam";
 
 const withFlag = (cmd: string, flag: string) => (flag ? `${cmd} ${flag}` : cmd);
 
@@ -35,7 +35,7 @@ export const rule: Rule = {
         project: kind === "project" ? id : undefined,
         fixes: rows.map((r) =>
           onGsa
-            ? gcloud(`Grant the KSAs that need it one by one, then remove ${r.member}`, withFlag(`gcloud iam service-accounts remove-iam-policy-binding ${id} --role=${r.role} \\\n  --member="${r.member}"`, conditionFlag(policyView(ctx, subject), { condition: r.iamCondition, member: r.member, role: r.role })))
+            ? gcloud(`Grant the KSAs that need it one by one, then remove ${r.member}`, withFlag(`gcloud iam service-accounts remove-iam-policy-binding ${id}${gsaProject(ctx, id) ? ` --project=${gsaProject(ctx, id)}` : ""} --role=${r.role} \\\n  --member="${r.member}"`, conditionFlag(policyView(ctx, subject), { condition: r.iamCondition, member: r.member, role: r.role })))
             : gcloud(
                 `Grant ${r.role} on the one GSA it is for, then remove it from ${subject}`,
                 policyBindingCommand("remove", subject, r.member, r.role, { policy: policyView(ctx, subject), condition: r.iamCondition }),

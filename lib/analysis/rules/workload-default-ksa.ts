@@ -82,7 +82,7 @@ export const rule: Rule = {
           nodeSelector: ctx.hasGkeMetadataNodes(w.cluster!) && !ctx.clusters.get(w.cluster!)?.data.autopilot,
         });
         const pool = ctx.clusters.get(w.cluster!)?.data.workloadPool;
-        const fixes: Fix[] = [ksaManifestFix(w.data.namespace, w.data.name, email)];
+        const fixes: Fix[] = [email === "GSA_EMAIL" ? ksaManifestFix(w.data.namespace, w.data.name, email, { unproven: "nothing in the estate says which account this workload needs: it is yours to choose (GSA_EMAIL)" }) : ksaManifestFix(w.data.namespace, w.data.name, email)];
         // The new KSA is a new identity: without its binding, moving the workload onto it would break
         // a working link (token requests fail with 403). Bind first, then patch.
         if (email && isValidGsaEmail(email) && pool) {

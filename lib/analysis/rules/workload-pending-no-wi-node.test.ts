@@ -123,7 +123,7 @@ describe("workload-pending-no-wi-node", () => {
       {
         kind: "gcloud",
         title: "Create a GKE-metadata node pool (step 2)",
-        content: "gcloud container node-pools create wi-pool --cluster=etl --location=asia-northeast1 --project=proj-a \\\n  --workload-metadata=GKE_METADATA --service-account=SERVICE_ACCOUNT_EMAIL",
+        content: "gcloud container node-pools create wi-pool --cluster=etl --location=asia-northeast1 --project=proj-a \\\n  --workload-metadata=GKE_METADATA --service-account=100000000001-compute@developer.gserviceaccount.com",
       },
     ]);
   });
@@ -139,7 +139,7 @@ describe("workload-pending-no-wi-node", () => {
         title: "Enable Workload Identity (step 1), then create a GKE-metadata pool (step 2)",
         content:
           "gcloud container clusters update old --location=asia-northeast1-b --project=proj-a --workload-pool=proj-a.svc.id.goog\n" +
-          "gcloud container node-pools create wi-pool --cluster=old --location=asia-northeast1-b --project=proj-a \\\n  --workload-metadata=GKE_METADATA --service-account=SERVICE_ACCOUNT_EMAIL",
+          "gcloud container node-pools create wi-pool --cluster=old --location=asia-northeast1-b --project=proj-a \\\n  --workload-metadata=GKE_METADATA --service-account=100000000001-compute@developer.gserviceaccount.com",
       },
     ]);
   });

@@ -1,5 +1,5 @@
 import type { Rule } from "./rule";
-import { GKE_MD_LABEL, gcloud } from "../fixes";
+import { GKE_MD_LABEL, gcloud, newPoolAccountFlag } from "../fixes";
 import { demandsGkeMetadata, landing, withoutGkeMetadataDemand } from "../scheduling";
 
 export const rule: Rule = {
@@ -40,7 +40,7 @@ export const rule: Rule = {
         fixes: [
           gcloud(
             c.data.workloadPool ? `Create a GKE-metadata node pool (step 2)${anyGke ? " that fits the workload (its labels and taints)" : ""}` : "Enable Workload Identity (step 1), then create a GKE-metadata pool (step 2)",
-            `${c.data.workloadPool ? "" : `gcloud container clusters update ${c.data.name} --location=${c.data.location} --project=${c.data.projectId} --workload-pool=${c.data.projectId}.svc.id.goog\n`}gcloud container node-pools create wi-pool --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\\n  --workload-metadata=GKE_METADATA --service-account=SERVICE_ACCOUNT_EMAIL`,
+            `${c.data.workloadPool ? "" : `gcloud container clusters update ${c.data.name} --location=${c.data.location} --project=${c.data.projectId} --workload-pool=${c.data.projectId}.svc.id.goog\n`}gcloud container node-pools create wi-pool --cluster=${c.data.name} --location=${c.data.location} --project=${c.data.projectId} \\\n  --workload-metadata=GKE_METADATA${newPoolAccountFlag(pools)}`,
           ),
         ],
       });

@@ -1,0 +1,86 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { hasCommand, Lab } from "../testing/fix-runner";
+import { proveFixes, summarize, type ProofReport } from "../testing/prove-fixes";
+import { loadEstateFile } from "../simulator/load-estate";
+import { generateEstate } from "../simulator/generate-estate";
+import { DEMO_ESTATE } from "../config";
+import { FIX_PROOF } from "./rules/fix-proof";
+
+/*
+ * Every finding of the demo estate and of org-s that carries a fix: reset the simulator, run the fix
+ * as printed (real gcloud and kubectl against the simulator, Terraform as the provider's IAM calls),
+ * rescan (inventory path `direct`: Cloud Asset Inventory lags by design), and check the finding is gone
+ * and nothing that worked (keyless) broke, no high or critical finding opened. Counts — run, resolved,
+ * skipped and why — are printed and written to .wi-atlas/fixes-proven.json.
+ */
+
+const TIMEOUT = 1_200_000;
+const reports: ProofReport[] = [];
+
+/**
+ * Fixes that ran and left their finding open, pinned so a change shows: each is a bug to fix (the
+ * reason says whose). Remove an entry once its fix resolves the finding.
+ */
+const KNOWN_UNRESOLVED: Record<string, string> = {
+  "workload-on-legacy-node": "the patch onto GKE-metadata nodes left the finding open in the first runs (and opened workload-pending-no-wi-node): under investigation",
+  "workload-uses-key-file": "after the binding, the patch and the key's removal by kubectl edit, 6 of 9 findings stayed open in the first runs: under investigation",
+};
+
+afterAll(() => {
+  if (!reports.length) return;
+  mkdirSync(".wi-atlas", { recursive: true });
+  const out = reports.map((r) => ({ estate: r.estate, findings: r.findings, withFixes: r.withFixes, rounds: r.rounds, seconds: r.seconds, byRule: summarize(r), sampledOut: r.sampledOut, notRunnable: r.notRunnable, groups: r.groups }));
+  writeFileSync(".wi-atlas/fixes-proven.json", JSON.stringify(out, null, 2));
+});
+
+function problems(r: ProofReport): string[] {
+  const out: string[] = [];
+  for (const g of r.groups) {
+    if (g.run === "skipped") continue;
+    if (g.run === "failed") out.push(`${g.findings[0]}: a step failed: ${g.failures.join("; ")}`);
+    for (const f of g.unresolved) {
+      const rule = f.split(" ")[0];
+      if (FIX_PROOF[rule]?.proven && !g.awaitingLaterStep.includes(f) && !KNOWN_UNRESOLVED[rule] && g.run === "ran") out.push(`${f}: still open after its fix`);
+    }
+    if (g.run === "ran" && !g.precondition && (g.broke.length || g.opened.length)) out.push(`${g.findings[0]}: broke ${g.broke.join(", ") || "nothing"}; opened ${g.opened.join(", ") || "nothing"}`);
+  }
+  return out;
+}
+
+describe("the printed fixes, run against the simulator", () => {
+  for (const [label, load, perRule] of [
+    ["demo", () => loadEstateFile(DEMO_ESTATE), undefined],
+    ["org-s", () => generateEstate("org-s"), 1],
+  ] as const) {
+    it(
+      `resolve their findings in ${label} without breaking a workload that worked or opening a high finding${perRule ? ` (${perRule} fix per rule)` : ""}`,
+      async () => {
+        const lab = await Lab.start(load());
+        try {
+          if (!lab.hasGcloud) console.warn("fixes-proven.test.ts: SKIPPING every gcloud step: `gcloud` is not installed on this machine (command -v gcloud found nothing).");
+          if (!lab.hasKubectl) console.warn("fixes-proven.test.ts: SKIPPING every kubectl step: `kubectl` is not installed on this machine (command -v kubectl found nothing).");
+          const r = await proveFixes(label, lab, { perRule, log: (l) => console.log(l) });
+          reports.push(r);
+          console.log(`${label}: ${r.findings} findings, ${r.withFixes} with fixes, ${r.groups.length} fix groups in ${r.rounds} rounds, ${r.seconds} s`);
+          console.table(summarize(r));
+          expect(problems(r)).toEqual([]);
+          expect(r.groups.filter((g) => g.run === "ran").length).toBeGreaterThan(0);
+        } finally {
+          await lab.close();
+        }
+      },
+      TIMEOUT,
+    );
+  }
+
+  it.skipIf(!hasCommand("gcloud") || !hasCommand("kubectl"))("prove every rule the README marks `yes` somewhere, and no rule marked `no`", () => {
+    expect(reports.length).toBe(2);
+    const resolved = new Set(reports.flatMap((r) => r.groups.filter((g) => g.run === "ran").flatMap((g) => g.findings.filter((f) => !g.unresolved.includes(f)).map((f) => f.split(" ")[0]))));
+    const seen = new Set(reports.flatMap((r) => [...r.groups.flatMap((g) => g.findings), ...r.notRunnable.map((s) => s.finding)].map((f) => f.split(" ")[0])));
+    const yes = Object.entries(FIX_PROOF).filter(([, p]) => p.proven).map(([rule]) => rule);
+    expect(yes.filter((rule) => seen.has(rule) && !resolved.has(rule))).toEqual([]);
+    // A rule marked `no` whose fix resolved its finding would be a `yes` (those under investigation aside).
+    expect(Object.entries(FIX_PROOF).filter(([rule, p]) => !p.proven && resolved.has(rule) && !KNOWN_UNRESOLVED[rule]).map(([rule]) => rule)).toEqual([]);
+  });
+});
