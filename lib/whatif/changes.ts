@@ -80,7 +80,9 @@ export function parseChanges(value: unknown): { ok: true; changes: Change[] } | 
   const r = changesSchema.safeParse(value);
   if (r.success) return { ok: true, changes: r.data };
   const issue = r.error.issues[0];
-  const where = issue.path.length ? `changes[${issue.path.join("].")}`.replace(/\]\.(\w+)$/, "].$1") : "changes";
+  // `changes[0]`, `changes[0].subject` (a whole-change issue has a one-element path).
+  const [index, ...rest] = issue.path;
+  const where = index === undefined ? "changes" : `changes[${String(index)}]${rest.map((p) => `.${String(p)}`).join("")}`;
   if (issue.code === "invalid_union" || (issue.code as string) === "invalid_union_discriminator") {
     return { ok: false, error: `${where}: type must be one of ${CHANGE_TYPES.join(", ")}` };
   }
