@@ -39,7 +39,8 @@ const ORG_TYPE = "cloudresourcemanager.googleapis.com/Organization";
 type Entry = { project?: LoadedProject; ancestors: string[]; assetType: string; result: Json; versioned?: Json[] };
 type Index = { policies: Entry[]; resources: Entry[] };
 
-const indexes = new WeakMap<World, Index>();
+/** Per world, its index and how many writes it had when the index was built. */
+const indexes = new WeakMap<World, { index: Index; writes: number }>();
 
 /** Folders and organisation above a project or folder, nearest first. */
 function ancestry(world: World, parent: string | undefined): string[] {
@@ -148,10 +149,27 @@ function buildIndex(world: World): Index {
   return { policies, resources };
 }
 
+/**
+ * The index served for a world. Writes (issue 12) change a world in place: the index is rebuilt once
+ * the world has writes it has not seen — but only when the last write is `assetLagSeconds` old, so
+ * until then the index as it was before the writes is served, as the real index lags.
+ */
 function indexOf(world: World): Index {
-  let idx = indexes.get(world);
-  if (!idx) indexes.set(world, (idx = buildIndex(world)));
-  return idx;
+  const cached = indexes.get(world);
+  if (cached && (cached.writes === world.writes.length || lagging(world))) return cached.index;
+  const index = buildIndex(world);
+  indexes.set(world, { index, writes: world.writes.length });
+  return index;
+}
+
+function lagging(world: World): boolean {
+  const last = world.writes.at(-1);
+  return !!last && world.estate.assetLagSeconds > 0 && Date.parse(last.at) + world.estate.assetLagSeconds * 1000 > Date.now();
+}
+
+/** Called by a write before it changes the world: the index of the world as it is now, kept to serve while the index lags. */
+export function indexBeforeWrite(world: World): void {
+  if (world.estate.assetLagSeconds > 0) indexOf(world);
 }
 
 /** Resolves the scope, or answers as the service does when it is unknown or out of reach. */

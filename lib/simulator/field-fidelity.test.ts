@@ -21,6 +21,7 @@ import { googleApiSchemas, googleMethodKey, walkGoogle, walkK8s, type Infidelity
  */
 const GOOGLE_APIS: { api: string; version: string; file: string; methods?: [RegExp, string][] }[] = [
   { api: "crm", version: "v1", file: "cloudresourcemanager/v1" },
+  { api: "crm", version: "v2", file: "cloudresourcemanager/v2" },
   { api: "crm", version: "v3", file: "cloudresourcemanager/v3" },
   { api: "iam", version: "v1", file: "iam/v1" },
   {
@@ -46,7 +47,7 @@ const GOOGLE_APIS: { api: string; version: string; file: string; methods?: [RegE
   { api: "gkehub", version: "v1", file: "gkehub/v1" },
 ];
 
-type Req = { method: "GET" | "POST"; path: string; query?: Record<string, string>; body?: unknown };
+type Req = { method: "GET" | "POST" | "PUT" | "DELETE"; path: string; query?: Record<string, string>; body?: unknown };
 const get = (path: string, query?: Record<string, string>): Req => ({ method: "GET", path, query });
 const V3 = { options: { requestedPolicyVersion: 3 } };
 const post = (path: string, body: unknown = V3): Req => ({ method: "POST", path, body });
@@ -112,6 +113,51 @@ const GOOGLE_REQUESTS: ((w: World) => Req[])[] = [
   },
 ];
 
+/**
+ * The writes the fixes make (issue 12), asked one after another once every read above has been
+ * answered (they change the world): policies set at every level, a key and an account disabled,
+ * enabled and deleted, an account created, a cluster's workload pool set, a node pool created,
+ * updated and deleted — and, after them, the Operation of the last container write.
+ */
+function googleWrites(w: World): Req[] {
+  const out: Req[] = [];
+  const setPolicy = (path: string, bindings: unknown[] | undefined) => out.push({ method: "POST", path: `${path}:setIamPolicy`, body: { policy: { version: 3, bindings: bindings ?? [] } } });
+  const org = w.estate.organization;
+  if (org) out.push(post(`/v1/${org.name}:getIamPolicy`)), setPolicy(`/v1/${org.name}`, org.iamPolicy?.bindings), setPolicy(`/v3/${org.name}`, org.iamPolicy?.bindings);
+  for (const f of w.estate.folders.slice(0, 1)) out.push(post(`/v2/${f.name}:getIamPolicy`)), setPolicy(`/v2/${f.name}`, f.iamPolicy?.bindings), setPolicy(`/v3/${f.name}`, f.iamPolicy?.bindings);
+  const p = w.projects[0];
+  setPolicy(`/v1/projects/${p.projectId}`, p.iamPolicy?.bindings);
+  setPolicy(`/v3/projects/${p.projectNumber}`, p.iamPolicy?.bindings);
+  const keyed = w.serviceAccounts.find((s) => s.keys.some((k) => k.keyType === "USER_MANAGED"));
+  const key = keyed?.keys.find((k) => k.keyType === "USER_MANAGED");
+  if (keyed && key) {
+    setPolicy(`/v1/${keyed.json.name}`, keyed.policy.bindings);
+    out.push(post(`/v1/${key.name}:disable`, {}), post(`/v1/${key.name}:enable`, {}), post(`/v1/${keyed.json.name}:disable`, {}), post(`/v1/${keyed.json.name}:enable`, {}));
+    out.push({ method: "DELETE", path: `/v1/${key.name}` });
+  }
+  const doomed = w.serviceAccounts.find((s) => s !== keyed && s.project === p) ?? w.serviceAccounts.find((s) => s !== keyed);
+  if (doomed) out.push({ method: "DELETE", path: `/v1/${doomed.json.name}` });
+  out.push(post(`/v1/projects/${p.projectId}/serviceAccounts`, { accountId: "fidelity-check", serviceAccount: { displayName: "fidelity", description: "made by the field-fidelity test" } }));
+  const c = w.clusters.find((x) => !(x.json.autopilot as { enabled?: boolean } | undefined)?.enabled);
+  if (c) {
+    const base = `/v1/projects/${c.project.projectId}/locations/${c.location}/clusters/${c.name}`;
+    out.push({ method: "PUT", path: base, body: { update: { desiredWorkloadIdentityConfig: { workloadPool: `${c.project.projectId}.svc.id.goog` } } } });
+    out.push(post(`${base}/nodePools`, { nodePool: { name: "fidelity-pool", initialNodeCount: 1, config: { machineType: "e2-standard-2" } } }));
+    out.push({ method: "PUT", path: `${base}/nodePools/fidelity-pool`, body: { workloadMetadataConfig: { mode: "GKE_METADATA" } } });
+    out.push({ method: "DELETE", path: `${base}/nodePools/fidelity-pool` });
+  }
+  return out;
+}
+
+/** The googleapis method of a request: by its path, and for writes by its HTTP method (`PUT` updates, `DELETE` deletes, `POST` to a collection creates). */
+function methodKey(req: Req): string {
+  const key = googleMethodKey(req.path);
+  if (req.method === "PUT") return key.replace(/\$Get$/, "$Update");
+  if (req.method === "DELETE") return key.replace(/\$Get$/, "$Delete");
+  if (req.method === "POST") return key.replace(/\$List$/, "$Create");
+  return key;
+}
+
 const routeVersion = (r: (typeof ROUTES)[number]) => /^\^\\\/(v\d\w*)/.exec(r.pattern.source)?.[1];
 const servedApis = new Set(ROUTES.map((r) => `${r.api} ${routeVersion(r)}`));
 for (const a of GOOGLE_APIS) {
@@ -120,11 +166,11 @@ for (const a of GOOGLE_APIS) {
 
 type Answer = { req: Req; status: number; body: unknown; route?: (typeof ROUTES)[number] };
 
-async function askGoogle(sim: Simulator, reqs: Req[]): Promise<Answer[]> {
+async function askGoogle(sim: Simulator, reqs: Req[], parallel = 8): Promise<Answer[]> {
   const out: Answer[] = [];
   let next = 0;
   await Promise.all(
-    Array.from({ length: 8 }, async () => {
+    Array.from({ length: parallel }, async () => {
       while (next < reqs.length) {
         const req = reqs[next++];
         const url = new URL(sim.url + req.path);
@@ -316,6 +362,10 @@ describe.each(ESTATES)("field fidelity on %s", (_label, load) => {
   beforeAll(async () => {
     sim = await startSimulator({ estate: load(), latencyMs: 0 });
     google = await askGoogle(sim, GOOGLE_REQUESTS.flatMap((f) => f(sim.world())));
+    const writes = await askGoogle(sim, googleWrites(sim.world()), 1);
+    const op = writes.map((a) => (a.body as { selfLink?: string; operationType?: string }) ?? {}).filter((b) => b.operationType).pop();
+    const polled = op?.selfLink ? await askGoogle(sim, [get(new URL(op.selfLink).pathname)], 1) : [];
+    google.push(...writes, ...polled);
     kube = await askK8s(sim);
   }, 120_000);
   afterAll(async () => {
@@ -334,7 +384,7 @@ describe.each(ESTATES)("field fidelity on %s", (_label, load) => {
       expect(mine.length).toBeGreaterThan(0);
       const out: Infidelity[] = [];
       for (const x of mine) {
-        const key = a.methods?.find(([re]) => re.test(x.req.path))?.[1] ?? googleMethodKey(x.req.path);
+        const key = a.methods?.find(([re]) => re.test(x.req.path))?.[1] ?? methodKey(x.req);
         const schema = api.responses.get(key);
         if (!schema) {
           out.push(`${x.req.method} ${x.req.path}: no googleapis ${a.file} method ${key}`);

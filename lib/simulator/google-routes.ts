@@ -59,7 +59,7 @@ const TITLES: Record<string, string> = {
   "cloudasset.googleapis.com": "Cloud Asset API",
 };
 
-function checkEnabled(p: LoadedProject, service: string): SimResponse | undefined {
+export function checkEnabled(p: LoadedProject, service: string): SimResponse | undefined {
   return disabled(p, service) ? serviceDisabled(service, p.projectNumber, TITLES[service]) : undefined;
 }
 
@@ -102,16 +102,22 @@ function requestedVersion(req: SimRequest): number {
   return Number(q ?? b ?? 0) || 0;
 }
 
+/** The etag getIamPolicy answers for a policy (and setIamPolicy checks): its own, else one derived from `seed` (`ACAB` for an empty policy). */
+export function currentPolicyEtag(policy: IamPolicy | undefined, seed: string): string {
+  if (policy?.etag) return policy.etag;
+  return (policy?.bindings ?? []).length === 0 ? "ACAB" : Buffer.from(sha("policy:" + seed).slice(0, 12), "hex").toString("base64");
+}
+
 /**
  * A policy as getIamPolicy returns it. Asked for a version below 3, IAM returns conditional bindings
  * without their condition and with `_withcond_<hash>` appended to the role — a classic trap.
  */
-function servePolicy(policy: IamPolicy | undefined, req: SimRequest, seed: string): SimResponse {
+export function servePolicy(policy: IamPolicy | undefined, req: SimRequest, seed: string): SimResponse {
   const bindings = policy?.bindings ?? [];
   const hasConditions = bindings.some((b) => b.condition);
   const v = requestedVersion(req);
-  const etag = policy?.etag ?? Buffer.from(sha("policy:" + seed).slice(0, 12), "hex").toString("base64");
-  if (bindings.length === 0) return { status: 200, body: { etag: policy?.etag ?? "ACAB" } };
+  const etag = currentPolicyEtag(policy, seed);
+  if (bindings.length === 0) return { status: 200, body: { etag } };
   const out = bindings.map((b) => {
     if (b.condition && v < 3) {
       const { condition, ...rest } = b;
@@ -122,11 +128,11 @@ function servePolicy(policy: IamPolicy | undefined, req: SimRequest, seed: strin
   return { status: 200, body: { version: hasConditions && v >= 3 ? 3 : 1, etag, bindings: out } };
 }
 
-function findCluster(world: World, m: RegExpExecArray) {
+export function findCluster(world: World, m: RegExpExecArray) {
   return world.clusters.find((x) => (x.project.projectId === m[1] || x.project.projectNumber === m[1]) && x.location === m[2] && x.name === m[3]);
 }
 
-function findSa(world: World, projectSeg: string, saSeg: string): SimServiceAccount | undefined {
+export function findSa(world: World, projectSeg: string, saSeg: string): SimServiceAccount | undefined {
   const sa = world.saByEmail.get(saSeg.toLowerCase()) ?? world.saByUniqueId.get(saSeg);
   if (!sa) return undefined;
   if (projectSeg !== "-" && projectSeg !== sa.project.projectId && projectSeg !== sa.project.projectNumber) return undefined;

@@ -9,7 +9,8 @@
 import { K8S_RESOURCES, type K8sResource, type Json, type SimCluster } from "./world";
 import { k8sStatus, type SimRequest, type SimResponse } from "./http-types";
 import { sha } from "./derive";
-import { handleK8sWrite } from "./k8s-write-routes";
+import { handleK8sWrite, WRITABLE } from "./k8s-write-routes";
+import { handleOpenApi } from "./k8s-openapi";
 
 export const K8S_PREFIX = /^\/clusters\/([^/]+)\/([^/]+)\/([^/]+)(\/.*)?$/;
 
@@ -206,8 +207,9 @@ function discovery(cluster: SimCluster, parsed: Extract<Parsed, { special: strin
         .filter(([, d]) => d.group === parsed.group)
         .map(([name, d]) => {
           const shortNames = SHORT_NAMES[name];
-          // The simulator serves reads only, and says so.
-          return { name, singularName: d.kind.toLowerCase(), namespaced: d.namespaced, kind: d.kind, verbs: ["get", "list"], ...(shortNames ? { shortNames } : {}) };
+          // Writes where the simulator accepts them (k8s-write-routes.ts), reads elsewhere, and it says so.
+          const verbs = WRITABLE.includes(name as K8sResource) ? ["create", "delete", "get", "list", "patch", "update"] : ["get", "list"];
+          return { name, singularName: d.kind.toLowerCase(), namespaced: d.namespaced, kind: d.kind, verbs, ...(shortNames ? { shortNames } : {}) };
         });
       const groupVersion = parsed.group ? `${parsed.group}/v1` : "v1";
       // The core list carries no apiVersion, as the real /api/v1 answer does not.
@@ -217,6 +219,8 @@ function discovery(cluster: SimCluster, parsed: Extract<Parsed, { special: strin
 }
 
 export function handleK8s(cluster: SimCluster, rest: string, req: SimRequest): SimResponse {
+  const openapi = req.method === "GET" ? handleOpenApi(cluster, rest.replace(/\/$/, "")) : undefined;
+  if (openapi) return openapi;
   const parsed = parsePath(rest);
   if (!parsed) return k8sStatus(404, "the server could not find the requested resource", { details: {} });
   if ("special" in parsed) return discovery(cluster, parsed);

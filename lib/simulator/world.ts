@@ -190,7 +190,8 @@ function convertTemplate(template: Json): Json {
  * What the API server's admission adds to every pod: the `default` ServiceAccount when none is named,
  * the projected service account token volume, and GKE's tolerations for Arm, Windows and GPU nodes.
  */
-function admitPodSpec(spec: Json, seed: string, serviceAccountName: string, ksaAutomount: boolean | undefined): Json {
+/** Exported for issue 12's Google writes (pods recreated when a node pool changes). */
+export function admitPodSpec(spec: Json, seed: string, serviceAccountName: string, ksaAutomount: boolean | undefined): Json {
   const out: Json = structuredClone(spec);
   out.serviceAccountName = serviceAccountName;
   out.serviceAccount = serviceAccountName;
@@ -699,7 +700,18 @@ function buildCluster(project: LoadedProject, ec: LoadedCluster, now: number, cl
   return cluster;
 }
 
-export function buildWorld(estate: LoadedEstate): World {
+export function buildWorld(given: LoadedEstate): World {
+  // ---- issue 12, Google writes (world-writes-google.ts): setIamPolicy and account deletions replace the
+  // policies and account lists of projects, folders and the organization. The world holds its own
+  // shallow copies of those, so the estate given — which `POST /_simulator/reset` rebuilds from — never
+  // sees a write.
+  const estate: LoadedEstate = {
+    ...given,
+    organization: given.organization && { ...given.organization },
+    folders: given.folders.map((f) => ({ ...f })),
+    projects: given.projects.map((p) => ({ ...p })),
+  };
+  // ---- end issue 12 block
   const now = estate.now ? Date.parse(estate.now) : Date.now();
   const world: World = {
     estate,
@@ -732,3 +744,21 @@ export function buildWorld(estate: LoadedEstate): World {
   world.serviceAccounts.sort((a, b) => (a.estate.email < b.estate.email ? -1 : 1));
   return world;
 }
+
+// ——— Issue 12, Kubernetes writes (k8s-write-routes.ts, k8s-rollout.ts): the one entry into the derivation above. ———
+/**
+ * What the controllers and kube-scheduler make of `manifests` in `cluster` as it stands now (its node
+ * pools and workload pool as currently served): the same derivation as at load (ReplicaSets, pods,
+ * Jobs, admission, scheduling), run on a scratch copy of the cluster that holds only these manifests
+ * plus the nodes. A write passes the workload it changed and the namespace's ServiceAccounts (whose
+ * automount setting admission reads); the caller keeps what it needs from the answer. `now` later
+ * than the world's is a CronJob's next run (its Job is named for the minute it is scheduled).
+ */
+export function deriveClusterObjects(world: World, cluster: SimCluster, manifests: Manifest[], now = world.now): Record<K8sResource, Json[]> {
+  const loaded = cluster.project.clusters.find((c) => c.cluster.name === cluster.name && c.cluster.location === cluster.location);
+  if (!loaded) throw new Error(`cluster ${cluster.name} is not in its project's estate`);
+  const current = { ...loaded.cluster, nodePools: cluster.json.nodePools, workloadIdentityConfig: cluster.json.workloadIdentityConfig } as LoadedCluster["cluster"];
+  const scratch: LoadedCluster = { ...loaded, cluster: current, resolvedManifests: manifests, ignoredObjects: [] };
+  return buildCluster(cluster.project, scratch, now, world.clusters.indexOf(cluster)).objects;
+}
+// ——— End of issue 12's block. ———
