@@ -162,6 +162,7 @@ checkAgainstRescan(
     { title: "delete common-batch's live key (step 7)", changes: [{ type: "delete-key", subject: DEMO_KEY }] },
     { title: "disable the same key", changes: [{ type: "disable-key", subject: DEMO_KEY }] },
     { title: "delete prod's legacy pool (step 8)", changes: [{ type: "delete-nodepool", subject: `nodepool:${PROD}/default-pool` }] },
+    { title: "delete legacy-batch's only pool (a bare pod there goes with it)", changes: [{ type: "delete-nodepool", subject: "nodepool:acme-legacy/asia-northeast1-b/legacy-batch/default-pool" }] },
     { title: "set prod's legacy pool to GKE_METADATA", changes: [{ type: "set-nodepool-metadata", subject: `nodepool:${PROD}/default-pool`, mode: "GKE_METADATA" }] },
     { title: "delete billing's key Secret", changes: [{ type: "delete-secret", subject: `secret:${PROD}/billing/billing-gcp-key` }] },
     { title: "annotate billing/invoice-api (the missing half of its link)", changes: [{ type: "annotate-ksa", subject: `ksa:${PROD}/billing/invoice-api`, gsa: "billing@acme-prod.iam.gserviceaccount.com" }] },

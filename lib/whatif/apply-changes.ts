@@ -136,6 +136,12 @@ function podsOfWorkload(w: Working, workload: string): R<PodData>[] {
   return w.ofKind<PodData>("pod").filter((p) => p.data.workload === workload);
 }
 
+/** A pod no controller recreates: gone with its node, and with it the workload the pod alone made. */
+function dropBarePod(w: Working, p: R<PodData>): void {
+  w.remove("pod", p.subject);
+  if (p.data.workload.includes("/Pod/")) w.remove("workload", p.data.workload);
+}
+
 /** Applies every change in order; returns the changed copy of the records. */
 export function applyChanges(records: readonly InventoryRecord[], changes: readonly Change[]): InventoryRecord[] {
   const w = new Working(records);
@@ -195,7 +201,9 @@ export function applyChanges(records: readonly InventoryRecord[], changes: reado
             else delete d.labels[GKE_METADATA_LABEL];
           }
         });
-        // GKE labels the pool's nodes as it recreates them.
+        // GKE recreates the pool's nodes, labelled anew: controllers' pods come back, a bare pod does not.
+        const recreated = new Set(nodesOfPool(w, pool).map((n) => n.data.name));
+        for (const p of w.ofKind<PodData>("pod")) if (p.cluster === pool.cluster && !p.data.owner && p.data.spec.nodeName && recreated.has(p.data.spec.nodeName)) dropBarePod(w, p);
         for (const n of nodesOfPool(w, pool)) {
           w.edit<NodeData>("node", n.subject, (d) => {
             d.gkeMetadataLabel = gke ? "true" : null;
@@ -215,7 +223,11 @@ export function applyChanges(records: readonly InventoryRecord[], changes: reado
         if (pool.cluster && w.get("cluster", pool.cluster)) w.edit<ClusterData>("cluster", pool.cluster, (d) => (d.nodePools = d.nodePools.filter((x) => x !== pool.data.name)));
         // Its pods are evicted; their controllers make new ones wherever the scheduler places them,
         // which the analysis predicts from the templates (a bare pod is simply gone).
-        for (const p of w.ofKind<PodData>("pod")) if (p.cluster === pool.cluster && p.data.spec.nodeName && nodes.has(p.data.spec.nodeName)) w.remove("pod", p.subject);
+        for (const p of w.ofKind<PodData>("pod")) {
+          if (p.cluster !== pool.cluster || !p.data.spec.nodeName || !nodes.has(p.data.spec.nodeName)) continue;
+          if (p.data.owner) w.remove("pod", p.subject);
+          else dropBarePod(w, p);
+        }
         break;
       }
       case "move-workload": {
