@@ -44,7 +44,6 @@ export function ObjectWhatIf({ subject, data }: { subject: string; data?: unknow
         </WhatIfLink>
       </>
     );
-  if (kind === "ksa") return null;
   return null;
 }
 
