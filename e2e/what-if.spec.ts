@@ -5,6 +5,12 @@ const KEY = "key:common-batch@acme-prod.iam.gserviceaccount.com/74177534f46dd1d1
 
 test("from a key's page, What breaks if… answers in one click: the CronJobs that break, the key's last authentication and the safe path", async ({ page }) => {
   test.setTimeout(120_000);
+  // The links and the page use the change schema in the browser: under the dashboard's CSP, without a violation.
+  const violations: string[] = [];
+  await page.addInitScript(() => document.addEventListener("securitypolicyviolation", (e) => console.error(`Refused to load (Content Security Policy): ${e.violatedDirective} ${e.blockedURI}`)));
+  page.on("console", (m) => {
+    if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text());
+  });
   await page.goto(`/objects/${encodeURIComponent(KEY)}`);
   await page.getByRole("link", { name: "What breaks if… I delete this key" }).click();
   await expect(page).toHaveURL(/\/what-if\?changes=[A-Za-z0-9_-]+$/);
@@ -23,6 +29,7 @@ test("from a key's page, What breaks if… answers in one click: the CronJobs th
   await expect(steps.nth(0)).toContainText("Rollback: gcloud iam service-accounts keys enable 74177534f46dd1d1fc13635d83481cb1ea6b429c");
   await expect(steps.nth(2)).toContainText("none — this step cannot be undone");
   await expect(page.getByTestId("what-if-findings-opened")).toContainText("key-in-secret-dead");
+  expect(violations).toEqual([]);
   // The URL is the question: opened afresh, it answers the same.
   const url = page.url();
   const again = await page.context().newPage();

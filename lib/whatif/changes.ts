@@ -20,6 +20,11 @@
 import { z } from "zod";
 import { parseSubject, type SubjectKind } from "../ids";
 
+// The pages import this module (the What breaks if… links, the /what-if page): in the browser, zod's
+// object schemas would probe `new Function` as they are built, which the dashboard's CSP reports as a
+// violation even though zod catches it. Without the JIT nothing else changes.
+if (typeof window !== "undefined") z.config({ jitless: true });
+
 export const CHANGE_TYPES = [
   "delete-key",
   "disable-key",
