@@ -3,6 +3,7 @@ import { useQuery, keepPreviousData } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
 import { useUrlState } from "./use-url-state";
 import { Cell } from "./cells";
+import { rowWhatIf, WhatIfLink } from "./what-if-link";
 import { Empty, ErrorBox, Spinner } from "./ui";
 
 export type TablePage = {
@@ -50,6 +51,8 @@ export function DataTable({
   if (query.isError) return <ErrorBox error={query.error} retry={() => query.refetch()} />;
   const data = query.data;
   const cols = data.columns.filter((c) => !c.csvOnly);
+  // Keys, node pools, Secrets and bindings each get the question their destructive step raises.
+  const hasWhatIf = ["keys", "nodepools", "secrets", "bindings"].includes(data.table);
   const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
   const from = data.total === 0 ? 0 : (data.page - 1) * data.pageSize + 1;
   const to = Math.min(data.total, data.page * data.pageSize);
@@ -88,6 +91,11 @@ export function DataTable({
                     </th>
                   );
                 })}
+                {hasWhatIf && (
+                  <th scope="col" className="px-3 py-2 font-semibold">
+                    What if
+                  </th>
+                )}
               </tr>
             </thead>
             <tbody>
@@ -100,6 +108,18 @@ export function DataTable({
                       <Cell type={c.type} id={c.id} value={row[c.id]} />
                     </td>
                   ))}
+                  {hasWhatIf && (
+                    <td className="px-3 py-1.5">
+                      {(() => {
+                        const w = rowWhatIf(data.table, row);
+                        return w ? (
+                          <WhatIfLink compact changes={w.changes}>
+                            What breaks {w.label}
+                          </WhatIfLink>
+                        ) : null;
+                      })()}
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>

@@ -4,6 +4,7 @@ import { fetchJson } from "./fetch-json";
 import { TimelineCard } from "./timeline";
 import { ChangeSetDownload } from "./change-set-download";
 import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner, Time, Path } from "./ui";
+import { ObjectWhatIf, WhatIfLink } from "./what-if-link";
 import { subjectHref, subjectLabel } from "./links";
 import { CodeBlock, FindingsList, type FindingView, type FixView } from "./findings-list";
 
@@ -100,6 +101,7 @@ export function GsaView({ subject }: { subject: string }) {
         }
         actions={
           <>
+            {d.gsa && <ObjectWhatIf subject={`gsa:${d.email}`} data={d.gsa.data} />}
             <a className="text-sm" href={`/graph?focus=${encodeURIComponent(`gsa:${d.email}`)}`}>
               Graph
             </a>
@@ -230,6 +232,7 @@ export function GsaView({ subject }: { subject: string }) {
                 <th>Expires</th>
                 <th>Last used</th>
                 <th>In Secrets</th>
+                <th>What if</th>
               </tr>
             </thead>
             <tbody>
@@ -257,6 +260,11 @@ export function GsaView({ subject }: { subject: string }) {
                         </a>
                       ))
                     )}
+                  </td>
+                  <td>
+                    <WhatIfLink compact changes={[{ type: "delete-key", subject: k.subject }]}>
+                      What breaks if deleted
+                    </WhatIfLink>
                   </td>
                 </tr>
               ))}

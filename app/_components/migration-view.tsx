@@ -7,6 +7,7 @@ import { DataTable } from "./data-table";
 import { FilterBar } from "./filter-bar";
 import { SelectFilter } from "./select-filter";
 import { subjectHref, subjectLabel } from "./links";
+import { WhatIfLink } from "./what-if-link";
 
 type Scope = { scope: string; workloads?: number; migrated?: number; share_migrated?: number; to_migrate?: number; migration_unknown?: number; key_file_workloads?: number; node_identity_workloads?: number; user_managed_keys?: number; keys_in_secrets?: number; legacy_pools?: number; legacy_pool_pods?: number };
 type Progress = { scanId: number | null; scopes: Scope[]; legacyPools: { subject: string; cluster: string; name: string; serviceAccount: string; metadataMode: string | null; pods: number }[] };
@@ -89,6 +90,9 @@ export function MigrationView() {
                     </a>
                     {p.pods === 0 ? <Badge tone="green">empty: delete it</Badge> : <Badge tone="amber">{p.pods} pods still run here</Badge>}
                     <span className="text-xs text-slate-600 dark:text-slate-400">as {p.serviceAccount}</span>
+                    <WhatIfLink compact changes={[{ type: "delete-nodepool", subject: p.subject }]}>
+                      What breaks if deleted
+                    </WhatIfLink>
                   </li>
                 ))}
               </ul>

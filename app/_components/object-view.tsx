@@ -6,6 +6,7 @@ import { ChangeSetDownload } from "./change-set-download";
 import { Badge, Card, ErrorBox, PageHeader, Spinner, Path } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
 import { FindingsList, type FindingView } from "./findings-list";
+import { ObjectWhatIf } from "./what-if-link";
 
 type ObjectDetail = {
   subject: string;
@@ -25,7 +26,12 @@ export function ObjectView({ subject }: { subject: string }) {
     <div className="space-y-4">
       <PageHeader
         title={subjectLabel(subject)}
-        actions={<a href={`/graph?focus=${encodeURIComponent(subject)}`}>Show in graph</a>}
+        actions={
+          <>
+            {d.current.length > 0 && <ObjectWhatIf subject={subject} data={d.current.find((c) => c.kind === kind)?.data} />}
+            <a href={`/graph?focus=${encodeURIComponent(subject)}`}>Show in graph</a>
+          </>
+        }
         description={
           <span className="flex flex-wrap items-center gap-2">
             <Badge>{kind}</Badge>

@@ -4,6 +4,7 @@ import { fetchJson } from "./fetch-json";
 import { TimelineCard } from "./timeline";
 import { ChangeSetDownload } from "./change-set-download";
 import { Badge, Card, Empty, ErrorBox, PageHeader, Path, Spinner } from "./ui";
+import { WorkloadWhatIf } from "./what-if-link";
 import { subjectHref, subjectLabel } from "./links";
 import { Fixes, FindingsList, type FindingView, type FixView } from "./findings-list";
 
@@ -46,6 +47,8 @@ type Status = {
   /** Absent on statuses stored before migration statuses existed. */
   migration?: string;
   migrationReason?: string;
+  /** Node pools its pods run on. */
+  nodePools?: string[];
   federatedEndState: boolean;
   system: boolean;
   ksa: string;
@@ -112,7 +115,12 @@ export function WorkloadView({ subject }: { subject: string }) {
     <div className="space-y-4">
       <PageHeader
         title={`${d.workload?.data.kind ?? ""} ${d.workload?.data.name ?? subjectLabel(subject)}`}
-        actions={<a href={`/graph?focus=${encodeURIComponent(subject)}`}>Show in graph</a>}
+        actions={
+          <>
+            {d.workload && <WorkloadWhatIf subject={subject} currentPools={s?.nodePools ?? []} />}
+            <a href={`/graph?focus=${encodeURIComponent(subject)}`}>Show in graph</a>
+          </>
+        }
         description={
           <span className="flex flex-wrap items-center gap-2">
             <a href={subjectHref(`namespace:${subjectLabel(subject).split("/").slice(0, 4).join("/")}`)} className="mono text-xs">

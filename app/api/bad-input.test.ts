@@ -125,6 +125,16 @@ const CASES: Record<string, BadCase[]> = {
     { method: "POST", body: JSON.stringify({ rule: "key-in-secret", subject: "gsa:a@b.c", reason: "because", owner: "me", expiresAt: "2001-01-01T00:00:00Z" }), says: 'Field "expiresAt" must be in the future' },
   ],
   trends: [{ query: "?scope=everything", says: 'Query parameter "scope" ("everything") must be overall, project:ID or cluster:P/L/N' }],
+  "what-if": [
+    { method: "POST", body: "{", says: "The request body must be JSON" },
+    { method: "POST", body: "[]", says: 'The request body must be an object with a "changes" list' },
+    { method: "POST", body: JSON.stringify({ changes: [] }), says: "changes: give at least one change" },
+    { method: "POST", body: JSON.stringify({ changes: [{ type: "explode", subject: "gsa:a@b.c" }] }), says: "changes[0].type: type must be one of delete-key, disable-key" },
+    { method: "POST", body: JSON.stringify({ changes: [{ type: "delete-key", subject: "gsa:a@b.c" }] }), says: "changes[0].subject: must be a subject id of kind key" },
+    { method: "POST", body: JSON.stringify({ changes: [{ type: "move-workload", subject: "workload:p/l/c/ns/Deployment/x" }] }), says: "changes[0]: move-workload needs a pool (nodepool:…) or a ksa (ksa:…)" },
+    // A well-formed question about a database no scan has filled.
+    { method: "POST", body: JSON.stringify({ changes: [{ type: "delete-key", subject: "key:a@b.iam.gserviceaccount.com/1" }] }), status: 404, says: "No scan has finished yet" },
+  ],
   "workloads/[subject]": [...SUBJECT_CASES, { param: "gsa%3Aa%40b.c", says: '"gsa:a@b.c" is not a workload subject' }],
   workloads: TABLE_CASES,
 };

@@ -24,6 +24,11 @@ describe("what-if changes", () => {
     expect(parseChanges("nope").ok).toBe(false);
   });
 
+  it("names the change at fault when the whole change is wrong, not a field of it", () => {
+    expect(parseChanges([{ type: "move-workload", subject: "workload:p/l/c/ns/Deployment/x" }])).toEqual({ ok: false, error: "changes[0]: move-workload needs a pool (nodepool:…) or a ksa (ksa:…)" });
+    expect(parseChanges([{ type: "delete-key", subject: "key:a@p.iam.gserviceaccount.com/k", extra: 1 }])).toEqual({ ok: false, error: 'changes[0]: Unrecognized key: "extra"' });
+  });
+
   it("round-trips through the shareable URL, and says what is wrong with a bad one", () => {
     const changes = [{ type: "delete-nodepool" as const, subject: "nodepool:p/asia-northeast1/c/legacy-pool" }];
     const path = whatIfPath(changes);

@@ -20,6 +20,11 @@
 import { z } from "zod";
 import { parseSubject, type SubjectKind } from "../ids";
 
+// The pages import this module (the What breaks if… links, the /what-if page): in the browser, zod's
+// object schemas would probe `new Function` as they are built, which the dashboard's CSP reports as a
+// violation even though zod catches it. Without the JIT nothing else changes.
+if (typeof window !== "undefined") z.config({ jitless: true });
+
 export const CHANGE_TYPES = [
   "delete-key",
   "disable-key",
@@ -80,7 +85,9 @@ export function parseChanges(value: unknown): { ok: true; changes: Change[] } | 
   const r = changesSchema.safeParse(value);
   if (r.success) return { ok: true, changes: r.data };
   const issue = r.error.issues[0];
-  const where = issue.path.length ? `changes[${issue.path.join("].")}`.replace(/\]\.(\w+)$/, "].$1") : "changes";
+  // `changes[0]`, `changes[0].subject` (a whole-change issue has a one-element path).
+  const [index, ...rest] = issue.path;
+  const where = index === undefined ? "changes" : `changes[${String(index)}]${rest.map((p) => `.${String(p)}`).join("")}`;
   if (issue.code === "invalid_union" || (issue.code as string) === "invalid_union_discriminator") {
     return { ok: false, error: `${where}: type must be one of ${CHANGE_TYPES.join(", ")}` };
   }
