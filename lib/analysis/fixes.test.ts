@@ -74,8 +74,10 @@ describe("the demo estate's fixes", () => {
   });
 
   it("never print undefined, null, NaN or [object Object], in any kind", () => {
-    // `/dev/null` is a path the link check writes the token to, not a missing value.
-    const bad = fixes.filter((x) => /\bundefined\b|\bnull\b|\bNaN\b|\[object Object\]/.test((x.fix.title + "\n" + x.fix.content).replaceAll("/dev/null", ""))).map(where);
+    // `/dev/null` is a path the link check writes the token to, not a missing value; in a strategic-merge
+    // patch a nodeSelector key set to null is deleted (a pin to a legacy pool dropped).
+    const text = (x: (typeof fixes)[number]) => (x.fix.title + "\n" + x.fix.content).replaceAll("/dev/null", "").replace(x.fix.kind === "kubernetes-yaml" ? /^ +\S+: null$/gm : /$^/, "");
+    const bad = fixes.filter((x) => /\bundefined\b|\bnull\b|\bNaN\b|\[object Object\]/.test(text(x))).map(where);
     expect(bad).toEqual([]);
   });
 });

@@ -86,9 +86,17 @@ export function ksaManifestFix(ns: string, ksa: string, email: string | null, op
 }
 
 /** A strategic-merge patch setting serviceAccountName and the quoted GKE-metadata nodeSelector. */
-export function workloadPatchFix(clusterSubject: string, kind: string, ns: string, name: string, ksa: string, opts: { nodeSelector: boolean }): Fix {
+export function workloadPatchFix(
+  clusterSubject: string,
+  kind: string,
+  ns: string,
+  name: string,
+  ksa: string,
+  opts: { nodeSelector: boolean; /** nodeSelector keys that pin the pods away from every GKE-metadata node (dropped: `null` deletes a key in a strategic merge). */ unpin?: string[] },
+): Fix {
   const podSpec: Record<string, unknown> = { serviceAccountName: ksa };
-  if (opts.nodeSelector) podSpec.nodeSelector = { [GKE_MD_LABEL]: "true" };
+  // Keeping a pin to a legacy pool beside the new selector would fit no node: the rollout would stall Pending.
+  if (opts.nodeSelector) podSpec.nodeSelector = { ...Object.fromEntries((opts.unpin ?? []).map((k) => [k, null])), [GKE_MD_LABEL]: "true" };
   if (kind === "Pod") {
     // A bare Pod's serviceAccountName and nodeSelector cannot change in place.
     const body = yamlDoc({ spec: podSpec }).replace(`${GKE_MD_LABEL}: "true"`, `"${GKE_MD_LABEL}": "true"`);
@@ -106,7 +114,7 @@ ${body}`,
   const body = yamlDoc(patch).replace(`${GKE_MD_LABEL}: "true"`, `"${GKE_MD_LABEL}": "true"`);
   return {
     kind: "kubernetes-yaml",
-    title: `Patch ${kind} ${ns}/${name}: run as ${ksa}${opts.nodeSelector ? " on GKE-metadata nodes" : ""}`,
+    title: `Patch ${kind} ${ns}/${name}: run as ${ksa}${opts.nodeSelector ? " on GKE-metadata nodes" : ""}${opts.nodeSelector && opts.unpin?.length ? ` (dropping its pin ${opts.unpin.join(", ")}: no GKE-metadata node fits it)` : ""}`,
     content: `# kubectl --context ${kubeContext(clusterSubject)} -n ${ns} patch ${kind.toLowerCase()} ${name} --patch-file patch.yaml\n${body}`,
   };
 }

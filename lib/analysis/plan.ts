@@ -10,6 +10,7 @@ import type { Fix, WorkloadStatus } from "./model";
 import { gcloud, gcloudBindingFix, gsaIdFrom, kubectl, kubectlCheckFix, ksaManifestFix, newPoolAccountFlag, note, tfBindingFix, workloadPatchFix } from "./fixes";
 import { gsaProject, isValidGsaEmail, policyView } from "./iam";
 import { gsasBindingKsa } from "./migration";
+import { pinsAwayFromGkeMetadata } from "./scheduling";
 
 export function migrationPlan(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>, st: WorkloadStatus): Fix[] {
   if (st.migration === "federated" || st.migration === "no-google-identity-needed") return [];
@@ -48,7 +49,7 @@ export function migrationPlan(ctx: AnalysisContext, w: InventoryRecord<WorkloadD
   if (todo(3)) plan.push(ksaManifestFix(w.data.namespace, ksaName, email));
   if ((todo(5) || todo(3)) && !alreadyBound) plan.push(tfBindingFix(email, project, pool, w.data.namespace, ksaName), gcloudBindingFix({ email, project, pool, ns: w.data.namespace, ksa: ksaName, policy: policyView(ctx, `gsa:${email}`) }));
   // Patched when it must move: onto GKE-metadata nodes, or off `default` onto its own KSA (annotating its own KSA needs no patch).
-  if (todo(4) || ksaName !== st.ksa) plan.push(workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksaName, { nodeSelector: !c.data.autopilot && (ctx.hasGkeMetadataNodes(w.cluster!) || todo(2)) }));
+  if (todo(4) || ksaName !== st.ksa) plan.push(workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksaName, { nodeSelector: !c.data.autopilot && (ctx.hasGkeMetadataNodes(w.cluster!) || todo(2)), unpin: pinsAwayFromGkeMetadata(ctx, w.cluster!, w.data.template) }));
   plan.push(kubectlCheckFix(w.cluster!, w.data.namespace, ksaName, email, { autopilot: c.data.autopilot }));
   if (todo(7)) {
     plan.push(

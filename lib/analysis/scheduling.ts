@@ -213,3 +213,25 @@ export function withoutGkeMetadataDemand(spec: PodSpecEssentials): PodSpecEssent
 export function demandsGkeMetadata(spec: PodSpecEssentials): boolean {
   return spec.nodeSelector[GKE_MD] === "true" || selects(spec, GKE_MD, "true");
 }
+
+/**
+ * The template's nodeSelector keys that keep it off every GKE-metadata node (a pin to a legacy pool,
+ * `cloud.google.com/gke-nodepool: default-pool`): a patch adding the GKE-metadata selector must drop
+ * them, or the new pods fit no node and the rollout stalls Pending. Empty when the template already
+ * fits a GKE-metadata node with the selector added, or when dropping nodeSelector keys would not help
+ * (affinity or taints keep it off — the rules say so separately).
+ */
+export function pinsAwayFromGkeMetadata(ctx: AnalysisContext, cluster: string, spec: PodSpecEssentials): string[] {
+  const withDemand = (nodeSelector: Record<string, string>): PodSpecEssentials => ({ ...spec, nodeSelector: { ...nodeSelector, [GKE_MD]: "true" } });
+  const lands = (s: PodSpecEssentials) => {
+    const l = landing(ctx, cluster, s);
+    return !l || l.autoprovision || l.pools.length > 0 || l.nodes.length > 0;
+  };
+  if (lands(withDemand(spec.nodeSelector))) return [];
+  const keys = Object.keys(spec.nodeSelector).filter((k) => k !== GKE_MD);
+  for (const k of keys) {
+    const { [k]: _drop, ...rest } = spec.nodeSelector;
+    if (lands(withDemand(rest))) return [k];
+  }
+  return keys.length && lands(withDemand({})) ? keys : [];
+}

@@ -2,6 +2,7 @@ import type { Rule, RuleContext } from "./rule";
 import type { Fix, WorkloadStatus } from "../model";
 import { gcloud, gcloudBindingFix, ksaManifestFix, policyBindingCommand, tfBindingFix, workloadPatchFix } from "../fixes";
 import { directGrants, exactCondition, federatedPrincipal, gsaProject, isValidGsaEmail, memberCovers, parseWiMember, policyView, TOKEN_ROLES, type WiMember } from "../iam";
+import { pinsAwayFromGkeMetadata } from "../scheduling";
 
 /**
  * Token-role grants on GSAs whose member covers some namespace's `default` KSA, indexed once per
@@ -80,6 +81,7 @@ export const rule: Rule = {
         const email = onPrincipal ? null : def?.data.gsaAnnotation?.trim().toLowerCase() || keyEmail || "GSA_EMAIL";
         const patch = workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, w.data.name, {
           nodeSelector: ctx.hasGkeMetadataNodes(w.cluster!) && !ctx.clusters.get(w.cluster!)?.data.autopilot,
+          unpin: pinsAwayFromGkeMetadata(ctx, w.cluster!, w.data.template),
         });
         const pool = ctx.clusters.get(w.cluster!)?.data.workloadPool;
         const fixes: Fix[] = [email === "GSA_EMAIL" ? ksaManifestFix(w.data.namespace, w.data.name, email, { unproven: "nothing in the estate says which account this workload needs: it is yours to choose (GSA_EMAIL)" }) : ksaManifestFix(w.data.namespace, w.data.name, email)];

@@ -105,10 +105,11 @@ describe("workload-on-legacy-node", () => {
     expect(f.fixes).toEqual([
       {
         kind: "kubernetes-yaml",
-        title: "Patch Deployment shop/cart: run as cart on GKE-metadata nodes",
+        // Its pods are pinned to the legacy pool: the selector alone would fit no node, so the pin is dropped.
+        title: "Patch Deployment shop/cart: run as cart on GKE-metadata nodes (dropping its pin cloud.google.com/gke-nodepool: no GKE-metadata node fits it)",
         content:
           "# kubectl --context gke_proj-a_asia-northeast1-a_prod -n shop patch deployment cart --patch-file patch.yaml\n" +
-          'spec:\n  template:\n    spec:\n      serviceAccountName: cart\n      nodeSelector:\n        "iam.gke.io/gke-metadata-server-enabled": "true"\n',
+          'spec:\n  template:\n    spec:\n      serviceAccountName: cart\n      nodeSelector:\n        cloud.google.com/gke-nodepool: null\n        "iam.gke.io/gke-metadata-server-enabled": "true"\n',
       },
       {
         kind: "kubectl",

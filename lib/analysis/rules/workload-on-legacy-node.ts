@@ -3,6 +3,7 @@ import type { Fix } from "../model";
 import type { InventoryRecord, WorkloadData } from "../../inventory/model";
 import { kubectlCheckFix, workloadPatchFix } from "../fixes";
 import { nodeFacts } from "../identity";
+import { pinsAwayFromGkeMetadata } from "../scheduling";
 
 function fixesFor(ctx: RuleContext["ctx"], w: InventoryRecord<WorkloadData>, hostNet: boolean): Fix[] {
   const cluster = ctx.clusters.get(w.cluster!);
@@ -12,7 +13,7 @@ function fixesFor(ctx: RuleContext["ctx"], w: InventoryRecord<WorkloadData>, hos
   const hasGkeNodes = cluster.data.autopilot || (ctx.nodesByCluster.get(w.cluster!) ?? []).some((n) => n.data.gkeMetadataLabel === "true");
   if (!hasGkeNodes) return [{ kind: "note", title: "Create a GKE-metadata node pool first", content: `No node of ${w.cluster!.slice(8)} serves the GKE metadata server yet: see nodepool-legacy-metadata. Moving the workload before that leaves its pods Pending.` }];
   // Every Autopilot node serves GKE metadata: no nodeSelector there (only hostNetwork brings a pod here).
-  const patch = workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksa, { nodeSelector: !cluster.data.autopilot });
+  const patch = workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksa, { nodeSelector: !cluster.data.autopilot, unpin: pinsAwayFromGkeMetadata(ctx, w.cluster!, w.data.template) });
   return [
     hostNet ? { ...patch, title: `${patch.title} — hostNetwork pods bypass the GKE metadata server: drop hostNetwork if the workload allows` } : patch,
     kubectlCheckFix(w.cluster!, w.data.namespace, ksa, "the annotated GSA", { autopilot: cluster.data.autopilot }),

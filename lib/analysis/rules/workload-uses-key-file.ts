@@ -4,6 +4,7 @@ import { gcloudBindingFix, kubectl, ksaManifestFix, tfBindingFix, workloadPatchF
 import { mountedCredentialSecrets } from "../migration";
 import { gsaProject, policyView } from "../iam";
 import { isKeyish, isPossiblyKeyish } from "../identity";
+import { pinsAwayFromGkeMetadata } from "../scheduling";
 
 /** A short account of one key-ish identity, for the message. */
 function describe(i: Identity): string {
@@ -42,7 +43,7 @@ export const rule: Rule = {
           ksaManifestFix(w.data.namespace, ksa, email),
           tfBindingFix(email, project, cluster.data.workloadPool, w.data.namespace, ksa),
           gcloudBindingFix({ email, project, pool: cluster.data.workloadPool, ns: w.data.namespace, ksa, policy: policyView(ctx, `gsa:${email}`) }),
-          workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksa, { nodeSelector: !cluster.data.autopilot && ctx.hasGkeMetadataNodes(w.cluster!) }),
+          workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksa, { nodeSelector: !cluster.data.autopilot && ctx.hasGkeMetadataNodes(w.cluster!), unpin: pinsAwayFromGkeMetadata(ctx, w.cluster!, w.data.template) }),
         );
       }
       // Unreadable Secrets it mounts are named too: they are what to unmount when the file cannot be resolved.
