@@ -22,10 +22,7 @@ const reports: ProofReport[] = [];
  * Fixes that ran and left their finding open, pinned so a change shows: each is a bug to fix (the
  * reason says whose). Remove an entry once its fix resolves the finding.
  */
-const KNOWN_UNRESOLVED: Record<string, string> = {
-  "workload-on-legacy-node": "the patch onto GKE-metadata nodes left the finding open in the first runs (and opened workload-pending-no-wi-node): under investigation",
-  "workload-uses-key-file": "after the binding, the patch and the key's removal by kubectl edit, 6 of 9 findings stayed open in the first runs: under investigation",
-};
+const KNOWN_UNRESOLVED: Record<string, string> = {};
 
 afterAll(() => {
   if (!reports.length) return;

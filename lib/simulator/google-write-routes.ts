@@ -114,6 +114,11 @@ function poolNamedAnywhere(world: World, pool: string): boolean {
   );
 }
 
+function sameEtag(a: string, b: string): boolean {
+  const bytes = (e: string) => Buffer.from(e.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("hex");
+  return a === b || bytes(a) === bytes(b);
+}
+
 function setPolicy(req: SimRequest, api: SimApi, holder: PolicyHolder): SimResponse {
   const body = (req.body ?? {}) as { policy?: Json; updateMask?: string };
   if (!body.policy || typeof body.policy !== "object") return googleError(400, "Request contains an invalid argument.");
@@ -121,7 +126,8 @@ function setPolicy(req: SimRequest, api: SimApi, holder: PolicyHolder): SimRespo
   const before = holder.get();
   const current = currentPolicyEtag(before, holder.seed);
   // The read-modify-write guard: an etag read before another write no longer matches.
-  if (typeof policy.etag === "string" && policy.etag !== "" && policy.etag !== current) {
+  // An etag is proto `bytes`: JSON carries it base64 in either alphabet (gcloud sends the URL-safe one), so compare bytes.
+  if (typeof policy.etag === "string" && policy.etag !== "" && !sameEtag(policy.etag, current)) {
     return googleError(409, `${CONCURRENT} The request's ETag '${policy.etag}' did not match the current policy's ETag '${current}'.`);
   }
   const mask = (body.updateMask ?? "bindings,etag").split(",").map((s) => s.trim()).filter(Boolean);

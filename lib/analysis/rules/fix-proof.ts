@@ -43,9 +43,9 @@ export const FIX_PROOF: Record<string, FixProof> = {
   "wi-user-broad-grant": { proven: true },
   "workload-default-ksa": { proven: true, note: "where the account to keep is known" },
   "workload-inline-credential": { proven: true },
-  "workload-on-legacy-node": { proven: false, why: "its patch ran in the test but the finding stayed open (pods Pending): a bug under investigation" },
+  "workload-on-legacy-node": { proven: true },
   "workload-pending-no-wi-node": { proven: true },
-  "workload-uses-key-file": { proven: false, why: "its steps ran in the test but most findings stayed open: a bug under investigation" },
+  "workload-uses-key-file": { proven: true },
 };
 
 /** The README cell: `yes`, `yes (…)` or `no — why`. */
