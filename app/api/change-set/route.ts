@@ -6,6 +6,12 @@ import { loadChangeSetInput } from "@/lib/changeset/load-change-set";
 import { buildChangeSet, PathCollision } from "@/lib/changeset/build-change-set";
 import { parsePathTemplate } from "@/lib/changeset/path-template";
 import { toPatch, toZip } from "@/lib/changeset/archive";
+import { changeKey } from "@/lib/changeset/steps";
+import { whatIf } from "@/lib/whatif/what-if";
+import { log } from "@/lib/log";
+
+/** Destructive steps answered inline in STEPS.md; the rest keep their link (each answer reads a slice of the inventory). */
+const ANSWERED_INLINE = 8;
 
 /** GET /api/change-set?subject=SUBJECT&format=zip|patch&path=TEMPLATE: the selection's change set as a download. */
 export const GET = route(async (req) => {
@@ -17,7 +23,19 @@ export const GET = route(async (req) => {
   const input = await loadChangeSetInput(serverDb(), q.get("subject") ?? "");
   let cs;
   try {
-    cs = buildChangeSet(input, { template: template.template, publicUrl: config().publicUrl });
+    const opts = { template: template.template, publicUrl: config().publicUrl };
+    cs = buildChangeSet(input, opts);
+    // STEPS.md carries the what-if answer for each destructive step: ask the engine, build again.
+    const answers = new Map<string, string>();
+    for (const q of cs.questions.slice(0, ANSWERED_INLINE)) {
+      try {
+        // Asked of the estate as scanned: what breaks if this step is done before the ones above it.
+        answers.set(changeKey(q), `done today, before the steps above: ${(await whatIf(serverDb(), [q])).summary}`);
+      } catch (e) {
+        log.warn(`Change set: no what-if answer for ${q.type} ${q.subject} (the step keeps its link): ${(e as Error).message}`);
+      }
+    }
+    if (answers.size) cs = buildChangeSet(input, { ...opts, answers });
   } catch (e) {
     if (e instanceof PathCollision) throw badRequest(`Query parameter "path": ${e.message}`, { parameter: "path" });
     throw e;
