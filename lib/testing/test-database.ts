@@ -37,8 +37,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await db.close();
       const c2 = new pg.Client({ connectionString: admin });
       await c2.connect();
-      await c2.query(`drop database if exists ${name} with (force)`);
-      await c2.end();
+      try {
+        // FORCE may not end an autovacuum worker busy on the database (PostgreSQL asks a role this
+        // one need not have: "permission denied to terminate process"); the worker soon ends: retry.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await c2.query(`drop database if exists ${name} with (force)`);
+            break;
+          } catch (err) {
+            if (attempt >= 20 || !/permission denied to terminate process/.test((err as Error).message)) throw err;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
+      } finally {
+        await c2.end();
+      }
     },
   };
 }
