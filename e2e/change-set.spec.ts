@@ -32,7 +32,8 @@ test("downloads a workload's change set as a zip placed by the path template", a
   expect(patch).toContain("serviceAccountName: legacy-report");
   const steps = strFromU8(files["gitops/acme-legacy/legacy-batch/reporting/STEPS.md"]);
   expect(steps).toContain("gcloud container node-pools delete default-pool --cluster=legacy-batch --location=asia-northeast1-b --project=acme-legacy");
-  expect(steps).toMatch(/\[ask the what-if page\]\(\/what-if\?changes=[A-Za-z0-9_-]+\)/);
+  // Each destructive step carries the what-if engine's answer inline, and the shareable link.
+  expect(steps).toMatch(/What breaks if you do it: done today, before the steps above: \d+ workloads? breaks?;[^\n]*\(\[details\]\(\/what-if\?changes=[A-Za-z0-9_-]+\)\)/);
 });
 
 test("refuses a path template that climbs out of the repository, naming the problem", async ({ page }) => {
