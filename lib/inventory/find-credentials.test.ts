@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify as toYaml } from "yaml";
 import { CREDENTIAL_SCAN_LIMITS, credentialTypes, findCredentials } from "./find-credentials";
@@ -60,6 +62,12 @@ describe("findCredentials", () => {
     expect(findCredentials("credentials", b64(bytes)).credentials).toEqual([{ ...expected, dataKey: "credentials", keyId: null, encoding: "base64-p12" }]);
     expect(findCredentials(`${KEY_ID}.p12`, bytes).credentials[0].keyId).toBe(KEY_ID);
     expect(credentialTypes([findCredentials("key.p12", bytes)])).toEqual(["p12"]);
+  });
+
+  it("the corpus's pasted P12 key is the keyless fixture built in lib/testing (no key material is committed)", () => {
+    const corpus = readFileSync(join(__dirname, "../simulator/estates/corpus/credentials-pasted-in-env/platform.yaml"), "utf8");
+    expect(/"ledger-export\.p12": "([^"]+)"/.exec(corpus)?.[1]).toBe(GOOGLE_P12_BASE64);
+    expect(Buffer.from(GOOGLE_P12_BASE64, "base64").includes(Buffer.from("NOT-A-KEY:wi-atlas-test-fixture;"))).toBe(true);
   });
 
   it("names a keystore that is not Google's (other friendly name, not a .p12 key) pkcs12, not a Google key", () => {

@@ -1,11 +1,61 @@
 /**
- * PKCS#12 files for tests, in the shape OpenSSL 3 writes (self-signed "CN=1234567890"):
- * `openssl pkcs12 -export -name privatekey -passout pass:notasecret` — the friendly name and password of
- * Google's legacy P12 keys — and a Java-style keystore (`-name kafka-client -passout pass:changeit`).
- * No key is in them: the shrouded key bag's encrypted bytes were overwritten with 0xA5 filler (DER
- * lengths kept), so the structure, friendly names and bag types are real while nothing decrypts to
- * a private key. The detector never decrypts, so it sees them exactly as it sees real ones.
+ * PKCS#12 files for tests, built here byte by byte so anyone can see there is no key in them.
+ *
+ * The shape is the part of a PFX (RFC 7292) the detector reads without a password: version 3, an
+ * authSafe of content type `data` holding one plain `data` SafeContents with one
+ * pkcs8ShroudedKeyBag and its attributes (friendly name, local key id) — where OpenSSL and Google
+ * put them. Google's legacy P12 keys carry the friendly name `privatekey` and are encrypted with
+ * pbeWithSHAAnd3-KeyTripleDES-CBC; a Java-style keystore carries its alias (`kafka-client`). The
+ * "encrypted" key is readable ASCII filler, so nothing decrypts to anything, and no certificate
+ * bag (or MAC) is included: the detector never decrypts and never reads them.
  */
-export const GOOGLE_P12_BASE64 = "MIIG1AIBAzCCBooGCSqGSIb3DQEHAaCCBnsEggZ3MIIGczCCAxIGCSqGSIb3DQEHBqCCAwMwggL/AgEAMIIC+AYJKoZIhvcNAQcBMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAhsD/kYJnERqAICCAAwDAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEM2StFj8fy6w2CN2I//jlbmAggKQNk1jvohr0XQYP9LFqGi6+kliD+j+W+kBM2/lQCjJZp+n0856oDmNlmP2587SHOFdfsg3TMbOggsWacCHeWAztLHPGrLgKCjZan6h8zwPEdzZ5AhNRfRSDRsAjuwZbuFlD88YGFtEWhdksIvrhmAr0is5Le3zoeNfDyLVGE6UWCJ20TnwYl/z+kmwzAl4HYVWT5Oo9PhBWcvnsmRopFiC59BdligwIj2EXY3N6ROinv8Eua9fT5YMu5Eej2Cxo8Aq+RDTNSYVnqmlPTLS7lmJQ/3D8DIkH6Uej5ty9vvcpgAXr8gn3Pl2tB1t3fvckCTi01mOmDPo5PUBQVklvuZJJq+HV9YSXpNwH08PiljIG5f4ueAOLdLDrWPxH0rMs4aWEwuNYqsc99H2OGdhJoCcGxZyk8doTnP4eSyAU+gq8nw+LxlKMR2to8yNzAApYd/B2GkKO3TD8itELE0EvKaHRuM+Vxx1OFS9KV/pP52f3Oz8LNvv4ZxHlO6uL51oji0r8YeEzSrxEKGBQPU3tRRg31WgO4vR+3VYHE7FRgcWSHZqDat9qIitRTfr8hAQhgoOyyfm0OYY45ossnfHlTp1gf8ZetWNQgXKLVi21xmWZ/IGBEwdt+8sfxwKfAz80Fa1Xqs9FINr4Gz2PwJJD/QkG5flxrT9X7b0QcGvjywVZ9+m08mx+XmQ3zOERslUJpNyLJIthG1C6Q8dRorp6P7QQXWgMWuHwD2v0rieruCgKkSxhrx97aeg8cwckJ64EesQChigOuJmw5qZWWAyn/MWe54a9GaJr+mJgi5+q7kEW5yo7CJujgC3JG842GE6Ay4UjTqRuSD2z03ooiit9FmUITDepiMVA9CY9jB7jNTSHQAwggNZBgkqhkiG9w0BBwGgggNKBIIDRjCCA0IwggM+BgsqhkiG9w0BDAoBAqCCAuEwggLdMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAiI9cioGywCbQICCAAwDAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEELvWMDENbpTCTzqrVc/239AEggKApaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpTFKMCMGCSqGSIb3DQEJFDEWHhQAcAByAGkAdgBhAHQAZQBrAGUAeTAjBgkqhkiG9w0BCRUxFgQU7iiTwEfox6/N0ZZQwY8ioQ+utpgwQTAxMA0GCWCGSAFlAwQCAQUABCAuJXokxUk5LuBGuoS0NERkmcFDIhaPXiNr47h+SM9GcAQI4pqlGD5kziQCAggA";
 
-export const KEYSTORE_P12_BASE64 = "MIIG2AIBAzCCBo4GCSqGSIb3DQEHAaCCBn8EggZ7MIIGdzCCAxIGCSqGSIb3DQEHBqCCAwMwggL/AgEAMIIC+AYJKoZIhvcNAQcBMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAjR0Er/IaM/EwICCAAwDAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEMOtV2HidQtk4HvgK2IaRayAggKQugFNVRxf+9PeWZ7zfoaNXiUXE7YSsh5969w5JiTntf/xuo4QUshRxS1ok+O0vGrA8iyGrXIfVFacP5epsvQQPRbz3PP0nOAfE7UfGIB//jwlKJTKwHUnLdH6/fuZBfewOKT3OJx6OaIaQAuX+R+jmqzlT4/7xXuIiydTkeZjWwGivqe1/9Kqpv2X/3blR9hIgRkYlU0g8zlxFKE5o3cfUchczcjuwTaVHHuuUR542QxAxN3ZeX39TP8NcES3uUZBZQWaBUE/RL1/YXPe4Q51B+gvJTmUzVUE+HuiivuxLdCLKPWpbqtVgGKj0Tg1yoJ3udK5lLyGioXObVnW96qMqCsvBCDAFLTJAE4Fboh85n1HcrMqP1yuhQBPzex/CgotIrvUxmiiY4SjdsQKXGFE29XcsFJkaXVth106EwlX+No6DTyM4uYagn4IOzU5bQMKznJ04KLas0Sdnpqc1+03JvDDT7vzh5zh1JVm1koJROmMB9fZFm6iH9nCcQJyAZ6YEkWJd7lrGRub7kmngQ2kpq+fP6apnFhYDdz/Yj3dlz3OzVq5hEgeC8ivM6MXwxlm/l8//him+mjfVbXhL2IWjJNT6PhrId7CyUY4cvKRAl4fPCI5MVt+VH8QG/t/Jwc9xj3Ata62YZ8d7y63s8DUm/MNhmWBe4aR0JNElJ87mrVtseVTQV8S70Tm9AUNksQbD1odglvviEB2bG6jsG3Xz2n0/sa90NkiummA5npOtrVU7iTUWFd7wf4XXtgm2dlNlgwfvz+n3zpp9L4pC0jWLWo5U5PQaDFECt/GpXLfdjRpMKrwKhnlr781AUrZwpUbezgtty3lWn+uhOswLUbFNimJgCwfjejXDgGUMYzsgyUwggNdBgkqhkiG9w0BBwGgggNOBIIDSjCCA0YwggNCBgsqhkiG9w0BDAoBAqCCAuEwggLdMFcGCSqGSIb3DQEFDTBKMCkGCSqGSIb3DQEFDDAcBAj5TpsXgf2ekAICCAAwDAYIKoZIhvcNAgkFADAdBglghkgBZQMEASoEEDPqp2D+8/Hopg5zOoECzpkEggKApaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpTFOMCMGCSqGSIb3DQEJFTEWBBTuKJPAR+jHr83RllDBjyKhD662mDAnBgkqhkiG9w0BCRQxGh4YAGsAYQBmAGsAYQAtAGMAbABpAGUAbgB0MEEwMTANBglghkgBZQMEAgEFAAQgEfnZ2LpEYoq5HiVeMjMk1a0gtEXoYZ2oZuoRNU4BEfMECK4T3bwQP+YLAgIIAA==";
+/** One DER TLV. */
+function tlv(tag: number, body: Buffer): Buffer {
+  const n = body.length;
+  const len = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
+  return Buffer.concat([Buffer.from([tag]), len, body]);
+}
+const seq = (...parts: Buffer[]) => tlv(0x30, Buffer.concat(parts));
+const set = (...parts: Buffer[]) => tlv(0x31, Buffer.concat(parts));
+const octets = (b: Buffer) => tlv(0x04, b);
+const int = (n: number) => tlv(0x02, n < 0x80 ? Buffer.from([n]) : Buffer.from([n >> 8, n & 0xff]));
+const explicit0 = (b: Buffer) => tlv(0xa0, b);
+const bmp = (s: string) => tlv(0x1e, Buffer.from([...s].flatMap((c) => [0, c.charCodeAt(0)])));
+
+function oid(dotted: string): Buffer {
+  const [a, b, ...rest] = dotted.split(".").map(Number);
+  const bytes = [40 * a + b];
+  for (const v of rest) {
+    const group = [v & 0x7f];
+    for (let x = v >> 7; x > 0; x >>= 7) group.unshift((x & 0x7f) | 0x80);
+    bytes.push(...group);
+  }
+  return tlv(0x06, Buffer.from(bytes));
+}
+
+const ID_DATA = "1.2.840.113549.1.7.1";
+const PKCS8_SHROUDED_KEY_BAG = "1.2.840.113549.1.12.10.1.2";
+const PBE_SHA1_3DES = "1.2.840.113549.1.12.1.3";
+const FRIENDLY_NAME = "1.2.840.113549.1.9.20";
+const LOCAL_KEY_ID = "1.2.840.113549.1.9.21";
+
+/** A PFX whose only bag is a shrouded key bag named `friendlyName`, holding filler instead of a key. */
+export function fakePkcs12(friendlyName: string): Buffer {
+  const filler = Buffer.from("NOT-A-KEY:wi-atlas-test-fixture;".repeat(10), "ascii");
+  const encryptedKey = seq(seq(oid(PBE_SHA1_3DES), seq(octets(Buffer.from("wi-atlas", "ascii")), int(2048))), octets(filler));
+  const attributes = set(
+    seq(oid(FRIENDLY_NAME), set(bmp(friendlyName))),
+    seq(oid(LOCAL_KEY_ID), set(octets(Buffer.from("Time 1700000000000", "ascii")))),
+  );
+  const bag = seq(oid(PKCS8_SHROUDED_KEY_BAG), explicit0(encryptedKey), attributes);
+  const safeContents = seq(bag);
+  const authenticatedSafe = seq(seq(oid(ID_DATA), explicit0(octets(safeContents))));
+  return seq(int(3), seq(oid(ID_DATA), explicit0(octets(authenticatedSafe))));
+}
+
+/** Google's legacy P12 key shape (friendly name `privatekey`), base64 as a Secret's `data` holds it. */
+export const GOOGLE_P12_BASE64 = fakePkcs12("privatekey").toString("base64");
+
+/** A Java-style keystore (alias `kafka-client`): PKCS#12, but not Google's key. */
+export const KEYSTORE_P12_BASE64 = fakePkcs12("kafka-client").toString("base64");
