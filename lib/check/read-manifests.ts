@@ -15,6 +15,7 @@ import path from "node:path";
 import YAML, { LineCounter, isNode, type Document } from "yaml";
 import { ManifestSchema, type Manifest } from "../simulator/estate-schema";
 import { dropDerivedObjects } from "../simulator/derived-objects";
+import { SERVED_KINDS, dropNulls, isPlainObject } from "../simulator/load-estate";
 
 /** Unreadable input: a missing path, bad YAML, an object the API server would refuse. Exit 78. */
 export class CheckInputError extends Error {
@@ -49,32 +50,6 @@ export type ReadManifests = {
   /** What was accepted without being modelled, or skipped, one line each. */
   notes: string[];
 };
-
-/** The kinds the simulator serves, with the API groups they are served in (as lib/simulator/load-estate.ts). */
-const SERVED_KINDS: Record<string, string[]> = {
-  Namespace: [""],
-  ServiceAccount: [""],
-  Secret: [""],
-  ConfigMap: [""],
-  Pod: [""],
-  Deployment: ["apps", "extensions"],
-  ReplicaSet: ["apps", "extensions"],
-  StatefulSet: ["apps"],
-  DaemonSet: ["apps", "extensions"],
-  Job: ["batch"],
-  CronJob: ["batch"],
-};
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** JSON null means "not set" to the API server (`creationTimestamp: null` in rendered templates). */
-function dropNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(dropNulls);
-  if (!isPlainObject(v)) return v;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = dropNulls(x);
-  return out;
-}
 
 type Source = { file: string; text: string; /** From a directory walk: documents that are not Kubernetes objects are skipped, not refused. */ lenient: boolean };
 

@@ -132,7 +132,7 @@ function parseText(file: string, text: string): { value: unknown; loc: Located }
 }
 
 /** The kinds the simulator serves (and derives from), with the API groups they are served in. */
-const SERVED_KINDS: Record<string, string[]> = {
+export const SERVED_KINDS: Record<string, string[]> = {
   Namespace: [""],
   ServiceAccount: [""],
   Secret: [""],
@@ -146,10 +146,10 @@ const SERVED_KINDS: Record<string, string[]> = {
   CronJob: ["batch"],
 };
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** JSON null means "not set" to the API server; `kubectl get` prints e.g. `creationTimestamp: null` in templates. */
-function dropNulls(v: unknown): unknown {
+export function dropNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(dropNulls);
   if (!isPlainObject(v)) return v;
   const out: Record<string, unknown> = {};
