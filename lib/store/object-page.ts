@@ -308,3 +308,18 @@ export async function keyUsage(db: Db, subj: string): Promise<KeyUsage | null> {
     needsCaution: isRecentlyUsed || isUsersUnknown || !!activityGap,
   };
 }
+
+/**
+ * The last record of a subject that is gone (no current row): what it was when last seen, so its
+ * page still shows its fields and history ("no longer present"). Null when it is still present.
+ */
+export async function lastVersion(db: Db, subj: string): Promise<{ kind: string; data: unknown; validTo: number; goneAt: string | null } | null> {
+  const [r] = await q(
+    db,
+    `select o.kind, o.data, o.valid_to as "validTo", (select started_at from scan where id = o.valid_to) as "goneAt" from inventory_object o
+     where o.subject = $1 and not exists (select 1 from inventory_object c where c.subject = $1 and c.valid_to is null)
+     order by o.valid_to desc, (o.kind = split_part($1, ':', 1)) desc limit 1`,
+    [subj],
+  );
+  return r ? { kind: r.kind as string, data: r.data, validTo: r.validTo as number, goneAt: r.goneAt ? new Date(r.goneAt as string).toISOString() : null } : null;
+}
