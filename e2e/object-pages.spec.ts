@@ -29,7 +29,7 @@ test("a destructive key command carries the warning and the safe order, with its
   const top = page.getByTestId("key-caution").first();
   await expect(top).toContainText("it authenticated on 2026-11-28, within 30 days of the scan; who uses it is not known in full");
   await expect(top).toContainText("disable → watch → delete");
-  await expect(top.getByRole("link", { name: "What breaks if… I delete this key" })).toHaveAttribute("href", /^\/what-if\?changes=/);
+  await expect(top.getByRole("link", { name: "Ask first: what breaks if I delete it?" })).toHaveAttribute("href", /^\/what-if\?changes=/);
   // And again right above the finding's delete snippet.
   const finding = page.getByTestId("findings").locator("li", { hasText: "key-not-rotated" });
   await finding.getByText("How to fix").click();
@@ -54,6 +54,7 @@ test("an object page shows fields and grouped relations, with the raw record col
 });
 
 test("Kubernetes objects carry a kubectl command in their cluster's context; Google objects a Cloud Console link", async ({ page }) => {
+  test.setTimeout(120_000);
   await page.goto(page_(KSA));
   await expect(page.getByLabel("kubectl command")).toHaveText("kubectl --context gke_acme-prod_asia-northeast1_prod -n orders get serviceaccount orders-api -o yaml");
   await expect(page.getByLabel("get-credentials command")).toHaveText("gcloud container clusters get-credentials prod --location=asia-northeast1 --project=acme-prod");
@@ -65,6 +66,9 @@ test("Kubernetes objects carry a kubectl command in their cluster's context; Goo
   await expect(page.getByTestId("console-link")).toHaveAttribute("href", "https://console.cloud.google.com/iam-admin/serviceaccounts/details/common-batch%40acme-prod.iam.gserviceaccount.com/keys?project=acme-prod");
   await page.goto(`/gsas/${encodeURIComponent("gsa:common-batch@acme-prod.iam.gserviceaccount.com")}`);
   await expect(page.getByTestId("console-link")).toHaveAttribute("href", /^https:\/\/console\.cloud\.google\.com\/iam-admin\/serviceaccounts\/details\/\d+\?project=acme-prod$/);
+  await page.goto(`/workloads/${encodeURIComponent("workload:acme-prod/asia-northeast1/prod/batch/CronJob/daily-settlement")}`);
+  await page.getByRole("button", { name: "kubectl ▾" }).click();
+  await expect(page.getByLabel("kubectl command")).toHaveText("kubectl --context gke_acme-prod_asia-northeast1_prod -n batch get cronjob daily-settlement -o yaml");
 });
 
 test("a subject nobody has seen is a Not found page with a way back, and the API answers 404", async ({ page, request }) => {

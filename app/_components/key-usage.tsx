@@ -142,7 +142,7 @@ export function KeyCaution({ u, subject, full = false }: { u: KeyUsage; subject:
       <p className="mt-1">
         Safe order: <strong>disable → watch → delete</strong> (a disabled key comes back with one command; a deleted one never does).{" "}
         <WhatIfLink changes={[{ type: "delete-key", subject }]} compact>
-          What breaks if… I delete this key
+          Ask first: what breaks if I delete it?
         </WhatIfLink>
       </p>
       {full && steps.length > 0 && (

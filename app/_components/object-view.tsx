@@ -180,6 +180,8 @@ export function ObjectView({ subject }: { subject: string }) {
       {/* The cluster page's own sections (migration progress, steps) go here, after the header. */}
       {u && kind === "key" && <KeyUsageCard u={u} />}
       {u && kind === "key" && <KeyCaution u={u} subject={subject} full />}
+      {/* Every destructive key command on this page carries the caution (the fixes of key findings). */}
+      <FindingsList subject={subject} findings={d.findings} fixNotice={u ? (f) => (isDestructiveKeyCommand(f.content) ? <KeyCaution u={u} subject={subject} /> : null) : undefined} />
       {fields.length > 0 && (
         <Card title={d.current.length === 0 ? "Details (as last seen)" : "Details"}>
           <FieldList fields={fields} />
@@ -195,7 +197,6 @@ export function ObjectView({ subject }: { subject: string }) {
           <KubectlCommands subject={subject} />
         </Card>
       )}
-      <FindingsList subject={subject} findings={d.findings} fixNotice={u ? (f) => (isDestructiveKeyCommand(f.content) ? <KeyCaution u={u} subject={subject} /> : null) : undefined} />
       <ChangeSetDownload subject={subject} />
       <TimelineCard subject={subject} />
       <details className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="raw">

@@ -127,7 +127,7 @@ export function objectFields(kind: string, data: unknown): Field[] {
         { label: "Name", value: `${d.namespace}/${d.name}`, as: "mono" },
         { label: "GSA annotation", value: d.gsaAnnotation === null ? "none" : JSON.stringify(d.gsaAnnotation), as: "mono", help: "iam.gke.io/gcp-service-account, verbatim (quotes show stray spaces)" },
         ...(d.gsaLabel ? [{ label: "GSA label (should be an annotation)", value: d.gsaLabel, as: "mono" as const }] : []),
-        { label: "Automount token", value: d.automountServiceAccountToken },
+        { label: "Automount token", value: d.automountServiceAccountToken ?? "not set (mounted)" },
         { label: "Created", value: d.creationTimestamp, as: "time" },
       ];
     }
