@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
-import { scanWith, testConfig } from "../testing/scan-helpers";
+import { estateFromYaml, scanWith, testConfig } from "../testing/scan-helpers";
 import { startSimulator, type Simulator } from "../simulator/server";
 import { loadEstateFile } from "../simulator/load-estate";
 import { keyUsage, objectRelations } from "./object-page";
@@ -87,5 +87,47 @@ describe("object pages on the demo estate", () => {
 
   it("a subject never seen is a 404 problem", async () => {
     await expect(objectDetail(t.db, "ksa:acme-prod/asia-northeast1/prod/nowhere/nobody")).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe("a subject that is gone", () => {
+  const estate = (keys: string) =>
+    estateFromYaml(`
+now: "2026-11-29T00:00:00Z"
+projects:
+  - projectId: proj-one
+    projectNumber: "100000000001"
+    serviceAccounts:
+      - email: app@proj-one.iam.gserviceaccount.com
+        keys:
+${keys}
+`);
+  const K1 = "          - {keyId: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, validAfterTime: \"2026-01-01T00:00:00Z\", validBeforeTime: \"9999-12-31T23:59:59Z\"}";
+  const K2 = "          - {keyId: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb, validAfterTime: \"2026-02-01T00:00:00Z\", validBeforeTime: \"9999-12-31T23:59:59Z\"}";
+  let t: TestDatabase;
+  let sim: Simulator;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    sim = await startSimulator({ estate: estate(`${K1}\n${K2}`) });
+    await scanWith(t.db, sim, testConfig());
+    sim.setEstate(estate(K1));
+    await scanWith(t.db, sim, testConfig());
+  });
+  afterAll(async () => {
+    await sim.close();
+    await t.drop();
+  });
+
+  it("keeps its page: no current record, its last record and the scan it went in", async () => {
+    const d = await objectDetail(t.db, "key:app@proj-one.iam.gserviceaccount.com/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    expect(d.current).toEqual([]);
+    expect(d.gone).toMatchObject({ kind: "key", validTo: 2, data: { keyId: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", email: "app@proj-one.iam.gserviceaccount.com" } });
+    expect(d.relations).toEqual([{ label: "Service account", items: [{ subject: "gsa:app@proj-one.iam.gserviceaccount.com" }], total: 1 }]);
+  });
+
+  it("a present subject has no last record", async () => {
+    const d = await objectDetail(t.db, "key:app@proj-one.iam.gserviceaccount.com/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    expect(d.gone).toBeNull();
+    expect(d.keyUsage).toMatchObject({ holders: [], users: [], isUsersUnknown: false, unreadableClusters: [] });
   });
 });
