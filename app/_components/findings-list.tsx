@@ -53,7 +53,8 @@ export function CodeBlock({ text, label }: { text: string; label: string }) {
   );
 }
 
-export function Fixes({ fixes }: { fixes: FixView[] }) {
+/** `notice`: shown above a fix it returns something for (a warning before a destructive command). */
+export function Fixes({ fixes, notice }: { fixes: FixView[]; notice?: (fix: FixView) => React.ReactNode }) {
   if (!fixes.length) return null;
   return (
     <div className="mt-2 space-y-2">
@@ -62,6 +63,7 @@ export function Fixes({ fixes }: { fixes: FixView[] }) {
           <div className="mb-1 flex items-center gap-2 text-xs font-medium">
             <Badge tone="slate">{f.kind}</Badge> {f.title}
           </div>
+          {notice?.(f)}
           {f.kind === "note" ? <p className="text-sm">{f.content}</p> : <CodeBlock text={f.content} label={f.title} />}
         </div>
       ))}
@@ -133,7 +135,20 @@ function SuppressForm({ rule, subject, onDone }: { rule: string; subject: string
   );
 }
 
-export function FindingsList({ subject, findings, title = "Findings", fixesOpen = false }: { subject: string; findings: FindingView[]; title?: string; fixesOpen?: boolean }) {
+export function FindingsList({
+  subject,
+  findings,
+  title = "Findings",
+  fixesOpen = false,
+  fixNotice,
+}: {
+  subject: string;
+  findings: FindingView[];
+  title?: string;
+  fixesOpen?: boolean;
+  /** A warning shown above each fix it returns something for (see Fixes). */
+  fixNotice?: (fix: FixView) => React.ReactNode;
+}) {
   const [open, setOpen] = useState<string | null>(null);
   const isAdmin = useMe().can("admin");
   return (
@@ -167,7 +182,7 @@ export function FindingsList({ subject, findings, title = "Findings", fixesOpen 
               {f.fixes && f.fixes.length > 0 && (
                 <details className="mt-1" open={fixesOpen}>
                   <summary className="cursor-pointer text-xs text-blue-700 dark:text-blue-300">How to fix ({f.fixes.length})</summary>
-                  <Fixes fixes={f.fixes} />
+                  <Fixes fixes={f.fixes} notice={fixNotice} />
                 </details>
               )}
             </li>

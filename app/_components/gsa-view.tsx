@@ -7,6 +7,7 @@ import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner, Time, Path } from ".
 import { ObjectWhatIf, WhatIfLink } from "./what-if-link";
 import { subjectHref, subjectLabel } from "./links";
 import { CodeBlock, FindingsList, type FindingView, type FixView } from "./findings-list";
+import { ConsoleLink } from "./deep-links";
 
 type Binding = { role: string; members: string[]; membersTotal?: number; condition: { title: string | null; expression: string } | null };
 type GsaDetail = {
@@ -102,6 +103,7 @@ export function GsaView({ subject }: { subject: string }) {
         actions={
           <>
             {d.gsa && <ObjectWhatIf subject={`gsa:${d.email}`} data={d.gsa.data} />}
+            <ConsoleLink subject={`gsa:${d.email}`} uniqueId={d.gsa?.data.uniqueId} project={d.gsa?.project} />
             <a className="text-sm" href={`/graph?focus=${encodeURIComponent(`gsa:${d.email}`)}`}>
               Graph
             </a>

@@ -7,6 +7,7 @@ import { Badge, Card, Empty, ErrorBox, PageHeader, Path, Spinner } from "./ui";
 import { WorkloadWhatIf } from "./what-if-link";
 import { subjectHref, subjectLabel } from "./links";
 import { Fixes, FindingsList, type FindingView, type FixView } from "./findings-list";
+import { KubectlMenu } from "./deep-links";
 
 type Identity = {
   type: string;
@@ -118,6 +119,7 @@ export function WorkloadView({ subject }: { subject: string }) {
         actions={
           <>
             {d.workload && <WorkloadWhatIf subject={subject} currentPools={s?.nodePools ?? []} />}
+            <KubectlMenu subject={subject} />
             <a href={`/graph?focus=${encodeURIComponent(subject)}`}>Show in graph</a>
           </>
         }

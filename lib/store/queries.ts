@@ -4,6 +4,7 @@
 import type { Db } from "./db";
 import { notFound } from "../api/problem";
 import { tfModuleFix } from "../analysis/fixes";
+import { keyUsage, lastVersion, objectRelations } from "./object-page";
 
 export type LastScan = {
   id: number;
@@ -348,7 +349,12 @@ export async function objectDetail(db: Db, subj: string) {
       [subj.slice(8)],
     );
   }
-  return { subject: subj, current: current.rows, versions: versions.rows, related, findings: await findingsFor(db, [subj]) };
+  // Grouped by meaning for the page (lib/store/object-page.ts); `related` stays for API clients.
+  const mainOfKind = current.rows.find((r) => r.kind === kind) ?? null;
+  // A subject that is gone keeps its page: its last record still says what it related to.
+  const gone = current.rows.length === 0 ? await lastVersion(db, subj) : null;
+  const relations = await objectRelations(db, subj, (mainOfKind ?? (gone ? { kind: gone.kind, data: gone.data } : null)) as Parameters<typeof objectRelations>[2]);
+  return { subject: subj, current: current.rows, versions: versions.rows, related, relations, keyUsage: await keyUsage(db, subj), gone, findings: await findingsFor(db, [subj]) };
 }
 
 /** The workload page: inventory, analysed status (identity, steps, plan), findings, pods. */

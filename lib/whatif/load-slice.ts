@@ -75,7 +75,7 @@ function seeds(changes: Change[]) {
 }
 
 /** The source statuses as the latest applied scan left them (as loadAnalysisInput reads them). */
-async function sourcesOf(q: Q, scanId: number): Promise<Map<string, Exclude<SourceStatus, "missing">>> {
+export async function sourcesOf(q: Q, scanId: number): Promise<Map<string, Exclude<SourceStatus, "missing">>> {
   const states = await q.query<{ source: string; last_scan_id: number; last_status: string }>(`select source, last_scan_id, last_status from source_state where retired_scan_id is null`);
   const sources = new Map<string, Exclude<SourceStatus, "missing">>();
   for (const s of states.rows) sources.set(s.source, s.last_scan_id === scanId ? (s.last_status as Exclude<SourceStatus, "missing">) : "skipped");
