@@ -7,6 +7,7 @@ import { Badge, Card, ErrorBox, PageHeader, Spinner, Path } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
 import { FindingsList, type FindingView } from "./findings-list";
 import { ObjectWhatIf } from "./what-if-link";
+import { ClusterOverview, ScopeProgress } from "./cluster-overview";
 
 type ObjectDetail = {
   subject: string;
@@ -40,6 +41,8 @@ export function ObjectView({ subject }: { subject: string }) {
           </span>
         }
       />
+      {kind === "cluster" && <ClusterOverview subject={subject} />}
+      {(kind === "nodepool" || kind === "namespace") && <ScopeProgress subject={subject} />}
       {d.findings.length > 0 && <FindingsList subject={subject} findings={d.findings} />}
       {d.related.length > 0 && (
         <Card title="Related">
