@@ -2,6 +2,9 @@ import { test, expect } from "@playwright/test";
 
 const PROD = "cluster:acme-prod/asia-northeast1/prod";
 
+// Each test walks several pages; the machine running them may be busy.
+test.setTimeout(120_000);
+
 test("the prod cluster page answers what is left: share done, the checklist with its remaining items, the legacy pool with its workloads", async ({ page }) => {
   await page.goto("/objects/" + encodeURIComponent(PROD));
   const overview = page.getByTestId("cluster-overview");
@@ -18,11 +21,14 @@ test("the prod cluster page answers what is left: share done, the checklist with
   for (const n of [1, 2]) await expect(page.getByTestId(`step-${n}`)).toHaveAttribute("data-state", "done");
   for (const n of [3, 4, 5, 6, 7, 8]) await expect(page.getByTestId(`step-${n}`)).toHaveAttribute("data-state", "todo");
 
-  // Step 3 names the KSA left to do: web/image-resizer, not annotated.
+  // Step 3 names the KSAs left to do, five of six shown: billing/invoice-api is not annotated, and
+  // batch's default KSA runs the two CronJobs that still use common-batch's key.
   const step3 = page.getByTestId("step-3");
   await expect(step3).toContainText("6 left");
-  const resizer = step3.locator("li").filter({ hasText: "acme-prod/asia-northeast1/prod/web/image-resizer" });
-  await expect(resizer).toContainText("KSA image-resizer has no iam.gke.io/gcp-service-account annotation");
+  await expect(step3.locator("li").filter({ hasText: "acme-prod/asia-northeast1/prod/billing/invoice-api" })).toContainText("KSA invoice-api has no iam.gke.io/gcp-service-account annotation");
+  const batch = step3.locator("li").filter({ hasText: "acme-prod/asia-northeast1/prod/batch/default" });
+  await expect(batch).toContainText("runs as the namespace's default KSA (used by daily-settlement, hourly-export)");
+  await expect(page.getByTestId("step-3-more")).toHaveText("and 1 more");
 
   // Step 6 has 9 workloads left: five shown, then "and 4 more" to the Migration table for this cluster.
   const more = page.getByTestId("step-6-more");

@@ -90,11 +90,11 @@ export function DataTable({
                   return (
                     <Fragment key={c.id}>
                     {foldsHere(c.id) && (
-                      <th scope="col" className="px-3 py-2 font-semibold lg:hidden" data-testid="collapsed-header">
+                      <th scope="col" className="px-2 py-2 font-semibold lg:hidden" data-testid="collapsed-header">
                         {collapse!.label}
                       </th>
                     )}
-                    <th scope="col" className={`px-3 py-2 font-semibold${folded(c.id)}`} title={c.help} aria-sort={active ? (data.order === "asc" ? "ascending" : "descending") : undefined}>
+                    <th scope="col" className={`px-2 py-2 font-semibold lg:px-3${folded(c.id)}`} title={c.help} aria-sort={active ? (data.order === "asc" ? "ascending" : "descending") : undefined}>
                       {c.sortable ? (
                         <button type="button" className="inline-flex items-center gap-1 uppercase hover:underline" onClick={() => set({ sort: c.id, order: nextOrder })}>
                           {c.label}
@@ -122,11 +122,11 @@ export function DataTable({
                   {cols.map((c) => (
                     <Fragment key={c.id}>
                     {foldsHere(c.id) && (
-                      <td className="px-3 py-1.5 lg:hidden" data-testid="collapsed-cell">
+                      <td className="px-2 py-1.5 lg:hidden" data-testid="collapsed-cell">
                         {collapse!.render(row)}
                       </td>
                     )}
-                    <td className={`px-3 py-1.5 ${c.type === "text" ? "min-w-[12rem] max-w-[40rem]" : c.type === "subject" || c.type === "gsa" ? "min-w-[10rem] max-w-[26rem]" : ""}${folded(c.id)}`}>
+                    <td className={`px-2 py-1.5 lg:px-3 ${c.type === "text" ? "min-w-[8rem] max-w-[40rem] lg:min-w-[12rem]" : c.type === "subject" || c.type === "gsa" ? "min-w-[8rem] max-w-[26rem] lg:min-w-[10rem]" : ""}${folded(c.id)}`}>
                       <Cell type={c.type} id={c.id} value={row[c.id]} />
                     </td>
                     </Fragment>
