@@ -68,7 +68,7 @@ test("the links under the checklist lead to the workload and the legacy pool", a
   await page.goto("/objects/" + encodeURIComponent(PROD));
   await page.getByTestId("step-6-more").click();
   await expect(page).toHaveURL(/\/migration\?cluster=/);
-  await expect(page.getByTestId("row-count")).toContainText("of 16");
+  await expect(page.getByTestId("row-count")).toContainText("of 16", { timeout: 60_000 });
 });
 
 test("a cluster whose Secrets could not be read says step 7 and its keys are unknown (source failed), linked to Coverage", async ({ page }) => {

@@ -80,6 +80,6 @@ export function Cell({ type, id, value }: { type: string; id: string; value: unk
         </span>
       );
     default:
-      return <span className="break-words [overflow-wrap:anywhere]">{typeof value === "object" ? JSON.stringify(value) : String(value)}</span>;
+      return <span className="[overflow-wrap:anywhere]">{typeof value === "object" ? JSON.stringify(value) : String(value)}</span>;
   }
 }
