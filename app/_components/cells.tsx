@@ -2,22 +2,30 @@ import type { ReactNode } from "react";
 import { Badge, Email, Path, Time } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
 import { SEVERITY_TONE } from "./findings-list";
+import { CopyButton } from "./copy-button";
 
 export function Cell({ type, id, value }: { type: string; id: string; value: unknown }): ReactNode {
   if (id === "stale") return value ? <Badge tone="amber" title={String(value)}>stale</Badge> : null;
   if (value === null || value === undefined || value === "") return <span className="text-slate-500 dark:text-slate-400">—</span>;
   switch (type) {
+    // Long ids wrap at each slash (or before the @); the full id is in the title and one click copies it.
     case "subject":
       return (
-        <a href={subjectHref(String(value))} className="mono text-xs">
-          <Path value={subjectLabel(String(value))} />
-        </a>
+        <span className="group">
+          <a href={subjectHref(String(value))} className="mono text-xs" title={String(value)}>
+            <Path value={subjectLabel(String(value))} />
+          </a>
+          <CopyButton value={String(value)} label="Copy id" className="opacity-0 group-hover:opacity-100" />
+        </span>
       );
     case "gsa":
       return (
-        <a href={subjectHref(`gsa:${value}`)} className="mono text-xs">
-          <Email value={String(value)} />
-        </a>
+        <span className="group">
+          <a href={subjectHref(`gsa:${value}`)} className="mono text-xs" title={String(value)}>
+            <Email value={String(value)} />
+          </a>
+          <CopyButton value={String(value)} label="Copy email" className="opacity-0 group-hover:opacity-100" />
+        </span>
       );
     case "bool":
       return value ? "yes" : <span className="text-slate-500 dark:text-slate-400">no</span>;
@@ -72,6 +80,6 @@ export function Cell({ type, id, value }: { type: string; id: string; value: unk
         </span>
       );
     default:
-      return <span className="break-words">{typeof value === "object" ? JSON.stringify(value) : String(value)}</span>;
+      return <span className="[overflow-wrap:anywhere]">{typeof value === "object" ? JSON.stringify(value) : String(value)}</span>;
   }
 }

@@ -37,7 +37,8 @@ export function CoverageView() {
             {problems.length === 0 ? (
               <p className="text-sm text-green-700 dark:text-green-300">None: every source answered.</p>
             ) : (
-              <table className="w-full text-sm" data-testid="coverage-problems">
+              <div className="overflow-x-auto">
+              <table className="w-full text-sm [&_td]:px-2 [&_th]:px-2" data-testid="coverage-problems">
                 <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
                   <tr>
                     <th className="py-1">Source</th>
@@ -59,10 +60,12 @@ export function CoverageView() {
                   ))}
                 </tbody>
               </table>
+              </div>
             )}
           </Card>
           <Card title="By source family">
-            <table className="w-full text-sm">
+            <div className="overflow-x-auto">
+            <table className="w-full text-sm [&_td]:px-2 [&_th]:px-2" data-testid="coverage-families">
               <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
                 <tr>
                   <th className="py-1">Family</th>
@@ -85,7 +88,7 @@ export function CoverageView() {
                       <td className="text-right tabular-nums">{f.partial || ""}</td>
                       <td className="text-right tabular-nums">{f.failed ? <Badge tone="red">{f.failed}</Badge> : ""}</td>
                       <td className="text-right tabular-nums">{f.skipped || ""}</td>
-                      <td className="mono text-xs">
+                      <td className="mono text-xs break-words">
                         {perm?.permissions.join(", ")} <span className="text-slate-500 dark:text-slate-400">({perm?.role})</span>
                         {perm?.gkePermissions && <span className="block">or GKE IAM: {perm.gkePermissions.join(", ")}</span>}
                         {perm?.optional && <Badge>optional</Badge>}
@@ -95,6 +98,7 @@ export function CoverageView() {
                 })}
               </tbody>
             </table>
+            </div>
           </Card>
         </>
       )}

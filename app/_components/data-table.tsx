@@ -1,4 +1,5 @@
 "use client";
+import { Fragment, type ReactNode } from "react";
 import { useQuery, keepPreviousData } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
 import { useUrlState } from "./use-url-state";
@@ -26,11 +27,17 @@ export function DataTable({
   table,
   emptyText = "Nothing matches these filters.",
   paramPrefix = "",
+  collapse,
 }: {
   table: string;
   emptyText?: string;
   /** For a second table on a page: its sort/order/page live under `PREFIXsort` etc.; filters stay shared. */
   paramPrefix?: string;
+  /**
+   * Columns (by id) folded into one summary cell below the `lg` breakpoint (1024 px), where they
+   * would push the table wide: the summary takes the first folded column's place.
+   */
+  collapse?: { columns: string[]; label: string; render: (row: Record<string, unknown>) => ReactNode };
 }) {
   const { params, set: setUrl } = useUrlState();
   const own = (k: string) => (["sort", "order", "page", "pageSize"].includes(k) ? paramPrefix + k : k);
@@ -56,6 +63,8 @@ export function DataTable({
   const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
   const from = data.total === 0 ? 0 : (data.page - 1) * data.pageSize + 1;
   const to = Math.min(data.total, data.page * data.pageSize);
+  const folded = (id: string) => (collapse?.columns.includes(id) ? " hidden lg:table-cell" : "");
+  const foldsHere = (id: string) => collapse !== undefined && collapse.columns.find((x) => cols.some((c) => c.id === x)) === id;
 
   return (
     <div>
@@ -71,7 +80,7 @@ export function DataTable({
       {data.rows.length === 0 ? (
         <Empty>{emptyText}</Empty>
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+        <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
           <table className="min-w-full text-sm" data-testid={`table-${table}`}>
             <thead className="bg-slate-100 text-left text-xs uppercase tracking-wide text-slate-700 dark:bg-slate-800 dark:text-slate-300">
               <tr>
@@ -79,7 +88,13 @@ export function DataTable({
                   const active = data.sort === c.id;
                   const nextOrder = active && data.order === "asc" ? "desc" : "asc";
                   return (
-                    <th key={c.id} scope="col" className="px-3 py-2 font-semibold" title={c.help} aria-sort={active ? (data.order === "asc" ? "ascending" : "descending") : undefined}>
+                    <Fragment key={c.id}>
+                    {foldsHere(c.id) && (
+                      <th scope="col" className="px-2 py-2 font-semibold lg:hidden" data-testid="collapsed-header">
+                        {collapse!.label}
+                      </th>
+                    )}
+                    <th scope="col" className={`px-2 py-2 font-semibold lg:px-3${folded(c.id)}`} title={c.help} aria-sort={active ? (data.order === "asc" ? "ascending" : "descending") : undefined}>
                       {c.sortable ? (
                         <button type="button" className="inline-flex items-center gap-1 uppercase hover:underline" onClick={() => set({ sort: c.id, order: nextOrder })}>
                           {c.label}
@@ -89,6 +104,7 @@ export function DataTable({
                         c.label
                       )}
                     </th>
+                    </Fragment>
                   );
                 })}
                 {hasWhatIf && (
@@ -104,9 +120,16 @@ export function DataTable({
                 // bindings): keyed by subject alone, React kept rows of the previous page on a filter change.
                 <tr key={`${i}|${String(row.subject ?? "")}`} className="border-t border-slate-100 align-top hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50">
                   {cols.map((c) => (
-                    <td key={c.id} className={`px-3 py-1.5 ${c.type === "text" ? "min-w-[12rem] max-w-[40rem]" : c.type === "subject" || c.type === "gsa" ? "min-w-[10rem] max-w-[26rem]" : ""}`}>
+                    <Fragment key={c.id}>
+                    {foldsHere(c.id) && (
+                      <td className="px-2 py-1.5 lg:hidden" data-testid="collapsed-cell">
+                        {collapse!.render(row)}
+                      </td>
+                    )}
+                    <td className={`px-2 py-1.5 lg:px-3 ${c.type === "text" ? "min-w-[8rem] max-w-[40rem] lg:min-w-[12rem]" : c.type === "subject" || c.type === "gsa" ? "min-w-[8rem] max-w-[26rem] lg:min-w-[10rem]" : ""}${folded(c.id)}`}>
                       <Cell type={c.type} id={c.id} value={row[c.id]} />
                     </td>
+                    </Fragment>
                   ))}
                   {hasWhatIf && (
                     <td className="px-3 py-1.5">

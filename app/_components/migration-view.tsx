@@ -8,6 +8,7 @@ import { FilterBar } from "./filter-bar";
 import { SelectFilter } from "./select-filter";
 import { subjectHref, subjectLabel } from "./links";
 import { WhatIfLink } from "./what-if-link";
+import { STEP_DEFS } from "@/lib/analysis/model";
 
 type Scope = { scope: string; workloads?: number; migrated?: number; share_migrated?: number; to_migrate?: number; migration_unknown?: number; key_file_workloads?: number; node_identity_workloads?: number; user_managed_keys?: number; keys_in_secrets?: number; legacy_pools?: number; legacy_pool_pods?: number };
 type Progress = { scanId: number | null; scopes: Scope[]; legacyPools: { subject: string; cluster: string; name: string; serviceAccount: string; metadataMode: string | null; pods: number }[] };
@@ -23,6 +24,33 @@ function Bar({ value }: { value: number }) {
     </div>
   );
 }
+
+/**
+ * The seven step columns as one status cell, for narrow screens: which steps are left (✗) or could
+ * not be told (?), or "all done" — each step still named, so nothing is lost by folding.
+ */
+function StepsSummary({ row }: { row: Record<string, unknown> }) {
+  const by = (state: string) => STEP_DEFS.filter((s) => row[s.id] === state).map((s) => s.n);
+  const todo = by("todo");
+  const unknown = by("unknown");
+  if (!todo.length && !unknown.length) return <Badge tone="green">✓ all done</Badge>;
+  return (
+    <span className="flex flex-wrap gap-1" data-testid="steps-summary">
+      {todo.length > 0 && (
+        <Badge tone="red" title={todo.map((n) => `step ${n}: ${STEP_DEFS[n - 1].title}`).join("; ")}>
+          ✗ {todo.join(", ")}
+        </Badge>
+      )}
+      {unknown.length > 0 && (
+        <Badge tone="amber" title={unknown.map((n) => `step ${n}: ${STEP_DEFS[n - 1].title}`).join("; ")}>
+          ? {unknown.join(", ")}
+        </Badge>
+      )}
+    </span>
+  );
+}
+
+const STEP_COLLAPSE = { columns: STEP_DEFS.map((s) => s.id as string), label: "Steps left", render: (row: Record<string, unknown>) => <StepsSummary row={row} /> };
 
 export function MigrationView() {
   const q = useQuery({ queryKey: ["migration-progress"], queryFn: () => fetchJson<Progress>("/api/migration-progress") });
@@ -41,7 +69,8 @@ export function MigrationView() {
       ) : (
         <div className="grid gap-4 lg:grid-cols-2">
           <Card title="Progress">
-            <table className="w-full text-sm" data-testid="progress">
+            <div className="overflow-x-auto">
+            <table className="w-full text-sm [&_th]:pr-2" data-testid="progress">
               <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
                 <tr>
                   <th className="py-1">Scope</th>
@@ -77,6 +106,7 @@ export function MigrationView() {
                 ))}
               </tbody>
             </table>
+            </div>
           </Card>
           <Card title="Step 8: legacy node pools">
             {q.data.legacyPools.length === 0 ? (
@@ -104,7 +134,7 @@ export function MigrationView() {
         <FilterBar
           extra={<SelectFilter name="state" label="Status" options={["migrated", "federated", "no-google-identity-needed", "to-migrate", "unknown"].map((v) => ({ value: v }))} />}
         />
-        <DataTable table="migration" emptyText="No workloads match." />
+        <DataTable table="migration" emptyText="No workloads match." collapse={STEP_COLLAPSE} />
       </Suspense>
     </div>
   );

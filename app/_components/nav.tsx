@@ -38,6 +38,26 @@ export function Nav() {
   useEffect(() => {
     if (menu.current) menu.current.open = false;
   }, [pathname]);
+  // A <details> menu stays open until its summary is clicked again: close it on Esc (focus back on
+  // its summary) and on a click anywhere outside it, as menus do.
+  useEffect(() => {
+    const onPointer = (e: PointerEvent) => {
+      const m = menu.current;
+      if (m?.open && !m.contains(e.target as Node)) m.open = false;
+    };
+    const onKey = (e: KeyboardEvent) => {
+      const m = menu.current;
+      if (e.key !== "Escape" || !m?.open) return;
+      m.open = false;
+      m.querySelector("summary")?.focus();
+    };
+    document.addEventListener("pointerdown", onPointer);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("pointerdown", onPointer);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, []);
   const inInventory = INVENTORY.some((n) => pathname.startsWith(n.href));
   return (
     <nav aria-label="Main" className="border-b border-slate-200 bg-white print:hidden dark:border-slate-800 dark:bg-slate-900">
@@ -54,7 +74,7 @@ export function Nav() {
             </a>
           );
         })}
-        <details ref={menu} className="relative">
+        <details ref={menu} className="relative" data-testid="inventory-menu">
           <summary className={`${linkCls(inInventory)} cursor-pointer list-none`}>Inventory ▾</summary>
           <ul className="absolute left-0 z-50 mt-1 w-64 rounded border border-slate-200 bg-white py-1 shadow-lg dark:border-slate-700 dark:bg-slate-900">
             {INVENTORY.map((n) => (

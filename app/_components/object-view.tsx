@@ -18,6 +18,7 @@ import { SearchBox } from "./search-box";
 import { objectFields, type Field } from "@/lib/objects/object-fields";
 import { kubectlCommands } from "@/lib/console-links";
 import type { KeyUsage, RelationGroup } from "@/lib/store/object-page";
+import { ClusterOverview, ScopeProgress } from "./cluster-overview";
 
 type ObjectDetail = {
   subject: string;
@@ -177,7 +178,8 @@ export function ObjectView({ subject }: { subject: string }) {
           </span>
         }
       />
-      {/* The cluster page's own sections (migration progress, steps) go here, after the header. */}
+      {kind === "cluster" && <ClusterOverview subject={subject} />}
+      {(kind === "nodepool" || kind === "namespace") && <ScopeProgress subject={subject} />}
       {u && kind === "key" && <KeyUsageCard u={u} />}
       {u && kind === "key" && <KeyCaution u={u} subject={subject} full />}
       {/* Every destructive key command on this page carries the caution (the fixes of key findings). */}

@@ -75,27 +75,30 @@ function View() {
                   </LineChart>
                 </ResponsiveContainer>
               </div>
-              <table className="sr-only">
-                <caption>{s.title}</caption>
-                <thead>
-                  <tr>
-                    <th>Scan</th>
-                    {s.lines.map((l) => (
-                      <th key={l.key}>{l.label}</th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.map((p) => (
-                    <tr key={p.scanId}>
-                      <td>{p.label}</td>
+              {/* A table ignores width: 1px: the sr-only wrapper clips it (else it widened the page). */}
+              <div className="sr-only">
+                <table>
+                  <caption>{s.title}</caption>
+                  <thead>
+                    <tr>
+                      <th>Scan</th>
                       {s.lines.map((l) => (
-                        <td key={l.key}>{String((p as Record<string, unknown>)[l.key] ?? "")}</td>
+                        <th key={l.key}>{l.label}</th>
                       ))}
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {data.map((p) => (
+                      <tr key={p.scanId}>
+                        <td>{p.label}</td>
+                        {s.lines.map((l) => (
+                          <td key={l.key}>{String((p as Record<string, unknown>)[l.key] ?? "")}</td>
+                        ))}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
             </Card>
           ))}
         </div>

@@ -65,6 +65,12 @@ const CASES: Record<string, BadCase[]> = {
     { query: "?from=3&to=3", says: '"from" and "to" are the same scan (#3)' },
   ],
   clusters: TABLE_CASES,
+  "clusters/[subject]": [
+    ...SUBJECT_CASES,
+    { param: "ksa%3Aa%2Fb%2Fc%2Fns%2Fx", says: '"ksa:a/b/c/ns/x" is not a cluster such as cluster:PROJECT/LOCATION/NAME' },
+    { param: "cluster%3Aacme-prod%2Fnowhere", says: '"cluster:acme-prod/nowhere" is not a cluster such as cluster:PROJECT/LOCATION/NAME' },
+    { param: "cluster%3Aacme-prod%2Fasia-northeast1%2Fnone", status: 404, says: "No cluster cluster:acme-prod/asia-northeast1/none in the inventory" },
+  ],
   coverage: [],
   facets: [],
   findings: [...TABLE_CASES, { query: "?state=closed", says: 'Query parameter "state" ("closed") must be one of' }],

@@ -286,6 +286,7 @@ describe("private key material read from Secrets and ConfigMaps", () => {
     for (const s of ["plain", "terraform", "user", "p12", "double", "helm-values"]) await call("objects/[subject]", { subject: encodeURIComponent(`secret:leak-test/us-central1/c1/app/${s}`) });
     for (const w of ["envs", "app", "legacy"]) await call("objects/[subject]", { subject: encodeURIComponent(`workload:leak-test/us-central1/c1/app/Deployment/${w}`) });
     await call("findings");
+    await call("clusters/[subject]", { subject: encodeURIComponent("cluster:leak-test/us-central1/c1") });
     for (const c of ["legacy-env", "legacy-key"]) await call("objects/[subject]", { subject: encodeURIComponent(`configmap:leak-test/us-central1/c1/app/${c}`) });
     for (const table of Object.keys(TABLES)) await call("reports/[report]", { report: `${table}.csv` });
     expect(responses.join("\n")).toContain("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2");
