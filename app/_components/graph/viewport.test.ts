@@ -25,10 +25,13 @@ describe("the graph's opening view", () => {
     }
   });
 
-  it("centres on the focus at zoom 1 when even its neighbourhood is too big to read", () => {
+  it("opens at zoom 1 on a neighbourhood too big to read: centred on it where it fits, on the focus where it does not", () => {
+    // A hub with a tall column of 40 leaves: the two columns fit across (centre between them), not down (centre on the hub).
     const nodes = [box("hub", 0, 0), ...Array.from({ length: 40 }, (_, i) => box(`leaf${i}`, 320, i * 80))];
-    const { viewport } = openingViewport(nodes, nodes.slice(1).map((n) => link("hub", n.id)), "hub", 900, 600);
-    expect(viewport).toEqual({ zoom: 1, x: 450 - 120, y: 300 - 30 });
+    expect(openingViewport(nodes, nodes.slice(1).map((n) => link("hub", n.id)), "hub", 900, 600).viewport).toEqual({ zoom: 1, x: 450 - 280, y: 300 - 30 });
+    // Leaves spread across too: centred on the hub both ways.
+    const wide = [box("hub", 0, 0), ...Array.from({ length: 40 }, (_, i) => box(`leaf${i}`, 320 * (i % 5) - 640, i * 80))];
+    expect(openingViewport(wide, wide.slice(1).map((n) => link("hub", n.id)), "hub", 900, 600).viewport).toEqual({ zoom: 1, x: 450 - 120, y: 300 - 30 });
   });
 
   it("opens on the busiest node when nothing is focused", () => {

@@ -1,7 +1,8 @@
 /**
  * Where the graph opens: readable first. Node labels are at least 11 px at zoom 1, so the opening view
  * is never below zoom 1 — the whole drawing when it fits at that size, else the focus and its
- * neighbours (without a focus, the busiest node and its neighbours), else centred on the focus itself.
+ * neighbours (without a focus, the busiest node and its neighbours), else at zoom 1 centred on the
+ * neighbourhood along each axis where it fits and on the focus itself where it does not.
  * The user zooms out from there.
  */
 
@@ -45,8 +46,17 @@ export function openingViewport(nodes: Box[], edges: { source: string; target: s
     if (e.source === anchor) hoodIds.add(e.target);
     if (e.target === anchor) hoodIds.add(e.source);
   }
-  const hood = fit([...hoodIds].map((id) => byId.get(id)).filter((b): b is Box => !!b), w, h);
+  const members = [...hoodIds].map((id) => byId.get(id)).filter((b): b is Box => !!b);
+  const hood = fit(members, w, h);
   if (hood.zoom >= READABLE_ZOOM) return { viewport: hood, anchor };
+  // Too big at zoom 1: per axis, centre on the neighbourhood where it fits, else on the anchor.
   const a = byId.get(anchor)!;
-  return { viewport: { zoom: READABLE_ZOOM, x: w / 2 - (a.x + a.width / 2) * READABLE_ZOOM, y: h / 2 - (a.y + a.height / 2) * READABLE_ZOOM }, anchor };
+  const x0 = Math.min(...members.map((b) => b.x));
+  const x1 = Math.max(...members.map((b) => b.x + b.width));
+  const y0 = Math.min(...members.map((b) => b.y));
+  const y1 = Math.max(...members.map((b) => b.y + b.height));
+  const z = READABLE_ZOOM;
+  const cx = (x1 - x0) * z <= w * (1 - 2 * PADDING) ? (x0 + x1) / 2 : a.x + a.width / 2;
+  const cy = (y1 - y0) * z <= h * (1 - 2 * PADDING) ? (y0 + y1) / 2 : a.y + a.height / 2;
+  return { viewport: { zoom: z, x: w / 2 - cx * z, y: h / 2 - cy * z }, anchor };
 }
