@@ -45,6 +45,9 @@ test("a collapsed namespace expands on click, and a node leads to its page", asy
   // Grouped by cluster, the prod cluster's KSAs and workloads collapse into groups.
   await page.goto(`/graph?focus=${encodeURIComponent("cluster:acme-prod/asia-northeast1/prod")}&hops=3&group=cluster`);
   const canvas = page.getByTestId("graph-canvas");
+  // The view opens readable on the cluster and its neighbours; the groups are further out: zoom out to all.
+  await expect(canvas.getByTestId("node-cluster:acme-prod/asia-northeast1/prod")).toBeVisible(LAYOUT);
+  await canvas.locator(".react-flow__controls-fitview").click();
   const group = canvas.locator('[data-testid^="node-group:cluster:"]').first();
   await expect(group).toBeVisible(LAYOUT);
   const groupId = (await group.getAttribute("data-testid"))!.slice("node-".length);
