@@ -56,6 +56,8 @@ test("a collapsed namespace expands on click, and a node leads to its page", asy
   await expect(page).toHaveURL(new RegExp(`expand=${encodeURIComponent(key).replace(/\./g, "\\.")}`));
   await expect(canvas.locator(`[data-testid="node-${groupId}"]`)).toHaveCount(0, LAYOUT);
   // Select a workload and follow it to its page.
+  await expect(page.getByText("Laying out…")).toBeHidden(LAYOUT);
+  await canvas.locator(".react-flow__controls-fitview").click();
   const workload = canvas.locator('[data-testid^="node-workload:"]').first();
   await workload.click();
   await page.getByTestId("side-panel").getByRole("link", { name: "Open its page" }).click();
