@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
 import { TablePage, parseCsv } from "./pages";
@@ -45,6 +45,9 @@ test("a collapsed namespace expands on click, and a node leads to its page", asy
   // Grouped by cluster, the prod cluster's KSAs and workloads collapse into groups.
   await page.goto(`/graph?focus=${encodeURIComponent("cluster:acme-prod/asia-northeast1/prod")}&hops=3&group=cluster`);
   const canvas = page.getByTestId("graph-canvas");
+  // The view opens readable on the cluster and its neighbours; the groups are further out: zoom out to all.
+  await expect(canvas.getByTestId("node-cluster:acme-prod/asia-northeast1/prod")).toBeVisible(LAYOUT);
+  await canvas.locator(".react-flow__controls-fitview").click();
   const group = canvas.locator('[data-testid^="node-group:cluster:"]').first();
   await expect(group).toBeVisible(LAYOUT);
   const groupId = (await group.getAttribute("data-testid"))!.slice("node-".length);
@@ -53,6 +56,8 @@ test("a collapsed namespace expands on click, and a node leads to its page", asy
   await expect(page).toHaveURL(new RegExp(`expand=${encodeURIComponent(key).replace(/\./g, "\\.")}`));
   await expect(canvas.locator(`[data-testid="node-${groupId}"]`)).toHaveCount(0, LAYOUT);
   // Select a workload and follow it to its page.
+  await expect(page.getByText("Laying out…")).toBeHidden(LAYOUT);
+  await canvas.locator(".react-flow__controls-fitview").click();
   const workload = canvas.locator('[data-testid^="node-workload:"]').first();
   await workload.click();
   await page.getByTestId("side-panel").getByRole("link", { name: "Open its page" }).click();
@@ -124,10 +129,173 @@ test("the graph exports as PNG and as GraphML", async ({ page }) => {
   await page.goto(`/graph?focus=${encodeURIComponent(COMMON_BATCH)}`);
   await expect(page.getByTestId(`node-${COMMON_BATCH}`)).toBeVisible(LAYOUT);
   const [png] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "PNG" }).click()]);
-  expect(png.suggestedFilename()).toBe("wi-atlas-graph.png");
+  expect(png.suggestedFilename()).toBe("wi-atlas-graph-common-batch@acme-prod.iam.gserviceaccount.com.png");
   const bytes = readFileSync(await png.path());
   expect(bytes.subarray(1, 4).toString()).toBe("PNG");
   const [gml] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "GraphML" }).click()]);
   const xml = readFileSync(await gml.path(), "utf8");
   expect(xml).toContain(`<node id="${COMMON_BATCH}">`);
+});
+
+/** The drawing's zoom, read from React Flow's viewport transform. */
+const zoomOf = (page: Page) => page.locator(".react-flow__viewport").evaluate((el) => Number(/scale\(([\d.]+)\)/.exec((el as HTMLElement).style.transform)?.[1] ?? NaN));
+
+/** The smallest font size of any text drawn on a node, box or edge label, in drawing pixels. */
+const smallestFont = (page: Page) =>
+  page.locator(".react-flow__viewport").evaluate((root) => {
+    let min = Infinity;
+    for (const el of root.querySelectorAll<HTMLElement | SVGElement>(".react-flow__node *, .react-flow__edge-text")) {
+      const ownText = [...el.childNodes].some((c) => c.nodeType === Node.TEXT_NODE && c.textContent!.trim());
+      if (ownText) min = Math.min(min, parseFloat(getComputedStyle(el).fontSize));
+    }
+    return min;
+  });
+
+/** Drawn nodes' boxes in drawing coordinates (position from the node's transform, size unscaled). */
+const drawnBoxes = (page: Page) =>
+  page.locator(".react-flow__viewport").evaluate((root) =>
+    [...root.querySelectorAll<HTMLElement>(".react-flow__node")]
+      .filter((n) => n.querySelector('[data-testid^="node-"]'))
+      .map((n) => {
+        const m = /translate\(([-\d.]+)px,\s*([-\d.]+)px\)/.exec(n.style.transform)!;
+        return { x: Number(m[1]), y: Number(m[2]), width: n.offsetWidth, height: n.offsetHeight };
+      }),
+  );
+
+const drawnCount = async (page: Page) => Number(/^(\d+) nodes drawn/.exec((await page.getByTestId("graph-stats").textContent()) ?? "")?.[1]);
+
+for (const [name, path] of [
+  ["the overview", "/graph"],
+  ["common-batch's view", `/graph?focus=${encodeURIComponent(COMMON_BATCH)}`],
+] as const) {
+  test(`${name} opens readable: no label under 11 px on screen, and the legend covers no node`, async ({ page }) => {
+    await page.goto(path);
+    await expect(page.locator('.react-flow__node [data-testid^="node-"]').first()).toBeVisible(LAYOUT);
+    await expect(page.getByText("Laying out…")).toBeHidden(LAYOUT);
+    await page.waitForTimeout(300); // the opening viewport is set on the next frame
+    const zoom = await zoomOf(page);
+    const font = await smallestFont(page);
+    expect(font * zoom).toBeGreaterThanOrEqual(11);
+    // Every node's box as seen (clipped to the canvas) stays clear of the legend.
+    const legend = (await page.getByTestId("graph-legend").boundingBox())!;
+    const canvas = (await page.getByTestId("graph-canvas").boundingBox())!;
+    const boxes = await page.locator('.react-flow__node:has([data-testid^="node-"])').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().toJSON() as { x: number; y: number; width: number; height: number }));
+    expect(boxes.length).toBeGreaterThan(0);
+    for (const b of boxes) {
+      const x0 = Math.max(b.x, canvas.x);
+      const y0 = Math.max(b.y, canvas.y);
+      const x1 = Math.min(b.x + b.width, canvas.x + canvas.width);
+      const y1 = Math.min(b.y + b.height, canvas.y + canvas.height);
+      if (x1 <= x0 || y1 <= y0) continue; // off screen
+      const overlaps = x0 < legend.x + legend.width && legend.x < x1 && y0 < legend.y + legend.height && legend.y < y1;
+      expect(overlaps).toBe(false);
+    }
+  });
+}
+
+test("double-click focuses, a focused key draws only what reaches it, and Back walks the focus history to the overview", async ({ page }) => {
+  await page.goto("/graph");
+  await expect(page.locator('.react-flow__node [data-testid^="node-"]').first()).toBeVisible(LAYOUT);
+  await expect(page.getByRole("button", { name: "← Overview of all clusters" })).toHaveCount(0);
+  // Focus common-batch from the search box (a focus change: pushed).
+  const box = page.getByPlaceholder("Focus on… (GSA, KSA, key id, workload)");
+  await box.fill("common-batch@acme-prod");
+  await page.getByRole("option").filter({ hasText: "common-batch@acme-prod.iam.gserviceaccount.com" }).first().click();
+  await expect(page).toHaveURL(new RegExp(`focus=${encodeURIComponent(COMMON_BATCH).replace(/\./g, "\\.")}`));
+  const KEY = "key:common-batch@acme-prod.iam.gserviceaccount.com/74177534f46dd1d1fc13635d83481cb1ea6b429c";
+  const key = page.getByTestId(`node-${KEY}`);
+  await expect(key).toBeVisible(LAYOUT);
+  await expect(page.getByText("Laying out…")).toBeHidden(LAYOUT);
+  // Double-click the key: the page focuses on it.
+  await key.dblclick();
+  await expect(page).toHaveURL(new RegExp(`focus=${encodeURIComponent(KEY).replace(/\./g, "\\.")}`));
+  await expect(page.getByTestId("graph-stats")).toHaveText(/^19 nodes drawn/, LAYOUT);
+  await expect(page.getByTestId(`node-${KEY}`)).toContainText("focus");
+  // Only what reaches the key: not the GSA's other keys, its 2018 Secret, or the project it holds a role on.
+  const canvas = page.getByTestId("graph-canvas");
+  await canvas.locator(".react-flow__controls-fitview").click();
+  await expect(canvas.getByTestId(`node-${COMMON_BATCH}`)).toBeAttached();
+  await expect(canvas.getByTestId("node-secret:acme-prod/asia-northeast1/prod/reporting/common-batch-key")).toBeAttached();
+  await expect(canvas.getByTestId("node-project:acme-prod")).toHaveCount(0);
+  await expect(canvas.getByTestId("node-key:common-batch@acme-prod.iam.gserviceaccount.com/0370c718ea292bb6ff2a74133cceb72af49b83f1")).toHaveCount(0);
+  await expect(canvas.getByTestId("node-secret:acme-legacy/asia-northeast1-b/legacy-batch/batch/common-batch-key-2018")).toHaveCount(0);
+  // Back: common-batch again; Back again: the overview.
+  await page.goBack();
+  await expect(page).toHaveURL(new RegExp(`focus=${encodeURIComponent(COMMON_BATCH).replace(/\./g, "\\.")}$`));
+  await expect(page.getByTestId(`node-${COMMON_BATCH}`)).toContainText("focus", LAYOUT);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/graph$/);
+  await expect(page.getByRole("button", { name: "← Overview of all clusters" })).toHaveCount(0);
+  // Forward, then the overview button: also a step Back undoes.
+  await page.goForward();
+  await page.getByRole("button", { name: "← Overview of all clusters" }).click();
+  await expect(page).toHaveURL(/\/graph$/);
+  await page.goBack();
+  await expect(page).toHaveURL(new RegExp(`focus=${encodeURIComponent(COMMON_BATCH).replace(/\./g, "\\.")}$`));
+});
+
+test("the PNG covers the whole drawing, not the part on screen, at twice its size, and is named after the focus", async ({ page }) => {
+  await page.goto(`/graph?focus=${encodeURIComponent(COMMON_BATCH)}`);
+  await expect(page.getByTestId(`node-${COMMON_BATCH}`)).toBeVisible(LAYOUT);
+  await expect(page.getByText("Laying out…")).toBeHidden(LAYOUT);
+  // Zoomed out to everything, every node is drawn: its boxes' bounds are the drawing's.
+  const canvas = page.getByTestId("graph-canvas");
+  await canvas.locator(".react-flow__controls-fitview").click();
+  await expect.poll(async () => (await drawnBoxes(page)).length).toBe(await drawnCount(page));
+  const boxes = await drawnBoxes(page);
+  const width = Math.max(...boxes.map((b) => b.x + b.width)) - Math.min(...boxes.map((b) => b.x));
+  const height = Math.max(...boxes.map((b) => b.y + b.height)) - Math.min(...boxes.map((b) => b.y));
+  // Zoom in far and select a node (dimming the rest): the export must not depend on either.
+  for (let i = 0; i < 4; i++) await canvas.locator(".react-flow__controls-zoomin").click();
+  await page.getByTestId(`node-${COMMON_BATCH}`).click();
+  const [png] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "PNG" }).click()]);
+  expect(png.suggestedFilename()).toBe("wi-atlas-graph-common-batch@acme-prod.iam.gserviceaccount.com.png");
+  const bytes = readFileSync(await png.path());
+  expect(bytes.subarray(12, 16).toString()).toBe("IHDR");
+  const [pw, ph] = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+  // Twice the drawing (pixel ratio 2) plus 40 px of margin each side; never smaller than the drawing.
+  expect(pw).toBeGreaterThanOrEqual(2 * width);
+  expect(ph).toBeGreaterThanOrEqual(2 * height);
+  expect(pw).toBeLessThanOrEqual(2 * (width + 82));
+  expect(ph).toBeLessThanOrEqual(2 * (height + 82));
+  const [svg] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "SVG" }).click()]);
+  expect(svg.suggestedFilename()).toBe("wi-atlas-graph-common-batch@acme-prod.iam.gserviceaccount.com.svg");
+  expect(readFileSync(await svg.path(), "utf8")).toContain("<svg");
+});
+
+test("a role edge is a broad grant, not a broken link, and legacy and broad differ in colour and line style", async ({ page }) => {
+  await page.goto(`/graph?focus=${encodeURIComponent(COMMON_BATCH)}`);
+  await expect(page.getByTestId(`node-${COMMON_BATCH}`)).toBeVisible(LAYOUT);
+  const edgePath = (id: string) => page.getByTestId(`rf__edge-${id}`).locator("path.react-flow__edge-path");
+  const role = edgePath(`holds-role|${COMMON_BATCH}|project:acme-prod|editor`);
+  await expect(role).toHaveAttribute("style", /stroke: rgb\(124, 58, 237\).*stroke-dasharray: 12(px)?,? 6/);
+  const key = edgePath(`key-of|${COMMON_BATCH}|key:common-batch@acme-prod.iam.gserviceaccount.com/74177534f46dd1d1fc13635d83481cb1ea6b429c|key`);
+  await expect(key).toHaveAttribute("style", /stroke: rgb\(217, 119, 6\).*stroke-dasharray: 2(px)?,? 4/);
+  const legend = page.getByTestId("graph-legend");
+  await expect(legend).toContainText("broad grant (principalSet, unverified binding, basic or admin role) — purple, long dashes");
+  await expect(legend).toContainText("legacy path (node account, key file) — amber, dotted");
+  await expect(legend).toContainText("broken link (unbound, missing, stale) — red, short dashes");
+});
+
+test("repeated names carry their scope, and grouping by cluster draws each cluster's nodes inside its box", async ({ page }) => {
+  await page.goto(`/graph?focus=${encodeURIComponent(COMMON_BATCH)}&group=cluster`);
+  await expect(page.getByTestId(`node-${COMMON_BATCH}`)).toBeVisible(LAYOUT);
+  await expect(page.getByText("Laying out…")).toBeHidden(LAYOUT);
+  const canvas = page.getByTestId("graph-canvas");
+  await canvas.locator(".react-flow__controls-fitview").click();
+  await expect(canvas.getByTestId("node-ksa:acme-prod/asia-northeast1/prod/batch/default").getByTestId("node-label")).toHaveText("default · batch · prod/asia-northeast1");
+  await expect(canvas.getByTestId("node-namespace:acme-legacy/asia-northeast1-b/legacy-batch/batch").getByTestId("node-label")).toHaveText("batch · legacy-batch/asia-northeast1-b");
+  const prod = canvas.getByTestId("box-cluster:acme-prod/asia-northeast1/prod");
+  const legacy = canvas.getByTestId("box-cluster:acme-legacy/asia-northeast1-b/legacy-batch");
+  await expect(prod).toContainText("Cluster prod/asia-northeast1");
+  const within = async (node: string, box: typeof prod) => {
+    const n = (await canvas.getByTestId(`node-${node}`).boundingBox())!;
+    const b = (await box.boundingBox())!;
+    return n.x >= b.x && n.y >= b.y && n.x + n.width <= b.x + b.width + 0.5 && n.y + n.height <= b.y + b.height + 0.5;
+  };
+  expect(await within("workload:acme-prod/asia-northeast1/prod/batch/CronJob/daily-settlement", prod)).toBe(true);
+  expect(await within("namespace:acme-prod/asia-northeast1/prod/reporting", prod)).toBe(true);
+  expect(await within("workload:acme-legacy/asia-northeast1-b/legacy-batch/batch/CronJob/common-batch-sync", legacy)).toBe(true);
+  expect(await within("workload:acme-legacy/asia-northeast1-b/legacy-batch/batch/CronJob/common-batch-sync", prod)).toBe(false);
+  expect(await within(COMMON_BATCH, prod)).toBe(false);
 });

@@ -8,7 +8,7 @@ export function useUrlState() {
   const router = useRouter();
   const pathname = usePathname();
   const set = useCallback(
-    (changes: Record<string, string | null | undefined>, opts: { resetPage?: boolean } = { resetPage: true }) => {
+    (changes: Record<string, string | null | undefined>, opts: { resetPage?: boolean; push?: boolean } = { resetPage: true }) => {
       const next = new URLSearchParams(params.toString());
       for (const [k, v] of Object.entries(changes)) {
         if (v === null || v === undefined || v === "") next.delete(k);
@@ -18,7 +18,9 @@ export function useUrlState() {
         for (const k of [...next.keys()]) if (k === "page" || k.endsWith("_page")) next.delete(k);
       }
       const qs = next.toString();
-      router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
+      // `push` for a move the browser's Back should undo (the graph's focus); other controls replace.
+      if (opts.push) router.push(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
+      else router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
     },
     [params, router, pathname],
   );

@@ -1,8 +1,8 @@
 /**
  * The Workload Identity graph as data: nodes (projects, GSAs, keys, Secrets, clusters, node pools,
  * namespaces, KSAs, workloads) and edges that say what links them, each with a state the picture
- * colours — working Workload Identity green, legacy paths (node GSA, key file) amber, broken links
- * red. Built from one analysis; stored per scan (versioned) so pages can walk it from any focus.
+ * colours — working Workload Identity green, legacy paths (node GSA, key file) amber, broad grants
+ * (principalSets, unverified bindings, basic/admin roles) purple, broken links red. Built from one analysis; stored per scan (versioned) so pages can walk it from any focus.
  */
 import type { AnalysisContext } from "./context";
 import type { BindingRow, WorkloadStatus } from "./model";
@@ -174,11 +174,12 @@ export function buildGraph(ctx: AnalysisContext, statuses: WorkloadStatus[], bin
     }
   }
 
-  // Roles GSAs hold on projects, folders and the organization.
+  // Roles GSAs hold on projects, folders and the organization. A basic or admin-like role is a broad
+  // grant (too much power), not a broken link: the account works, it may simply do too much.
   for (const email of [...nodes.values()].filter((n) => n.kind === "gsa").map((n) => n.label)) {
     for (const r of rolesOf(ctx, email)) {
       resourceNode(r.resource);
-      edge(`gsa:${email}`, r.resource, "holds-role", isBasicRole(r.role) || isAdminLikeRole(r.role) ? "broken" : "info", r.role.replace(/^roles\//, ""));
+      edge(`gsa:${email}`, r.resource, "holds-role", isBasicRole(r.role) || isAdminLikeRole(r.role) ? "broad" : "info", r.role.replace(/^roles\//, ""));
     }
   }
 

@@ -42,7 +42,7 @@ describe("the stored graph, on the demo estate", () => {
       expect(ids, id).toContain(id);
     expect(v.nodes.length).toBeLessThanOrEqual(MAX_NODES);
     const edge = (kind: string, src: string, dst: string) => v.edges.find((e) => e.kind === kind && e.src === src && e.dst === dst);
-    expect(edge("holds-role", "gsa:common-batch@acme-prod.iam.gserviceaccount.com", "project:acme-prod")).toMatchObject({ state: "broken", label: "editor" });
+    expect(edge("holds-role", "gsa:common-batch@acme-prod.iam.gserviceaccount.com", "project:acme-prod")).toMatchObject({ state: "broad", label: "editor" });
     expect(edge("secret-mounted", "secret:acme-prod/asia-northeast1/prod/batch/common-batch-key", "workload:acme-prod/asia-northeast1/prod/batch/CronJob/daily-settlement")).toMatchObject({ state: "legacy" });
     // The 2018 Secret holds a key IAM no longer has: a ghost node, a broken edge.
     expect(v.nodes.find((n) => n.id.endsWith("/c4ced236fe0b5eeb96bd1ac85583c5dce96b12fa"))).toMatchObject({ kind: "key", state: "ghost" });
@@ -58,6 +58,50 @@ describe("the stored graph, on the demo estate", () => {
     expect(orders.edges.find((e) => e.kind === "annotation")).toMatchObject({ dst: "gsa:orders@acme-prod.iam.gserviceaccount.com", state: "broken" });
     const notifier = await view(t, "focus=ksa:acme-prod/asia-northeast1/prod/notifications/notifier&hops=1");
     expect(notifier.edges.find((e) => e.kind === "annotation")).toMatchObject({ state: "ok" });
+  });
+
+  it("draws a focused key with only what reaches it: its GSA, the Secrets holding it, the workloads mounting them and where they run — not the GSA's other keys, Secrets or roles", async () => {
+    const KEY = "key:common-batch@acme-prod.iam.gserviceaccount.com/74177534f46dd1d1fc13635d83481cb1ea6b429c";
+    const v = await view(t, `focus=${KEY}`);
+    expect(v.nodes.map((n) => n.id).sort()).toEqual([
+      "cluster:acme-legacy/asia-northeast1-b/legacy-batch",
+      "cluster:acme-prod/asia-northeast1/prod",
+      "gsa:common-batch@acme-prod.iam.gserviceaccount.com",
+      KEY,
+      "ksa:acme-legacy/asia-northeast1-b/legacy-batch/batch/default",
+      "ksa:acme-prod/asia-northeast1/prod/batch/default",
+      "ksa:acme-prod/asia-northeast1/prod/reporting/report-runner",
+      "namespace:acme-legacy/asia-northeast1-b/legacy-batch/batch",
+      "namespace:acme-prod/asia-northeast1/prod/batch",
+      "namespace:acme-prod/asia-northeast1/prod/reporting",
+      "nodepool:acme-legacy/asia-northeast1-b/legacy-batch/default-pool",
+      "nodepool:acme-prod/asia-northeast1/prod/default-pool",
+      "secret:acme-legacy/asia-northeast1-b/legacy-batch/batch/common-batch-key",
+      "secret:acme-prod/asia-northeast1/prod/batch/common-batch-key",
+      "secret:acme-prod/asia-northeast1/prod/reporting/common-batch-key",
+      "workload:acme-legacy/asia-northeast1-b/legacy-batch/batch/CronJob/common-batch-sync",
+      "workload:acme-prod/asia-northeast1/prod/batch/CronJob/daily-settlement",
+      "workload:acme-prod/asia-northeast1/prod/batch/CronJob/hourly-export",
+      "workload:acme-prod/asia-northeast1/prod/reporting/CronJob/monthly-report",
+    ]);
+    // The GSA is drawn, and how each mounting workload acts as it; the GSA's other users are not walked.
+    expect(v.edges.filter((e) => e.kind === "effective-identity").map((e) => e.label)).toEqual(Array(4).fill("acts as (key file)"));
+    expect(v.edges.some((e) => e.kind === "holds-role" || (e.kind === "key-of" && e.dst !== KEY))).toBe(false);
+    // Hops do not widen a key's view.
+    expect((await view(t, `focus=${KEY}&hops=4`)).nodes.length).toBe(v.nodes.length);
+  });
+
+  it("gives repeated names their scope: the KSA default and namespace batch in two clusters, Secrets common-batch-key in three namespaces", async () => {
+    const v = await view(t, "focus=gsa:common-batch@acme-prod.iam.gserviceaccount.com");
+    const scope = (id: string) => v.nodes.find((n) => n.id === id)?.scope;
+    expect(scope("ksa:acme-prod/asia-northeast1/prod/batch/default")).toBe("batch · prod/asia-northeast1");
+    expect(scope("ksa:acme-legacy/asia-northeast1-b/legacy-batch/batch/default")).toBe("batch · legacy-batch/asia-northeast1-b");
+    expect(scope("namespace:acme-prod/asia-northeast1/prod/batch")).toBe("prod/asia-northeast1");
+    expect(scope("secret:acme-prod/asia-northeast1/prod/reporting/common-batch-key")).toBe("reporting · prod/asia-northeast1");
+    // Unique names carry none.
+    expect(scope("namespace:acme-prod/asia-northeast1/prod/reporting")).toBeUndefined();
+    expect(scope("gsa:common-batch@acme-prod.iam.gserviceaccount.com")).toBeUndefined();
+    expect(toGraphML(v)).toContain(`<data key="n_scope">batch · prod/asia-northeast1</data>`);
   });
 
   it("answers a 400 naming the parameter for a bad focus, hops or group", async () => {

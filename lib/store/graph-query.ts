@@ -8,6 +8,7 @@ import type { Db } from "./db";
 import type { Filters } from "../api/filters";
 import type { GraphEdge, GraphNode, GraphState } from "../analysis/graph";
 import { badRequest } from "../api/problem";
+import { scopeLabels } from "../analysis/graph-scope";
 
 export const MAX_NODES = 300;
 /** Walking stops adding nodes beyond this many (before grouping), so a view stays fast on any estate. */
@@ -34,6 +35,11 @@ export type ViewNode = GraphNode & {
   distance?: number;
   /** Whether a rule/severity/q filter highlights it. */
   highlighted?: boolean;
+  /**
+   * Where it is, when its name repeats in the view (two namespaces `payments`, KSAs `default`): the
+   * shortest scope that tells it apart, e.g. `prod/asia-northeast1`. Drawn as `label · scope`.
+   */
+  scope?: string;
 };
 export type ViewEdge = GraphEdge & { count?: number };
 
@@ -70,7 +76,33 @@ export function parseGraphParams(params: URLSearchParams, filters: Filters): Gra
 const EDGE_COLS = `key as id, subject as src, target as dst, data->>'kind' as kind, state, data->>'label' as label`;
 const NODE_COLS = `key as id, data->>'kind' as kind, data->>'label' as label, project, cluster, namespace, state, data->>'detail' as detail`;
 
-async function walk(db: Db, focus: string, hops: number): Promise<{ nodes: Map<string, number>; edges: GraphEdge[]; cut: { hop: number; reached: number } | null }> {
+/**
+ * Which edges a walk from a key follows, from the node it stands on: only what reaches the key — its
+ * GSA, the Secrets holding it, the workloads mounting those, their KSAs, node pools, namespaces and
+ * clusters. Never onwards from the GSA (its other keys and users are not this key's) nor down from a
+ * namespace or cluster (their other workloads do not reach it).
+ */
+export function followFromKey(from: string, e: { src: string; dst: string; kind: string }): boolean {
+  const out = e.src === from;
+  switch (kindOf(from)) {
+    case "key":
+      return (!out && e.kind === "key-of") || (out && e.kind === "key-in-secret");
+    case "secret":
+      return (out && e.kind === "secret-mounted") || (!out && e.kind === "contains");
+    case "workload":
+      return (out && (e.kind === "runs-as" || e.kind === "runs-on")) || (!out && e.kind === "contains");
+    case "ksa":
+    case "namespace":
+    case "nodepool":
+      return !out && e.kind === "contains";
+    default:
+      return false;
+  }
+}
+/** Hops a key's walk may need: key → Secret → workload → namespace → cluster. */
+const KEY_HOPS = 4;
+
+async function walk(db: Db, focus: string, hops: number, follow?: (from: string, e: GraphEdge) => boolean): Promise<{ nodes: Map<string, number>; edges: GraphEdge[]; cut: { hop: number; reached: number } | null }> {
   const dist = new Map<string, number>([[focus, 0]]);
   const edges = new Map<string, GraphEdge>();
   let frontier = [focus];
@@ -89,6 +121,8 @@ async function walk(db: Db, focus: string, hops: number): Promise<{ nodes: Map<s
     for (const e of r.rows) {
       edges.set(e.id, e);
       if (e.kind === "contains" && front.has(e.src)) down.add(e.dst);
+      // A guided walk adds the far end only along the edges it follows (from a frontier end).
+      if (follow && !((front.has(e.src) && follow(e.src, e)) || (front.has(e.dst) && follow(e.dst, e)))) continue;
       for (const end of [e.src, e.dst]) {
         if (dist.has(end)) continue;
         if (dist.size >= WALK_LIMIT) break;
@@ -96,7 +130,7 @@ async function walk(db: Db, focus: string, hops: number): Promise<{ nodes: Map<s
         next.push(end);
       }
     }
-    frontier = next.filter((id) => !HUBS.has(kindOf(id)) || down.has(id));
+    frontier = follow ? next : next.filter((id) => !HUBS.has(kindOf(id)) || down.has(id));
     if (next.length > RING_LIMIT && h < hops) {
       cut = { hop: h, reached: next.length };
       break;
@@ -131,8 +165,9 @@ async function overviewGraph(db: Db): Promise<{ nodes: GraphNode[]; edges: Graph
       cur.label = `${cur.count} workloads`;
     } else agg.set(id, { id, src: u.cluster, dst: u.gsa, kind: "effective-identity", state: u.state, label: `${u.n} workload${u.n === 1 ? "" : "s"}`, count: u.n });
   }
+  // Basic/admin roles held by those GSAs ('broken' is how graphs stored before they were 'broad' say it).
   const roles = await db.pool.query<GraphEdge>(
-    `select ${EDGE_COLS} from analysis_object where kind = 'graph-edge' and valid_to is null and data->>'kind' = 'holds-role' and state = 'broken' and subject = any($1::text[])`,
+    `select ${EDGE_COLS} from analysis_object where kind = 'graph-edge' and valid_to is null and data->>'kind' = 'holds-role' and state in ('broad', 'broken') and subject = any($1::text[])`,
     [gsaIds],
   );
   const projectIds = new Set(clusterNodes.rows.map((r) => r.id));
@@ -211,7 +246,9 @@ export async function graphView(db: Db, p: GraphParams): Promise<GraphView> {
   if (p.focus) {
     const exists = await db.pool.query(`select 1 from analysis_object where kind = 'graph-node' and valid_to is null and key = $1`, [p.focus]);
     if (!exists.rowCount) throw badRequest(`Nothing in the graph is ${p.focus}; search for it, or check it was in the last scan`, { parameter: "focus" });
-    const w = await walk(db, p.focus, p.hops);
+    // A key is drawn with what reaches it (who holds and mounts it), whatever the hops: its GSA's other
+    // users are that account's story, reached by focusing the GSA.
+    const w = kindOf(p.focus) === "key" ? await walk(db, p.focus, KEY_HOPS, followFromKey) : await walk(db, p.focus, p.hops);
     const r = await db.pool.query<GraphNode>(`select ${NODE_COLS} from analysis_object where kind = 'graph-node' and valid_to is null and key = any($1::text[])`, [[...w.nodes.keys()]]);
     nodes = r.rows.map((x) => ({ ...x, distance: w.nodes.get(x.id) }));
     edges = w.edges;
@@ -270,13 +307,15 @@ export async function graphView(db: Db, p: GraphParams): Promise<GraphView> {
     view = { nodes: sorted.slice(0, MAX_NODES), edges: view.edges.filter((e) => kept.has(e.src) && kept.has(e.dst)) };
   }
   if (cutNotice) notice = notice ? `${cutNotice} ${notice}` : cutNotice;
+  const scopes = scopeLabels(view.nodes);
+  for (const n of view.nodes) if (scopes.has(n.id)) n.scope = scopes.get(n.id);
   return { focus: p.focus ?? null, hops: p.hops, group: p.group, expand: p.expand, nodes: view.nodes, edges: view.edges, reached, notice };
 }
 
 /** GraphML for other graph tools (yEd, Gephi, Cytoscape). */
 export function toGraphML(v: GraphView): string {
   const esc = (s: unknown) => String(s ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-  const nodeKeys = ["kind", "label", "state", "project", "cluster", "namespace", "detail"];
+  const nodeKeys = ["kind", "label", "state", "project", "cluster", "namespace", "detail", "scope"];
   const edgeKeys = ["kind", "state", "label"];
   const lines = [
     `<?xml version="1.0" encoding="UTF-8"?>`,

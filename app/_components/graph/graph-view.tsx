@@ -9,8 +9,6 @@ import {
   Handle,
   Position,
   MarkerType,
-  getNodesBounds,
-  getViewportForBounds,
   useReactFlow,
   ReactFlowProvider,
   type Node,
@@ -23,7 +21,10 @@ import { useUrlState } from "../use-url-state";
 import { ErrorBox, Spinner, Badge } from "../ui";
 import { subjectHref } from "../links";
 import { COLUMN, layoutOrColumns, NODE_H, NODE_W, warmLayout } from "./layout";
-import { EDGE_LABEL, KIND_BG, KIND_LABEL, STATE_COLOR, STATE_LABEL } from "./style";
+import { EDGE_LABEL, KIND_BG, KIND_LABEL, STATE_COLOR, STATE_DASH, STATE_LABEL, STATE_LINE } from "./style";
+import { exportFileName, exportFrame, exportPixelRatio } from "./export";
+import { openingViewport } from "./viewport";
+import { drawingBoxes } from "./boxes";
 import { SearchBox } from "../search-box";
 import { SelectFilter } from "../select-filter";
 
@@ -39,67 +40,97 @@ type ViewNode = {
   group?: { members: number; memberKind: string; key: string };
   distance?: number;
   highlighted?: boolean;
+  /** Where it is, when its name repeats in the view (`prod/asia-northeast1`). */
+  scope?: string;
 };
 type ViewEdge = { id: string; src: string; dst: string; kind: string; state: string; label: string; count?: number };
 type View = { focus: string | null; hops: number; group: string; expand: string[]; nodes: ViewNode[]; edges: ViewEdge[]; reached: number; notice: string | null };
 
 const PARAMS = ["focus", "hops", "group", "expand", "project", "cluster", "namespace", "gsa", "rule", "severity", "state", "q"];
 
-function WiNode({ data, selected }: NodeProps<Node<ViewNode & { dim: boolean }>>) {
+// Every text on a node is 11 px or more: at the opening zoom (never below 1) no label reads smaller.
+function WiNode({ data, selected }: NodeProps<Node<ViewNode & { dim: boolean; exporting: boolean }>>) {
   const color = data.state ? STATE_COLOR[data.state] : "#64748b";
   const isGroup = !!data.group;
   return (
     <div
-      className={`rounded-md border-2 px-2 py-1 text-left shadow-sm ${KIND_BG[data.kind] ?? "bg-white"} ${selected ? "ring-2 ring-blue-500" : ""} ${data.highlighted ? "ring-2 ring-fuchsia-500" : ""}`}
+      className={`rounded-md border-2 px-2 py-1 text-left shadow-sm ${KIND_BG[data.kind] ?? "bg-white"} ${selected && !data.exporting ? "ring-2 ring-blue-500" : ""} ${data.highlighted ? "ring-2 ring-fuchsia-500" : ""}`}
       style={{ width: NODE_W, height: NODE_H, borderColor: color, borderStyle: data.state === "ghost" ? "dashed" : isGroup ? "double" : "solid", opacity: data.dim ? 0.35 : 1, borderWidth: isGroup ? 4 : 2 }}
-      title={`${data.id}\n${data.detail}`}
+      title={`${data.id}${data.scope ? ` (${data.scope})` : ""}\n${data.detail}`}
       data-testid={`node-${data.id}`}
     >
       <Handle type="target" position={Position.Left} id="tl" className="!h-1 !w-1 !min-w-0 !border-0 !bg-slate-400" />
       <Handle type="source" position={Position.Left} id="sl" className="!h-1 !w-1 !min-w-0 !border-0 !bg-transparent" />
-      <div className="flex items-center gap-1 text-[10px] font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-300">
+      <div className="flex items-center gap-1 text-[11px] font-semibold uppercase leading-tight tracking-wide text-slate-600 dark:text-slate-300">
         {KIND_LABEL[data.kind] ?? data.kind}
-        {isGroup && <span className="rounded bg-slate-700 px-1 text-[10px] text-white">group · click to expand</span>}
+        {isGroup && <span className="rounded bg-slate-700 px-1 text-[11px] normal-case text-white">group · click to expand</span>}
         {data.state === "ghost" && <span className="text-red-700 dark:text-red-300">not found</span>}
         {data.distance === 0 && <span className="text-blue-700 dark:text-blue-300">focus</span>}
       </div>
-      <div className="mono truncate text-[11px] leading-tight text-slate-900 dark:text-slate-100">{data.label}</div>
-      <div className="truncate text-[10px] leading-tight text-slate-600 dark:text-slate-400">{data.detail}</div>
+      <div className="mono truncate text-[12px] leading-snug text-slate-900 dark:text-slate-100" data-testid="node-label">
+        {data.label}
+        {data.scope && <span className="text-slate-600 dark:text-slate-400"> · {data.scope}</span>}
+      </div>
+      <div className="truncate text-[11px] leading-tight text-slate-600 dark:text-slate-400">{data.detail}</div>
       <Handle type="source" position={Position.Right} id="sr" className="!h-1 !w-1 !min-w-0 !border-0 !bg-slate-400" />
       <Handle type="target" position={Position.Right} id="tr" className="!h-1 !w-1 !min-w-0 !border-0 !bg-transparent" />
     </div>
   );
 }
 
-const nodeTypes = { wi: WiNode };
-
-function Legend() {
+/** A cluster's or namespace's box ("Group by"): a tinted frame with what it stands for on top. */
+function BoxNode({ data }: NodeProps<Node<{ id: string; label: string }>>) {
   return (
-    <div className="rounded border border-slate-200 bg-white/95 p-2 text-xs shadow dark:border-slate-700 dark:bg-slate-900/95" aria-label="Legend">
-      <div className="mb-1 font-semibold">Legend</div>
-      {(["ok", "legacy", "broad", "broken"] as const).map((s) => (
-        <div key={s} className="flex items-center gap-2">
-          <span className="inline-block h-0.5 w-6" style={{ background: STATE_COLOR[s], borderTop: s === "broken" ? `2px dashed ${STATE_COLOR[s]}` : undefined }} />
-          {STATE_LABEL[s]}
-        </div>
-      ))}
-      <div className="mt-1 flex items-center gap-2">
-        <span className="inline-block h-3 w-5 rounded border-4 border-double border-slate-500" /> group (click to expand)
-      </div>
-      <div className="flex items-center gap-2">
-        <span className="inline-block h-3 w-5 rounded border-2 border-dashed border-red-600" /> referenced but not found
-      </div>
+    <div className="h-full w-full rounded-lg border-2 border-slate-300 bg-slate-100/50 dark:border-slate-600 dark:bg-slate-800/40" data-testid={`box-${data.id.slice(4)}`}>
+      <div className="truncate px-3 pt-1.5 text-[12px] font-semibold text-slate-700 dark:text-slate-200">{data.label}</div>
     </div>
   );
 }
 
-function Toolbar({ view }: { view: View | undefined }) {
+const nodeTypes = { wi: WiNode, box: BoxNode };
+
+/** A sample of an edge's line, drawn exactly as the edges are (colour and dash pattern). */
+function LineSample({ state }: { state: string }) {
+  return (
+    <svg width="36" height="8" aria-hidden="true" className="shrink-0">
+      <line x1="1" y1="4" x2="35" y2="4" stroke={STATE_COLOR[state]} strokeWidth={state === "info" ? 1.5 : 2.5} strokeDasharray={STATE_DASH[state]} />
+    </svg>
+  );
+}
+
+/** The legend sits beside the drawing (never over it) and folds away. */
+function Legend() {
+  return (
+    <details open className="rounded border border-slate-200 p-2 text-xs dark:border-slate-700" data-testid="graph-legend">
+      <summary className="cursor-pointer font-semibold">Legend</summary>
+      <ul className="mt-1 space-y-1" aria-label="Legend">
+        {(["ok", "legacy", "broad", "broken", "info"] as const).map((s) => (
+          <li key={s} className="flex items-center gap-2">
+            <LineSample state={s} />
+            <span>
+              {STATE_LABEL[s]} <span className="text-slate-600 dark:text-slate-400">— {STATE_LINE[s]}</span>
+            </span>
+          </li>
+        ))}
+        <li className="flex items-center gap-2">
+          <span className="inline-block h-3 w-9 shrink-0 rounded border-4 border-double border-slate-500" /> group (click to expand)
+        </li>
+        <li className="flex items-center gap-2">
+          <span className="inline-block h-3 w-9 shrink-0 rounded border-2 border-dashed border-red-600" /> referenced but not found
+        </li>
+        <li className="text-slate-600 dark:text-slate-400">A node&apos;s border takes its state&apos;s colour. A repeated name carries its scope: <span className="mono">default · batch · prod/asia-northeast1</span>.</li>
+      </ul>
+    </details>
+  );
+}
+
+function Toolbar({ view, onExport, exporting }: { view: View | undefined; onExport: (kind: "png" | "svg") => void; exporting: boolean }) {
   const { params, set } = useUrlState();
   const qs = new URLSearchParams();
   for (const k of PARAMS) if (params.get(k)) qs.set(k, params.get(k)!);
   return (
     <div className="mb-2 flex flex-wrap items-center gap-2 text-sm">
-      <SearchBox mode="graph" placeholder="Focus on… (GSA, KSA, key id, workload)" autoFocusKey={false} onPick={(s) => set({ focus: s, expand: null })} />
+      <SearchBox mode="graph" placeholder="Focus on… (GSA, KSA, key id, workload)" autoFocusKey={false} onPick={(s) => set({ focus: s, expand: null }, { resetPage: true, push: true })} />
       <label className="flex items-center gap-1">
         <span className="text-slate-600 dark:text-slate-400">Hops</span>
         <select aria-label="Hops" value={params.get("hops") ?? "2"} onChange={(e) => set({ hops: e.target.value })} className="rounded border border-slate-300 bg-white px-1 py-1 dark:border-slate-700 dark:bg-slate-900">
@@ -118,12 +149,12 @@ function Toolbar({ view }: { view: View | undefined }) {
       </label>
       <SelectFilter name="severity" label="Highlight" allLabel="nothing" options={["critical", "high", "medium", "low"].map((v) => ({ value: v, label: `${v} findings` }))} />
       {params.get("focus") && (
-        <button type="button" className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700" onClick={() => set({ focus: null, expand: null, gsa: null })}>
-          Back to the overview
+        <button type="button" className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700" onClick={() => set({ focus: null, expand: null, gsa: null }, { resetPage: true, push: true })}>
+          ← Overview of all clusters
         </button>
       )}
       <span className="ml-auto flex items-center gap-1">
-        <ExportButtons />
+        <ExportButtons onExport={onExport} exporting={exporting} />
         <a className="rounded border border-slate-300 px-2 py-1 hover:no-underline dark:border-slate-700" href={`/api/graph?${qs}&format=download`}>
           JSON
         </a>
@@ -142,32 +173,29 @@ function Toolbar({ view }: { view: View | undefined }) {
   );
 }
 
-function ExportButtons() {
-  const { getNodes } = useReactFlow();
-  const save = async (kind: "png" | "svg") => {
-    const el = document.querySelector<HTMLElement>(".react-flow__viewport");
-    if (!el) return;
-    const bounds = getNodesBounds(getNodes());
-    const width = Math.min(8000, bounds.width + 80);
-    const height = Math.min(8000, bounds.height + 80);
-    const vp = getViewportForBounds(bounds, width, height, 0.1, 2, 0.05);
-    const opts = { width, height, backgroundColor: document.documentElement.classList.contains("dark") ? "#020617" : "#ffffff", style: { width: `${width}px`, height: `${height}px`, transform: `translate(${vp.x}px, ${vp.y}px) scale(${vp.zoom})` } };
-    const url = kind === "png" ? await toPng(el, opts) : await toSvg(el, opts);
-    const a = document.createElement("a");
-    a.href = url;
-    a.download = `wi-atlas-graph.${kind}`;
-    a.click();
-  };
+function ExportButtons({ onExport, exporting }: { onExport: (kind: "png" | "svg") => void; exporting: boolean }) {
   return (
     <>
-      <button type="button" className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700" onClick={() => void save("png")}>
+      <button type="button" className="rounded border border-slate-300 px-2 py-1 disabled:opacity-50 dark:border-slate-700" disabled={exporting} onClick={() => onExport("png")} title="The whole drawing as a PNG (twice its drawn size)">
         PNG
       </button>
-      <button type="button" className="rounded border border-slate-300 px-2 py-1 dark:border-slate-700" onClick={() => void save("svg")}>
+      <button type="button" className="rounded border border-slate-300 px-2 py-1 disabled:opacity-50 dark:border-slate-700" disabled={exporting} onClick={() => onExport("svg")} title="The whole drawing as an SVG">
         SVG
       </button>
     </>
   );
+}
+
+/** Waits until every node of the view is in the page and measured (after turning off visible-only rendering). */
+async function allNodesDrawn(root: HTMLElement, count: number): Promise<void> {
+  const frame = () => new Promise((r) => requestAnimationFrame(() => r(undefined)));
+  for (let i = 0; i < 120; i++) {
+    await frame();
+    const drawn = [...root.querySelectorAll<HTMLElement>(".react-flow__node")];
+    if (drawn.length >= count && drawn.every((n) => n.style.visibility !== "hidden")) break;
+  }
+  await frame();
+  await frame();
 }
 
 function SidePanel({ node, view, onFocus, onExpand, onCollapse }: { node: ViewNode | undefined; view: View; onFocus: (id: string) => void; onExpand: (key: string) => void; onCollapse: (key: string) => void }) {
@@ -265,7 +293,9 @@ function Canvas() {
   const [laying, setLaying] = useState(false);
   const [layoutNote, setLayoutNote] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
-  const { fitView } = useReactFlow();
+  const [exporting, setExporting] = useState(false);
+  const { setViewport, getNodes } = useReactFlow();
+  const canvasRef = useRef<HTMLDivElement>(null);
   const data = view.data;
   useEffect(() => warmLayout(), []);
 
@@ -273,23 +303,42 @@ function Canvas() {
     if (!data) return;
     let cancelled = false;
     setLaying(true);
+    const drawn = drawingBoxes(data.nodes, data.group);
     void layoutOrColumns(
       data.nodes.map((n) => ({ id: n.id, kind: n.kind })),
       data.edges.map((e) => ({ id: e.id, source: e.src, target: e.dst })),
-    ).then(({ pos, fallback }) => {
+      undefined,
+      drawn.boxOf,
+    ).then(({ pos, boxes: rects, fallback }) => {
       if (cancelled) return;
       setLayoutNote(fallback);
-      const neighbours = new Set<string>();
-      if (selected) for (const e of data.edges) if (e.src === selected || e.dst === selected) neighbours.add(e.src === selected ? e.dst : e.src);
-      setNodes(
-        data.nodes.map((n) => ({
-          id: n.id,
-          type: "wi",
-          position: pos.get(n.id) ?? { x: 0, y: 0 },
-          data: { ...n, dim: false },
-          ariaLabel: `${KIND_LABEL[n.kind] ?? n.kind} ${n.label}`,
-        })),
-      );
+      const boxLabel = new Map(drawn.boxes.map((b) => [b.id, b.label]));
+      setNodes([
+        // Boxes first, so they are drawn beneath the nodes; they take no clicks or keyboard focus.
+        ...rects.map(
+          (r): Node => ({
+            id: r.id,
+            type: "box",
+            position: { x: r.x, y: r.y },
+            width: r.width,
+            height: r.height,
+            data: { id: r.id, label: boxLabel.get(r.id) ?? r.id },
+            selectable: false,
+            draggable: false,
+            focusable: false,
+            style: { pointerEvents: "none" },
+          }),
+        ),
+        ...data.nodes.map(
+          (n): Node => ({
+            id: n.id,
+            type: "wi",
+            position: pos.get(n.id) ?? { x: 0, y: 0 },
+            data: { ...n, dim: false },
+            ariaLabel: `${KIND_LABEL[n.kind] ?? n.kind} ${n.label}${n.scope ? ` · ${n.scope}` : ""}`,
+          }),
+        ),
+      ]);
       const kindOf = new Map(data.nodes.map((n) => [n.id, n.kind]));
       const col = (id: string) => COLUMN[kindOf.get(id) ?? ""] ?? 2;
       setEdges(
@@ -301,38 +350,86 @@ function Canvas() {
           sourceHandle: col(e.src) > col(e.dst) ? "sl" : "sr",
           targetHandle: col(e.src) > col(e.dst) ? "tr" : "tl",
           label: e.count && e.count > 1 ? `×${e.count}` : undefined,
-          style: { stroke: STATE_COLOR[e.state] ?? "#94a3b8", strokeWidth: e.kind === "contains" ? 1 : 2, strokeDasharray: e.state === "broken" || e.state === "ghost" ? "6 4" : e.kind === "contains" ? "2 4" : undefined },
+          // Colour and dash pattern both say the state, so the picture reads without colour too.
+          style: { stroke: STATE_COLOR[e.state] ?? "#94a3b8", strokeWidth: e.state === "info" ? 1.25 : 2.25, strokeDasharray: STATE_DASH[e.state] },
+          labelStyle: { fontSize: 11 },
           markerEnd: { type: MarkerType.ArrowClosed, color: STATE_COLOR[e.state] ?? "#94a3b8", width: 16, height: 16 },
           data: e,
           ariaLabel: `${EDGE_LABEL[e.kind] ?? e.kind}: ${e.src} to ${e.dst}`,
         })),
       );
       setLaying(false);
-      requestAnimationFrame(() => void fitView({ padding: 0.1, duration: 0 }));
+      // Open readable (labels ≥ 11 px): the focus's neighbourhood, or the busiest part, not the whole estate.
+      const el = canvasRef.current;
+      const boxes = data.nodes.map((n) => ({ id: n.id, x: pos.get(n.id)?.x ?? 0, y: pos.get(n.id)?.y ?? 0, width: NODE_W, height: NODE_H }));
+      const { viewport } = openingViewport(
+        boxes,
+        data.edges.map((e) => ({ source: e.src, target: e.dst })),
+        data.focus,
+        el?.clientWidth ?? 900,
+        el?.clientHeight ?? 600,
+      );
+      requestAnimationFrame(() => void setViewport(viewport, { duration: 0 }));
     });
     return () => {
       cancelled = true;
     };
-  }, [data, fitView]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [data, setViewport]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  // Highlight the selected node's links; dim the rest.
+  // Highlight the selected node's links; dim the rest (not in an export: the picture shows everything alike).
   const shownEdges = useMemo(
     () =>
-      selected
+      selected && !exporting
         ? edges.map((e) => {
             const on = e.source === selected || e.target === selected;
             return { ...e, label: on ? ((e.data as ViewEdge).label || EDGE_LABEL[(e.data as ViewEdge).kind]) : e.label, style: { ...e.style, opacity: on ? 1 : 0.2 }, zIndex: on ? 10 : 0 };
           })
         : edges,
-    [edges, selected],
+    [edges, selected, exporting],
   );
   const shownNodes = useMemo(() => {
+    if (exporting) return nodes.map((n) => ({ ...n, data: { ...(n.data as ViewNode), dim: false, exporting: true } }));
     if (!selected) return nodes;
     const near = new Set([selected, ...edges.filter((e) => e.source === selected || e.target === selected).flatMap((e) => [e.source, e.target])]);
     return nodes.map((n) => ({ ...n, data: { ...(n.data as ViewNode), dim: !near.has(n.id) } }));
-  }, [nodes, edges, selected]);
+  }, [nodes, edges, selected, exporting]);
 
-  const focus = useCallback((id: string) => set({ focus: id, expand: null, gsa: null }), [set]);
+  // A focus change is a step the browser's Back undoes (push); expanding a group is not.
+  const focus = useCallback((id: string) => set({ focus: id, expand: null, gsa: null }, { resetPage: true, push: true }), [set]);
+
+  /**
+   * The whole drawing, not the part on screen: every node is rendered (visible-only rendering off),
+   * undimmed and unselected, then the viewport element is drawn at zoom 1 framed on all nodes' boxes,
+   * at twice that size for a PNG.
+   */
+  const exportPicture = useCallback(
+    async (kind: "png" | "svg") => {
+      const root = canvasRef.current;
+      if (!root || !nodes.length) return;
+      setExporting(true);
+      try {
+        await allNodesDrawn(root, nodes.length);
+        const el = root.querySelector<HTMLElement>(".react-flow__viewport");
+        if (!el) return;
+        const frame = exportFrame(getNodes().map((n) => ({ x: n.position.x, y: n.position.y, width: n.measured?.width ?? NODE_W, height: n.measured?.height ?? NODE_H })));
+        const opts = {
+          width: frame.width,
+          height: frame.height,
+          pixelRatio: exportPixelRatio(frame.width, frame.height),
+          backgroundColor: document.documentElement.classList.contains("dark") ? "#020617" : "#ffffff",
+          style: { width: `${frame.width}px`, height: `${frame.height}px`, transform: `translate(${-frame.x}px, ${-frame.y}px) scale(1)` },
+        };
+        const url = kind === "png" ? await toPng(el, opts) : await toSvg(el, opts);
+        const a = document.createElement("a");
+        a.href = url;
+        a.download = exportFileName(data?.focus, kind);
+        a.click();
+      } finally {
+        setExporting(false);
+      }
+    },
+    [nodes, getNodes, data?.focus],
+  );
   const expand = useCallback(
     (key: string) => {
       const cur = (params.get("expand") ?? "").split(",").filter(Boolean);
@@ -353,9 +450,9 @@ function Canvas() {
   const selNode = data?.nodes.find((n) => n.id === selected);
   return (
     <div>
-      <Toolbar view={data} />
+      <Toolbar view={data} onExport={(k) => void exportPicture(k)} exporting={exporting} />
       <div className="grid gap-3 lg:grid-cols-[1fr_20rem]">
-        <div className="relative h-[calc(100vh-14rem)] min-h-[32rem] rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-950" data-testid="graph-canvas">
+        <div ref={canvasRef} className="relative h-[calc(100vh-14rem)] min-h-[32rem] rounded-lg border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-950" data-testid="graph-canvas">
           {(view.isPending || laying) && (
             <div className="absolute inset-0 z-10 flex items-center justify-center bg-white/60 dark:bg-slate-950/60">
               <Spinner label={view.isPending ? "Loading the graph…" : "Laying out…"} />
@@ -376,17 +473,20 @@ function Canvas() {
               nodesDraggable
               nodesConnectable={false}
               elementsSelectable
-              onlyRenderVisibleElements
+              onlyRenderVisibleElements={!exporting}
+              zoomOnDoubleClick={false}
               minZoom={0.05}
               maxZoom={2}
               proOptions={{ hideAttribution: true }}
               colorMode={dark ? "dark" : "light"}
               onNodeClick={(_, n) => {
+                if (n.type === "box") return;
                 const d = n.data as ViewNode;
                 if (d.group) expand(d.group.key);
                 else setSelected(n.id);
               }}
               onNodeDoubleClick={(_, n) => {
+                if (n.type === "box") return;
                 const d = n.data as ViewNode;
                 if (!d.group && d.state !== "ghost") focus(n.id);
               }}
@@ -394,16 +494,15 @@ function Canvas() {
             >
               <Background gap={24} />
               <Controls showInteractive={false} />
-
             </ReactFlow>
           )}
-          <div className="pointer-events-auto absolute bottom-2 left-14 z-10 max-w-xs">
-            <Legend />
-          </div>
         </div>
-        <aside className="rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900" aria-label="Selected node">
-          {data ? <SidePanel node={selNode} view={data} onFocus={focus} onExpand={expand} onCollapse={collapse} /> : <Spinner />}
-        </aside>
+        <div className="space-y-3">
+          <aside className="rounded-lg border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900" aria-label="Selected node">
+            {data ? <SidePanel node={selNode} view={data} onFocus={focus} onExpand={expand} onCollapse={collapse} /> : <Spinner />}
+          </aside>
+          <Legend />
+        </div>
       </div>
     </div>
   );

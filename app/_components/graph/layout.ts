@@ -49,8 +49,8 @@ async function runLayout(g: ElkNode): Promise<ElkNode> {
   return (await getInThread()).layout(g);
 }
 
-export const NODE_W = 220;
-export const NODE_H = 54;
+export const NODE_W = 240;
+export const NODE_H = 62;
 
 export type Positioned = { id: string; x: number; y: number };
 
@@ -73,29 +73,79 @@ export const COLUMN: Record<string, number> = {
   organization: 5,
 };
 
-/** Positions for nodes (ids) linked by edges (source → target). */
-export async function layout(nodes: { id: string; kind?: string }[], edges: { id: string; source: string; target: string }[]): Promise<Map<string, Positioned>> {
+/** Space inside a box: room for its label on top, a margin on the other sides. */
+export const BOX_PAD = { top: 34, side: 14 };
+
+/** A box drawn around a group's nodes, in drawing coordinates. */
+export type BoxRect = { id: string; x: number; y: number; width: number; height: number };
+
+const SPACING = {
+  "elk.layered.spacing.nodeNodeBetweenLayers": "80",
+  "elk.spacing.nodeNode": "22",
+  "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
+  "elk.layered.crossingMinimization.strategy": "LAYER_SWEEP",
+  "elk.partitioning.activate": "true",
+};
+
+/**
+ * The ELK graph for nodes linked by edges, with each node whose id is in `boxOf` nested in its box
+ * (a compound node): ELK lays boxes out with their members together (hierarchy handled across levels,
+ * so edges in and out of a box still read left to right).
+ */
+export function elkGraph(nodes: { id: string; kind?: string }[], edges: { id: string; source: string; target: string }[], boxOf: Map<string, string> = new Map()): ElkNode {
   const col = new Map(nodes.map((n) => [n.id, COLUMN[n.kind ?? ""] ?? 2]));
-  const g: ElkNode = {
+  const leaf = (id: string): ElkNode => ({ id, width: NODE_W, height: NODE_H, layoutOptions: { "elk.partitioning.partition": String(col.get(id)) } });
+  const boxes = new Map<string, ElkNode>();
+  const top: ElkNode[] = [];
+  for (const n of nodes) {
+    const b = boxOf.get(n.id);
+    if (!b) {
+      top.push(leaf(n.id));
+      continue;
+    }
+    let box = boxes.get(b);
+    if (!box) {
+      box = { id: b, children: [], layoutOptions: { ...SPACING, "elk.padding": `[top=${BOX_PAD.top},left=${BOX_PAD.side},bottom=${BOX_PAD.side},right=${BOX_PAD.side}]`, "elk.partitioning.partition": "0" } };
+      boxes.set(b, box);
+      top.push(box);
+    }
+    box.children!.push(leaf(n.id));
+  }
+  // A box sits in the column of its leftmost member.
+  for (const box of boxes.values()) box.layoutOptions!["elk.partitioning.partition"] = String(Math.min(...box.children!.map((c) => col.get(c.id) ?? 0)));
+  return {
     id: "root",
-    layoutOptions: {
-      "elk.algorithm": "layered",
-      "elk.direction": "RIGHT",
-      "elk.layered.spacing.nodeNodeBetweenLayers": "90",
-      "elk.spacing.nodeNode": "22",
-      "elk.layered.nodePlacement.strategy": "BRANDES_KOEPF",
-      "elk.layered.crossingMinimization.strategy": "LAYER_SWEEP",
-      "elk.separateConnectedComponents": "false",
-      "elk.partitioning.activate": "true",
-    },
-    children: nodes.map((n) => ({ id: n.id, width: NODE_W, height: NODE_H, layoutOptions: { "elk.partitioning.partition": String(col.get(n.id)) } })),
+    layoutOptions: { "elk.algorithm": "layered", "elk.direction": "RIGHT", "elk.separateConnectedComponents": "false", ...SPACING, ...(boxes.size ? { "elk.hierarchyHandling": "INCLUDE_CHILDREN" } : {}) },
+    children: top,
     // Edges point left to right for the layout (the drawing keeps their real direction).
     edges: edges
-      .filter((e) => e.source !== e.target && col.get(e.source) !== col.get(e.target))
+      .filter((e) => e.source !== e.target && col.has(e.source) && col.has(e.target) && col.get(e.source) !== col.get(e.target))
       .map((e) => ((col.get(e.source) ?? 0) <= (col.get(e.target) ?? 0) ? { id: e.id, sources: [e.source], targets: [e.target] } : { id: e.id, sources: [e.target], targets: [e.source] })),
   };
-  const out = await runLayout(g);
-  return new Map((out.children ?? []).map((c) => [c.id, { id: c.id, x: c.x ?? 0, y: c.y ?? 0 }]));
+}
+
+/** ELK's answer as absolute positions of nodes, and the boxes' rectangles. */
+export function readElk(out: ElkNode): { pos: Map<string, Positioned>; boxes: BoxRect[] } {
+  const pos = new Map<string, Positioned>();
+  const boxes: BoxRect[] = [];
+  for (const c of out.children ?? []) {
+    const x = c.x ?? 0;
+    const y = c.y ?? 0;
+    if (c.children?.length) {
+      boxes.push({ id: c.id, x, y, width: c.width ?? 0, height: c.height ?? 0 });
+      for (const m of c.children) pos.set(m.id, { id: m.id, x: x + (m.x ?? 0), y: y + (m.y ?? 0) });
+    } else pos.set(c.id, { id: c.id, x, y });
+  }
+  return { pos, boxes };
+}
+
+/** Positions for nodes (ids) linked by edges (source → target), nodes in `boxOf` kept together in their box. */
+export async function layout(
+  nodes: { id: string; kind?: string }[],
+  edges: { id: string; source: string; target: string }[],
+  boxOf: Map<string, string> = new Map(),
+): Promise<{ pos: Map<string, Positioned>; boxes: BoxRect[] }> {
+  return readElk(await runLayout(elkGraph(nodes, edges, boxOf)));
 }
 
 /** Plain columns, for when ELK fails or takes too long: every node is still drawn where its kind goes. */
@@ -116,11 +166,13 @@ export async function layoutOrColumns(
   nodes: { id: string; kind?: string }[],
   edges: { id: string; source: string; target: string }[],
   ms = 30_000,
-): Promise<{ pos: Map<string, Positioned>; fallback: string | null }> {
+  boxOf: Map<string, string> = new Map(),
+): Promise<{ pos: Map<string, Positioned>; boxes: BoxRect[]; fallback: string | null }> {
   try {
-    return { pos: await withTimeout(layout(nodes, edges), ms, `the layout took longer than ${ms / 1000} s`), fallback: null };
+    return { ...(await withTimeout(layout(nodes, edges, boxOf), ms, `the layout took longer than ${ms / 1000} s`)), fallback: null };
   } catch (err) {
-    return { pos: columnLayout(nodes), fallback: (err as Error).message || String(err) };
+    // Plain columns draw no boxes.
+    return { pos: columnLayout(nodes), boxes: [], fallback: (err as Error).message || String(err) };
   }
 }
 

@@ -1,20 +1,44 @@
-/** How states and kinds look: one place, shared by nodes, edges and the legend. */
+/**
+ * How states and kinds look: one place, shared by nodes, edges, the legend and the exported picture.
+ * Every state differs in line style as well as colour, so the picture reads without colour (colour
+ * blindness, a greyscale print).
+ */
 export const STATE_COLOR: Record<string, string> = {
   ok: "#16a34a",
   legacy: "#d97706",
-  broad: "#d97706",
+  broad: "#7c3aed",
   broken: "#dc2626",
   ghost: "#dc2626",
   info: "#94a3b8",
 };
 
+/** SVG stroke-dasharray per state: working solid, legacy dotted, broad long dashes, broken short dashes. */
+export const STATE_DASH: Record<string, string | undefined> = {
+  ok: undefined,
+  legacy: "2 4",
+  broad: "12 6",
+  broken: "6 4",
+  ghost: "6 4",
+  info: undefined,
+};
+
+/** The line style in words, for the legend (and anyone who cannot tell the colours apart). */
+export const STATE_LINE: Record<string, string> = {
+  ok: "green, solid",
+  legacy: "amber, dotted",
+  broad: "purple, long dashes",
+  broken: "red, short dashes",
+  ghost: "red, short dashes",
+  info: "grey, thin",
+};
+
 export const STATE_LABEL: Record<string, string> = {
   ok: "working Workload Identity",
   legacy: "legacy path (node account, key file)",
-  broad: "broad or unverified grant",
+  broad: "broad grant (principalSet, unverified binding, basic or admin role)",
   broken: "broken link (unbound, missing, stale)",
   ghost: "referenced but not found",
-  info: "structure",
+  info: "structure (contains, runs as, runs on)",
 };
 
 export const KIND_LABEL: Record<string, string> = {
