@@ -4,8 +4,10 @@ import { scanWith, testConfig } from "../testing/scan-helpers";
 import { startSimulator, type Simulator } from "../simulator/server";
 import { loadEstateFile } from "../simulator/load-estate";
 import { search } from "./search";
+import { subjectKnown } from "./subject-known";
+import { createTestDatabase as emptyDatabase } from "../testing/test-database";
 
-describe("the search box's answers on the scanned demo estate", () => {
+describe("lookups on the scanned demo estate: the search box, and which subjects have a page", () => {
   let t: TestDatabase;
   let sim: Simulator;
   beforeAll(async () => {
@@ -61,5 +63,24 @@ describe("the search box's answers on the scanned demo estate", () => {
     expect(all.results.length).toBe(all.total);
     expect({ shown: cut.results.length, total: cut.total, limit: cut.limit }).toEqual({ shown: 5, total: all.total, limit: 5 });
     expect(await search(t.db, "zz-nothing-zz")).toEqual({ q: "zz-nothing-zz", results: [], total: 0, limit: 20 });
+  });
+
+  it("knows a scanned workload and GSA, a GSA only annotations name, and not a subject nothing names (a 404 page)", async () => {
+    expect(await subjectKnown(t.db, "workload:acme-prod/asia-northeast1/prod/batch/CronJob/daily-settlement")).toBe(true);
+    expect(await subjectKnown(t.db, "gsa:common-batch@acme-prod.iam.gserviceaccount.com")).toBe(true);
+    const missing = await t.db.pool.query<{ gsa: string }>(`select gsa from analysis_object where kind = 'finding' and rule = 'ksa-annotation-gsa-missing' and valid_to is null limit 1`);
+    expect(missing.rows.length).toBe(1);
+    expect(await subjectKnown(t.db, `gsa:${missing.rows[0].gsa}`)).toBe(true);
+    expect(await subjectKnown(t.db, "workload:acme-prod/asia-northeast1/prod/batch/CronJob/no-such-job")).toBe(false);
+    expect(await subjectKnown(t.db, "gsa:nobody@acme-prod.iam.gserviceaccount.com")).toBe(false);
+  });
+
+  it("declares nothing unknown before any scan has finished", async () => {
+    const empty = await emptyDatabase();
+    try {
+      expect(await subjectKnown(empty.db, "gsa:nobody@acme-prod.iam.gserviceaccount.com")).toBe(true);
+    } finally {
+      await empty.drop();
+    }
   });
 });
