@@ -3,6 +3,7 @@ import { useQuery, keepPreviousData } from "@tanstack/react-query";
 import { ApiError, fetchJson } from "./fetch-json";
 import { urlValues, useUrlState } from "./use-url-state";
 import { BadRequestNotice } from "./bad-request-notice";
+import { UnknownValue } from "./source-failure";
 import { Cell } from "./cells";
 import { rowWhatIf, WhatIfLink } from "./what-if-link";
 import { Empty, ErrorBox, Spinner } from "./ui";
@@ -118,7 +119,7 @@ export function DataTable({
                 <tr key={`${i}|${String(row.subject ?? "")}`} className="border-t border-slate-100 align-top hover:bg-slate-50 dark:border-slate-800 dark:hover:bg-slate-800/50">
                   {cols.map((c) => (
                     <td key={c.id} className={`px-3 py-1.5 ${c.type === "text" ? "min-w-[12rem] max-w-[40rem]" : c.type === "subject" || c.type === "gsa" ? "min-w-[10rem] max-w-[26rem]" : ""}`}>
-                      <Cell type={c.type} id={c.id} value={row[c.id]} />
+                      {row[`${c.id}__unknown`] ? <UnknownValue sources={[{ source: String(row[`${c.id}__unknown`]) }]} /> : <Cell type={c.type} id={c.id} value={row[c.id]} />}
                     </td>
                   ))}
                   {hasWhatIf && (

@@ -146,3 +146,37 @@ describe("filters, pages and CSVs on a scanned estate", () => {
     expect(checked).toEqual(expect.arrayContaining(["findings.first_seen", "findings.suppressed_until", "keys.valid_after_time", "keys.valid_before_time", "gsas.last_authenticated_time"]));
   });
 });
+
+describe("counts whose source failed", () => {
+  let t: TestDatabase;
+  let sim: Simulator;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    sim = await startSimulator({ estate: loadEstateFile("lib/simulator/estates/demo/estate.yaml") });
+    await scanWith(t.db, sim, testConfig());
+  }, 120_000);
+  afterAll(async () => {
+    await sim.close();
+    await t.drop();
+  });
+
+  it("are unknown with the reason — never 0 — in the page, and empty in the CSV", async () => {
+    const cluster = "cluster:acme-prod/asia-northeast1/prod";
+    const before = await listTable(t.db, TABLES.clusters, f(`cluster=${cluster}`));
+    expect(before.rows[0]).toMatchObject({ pods__unknown: null });
+    expect(Number(before.rows[0].pods)).toBeGreaterThan(0);
+    await t.db.pool.query(`update source_state set last_status = 'failed', last_error = '403 pods is forbidden' where source = 'k8s.pods:acme-prod/asia-northeast1/prod'`);
+    await t.db.pool.query(`update source_state set last_status = 'failed', last_error = '403 keys list denied' where source = 'iam.keys:acme-legacy'`);
+    const after = await listTable(t.db, TABLES.clusters, f(`cluster=${cluster}`));
+    expect({ pods: after.rows[0].pods, why: after.rows[0].pods__unknown }).toEqual({ pods: null, why: "403 pods is forbidden" });
+    expect(after.rows[0].pods__unknown === null).toBe(false);
+    const csv = csvObjects((await csvText(t, "clusters", `cluster=${cluster}`)).text)[0];
+    expect(csv.pods).toBe("");
+    expect(Object.keys(csv)).not.toContain("pods__unknown");
+    const gsas = await listTable(t.db, TABLES.gsas, f("project=acme-legacy"));
+    expect(gsas.rows.length).toBeGreaterThan(0);
+    for (const r of gsas.rows) expect({ keys: r.user_managed_keys, why: r.user_managed_keys__unknown }).toEqual({ keys: null, why: "403 keys list denied" });
+    const other = await listTable(t.db, TABLES.gsas, f("project=acme-prod"));
+    for (const r of other.rows) expect(r.user_managed_keys__unknown).toBeNull();
+  });
+});

@@ -25,6 +25,12 @@ export type Column = {
   uiOnly?: boolean;
   /** One-line explanation, shown as the header's tooltip and in the README. */
   help?: string;
+  /**
+   * SQL giving why this cell cannot be known (a source it counts from failed), or null. When it
+   * gives a reason the cell is null — never a 0 that reads as none — and the page row carries the
+   * reason as `ID__unknown` (shown as "unknown (source failed)"); the CSV cell is empty.
+   */
+  unknownIf?: string;
 };
 
 export type FilterSql = Partial<Record<"project" | "cluster" | "namespace" | "gsa" | "rule" | "severity" | "state", (p: string) => string>>;
@@ -114,8 +120,18 @@ export function orderBy(def: TableDef, f: Filters): string {
 }
 
 export function selectList(def: TableDef): string {
-  return def.columns.map((c) => `${c.sql} as "${c.id}"`).join(",\n  ");
+  return def.columns
+    .map((c) => (c.unknownIf ? `case when (${c.unknownIf}) is null then ${c.sql} end as "${c.id}", (${c.unknownIf}) as "${c.id}__unknown"` : `${c.sql} as "${c.id}"`))
+    .join(",\n  ");
 }
+
+/** Why a source that is not retired did not answer in full, or null (`sourceSql` names one source). */
+export const sourceFailedSql = (sourceSql: string) =>
+  `(select coalesce(ss.last_error, ss.source || ' ' || ss.last_status) from source_state ss where ss.source = ${sourceSql} and ss.last_status <> 'ok' and ss.retired_scan_id is null)`;
+
+/** The sources of a family that did not answer in full, listed, or null (a count over every cluster). */
+export const familyFailedSql = (family: string) =>
+  `(select string_agg(ss.source, ', ' order by ss.source) from source_state ss where ss.family = '${family}' and ss.last_status <> 'ok' and ss.retired_scan_id is null)`;
 
 export function pageQuery(def: TableDef, f: Filters): BuiltQuery {
   const { where, values } = buildWhere(def, f);
