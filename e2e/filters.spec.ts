@@ -6,6 +6,10 @@
 import { test, expect } from "@playwright/test";
 import { TablePage, parseCsv } from "./pages";
 
+// The first views of a fresh server are compiled and cached while other specs load it: allow for that.
+test.describe.configure({ timeout: 120_000 });
+test.use({ navigationTimeout: 60_000 });
+
 type Page = { rows: { subject: string; rule: string; severity: string }[]; total: number };
 
 test("severity critical and high picked in the control: both in the URL, both in the table, the same rows in the CSV under the filtered name", async ({ page }) => {
@@ -39,7 +43,7 @@ test("severity critical and high picked in the control: both in the URL, both in
 test("an unknown severity in the address shows a notice naming the parameter, not an empty table", async ({ page }) => {
   await page.goto("/findings?severity=urgent");
   const notice = page.getByTestId("bad-request-notice");
-  await expect(notice).toBeVisible();
+  await expect(notice).toBeVisible({ timeout: 45_000 });
   await expect(notice).toContainText("parameter severity");
   await expect(notice).toContainText('Query parameter "severity" ("urgent") must be one of critical, high, medium, low, info');
   await expect(page.getByText("No rows")).toHaveCount(0);
@@ -56,6 +60,7 @@ test("page 99 of a short table shows a notice with the last page, and the way th
   expect(r.status()).toBe(400);
   await page.goto("/findings?page=99");
   const notice = page.getByTestId("bad-request-notice");
+  await expect(notice).toBeVisible({ timeout: 45_000 });
   await expect(notice).toContainText(`Query parameter "page" (99) is past the last page: these filters match ${all.total} rows, ${last} page`);
   await expect(page.getByText(/Page 99 of/)).toHaveCount(0);
   await notice.getByRole("button", { name: `Go to the last page (${last})` }).click();
@@ -110,9 +115,9 @@ test("a workload or GSA address that names nothing is a 404 page with the way ba
 
 test("screenshot: findings with two severities chosen and a bad state in the address", async ({ page }) => {
   await page.goto("/findings?severity=critical&severity=high&state=bogus");
-  await expect(page.getByTestId("bad-request-notice")).toBeVisible();
+  await expect(page.getByTestId("bad-request-notice")).toBeVisible({ timeout: 45_000 });
   await page.screenshot({ path: "screens/findings-400-multiselect.png", fullPage: false });
   await page.goto("/findings?severity=critical&severity=high");
-  await expect(page.getByTestId("table-findings")).toBeVisible();
+  await expect(page.getByTestId("table-findings")).toBeVisible({ timeout: 45_000 });
   await page.screenshot({ path: "screens/findings-multiselect.png", fullPage: false });
 });
