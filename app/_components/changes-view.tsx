@@ -5,6 +5,7 @@ import { fetchJson } from "./fetch-json";
 import { useUrlState } from "./use-url-state";
 import { Badge, Card, Empty, ErrorBox, PageHeader, Path, Spinner } from "./ui";
 import { subjectHref, subjectLabel } from "./links";
+import { ScanProgress } from "./scan-control";
 
 type Change = { category: string; change: string; subject: string; detail: string };
 type Changes = { from: number; to: number; changes: Change[]; counts: Record<string, number> };
@@ -31,8 +32,27 @@ function View() {
   const qs = new URLSearchParams();
   if (params.get("from")) qs.set("from", params.get("from")!);
   if (params.get("to")) qs.set("to", params.get("to")!);
-  const q = useQuery({ queryKey: ["changes", qs.toString()], queryFn: () => fetchJson<Changes>(`/api/changes?${qs}`) });
   const usable = (scans.data?.scans ?? []).filter((s) => ["succeeded", "partial"].includes(s.status) && !s.prunedAt);
+  // Fewer than two finished scans is where every installation starts, not an error: say what is
+  // needed and offer the scan, instead of asking the server a question it cannot answer yet.
+  const needsScans = scans.isSuccess && usable.length < 2 && !qs.toString();
+  const q = useQuery({ queryKey: ["changes", qs.toString()], queryFn: () => fetchJson<Changes>(`/api/changes?${qs}`), enabled: scans.isSuccess && !needsScans });
+  if (needsScans) {
+    return (
+      <div className="space-y-4" data-testid="changes-need-scans">
+        <Card title="Changes need two scans">
+          <p className="text-sm">
+            This page compares two finished scans: what appeared, disappeared or changed between them.{" "}
+            {usable.length === 0
+              ? "No scan has finished yet."
+              : `There is one so far (scan #${usable[0].id}, ${usable[0].startedAt.slice(0, 16).replace("T", " ")} UTC); the next scan will be compared with it.`}
+          </p>
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">Scans also run on their own every WI_ATLAS_SCAN_INTERVAL_MINUTES when a schedule is set.</p>
+        </Card>
+        <ScanProgress />
+      </div>
+    );
+  }
   const pick = (name: "from" | "to", current: number | undefined) => (
     <label className="flex items-center gap-1 text-sm">
       <span className="text-slate-600 dark:text-slate-400">{name === "from" ? "From scan" : "to scan"}</span>

@@ -1,8 +1,10 @@
 "use client";
 import { Fragment, type ReactNode } from "react";
 import { useQuery, keepPreviousData } from "@tanstack/react-query";
-import { fetchJson } from "./fetch-json";
-import { useUrlState } from "./use-url-state";
+import { ApiError, fetchJson } from "./fetch-json";
+import { urlValues, useUrlState } from "./use-url-state";
+import { BadRequestNotice } from "./bad-request-notice";
+import { UnknownValue } from "./source-failure";
 import { Cell } from "./cells";
 import { rowWhatIf, WhatIfLink } from "./what-if-link";
 import { Empty, ErrorBox, Spinner } from "./ui";
@@ -18,8 +20,12 @@ export type TablePage = {
   sort: string;
   order: "asc" | "desc";
   csv: string;
+  /** The file name the CSV downloads as (absent from servers before it existed). */
+  csvName?: string;
 };
 
+/** Filters that take several values (the URL repeats them). */
+const MULTI_KEYS = new Set(["project", "cluster", "namespace", "gsa", "rule", "severity", "state"]);
 const FILTER_KEYS = ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "q", "sort", "order", "page", "pageSize"];
 
 /** A server-sorted, server-paginated table whose state is the URL; its CSV link exports the same view. */
@@ -41,10 +47,14 @@ export function DataTable({
 }) {
   const { params, set: setUrl } = useUrlState();
   const own = (k: string) => (["sort", "order", "page", "pageSize"].includes(k) ? paramPrefix + k : k);
-  const set = (changes: Record<string, string | null>, opts?: { resetPage?: boolean }) =>
+  const set = (changes: Record<string, string | string[] | null>, opts?: { resetPage?: boolean }) =>
     setUrl(Object.fromEntries(Object.entries(changes).map(([k, v]) => [own(k), v])), opts);
   const qs = new URLSearchParams();
   for (const k of FILTER_KEYS) {
+    if (MULTI_KEYS.has(k)) {
+      for (const v of urlValues(params, k)) qs.append(k, v);
+      continue;
+    }
     const v = params.get(own(k));
     if (v) qs.set(k, v);
   }
@@ -55,7 +65,11 @@ export function DataTable({
   });
 
   if (query.isPending) return <Spinner />;
-  if (query.isError) return <ErrorBox error={query.error} retry={() => query.refetch()} />;
+  if (query.isError) {
+    const e = query.error;
+    if (e instanceof ApiError && e.status === 400) return <BadRequestNotice error={e} onFix={(p, v) => set({ [p]: v }, { resetPage: false })} />;
+    return <ErrorBox error={e} retry={() => query.refetch()} />;
+  }
   const data = query.data;
   const cols = data.columns.filter((c) => !c.csvOnly);
   // Keys, node pools, Secrets and bindings each get the question their destructive step raises.
@@ -73,7 +87,7 @@ export function DataTable({
           {data.total === 0 ? "No rows" : `${from}–${to} of ${data.total}`}
           {query.isFetching && " · updating…"}
         </span>
-        <a href={data.csv} download className="rounded border border-slate-300 px-2 py-1 text-sm hover:bg-slate-100 hover:no-underline dark:border-slate-700 dark:hover:bg-slate-800">
+        <a href={data.csv} download={data.csvName ?? true} className="rounded border border-slate-300 px-2 py-1 text-sm hover:bg-slate-100 hover:no-underline dark:border-slate-700 dark:hover:bg-slate-800">
           Download CSV
         </a>
       </div>
@@ -127,7 +141,7 @@ export function DataTable({
                       </td>
                     )}
                     <td className={`px-2 py-1.5 lg:px-3 ${c.type === "text" ? "min-w-[8rem] max-w-[40rem] lg:min-w-[12rem]" : c.type === "subject" || c.type === "gsa" ? "min-w-[8rem] max-w-[26rem] lg:min-w-[10rem]" : ""}${folded(c.id)}`}>
-                      <Cell type={c.type} id={c.id} value={row[c.id]} />
+                      {row[`${c.id}__unknown`] ? <UnknownValue sources={[{ source: String(row[`${c.id}__unknown`]) }]} /> : <Cell type={c.type} id={c.id} value={row[c.id]} />}
                     </td>
                     </Fragment>
                   ))}

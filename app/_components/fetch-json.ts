@@ -3,6 +3,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The error body's other fields (a 400's `parameter`, a page's `lastPage`). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -21,8 +23,8 @@ export async function fetchJson<T>(url: string, init?: RequestInit): Promise<T> 
     body = undefined;
   }
   if (!res.ok) {
-    const message = (body as { error?: { message?: string } } | undefined)?.error?.message ?? `${res.status} ${res.statusText}`;
-    throw new ApiError(res.status, message);
+    const { message, ...details } = (body as { error?: { message?: string } & Record<string, unknown> } | undefined)?.error ?? {};
+    throw new ApiError(res.status, message ?? `${res.status} ${res.statusText}`, details);
   }
   return body as T;
 }

@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { fetchJson } from "./fetch-json";
 import { useUrlState } from "./use-url-state";
+import { SelectFilter } from "./select-filter";
 
 type Facets = { project: string[]; cluster: string[]; namespace: string[] };
 
@@ -22,20 +23,10 @@ export function FilterBar({ show = ["project", "cluster", "namespace", "q"], ext
     return () => clearTimeout(t);
   }, [q]); // eslint-disable-line react-hooks/exhaustive-deps
 
+  // Each takes several values (the URL repeats the parameter); see SelectFilter.
   const select = (name: "project" | "cluster" | "namespace", label: string) =>
     show.includes(name) && (
-      <label className="flex items-center gap-1 text-sm">
-        <span className="text-slate-600 dark:text-slate-400">{label}</span>
-        <select aria-label={label} className={selectCls} value={params.get(name) ?? ""} onChange={(e) => set({ [name]: e.target.value })}>
-          <option value="">all</option>
-          {(facets.data?.[name] ?? []).map((v) => (
-            <option key={v} value={v}>
-              {name === "cluster" ? v.replace(/^cluster:/, "") : v}
-            </option>
-          ))}
-          {params.get(name) && !(facets.data?.[name] ?? []).includes(params.get(name)!) && <option value={params.get(name)!}>{params.get(name)}</option>}
-        </select>
-      </label>
+      <SelectFilter name={name} label={label} options={(facets.data?.[name] ?? []).map((v) => ({ value: v, label: name === "cluster" ? v.replace(/^cluster:/, "") : undefined }))} />
     );
 
   const active = ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "q"].filter((k) => params.get(k));

@@ -6,6 +6,7 @@ import { FilterBar } from "./filter-bar";
 import { SelectFilter } from "./select-filter";
 import { PageHeader, Spinner } from "./ui";
 import { fetchJson } from "./fetch-json";
+import { SourceFailureBanner } from "./source-failure";
 
 type RuleInfo = { id: string; severity: string; title: string; why: string; absence: boolean };
 
@@ -27,6 +28,7 @@ export function FindingsView() {
         title="Findings"
         description="What is wrong or risky, by rule. Unverified means a source the rule needs failed or was out of scope — it is neither a pass nor a guess. Open a subject to see its fixes and to accept a finding."
       />
+      <SourceFailureBanner what="The findings (those a failed source decides are unverified, not passed)" />
       <Suspense fallback={<Spinner />}>
         <FilterBar extra={<Extra />} />
         <DataTable table="findings" emptyText="No findings match these filters." />

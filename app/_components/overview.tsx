@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
 import { Badge, Card, Email, Empty, ErrorBox, PageHeader, Spinner, Stat, Time } from "./ui";
 import { subjectHref } from "./links";
+import { SourceFailureBanner, UnknownValue } from "./source-failure";
 
 type Overview = {
   counts: Record<string, number>;
@@ -32,12 +33,19 @@ export function OverviewView() {
   if (q.isError) return <ErrorBox error={q.error} retry={() => q.refetch()} />;
   const o = q.data;
   const c = (k: string) => o.counts[k] ?? 0;
+  // A count whose source failed in the last scan is "unknown (source failed)" with what is known — never a bare 0.
+  const failedOf = (...families: string[]) => o.failures.filter((f) => f.status !== "skipped" && families.some((fam) => f.source.startsWith(`${fam}:`)));
+  const orUnknown = (value: number, ...families: string[]) => {
+    const failed = failedOf(...families);
+    return failed.length ? <UnknownValue known={value || undefined} sources={failed} asLink={false} /> : value;
+  };
   return (
     <div>
       <PageHeader
         title="Overview"
         description="Which Kubernetes workloads use which Google service accounts, where JSON keys still live, and how far the move to Workload Identity has come."
       />
+      <SourceFailureBanner what="Counts on this page" />
       {o.running && (
         <div role="status" className="mb-4 rounded-md border border-blue-300 bg-blue-50 p-3 text-sm dark:border-blue-800 dark:bg-blue-950">
           Scan #{o.running.id} is running ({o.running.phase ?? "starting"}
@@ -65,13 +73,13 @@ export function OverviewView() {
           </div>
           <div className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-8">
             <Stat label="Projects" value={c("project")} />
-            <Stat label="GSAs" value={c("gsa")} href="/gsas" />
-            <Stat label="User-managed keys" value={o.user_keys} href="/keys" tone={o.user_keys ? "amber" : "green"} />
-            <Stat label="Keys in Secrets" value={o.keys_in_secrets} hint={`${o.secrets_with_keys} Secrets`} href="/secrets" tone={o.keys_in_secrets ? "red" : "green"} />
-            <Stat label="Clusters" value={c("cluster")} hint={`${o.wi_clusters} with Workload Identity`} href="/clusters" />
+            <Stat label="GSAs" value={orUnknown(c("gsa"), "iam.serviceAccounts")} href="/gsas" />
+            <Stat label="User-managed keys" value={orUnknown(o.user_keys, "iam.keys", "asset.keys")} href="/keys" tone={o.user_keys ? "amber" : failedOf("iam.keys", "asset.keys").length ? undefined : "green"} />
+            <Stat label="Keys in Secrets" value={orUnknown(o.keys_in_secrets, "k8s.secrets")} hint={`${o.secrets_with_keys} Secrets`} href="/secrets" tone={o.keys_in_secrets ? "red" : failedOf("k8s.secrets").length ? undefined : "green"} />
+            <Stat label="Clusters" value={orUnknown(c("cluster"), "container.clusters")} hint={`${o.wi_clusters} with Workload Identity`} href="/clusters" />
             <Stat label="Node pools" value={c("nodepool")} hint={`${o.legacy_pools} legacy, ${o.gke_pools} GKE metadata`} href="/clusters" />
             <Stat label="KSAs" value={c("ksa")} href="/ksas" />
-            <Stat label="Workloads" value={c("workload")} hint={`${c("pod")} pods, ${o.pending_pods} pending`} href="/workloads" />
+            <Stat label="Workloads" value={orUnknown(c("workload"), "k8s.deployments", "k8s.statefulsets", "k8s.daemonsets", "k8s.cronjobs", "k8s.jobs", "k8s.pods")} hint={`${c("pod")} pods, ${o.pending_pods} pending`} href="/workloads" />
           </div>
           <div className="mt-6 grid gap-4 lg:grid-cols-2">
             <Card title="Most-shared service accounts">

@@ -5,7 +5,19 @@ import { useRouter } from "next/navigation";
 import { fetchJson } from "./fetch-json";
 import { subjectHref } from "./links";
 
-type Result = { kind: string; subject: string; label: string; detail: string | null };
+type Result = { kind: string; subject: string; label: string; detail: string | null; project?: string | null; cluster?: string | null; namespace?: string | null; exact?: boolean };
+
+/** Where a hit lives, as people say it: `prod (asia-northeast1) · orders · acme-prod`. */
+export function hitScope(r: Result): string {
+  const parts: string[] = [];
+  if (r.cluster && r.cluster !== r.subject) {
+    const [, location, name] = r.cluster.replace(/^cluster:/, "").split("/");
+    parts.push(`${name} (${location})`);
+  }
+  if (r.namespace && r.kind !== "namespace") parts.push(`ns ${r.namespace}`);
+  if (r.project && r.kind !== "project") parts.push(r.project);
+  return parts.join(" · ");
+}
 
 /**
  * Search GSAs, KSAs, workloads, keys (by key id), clusters, namespaces and Secrets. Press `/` or
@@ -39,10 +51,11 @@ export function SearchBox({ mode = "page", placeholder = "Search  ( / )", onPick
   }, [autoFocusKey]);
   const results = useQuery({
     queryKey: ["search", debounced],
-    queryFn: () => fetchJson<{ results: Result[] }>(`/api/search?q=${encodeURIComponent(debounced)}`),
+    queryFn: () => fetchJson<{ results: Result[]; total?: number }>(`/api/search?q=${encodeURIComponent(debounced)}`),
     enabled: debounced.trim().length >= 2,
   });
   const items = results.data?.results ?? [];
+  const total = results.data?.total ?? items.length;
   const go = (r: Result, graph: boolean) => {
     setOpen(false);
     setQ("");
@@ -103,10 +116,20 @@ export function SearchBox({ mode = "page", placeholder = "Search  ( / )", onPick
               className={`flex cursor-pointer items-baseline gap-2 px-3 py-1.5 text-sm ${i === active ? "bg-blue-50 dark:bg-blue-950" : ""}`}
             >
               <span className="w-16 shrink-0 text-xs uppercase text-slate-500 dark:text-slate-400">{r.kind}</span>
-              <span className="mono text-xs break-all">{r.label}</span>
-              <span className="ml-auto truncate text-xs text-slate-500 dark:text-slate-400">{r.detail ?? r.subject.slice(r.subject.indexOf(":") + 1)}</span>
+              <span className="min-w-0 flex-1">
+                <span className={`mono text-xs break-all ${r.exact ? "font-semibold" : ""}`}>{r.label}</span>
+                {r.detail && <span className="ml-2 text-xs text-slate-500 dark:text-slate-400">{r.detail}</span>}
+                <span className="block truncate text-xs text-slate-500 dark:text-slate-400" data-testid="search-scope">
+                  {hitScope(r) || r.subject.slice(r.subject.indexOf(":") + 1)}
+                </span>
+              </span>
             </li>
           ))}
+          {items.length > 0 && total > items.length && (
+            <li className="border-t border-slate-100 px-3 py-1 text-xs text-amber-800 dark:border-slate-800 dark:text-amber-300" data-testid="search-more">
+              Showing {items.length} of {total} — type more to narrow it down
+            </li>
+          )}
           {items.length > 0 && <li className="border-t border-slate-100 px-3 py-1 text-xs text-slate-500 dark:text-slate-400 dark:border-slate-800">Enter: open · Shift+Enter: show in graph</li>}
         </ul>
       )}

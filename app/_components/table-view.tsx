@@ -3,6 +3,7 @@ import { Suspense, type ReactNode } from "react";
 import { DataTable } from "./data-table";
 import { FilterBar } from "./filter-bar";
 import { PageHeader, Spinner } from "./ui";
+import { SourceFailureBanner } from "./source-failure";
 
 export function TableView({
   table,
@@ -22,6 +23,7 @@ export function TableView({
   return (
     <div>
       <PageHeader title={title} description={description} />
+      <SourceFailureBanner what="This table" />
       {children}
       <Suspense fallback={<Spinner />}>
         <FilterBar show={filters} />

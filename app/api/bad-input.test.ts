@@ -31,6 +31,12 @@ const TABLE_CASES: BadCase[] = [
   { query: "?sort=name%3Bdrop", says: 'Query parameter "sort" ("name;drop") must be a column id' },
   { query: "?project=NOT_A_PROJECT", says: 'Query parameter "project" ("NOT_A_PROJECT") must be a project id' },
   { query: "?gsa=a%00b@x.com", says: 'Query parameter "gsa" holds a control character' },
+  // Several values: the bad one is named, wherever it sits in the list.
+  { query: "?severity=critical,urgent", says: 'Query parameter "severity" ("urgent") must be one of critical, high' },
+  { query: "?severity=high&severity=urgent", says: 'Query parameter "severity" ("urgent") must be one of critical, high' },
+  { query: "?rule=no-such-rule", says: 'Query parameter "rule" ("no-such-rule") is not a rule; rules are cluster-wi-disabled' },
+  { query: "?namespace=orders,Bad_NS", says: 'Query parameter "namespace" ("Bad_NS") must be a Kubernetes namespace name' },
+  { query: "?sort=no_such_column", says: 'Query parameter "sort" ("no_such_column") is not a sortable column of' },
 ];
 
 const SUBJECT_CASES: BadCase[] = [
@@ -73,7 +79,11 @@ const CASES: Record<string, BadCase[]> = {
   ],
   coverage: [],
   facets: [],
-  findings: [...TABLE_CASES, { query: "?state=closed", says: 'Query parameter "state" ("closed") must be one of' }],
+  findings: [
+    ...TABLE_CASES,
+    { query: "?state=closed", says: 'Query parameter "state" ("closed") must be one of' },
+    { query: "?state=open,bogus", says: 'Query parameter "state" ("bogus") must be one of open, unverified, suppressed for findings' },
+  ],
   graph: [
     { query: "?hops=9", says: 'Query parameter "hops" ("9") must be 1, 2, 3 or 4' },
     { query: "?group=pods", says: 'Query parameter "group" ("pods") must be namespace, cluster or none' },
@@ -101,6 +111,11 @@ const CASES: Record<string, BadCase[]> = {
   "reports/[report]": [
     { param: "nope.csv", status: 404, says: "No report nope.csv; reports are" },
     { param: "findings.csv", query: "?severity=urgent", says: 'Query parameter "severity" ("urgent")' },
+    // Refused before the stream starts: a 400 with the message, not a CSV that ends early.
+    { param: "findings.csv", query: "?severity=critical,urgent", says: 'Query parameter "severity" ("urgent") must be one of critical, high' },
+    { param: "findings.csv", query: "?state=bogus", says: 'Query parameter "state" ("bogus") must be one of open, unverified, suppressed for findings' },
+    { param: "findings.csv", query: "?rule=no-such-rule", says: 'Query parameter "rule" ("no-such-rule") is not a rule' },
+    { param: "workloads.csv", query: "?sort=no_such_column", says: 'Query parameter "sort" ("no_such_column") is not a sortable column of workloads' },
     { param: "changes.csv", query: "?from=x&to=2", says: 'Query parameter "from" ("x") must be a scan number' },
   ],
   rules: [],

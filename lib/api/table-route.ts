@@ -6,6 +6,7 @@ import { listTable } from "../reports/list-table";
 import { tableByName } from "../reports/tables";
 import { notFound } from "./problem";
 import { cachedJsonPerScan } from "../store/scan-cache";
+import { publicOrigin } from "./origin";
 
 export function tableRoute(name: string) {
   return route(async (req) => {
@@ -17,6 +18,8 @@ export function tableRoute(name: string) {
     // question asked again (every dashboard user opening the same list) is answered from memory.
     params.sort();
     const db = serverDb();
-    return cachedJsonPerScan(db, `table|${name}|${params.toString()}`, () => listTable(db, def, filters));
+    // The origin is part of the answer (computed links), so part of the key.
+    const origin = publicOrigin(req);
+    return cachedJsonPerScan(db, `table|${name}|${origin}|${params.toString()}`, () => listTable(db, def, filters, { origin }));
   });
 }

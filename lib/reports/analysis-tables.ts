@@ -4,8 +4,12 @@
  */
 import type { Column, TableDef } from "./table-def";
 import { STEP_DEFS } from "../analysis/model";
+import { subjectUrl } from "./subject-url";
 
 const ACTIVE_SUPPRESSION = `exists (select 1 from suppression sp where sp.rule = o.rule and sp.subject = o.subject and (sp.expires_at is null or sp.expires_at > now()))`;
+/** The suppression in force for the finding (`sp`), if any. */
+const ACTIVE_SUPPRESSION_ROW = (col: string) =>
+  `(select sp.${col} from suppression sp where sp.rule = o.rule and sp.subject = o.subject and (sp.expires_at is null or sp.expires_at > now()))`;
 const FINDING_STATE = `(case when ${ACTIVE_SUPPRESSION} then 'suppressed' else o.state end)`;
 const SEVERITY_RANK = `(case o.severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 when 'low' then 3 else 4 end)`;
 
@@ -24,7 +28,14 @@ export const findingsTable: TableDef = {
     { id: "state", label: "State", sql: FINDING_STATE, type: "state" as Column["type"], help: "open; unverified (a source it needs failed or was out of scope); suppressed (accepted by a user)" },
     { id: "first_seen", label: "First seen", sql: "(select started_at from scan where id = o.first_seen)", type: "time" },
     { id: "message", label: "Message", sql: "o.data->>'message'", type: "text" },
+    // Appended after the columns scripts already read by position (their order is kept).
+    { id: "finding_id", label: "Finding id", sql: "o.key", type: "text", csvOnly: true, help: "RULE|SUBJECT: the same across scans for as long as the finding lasts (a suppression names the same pair)" },
+    { id: "url", label: "Link", sql: "null", type: "text", csvOnly: true, sortable: false, help: "The finding's subject page, absolute (from WI_ATLAS_PUBLIC_URL when set, else the address the CSV was downloaded from)" },
+    { id: "fix", label: "Fix", sql: "o.data->'fixes'->0->>'content'", type: "text", csvOnly: true, sortable: false, help: "The first fix's text (its command, manifest or Terraform); the subject page has every fix" },
+    { id: "suppressed_by", label: "Suppressed by", sql: ACTIVE_SUPPRESSION_ROW("owner"), type: "text", csvOnly: true, help: "Who accepted the finding (an active suppression); empty when it is not suppressed" },
+    { id: "suppressed_until", label: "Suppressed until", sql: ACTIVE_SUPPRESSION_ROW("expires_at"), type: "time", csvOnly: true, help: "When that acceptance lapses; empty for a suppression without an end (or no suppression)" },
   ],
+  mapRow: (row, ctx) => ({ ...row, url: typeof row.subject === "string" ? subjectUrl(ctx.origin, row.subject) : null }),
   filters: {
     project: (p) => `o.project = ${p}`,
     cluster: (p) => `o.cluster = ${p}`,

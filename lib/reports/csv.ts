@@ -1,5 +1,6 @@
 /**
- * CSV output: RFC 4180 (CRLF, quotes doubled), UTF-8, ISO 8601 UTC times, and cells that a
+ * CSV output: RFC 4180 (CRLF, quotes doubled), UTF-8, ISO 8601 UTC times to the second
+ * (`2026-11-28T09:15:02Z`: spreadsheets and `date -d` read it; fractions only made columns ragged), and cells that a
  * spreadsheet would run as a formula (starting with = + - @ or full-width ＝＋－＠, after any leading
  * white space, or with a tab or a carriage return) prefixed with an apostrophe. Streamed from Postgres with a cursor, so a large export never sits whole in memory.
  *
@@ -20,12 +21,30 @@ import type { BuiltQuery } from "./table-def";
  */
 const FORMULA_START = /^(?:[\t\r]|\s*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20])/;
 
-/** One cell as text: formula-safe, booleans as true/false, objects as JSON. */
+/** A time as `YYYY-MM-DDTHH:MM:SSZ` (UTC, no fraction). */
+export function csvTime(d: Date): string {
+  return Number.isNaN(d.getTime()) ? "" : d.toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+/** An ISO 8601 time held as text (API fields such as validAfterTime), or anything else unchanged. */
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/;
+
+/** A time column's value as CSV text: Dates and ISO texts to the second in UTC; other text is kept (never guessed at). */
+export function csvTimeValue(value: unknown): unknown {
+  if (value instanceof Date) return csvTime(value);
+  if (typeof value === "string" && ISO_TIME.test(value)) {
+    const d = new Date(value);
+    return Number.isNaN(d.getTime()) ? value : csvTime(d);
+  }
+  return value;
+}
+
+/** One cell as text: formula-safe, booleans as true/false, objects as JSON, times to the second. */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value === "number") return Number.isFinite(value) ? String(value) : "";
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date) return csvTime(value);
   const text = typeof value === "string" ? value : JSON.stringify(value);
   return FORMULA_START.test(text) ? `'${text}` : text;
 }

@@ -2,7 +2,10 @@
  * The inventory tables: GSAs, keys, clusters, node pools, KSAs, workloads and Secrets. Each is a page
  * and a CSV (`/api/reports/NAME.csv`), with `subject` first and snake_case headers.
  */
-import { staleColumn, type TableDef } from "./table-def";
+import { familyFailedSql, sourceFailedSql, staleColumn, type TableDef } from "./table-def";
+
+/** A cluster's own Kubernetes list (`k8s.pods:P/L/N`) that failed, for counts taken from it. */
+const clusterListFailed = (resource: string, clusterSql: string) => sourceFailedSql(`'k8s.${resource}:' || substr(${clusterSql}, 9)`);
 
 const cur = (kind: string, alias = "x") => `${alias}.kind = '${kind}' and ${alias}.valid_to is null`;
 
@@ -23,7 +26,7 @@ export const gsasTable: TableDef = {
     { id: "display_name", label: "Display name", sql: "o.data->>'displayName'", type: "text" },
     { id: "disabled", label: "Disabled", sql: "(o.data->>'disabled')::boolean", type: "bool" },
     {
-      id: "user_managed_keys",
+      unknownIf: sourceFailedSql(`'iam.keys:' || o.project`), id: "user_managed_keys",
       label: "Keys",
       sql: `(select count(*) from inventory_object k where ${cur("key", "k")} and k.data->>'email' = o.data->>'email' and k.data->>'keyType' = 'USER_MANAGED')`,
       type: "int",
@@ -37,7 +40,7 @@ export const gsasTable: TableDef = {
       help: "Kubernetes service accounts whose iam.gke.io/gcp-service-account annotation names this GSA",
     },
     {
-      id: "key_secrets",
+      unknownIf: familyFailedSql("k8s.secrets"), id: "key_secrets",
       label: "Key Secrets",
       sql: `(select count(*) from inventory_object s where ${cur("secret", "s")} and s.data->'credentials' @> jsonb_build_array(jsonb_build_object('clientEmail', o.data->>'email')))`,
       type: "int",
@@ -84,7 +87,7 @@ export const keysTable: TableDef = {
       type: "time",
     },
     {
-      id: "secrets",
+      unknownIf: familyFailedSql("k8s.secrets"), id: "secrets",
       label: "In Secrets",
       sql: `(select count(*) from inventory_object s where ${cur("secret", "s")} and s.data->'credentials' @> jsonb_build_array(jsonb_build_object('keyId', o.data->>'keyId')))`,
       type: "int",
@@ -119,10 +122,10 @@ export const clustersTable: TableDef = {
     { id: "status", label: "Status", sql: "o.data->>'status'", type: "text" },
     { id: "version", label: "Version", sql: "o.data->>'currentMasterVersion'", type: "text", csvOnly: true },
     { id: "node_pools", label: "Node pools", sql: "jsonb_array_length(o.data->'nodePools')", type: "int" },
-    { id: "nodes", label: "Nodes", sql: `(select count(*) from inventory_object n where ${cur("node", "n")} and n.cluster = o.subject)`, type: "int" },
-    { id: "namespaces", label: "Namespaces", sql: `(select count(*) from inventory_object n where ${cur("namespace", "n")} and n.cluster = o.subject)`, type: "int" },
+    { unknownIf: clusterListFailed("nodes", "o.subject"), id: "nodes", label: "Nodes", sql: `(select count(*) from inventory_object n where ${cur("node", "n")} and n.cluster = o.subject)`, type: "int" },
+    { unknownIf: clusterListFailed("namespaces", "o.subject"), id: "namespaces", label: "Namespaces", sql: `(select count(*) from inventory_object n where ${cur("namespace", "n")} and n.cluster = o.subject)`, type: "int" },
     { id: "workloads", label: "Workloads", sql: `(select count(*) from inventory_object w where ${cur("workload", "w")} and w.cluster = o.subject)`, type: "int" },
-    { id: "pods", label: "Pods", sql: `(select count(*) from inventory_object p where ${cur("pod", "p")} and p.cluster = o.subject)`, type: "int" },
+    { unknownIf: clusterListFailed("pods", "o.subject"), id: "pods", label: "Pods", sql: `(select count(*) from inventory_object p where ${cur("pod", "p")} and p.cluster = o.subject)`, type: "int" },
     staleColumn,
   ],
   filters: { project: (p) => `o.project = ${p}`, cluster: (p) => `o.subject = ${p}` },
@@ -144,9 +147,9 @@ export const nodepoolsTable: TableDef = {
     { id: "service_account", label: "Runs as", sql: "o.data->>'serviceAccount'", type: "gsa", help: "The node GSA; pods on legacy pools act as it" },
     { id: "metadata_mode", label: "Metadata mode", sql: "o.data->>'metadataMode'", type: "text" },
     { id: "serves_gke_metadata", label: "GKE metadata", sql: "(o.data->>'servesGkeMetadata')::boolean", type: "bool", help: "Workload Identity works on this pool" },
-    { id: "nodes", label: "Nodes", sql: `(select count(*) from inventory_object n where ${cur("node", "n")} and n.cluster = o.cluster and n.data->>'pool' = o.data->>'name')`, type: "int" },
+    { unknownIf: clusterListFailed("nodes", "o.cluster"), id: "nodes", label: "Nodes", sql: `(select count(*) from inventory_object n where ${cur("node", "n")} and n.cluster = o.cluster and n.data->>'pool' = o.data->>'name')`, type: "int" },
     {
-      id: "pods",
+      unknownIf: clusterListFailed("pods", "o.cluster"), id: "pods",
       label: "Pods",
       sql: `(select count(*) from inventory_object p where ${cur("pod", "p")} and p.cluster = o.cluster and p.data->'spec'->>'nodeName' in ${poolNodes})`,
       type: "int",
@@ -171,7 +174,7 @@ export const ksasTable: TableDef = {
     { id: "name", label: "Name", sql: "o.data->>'name'", type: "text" },
     { id: "gsa_annotation", label: "Annotation (verbatim)", sql: "o.data->>'gsaAnnotation'", type: "text", help: "The iam.gke.io/gcp-service-account value exactly as written" },
     {
-      id: "pods",
+      unknownIf: clusterListFailed("pods", "o.cluster"), id: "pods",
       label: "Pods",
       sql: `(select count(*) from inventory_object p where ${cur("pod", "p")} and p.cluster = o.cluster and p.namespace = o.namespace and p.data->'spec'->>'serviceAccountName' = o.data->>'name')`,
       type: "int",
@@ -211,7 +214,7 @@ export const workloadsTable: TableDef = {
     { id: "name", label: "Name", sql: "o.data->>'name'", type: "text" },
     { id: "service_account", label: "KSA", sql: "o.data->'template'->>'serviceAccountName'", type: "text" },
     { id: "host_network", label: "hostNetwork", sql: "(o.data->'template'->>'hostNetwork')::boolean", type: "bool" },
-    { id: "pods", label: "Pods", sql: `coalesce((st.data->>'pods')::int, 0)`, type: "int" },
+    { unknownIf: clusterListFailed("pods", "o.cluster"), id: "pods", label: "Pods", sql: `coalesce((st.data->>'pods')::int, 0)`, type: "int" },
     { id: "pending_pods", label: "Pending", sql: `coalesce((st.data->>'pendingPods')::int, 0)`, type: "int" },
     {
       id: "node_pools",

@@ -1,8 +1,10 @@
 /** Serves a declared table as a JSON page or as a CSV stream, from the same query. */
 import type { Db } from "../store/db";
 import { filtersToQuery, type Filters } from "../api/filters";
-import { allRowsQuery, countQuery, pageQuery, type TableDef } from "./table-def";
-import { streamCsv } from "./csv";
+import { badRequest } from "../api/problem";
+import { allRowsQuery, countQuery, pageQuery, type RowContext, type TableDef } from "./table-def";
+import { csvTimeValue, streamCsv } from "./csv";
+import { downloadName } from "./download-name";
 
 export type TablePage = {
   table: string;
@@ -16,25 +18,41 @@ export type TablePage = {
   order: "asc" | "desc";
   /** The CSV of exactly this view (all pages). */
   csv: string;
+  /** The file name that CSV downloads as (the filters in it). */
+  csvName: string;
 };
 
-export async function listTable(db: Db, def: TableDef, f: Filters): Promise<TablePage> {
+/** Without a request (tests, scripts), links point at the default local address. */
+const LOCAL: RowContext = { origin: "http://127.0.0.1:3000" };
+
+export async function listTable(db: Db, def: TableDef, f: Filters, ctx: RowContext = LOCAL): Promise<TablePage> {
   const pq = pageQuery(def, f);
   const cq = countQuery(def, f);
   const [rows, count] = await Promise.all([db.pool.query(pq.text, pq.values), db.pool.query<{ n: number }>(cq.text, cq.values)]);
+  const total = count.rows[0].n;
+  // A page past the end would read "No rows" — as if nothing were wrong. An empty result has one
+  // (empty) page, so any page of it is answered as that page.
+  const last = Math.max(1, Math.ceil(total / f.pageSize));
+  if (total > 0 && f.page > last) {
+    throw badRequest(
+      `Query parameter "page" (${f.page}) is past the last page: these filters match ${total} row${total === 1 ? "" : "s"}, ${last} page${last === 1 ? "" : "s"} of ${f.pageSize}`,
+      { parameter: "page", lastPage: last },
+    );
+  }
   const { page: _p, pageSize: _s, orderGiven: _o, ...rest } = f;
   if (!f.orderGiven) delete (rest as Partial<Filters>).order;
   return {
     table: def.name,
     title: def.title,
     columns: def.columns.map((c) => ({ id: c.id, label: c.label, type: c.type, sortable: c.sortable !== false, csvOnly: c.csvOnly === true, uiOnly: c.uiOnly === true, help: c.help })),
-    rows: rows.rows,
-    total: count.rows[0].n,
-    page: f.page,
+    rows: def.mapRow ? rows.rows.map((r) => def.mapRow!(r, ctx)) : rows.rows,
+    total,
+    page: total === 0 ? 1 : f.page,
     pageSize: f.pageSize,
     sort: f.sort ?? def.defaultSort,
     order: f.orderGiven || f.sort ? f.order : (def.defaultOrder ?? f.order),
     csv: `/api/reports/${def.name}.csv${filtersToQuery(rest) ? `?${filtersToQuery(rest)}` : ""}`,
+    csvName: downloadName(def.name, f),
   };
 }
 
@@ -52,8 +70,22 @@ export function csvColumns(def: TableDef): string[] {
   return def.columns.filter((c) => !c.uiOnly).map((c) => c.id);
 }
 
-export async function tableCsv(db: Db, def: TableDef, f: Filters): Promise<Response> {
+/** Each CSV row as written: computed cells filled in, time columns to the second. */
+export function csvRowMapper(def: TableDef, ctx: RowContext): (row: Record<string, unknown>) => Record<string, unknown> {
+  const times = def.columns.filter((c) => c.type === "time" && !c.uiOnly).map((c) => c.id);
+  return (row) => {
+    const out = def.mapRow ? def.mapRow(row, ctx) : row;
+    for (const id of times) out[id] = csvTimeValue(out[id]);
+    return out;
+  };
+}
+
+/**
+ * Every row of the view as a CSV. The query is built (and a bad filter, state or sort refused with a
+ * 400) before the stream starts. `page` and `pageSize` are not used: a CSV holds every page.
+ */
+export async function tableCsv(db: Db, def: TableDef, f: Filters, ctx: RowContext = LOCAL): Promise<Response> {
   const q = allRowsQuery(def, f);
-  const stream = await streamCsv(db.pool, q, csvColumns(def));
-  return csvResponse(stream, `wi-atlas-${def.name}.csv`);
+  const stream = await streamCsv(db.pool, q, csvColumns(def), csvRowMapper(def, ctx));
+  return csvResponse(stream, downloadName(def.name, f));
 }

@@ -25,6 +25,12 @@ export type Column = {
   uiOnly?: boolean;
   /** One-line explanation, shown as the header's tooltip and in the README. */
   help?: string;
+  /**
+   * SQL giving why this cell cannot be known (a source it counts from failed), or null. When it
+   * gives a reason the cell is null — never a 0 that reads as none — and the page row carries the
+   * reason as `ID__unknown` (shown as "unknown (source failed)"); the CSV cell is empty.
+   */
+  unknownIf?: string;
 };
 
 export type FilterSql = Partial<Record<"project" | "cluster" | "namespace" | "gsa" | "rule" | "severity" | "state", (p: string) => string>>;
@@ -46,6 +52,17 @@ export type TableDef = {
   defaultOrder?: "asc" | "desc";
   /** Tie-breaker for a stable order across pages. */
   tiebreak: string;
+  /**
+   * Cells computed after the query, from the row and the request (an absolute link needs the
+   * dashboard's origin, which SQL does not know). Applied to pages and CSVs alike.
+   */
+  mapRow?: (row: Record<string, unknown>, ctx: RowContext) => Record<string, unknown>;
+};
+
+/** What a computed cell may know of the request. */
+export type RowContext = {
+  /** The dashboard's origin (`https://HOST[:PORT]`): WI_ATLAS_PUBLIC_URL when set, else the request's. */
+  origin: string;
 };
 
 /** Marks a row whose source failed or was not refreshed by the last scan, with the reason. */
@@ -65,17 +82,23 @@ export const staleColumn: Column = {
 export type BuiltQuery = { text: string; values: unknown[] };
 
 export function buildWhere(def: TableDef, f: Filters): { where: string; values: unknown[] } {
-  if (f.state !== undefined && def.states && !def.states.includes(f.state)) {
-    throw badRequest(`Query parameter "state" ("${f.state}") must be one of ${def.states.join(", ")} for ${def.name}`, { parameter: "state" });
+  const badState = def.states ? f.state?.find((s) => !def.states!.includes(s)) : undefined;
+  if (badState !== undefined) {
+    throw badRequest(`Query parameter "state" ("${badState}") must be one of ${def.states!.join(", ")} for ${def.name}`, { parameter: "state", value: badState });
   }
   const values: unknown[] = [];
   const conds: string[] = [];
   for (const key of ["project", "cluster", "namespace", "gsa", "rule", "severity", "state"] as const) {
-    const v = f[key];
+    const wanted = f[key];
     const sql = def.filters[key];
-    if (v === undefined || !sql) continue;
-    values.push(v);
-    conds.push(`(${sql(`$${values.length}`)})`);
+    if (!wanted?.length || !sql) continue;
+    // Several values mean any of them: one condition per value, OR-ed (PostgreSQL folds `x = $1 or
+    // x = $2` into `x = any(…)`; conditions that are not plain equalities keep their own shape).
+    const ors = wanted.map((v) => {
+      values.push(v);
+      return `(${sql(`$${values.length}`)})`;
+    });
+    conds.push(ors.length === 1 ? ors[0] : `(${ors.join(" or ")})`);
   }
   if (f.q) {
     values.push(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
@@ -97,8 +120,18 @@ export function orderBy(def: TableDef, f: Filters): string {
 }
 
 export function selectList(def: TableDef): string {
-  return def.columns.map((c) => `${c.sql} as "${c.id}"`).join(",\n  ");
+  return def.columns
+    .map((c) => (c.unknownIf ? `case when (${c.unknownIf}) is null then ${c.sql} end as "${c.id}", (${c.unknownIf}) as "${c.id}__unknown"` : `${c.sql} as "${c.id}"`))
+    .join(",\n  ");
 }
+
+/** Why a source that is not retired did not answer in full, or null (`sourceSql` names one source). */
+export const sourceFailedSql = (sourceSql: string) =>
+  `(select coalesce(ss.last_error, ss.source || ' ' || ss.last_status) from source_state ss where ss.source = ${sourceSql} and ss.last_status <> 'ok' and ss.retired_scan_id is null)`;
+
+/** The sources of a family that did not answer in full, listed, or null (a count over every cluster). */
+export const familyFailedSql = (family: string) =>
+  `(select string_agg(ss.source, ', ' order by ss.source) from source_state ss where ss.family = '${family}' and ss.last_status <> 'ok' and ss.retired_scan_id is null)`;
 
 export function pageQuery(def: TableDef, f: Filters): BuiltQuery {
   const { where, values } = buildWhere(def, f);

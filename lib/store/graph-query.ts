@@ -5,7 +5,7 @@
  * hard cap keeps every view at or under MAX_NODES drawn nodes, saying what it left out.
  */
 import type { Db } from "./db";
-import type { Filters } from "../api/filters";
+import { matchesAny, type Filters } from "../api/filters";
 import type { GraphEdge, GraphNode, GraphState } from "../analysis/graph";
 import { badRequest } from "../api/problem";
 import { scopeLabels } from "../analysis/graph-scope";
@@ -66,7 +66,8 @@ export function parseGraphParams(params: URLSearchParams, filters: Filters): Gra
   if (!Number.isInteger(hops) || hops < 1 || hops > 4) throw badRequest(`Query parameter "hops" ("${hopsRaw}") must be 1, 2, 3 or 4`, { parameter: "hops" });
   const group = (params.get("group") ?? "namespace") as GroupBy;
   if (!["namespace", "cluster", "none"].includes(group)) throw badRequest(`Query parameter "group" ("${group}") must be namespace, cluster or none`, { parameter: "group" });
-  const focus = params.get("focus")?.trim() || (filters.gsa ? `gsa:${filters.gsa}` : undefined);
+  // One GSA filter focuses on it; several only filter (a graph has one focus).
+  const focus = params.get("focus")?.trim() || (filters.gsa?.length === 1 ? `gsa:${filters.gsa[0]}` : undefined);
   if (focus && !/^[a-z]+:.+/.test(focus)) throw badRequest(`Query parameter "focus" ("${focus}") must be a subject such as gsa:EMAIL`, { parameter: "focus" });
   const expand = (params.get("expand") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   return { focus, hops, group, expand, filters };
@@ -264,21 +265,21 @@ export async function graphView(db: Db, p: GraphParams): Promise<GraphView> {
   nodes = nodes.filter(
     (n) =>
       n.id === p.focus ||
-      ((!f.project || !n.cluster || n.project === f.project) && (!f.cluster || !n.cluster || n.cluster === f.cluster) && (!f.namespace || !n.namespace || n.namespace === f.namespace)),
+      ((!n.cluster || matchesAny(f.project, n.project)) && (!n.cluster || matchesAny(f.cluster, n.cluster)) && (!n.namespace || matchesAny(f.namespace, n.namespace))),
   );
   // rule / severity / state / q highlight what matches.
-  if (f.rule || f.severity || f.q) {
+  if (f.rule?.length || f.severity?.length || f.q) {
     const hits = new Set<string>();
-    if (f.rule || f.severity) {
+    if (f.rule?.length || f.severity?.length) {
       const r = await db.pool.query<{ subject: string }>(
-        `select distinct subject from analysis_object where kind = 'finding' and valid_to is null and ($1::text is null or rule = $1) and ($2::text is null or severity = $2) and subject = any($3::text[])`,
-        [f.rule ?? null, f.severity ?? null, nodes.map((n) => n.id)],
+        `select distinct subject from analysis_object where kind = 'finding' and valid_to is null and ($1::text[] is null or rule = any($1::text[])) and ($2::text[] is null or severity = any($2::text[])) and subject = any($3::text[])`,
+        [f.rule?.length ? f.rule : null, f.severity?.length ? f.severity : null, nodes.map((n) => n.id)],
       );
       for (const x of r.rows) hits.add(x.subject);
     }
     for (const n of nodes) {
       const textHit = f.q ? `${n.id} ${n.label}`.toLowerCase().includes(f.q.toLowerCase()) : true;
-      const ruleHit = f.rule || f.severity ? hits.has(n.id) : true;
+      const ruleHit = f.rule?.length || f.severity?.length ? hits.has(n.id) : true;
       if (textHit && ruleHit) n.highlighted = true;
     }
   }

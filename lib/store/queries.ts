@@ -422,27 +422,8 @@ export async function findingsFor(db: Db, subjects: string[]) {
 }
 
 /** Global search across GSAs, KSAs, workloads, keys, clusters, namespaces and Secrets: emails, names, key ids, subjects. */
-export async function search(db: Db, q: string, limit = 20) {
-  const term = q.trim();
-  if (term.length < 2) return { q: term, results: [] };
-  const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const r = await db.pool.query<{ kind: string; subject: string; label: string; detail: string | null }>(
-    `select kind, subject,
-       case kind when 'gsa' then data->>'email' when 'key' then data->>'keyId' when 'cluster' then (data->>'name') || ' (' || (data->>'location') || ')'
-         else coalesce(data->>'name', subject) end as label,
-       case kind when 'gsa' then data->>'displayName' when 'key' then data->>'email' when 'ksa' then data->>'gsaAnnotation'
-         when 'workload' then data->>'kind' else null end as detail
-     from inventory_object
-     where valid_to is null and kind in ('gsa', 'ksa', 'workload', 'key', 'cluster', 'namespace', 'secret', 'nodepool', 'project')
-       and (subject ilike $1 or data->>'displayName' ilike $1 or data->>'gsaAnnotation' ilike $1
-            or (kind = 'secret' and data->'credentials' @? ('$[*] ? (@.keyId like_regex "' || $2 || '")')::jsonpath))
-     order by case when subject ilike $3 then 0 else 1 end,
-       case kind when 'gsa' then 0 when 'workload' then 1 when 'ksa' then 2 when 'key' then 3 when 'cluster' then 4 else 5 end, length(subject), subject
-     limit $4`,
-    [like, term.replace(/[^a-z0-9]/gi, ""), `%:${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, limit],
-  );
-  return { q: term, results: r.rows };
-}
+// The search box lives in its own module (scope per hit, exact names first, a total).
+export { search } from "./search";
 
 /** The running or requested scan (with progress), and the last finished one. */
 export async function currentScan(db: Db) {

@@ -7,6 +7,7 @@ import { tableByName, TABLES } from "@/lib/reports/tables";
 import { compareScans } from "@/lib/store/changes";
 import { latestTwoScans } from "@/lib/store/changes-params";
 import { toCsv } from "@/lib/reports/csv";
+import { publicOrigin } from "@/lib/api/origin";
 
 export const GET = route<{ report: string }>(async (req, { report }) => {
   if (report === "changes.csv") {
@@ -19,5 +20,5 @@ export const GET = route<{ report: string }>(async (req, { report }) => {
   const m = /^([a-z-]+)\.csv$/.exec(report);
   const def = m ? tableByName(m[1]) : undefined;
   if (!def) throw notFound(`No report ${report}; reports are ${[...Object.keys(TABLES), "changes"].map((t) => `${t}.csv`).join(", ")}`);
-  return tableCsv(serverDb(), def, parseFilters(new URL(req.url).searchParams));
+  return tableCsv(serverDb(), def, parseFilters(new URL(req.url).searchParams), { origin: publicOrigin(req) });
 });
