@@ -22,6 +22,9 @@ type Audit = {
   findings: (FindingView & { subject: string })[];
 };
 
+/** Paths by which a workload is set up to use the account without acting as it today. */
+const DECLARED = ["annotation", "key-mounted", "binding"];
+
 const short = (s: string) => s.slice(s.indexOf(":") + 1);
 
 function Section({ title, children }: { title: string; children: React.ReactNode }) {
@@ -57,7 +60,7 @@ export function AuditView({ subject }: { subject: string }) {
           {d.usage ? ` · shared-account score ${d.usage.score}` : ""}
         </p>
       </header>
-      <Section title={`Who uses it (${d.users.total} workload${d.users.total === 1 ? "" : "s"}, by any path)`}>
+      <Section title={`Who uses it (${d.users.total} workload${d.users.total === 1 ? " acts" : "s act"} as it${d.users.byPath.some((p) => DECLARED.includes(p.path)) ? " or are set up to" : ""})`}>
         {d.users.total === 0 ? (
           <p>{d.users.possible.length ? "No workload the scan could read uses it; some sources failed (below)." : "No workload uses it by any path the scan sees."}</p>
         ) : (
