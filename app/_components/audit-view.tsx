@@ -3,13 +3,15 @@ import { useQuery } from "@tanstack/react-query";
 import { fetchJson } from "./fetch-json";
 import { ErrorBox, Spinner } from "./ui";
 import { Fixes, type FindingView, type FixView } from "./findings-list";
+import { PATH_LABEL, type GsaUsersView } from "./gsa-users";
 
 type Audit = {
   email: string;
   gsa: { project: string; data: { displayName: string | null; disabled: boolean; uniqueId: string } } | null;
   lastAuthenticatedTime: string | null;
   ksasAnnotated: { subject: string; annotation: string; exact: boolean; pods: number }[];
-  acting: { workload: string; how: string; state: string; migrated: boolean | null; migration?: string | null }[];
+  /** Who uses it by any path: the same list as the GSA page's (lib/analysis/gsa-users.ts). */
+  users: GsaUsersView;
   keys: { subject: string; data: { keyId: string; validAfterTime: string; validBeforeTime: string }; lastAuthenticatedTime: string | null; secrets: string[] }[];
   secrets: { subject: string }[];
   mountedBy: { secret: string; workload: string }[];
@@ -19,6 +21,9 @@ type Audit = {
   moduleInput: FixView | null;
   findings: (FindingView & { subject: string })[];
 };
+
+/** Paths by which a workload is set up to use the account without acting as it today. */
+const DECLARED = ["annotation", "key-mounted", "binding"];
 
 const short = (s: string) => s.slice(s.indexOf(":") + 1);
 
@@ -55,9 +60,9 @@ export function AuditView({ subject }: { subject: string }) {
           {d.usage ? ` · shared-account score ${d.usage.score}` : ""}
         </p>
       </header>
-      <Section title={`Who uses it (${d.acting.length} workloads act as it)`}>
-        {d.acting.length === 0 ? (
-          <p>No workload acts as it.</p>
+      <Section title={`Who uses it (${d.users.total} workload${d.users.total === 1 ? " acts" : "s act"} as it${d.users.byPath.some((p) => DECLARED.includes(p.path)) ? " or are set up to" : ""})`}>
+        {d.users.total === 0 ? (
+          <p>{d.users.possible.length ? "No workload the scan could read uses it; some sources failed (below)." : "No workload uses it by any path the scan sees."}</p>
         ) : (
           <table className="w-full">
             <thead className="text-left text-xs uppercase text-slate-500 dark:text-slate-400">
@@ -68,15 +73,20 @@ export function AuditView({ subject }: { subject: string }) {
               </tr>
             </thead>
             <tbody>
-              {d.acting.map((a) => (
-                <tr key={a.workload} className="border-t border-slate-200 dark:border-slate-700">
+              {d.users.list.map((a) => (
+                <tr key={a.workload} className="border-t border-slate-200 align-top dark:border-slate-700">
                   <td className="mono py-0.5 text-xs">{short(a.workload)}</td>
-                  <td>{a.how}</td>
-                  <td>{a.migrated ? "yes" : "no"}{a.migration ? ` (${a.migration})` : ""}</td>
+                  <td>{a.paths.map((p) => `${PATH_LABEL[p.path] ?? p.path}: ${p.detail}`).join("; ")}</td>
+                  <td>{a.migrated ? "yes" : "no"}</td>
                 </tr>
               ))}
             </tbody>
           </table>
+        )}
+        {d.users.possible.length > 0 && (
+          <p className="mt-2">
+            Possible users not seen: {d.users.possible.map((s) => `${s.scope}: ${s.family} could not be read${s.unknownTotal ? ` (${s.unknownTotal} workload${s.unknownTotal === 1 ? "" : "s"} there of unknown identity)` : ""}`).join("; ")}.
+          </p>
         )}
         {d.ksasAnnotated.length > 0 && (
           <p className="mt-2">

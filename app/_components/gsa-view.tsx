@@ -8,6 +8,7 @@ import { ObjectWhatIf, WhatIfLink } from "./what-if-link";
 import { subjectHref, subjectLabel } from "./links";
 import { CodeBlock, FindingsList, type FindingView, type FixView } from "./findings-list";
 import { ConsoleLink } from "./deep-links";
+import { WhoUsesIt, type GsaUsersView } from "./gsa-users";
 
 type Binding = { role: string; members: string[]; membersTotal?: number; condition: { title: string | null; expression: string } | null };
 type GsaDetail = {
@@ -25,6 +26,8 @@ type GsaDetail = {
   drift: { ksa: string; annotated: boolean; bound: boolean; bindingState: string | null; pool: string | null }[];
   moduleInput: FixView | null;
   findings: FindingView[];
+  /** Who uses it, by any path, and the failed sources that may hide more. */
+  users: GsaUsersView;
   /** Lists hold at most `limit` items; these are the full counts. */
   limit: number;
   totals: { ksasAnnotated: number; drift: number; driftMismatched: number; secrets: number; bindings: number };
@@ -113,12 +116,14 @@ export function GsaView({ subject }: { subject: string }) {
             <a className="text-sm" href={`/ksas?${gsaQs}`}>
               KSAs
             </a>
-            <a className="text-sm" href={`/workloads?${gsaQs}`}>
-              Workloads
+            <a className="text-sm" href={`/workloads?${gsaQs}`} title="Every workload that uses it, by any path (the list under Who uses it)">
+              Workloads ({d.users.total.toLocaleString()})
             </a>
           </>
         }
       />
+
+      <WhoUsesIt email={d.email} users={d.users} />
 
       <div className="grid gap-4 lg:grid-cols-2">
         <Card title={`KSAs annotated with it (${d.totals.ksasAnnotated.toLocaleString()})`}>

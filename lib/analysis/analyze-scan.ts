@@ -80,6 +80,9 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
   if (opts.release) r.findings = [];
   for (const u of r.usage) yield { kind: "gsa-usage", key: u.email, subject: `gsa:${u.email}`, project: u.project, gsa: u.email, data: u };
   if (opts.release) r.usage = [];
+  for (const u of r.gsaUsers)
+    yield { kind: "gsa-user", key: `${u.email}|${u.workload}`, subject: u.workload, state: u.paths[0]?.state ?? null, project: u.project, cluster: u.cluster, namespace: u.namespace, gsa: u.email, data: { paths: u.paths, migrated: u.migrated } };
+  if (opts.release) r.gsaUsers = [];
   {
     const graph = buildGraph(r.context, r.statuses, r.bindings);
     // The row's columns carry the id, ends, place and state; data only what no column holds (an org's

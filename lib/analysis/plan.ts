@@ -11,6 +11,7 @@ import { gcloud, gcloudBindingFix, gsaIdFrom, kubectl, kubectlCheckFix, ksaManif
 import { gsaProject, isValidGsaEmail, policyView } from "./iam";
 import { gsasBindingKsa } from "./migration";
 import { pinsAwayFromGkeMetadata } from "./scheduling";
+import { splitAccountFix, splitTargetFor } from "./split";
 
 export function migrationPlan(ctx: AnalysisContext, w: InventoryRecord<WorkloadData>, st: WorkloadStatus): Fix[] {
   if (st.migration === "federated" || st.migration === "no-google-identity-needed") return [];
@@ -40,14 +41,24 @@ export function migrationPlan(ctx: AnalysisContext, w: InventoryRecord<WorkloadD
   const existing = ctx.gsaIdsTaken();
   const proposed = new Set<string>();
   const taken = { has: (id: string) => existing.has(id) || proposed.has(id), add: (id: string) => proposed.add(id) };
-  const email = annotated && isValidGsaEmail(annotated) ? annotated : (keyEmail ?? boundEmail ?? `${gsaIdFrom(w.data.name, taken)}@${c.data.projectId}.iam.gserviceaccount.com`);
-  const project = gsaProject(ctx, email) ?? c.data.projectId;
-  const ksaName = st.ksa === "default" ? w.data.name : st.ksa;
+  // An account shared by several namespaces (gsa-shared) is split: the workload moves to the account
+  // and KSA its split assigns it — the same plan the GSA's page, its finding and change sets print.
+  const current = [...st.identity.shares.map((s) => s.identity).flatMap((i) => ((i.type === "key-file" || i.type === "workload-identity") && i.email ? [i.email] : [])), annotated];
+  const split = splitTargetFor(ctx, w.subject, current);
+  const email = split
+    ? split.entry.gsa
+    : annotated && isValidGsaEmail(annotated)
+      ? annotated
+      : (keyEmail ?? boundEmail ?? `${gsaIdFrom(w.data.name, taken)}@${c.data.projectId}.iam.gserviceaccount.com`);
+  const project = split ? split.split.project : (gsaProject(ctx, email) ?? c.data.projectId);
+  const ksaName = split ? split.entry.ksa.slice(split.entry.ksa.indexOf("/") + 1) : st.ksa === "default" ? w.data.name : st.ksa;
   // The binding is there already when the GSA bound to this very KSA is the one it gets annotated with.
   const alreadyBound = ksaName === st.ksa && bound.includes(email);
-  if (!ctx.gsas.has(email) && !keyEmail) plan.push(gcloud(`Create ${email} (grant it only what ${w.data.name} needs)`, `gcloud iam service-accounts create ${email.split("@")[0]} --project=${project}`));
-  if (todo(3)) plan.push(ksaManifestFix(w.data.namespace, ksaName, email));
-  if ((todo(5) || todo(3)) && !alreadyBound) plan.push(tfBindingFix(email, project, pool, w.data.namespace, ksaName), gcloudBindingFix({ email, project, pool, ns: w.data.namespace, ksa: ksaName, policy: policyView(ctx, `gsa:${email}`) }));
+  if (split) plan.push(splitAccountFix(ctx, split.split, split.entry, w.data.name));
+  else if (!ctx.gsas.has(email) && !keyEmail) plan.push(gcloud(`Create ${email} (grant it only what ${w.data.name} needs)`, `gcloud iam service-accounts create ${email.split("@")[0]} --project=${project}`));
+  // A split account is new: its KSA is annotated with it even where the old link was in place.
+  if (todo(3) || split) plan.push(ksaManifestFix(w.data.namespace, ksaName, email));
+  if ((todo(5) || todo(3) || split) && !alreadyBound) plan.push(tfBindingFix(email, project, pool, w.data.namespace, ksaName), gcloudBindingFix({ email, project, pool, ns: w.data.namespace, ksa: ksaName, policy: policyView(ctx, `gsa:${email}`) }));
   // Patched when it must move: onto GKE-metadata nodes, or off `default` onto its own KSA (annotating its own KSA needs no patch).
   if (todo(4) || ksaName !== st.ksa) plan.push(workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksaName, { nodeSelector: !c.data.autopilot && (ctx.hasGkeMetadataNodes(w.cluster!) || todo(2)), unpin: pinsAwayFromGkeMetadata(ctx, w.cluster!, w.data.template) }));
   plan.push(kubectlCheckFix(w.cluster!, w.data.namespace, ksaName, email, { autopilot: c.data.autopilot }));

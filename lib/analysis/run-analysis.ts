@@ -9,7 +9,8 @@ import { MIGRATION_STATUSES, SEVERITY_ORDER } from "./model";
 import { isKeyish, nodeFacts, workloadIdentity } from "./identity";
 import { workloadStatus } from "./migration";
 import { reconcileBindings } from "./bindings";
-import { gsaUsage } from "./usage";
+import { usageOf } from "./split";
+import { gsaUsers, type GsaUser } from "./gsa-users";
 import { RULES } from "./rules";
 import type { RuleContext } from "./rules/rule";
 import { migrationPlan } from "./plan";
@@ -38,6 +39,8 @@ export type AnalysisResult = {
   statuses: WorkloadStatus[];
   bindings: BindingRow[];
   usage: GsaUsage[];
+  /** Who uses each GSA, by any path (the GSA page, its audit and the workloads table's `gsa=` read it). */
+  gsaUsers: GsaUser[];
   findings: Finding[];
   rollups: Rollup[];
 };
@@ -66,7 +69,7 @@ export function runAnalysis(input: AnalysisInput): AnalysisResult {
   });
   const statusMap = new Map(statuses.map((s) => [s.subject, s]));
   const bindings = reconcileBindings(ctx);
-  const usage = gsaUsage(ctx);
+  const usage = usageOf(ctx);
   const rc: RuleContext = { ctx, statuses: statusMap, bindings, usage: new Map(usage.map((u) => [u.email, u])) };
   const findings: Finding[] = [];
   for (const rule of RULES) {
@@ -90,7 +93,7 @@ export function runAnalysis(input: AnalysisInput): AnalysisResult {
     }
   }
   findings.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : a.subject < b.subject ? -1 : 1));
-  return { context: ctx, statuses, bindings, usage, findings, rollups: rollups(ctx, statuses, findings) };
+  return { context: ctx, statuses, bindings, usage, gsaUsers: gsaUsers(ctx, statuses, bindings), findings, rollups: rollups(ctx, statuses, findings) };
 }
 
 function rollups(ctx: AnalysisContext, statuses: WorkloadStatus[], findings: Finding[]): Rollup[] {

@@ -229,8 +229,11 @@ export const workloadsTable: TableDef = {
     project: (p) => `o.project = ${p}`,
     cluster: (p) => `o.cluster = ${p}`,
     namespace: (p) => `o.namespace = ${p}`,
-    gsa: (p) =>
-      `exists (select 1 from inventory_object k where ${cur("ksa", "k")} and k.cluster = o.cluster and k.namespace = o.namespace and k.data->>'name' = o.data->'template'->>'serviceAccountName' and lower(btrim(k.data->>'gsaAnnotation')) = ${p})`,
+    // Every workload that uses the account by any path — Workload Identity, a key file, the node's
+    // account, an annotation not yet in effect, a mounted key, a binding naming its KSA — as the GSA
+    // page's "Who uses it" lists them (lib/analysis/gsa-users.ts). Until issue 13 it meant only
+    // "its KSA is annotated with it", a subset of this.
+    gsa: (p) => `exists (select 1 from analysis_object u where u.kind = 'gsa-user' and u.valid_to is null and u.gsa = ${p} and u.subject = o.subject)`,
   },
   search: ["o.subject"],
   defaultSort: "subject",

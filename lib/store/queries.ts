@@ -197,7 +197,8 @@ export async function gsaDetail(db: Db, email: string, opts: { limit?: number } 
      where e.kind = 'graph-edge' and e.valid_to is null and e.data->>'kind' = 'secret-mounted' and e.subject = any($1::text[]) order by 1, 2`,
     [secrets.map((s) => s.subject as string)],
   );
-  const [[usage], bindingRows, pools, findings, acting, [counts], mountedBy] = await Promise.all([usageP, bindingRowsP, poolsP, findingsP, actingP, countsP, mountedByP]);
+  const usersP = gsaUsersOf(db, email, limit);
+  const [[usage], bindingRows, pools, findings, acting, [counts], mountedBy, users] = await Promise.all([usageP, bindingRowsP, poolsP, findingsP, actingP, countsP, mountedByP, usersP]);
   const annotated = new Map<string, { pool: string | null; ksas: string[] }>();
   for (const k of pools) {
     const key = `${k.namespace}/${k.name}`;
@@ -253,6 +254,8 @@ export async function gsaDetail(db: Db, email: string, opts: { limit?: number } 
       usageKeySecrets: u?.keySecrets?.length ?? 0,
     },
     acting,
+    /** Who uses it, by any path (analysis `gsa-user` rows): the list `/workloads?gsa=` pages through. */
+    users,
     mountedBy,
     usage: usageOut,
     bindings: [...bindingsAll.filter((b) => b.state !== "ok"), ...bindingsAll.filter((b) => b.state === "ok")].slice(0, limit),
@@ -270,6 +273,56 @@ export async function gsaDetail(db: Db, email: string, opts: { limit?: number } 
     secrets,
     roles,
     nodePools,
+  };
+}
+
+/** Kubernetes and IAM sources whose failure hides users of an account: a cluster's Secrets, pods, workloads, KSAs, ConfigMaps, nodes. */
+const USER_SOURCES = ["k8s.secrets", "k8s.pods", "k8s.serviceaccounts", "k8s.configmaps", "k8s.nodes", "k8s.deployments", "k8s.statefulsets", "k8s.daemonsets", "k8s.jobs", "k8s.cronjobs", "k8s.replicasets", "container.clusters", "iam.serviceAccountPolicies"];
+
+/**
+ * Who uses a GSA (the `gsa-user` rows of lib/analysis/gsa-users.ts) — not yet migrated first, at most
+ * `limit` — with the counts by path and cluster, and the "possible users": sources that failed in
+ * the last scan (a cluster whose Secrets could not be read may hold the account's key), each with the
+ * workloads there whose identity could not be told.
+ */
+export async function gsaUsersOf(db: Db, email: string, limit: number) {
+  const q = (text: string, values: unknown[]) => db.pool.query<Row>(text, values).then((r) => r.rows);
+  const [list, byPath, [totals], failed] = await Promise.all([
+    q(
+      `select u.subject as workload, u.cluster, u.namespace, u.state, (u.data->>'migrated')::boolean as migrated, u.data->'paths' as paths
+       from analysis_object u where u.kind = 'gsa-user' and u.valid_to is null and u.gsa = $1
+       order by (u.data->>'migrated')::boolean, u.subject limit $2`,
+      [email, limit],
+    ),
+    q(
+      `select p->>'path' as path, count(distinct u.subject)::int as workloads
+       from analysis_object u, jsonb_array_elements(u.data->'paths') p where u.kind = 'gsa-user' and u.valid_to is null and u.gsa = $1 group by 1 order by 1`,
+      [email],
+    ),
+    q(
+      `select count(*)::int as workloads, count(distinct u.cluster)::int as clusters from analysis_object u where u.kind = 'gsa-user' and u.valid_to is null and u.gsa = $1`,
+      [email],
+    ),
+    q(
+      `select ss.source, ss.family, ss.scope, ss.last_error as error,
+         case when ss.scope like '%/%/%' then 'cluster:' || ss.scope end as cluster,
+         case when ss.scope like '%/%/%' then (select coalesce(json_agg(s.key order by s.key), '[]') from (select s.key from analysis_object s where s.kind = 'workload-summary' and s.valid_to is null
+           and s.cluster = 'cluster:' || ss.scope and s.data->>'identity' in ('unknown', 'unknown (key file)') order by s.key limit 20) s) else '[]' end as unknown,
+         case when ss.scope like '%/%/%' then (select count(*)::int from analysis_object s where s.kind = 'workload-summary' and s.valid_to is null
+           and s.cluster = 'cluster:' || ss.scope and s.data->>'identity' in ('unknown', 'unknown (key file)')) else 0 end as "unknownTotal"
+       from source_state ss
+       where ss.family = any($1::text[]) and ss.last_status <> 'ok' and ss.retired_scan_id is null
+         and (ss.family <> 'iam.serviceAccountPolicies' or ss.scope = split_part(split_part($2, '@', 2), '.', 1))
+       order by ss.scope, ss.family`,
+      [USER_SOURCES, email],
+    ),
+  ]);
+  return {
+    list: list as { workload: string; cluster: string; namespace: string; state: string | null; migrated: boolean; paths: { path: string; state: string; detail: string; via: string | null }[] }[],
+    total: (totals?.workloads as number) ?? 0,
+    clusters: (totals?.clusters as number) ?? 0,
+    byPath: byPath as { path: string; workloads: number }[],
+    possible: failed as { source: string; family: string; scope: string; error: string | null; cluster: string | null; unknown: string[]; unknownTotal: number }[],
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Rule } from "./rule";
-import { gcloudBindingFix, kubectlCheckFix, tfBindingFix } from "../fixes";
+import { gcloudBindingFix, kubectlCheckFix, note, tfBindingFix } from "../fixes";
+import { splitTargetFor } from "../split";
 import { gsaProject, isValidGsaEmail, policyView } from "../iam";
 import { metadataIdentity } from "../identity";
 
@@ -29,6 +30,12 @@ export const rule: Rule = {
         gcloudBindingFix({ email, project, pool: c.data.workloadPool, ns: k.data.namespace, ksa: k.data.name, policy: policyView(ctx, `gsa:${email}`) }),
         kubectlCheckFix(k.cluster!, k.data.namespace, k.data.name, email, { autopilot: c.data.autopilot }),
       ];
+      // A shared account's KSA: binding restores the link today; the split's plan moves its workloads on.
+      const moves = (ctx.workloadsByKsa().get(`${k.cluster}|${k.data.namespace}/${k.data.name}`) ?? []).flatMap((w) => {
+        const t = splitTargetFor(ctx, w.subject, [email]);
+        return t ? [`${w.data.name} → ${t.entry.gsa} (KSA ${t.entry.ksa})`] : [];
+      });
+      if (moves.length) fixes.push(note(`${email} is shared: its split (gsa-shared) gives this KSA's workloads accounts of their own`, `The binding above restores the link the annotation asks for; each workload's plan then moves it on: ${moves.join("; ")}.`));
       out.push({
         subject: k.subject,
         state: id.status === "broken" ? ("open" as const) : ("unverified" as const),

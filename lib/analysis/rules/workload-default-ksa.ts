@@ -1,5 +1,6 @@
 import type { Rule, RuleContext } from "./rule";
 import type { Fix, WorkloadStatus } from "../model";
+import { splitAccountFix, splitTargetFor } from "../split";
 import { gcloud, gcloudBindingFix, ksaManifestFix, policyBindingCommand, tfBindingFix, workloadPatchFix } from "../fixes";
 import { directGrants, exactCondition, federatedPrincipal, gsaProject, isValidGsaEmail, memberCovers, parseWiMember, policyView, TOKEN_ROLES, type WiMember } from "../iam";
 import { pinsAwayFromGkeMetadata } from "../scheduling";
@@ -78,18 +79,21 @@ export const rule: Rule = {
         // belongs to, or one to pick — none when it lives on its own principal (done, or needing nothing).
         const keyEmail = st.identity.shares.map((s) => s.identity).find((i) => i.type === "key-file")?.email;
         const onPrincipal = st.migration === "federated" || st.migration === "no-google-identity-needed";
-        const email = onPrincipal ? null : def?.data.gsaAnnotation?.trim().toLowerCase() || keyEmail || "GSA_EMAIL";
-        const patch = workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, w.data.name, {
+        // A shared account (gsa-shared) is split: the workload moves to the account its split assigns it.
+        const split = onPrincipal ? null : splitTargetFor(ctx, w.subject, [keyEmail, def?.data.gsaAnnotation]);
+        const email = onPrincipal ? null : split ? split.entry.gsa : def?.data.gsaAnnotation?.trim().toLowerCase() || keyEmail || "GSA_EMAIL";
+        const ksaName = split ? split.entry.ksa.slice(split.entry.ksa.indexOf("/") + 1) : w.data.name;
+        const patch = workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksaName, {
           nodeSelector: ctx.hasGkeMetadataNodes(w.cluster!) && !ctx.clusters.get(w.cluster!)?.data.autopilot,
           unpin: pinsAwayFromGkeMetadata(ctx, w.cluster!, w.data.template),
         });
         const pool = ctx.clusters.get(w.cluster!)?.data.workloadPool;
-        const fixes: Fix[] = [email === "GSA_EMAIL" ? ksaManifestFix(w.data.namespace, w.data.name, email, { unproven: "nothing in the estate says which account this workload needs: it is yours to choose (GSA_EMAIL)" }) : ksaManifestFix(w.data.namespace, w.data.name, email)];
+        const fixes: Fix[] = [...(split ? [splitAccountFix(ctx, split.split, split.entry, w.data.name)] : []), email === "GSA_EMAIL" ? ksaManifestFix(w.data.namespace, w.data.name, email, { unproven: "nothing in the estate says which account this workload needs: it is yours to choose (GSA_EMAIL)" }) : ksaManifestFix(w.data.namespace, ksaName, email)];
         // The new KSA is a new identity: without its binding, moving the workload onto it would break
         // a working link (token requests fail with 403). Bind first, then patch.
         if (email && isValidGsaEmail(email) && pool) {
-          const project = gsaProject(ctx, email) ?? w.project!;
-          fixes.push(tfBindingFix(email, project, pool, w.data.namespace, w.data.name), gcloudBindingFix({ email, project, pool, ns: w.data.namespace, ksa: w.data.name, policy: policyView(ctx, `gsa:${email}`) }));
+          const project = split ? split.split.project : (gsaProject(ctx, email) ?? w.project!);
+          fixes.push(tfBindingFix(email, project, pool, w.data.namespace, ksaName), gcloudBindingFix({ email, project, pool, ns: w.data.namespace, ksa: ksaName, policy: policyView(ctx, `gsa:${email}`) }));
         }
         fixes.push(patch);
         const granted = st.identity.shares.flatMap((s) => (s.identity.type === "federated" ? s.identity.grants : []));

@@ -4,19 +4,22 @@ import type { InventoryRecord, WorkloadData } from "../../inventory/model";
 import { kubectlCheckFix, workloadPatchFix } from "../fixes";
 import { nodeFacts } from "../identity";
 import { pinsAwayFromGkeMetadata } from "../scheduling";
+import { splitTargetFor } from "../split";
 
-function fixesFor(ctx: RuleContext["ctx"], w: InventoryRecord<WorkloadData>, hostNet: boolean): Fix[] {
+function fixesFor(ctx: RuleContext["ctx"], w: InventoryRecord<WorkloadData>, hostNet: boolean, accounts: (string | null | undefined)[]): Fix[] {
   const cluster = ctx.clusters.get(w.cluster!);
   if (!cluster?.data.workloadPool) return [{ kind: "note", title: "Enable Workload Identity on the cluster first", content: `See cluster-wi-disabled on ${w.cluster}.` }];
   // Annotating `default` would hand the GSA to the whole namespace: each workload gets its own KSA.
-  const ksa = w.data.template.serviceAccountName === "default" ? w.data.name : w.data.template.serviceAccountName;
+  // A shared account (gsa-shared) is split: the KSA and account its split assigns it (its plan says how to create them).
+  const split = splitTargetFor(ctx, w.subject, accounts);
+  const ksa = split ? split.entry.ksa.slice(split.entry.ksa.indexOf("/") + 1) : w.data.template.serviceAccountName === "default" ? w.data.name : w.data.template.serviceAccountName;
   const hasGkeNodes = cluster.data.autopilot || (ctx.nodesByCluster.get(w.cluster!) ?? []).some((n) => n.data.gkeMetadataLabel === "true");
   if (!hasGkeNodes) return [{ kind: "note", title: "Create a GKE-metadata node pool first", content: `No node of ${w.cluster!.slice(8)} serves the GKE metadata server yet: see nodepool-legacy-metadata. Moving the workload before that leaves its pods Pending.` }];
   // Every Autopilot node serves GKE metadata: no nodeSelector there (only hostNetwork brings a pod here).
   const patch = workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksa, { nodeSelector: !cluster.data.autopilot, unpin: pinsAwayFromGkeMetadata(ctx, w.cluster!, w.data.template) });
   return [
     hostNet ? { ...patch, title: `${patch.title} — hostNetwork pods bypass the GKE metadata server: drop hostNetwork if the workload allows` } : patch,
-    kubectlCheckFix(w.cluster!, w.data.namespace, ksa, "the annotated GSA", { autopilot: cluster.data.autopilot }),
+    kubectlCheckFix(w.cluster!, w.data.namespace, ksa, split ? split.entry.gsa : "the annotated GSA", { autopilot: cluster.data.autopilot }),
   ];
 }
 
@@ -46,7 +49,7 @@ export const rule: Rule = {
         message: `${onLegacy.length} of ${ctx.podsOf(w.subject).length} pods ${hostNet ? "use hostNetwork" : `run on ${[...new Set(onLegacy.map((x) => x.pool))].join(", ")}`}${nodeIds.length ? ` and act as ${nodeIds.join(", ")}` : ""}.`,
         evidence: { pods: onLegacy, nodeIdentities: nodeIds },
         gsa: nodeIds[0] ?? null,
-        fixes: fixesFor(ctx, w, hostNet),
+        fixes: fixesFor(ctx, w, hostNet, [...st.identity.shares.map((x) => x.identity).flatMap((i) => ((i.type === "key-file" || i.type === "workload-identity") && i.email ? [i.email] : [])), ctx.ksa(w.cluster!, w.data.namespace, w.data.template.serviceAccountName)?.data.gsaAnnotation]),
       });
     }
     return out;

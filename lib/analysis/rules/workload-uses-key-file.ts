@@ -1,5 +1,6 @@
 import type { Rule } from "./rule";
 import type { Fix, FindingDraft, Identity } from "../model";
+import { splitAccountFix, splitTargetFor } from "../split";
 import { gcloudBindingFix, kubectl, ksaManifestFix, tfBindingFix, workloadPatchFix } from "../fixes";
 import { mountedCredentialSecrets } from "../migration";
 import { gsaProject, policyView } from "../iam";
@@ -35,14 +36,18 @@ export const rule: Rule = {
       const key = used.find((i) => i.type === "key-file");
       const email = key?.type === "key-file" ? (key.impersonates ?? key.email) : null;
       const cluster = ctx.clusters.get(w.cluster!);
-      const ksa = w.data.template.serviceAccountName === "default" ? w.data.name : w.data.template.serviceAccountName;
+      // A shared account (gsa-shared) is split: the workload moves to the account its split assigns it.
+      const split = email ? splitTargetFor(ctx, w.subject, [key?.type === "key-file" ? key.email : null, email]) : null;
+      const ksa = split ? split.entry.ksa.slice(split.entry.ksa.indexOf("/") + 1) : w.data.template.serviceAccountName === "default" ? w.data.name : w.data.template.serviceAccountName;
       const fixes: Fix[] = [];
       if (email && cluster?.data.workloadPool) {
-        const project = gsaProject(ctx, email) ?? cluster.data.projectId;
+        const project = split ? split.split.project : (gsaProject(ctx, email) ?? cluster.data.projectId);
+        if (split) fixes.push(splitAccountFix(ctx, split.split, split.entry, w.data.name));
+        const target = split ? split.entry.gsa : email;
         fixes.push(
-          ksaManifestFix(w.data.namespace, ksa, email),
-          tfBindingFix(email, project, cluster.data.workloadPool, w.data.namespace, ksa),
-          gcloudBindingFix({ email, project, pool: cluster.data.workloadPool, ns: w.data.namespace, ksa, policy: policyView(ctx, `gsa:${email}`) }),
+          ksaManifestFix(w.data.namespace, ksa, target),
+          tfBindingFix(target, project, cluster.data.workloadPool, w.data.namespace, ksa),
+          gcloudBindingFix({ email: target, project, pool: cluster.data.workloadPool, ns: w.data.namespace, ksa, policy: policyView(ctx, `gsa:${target}`) }),
           workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksa, { nodeSelector: !cluster.data.autopilot && ctx.hasGkeMetadataNodes(w.cluster!), unpin: pinsAwayFromGkeMetadata(ctx, w.cluster!, w.data.template) }),
         );
       }

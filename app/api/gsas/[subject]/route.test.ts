@@ -1,0 +1,116 @@
+/**
+ * `GET /api/gsas/{subject}` on the demo estate, scanned through the simulator into a real PostgreSQL:
+ * *Who uses it* lists every workload by any path (key file, node account, Workload Identity) in every
+ * cluster, names the sources that failed as possible users, and `/api/workloads?gsa=` (and its CSV)
+ * lists exactly the same workloads.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@/lib/testing/test-database";
+import { scanWith, testConfig } from "@/lib/testing/scan-helpers";
+import { startSimulator, type Simulator } from "@/lib/simulator/server";
+import { loadEstateFile } from "@/lib/simulator/load-estate";
+
+const COMMON = "common-batch@acme-prod.iam.gserviceaccount.com";
+const PROD_NODES = "483920175264-compute@developer.gserviceaccount.com";
+const PAYMENTS = "payments-api@acme-prod.iam.gserviceaccount.com";
+
+type Users = {
+  list: { workload: string; cluster: string; namespace: string; paths: { path: string; state: string; detail: string; via: string | null }[] }[];
+  total: number;
+  clusters: number;
+  byPath: { path: string; workloads: number }[];
+  possible: { source: string; family: string; scope: string; cluster: string | null; unknown: string[]; unknownTotal: number }[];
+};
+
+async function gsa(email: string): Promise<{ status: number; users: Users }> {
+  const { GET } = await import("./route");
+  const res = await GET(new Request(`http://test/api/gsas/${encodeURIComponent(`gsa:${email}`)}`), { params: Promise.resolve({ subject: encodeURIComponent(`gsa:${email}`) }) });
+  const json = (await res.json()) as { users: Users };
+  return { status: res.status, users: json.users };
+}
+
+async function workloadsFiltered(email: string): Promise<string[]> {
+  const { GET } = await import("@/app/api/workloads/route");
+  const res = await GET(new Request(`http://test/api/workloads?gsa=${encodeURIComponent(email)}&pageSize=500`), { params: Promise.resolve({}) });
+  expect(res.status).toBe(200);
+  const json = (await res.json()) as { rows: { subject: string }[]; total: number };
+  expect(json.total).toBe(json.rows.length);
+  return json.rows.map((r) => r.subject).sort();
+}
+
+async function csvFiltered(email: string): Promise<string[]> {
+  const { GET } = await import("@/app/api/reports/[report]/route");
+  const res = await GET(new Request(`http://test/api/reports/workloads.csv?gsa=${encodeURIComponent(email)}`), { params: Promise.resolve({ report: "workloads.csv" }) });
+  expect(res.status).toBe(200);
+  const lines = (await res.text()).trim().split(/\r?\n/).slice(1);
+  return lines.map((l) => l.split(",")[0]).sort();
+}
+
+const pathsOf = (u: Users) => u.list.map((x) => `${x.workload} ${x.paths.map((p) => `${p.path}/${p.state}`).join("+")}`).sort();
+
+describe("GET /api/gsas/{subject}: who uses it", () => {
+  let t: TestDatabase;
+  let sim: Simulator;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    process.env.DATABASE_URL = t.url;
+    sim = await startSimulator({ estate: loadEstateFile("lib/simulator/estates/demo/estate.yaml") });
+    await scanWith(t.db, sim, testConfig());
+  }, 180_000);
+  afterAll(async () => {
+    await sim?.close();
+    await t?.drop();
+  });
+
+  it("lists common-batch's key-file users in prod and in legacy-batch, each with the Secret it reads", async () => {
+    const r = await gsa(COMMON);
+    expect(r.status).toBe(200);
+    expect(pathsOf(r.users)).toEqual([
+      "workload:acme-legacy/asia-northeast1-b/legacy-batch/batch/CronJob/common-batch-sync key-file/legacy",
+      "workload:acme-prod/asia-northeast1/prod/batch/CronJob/daily-settlement key-file/legacy",
+      "workload:acme-prod/asia-northeast1/prod/batch/CronJob/hourly-export key-file/legacy",
+      "workload:acme-prod/asia-northeast1/prod/reporting/CronJob/monthly-report key-file/legacy",
+    ]);
+    expect(r.users.total).toBe(4);
+    expect(r.users.clusters).toBe(2);
+    expect(r.users.byPath).toEqual([{ path: "key-file", workloads: 4 }]);
+    const monthly = r.users.list.find((x) => x.workload.endsWith("/monthly-report"))!;
+    expect(monthly.cluster).toBe("cluster:acme-prod/asia-northeast1/prod");
+    expect(monthly.namespace).toBe("reporting");
+    expect(monthly.paths[0].via).toBe("secret:acme-prod/asia-northeast1/prod/reporting/common-batch-key");
+    expect(monthly.paths[0].detail).toBe("key file /etc/gcp/service-account.json (GOOGLE_APPLICATION_CREDENTIALS) in container report, from Secret reporting/common-batch-key");
+  });
+
+  it("names staging's unreadable Secrets as possible users, with the workload there whose key file could not be read", async () => {
+    const r = await gsa(COMMON);
+    const secrets = r.users.possible.find((p) => p.source === "k8s.secrets:acme-staging/asia-northeast1-a/staging");
+    expect(secrets).toMatchObject({ family: "k8s.secrets", cluster: "cluster:acme-staging/asia-northeast1-a/staging" });
+    expect(secrets!.unknown).toContain("workload:acme-staging/asia-northeast1-a/staging/batch/CronJob/settlement-test");
+  });
+
+  it("lists the pods on prod's legacy default-pool as users of its node account", async () => {
+    const r = await gsa(PROD_NODES);
+    expect(pathsOf(r.users)).toEqual([
+      "workload:acme-prod/asia-northeast1/prod/web/Deployment/frontend node/legacy",
+      "workload:acme-prod/asia-northeast1/prod/web/Deployment/image-resizer node/legacy",
+    ]);
+    expect(r.users.list[0].paths[0].via).toBe("nodepool:acme-prod/asia-northeast1/prod/default-pool");
+  });
+
+  it("lists payments-api's Workload Identity users in both clusters of the fleet", async () => {
+    const r = await gsa(PAYMENTS);
+    expect(r.users.list.filter((u) => u.paths.some((p) => p.path === "workload-identity")).map((u) => u.cluster).sort()).toEqual(
+      expect.arrayContaining(["cluster:acme-prod/asia-northeast1/prod", "cluster:acme-prod/asia-northeast2-a/prod-osaka"]),
+    );
+  });
+
+  it("/api/workloads?gsa= and workloads.csv?gsa= list exactly the workloads Who uses it lists", async () => {
+    for (const email of [COMMON, PROD_NODES, PAYMENTS]) {
+      const r = await gsa(email);
+      const users = r.users.list.map((u) => u.workload).sort();
+      expect(users.length).toBeGreaterThan(0);
+      expect(await workloadsFiltered(email)).toEqual(users);
+      expect(await csvFiltered(email)).toEqual(users);
+    }
+  });
+});
