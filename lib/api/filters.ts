@@ -20,6 +20,8 @@ export type Filters = {
   severity?: (typeof SEVERITIES)[number];
   /** A state; which ones a table accepts is up to the table (findings: open, unverified, suppressed). */
   state?: string;
+  /** A team from the owners file (WI_ATLAS_OWNERS); issue 13. */
+  owner?: string;
   q?: string;
   sort?: string;
   order: "asc" | "desc";
@@ -46,6 +48,7 @@ const schema = z.object({
   rule: z.string().regex(/^[a-z0-9-]+$/, "must be a rule id such as key-in-secret").optional(),
   severity: z.enum(SEVERITIES, { message: `must be one of ${SEVERITIES.join(", ")}` }).optional(),
   state: z.string().regex(/^[a-z-]+$/, "must be a state such as open, unverified or suppressed").optional(),
+  owner: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "must be a team name from the owners file").optional(),
   q: z.string().max(200, "must be at most 200 characters").optional(),
   sort: z.string().regex(/^[a-z0-9_]+$/, "must be a column id").optional(),
   order: z.enum(["asc", "desc"], { message: "must be asc or desc" }).default("asc"),

@@ -4,6 +4,9 @@
  */
 import type { Column, TableDef } from "./table-def";
 import { STEP_DEFS } from "../analysis/model";
+import { ownerColumn, ownerFilter } from "../owners/current-owners";
+
+const FINDING_OWNER = { project: "o.project", cluster: "o.cluster", namespace: "o.namespace", gsa: "o.gsa" };
 
 const ACTIVE_SUPPRESSION = `exists (select 1 from suppression sp where sp.rule = o.rule and sp.subject = o.subject and (sp.expires_at is null or sp.expires_at > now()))`;
 const FINDING_STATE = `(case when ${ACTIVE_SUPPRESSION} then 'suppressed' else o.state end)`;
@@ -24,6 +27,7 @@ export const findingsTable: TableDef = {
     { id: "state", label: "State", sql: FINDING_STATE, type: "state" as Column["type"], help: "open; unverified (a source it needs failed or was out of scope); suppressed (accepted by a user)" },
     { id: "first_seen", label: "First seen", sql: "(select started_at from scan where id = o.first_seen)", type: "time" },
     { id: "message", label: "Message", sql: "o.data->>'message'", type: "text" },
+    ownerColumn(FINDING_OWNER),
   ],
   filters: {
     project: (p) => `o.project = ${p}`,
@@ -33,6 +37,7 @@ export const findingsTable: TableDef = {
     rule: (p) => `o.rule = ${p}`,
     severity: (p) => `o.severity = ${p}`,
     state: (p) => `${FINDING_STATE} = ${p}`,
+    owner: ownerFilter(FINDING_OWNER),
   },
   states: ["open", "unverified", "suppressed"],
   search: ["o.subject", "o.data->>'message'", "o.rule"],

@@ -5,6 +5,7 @@
  */
 import type { Filters } from "../api/filters";
 import { badRequest } from "../api/problem";
+import { assertKnownOwner } from "../owners/current-owners";
 
 export type ColumnType = "text" | "int" | "bool" | "time" | "subject" | "gsa" | "list" | "json" | "rule" | "severity" | "state" | "step" | "identity-source" | "binding-state" | "migration-status";
 
@@ -27,7 +28,7 @@ export type Column = {
   help?: string;
 };
 
-export type FilterSql = Partial<Record<"project" | "cluster" | "namespace" | "gsa" | "rule" | "severity" | "state", (p: string) => string>>;
+export type FilterSql = Partial<Record<"project" | "cluster" | "namespace" | "gsa" | "rule" | "severity" | "state" | "owner", (p: string) => string>>;
 
 export type TableDef = {
   name: string;
@@ -68,9 +69,10 @@ export function buildWhere(def: TableDef, f: Filters): { where: string; values: 
   if (f.state !== undefined && def.states && !def.states.includes(f.state)) {
     throw badRequest(`Query parameter "state" ("${f.state}") must be one of ${def.states.join(", ")} for ${def.name}`, { parameter: "state" });
   }
+  if (f.owner !== undefined && def.filters.owner) assertKnownOwner(f.owner);
   const values: unknown[] = [];
   const conds: string[] = [];
-  for (const key of ["project", "cluster", "namespace", "gsa", "rule", "severity", "state"] as const) {
+  for (const key of ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "owner"] as const) {
     const v = f[key];
     const sql = def.filters[key];
     if (v === undefined || !sql) continue;
