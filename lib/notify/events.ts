@@ -3,6 +3,7 @@
  * keys that expire within N days, and the scan itself when it failed or went partial. Read from the
  * store after the scan is applied; nothing here sends or remembers (notify-scan.ts does).
  */
+import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { NotifySeverity } from "../config";
 
@@ -12,7 +13,7 @@ const SEVERITY_ORDER: NotifySeverity[] = ["critical", "high", "medium", "low", "
 type EventBase = {
   /** The dedup key's kind. */
   kind: "finding" | "key-expiry" | "scan";
-  /** The dedup key within the kind: a finding's `RULE|SUBJECT`, a key's `SUBJECT|DAYS`, a scan's id. */
+  /** The dedup key within the kind: a finding's `RULE|SUBJECT`, a key's `SUBJECT|DAYS`, a scan's `STATUS|hash of what failed`. */
   ref: string;
   /** The subject the event is about (a scan event: `scan:ID`). */
   subject: string;
@@ -97,9 +98,12 @@ export function scanEvent(scan: { scanId: number; status: string; error?: string
   const sources = scan.failed.slice(0, 10).map((s) => `${s.source} ${s.status}${s.error ? `: ${s.error}` : ""}`);
   const more = scan.failed.length > 10 ? [`and ${scan.failed.length - 10} more sources`] : [];
   const lines = [scan.status === "failed" && scan.error ? scan.error : "", ...sources, ...more].filter(Boolean);
+  // The same failure scan after scan is not news: a scan notice is keyed by what failed, and a scan
+  // that succeeds forgets them (notify-scan.ts), so the next failure is told again.
+  const signature = scan.failed.length ? scan.failed.map((s) => `${s.source}=${s.status}`).sort().join(",") : (scan.error ?? "");
   return {
     kind: "scan",
-    ref: String(scan.scanId),
+    ref: `${scan.status}|${createHash("sha256").update(signature).digest("hex").slice(0, 32)}`,
     subject: `scan:${scan.scanId}`,
     scope: {},
     title: `Scan #${scan.scanId} ${scan.status === "failed" ? "failed" : "went partial"}`,

@@ -1,6 +1,7 @@
 /**
  * After a scan is applied (or fails), tell people (issue 13): each new critical/high finding, each
- * key about to expire and each failed or partial scan is sent once per destination — what was sent is
+ * key about to expire and each failed or partial scan (once per distinct set of failed sources until a
+ * scan succeeds) is sent once per destination — what was sent is
  * remembered in `notification_sent`, so an unchanged rescan sends nothing. Findings and keys go to
  * their owning team's channels when the owners file gives the team any, else to the default ones; the
  * Pub/Sub topic gets every event with an `owner` attribute. At most WI_ATLAS_NOTIFY_MAX_PER_SCAN
@@ -102,6 +103,8 @@ async function run(input: NotifyInput): Promise<ChannelReport[]> {
   } catch (err) {
     log.error(`Notifications: the owners file is unusable, so everything goes to the default channels: ${(err as Error).message}`);
   }
+  // A scan that succeeded ends the run of failures: the next failure is news again, even the same one.
+  if (input.status === "succeeded") await pool.query(`delete from notification_sent where kind = 'scan'`);
   const defaults = defaultDestinations(n);
   const hasTeamChannels = owners?.teams.some((t) => teamDestinations(t).length > 0) ?? false;
   if (!defaults.length && !n.pubsubTopic && !hasTeamChannels) return [];
@@ -112,7 +115,8 @@ async function run(input: NotifyInput): Promise<ChannelReport[]> {
   }
   // A failed scan applied nothing: its findings and keys are the previous scan's, already told.
   if (input.status !== "failed") {
-    const found = [...(await findingEvents(pool, n.minSeverity)), ...(await keyExpiryEvents(pool, input.clock, n.keyExpiryDays))];
+    // Keys first: few, and each has a deadline; findings can wait for the page behind an "and N more".
+    const found = [...(await keyExpiryEvents(pool, input.clock, n.keyExpiryDays)), ...(await findingEvents(pool, n.minSeverity))];
     for (const e of found) events.push({ event: e, team: ownerOf(owners, e.scope) });
   }
   if (!events.length) return [];
