@@ -369,6 +369,8 @@ export class ConfigError extends Error {
 }
 
 export const DEMO_ESTATE = path.join("lib", "simulator", "estates", "demo", "estate.yaml");
+/** The demo's owners file: `npm start` on the demo estate uses it when WI_ATLAS_OWNERS is unset (issue 13). */
+export const DEMO_OWNERS = path.join("lib", "simulator", "estates", "demo", "owners.yaml");
 
 /** Parses `iam=16,k8s=8:600` (concurrency[:per-minute]) on top of a default concurrency. */
 export function parseApiLimits(spec: string | undefined, dflt: number): Record<ApiName, ApiLimit> {

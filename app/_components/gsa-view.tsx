@@ -7,6 +7,7 @@ import { Badge, Card, Empty, ErrorBox, PageHeader, Spinner, Time, Path } from ".
 import { ObjectWhatIf, WhatIfLink } from "./what-if-link";
 import { subjectHref, subjectLabel } from "./links";
 import { CodeBlock, FindingsList, type FindingView, type FixView } from "./findings-list";
+import { OwnerLine } from "./owner-line";
 
 type Binding = { role: string; members: string[]; membersTotal?: number; condition: { title: string | null; expression: string } | null };
 type GsaDetail = {
@@ -85,6 +86,7 @@ export function GsaView({ subject }: { subject: string }) {
                 </span>
                 {d.gsa.data.displayName && <span>· {d.gsa.data.displayName}</span>}
                 {d.gsa.data.disabled && <Badge tone="red">disabled</Badge>}
+                <OwnerLine subject={d.gsa.subject} />
                 <span>
                   · last authenticated <Time value={d.lastAuthenticatedTime} />
                 </span>

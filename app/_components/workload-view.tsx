@@ -7,6 +7,7 @@ import { Badge, Card, Empty, ErrorBox, PageHeader, Path, Spinner } from "./ui";
 import { WorkloadWhatIf } from "./what-if-link";
 import { subjectHref, subjectLabel } from "./links";
 import { Fixes, FindingsList, type FindingView, type FixView } from "./findings-list";
+import { OwnerLine } from "./owner-line";
 
 type Identity = {
   type: string;
@@ -129,6 +130,7 @@ export function WorkloadView({ subject }: { subject: string }) {
             {s && <span>runs as KSA <span className="mono">{s.ksa}</span></span>}
             {s && <MigrationBadge s={s} />}
             {s?.system && <Badge>GKE-managed namespace</Badge>}
+            <OwnerLine subject={subject} />
           </span>
         }
       />
