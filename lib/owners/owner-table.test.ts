@@ -46,7 +46,7 @@ describe("the owner column and filter", () => {
     ]);
     expect(new Set(page.rows.map((r) => r.owner))).toEqual(new Set(["payments"]));
     const csv = await (await tableCsv(t.db, findingsTable, f("owner=payments"))).text();
-    const lines = csv.trim().split("\n");
+    const lines = csv.trim().split(/\r?\n/);
     expect(lines[0]).toBe("subject,rule,severity,project,cluster,namespace,gsa,state,first_seen,message,owner");
     expect(lines.length - 1).toBe(page.total);
     expect(lines.slice(1).every((l) => l.endsWith(",payments"))).toBe(true);
