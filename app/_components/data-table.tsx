@@ -19,7 +19,7 @@ export type TablePage = {
   csv: string;
 };
 
-const FILTER_KEYS = ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "q", "sort", "order", "page", "pageSize"];
+const FILTER_KEYS = ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "owner", "q", "sort", "order", "page", "pageSize"];
 
 /** A server-sorted, server-paginated table whose state is the URL; its CSV link exports the same view. */
 export function DataTable({

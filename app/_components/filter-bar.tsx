@@ -38,7 +38,7 @@ export function FilterBar({ show = ["project", "cluster", "namespace", "q"], ext
       </label>
     );
 
-  const active = ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "q"].filter((k) => params.get(k));
+  const active = ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "owner", "q"].filter((k) => params.get(k));
   return (
     <div className="mb-3 flex flex-wrap items-center gap-3" role="search">
       {select("project", "Project")}
