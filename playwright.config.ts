@@ -41,6 +41,6 @@ export default defineConfig({
     gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
     stdout: "pipe",
     stderr: "pipe",
-    env: { PORT: String(PORT), WI_ATLAS_DATA_DIR: ".wi-atlas/e2e", WI_ATLAS_ESTATE: ".wi-atlas/e2e/estate/estate.yaml", WI_ATLAS_SCAN_INTERVAL_MINUTES: "0", DATABASE_URL: "" },
+    env: { PORT: String(PORT), WI_ATLAS_DATA_DIR: ".wi-atlas/e2e", WI_ATLAS_ESTATE: ".wi-atlas/e2e/estate/estate.yaml", WI_ATLAS_SCAN_INTERVAL_MINUTES: "0", DATABASE_URL: "", WI_ATLAS_OWNERS: ".wi-atlas/e2e/estate/owners.yaml" },
   },
 });

@@ -11,7 +11,7 @@ test("findings filter by rule, with the filter in the URL and the same rows in t
   expect(new Set(rules)).toEqual(new Set(["key-in-secret"]));
   const { text } = await t.downloadCsv();
   const rows = parseCsv(text);
-  expect(rows[0]).toEqual(["subject", "rule", "severity", "project", "cluster", "namespace", "gsa", "state", "first_seen", "message", "finding_id", "url", "fix", "suppressed_by", "suppressed_until"]);
+  expect(rows[0]).toEqual(["subject", "rule", "severity", "project", "cluster", "namespace", "gsa", "state", "first_seen", "message", "finding_id", "url", "fix", "suppressed_by", "suppressed_until", "owner"]);
   expect(rows.slice(1).map((r) => r[1])).toEqual(Array(7).fill("key-in-secret"));
 });
 

@@ -81,6 +81,29 @@ const roleList = (name: string) =>
       }
     });
 
+/**
+ * A webhook URL (issue 13). Its path and query carry the secret that lets anyone post, so an error
+ * names the variable and never echoes the value.
+ */
+const webhookUrl = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v || v.trim() === "") return undefined;
+      let u: URL | undefined;
+      try {
+        u = new URL(v.trim());
+      } catch {
+        u = undefined;
+      }
+      if (!u || (u.protocol !== "https:" && u.protocol !== "http:")) {
+        ctx.addIssue({ code: "custom", message: `${name} must be an http(s) URL such as https://hooks.example.com/… (the value is not shown: it may hold a secret)` });
+        return z.NEVER;
+      }
+      return u.toString();
+    });
+
 const EnvSchema = z.object({
   DATABASE_URL: z
     .string()
@@ -202,6 +225,35 @@ const EnvSchema = z.object({
   WI_ATLAS_VIEWERS: roleList("WI_ATLAS_VIEWERS"),
   WI_ATLAS_ROLE_OPERATOR: roleList("WI_ATLAS_ROLE_OPERATOR"),
   WI_ATLAS_ROLE_ADMIN: roleList("WI_ATLAS_ROLE_ADMIN"),
+  // Notifications and owners (issue 13): see lib/notify, lib/owners and the README's "Notifications" and "Owners".
+  WI_ATLAS_NOTIFY_WEBHOOK_URL: webhookUrl("WI_ATLAS_NOTIFY_WEBHOOK_URL"),
+  WI_ATLAS_NOTIFY_SLACK_WEBHOOK_URL: webhookUrl("WI_ATLAS_NOTIFY_SLACK_WEBHOOK_URL"),
+  WI_ATLAS_NOTIFY_CHAT_WEBHOOK_URL: webhookUrl("WI_ATLAS_NOTIFY_CHAT_WEBHOOK_URL"),
+  WI_ATLAS_NOTIFY_PUBSUB_TOPIC: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v || v.trim() === "") return undefined;
+      if (!/^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/topics\/[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/.test(v.trim())) {
+        ctx.addIssue({ code: "custom", message: `WI_ATLAS_NOTIFY_PUBSUB_TOPIC must be a topic name projects/PROJECT_ID/topics/TOPIC_ID, got "${v}"` });
+        return z.NEVER;
+      }
+      return v.trim();
+    }),
+  WI_ATLAS_NOTIFY_MIN_SEVERITY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = (v ?? "").trim().toLowerCase() || "high";
+      if (!["critical", "high", "medium", "low", "info"].includes(s)) {
+        ctx.addIssue({ code: "custom", message: `WI_ATLAS_NOTIFY_MIN_SEVERITY must be one of critical, high, medium, low, info, got "${v}"` });
+        return z.NEVER;
+      }
+      return s as NotifySeverity;
+    }),
+  WI_ATLAS_NOTIFY_KEY_EXPIRY_DAYS: int("WI_ATLAS_NOTIFY_KEY_EXPIRY_DAYS", 30, 0, 3650),
+  WI_ATLAS_NOTIFY_MAX_PER_SCAN: int("WI_ATLAS_NOTIFY_MAX_PER_SCAN", 50, 1, 1000),
+  WI_ATLAS_OWNERS: z.string().optional(),
 });
 
 export type ApiName = "crm" | "iam" | "container" | "policyanalyzer" | "cloudasset" | "gkehub" | "k8s";
@@ -255,6 +307,30 @@ export type Config = {
   publicUrl?: string;
   /** Sign-in settings; undefined under `none`. */
   auth?: AuthConfig;
+  /** Where and what the scanner announces after a scan (WI_ATLAS_NOTIFY_*; issue 13). */
+  notify: NotifyConfig;
+  /** The owners file mapping namespaces, projects and GSAs to teams (WI_ATLAS_OWNERS), absolute. */
+  ownersPath?: string;
+};
+
+export type NotifySeverity = "critical" | "high" | "medium" | "low" | "info";
+
+/** Notification settings (issue 13). URLs are secrets: never logged or shown whole. */
+export type NotifyConfig = {
+  /** A generic JSON webhook (WI_ATLAS_NOTIFY_WEBHOOK_URL). */
+  webhookUrl?: string;
+  /** A Slack incoming webhook (WI_ATLAS_NOTIFY_SLACK_WEBHOOK_URL). */
+  slackUrl?: string;
+  /** A Google Chat incoming webhook (WI_ATLAS_NOTIFY_CHAT_WEBHOOK_URL). */
+  chatUrl?: string;
+  /** A Pub/Sub topic, `projects/P/topics/T` (WI_ATLAS_NOTIFY_PUBSUB_TOPIC). */
+  pubsubTopic?: string;
+  /** Findings at or above this severity are announced (default high: critical and high). */
+  minSeverity: NotifySeverity;
+  /** Keys whose validBeforeTime falls within this many days are announced (0: never). */
+  keyExpiryDays: number;
+  /** At most this many messages per destination per scan; the rest go in one "and N more" summary. */
+  maxPerScan: number;
 };
 
 export type AuthMode = "iap" | "oidc" | "none";
@@ -293,6 +369,8 @@ export class ConfigError extends Error {
 }
 
 export const DEMO_ESTATE = path.join("lib", "simulator", "estates", "demo", "estate.yaml");
+/** The demo's owners file: `npm start` on the demo estate uses it when WI_ATLAS_OWNERS is unset (issue 13). */
+export const DEMO_OWNERS = path.join("lib", "simulator", "estates", "demo", "owners.yaml");
 
 /** Parses `iam=16,k8s=8:600` (concurrency[:per-minute]) on top of a default concurrency. */
 export function parseApiLimits(spec: string | undefined, dflt: number): Record<ApiName, ApiLimit> {
@@ -350,6 +428,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbConnectTimeoutMs: e.WI_ATLAS_DB_CONNECT_TIMEOUT_SECONDS * 1000,
     publicUrl: e.WI_ATLAS_PUBLIC_URL,
     auth: authConfig(e),
+    notify: {
+      webhookUrl: e.WI_ATLAS_NOTIFY_WEBHOOK_URL,
+      slackUrl: e.WI_ATLAS_NOTIFY_SLACK_WEBHOOK_URL,
+      chatUrl: e.WI_ATLAS_NOTIFY_CHAT_WEBHOOK_URL,
+      pubsubTopic: e.WI_ATLAS_NOTIFY_PUBSUB_TOPIC,
+      minSeverity: e.WI_ATLAS_NOTIFY_MIN_SEVERITY,
+      keyExpiryDays: e.WI_ATLAS_NOTIFY_KEY_EXPIRY_DAYS,
+      maxPerScan: e.WI_ATLAS_NOTIFY_MAX_PER_SCAN,
+    },
+    ownersPath: e.WI_ATLAS_OWNERS?.trim() ? path.resolve(/*turbopackIgnore: true*/ e.WI_ATLAS_OWNERS.trim()) : undefined,
   };
 }
 

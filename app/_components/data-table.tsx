@@ -25,8 +25,8 @@ export type TablePage = {
 };
 
 /** Filters that take several values (the URL repeats them). */
-const MULTI_KEYS = new Set(["project", "cluster", "namespace", "gsa", "rule", "severity", "state"]);
-const FILTER_KEYS = ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "q", "sort", "order", "page", "pageSize"];
+const MULTI_KEYS = new Set(["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "owner"]);
+const FILTER_KEYS = ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "owner", "q", "sort", "order", "page", "pageSize"];
 
 /** A server-sorted, server-paginated table whose state is the URL; its CSV link exports the same view. */
 export function DataTable({

@@ -29,7 +29,7 @@ export function FilterBar({ show = ["project", "cluster", "namespace", "q"], ext
       <SelectFilter name={name} label={label} options={(facets.data?.[name] ?? []).map((v) => ({ value: v, label: name === "cluster" ? v.replace(/^cluster:/, "") : undefined }))} />
     );
 
-  const active = ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "q"].filter((k) => params.get(k));
+  const active = ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "owner", "q"].filter((k) => params.get(k));
   return (
     <div className="mb-3 flex flex-wrap items-center gap-3" role="search">
       {select("project", "Project")}

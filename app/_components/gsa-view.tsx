@@ -9,6 +9,7 @@ import { subjectHref, subjectLabel } from "./links";
 import { CodeBlock, FindingsList, type FindingView, type FixView } from "./findings-list";
 import { ConsoleLink } from "./deep-links";
 import { WhoUsesIt, type GsaUsersView } from "./gsa-users";
+import { OwnerLine } from "./owner-line";
 
 type Binding = { role: string; members: string[]; membersTotal?: number; condition: { title: string | null; expression: string } | null };
 type GsaDetail = {
@@ -89,6 +90,7 @@ export function GsaView({ subject }: { subject: string }) {
                 </span>
                 {d.gsa.data.displayName && <span>· {d.gsa.data.displayName}</span>}
                 {d.gsa.data.disabled && <Badge tone="red">disabled</Badge>}
+                <OwnerLine subject={d.gsa.subject} />
                 <span>
                   · last authenticated <Time value={d.lastAuthenticatedTime} />
                 </span>

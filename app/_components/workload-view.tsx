@@ -8,6 +8,7 @@ import { WorkloadWhatIf } from "./what-if-link";
 import { subjectHref, subjectLabel } from "./links";
 import { Fixes, FindingsList, type FindingView, type FixView } from "./findings-list";
 import { KubectlMenu } from "./deep-links";
+import { OwnerLine } from "./owner-line";
 
 type Identity = {
   type: string;
@@ -131,6 +132,7 @@ export function WorkloadView({ subject }: { subject: string }) {
             {s && <span>runs as KSA <span className="mono">{s.ksa}</span></span>}
             {s && <MigrationBadge s={s} />}
             {s?.system && <Badge>GKE-managed namespace</Badge>}
+            <OwnerLine subject={subject} />
           </span>
         }
       />

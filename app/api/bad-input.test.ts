@@ -108,6 +108,10 @@ const CASES: Record<string, BadCase[]> = {
   "objects/[subject]": [...SUBJECT_CASES, { param: "nonsense", says: '"nonsense" is not a subject' }, { param: "gsa%3Anobody%40x.com", status: 404, says: "Nothing is known about gsa:nobody@x.com" }],
   "objects/[subject]/timeline": [...SUBJECT_CASES, { param: "nonsense", says: '"nonsense" is not a subject' }],
   overview: [],
+  owner: [
+    { says: 'Query parameter "subject" is required' },
+    { query: "?subject=ksa%3Aa%2Fb%2Fc%2Fns%2Fx", says: 'Query parameter "subject" ("ksa:a/b/c/ns/x") must be a workload:PROJECT/LOCATION/CLUSTER/NAMESPACE/KIND/NAME or gsa:EMAIL subject' },
+  ],
   "reports/[report]": [
     { param: "nope.csv", status: 404, says: "No report nope.csv; reports are" },
     { param: "findings.csv", query: "?severity=urgent", says: 'Query parameter "severity" ("urgent")' },

@@ -66,7 +66,7 @@ describe("analysis stored by a scan", () => {
 
   it("serves findings.csv with exactly the promised columns", async () => {
     const lines = await csv(t, "findings");
-    expect(lines[0]).toBe("subject,rule,severity,project,cluster,namespace,gsa,state,first_seen,message,finding_id,url,fix,suppressed_by,suppressed_until");
+    expect(lines[0]).toBe("subject,rule,severity,project,cluster,namespace,gsa,state,first_seen,message,finding_id,url,fix,suppressed_by,suppressed_until,owner");
     expect(lines.length - 1).toBe(EXPECTED.length);
     const row = lines.find((l) => l.startsWith("ksa:acme-prod/asia-northeast1/prod/orders/orders-api,ksa-annotation-unbound"))!;
     expect(row).toMatch(/^ksa:acme-prod\/asia-northeast1\/prod\/orders\/orders-api,ksa-annotation-unbound,high,acme-prod,cluster:acme-prod\/asia-northeast1\/prod,orders,orders@acme-prod\.iam\.gserviceaccount\.com,open,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ,/);

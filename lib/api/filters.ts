@@ -1,9 +1,9 @@
 /**
  * The one filter vocabulary shared by tables, the graph and every CSV:
- * `project, cluster, namespace, gsa, rule, severity, state, q, sort, order` (+ `page`, `pageSize`).
+ * `project, cluster, namespace, gsa, rule, severity, state, owner, q, sort, order` (+ `page`, `pageSize`).
  * Parsed and validated here; a bad value is a 400 that names the parameter and what it accepts.
  *
- * The seven filters of MULTI_FILTERS take several values — repeated (`severity=critical&severity=high`)
+ * The eight filters of MULTI_FILTERS take several values — repeated (`severity=critical&severity=high`)
  * or as a comma list (`severity=critical,high`), or both — and mean "any of these". The other
  * parameters take one value; given twice, the last one counts (as before multi-value filters).
  * Query parameters that are not filters (`focus`, `hops`, a tracking tag…) are ignored here: the
@@ -17,7 +17,7 @@ export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const
 export const FINDING_STATES = ["open", "unverified", "suppressed"] as const;
 
 /** Filters that take several values (any of them matches). */
-export const MULTI_FILTERS = ["project", "cluster", "namespace", "gsa", "rule", "severity", "state"] as const;
+export const MULTI_FILTERS = ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "owner"] as const;
 export type MultiFilter = (typeof MULTI_FILTERS)[number];
 
 export type Filters = {
@@ -34,6 +34,8 @@ export type Filters = {
   severity?: (typeof SEVERITIES)[number][];
   /** States; which ones a table accepts is up to the table (findings: open, unverified, suppressed). */
   state?: string[];
+  /** Teams from the owners file (WI_ATLAS_OWNERS). */
+  owner?: string[];
   q?: string;
   sort?: string;
   order: "asc" | "desc";
@@ -61,6 +63,7 @@ const valueSchemas: Record<MultiFilter, z.ZodType<string>> = {
   rule: z.string().refine((v) => RULE_IDS.includes(v), `is not a rule; rules are ${RULE_IDS.join(", ")}`),
   severity: z.enum(SEVERITIES, { message: `must be one of ${SEVERITIES.join(", ")}` }),
   state: z.string().regex(/^[a-z-]+$/, "must be a state such as open, unverified or suppressed"),
+  owner: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, "must be a team name from the owners file"),
 };
 
 /** The single-value parameters (add a single-value filter here and to Filters). */

@@ -4,6 +4,7 @@
  * data was kept), 1 failed, 75 another scan is running, 78 bad configuration or estate file.
  */
 import { loadConfig, ConfigError } from "../config";
+import { readOwners } from "../owners/owners-file";
 import { openDatabase } from "../store/open-database";
 import { runScan, ScanBusyError } from "../scan/run-scan";
 import { EstateError } from "../simulator/load-estate";
@@ -31,6 +32,8 @@ async function main(): Promise<number> {
   let config;
   try {
     config = loadConfig();
+    // A bad owners file (WI_ATLAS_OWNERS) is a configuration error, named with its line and field.
+    if (config.ownersPath) readOwners(config.ownersPath);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return EXIT.config;

@@ -6,6 +6,7 @@
  */
 import path from "node:path";
 import { loadConfig } from "../config";
+import { readOwners } from "../owners/owners-file";
 import { openDatabase } from "../store/open-database";
 import { startSimulator, type Simulator } from "../simulator/server";
 import { startScanner } from "../scan/scanner";
@@ -16,6 +17,8 @@ async function main() {
   let config;
   try {
     config = loadConfig();
+    // A bad owners file (WI_ATLAS_OWNERS) is a configuration error, named with its line and field.
+    if (config.ownersPath) readOwners(config.ownersPath);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(EXIT.config);

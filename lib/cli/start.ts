@@ -8,7 +8,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { existsSync } from "node:fs";
-import { loadConfig, assertSafeListen } from "../config";
+import { loadConfig, assertSafeListen, DEMO_OWNERS } from "../config";
+import { readOwners } from "../owners/owners-file";
 import { openDatabase } from "../store/open-database";
 import { startSimulator, type Simulator } from "../simulator/server";
 import { startScanner, type Scanner } from "../scan/scanner";
@@ -37,6 +38,9 @@ async function main() {
   try {
     config = loadConfig();
     assertSafeListen(config);
+    // The demo shows its owners (issue 13) unless told otherwise; a bad owners file stops the start.
+    if (!config.ownersPath && config.isDemo) config.ownersPath = path.resolve(DEMO_OWNERS);
+    if (config.ownersPath) readOwners(config.ownersPath);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     process.exit(EXIT.config);
@@ -61,7 +65,13 @@ async function main() {
 
   // The web server never scans, so it gets no Google credentials (Application Default Credentials
   // from a key file; on GKE the scanner's identity belongs to the scanner's own pod).
-  const webEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: opened.url, ...(simulatorUrl ? { WI_ATLAS_SIMULATOR_URL: simulatorUrl } : {}), NODE_ENV: "production" };
+  const webEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: opened.url,
+    ...(simulatorUrl ? { WI_ATLAS_SIMULATOR_URL: simulatorUrl } : {}),
+    ...(config.ownersPath ? { WI_ATLAS_OWNERS: config.ownersPath } : {}),
+    NODE_ENV: "production",
+  };
   delete webEnv.GOOGLE_APPLICATION_CREDENTIALS;
   // server.js listens on $HOSTNAME:$PORT; HOSTNAME comes from WI_ATLAS_LISTEN, never from the machine.
   Object.assign(webEnv, { HOSTNAME: config.listen, PORT: String(config.port) });

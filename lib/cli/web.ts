@@ -11,6 +11,7 @@ import path from "node:path";
 import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { loadConfig, assertSafeListen } from "../config";
+import { readOwners } from "../owners/owners-file";
 import { migrate } from "../store/migrate";
 import { log } from "../log";
 import { EXIT } from "./args";
@@ -20,6 +21,8 @@ async function main() {
   let config;
   try {
     config = loadConfig();
+    // A bad owners file (WI_ATLAS_OWNERS) is a configuration error, named with its line and field.
+    if (config.ownersPath) readOwners(config.ownersPath);
     assertSafeListen(config);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);

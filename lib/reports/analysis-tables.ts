@@ -5,6 +5,9 @@
 import type { Column, TableDef } from "./table-def";
 import { STEP_DEFS } from "../analysis/model";
 import { subjectUrl } from "./subject-url";
+import { ownerColumn, ownerFilter } from "../owners/current-owners";
+
+const FINDING_OWNER = { project: "o.project", cluster: "o.cluster", namespace: "o.namespace", gsa: "o.gsa" };
 
 const ACTIVE_SUPPRESSION = `exists (select 1 from suppression sp where sp.rule = o.rule and sp.subject = o.subject and (sp.expires_at is null or sp.expires_at > now()))`;
 /** The suppression in force for the finding (`sp`), if any. */
@@ -34,6 +37,7 @@ export const findingsTable: TableDef = {
     { id: "fix", label: "Fix", sql: "o.data->'fixes'->0->>'content'", type: "text", csvOnly: true, sortable: false, help: "The first fix's text (its command, manifest or Terraform); the subject page has every fix" },
     { id: "suppressed_by", label: "Suppressed by", sql: ACTIVE_SUPPRESSION_ROW("owner"), type: "text", csvOnly: true, help: "Who accepted the finding (an active suppression); empty when it is not suppressed" },
     { id: "suppressed_until", label: "Suppressed until", sql: ACTIVE_SUPPRESSION_ROW("expires_at"), type: "time", csvOnly: true, help: "When that acceptance lapses; empty for a suppression without an end (or no suppression)" },
+    ownerColumn(FINDING_OWNER),
   ],
   mapRow: (row, ctx) => ({ ...row, url: typeof row.subject === "string" ? subjectUrl(ctx.origin, row.subject) : null }),
   filters: {
@@ -44,6 +48,7 @@ export const findingsTable: TableDef = {
     rule: (p) => `o.rule = ${p}`,
     severity: (p) => `o.severity = ${p}`,
     state: (p) => `${FINDING_STATE} = ${p}`,
+    owner: ownerFilter(FINDING_OWNER),
   },
   states: ["open", "unverified", "suppressed"],
   search: ["o.subject", "o.data->>'message'", "o.rule"],

@@ -6,6 +6,7 @@ import { familyFailedSql, sourceFailedSql, staleColumn, type TableDef } from "./
 
 /** A cluster's own Kubernetes list (`k8s.pods:P/L/N`) that failed, for counts taken from it. */
 const clusterListFailed = (resource: string, clusterSql: string) => sourceFailedSql(`'k8s.${resource}:' || substr(${clusterSql}, 9)`);
+import { ownerColumn, ownerFilter } from "../owners/current-owners";
 
 const cur = (kind: string, alias = "x") => `${alias}.kind = '${kind}' and ${alias}.valid_to is null`;
 
@@ -14,6 +15,11 @@ const gsaUsedIn = (clusterCond: string) => `(exists (select 1 from inventory_obj
       and lower(btrim(k.data->>'gsaAnnotation')) = o.data->>'email')
    or exists (select 1 from inventory_object s where ${cur("secret", "s")} and ${clusterCond.replaceAll("X.", "s.")}
       and s.data->'credentials' @> jsonb_build_array(jsonb_build_object('clientEmail', o.data->>'email'))))`;
+
+// Issue 13: the owner of a GSA is decided by its email, then its project; a workload's by its
+// namespace, then its cluster's project (a GSA rule does not make a team own the workloads using the account).
+const GSA_OWNER = { project: "o.project", gsa: "o.data->>'email'" };
+const WORKLOAD_OWNER = { project: "o.project", cluster: "o.cluster", namespace: "o.namespace" };
 
 export const gsasTable: TableDef = {
   name: "gsas",
@@ -55,12 +61,14 @@ export const gsasTable: TableDef = {
     },
     { id: "unique_id", label: "Unique id", sql: "o.data->>'uniqueId'", type: "text", csvOnly: true },
     staleColumn,
+    ownerColumn(GSA_OWNER),
   ],
   filters: {
     project: (p) => `o.project = ${p}`,
     gsa: (p) => `o.data->>'email' = ${p}`,
     cluster: (p) => gsaUsedIn(`X.cluster = ${p}`),
     namespace: (p) => gsaUsedIn(`X.namespace = ${p}`),
+    owner: ownerFilter(GSA_OWNER),
   },
   search: ["o.subject", "o.data->>'displayName'", "o.data->>'uniqueId'"],
   defaultSort: "email",
@@ -224,11 +232,13 @@ export const workloadsTable: TableDef = {
     },
     { id: "schedule", label: "Schedule", sql: "o.data->>'schedule'", type: "text", csvOnly: true },
     staleColumn,
+    ownerColumn(WORKLOAD_OWNER),
   ],
   filters: {
     project: (p) => `o.project = ${p}`,
     cluster: (p) => `o.cluster = ${p}`,
     namespace: (p) => `o.namespace = ${p}`,
+    owner: ownerFilter(WORKLOAD_OWNER),
     // Every workload that uses the account by any path — Workload Identity, a key file, the node's
     // account, an annotation not yet in effect, a mounted key, a binding naming its KSA — as the GSA
     // page's "Who uses it" lists them (lib/analysis/gsa-users.ts). Until issue 13 it meant only

@@ -5,6 +5,7 @@
  */
 import type { Filters } from "../api/filters";
 import { badRequest } from "../api/problem";
+import { assertKnownOwner } from "../owners/current-owners";
 
 export type ColumnType = "text" | "int" | "bool" | "time" | "subject" | "gsa" | "list" | "json" | "rule" | "severity" | "state" | "step" | "identity-source" | "binding-state" | "migration-status";
 
@@ -33,7 +34,7 @@ export type Column = {
   unknownIf?: string;
 };
 
-export type FilterSql = Partial<Record<"project" | "cluster" | "namespace" | "gsa" | "rule" | "severity" | "state", (p: string) => string>>;
+export type FilterSql = Partial<Record<"project" | "cluster" | "namespace" | "gsa" | "rule" | "severity" | "state" | "owner", (p: string) => string>>;
 
 export type TableDef = {
   name: string;
@@ -86,9 +87,10 @@ export function buildWhere(def: TableDef, f: Filters): { where: string; values: 
   if (badState !== undefined) {
     throw badRequest(`Query parameter "state" ("${badState}") must be one of ${def.states!.join(", ")} for ${def.name}`, { parameter: "state", value: badState });
   }
+  if (f.owner?.length && def.filters.owner) for (const o of f.owner) assertKnownOwner(o);
   const values: unknown[] = [];
   const conds: string[] = [];
-  for (const key of ["project", "cluster", "namespace", "gsa", "rule", "severity", "state"] as const) {
+  for (const key of ["project", "cluster", "namespace", "gsa", "rule", "severity", "state", "owner"] as const) {
     const wanted = f[key];
     const sql = def.filters[key];
     if (!wanted?.length || !sql) continue;

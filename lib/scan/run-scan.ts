@@ -20,6 +20,7 @@ import { gkeEndpoint, type ClusterEndpoint } from "../sources/k8s/clients";
 import { log } from "../log";
 import { analyzeScan, type AnalysisSummary } from "../analysis/analyze-scan";
 import { pruneHistory } from "../store/retention";
+import { notifyAfterScan, type ChannelReport } from "../notify/notify-scan";
 
 export const SCAN_LOCK_KEY = 7_231_504_119;
 
@@ -51,7 +52,15 @@ export type ScanSummary = {
   acceptedRetirement?: boolean;
 };
 
-export type ScanResult = { scanId: number; status: ScanStatus; summary: ScanSummary; outcomes: SourceOutcome[]; error?: string };
+export type ScanResult = {
+  scanId: number;
+  status: ScanStatus;
+  summary: ScanSummary;
+  outcomes: SourceOutcome[];
+  error?: string;
+  /** What each notification destination did after the scan (issue 13); absent when none is configured. */
+  notifications?: ChannelReport[];
+};
 
 export type RunScanOptions = {
   db: Db;
@@ -91,6 +100,8 @@ type Target = {
   mode: string;
   /** The clock of the estate being scanned (the simulator's `now`); real time for Google Cloud. */
   clock?: Date;
+  /** The simulator's URL (estate mode): notifications publish to its Pub/Sub; undefined means Google. */
+  simulatorUrl?: string;
   close: () => Promise<void>;
 };
 
@@ -143,6 +154,7 @@ async function resolveTarget(opts: RunScanOptions): Promise<Target> {
     target: health.estate,
     mode: config.isDemo && !opts.estatePath ? "demo" : "estate",
     clock: health.now ? new Date(health.now) : undefined,
+    simulatorUrl: url,
     close: async () => {
       await owned?.close();
     },
@@ -340,7 +352,9 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     }
     // Retention runs after each applied scan, outside its transaction (a failure here loses nothing).
     await pruneHistory(db, config.retentionDays).catch((err) => log.error("Pruning old scans failed:", err));
-    return { scanId, status, summary, outcomes, ...(heldNote ? { error: heldNote } : {}) };
+    // Told after the scan is applied, so a message never announces what the pages do not show yet.
+    const notifications = await notifyAfterScan({ pool: db.pool, config, scanId, status, clock, error: heldNote, simulatorUrl: target.simulatorUrl });
+    return { scanId, status, summary, outcomes, ...(heldNote ? { error: heldNote } : {}), ...(notifications.length ? { notifications } : {}) };
   } catch (err) {
     const cancelled = !timedOut && !connectionLost && (err instanceof CancelledError || abort.signal.aborted);
     const message = timedOut
@@ -359,7 +373,11 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     // then a fresh one from the pool records the outcome; if the server is gone altogether, the next
     // scan (or the reaper) marks this one crashed.
     await recordEnd(client, db.pool, sql, params).catch((e) => log.error(`Scan #${scanId}: could not record that it ${status}:`, e));
-    return { scanId, status, summary, outcomes, error: message };
+    // A cancel is somebody's choice, not news; a failure is (a connection lost may also lose this).
+    const notifications = cancelled
+      ? []
+      : await notifyAfterScan({ pool: db.pool, config, scanId, status, clock: new Date(), error: message, simulatorUrl: target?.simulatorUrl ?? opts.simulator?.url ?? config.simulatorUrl });
+    return { scanId, status, summary, outcomes, error: message, ...(notifications.length ? { notifications } : {}) };
   } finally {
     clearTimeout(deadline);
     client.off("error", onConnectionLost);

@@ -282,6 +282,15 @@ export const ProjectSchema = z.strictObject({
   customRoles: z.array(CustomRoleSchema).optional(),
   /** IAM v2 deny policies attached to this project. */
   denyPolicies: z.array(DenyPolicySchema).optional(),
+  /** Pub/Sub topics (issue 13): a Topic resource each (`name: projects/PROJECT_ID/topics/ID`); `topics.publish` to any other is 404. */
+  pubsubTopics: z
+    .array(
+      z.looseObject({
+        name: z.string().regex(/^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/topics\/[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/, "must be a topic name projects/PROJECT_ID/topics/TOPIC_ID"),
+        labels: z.record(z.string(), z.string()).optional(),
+      }),
+    )
+    .optional(),
 });
 
 export const FolderSchema = z.looseObject({

@@ -1,6 +1,6 @@
 import type { World } from "./world";
 
-export type SimApi = "crm" | "iam" | "container" | "policyanalyzer" | "cloudasset" | "gkehub" | "k8s";
+export type SimApi = "crm" | "iam" | "container" | "policyanalyzer" | "cloudasset" | "gkehub" | "k8s" | "pubsub";
 
 export type SimRequest = {
   method: string;

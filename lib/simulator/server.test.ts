@@ -896,7 +896,7 @@ ${pods.map((p) => `          - {apiVersion: v1, kind: Pod, metadata: {name: ${p.
     await c1((a) => a.core.listPodForAllNamespaces({}));
     await c1((a) => a.core.listNamespace({}));
     const st = s.stats();
-    expect(st.requests).toEqual({ crm: 1, iam: 2, container: 1, policyanalyzer: 0, cloudasset: 0, gkehub: 0, k8s: 3 });
+    expect(st.requests).toEqual({ crm: 1, iam: 2, container: 1, policyanalyzer: 0, cloudasset: 0, gkehub: 0, k8s: 3, pubsub: 0 });
     expect(st.total).toBe(7);
     expect(st.faultsInjected).toBe(0);
     const viaHttp = await (await fetch(`${s.url}/_sim/stats`)).json();
@@ -917,7 +917,7 @@ ${pods.map((p) => `          - {apiVersion: v1, kind: Pod, metadata: {name: ${p.
     }
     const st = s.stats();
     expect(st.requests.iam).toBe(5);
-    expect(st.maxInFlight).toEqual({ crm: 0, iam: 5, container: 1, policyanalyzer: 0, cloudasset: 0, gkehub: 0, k8s: 0 });
+    expect(st.maxInFlight).toEqual({ crm: 0, iam: 5, container: 1, policyanalyzer: 0, cloudasset: 0, gkehub: 0, k8s: 0, pubsub: 0 });
   });
 
   it("answers 410 Expired to a continue token once the estate has changed", async () => {

@@ -21,6 +21,7 @@ import { assetRoutes } from "./asset-routes";
 import { hubRoutes } from "./hub-routes";
 import { iamRolesDenyRoutes } from "./iam-roles-deny-routes";
 import { googleWriteRoutes } from "./google-write-routes";
+import { pubsubRoutes, publishedMessages } from "./pubsub-routes";
 import { handleK8s, K8S_PREFIX, forbiddenMessage } from "./k8s-routes";
 import { ClusterEndpoints } from "./cluster-endpoints";
 import { googleError, k8sStatus, permissionDenied, type SimApi, type SimRequest, type SimResponse } from "./http-types";
@@ -65,9 +66,9 @@ export type SimulatorOptions = {
   latencyMs?: number;
 };
 
-const APIS: SimApi[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "gkehub", "k8s"];
+const APIS: SimApi[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "gkehub", "k8s", "pubsub"];
 /** Every Google API route the simulator serves (the field-fidelity test walks each). */
-export const ROUTES = [...googleRoutes, ...assetRoutes, ...hubRoutes, ...iamRolesDenyRoutes, ...googleWriteRoutes];
+export const ROUTES = [...googleRoutes, ...assetRoutes, ...hubRoutes, ...iamRolesDenyRoutes, ...googleWriteRoutes, ...pubsubRoutes];
 
 function globToRegExp(glob: string): RegExp {
   let re = "";
@@ -222,6 +223,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       }
       if (pathname === "/_sim/stats") return send(res, { status: 200, body: stats });
       if (pathname === "/_sim/writes") return send(res, { status: 200, body: { writes: world.writes } });
+      // Issue 13: what was published to the estate's Pub/Sub topics (wi-atlas's notifications).
+      if (pathname === "/_sim/pubsub") return send(res, { status: 200, body: { messages: publishedMessages(world) } });
       if (pathname === "/_sim/reset" && req.method === "POST") {
         // Every write forgotten: the estate as its file says (or as it was given), built afresh.
         try {

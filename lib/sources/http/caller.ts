@@ -20,6 +20,16 @@ export type RetryPolicy = {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 500, maxDelayMs: 20_000, maxRetryAfterMs: 120_000 };
 
+/**
+ * The shared policy's delay before retry number `attempt` (1-based): full-jitter exponential backoff,
+ * or the server's Retry-After (seconds) when it gave one, capped. Notifications (lib/notify) use it too.
+ */
+export function backoffDelay(p: RetryPolicy, attempt: number, retryAfter?: number, random: () => number = Math.random): number {
+  const jitter = Math.floor(random() * Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1)));
+  if (retryAfter !== undefined) return Math.min(p.maxRetryAfterMs, Math.max(retryAfter * 1000, jitter));
+  return jitter;
+}
+
 export type CallStats = {
   requests: Record<ApiName, number>;
   retries: number;
@@ -82,11 +92,7 @@ export class Caller {
 
   /** The delay before retry number `attempt` (1-based) after `err`. */
   backoff(attempt: number, err: ApiError): number {
-    const p = this.opts.retry ?? DEFAULT_RETRY;
-    const random = this.opts.random ?? Math.random;
-    const jitter = Math.floor(random() * Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (attempt - 1)));
-    if (err.opts.retryAfter !== undefined) return Math.min(p.maxRetryAfterMs, Math.max(err.opts.retryAfter * 1000, jitter));
-    return jitter;
+    return backoffDelay(this.opts.retry ?? DEFAULT_RETRY, attempt, err.opts.retryAfter, this.opts.random);
   }
 
   /** A view of this caller that also counts its requests into `counter` (per-source request counts). */
