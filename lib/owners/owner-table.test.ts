@@ -9,6 +9,7 @@ import { listTable, tableCsv } from "../reports/list-table";
 import { findingsTable } from "../reports/analysis-tables";
 import { gsasTable, workloadsTable } from "../reports/inventory-tables";
 import { Problem } from "../api/problem";
+import { parseCsv } from "../testing/parse-csv";
 
 /* The Owner column and owner=TEAM (issue 13) on a real PostgreSQL, over a scan of the demo with its owners file. */
 
@@ -46,10 +47,10 @@ describe("the owner column and filter", () => {
     ]);
     expect(new Set(page.rows.map((r) => r.owner))).toEqual(new Set(["payments"]));
     const csv = await (await tableCsv(t.db, findingsTable, f("owner=payments"))).text();
-    const lines = csv.trim().split(/\r?\n/);
-    expect(lines[0]).toBe("subject,rule,severity,project,cluster,namespace,gsa,state,first_seen,message,owner");
-    expect(lines.length - 1).toBe(page.total);
-    expect(lines.slice(1).every((l) => l.endsWith(",payments"))).toBe(true);
+    const [header, ...rows] = parseCsv(csv);
+    expect(header.join(",")).toBe("subject,rule,severity,project,cluster,namespace,gsa,state,first_seen,message,finding_id,url,fix,suppressed_by,suppressed_until,owner");
+    expect(rows.length).toBe(page.total);
+    expect(rows.every((r) => r.at(-1) === "payments")).toBe(true);
     // Every finding gets one owner or none; the filters partition them.
     const all = await listTable(t.db, findingsTable, f("pageSize=500"));
     const owners = ["payments", "reporting", "data", "legacy-batch", "platform"];

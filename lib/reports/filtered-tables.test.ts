@@ -98,7 +98,7 @@ describe("filters, pages and CSVs on a scanned estate", () => {
     const [header] = parseCsv((await csvText(t, "findings")).text);
     expect(header).toEqual([
       "subject", "rule", "severity", "project", "cluster", "namespace", "gsa", "state", "first_seen", "message",
-      "finding_id", "url", "fix", "suppressed_by", "suppressed_until",
+      "finding_id", "url", "fix", "suppressed_by", "suppressed_until", "owner",
     ]);
   });
 
