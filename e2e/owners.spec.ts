@@ -24,3 +24,24 @@ test("a workload page and a GSA page name their owner and contact", async ({ pag
   await page.goto("/gsas/" + encodeURIComponent("gsa:analytics@acme-data.iam.gserviceaccount.com"));
   await expect(page.getByTestId("owner")).toHaveText("· Owner data (data-eng@acme.example)");
 });
+
+test("the Owner filter offers the owners file's teams and picks several, like every filter", async ({ page }) => {
+  await page.goto("/findings");
+  const t = new TablePage(page, "findings");
+  const all = await (async () => {
+    await expect.poll(() => t.total()).toBeGreaterThan(0);
+    return t.total();
+  })();
+  const owner = page.getByTestId("filter-owner").getByLabel("Owner", { exact: true });
+  await expect(owner.locator("option")).toContainText(["payments", "reporting", "data"]);
+  await owner.selectOption("payments");
+  await expect(page).toHaveURL(/owner=payments/);
+  await expect.poll(() => t.total()).toBe(9);
+  await owner.selectOption("data");
+  await expect(page).toHaveURL(/owner=payments&owner=data/);
+  const both = await (async () => {
+    await expect.poll(() => t.total()).toBeGreaterThan(9);
+    return t.total();
+  })();
+  expect(both).toBeLessThan(all);
+});

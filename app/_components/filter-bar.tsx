@@ -5,12 +5,12 @@ import { fetchJson } from "./fetch-json";
 import { useUrlState } from "./use-url-state";
 import { SelectFilter } from "./select-filter";
 
-type Facets = { project: string[]; cluster: string[]; namespace: string[] };
+type Facets = { project: string[]; cluster: string[]; namespace: string[]; owner?: string[] };
 
 const selectCls =
   "rounded border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900 max-w-[16rem]";
 
-/** Project / cluster / namespace / GSA / search: the filter vocabulary every table and CSV share. */
+/** Project / cluster / namespace / owner / GSA / search: the filter vocabulary every table and CSV share. */
 export function FilterBar({ show = ["project", "cluster", "namespace", "q"], extra }: { show?: string[]; extra?: React.ReactNode }) {
   const { params, set } = useUrlState();
   const facets = useQuery({ queryKey: ["facets"], queryFn: () => fetchJson<Facets>("/api/facets"), staleTime: 60_000 });
@@ -24,8 +24,10 @@ export function FilterBar({ show = ["project", "cluster", "namespace", "q"], ext
   }, [q]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // Each takes several values (the URL repeats the parameter); see SelectFilter.
-  const select = (name: "project" | "cluster" | "namespace", label: string) =>
-    show.includes(name) && (
+  const select = (name: "project" | "cluster" | "namespace" | "owner", label: string) =>
+    show.includes(name) &&
+    // Owner only where an owners file names teams (WI_ATLAS_OWNERS); a page opts in with "owner".
+    (name !== "owner" || (facets.data?.owner?.length ?? 0) > 0 || params.get("owner")) && (
       <SelectFilter name={name} label={label} options={(facets.data?.[name] ?? []).map((v) => ({ value: v, label: name === "cluster" ? v.replace(/^cluster:/, "") : undefined }))} />
     );
 
@@ -35,6 +37,7 @@ export function FilterBar({ show = ["project", "cluster", "namespace", "q"], ext
       {select("project", "Project")}
       {select("cluster", "Cluster")}
       {select("namespace", "Namespace")}
+      {select("owner", "Owner")}
       {extra}
       {show.includes("q") && (
         <label className="flex items-center gap-1 text-sm">

@@ -30,7 +30,7 @@ export function FindingsView() {
       />
       <SourceFailureBanner what="The findings (those a failed source decides are unverified, not passed)" />
       <Suspense fallback={<Spinner />}>
-        <FilterBar extra={<Extra />} />
+        <FilterBar show={["project", "cluster", "namespace", "owner", "q"]} extra={<Extra />} />
         <DataTable table="findings" emptyText="No findings match these filters." />
       </Suspense>
     </div>

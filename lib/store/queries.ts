@@ -1,6 +1,7 @@
 /**
  * Read queries behind the pages. Only current rows (valid_to is null) unless a scan is named.
  */
+import { currentOwners } from "../owners/current-owners";
 import type { Db } from "./db";
 import { notFound } from "../api/problem";
 import { tfModuleFix } from "../analysis/fixes";
@@ -106,6 +107,8 @@ export async function facets(db: Db) {
   );
   const out: Record<string, string[]> = { project: [], cluster: [], namespace: [] };
   for (const row of r.rows) out[row.kind].push(row.value);
+  // The owners file's teams, in file order (none without WI_ATLAS_OWNERS): the Owner filter's choices.
+  out.owner = currentOwners()?.teams.map((t) => t.team) ?? [];
   return out;
 }
 
