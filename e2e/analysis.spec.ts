@@ -30,7 +30,8 @@ test("a workload page shows its effective identity, its steps and what to change
   await expect(steps.nth(0)).toContainText("done");
   await expect(steps.nth(6)).toContainText("todo");
   await expect(page.getByText("What to change")).toBeVisible();
-  await expect(page.getByLabel(/KSA batch\/daily-settlement annotated with common-batch/).first()).toContainText("iam.gke.io/gcp-service-account: common-batch@acme-prod.iam.gserviceaccount.com");
+  // One plan per shared account: common-batch's split gives daily-settlement an account of its own.
+  await expect(page.getByLabel(/KSA batch\/daily-settlement annotated with daily-settlement@/).first()).toContainText("iam.gke.io/gcp-service-account: daily-settlement@acme-prod.iam.gserviceaccount.com");
 });
 
 test("accepting a finding marks it suppressed, and the findings table says so", async ({ page }) => {

@@ -37,7 +37,8 @@ export function CoverageView() {
             {problems.length === 0 ? (
               <p className="text-sm text-green-700 dark:text-green-300">None: every source answered.</p>
             ) : (
-              <div className="overflow-x-auto">
+              // Focusable so a keyboard can scroll it (axe: scrollable-region-focusable).
+              <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Sources that did not fully answer">
               <table className="w-full text-sm [&_td]:px-2 [&_th]:px-2" data-testid="coverage-problems">
                 <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
                   <tr>
@@ -64,7 +65,7 @@ export function CoverageView() {
             )}
           </Card>
           <Card title="By source family">
-            <div className="overflow-x-auto">
+            <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="By source family">
             <table className="w-full text-sm [&_td]:px-2 [&_th]:px-2" data-testid="coverage-families">
               <thead className="text-left text-xs uppercase text-slate-600 dark:text-slate-400">
                 <tr>

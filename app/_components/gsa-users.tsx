@@ -44,7 +44,7 @@ function Scope({ cluster, namespace }: { cluster: string; namespace: string }) {
   const parts = cluster.replace(/^cluster:/, "").split("/");
   return (
     <span className="text-xs text-slate-600 dark:text-slate-400" title={`${parts.join("/")} · namespace ${namespace}`}>
-      <span className="mono">{parts[2]}</span> <span className="text-slate-500">({parts[0]}/{parts[1]})</span> · <span className="mono">{namespace}</span>
+      <span className="mono">{parts[2]}</span> <span className="text-slate-600 dark:text-slate-400">({parts[0]}/{parts[1]})</span> · <span className="mono">{namespace}</span>
     </span>
   );
 }
@@ -113,7 +113,7 @@ export function WhoUsesIt({ email, users }: { email: string; users: GsaUsersView
                           {p.via && !p.via.startsWith("ksa:") && (
                             <>
                               {" "}
-                              <a href={subjectHref(p.via)} className="whitespace-nowrap">
+                              <a href={subjectHref(p.via)} className="whitespace-nowrap underline">
                                 open
                               </a>
                             </>

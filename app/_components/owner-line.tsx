@@ -20,10 +20,10 @@ export function OwnerLine({ subject }: { subject: string }) {
           <a href={`/findings?owner=${encodeURIComponent(o.team)}`} className="font-medium">
             {o.team}
           </a>
-          {o.contact && <span className="text-slate-500"> ({o.contact})</span>}
+          {o.contact && <span className="text-slate-600 dark:text-slate-400"> ({o.contact})</span>}
         </>
       ) : (
-        <span className="text-slate-500" title="The owners file names no team for its namespace, GSA or project">none in the owners file</span>
+        <span className="text-slate-600 dark:text-slate-400" title="The owners file names no team for its namespace, GSA or project">none in the owners file</span>
       )}
     </span>
   );

@@ -473,7 +473,9 @@ function Canvas() {
               nodesDraggable
               nodesConnectable={false}
               elementsSelectable
-              onlyRenderVisibleElements={!exporting}
+              // Views are capped at 300 nodes; drawing all of a small one keeps off-screen nodes in the page
+              // (find-in-page, tests, screen readers); only large ones skip what is off screen.
+              onlyRenderVisibleElements={!exporting && shownNodes.length > 150}
               zoomOnDoubleClick={false}
               minZoom={0.05}
               maxZoom={2}
