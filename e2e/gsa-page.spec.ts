@@ -47,8 +47,9 @@ test("the GSA page's Workloads link lands on a table of exactly its users", asyn
   await expect(page).toHaveURL(/\/workloads\?gsa=common-batch%40acme-prod/);
   const t = new TablePage(page, "workloads");
   await expect.poll(() => t.total()).toBe(4);
-  const listed = (await t.rows().locator("td:first-child").allTextContents()).map((s) => s.trim());
-  for (const u of users) expect(listed.some((l) => l.endsWith(u))).toBe(true);
+  // A subject cell also holds its copy button: match the subject link's own text.
+  const listed = (await t.rows().locator("td:first-child a").allTextContents()).map((s) => s.trim());
+  for (const u of users) expect(listed.some((l) => l.endsWith(u)), `${u} among ${listed.join(", ")}`).toBe(true);
 });
 
 test("a node account's page shows the pods on its legacy pool as users by node account", async ({ page }) => {

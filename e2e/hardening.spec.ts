@@ -195,5 +195,5 @@ test("malformed percent-encoding and control characters answer 400 with a messag
   }
   const lone = await request.get("/api/search?q=%");
   expect(lone.status()).toBe(200);
-  expect(await lone.json()).toEqual({ q: "%", results: [] });
+  expect(await lone.json()).toEqual({ q: "%", results: [], total: 0, limit: 20 });
 });

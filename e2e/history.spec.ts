@@ -33,7 +33,7 @@ test("editing the estate and rescanning shows the change in the diff page, the t
 
     await page.goto("/trends");
     await expect(page.getByTestId("trend-user_managed_keys").locator(".recharts-line-dot").first()).toBeVisible();
-    const points = await page.locator("table.sr-only").nth(1).locator("tbody tr").allTextContents();
+    const points = await page.locator(".sr-only > table").nth(1).locator("tbody tr").allTextContents();
     expect(points.length).toBeGreaterThanOrEqual(2);
 
     await page.goto(`/objects/${encodeURIComponent(KEY_SUBJECT)}`);

@@ -40,7 +40,8 @@ test("a table's CSV has the same rows as the table for the same filters", async 
   const total = await t.total();
   expect(total).toBeGreaterThan(0);
   const { download, text } = await t.downloadCsv();
-  expect(download.suggestedFilename()).toBe("wi-atlas-workloads.csv");
+  // The file is named after the table and its filters.
+  expect(download.suggestedFilename()).toBe("wi-atlas-workloads-acme-prod-asia-northeast1-prod.csv");
   const rows = parseCsv(text);
   expect(rows[0][0]).toBe("subject");
   expect(rows.length - 1).toBe(total);
