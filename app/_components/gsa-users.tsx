@@ -143,7 +143,7 @@ export function WhoUsesIt({ email, users }: { email: string; users: GsaUsersView
               {possible.map((s) => (
                 <li key={s.source} className="text-xs" data-testid="possible-user">
                   possible users: {s.cluster ? <>cluster <span className="mono">{s.scope}</span>&apos;s</> : <>project <span className="mono">{s.scope}</span>&apos;s</>} {familyWords(s.family)} could not be read in the last scan (
-                  <a href="/coverage">Coverage</a>)
+                  <a href="/coverage" className="underline">Coverage</a>)
                   {s.unknownTotal > 0 && (
                     <>
                       ; {s.unknownTotal.toLocaleString()} workload{s.unknownTotal === 1 ? "" : "s"} there {s.unknownTotal === 1 ? "has" : "have"} an identity that could not be told:{" "}
