@@ -481,10 +481,12 @@ function Canvas() {
               maxZoom={2}
               proOptions={{ hideAttribution: true }}
               colorMode={dark ? "dark" : "light"}
-              onNodeClick={(_, n) => {
+              onNodeClick={(ev, n) => {
                 if (n.type === "box") return;
                 const d = n.data as ViewNode;
                 if (d.group) expand(d.group.key);
+                // A second click in a row (the browser's click count) focuses too, as a double-click does.
+                else if (ev.detail >= 2 && d.state !== "ghost") focus(n.id);
                 else setSelected(n.id);
               }}
               onNodeDoubleClick={(_, n) => {
