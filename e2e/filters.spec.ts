@@ -116,8 +116,8 @@ test("a workload or GSA address that names nothing is a 404 page with the way ba
 test("screenshot: findings with two severities chosen and a bad state in the address", async ({ page }) => {
   await page.goto("/findings?severity=critical&severity=high&state=bogus");
   await expect(page.getByTestId("bad-request-notice")).toBeVisible({ timeout: 45_000 });
-  await page.screenshot({ path: "screens/findings-400-multiselect.png", fullPage: false });
+  await page.screenshot({ path: "test-results/findings-400-multiselect.png", fullPage: false });
   await page.goto("/findings?severity=critical&severity=high");
   await expect(page.getByTestId("table-findings")).toBeVisible({ timeout: 45_000 });
-  await page.screenshot({ path: "screens/findings-multiselect.png", fullPage: false });
+  await page.screenshot({ path: "test-results/findings-multiselect.png", fullPage: false });
 });
