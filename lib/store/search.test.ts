@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scannedDemo } from "../testing/scanned-demo";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
 import { scanWith, testConfig } from "../testing/scan-helpers";
 import { startSimulator, type Simulator } from "../simulator/server";
@@ -8,20 +9,10 @@ import { subjectKnown } from "./subject-known";
 import { createTestDatabase as emptyDatabase } from "../testing/test-database";
 
 describe("lookups on the scanned demo estate: the search box, and which subjects have a page", () => {
-  let t: TestDatabase;
-  let sim: Simulator;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    sim = await startSimulator({ estate: loadEstateFile("lib/simulator/estates/demo/estate.yaml") });
-    await scanWith(t.db, sim, testConfig());
-  }, 120_000);
-  afterAll(async () => {
-    await sim.close();
-    await t.drop();
-  });
+  const demo = scannedDemo();
 
   it("finds a cluster by its name, first, with its project and location as scope", async () => {
-    const r = await search(t.db, "analytics");
+    const r = await search(demo.t.db, "analytics");
     expect(r.results[0]).toEqual({
       kind: "cluster",
       subject: "cluster:acme-data/asia-northeast1/analytics",
@@ -37,7 +28,7 @@ describe("lookups on the scanned demo estate: the search box, and which subjects
   });
 
   it("ranks every exact name before the names that only contain the term", async () => {
-    const r = await search(t.db, "orders");
+    const r = await search(demo.t.db, "orders");
     const exact = r.results.map((x) => x.exact);
     expect(exact[0]).toBe(true);
     expect(exact.indexOf(false)).toBeGreaterThan(0);
@@ -46,7 +37,7 @@ describe("lookups on the scanned demo estate: the search box, and which subjects
   });
 
   it("gives in-cluster hits their cluster and namespace", async () => {
-    const r = await search(t.db, "daily-settlement");
+    const r = await search(demo.t.db, "daily-settlement");
     const w = r.results.find((x) => x.kind === "workload")!;
     expect({ project: w.project, cluster: w.cluster, namespace: w.namespace, exact: w.exact }).toEqual({
       project: "acme-prod",
@@ -57,22 +48,22 @@ describe("lookups on the scanned demo estate: the search box, and which subjects
   });
 
   it("says how many matched when the list is cut", async () => {
-    const all = await search(t.db, "acme", 1000);
-    const cut = await search(t.db, "acme", 5);
+    const all = await search(demo.t.db, "acme", 1000);
+    const cut = await search(demo.t.db, "acme", 5);
     expect(all.total).toBeGreaterThan(5);
     expect(all.results.length).toBe(all.total);
     expect({ shown: cut.results.length, total: cut.total, limit: cut.limit }).toEqual({ shown: 5, total: all.total, limit: 5 });
-    expect(await search(t.db, "zz-nothing-zz")).toEqual({ q: "zz-nothing-zz", results: [], total: 0, limit: 20 });
+    expect(await search(demo.t.db, "zz-nothing-zz")).toEqual({ q: "zz-nothing-zz", results: [], total: 0, limit: 20 });
   });
 
   it("knows a scanned workload and GSA, a GSA only annotations name, and not a subject nothing names (a 404 page)", async () => {
-    expect(await subjectKnown(t.db, "workload:acme-prod/asia-northeast1/prod/batch/CronJob/daily-settlement")).toBe(true);
-    expect(await subjectKnown(t.db, "gsa:common-batch@acme-prod.iam.gserviceaccount.com")).toBe(true);
-    const missing = await t.db.pool.query<{ gsa: string }>(`select gsa from analysis_object where kind = 'finding' and rule = 'ksa-annotation-gsa-missing' and valid_to is null limit 1`);
+    expect(await subjectKnown(demo.t.db, "workload:acme-prod/asia-northeast1/prod/batch/CronJob/daily-settlement")).toBe(true);
+    expect(await subjectKnown(demo.t.db, "gsa:common-batch@acme-prod.iam.gserviceaccount.com")).toBe(true);
+    const missing = await demo.t.db.pool.query<{ gsa: string }>(`select gsa from analysis_object where kind = 'finding' and rule = 'ksa-annotation-gsa-missing' and valid_to is null limit 1`);
     expect(missing.rows.length).toBe(1);
-    expect(await subjectKnown(t.db, `gsa:${missing.rows[0].gsa}`)).toBe(true);
-    expect(await subjectKnown(t.db, "workload:acme-prod/asia-northeast1/prod/batch/CronJob/no-such-job")).toBe(false);
-    expect(await subjectKnown(t.db, "gsa:nobody@acme-prod.iam.gserviceaccount.com")).toBe(false);
+    expect(await subjectKnown(demo.t.db, `gsa:${missing.rows[0].gsa}`)).toBe(true);
+    expect(await subjectKnown(demo.t.db, "workload:acme-prod/asia-northeast1/prod/batch/CronJob/no-such-job")).toBe(false);
+    expect(await subjectKnown(demo.t.db, "gsa:nobody@acme-prod.iam.gserviceaccount.com")).toBe(false);
   });
 
   it("declares nothing unknown before any scan has finished", async () => {
