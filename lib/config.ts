@@ -172,6 +172,8 @@ const EnvSchema = z.object({
   WI_ATLAS_REQUEST_TIMEOUT_SECONDS: int("WI_ATLAS_REQUEST_TIMEOUT_SECONDS", 30, 1, 600),
   WI_ATLAS_SCAN_TIMEOUT_MINUTES: minutes("WI_ATLAS_SCAN_TIMEOUT_MINUTES", 120, 60 * 24 * 7),
   WI_ATLAS_MAX_RETIRE_PERCENT: int("WI_ATLAS_MAX_RETIRE_PERCENT", 30, 0, 100),
+  // Sharded scans (issue 14; lib/scan/shard-slice.ts resolves the shard from flags and the platform's variables).
+  WI_ATLAS_SCAN_LEASE_SECONDS: int("WI_ATLAS_SCAN_LEASE_SECONDS", 60, 5, 3600),
   WI_ATLAS_DB_STATEMENT_TIMEOUT_SECONDS: int("WI_ATLAS_DB_STATEMENT_TIMEOUT_SECONDS", 30, 0, 3600),
   WI_ATLAS_DB_CONNECT_TIMEOUT_SECONDS: int("WI_ATLAS_DB_CONNECT_TIMEOUT_SECONDS", 10, 1, 600),
   WI_ATLAS_PUBLIC_URL: z
@@ -296,6 +298,8 @@ export type Config = {
   scanTimeoutMs: number;
   /** A scan that would retire more than this share (and at least 50) of a kind's current objects keeps them. */
   maxRetirePercent: number;
+  /** A shard of a sharded scan that has not renewed its lease for this long is dead, ms (WI_ATLAS_SCAN_LEASE_SECONDS). */
+  scanLeaseMs: number;
   /** The web server's per-statement limit, ms (0: none). Scans lift it on their own session. */
   dbStatementTimeoutMs: number;
   /** How long a request waits for a database connection (connect or pool acquire), ms. */
@@ -424,6 +428,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inventoryPath: e.WI_ATLAS_INVENTORY_PATH,
     scanTimeoutMs: Math.round(e.WI_ATLAS_SCAN_TIMEOUT_MINUTES * 60_000),
     maxRetirePercent: e.WI_ATLAS_MAX_RETIRE_PERCENT,
+    scanLeaseMs: e.WI_ATLAS_SCAN_LEASE_SECONDS * 1000,
     dbStatementTimeoutMs: e.WI_ATLAS_DB_STATEMENT_TIMEOUT_SECONDS * 1000,
     dbConnectTimeoutMs: e.WI_ATLAS_DB_CONNECT_TIMEOUT_SECONDS * 1000,
     publicUrl: e.WI_ATLAS_PUBLIC_URL,

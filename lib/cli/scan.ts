@@ -1,24 +1,47 @@
 /**
- * `npm run scan [-- --estate FILE] [-- --json]`: one scan into the configured database, a summary on
- * stdout, and an exit code scripts can test: 0 succeeded, 2 partial (some sources failed; their earlier
- * data was kept), 1 failed, 75 another scan is running, 78 bad configuration or estate file.
+ * `npm run scan [-- --estate FILE] [-- --json] [-- --shards N --shard I]`: one scan into the configured
+ * database, a summary on stdout, and an exit code scripts can test: 0 succeeded, 2 partial (some
+ * sources failed; their earlier data was kept), 1 failed, 75 another scan is running, 78 bad
+ * configuration or estate file.
+ *
+ * With `--shards N` (or WI_ATLAS_SCAN_SHARDS, or in an Indexed Job / Cloud Run job) this process is
+ * one shard of a sharded scan (issue 14): it collects its slice and exits 0 once the slice is
+ * recorded; the shard that finishes last applies the scan and exits with the scan's code.
  */
 import { loadConfig, ConfigError } from "../config";
 import { readOwners } from "../owners/owners-file";
 import { openDatabase } from "../store/open-database";
 import { runScan, ScanBusyError } from "../scan/run-scan";
+import { runShard } from "../scan/run-shard";
+import { resolveShard, type ShardSetting } from "../scan/shard-slice";
+import type { Db } from "../store/db";
+import type { Config } from "../config";
 import { EstateError } from "../simulator/load-estate";
 import { EXIT, parseCliArgs } from "./args";
 import { logToStderr } from "../log";
 
-const USAGE = `Usage: npm run scan [-- --estate FILE] [-- --json] [-- --accept-retirement]
+const USAGE = `Usage: npm run scan [-- --estate FILE] [-- --json] [-- --accept-retirement] [-- --shards N --shard I]
   --estate FILE          scan the simulator serving FILE instead of the configured target
   --json                 print the result as JSON
+  --shards N             split the scan into N shards run as separate processes (WI_ATLAS_SCAN_SHARDS;
+                         Cloud Run jobs: CLOUD_RUN_TASK_COUNT)
+  --shard I              this process's shard, 0 … N-1 (WI_ATLAS_SCAN_SHARD; an Indexed Job sets
+                         JOB_COMPLETION_INDEX, a Cloud Run job CLOUD_RUN_TASK_INDEX)
+  --run-key KEY          the run the shards belong to; a retried shard rejoins its scan
+                         (WI_ATLAS_SCAN_RUN_KEY; Cloud Run jobs: CLOUD_RUN_EXECUTION)
   --accept-retirement    apply the scan even when it retires more than WI_ATLAS_MAX_RETIRE_PERCENT
                          of a kind's objects (a clean-up that really happened)`;
 
 const args = parseCliArgs(
-  { estate: { type: "string" }, json: { type: "boolean" }, "accept-retirement": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  {
+    estate: { type: "string" },
+    json: { type: "boolean" },
+    "accept-retirement": { type: "boolean" },
+    shards: { type: "string" },
+    shard: { type: "string" },
+    "run-key": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
   USAGE,
 );
 if (args.help) {
@@ -30,7 +53,9 @@ if (args.json) logToStderr();
 
 async function main(): Promise<number> {
   let config;
+  let sharding: ShardSetting;
   try {
+    sharding = resolveShard({ shards: args.shards, shard: args.shard, runKey: args["run-key"] });
     config = loadConfig();
     // A bad owners file (WI_ATLAS_OWNERS) is a configuration error, named with its line and field.
     if (config.ownersPath) readOwners(config.ownersPath);
@@ -47,6 +72,7 @@ async function main(): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
+    if (sharding.slice) return await shard(opened.db, config, sharding, abort.signal);
     let lastLine = "";
     const result = await runScan({
       db: opened.db,
@@ -105,6 +131,7 @@ async function main(): Promise<number> {
     return result.status === "succeeded" ? EXIT.ok : result.status === "partial" ? EXIT.partial : EXIT.failed;
   } catch (err) {
     if (err instanceof ScanBusyError) {
+      // Includes a shard that cannot join now (ShardJoinError): its message says why.
       process.stderr.write(`${err.message}; not starting another.\n`);
       return EXIT.busy;
     }
@@ -116,6 +143,52 @@ async function main(): Promise<number> {
   } finally {
     await opened.close();
   }
+}
+
+/** One shard of a sharded scan: 0 once its slice is recorded; the applier exits with the scan's code. */
+async function shard(db: Db, config: Config, sharding: ShardSetting, signal: AbortSignal): Promise<number> {
+  const slice = sharding.slice!;
+  const r = await runShard({
+    db,
+    config,
+    trigger: "cli",
+    slice,
+    runKey: sharding.runKey,
+    estatePath: args.estate,
+    signal,
+    acceptRetirement: args["accept-retirement"] === true,
+    onStarted: (id, attempt) => !args.json && process.stderr.write(`Scan #${id}: shard ${slice.index} of ${slice.count} started${attempt > 1 ? ` (attempt ${attempt})` : ""}\n`),
+  });
+  const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  if (args.json) {
+    const a = r.applied;
+    process.stdout.write(
+      JSON.stringify(
+        {
+          scan: r.scanId,
+          shard: r.shard,
+          shards: r.shards,
+          attempt: r.attempt,
+          status: r.status,
+          collected: r.collected,
+          error: r.error ?? a?.error,
+          shardResult: r.shardResult ? { counts: r.shardResult.counts, requests: r.shardResult.requests, collectMs: r.shardResult.collectMs, sources: r.shardResult.outcomes.length } : undefined,
+          summary: a?.summary,
+          maxRssBytes,
+          failures: a?.outcomes.filter((o) => o.status !== "ok").map((o) => ({ source: o.source, status: o.status, httpStatus: o.httpStatus, permission: o.permission, error: o.error })),
+        },
+        null,
+        2,
+      ) + "\n",
+    );
+  } else if (r.status === "collected") {
+    const objects = Object.values(r.shardResult?.counts ?? {}).reduce((s, n) => s + n, 0);
+    process.stdout.write(`Scan #${r.scanId}: shard ${r.shard} of ${r.shards} collected its slice (${objects} objects, ${r.shardResult?.outcomes.length ?? 0} sources); ${r.collected} of ${r.shards} shards done — the last one applies the scan\n`);
+  } else {
+    process.stdout.write(`Scan #${r.scanId}: ${r.status}${r.error ? ` — ${r.error}` : r.applied?.error ? ` — ${r.applied.error}` : ""}${r.applied ? ` (applied by shard ${r.shard} of ${r.shards}) in ${(r.applied.summary.durationMs / 1000).toFixed(1)} s` : ""}\n`);
+  }
+  const status = r.status;
+  return status === "collected" || status === "succeeded" ? EXIT.ok : status === "partial" ? EXIT.partial : EXIT.failed;
 }
 
 main().then(

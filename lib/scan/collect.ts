@@ -37,6 +37,7 @@ import type { ClusterData, ConfigMapData, ContainerEssentials, CustomRoleData, F
 import type { Progress } from "./progress";
 import { log } from "../log";
 import { sanitiseText } from "../inventory/sanitise";
+import { owns, poolProject, type ShardSlice } from "./shard-slice";
 
 export type SourceStatus = "ok" | "partial" | "failed" | "skipped";
 
@@ -78,6 +79,12 @@ export type CollectScope = {
    * asked directly). Default `direct`.
    */
   inventoryPath?: "direct" | "asset";
+  /**
+   * This process's slice of a sharded scan (lib/scan/shard-slice.ts): only the sources it owns are
+   * recorded and staged; the discovery and cluster lists every shard needs are read but left to
+   * their owner. Absent: the whole estate.
+   */
+  shard?: ShardSlice;
 };
 
 /** What Cloud Asset Inventory said, by service account uniqueId; a part is undefined when its search failed. */
@@ -142,6 +149,8 @@ export class Collector {
   private readonly rolesRead = new Set<string>();
   /** The chain depth the policy reads reached: reading the roles they name continues from there. */
   private policyDepth = 0;
+  /** The projects discovery found (a sharded scan leaves a scanned project's roles to its own shard). */
+  private projectIds = new Set<string>();
 
   constructor(
     private readonly scope: CollectScope,
@@ -153,8 +162,10 @@ export class Collector {
   }
 
   /** Runs one source, recording its outcome; returns its records (also on partial), or undefined when it failed. */
-  async source(family: string, scope: string, fn: (ctx: SourceCtx) => Promise<void>, opts: { deferStage?: boolean } = {}): Promise<InventoryRecord[] | undefined> {
+  async source(family: string, scope: string, fn: (ctx: SourceCtx) => Promise<void>, opts: { deferStage?: boolean; notMine?: boolean } = {}): Promise<InventoryRecord[] | undefined> {
     this.checkCancelled();
+    // Read for what this shard needs to know (its slice), recorded and staged by the shard that owns it.
+    if (opts.notMine) return this.readOnly(fn);
     const name = `${family}:${scope}`;
     const counter = { requests: 0 };
     const records: InventoryRecord[] = [];
@@ -211,6 +222,33 @@ export class Collector {
       }
     });
     return outcome.status === "failed" ? undefined : records;
+  }
+
+  /** Runs a source another shard owns: its records, or undefined when it failed; no outcome, no stage, no progress. */
+  private async readOnly(fn: (ctx: SourceCtx) => Promise<void>): Promise<InventoryRecord[] | undefined> {
+    const records: InventoryRecord[] = [];
+    try {
+      await inFlow(() => fn({
+        caller: this.deps.caller,
+        emit: (r) => {
+          if (Array.isArray(r)) records.push(...r);
+          else records.push(r);
+        },
+        partial: (err) => {
+          if (err instanceof CancelledError) throw err;
+        },
+      }), true);
+    } catch (err) {
+      if (err instanceof CancelledError) throw err;
+      if (err instanceof SourceFailure) return err.status === "partial" ? records : undefined;
+      return records.length ? records : undefined;
+    }
+    return records;
+  }
+
+  /** Whether this process's shard owns the organisation-level sources, a project's, or a cluster's. */
+  private mine(what: { org: true } | { project: string } | { cluster: string }): boolean {
+    return owns(this.scope.shard, what);
   }
 
   /** Remembers the custom roles policies name and the roles read (before the records leave for the stage). */
@@ -298,7 +336,15 @@ export class Collector {
       const scope = parent.startsWith("projects/") ? parent.slice(9) : parent;
       return this.outcomes.some((o) => o.source === `iam.roles:${scope}` && o.status === "ok");
     };
-    const wanted = [...this.roleRefs].filter((n) => !this.rolesRead.has(n) && !listOk(n)).sort();
+    // In a sharded scan the roles of a scanned project are listed by that project's shard, and the
+    // organisation's by shard 0; a role outside the scan is read by every shard whose policies name it
+    // (the same source, the same record: the applier keeps one).
+    const listedElsewhere = (name: string) => {
+      const parent = name.slice(0, name.indexOf("/roles/"));
+      if (parent.startsWith("projects/")) return this.projectIds.has(parent.slice(9)) && !this.mine({ project: parent.slice(9) });
+      return parent === `organizations/${this.scope.organization}` && !this.mine({ org: true });
+    };
+    const wanted = [...this.roleRefs].filter((n) => !this.rolesRead.has(n) && !listOk(n) && !listedElsewhere(n)).sort();
     if (wanted.length) advanceTo(this.policyDepth); // these reads waited for every policy
     await Promise.all(
       wanted.map((name) =>
@@ -351,6 +397,8 @@ export class Collector {
   /** Notes a workload pool; the first time, starts its searches (nothing else waits for them). */
   private notePool(pool: string) {
     if (this.pools.has(pool)) return;
+    // Each pool's searches are the shard of the pool's project (every shard sees the clusters naming it).
+    if (!this.mine({ project: poolProject(pool) })) return;
     this.pools.add(pool);
     for (const scope of this.poolScopes) this.poolSearches.push(awaitedLater(inFlow(() => this.searchPoolPolicies(scope, pool))));
   }
@@ -408,7 +456,7 @@ export class Collector {
                   list.push({ ...resource, keyId });
                 }
               });
-            }),
+            }, { notMine: !this.mine({ org: true }) }),
           ),
         );
         return ok.every(Boolean) ? byAccount : undefined;
@@ -424,7 +472,7 @@ export class Collector {
                   if (id && r.policy) byAccount.set(id, r.policy as Obj);
                 }
               });
-            }),
+            }, { notMine: !this.mine({ org: true }) }),
           ),
         );
         return ok.every(Boolean) ? byAccount : undefined;
@@ -447,6 +495,8 @@ export class Collector {
       }
     };
     const policyTargets = new Set<string>();
+    // Every shard discovers the projects (to know its slice); shard 0 records the discovery.
+    const notMine = !this.mine({ org: true });
 
     const walkFolders = async (root: string) => {
       // Folders under `root`, recursively, and the projects directly under each.
@@ -478,7 +528,7 @@ export class Collector {
           );
           level = next;
         }
-      });
+      }, { notMine });
       addRecords(recs);
     };
 
@@ -486,7 +536,7 @@ export class Collector {
       const org = `organizations/${this.scope.organization}`;
       await this.source("crm.organization", org, async (ctx) => {
         ctx.emit(transformOrganization(await gcp.getOrganization(google, ctx.caller, this.scope.organization!), `crm.organization:${org}`));
-      });
+      }, { notMine });
       policyTargets.add(org);
       await walkFolders(org);
     }
@@ -496,7 +546,7 @@ export class Collector {
         await this.source("crm.folder", folder, async (ctx) => {
           const rec = transformFolder(await gcp.getFolder(google, ctx.caller, folder), `crm.folder:${folder}`);
           ctx.emit(rec);
-        }),
+        }, { notMine }),
       );
       policyTargets.add(folder);
       await walkFolders(folder);
@@ -510,13 +560,13 @@ export class Collector {
             ctx.partial(err);
           }
         }
-      });
+      }, { notMine });
       addRecords(recs);
     }
     if (!this.scope.organization && !this.scope.folders.length && !this.scope.projects.length) {
       addRecords(await this.source("crm.projects", "search", async (ctx) => {
         for (const p of await gcp.searchProjects(google, ctx.caller)) ctx.emit(transformProject(p, "crm.projects:search"));
-      }));
+      }, { notMine }));
     }
 
     // Ancestors' policies (folders and organization) grant on every project below them; nothing
@@ -539,6 +589,10 @@ export class Collector {
         ])),
       );
     };
+    const projects = [...found.values()].sort((a, b) => a.projectId.localeCompare(b.projectId));
+    this.projectIds = new Set(projects.map((p) => p.projectId));
+    // The organisation's and folders' policies, roles and ancestry are shard 0's.
+    if (notMine) return { projects, ancestorPolicies: Promise.resolve() };
     for (const p of found.values()) if (p.parent) policyTargets.add(p.parent);
     for (const t of policyTargets) readPolicy(t);
     const ancestry = inFlow(() => this.walkAncestry([...found.values()], folders, readPolicy));
@@ -547,7 +601,7 @@ export class Collector {
       // Everything the walk started is in the map by now (each folder starts its parent's read).
       await Promise.all(readPolicies.values());
     })());
-    return { projects: [...found.values()].sort((a, b) => a.projectId.localeCompare(b.projectId)), ancestorPolicies };
+    return { projects, ancestorPolicies };
   }
 
   /**
@@ -590,6 +644,9 @@ export class Collector {
   private async project(p: ProjectData) {
     const { google } = this.deps;
     const P = p.projectId;
+    // Another shard's project: only its cluster list is read here, for the clusters this shard owns.
+    const own = this.mine({ project: P });
+    if (!own) return this.projectClusters(p, false);
     const policy = inFlow(() => this.source("crm.iamPolicy", `projects/${P}`, async (ctx) => {
       ctx.emit(transformPolicy(await gcp.getResourcePolicy(google, ctx.caller, `projects/${P}`), subject.project(P), `crm.iamPolicy:projects/${P}`, P));
     }));
@@ -663,31 +720,7 @@ export class Collector {
       ]);
     });
 
-    const clusters = inFlow(async () => {
-      const raw = new Map<string, Obj>();
-      const recs = await this.source("container.clusters", P, async (ctx) => {
-        const { clusters, missingZones } = await gcp.listClusters(google, ctx.caller, P);
-        for (const c of clusters) {
-          // Every cluster is kept, filtered or not: its node pools and workload pool are Google-side
-          // facts, and a pool's clusters must all be known before anything is called absent there.
-          const { cluster, nodePools } = transformCluster(c, P, p.projectNumber, `container.clusters:${P}`);
-          raw.set(cluster.subject, c);
-          if (cluster.data.workloadPool) this.notePool(cluster.data.workloadPool);
-          ctx.emit([cluster, ...nodePools]);
-        }
-        if (missingZones.length) {
-          throw new SourceFailure("partial", `clusters.list projects/${P}: zones did not answer (missingZones): ${missingZones.join(", ")}`);
-        }
-      });
-      // Even on a partial list (missingZones), the clusters that did answer are scanned.
-      const found = (recs ?? this.lastRecords(`container.clusters:${P}`)).filter((r) => r.kind === "cluster").map((r) => r.data as ClusterData);
-      for (const c of found.filter((c) => !this.clusterInScope(c))) this.skipCluster(c);
-      await Promise.all(
-        found
-          .filter((c) => this.clusterInScope(c))
-          .map((c) => inFlow(() => this.clusterSlots.add(AsyncResource.bind(() => this.cluster(c, raw.get(subject.cluster({ project: c.projectId, location: c.location, name: c.name })) ?? {}))))),
-      );
-    });
+    const clusters = inFlow(() => this.projectClusters(p, true));
 
     // The fleet this project hosts: members elsewhere (other projects, other clouds, on-prem) share
     // its workload pool. A project with the GKE Hub API off has no fleet: that is an answer, not a gap.
@@ -717,6 +750,39 @@ export class Collector {
     const roles = inFlow(() => this.customRoles(`projects/${P}`));
     const deny = inFlow(() => this.denyPolicies(`projects/${P}`, subject.project(P), P));
     await Promise.all([policy, iam, clusters, memberships, roles, deny]);
+  }
+
+  /**
+   * The project's cluster list and the Kubernetes sources of the clusters this shard owns. `own`:
+   * this shard owns the project, so it records the list; otherwise it reads it only to find its clusters.
+   */
+  private async projectClusters(p: ProjectData, own: boolean) {
+    const { google } = this.deps;
+    const P = p.projectId;
+    const raw = new Map<string, Obj>();
+    const recs = await this.source("container.clusters", P, async (ctx) => {
+      const { clusters, missingZones } = await gcp.listClusters(google, ctx.caller, P);
+      for (const c of clusters) {
+        // Every cluster is kept, filtered or not: its node pools and workload pool are Google-side
+        // facts, and a pool's clusters must all be known before anything is called absent there.
+        const { cluster, nodePools } = transformCluster(c, P, p.projectNumber, `container.clusters:${P}`);
+        raw.set(cluster.subject, c);
+        if (cluster.data.workloadPool) this.notePool(cluster.data.workloadPool);
+        ctx.emit([cluster, ...nodePools]);
+      }
+      if (missingZones.length) {
+        throw new SourceFailure("partial", `clusters.list projects/${P}: zones did not answer (missingZones): ${missingZones.join(", ")}`);
+      }
+      }, { notMine: !own });
+    // Even on a partial list (missingZones), the clusters that did answer are scanned.
+    const found = (recs ?? (own ? this.lastRecords(`container.clusters:${P}`) : [])).filter((r) => r.kind === "cluster").map((r) => r.data as ClusterData);
+    const ours = found.filter((c) => this.mine({ cluster: clusterKey({ project: c.projectId, location: c.location, name: c.name }) }));
+    for (const c of ours.filter((c) => !this.clusterInScope(c))) this.skipCluster(c);
+    await Promise.all(
+      ours
+        .filter((c) => this.clusterInScope(c))
+        .map((c) => inFlow(() => this.clusterSlots.add(AsyncResource.bind(() => this.cluster(c, raw.get(subject.cluster({ project: c.projectId, location: c.location, name: c.name })) ?? {}))))),
+    );
   }
 
   private lastRecords(source: string): InventoryRecord[] {

@@ -13,7 +13,7 @@ import { simulatorClients, googleCloudClients, type GoogleClients } from "../sou
 import { Caller, CancelledError } from "../sources/http/caller";
 import { collect, type CollectScope, type SourceOutcome } from "./collect";
 import { Progress, type ScanProgress } from "./progress";
-import { writeInventory, heldMessage, type WriteStats, type RetirementGuard } from "../store/write-inventory";
+import { writeInventory, heldMessage, type WriteStats, type RetirementGuard, type StageSource } from "../store/write-inventory";
 import { InventoryStage } from "../store/stage";
 import type { ClusterData } from "../inventory/model";
 import { gkeEndpoint, type ClusterEndpoint } from "../sources/k8s/clients";
@@ -22,17 +22,14 @@ import { analyzeScan, type AnalysisSummary } from "../analysis/analyze-scan";
 import { pruneHistory } from "../store/retention";
 import { notifyAfterScan, type ChannelReport } from "../notify/notify-scan";
 
-export const SCAN_LOCK_KEY = 7_231_504_119;
+import { SCAN_LOCK_KEY, ScanBusyError } from "./run-scan-lock";
+import { expireShardedScans, liveShardedScan } from "./shard-lease";
+import { dropShardStages } from "../store/stage";
+export { SCAN_LOCK_KEY, ScanBusyError };
 
 export type ScanTrigger = "start" | "schedule" | "manual" | "cli" | "test";
 export type ScanStatus = "running" | "succeeded" | "partial" | "failed" | "cancelled" | "crashed";
 
-export class ScanBusyError extends Error {
-  constructor(readonly running: { id: number; startedAt: string; trigger: string } | null) {
-    super(running ? `Scan #${running.id} (started ${running.startedAt}, ${running.trigger}) is still running` : "Another scan is running");
-    this.name = "ScanBusyError";
-  }
-}
 
 export type ScanSummary = {
   counts: Record<string, number>;
@@ -50,6 +47,8 @@ export type ScanSummary = {
   analysis?: AnalysisSummary;
   /** The scan was asked to apply a mass retirement the guard would have held back. */
   acceptedRetirement?: boolean;
+  /** A sharded scan (issue 14): how many shards, which applied it, and what each collected. */
+  shards?: { count: number; applier: number; perShard: { shard: number; collectMs: number; objects: number; requests: number; maxRssBytes?: number }[] };
 };
 
 export type ScanResult = {
@@ -92,7 +91,7 @@ async function runningScan(pool: pg.Pool) {
   return r.rows[0] ? { id: r.rows[0].id, startedAt: r.rows[0].started_at, trigger: r.rows[0].trigger } : null;
 }
 
-type Target = {
+export type Target = {
   google: GoogleClients;
   scope: CollectScope;
   endpointFor: (c: ClusterData, raw: Record<string, unknown>) => ClusterEndpoint;
@@ -105,7 +104,7 @@ type Target = {
   close: () => Promise<void>;
 };
 
-async function resolveTarget(opts: RunScanOptions): Promise<Target> {
+export async function resolveTarget(opts: Pick<RunScanOptions, "config" | "estatePath" | "simulator">): Promise<Target> {
   const { config } = opts;
   if (config.mode === "gcp" && !opts.estatePath) {
     return {
@@ -199,10 +198,15 @@ export async function runScan(opts: RunScanOptions): Promise<ScanResult> {
     const r = await lockClient.query<{ ok: boolean }>("select pg_try_advisory_lock($1) as ok", [SCAN_LOCK_KEY]);
     locked = r.rows[0].ok;
     if (!locked) throw new ScanBusyError(await runningScan(db.pool));
-    // We hold the lock: any scan still marked running belongs to a process that died.
+    // We hold the lock: any single scan still marked running belongs to a process that died. A
+    // sharded scan holds no lock: it is dead only once its lease expired, and else it runs.
     await lockClient.query(
-      `update scan set status = 'crashed', finished_at = now(), error = coalesce(error, 'The process running this scan stopped before it finished') where status = 'running'`,
+      `update scan set status = 'crashed', finished_at = now(), error = coalesce(error, 'The process running this scan stopped before it finished') where status = 'running' and shards = 1`,
     );
+    await expireShardedScans(lockClient, opts.config.scanLeaseMs, opts.config.scanTimeoutMs);
+    await dropShardStages(lockClient).catch(() => undefined);
+    const sharded = await liveShardedScan(lockClient);
+    if (sharded) throw new ScanBusyError(sharded);
     // A scan's statements are bounded by the scan's deadline, not by the web server's per-statement
     // limit (its final transaction writes a whole estate). `set` lasts for this session only; the
     // `reset` below gives the pooled connection its own limit back.
@@ -296,65 +300,7 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     summary.timings = timings;
     for (const o of outcomes) summary.sources[o.status] = (summary.sources[o.status] ?? 0) + 1;
     summary.counts = { ...stage.counts };
-    let status = statusOf(outcomes);
-    let heldNote: string | undefined;
-
-    progress.update((p) => (p.phase = "storing"));
-    await progress.flush();
-    await client.query("begin");
-    try {
-      let t0 = Date.now();
-      const guard: RetirementGuard = { maxPercent: config.maxRetirePercent, minObjects: 50, accept: acceptRetirement };
-      summary.written = await writeInventory(client, scanId, outcomes, guard);
-      if (acceptRetirement) summary.acceptedRetirement = true;
-      // Kept objects make the scan partial: what it saw was applied, but not that they are gone.
-      if (summary.written.held?.length) {
-        if (status === "succeeded") status = "partial";
-        heldNote = summary.written.held.map((h) => heldMessage(h, guard)).join("\n");
-      }
-      timings.storeMs = Date.now() - t0;
-      log.debug(`scan #${scanId}: stored in ${timings.storeMs} ms; ${mem()}`);
-      progress.update((p) => (p.phase = "analysing"));
-      await progress.flush();
-      t0 = Date.now();
-      summary.analysis = await analyzeScan(client, scanId, clock);
-      timings.analysisMs = Date.now() - t0;
-      log.debug(`scan #${scanId}: analysed in ${timings.analysisMs} ms; ${mem()}`);
-      if (abort.signal.aborted) throw new CancelledError();
-      summary.durationMs = Date.now() - started;
-      progress.update((p) => (p.phase = "done"));
-      await client.query(
-        `update scan set status = $2, finished_at = now(), summary = $3, progress = $4, phase = 'done', error = $5 where id = $1`,
-        [
-          scanId,
-          status,
-          JSON.stringify(summary),
-          JSON.stringify(progress.state),
-          status === "failed"
-            ? outcomes.find((o) => o.status === "failed")?.error ?? "every source failed"
-            : (heldNote ?? null),
-        ],
-      );
-      await client.query("commit");
-    } catch (err) {
-      await client.query("rollback").catch(() => undefined);
-      throw err;
-    }
-    // After a large change, refresh the planner's statistics at once rather than at autovacuum's
-    // leisure: the first pages read after a first scan of a big estate depend on them.
-    const changed = summary.written.inserted + summary.written.closed + (summary.analysis?.written.inserted ?? 0) + (summary.analysis?.written.closed ?? 0);
-    if (changed >= 5000) {
-      const t0 = Date.now();
-      await db.pool.query("analyze inventory_object, analysis_object").catch((err) => log.warn("analyze after the scan failed:", err));
-      log.debug(`scan #${scanId}: statistics refreshed in ${Date.now() - t0} ms`);
-      summary.durationMs = Date.now() - started;
-      await db.pool.query(`update scan set summary = $2 where id = $1`, [scanId, JSON.stringify(summary)]).catch(() => undefined);
-    }
-    // Retention runs after each applied scan, outside its transaction (a failure here loses nothing).
-    await pruneHistory(db, config.retentionDays).catch((err) => log.error("Pruning old scans failed:", err));
-    // Told after the scan is applied, so a message never announces what the pages do not show yet.
-    const notifications = await notifyAfterScan({ pool: db.pool, config, scanId, status, clock, error: heldNote, simulatorUrl: target.simulatorUrl });
-    return { scanId, status, summary, outcomes, ...(heldNote ? { error: heldNote } : {}), ...(notifications.length ? { notifications } : {}) };
+    return await applyScan({ db, config, client, scanId, outcomes, summary, progress, signal: abort.signal, clock, acceptRetirement, started, simulatorUrl: target.simulatorUrl });
   } catch (err) {
     const cancelled = !timedOut && !connectionLost && (err instanceof CancelledError || abort.signal.aborted);
     const message = timedOut
@@ -386,4 +332,96 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     await stage?.drop();
     await target?.close();
   }
+}
+
+export type ApplyOptions = {
+  db: Db;
+  config: Config;
+  /** The session the scan's transaction runs on (statement timeout lifted). */
+  client: pg.PoolClient;
+  scanId: number;
+  /** Every source's outcome (records already staged). */
+  outcomes: SourceOutcome[];
+  /** Filled in: counts, sources, requests, timings… come in set; written, analysis and duration are added. */
+  summary: ScanSummary;
+  progress: Progress;
+  signal: AbortSignal;
+  clock: Date;
+  acceptRetirement: boolean;
+  /** When the scan started (its duration is measured from there). */
+  started: number;
+  simulatorUrl?: string;
+  /** Where the staged records are: the session's stage table by default; a sharded scan's are its shards' tables. */
+  stage?: StageSource;
+};
+
+/**
+ * Applies a collected scan in one transaction — the inventory's new versions, its analysis and the
+ * scan's end — then refreshes statistics, prunes history and notifies. Used by the single scan and by
+ * the shard that applies a sharded one. Throws (nothing applied) on failure or cancel.
+ */
+export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
+  const { db, config, client, scanId, summary, progress, clock, acceptRetirement, started } = o;
+  const outcomes = o.outcomes;
+  const timings = summary.timings ?? (summary.timings = { collectMs: 0, storeMs: 0, analysisMs: 0 });
+  const mem = () => `rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB`;
+  let status = statusOf(outcomes);
+  let heldNote: string | undefined;
+
+  progress.update((p) => (p.phase = "storing"));
+  await progress.flush();
+  await client.query("begin");
+  try {
+    let t0 = Date.now();
+    const guard: RetirementGuard = { maxPercent: config.maxRetirePercent, minObjects: 50, accept: acceptRetirement };
+    summary.written = await writeInventory(client, scanId, outcomes, guard, o.stage);
+    if (acceptRetirement) summary.acceptedRetirement = true;
+    // Kept objects make the scan partial: what it saw was applied, but not that they are gone.
+    if (summary.written.held?.length) {
+      if (status === "succeeded") status = "partial";
+      heldNote = summary.written.held.map((h) => heldMessage(h, guard)).join("\n");
+    }
+    timings.storeMs = Date.now() - t0;
+    log.debug(`scan #${scanId}: stored in ${timings.storeMs} ms; ${mem()}`);
+    progress.update((p) => (p.phase = "analysing"));
+    await progress.flush();
+    t0 = Date.now();
+    summary.analysis = await analyzeScan(client, scanId, clock);
+    timings.analysisMs = Date.now() - t0;
+    log.debug(`scan #${scanId}: analysed in ${timings.analysisMs} ms; ${mem()}`);
+    if (o.signal.aborted) throw new CancelledError();
+    summary.durationMs = Date.now() - started;
+    progress.update((p) => (p.phase = "done"));
+    await client.query(
+      `update scan set status = $2, finished_at = now(), summary = $3, progress = $4, phase = 'done', error = $5 where id = $1`,
+      [
+        scanId,
+        status,
+        JSON.stringify(summary),
+        JSON.stringify(progress.state),
+        status === "failed"
+          ? outcomes.find((o) => o.status === "failed")?.error ?? "every source failed"
+          : (heldNote ?? null),
+      ],
+    );
+    await client.query("commit");
+  } catch (err) {
+    await client.query("rollback").catch(() => undefined);
+    throw err;
+  }
+  // After a large change, refresh the planner's statistics at once rather than at autovacuum's
+  // leisure: the first pages read after a first scan of a big estate depend on them.
+  const changed = summary.written.inserted + summary.written.closed + (summary.analysis?.written.inserted ?? 0) + (summary.analysis?.written.closed ?? 0);
+  if (changed >= 5000) {
+    const t0 = Date.now();
+    await db.pool.query("analyze inventory_object, analysis_object").catch((err) => log.warn("analyze after the scan failed:", err));
+    log.debug(`scan #${scanId}: statistics refreshed in ${Date.now() - t0} ms`);
+    summary.durationMs = Date.now() - started;
+    await db.pool.query(`update scan set summary = $2 where id = $1`, [scanId, JSON.stringify(summary)]).catch(() => undefined);
+  }
+  // Retention runs after each applied scan, outside its transaction (a failure here loses nothing).
+  await pruneHistory(db, config.retentionDays).catch((err) => log.error("Pruning old scans failed:", err));
+  // Told after the scan is applied, so a message never announces what the pages do not show yet.
+  const notifications = await notifyAfterScan({ pool: db.pool, config, scanId, status, clock, error: heldNote, simulatorUrl: o.simulatorUrl });
+  return { scanId, status, summary, outcomes, ...(heldNote ? { error: heldNote } : {}), ...(notifications.length ? { notifications } : {}) };
 }

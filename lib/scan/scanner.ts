@@ -59,7 +59,7 @@ export function startScanner(opts: ScannerOptions): Scanner {
     if (req.rowCount) return "manual";
     if (Date.now() < nextCheck) return undefined;
     nextCheck = Date.now() + checkMs;
-    const reaped = await reapCrashedScans(db);
+    const reaped = await reapCrashedScans(db, config);
     if (reaped) log.warn(`Marked ${reaped} scan(s) crashed: the process running them stopped before they finished`);
     if (!isScheduled) return undefined;
     const r = await db.pool.query<{ t: string | null }>(`select max(started_at) as t from scan where status not in ('crashed', 'requested')`);

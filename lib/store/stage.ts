@@ -6,11 +6,17 @@
  *
  * A temporary table lives and dies with the session, so a crashed scan leaves nothing behind; the
  * final transaction runs on the same session and reads it.
+ *
+ * A sharded scan (issue 14) stages each shard in an UNLOGGED table of its own,
+ * `inventory_stage_SCAN_SHARD` (`shardStageTable`): other sessions — the shard that applies the scan,
+ * on another machine — must read it, which a temporary table does not allow, and staging needs no
+ * WAL (a crash of the server loses only a scan that had not been applied). The applier drops them;
+ * those of a scan that died are dropped by whoever marks it failed (`dropShardStages`).
  */
 import type pg from "pg";
 import type { InventoryRecord } from "../inventory/model";
 import { storableRecord } from "../inventory/sanitise";
-import { STAGE_TABLE } from "./write-inventory";
+import { STAGE_TABLE, type StageSource } from "./write-inventory";
 import { serialQueue, type SerialQuery } from "./serial-queue";
 const BATCH = 2000;
 
@@ -23,8 +29,21 @@ export class InventoryStage {
   private readonly query: SerialQuery;
   private failed: Error | undefined;
 
-  private constructor(private readonly client: pg.PoolClient) {
+  private constructor(
+    private readonly client: pg.PoolClient,
+    private readonly table = `pg_temp.${STAGE_TABLE}`,
+  ) {
     this.query = serialQueue(client);
+  }
+
+  /** Creates (or empties: a retried shard starts its slice over) one shard's UNLOGGED stage table. */
+  static async openShard(client: pg.PoolClient, scanId: number, shard: number): Promise<InventoryStage> {
+    const table = shardStageTable(scanId, shard);
+    await client.query(`drop table if exists ${table}`);
+    await client.query(
+      `create unlogged table ${table} (seq bigserial, kind text not null, subject text not null, source text not null, project text, cluster text, namespace text, data jsonb not null, complete boolean not null)`,
+    );
+    return new InventoryStage(client, table);
   }
 
   /** Creates (or empties) the session's stage table. */
@@ -67,7 +86,7 @@ export class InventoryStage {
     this.pending = [];
     if (this.failed) return;
     this.query(
-      `insert into ${STAGE_TABLE} (kind, subject, source, project, cluster, namespace, data, complete)
+      `insert into ${this.table} (kind, subject, source, project, cluster, namespace, data, complete)
        select k, s, src, p, c, n, d::jsonb, done from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bool[])
          as t(k, s, src, p, c, n, d, done)`,
       [
@@ -90,12 +109,35 @@ export class InventoryStage {
     this.write();
     await this.query.idle();
     if (this.failed) throw this.failed;
-    await this.client.query(`analyze pg_temp.${STAGE_TABLE}`);
+    await this.client.query(`analyze ${this.table}`);
   }
 
   /** Drops the table (after the scan applied it, or gave up). */
   async drop() {
     await this.query.idle();
-    await this.client.query(`drop table if exists pg_temp.${STAGE_TABLE}`).catch(() => undefined);
+    await this.client.query(`drop table if exists ${this.table}`).catch(() => undefined);
   }
+}
+
+/** The UNLOGGED stage table of one shard of a sharded scan. */
+export function shardStageTable(scanId: number, shard: number): string {
+  if (!Number.isInteger(scanId) || !Number.isInteger(shard)) throw new Error(`bad stage table key ${scanId}/${shard}`);
+  return `inventory_stage_${scanId}_${shard}`;
+}
+
+/** Every shard's staged records of a scan, read as one relation (later shards, then later records, win). */
+export function shardStages(scanId: number, shards: number): StageSource {
+  const parts = Array.from({ length: shards }, (_, i) => `select ${i} as shard, seq, kind, subject, source, project, cluster, namespace, data from ${shardStageTable(scanId, i)}`);
+  return { relation: `(${parts.join(" union all ")}) as staged`, latestFirst: "shard desc, seq desc" };
+}
+
+/** Drops the stage tables of sharded scans that are no longer running (applied, failed, cancelled). */
+export async function dropShardStages(pool: Pick<pg.Pool, "query">): Promise<number> {
+  const r = await pool.query<{ t: string }>(
+    `select c.relname as t from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind = 'r' and n.nspname = current_schema() and c.relname ~ '^inventory_stage_[0-9]+_[0-9]+$'
+        and not exists (select 1 from scan s where s.id = split_part(c.relname, '_', 3)::int and s.status = 'running')`,
+  );
+  for (const { t } of r.rows) await pool.query(`drop table if exists ${t}`).catch(() => undefined);
+  return r.rows.length;
 }

@@ -18,6 +18,15 @@ import type { SourceOutcome } from "../scan/collect";
 /** The session's temporary table a scan stages its records in (lib/store/stage.ts). */
 export const STAGE_TABLE = "inventory_stage";
 
+/**
+ * Where a scan's staged records are read from: a relation with the stage's columns (kind, subject,
+ * source, project, cluster, namespace, data) and the order in which later records win. The single
+ * scan's is its session's temporary table; a sharded scan's is the union of its shards' tables.
+ */
+export type StageSource = { relation: string; latestFirst: string };
+
+export const SESSION_STAGE: StageSource = { relation: `pg_temp.${STAGE_TABLE}`, latestFirst: "seq desc" };
+
 /** One kind whose retirement the guard held back. */
 export type HeldRetirement = {
   /** The inventory kind (`ksa`, `pod`…). */
@@ -105,6 +114,7 @@ export async function writeInventory(
   scanId: number,
   outcomes: SourceOutcome[],
   guard: RetirementGuard = DEFAULT_RETIREMENT_GUARD,
+  stage: StageSource = SESSION_STAGE,
 ): Promise<WriteStats> {
   const stats: WriteStats = { inserted: 0, closed: 0, unchanged: 0, retiredSources: [] };
 
@@ -113,7 +123,7 @@ export async function writeInventory(
   await client.query(
     `create temp table stage_last on commit drop as
        select distinct on (kind, subject) kind, subject, source, project, cluster, namespace, data
-       from pg_temp.${STAGE_TABLE} order by kind, subject, seq desc`,
+       from ${stage.relation} order by kind, subject, ${stage.latestFirst}`,
   );
   await client.query(`create unique index on pg_temp.stage_last (kind, subject)`);
   await client.query(`analyze pg_temp.stage_last`);
