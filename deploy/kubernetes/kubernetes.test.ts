@@ -116,6 +116,39 @@ describe.skipIf(!hasKubectl)("deploy/kubernetes (rendered with kubectl kustomize
     });
   });
 
+  it("the sharded overlay adds an hourly Indexed Job of scan shards that rejoin their run, and turns the scanner's own schedule off", () => {
+    const sharded = render("overlays/iap-sharded");
+    // Everything of the IAP overlay, plus the CronJob.
+    const names = (list: Obj[]) => list.map((o) => `${o.kind}/${o.metadata.name}`).sort();
+    expect(names(sharded)).toEqual([...names(objs), "CronJob/wi-atlas-scan"].sort());
+    const cron = find(sharded, "CronJob", "wi-atlas-scan");
+    expect(cron.metadata.namespace).toBe("wi-atlas");
+    expect([cron.spec.schedule, cron.spec.concurrencyPolicy]).toEqual(["0 * * * *", "Forbid"]);
+    const job = cron.spec.jobTemplate.spec;
+    expect([job.completionMode, job.completions, job.parallelism, job.backoffLimitPerIndex]).toEqual(["Indexed", 3, 3, 2]);
+    const pod = job.template.spec;
+    expect(pod.restartPolicy).toBe("Never");
+    expect(pod.serviceAccountName).toBe("wi-atlas-scanner");
+    expect(pod.nodeSelector).toEqual({ "iam.gke.io/gke-metadata-server-enabled": "true" });
+    const c = pod.containers[0];
+    expect([c.workingDir, c.command, c.image]).toEqual(["/app", ["node", "--max-old-space-size=768", "scan.js"], "asia-northeast1-docker.pkg.dev/acme-wi-atlas/wi-atlas/wi-atlas:1.0.0"]);
+    const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    // Kubernetes gives each pod its index (JOB_COMPLETION_INDEX), not the count: the count must match completions.
+    expect(Number(env.WI_ATLAS_SCAN_SHARDS)).toBe(job.completions);
+    expect(env.WI_ATLAS_SCAN_RUN_KEY).toEqual({ fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/controller-uid']" } });
+    expect(env.DATABASE_URL).toEqual({ secretKeyRef: { name: "wi-atlas-database", key: "DATABASE_URL_SCANNER" } });
+    expect(c.envFrom[0].configMapRef.name).toMatch(/^wi-atlas-config-/);
+    // Exit codes a retry cannot change fail the index; a dying shard is retried.
+    expect(job.podFailurePolicy.rules.find((r: any) => r.action === "FailIndex").onExitCodes.values).toEqual([2, 75, 78]);
+    for (const x of [...pod.containers, ...pod.initContainers]) {
+      expect(x.securityContext, x.name).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+      expect(x.resources.limits.memory, x.name).toBeDefined();
+    }
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    const scanner = find(sharded, "Deployment", "wi-atlas-scanner").spec.template.spec.containers[0];
+    expect(scanner.env).toContainEqual({ name: "WI_ATLAS_DISABLE_SCHEDULER", value: "1" });
+  });
+
   it("keeps no key and no secret value in the manifests: no Secret object, no key file, no GOOGLE_APPLICATION_CREDENTIALS", () => {
     expect(objs.filter((o) => o.kind === "Secret")).toEqual([]);
     expect(JSON.stringify(objs)).not.toMatch(/GOOGLE_APPLICATION_CREDENTIALS|private_key|BEGIN [A-Z ]*PRIVATE KEY/);

@@ -11,11 +11,16 @@ import { openDatabase } from "../store/open-database";
 import { startSimulator, type Simulator } from "../simulator/server";
 import { startScanner } from "../scan/scanner";
 import { log } from "../log";
+import { resolveShard, type ShardSetting } from "../scan/shard-slice";
 import { EXIT } from "./args";
 
 async function main() {
   let config;
+  let sharding: ShardSetting;
   try {
+    // A scanner may be one shard of sharded scans (WI_ATLAS_SCAN_SHARDS + WI_ATLAS_SCAN_SHARD, e.g.
+    // a StatefulSet's pod index): it then joins every scan as that shard.
+    sharding = resolveShard({}, process.env);
     config = loadConfig();
     // A bad owners file (WI_ATLAS_OWNERS) is a configuration error, named with its line and field.
     if (config.ownersPath) readOwners(config.ownersPath);
@@ -30,7 +35,7 @@ async function main() {
     sim = await startSimulator({ estatePath: config.estatePath });
     log.info(`API simulator serving ${path.relative(process.cwd(), config.estatePath)} at ${sim.url}`);
   }
-  const scanner = startScanner({ db: opened.db, config, simulator: sim, scheduleDisabled: process.env.WI_ATLAS_DISABLE_SCHEDULER === "1" });
+  const scanner = startScanner({ db: opened.db, config, simulator: sim, sharding, scheduleDisabled: process.env.WI_ATLAS_DISABLE_SCHEDULER === "1" });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

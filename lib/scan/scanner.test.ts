@@ -113,3 +113,39 @@ describe("scans asked for by the web server and run by the scanner", () => {
     }
   });
 });
+
+describe("scanners that are shards of sharded scans", () => {
+  let t: TestDatabase;
+  let sim: Simulator;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    sim = await simulatorFor(estateFromYaml(SMALL));
+  });
+  afterAll(async () => {
+    await sim.close();
+    await t.drop();
+  });
+
+  it("pick up the web's request together: one claims it, the other joins, the last applies it under the request's id", async () => {
+    const config = testConfig({ WI_ATLAS_SCAN_INTERVAL_MINUTES: "0", WI_ATLAS_SCAN_LEASE_SECONDS: "5" });
+    const applied: number[] = [];
+    const scanners = [0, 1].map((index) =>
+      startScanner({ db: t.db, config, simulator: sim, pollMs: 200, sharding: { slice: { index, count: 2 } }, onScan: (r) => applied.push(r.scanId) }),
+    );
+    try {
+      const { scanId } = await requestScan(t.db);
+      const done = await waitFor("the sharded scan to end", async () => {
+        const s = (await scans(t)).find((x) => x.id === scanId);
+        return s && s.status !== "running" && s.status !== "requested" ? s : undefined;
+      }, 60_000);
+      expect(done).toMatchObject({ id: scanId, status: "succeeded", trigger: "manual" });
+      expect(applied).toEqual([scanId]);
+      const rows = await t.db.pool.query(`select shard, status from scan_shard where scan_id = $1 order by shard`, [scanId]);
+      expect(rows.rows).toEqual([{ shard: 0, status: "collected" }, { shard: 1, status: "collected" }]);
+      const inv = await t.db.pool.query<{ n: number }>(`select count(*)::int as n from inventory_object where valid_from = $1`, [scanId]);
+      expect(inv.rows[0].n).toBeGreaterThan(0);
+    } finally {
+      await Promise.all(scanners.map((s) => s.stop()));
+    }
+  }, 180_000);
+});

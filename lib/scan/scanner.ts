@@ -14,6 +14,8 @@ import type { Config } from "../config";
 import type { Simulator } from "../simulator/server";
 import { runScan, ScanBusyError, type ScanResult, type ScanTrigger } from "./run-scan";
 import { reapCrashedScans } from "./scan-control";
+import { runShard } from "./run-shard";
+import type { ShardSetting } from "./shard-slice";
 import { log } from "../log";
 
 export type ScannerOptions = {
@@ -27,8 +29,13 @@ export type ScannerOptions = {
   scheduleDisabled?: boolean;
   /** How often to look for a requested scan, ms (default 1000). */
   pollMs?: number;
-  /** Called after each scan this process ran. */
+  /** Called after each scan this process ran (as a shard: after each scan it applied). */
   onScan?: (r: ScanResult) => void;
+  /**
+   * This scanner is one shard of sharded scans (issue 14): it starts or joins a sharded scan on the
+   * schedule and on the web's request, and joins any running one that lacks its shard.
+   */
+  sharding?: ShardSetting;
 };
 
 export type Scanner = {
@@ -38,6 +45,7 @@ export type Scanner = {
 
 export function startScanner(opts: ScannerOptions): Scanner {
   const { db, config } = opts;
+  const slice = opts.sharding?.slice;
   const pollMs = opts.pollMs ?? 1000;
   const intervalMs = config.scanIntervalMinutes * 60_000;
   const isScheduled = intervalMs > 0 && !opts.scheduleDisabled;
@@ -57,6 +65,14 @@ export function startScanner(opts: ScannerOptions): Scanner {
     }
     const req = await db.pool.query(`select 1 from scan where status = 'requested' and not cancel_requested limit 1`);
     if (req.rowCount) return "manual";
+    if (slice) {
+      // A sharded scan another shard started, waiting for this one.
+      const waiting = await db.pool.query(
+        `select 1 from scan s where s.status = 'running' and s.shards = $1 and not exists (select 1 from scan_shard x where x.scan_id = s.id and x.shard = $2) limit 1`,
+        [slice.count, slice.index],
+      );
+      if (waiting.rowCount) return "schedule";
+    }
     if (Date.now() < nextCheck) return undefined;
     nextCheck = Date.now() + checkMs;
     const reaped = await reapCrashedScans(db, config);
@@ -72,6 +88,12 @@ export function startScanner(opts: ScannerOptions): Scanner {
       try {
         const trigger = await due();
         if (trigger) {
+          if (slice) {
+            const s = await runShard({ db, config, trigger, slice, runKey: opts.sharding?.runKey, simulator: opts.simulator, signal: abort.signal });
+            log.info(`Scan #${s.scanId} (${trigger}), shard ${s.shard} of ${s.shards}: ${s.status}${s.error ? `: ${s.error}` : ""}`);
+            if (s.applied) opts.onScan?.(s.applied);
+            continue;
+          }
           const r = await runScan({ db, config, trigger, simulator: opts.simulator, signal: abort.signal });
           log.info(`Scan #${r.scanId} (${trigger}) ${r.status}${r.error ? `: ${r.error}` : ""} in ${(r.summary.durationMs / 1000).toFixed(1)} s`);
           opts.onScan?.(r);

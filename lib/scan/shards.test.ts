@@ -76,11 +76,11 @@ for (const [label, load] of [
     beforeAll(async () => {
       t = await createTestDatabase();
       sim = await simulatorFor(load());
-    });
+    }, 120_000);
     afterAll(async () => {
       await sim.close();
       await t.drop();
-    });
+    }, 120_000);
 
     it("stores exactly what a single scan stores: after a single scan, 3 shards write no new version", async () => {
       const single = await scanWith(t.db, sim, config);
@@ -108,7 +108,7 @@ for (const [label, load] of [
       expect(await stageTables(t)).toBe(0);
       const row = await t.db.pool.query(`select status, shards, applier from scan where id = $1`, [applied.scanId]);
       expect(row.rows[0]).toEqual({ status: single.status, shards: 3, applier: appliers[0].shard });
-    });
+    }, 300_000);
   });
 }
 
@@ -146,7 +146,7 @@ describe("the shards' lease", () => {
     );
     const single = await scanWith(t.db, sim, config);
     expect(["succeeded", "partial"]).toContain(single.status);
-  });
+  }, 300_000);
 
   it("lets a retried shard of the same run rejoin its scan, and refuses a slot a live shard holds", async () => {
     const s0 = await runShard({ db: t.db, config, trigger: "test", simulator: sim, slice: { index: 0, count: 2 }, runKey: "run-b" });
@@ -164,5 +164,5 @@ describe("the shards' lease", () => {
     expect(s1.applied?.status).toMatch(/^(succeeded|partial)$/);
     expect(s1.applied?.summary.written.inserted).toBe(0);
     expect(s1.applied?.summary.written.closed).toBe(0);
-  });
+  }, 300_000);
 });
