@@ -13,6 +13,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import os from "node:os";
 import readline from "node:readline";
 import pg from "pg";
 import autocannon from "autocannon";
@@ -32,6 +33,12 @@ const USAGE = `Usage: npm run bench -- [options]
   --connections N      autocannon connections (default 20)
   --port N             port for next start (default 3290)
   --out FILE           also write the figures as JSON (default .wi-atlas/bench/results-SIZE.json)
+  --shards N           also run an unchanged rescan split into N shard processes (npm run scan --
+                       --shards N --shard I) and report it beside the single scan
+  --sharded-only       with --shards: only the sharded scan, on a fresh database (for sizes one
+                       process cannot scan, e.g. org-xl); no dashboard figures
+  --run-shards LIST    with --sharded-only: run only these shards (e.g. 0 or 0,1) — a measured
+                       fraction of the scan; the table extrapolates the whole from it
 Concurrency and rate per API come from WI_ATLAS_CONCURRENCY and WI_ATLAS_API_LIMITS, as for a scan.`;
 
 const args = parseCliArgs(
@@ -44,6 +51,9 @@ const args = parseCliArgs(
     connections: { type: "string" },
     port: { type: "string" },
     out: { type: "string" },
+    shards: { type: "string" },
+    "sharded-only": { type: "boolean" },
+    "run-shards": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
   USAGE,
@@ -74,7 +84,17 @@ const webPort = num("port", args.port, 3290, 1, 65535);
 const concurrency = num("WI_ATLAS_CONCURRENCY", process.env.WI_ATLAS_CONCURRENCY, 8, 1, 256);
 const limits = parseApiLimits(process.env.WI_ATLAS_API_LIMITS, concurrency);
 const DATA_DIR = path.resolve(".wi-atlas/bench");
-const outFile = args.out ?? path.join(DATA_DIR, `results-${size}.json`);
+const outFile = args.out ?? path.join(DATA_DIR, `results-${size}${args["sharded-only"] ? "-sharded" : ""}.json`);
+const shardCount = num("shards", args.shards, 0, 0, 1000);
+if (args["sharded-only"] && shardCount < 2) usage("--sharded-only needs --shards N (N ≥ 2)");
+const runShards = args["run-shards"]
+  ? args["run-shards"].split(",").map((x) => {
+      const n = Number(x.trim());
+      if (!Number.isInteger(n) || n < 0 || n >= shardCount) usage(`--run-shards: "${x}" is not a shard of 0 … ${shardCount - 1}`);
+      return n;
+    })
+  : undefined;
+if (runShards && !args["sharded-only"]) usage("--run-shards needs --sharded-only (a partial sharded scan is never applied)");
 
 /** Google's default per-minute quotas for the methods a scan calls (per consumer project). */
 const GOOGLE_QUOTAS: Partial<Record<ApiName, { perMinute: number; source: string }>> = {
@@ -177,6 +197,52 @@ async function scan(label: string, dbUrl: string, simUrl: string, env: Record<st
   return { ...result, wallMs, sim };
 }
 
+type ShardJson = {
+  scan: number;
+  shard: number;
+  status: string;
+  error?: string;
+  maxRssBytes: number;
+  shardResult?: { counts: Record<string, number>; requests: Record<string, number>; collectMs: number; sources: number };
+  summary?: ScanJson["summary"];
+};
+type ShardedRun = { wallMs: number; shards: number; ran: number[]; perShard: (ShardJson & { wallMs: number })[]; applied?: ShardJson; sim: SimStats };
+
+/** One scan split into `n` shard processes (or only the shards `only`), started together, as an Indexed Job runs them. */
+async function shardedScan(label: string, dbUrl: string, simUrl: string, n: number, only?: number[]): Promise<ShardedRun> {
+  await fetch(`${simUrl}/_sim/reset-stats`, { method: "POST" });
+  const ran = only ?? Array.from({ length: n }, (_, i) => i);
+  log(`${label}: ${ran.length === n ? `${n} shard processes` : `shard${ran.length > 1 ? "s" : ""} ${ran.join(", ")} of ${n}`}…`);
+  const started = Date.now();
+  const perShard = await Promise.all(
+    ran.map(async (i) => {
+      const child = spawn("npm", ["run", "--silent", "scan", "--", "--json", "--shards", String(n), "--shard", String(i)], {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, DATABASE_URL: dbUrl, WI_ATLAS_SIMULATOR_URL: simUrl, WI_ATLAS_ESTATE: "", WI_ATLAS_LOG_LEVEL: "warn", WI_ATLAS_REQUEST_TIMEOUT_SECONDS: "120", WI_ATLAS_INVENTORY_PATH: "direct" },
+      });
+      children.push(child);
+      let out = "";
+      let err = "";
+      child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr!.on("data", (d: Buffer) => (err += d.toString()).length > 50_000 && (err = err.slice(-20_000)));
+      const code: number = await new Promise((resolve) => child.once("exit", (c) => resolve(c ?? 1)));
+      let r: ShardJson;
+      try {
+        r = JSON.parse(out) as ShardJson;
+      } catch {
+        throw new Error(`${label}: shard ${i} printed no result (exit ${code}):\n${err.slice(-3000)}`);
+      }
+      if (r.status !== "collected" && r.status !== "succeeded") throw new Error(`${label}: shard ${i}: scan ${r.status}: ${r.error ?? ""}`);
+      return { ...r, wallMs: Date.now() - started };
+    }),
+  );
+  const wallMs = Date.now() - started;
+  const sim = (await (await fetch(`${simUrl}/_sim/stats`)).json()) as SimStats;
+  const applied = perShard.find((r) => r.summary);
+  log(`${label}: ${secs(wallMs)}, ${sim.total} requests, peak RSS per shard ${perShard.map((r) => mib(r.maxRssBytes)).join(", ")}`);
+  return { wallMs, shards: n, ran, perShard, applied, sim };
+}
+
 const mib = (b: number) => `${Math.round(b / 1048576).toLocaleString("en-US")} MiB`;
 const secs = (ms: number) => (ms >= 120_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`);
 const int = (n: number) => Math.round(n).toLocaleString("en-US");
@@ -272,10 +338,44 @@ async function main() {
   const conc = (api: ApiName) => limits[api].concurrency;
   const results: Record<string, unknown> = { size, seed, latencyMs: latency, limits, estate: p };
 
+  if (args["sharded-only"]) {
+    // ---- sizes one process cannot scan: the sharded scan alone (or a measured fraction of it)
+    const run = await shardedScan(`full scan of ${size}`, dbUrl, simUrl, shardCount, runShards);
+    const out: string[] = [];
+    const total = run.perShard.reduce((s, r) => s + Object.values(r.shardResult?.counts ?? {}).reduce((a, b) => a + b, 0), 0);
+    out.push(`wi-atlas benchmark — ${size}, seed ${seed}, sharded into ${shardCount}: ${run.ran.length === shardCount ? "every shard" : `shard${run.ran.length > 1 ? "s" : ""} ${run.ran.join(", ")} only (a measured fraction)`}, ${run.ran.length} process${run.ran.length > 1 ? "es" : ""} on this machine; ${latency} ms per request`);
+    out.push(`  ${"shard".padEnd(7)}${"objects".padStart(10)}${"requests".padStart(11)}${"collect".padStart(11)}${"peak RSS".padStart(11)}  status`);
+    for (const r of run.perShard) {
+      const objects = Object.values(r.shardResult?.counts ?? {}).reduce((a, b) => a + b, 0);
+      const requests = Object.values(r.shardResult?.requests ?? {}).reduce((a, b) => a + b, 0);
+      out.push(`  ${String(r.shard).padEnd(7)}${int(objects).padStart(10)}${int(requests).padStart(11)}${secs(r.shardResult?.collectMs ?? r.wallMs).padStart(11)}${mib(r.maxRssBytes).padStart(11)}  ${r.status}`);
+    }
+    const maxRss = Math.max(...run.perShard.map((r) => r.maxRssBytes));
+    out.push(`Peak RSS per shard: ${mib(maxRss)} (target ≤ 1,024 MiB): ${maxRss <= 1024 * 1048576 ? "met" : "MISSED"}`);
+    if (run.applied?.summary) {
+      const a = run.applied.summary;
+      out.push(`Applied by shard ${run.applied.shard}: whole scan ${secs(run.wallMs)} wall (store ${secs(a.timings?.storeMs ?? 0)}, analyse ${secs(a.timings?.analysisMs ?? 0)}); applier peak RSS ${mib(run.applied.maxRssBytes)}`);
+    } else {
+      // Extrapolation: shards are independent slices of equal expected size (hash spread), each on its own machine.
+      const slowest = Math.max(...run.perShard.map((r) => r.shardResult?.collectMs ?? r.wallMs));
+      out.push(
+        `Extrapolation (basis: the ${run.ran.length} measured shard${run.ran.length > 1 ? "s" : ""} of ${shardCount}; slices are hash-spread, so each of the ${shardCount} collects about ${int(total / run.ran.length)} objects): ` +
+          `on ${shardCount} machines the collection takes about ${secs(slowest)} (the slowest measured shard), on this one machine about ${secs((slowest * shardCount) / Math.max(1, run.ran.length))} in sequence; ` +
+          `the scan was not applied (its other shards did not run), so the applier's store and analysis are not in these figures.`,
+      );
+    }
+    process.stdout.write(out.join("\n") + "\n");
+    Object.assign(results, { sharded: run });
+    writeFileSync(outFile, JSON.stringify(results, null, 2));
+    log(`figures written to ${path.relative(process.cwd(), outFile)}`);
+    return;
+  }
+
   // ---- 1-4: scans
   const first = await scan("full scan (direct path, default concurrency)", dbUrl, simUrl);
   const rescan = await scan("unchanged rescan", dbUrl, simUrl);
   const asset = await scan("unchanged rescan through Cloud Asset Inventory", dbUrl, simUrl, { WI_ATLAS_INVENTORY_PATH: "asset" });
+  const sharded = shardCount > 1 ? await shardedScan("unchanged rescan, sharded", dbUrl, simUrl, shardCount) : undefined;
   let seq: { ms: number; measured: boolean };
   if (sequential === "run") {
     const s = await scan("the same scan at concurrency 1 (direct path)", dbUrl, simUrl, { WI_ATLAS_CONCURRENCY: "1", WI_ATLAS_API_LIMITS: "" });
@@ -443,6 +543,19 @@ async function main() {
   const rescanRatio = rescan.summary.durationMs / first.summary.durationMs;
   add("3", "Unchanged rescan", `${secs(rescan.summary.durationMs)} (${rescanRatio.toFixed(2)} ×)`, "≤ 1.2 × first scan", ok(rescanRatio <= 1.2));
   add("", "  new inventory versions written", String(rescan.summary.written.inserted + rescan.summary.written.closed), "0", ok(rescan.summary.written.inserted === 0 && rescan.summary.written.closed === 0));
+  if (sharded) {
+    const w = sharded.applied?.summary?.written;
+    const aw = sharded.applied?.summary?.analysis?.written as { inserted: number; closed?: number } | undefined;
+    const same = !!w && w.inserted === 0 && w.closed === 0 && !!aw && aw.inserted === 0 && (aw.closed ?? 0) === 0;
+    const maxRss = Math.max(...sharded.perShard.map((r) => r.maxRssBytes));
+    add(
+      "",
+      `  the same rescan in ${sharded.shards} shard processes`,
+      `${secs(sharded.wallMs)} (${(sharded.wallMs / rescan.summary.durationMs).toFixed(2)} ×)`,
+      "same result as one process: 0 versions",
+      `${ok(same)} (${sharded.shards} processes on this machine's ${os.cpus().length} cores; peak RSS per shard ${mib(maxRss)}, applier shard ${sharded.applied?.shard ?? "?"})`,
+    );
+  }
   add("4", "Analysis: identity, status, every finding", secs(analysisMs), "≤ 10 s", `${ok(analysisMs <= 10_000)} (read ${secs(a?.loadMs ?? 0)}, compute ${secs(a?.computeMs ?? 0)}; storing its ${int(first.summary.analysis?.written.inserted ?? 0)} rows ${secs(a?.writeMs ?? 0)} more)`);
   for (const l of loadResults) {
     add("5", `${l.name}: GET ${l.api.length > 40 ? l.api.slice(0, 37) + "…" : l.api}`, `p95 ${int(l.p95)} ms`, `≤ 200 ms, no errors`, `${ok(l.p95 <= 200 && l.errors === 0)} (p50 ${int(l.p50)}, p99 ${int(l.p99)} ms, ${int(l.rps)} req/s, ${l.errors} errors; first answer, computed: ${int(l.firstMs)} ms${l.pageMs !== undefined ? `; page in Chromium ${int(l.pageMs)} ms` : ""})`);
@@ -484,7 +597,7 @@ async function main() {
 
   Object.assign(results, {
     table: rows,
-    scans: { first, rescan, asset, sequential: seq },
+    scans: { first, rescan, asset, sequential: seq, sharded },
     bound,
     assetBound,
     quota,

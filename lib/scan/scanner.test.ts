@@ -139,6 +139,8 @@ describe("scanners that are shards of sharded scans", () => {
         return s && s.status !== "running" && s.status !== "requested" ? s : undefined;
       }, 60_000);
       expect(done).toMatchObject({ id: scanId, status: "succeeded", trigger: "manual" });
+      // The applier reports the scan once it has notified (just after the row says succeeded).
+      await waitFor("the applier to report", async () => (applied.length ? true : undefined));
       expect(applied).toEqual([scanId]);
       const rows = await t.db.pool.query(`select shard, status from scan_shard where scan_id = $1 order by shard`, [scanId]);
       expect(rows.rows).toEqual([{ shard: 0, status: "collected" }, { shard: 1, status: "collected" }]);
