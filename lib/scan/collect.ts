@@ -396,7 +396,7 @@ export class Collector {
    * named on a 403), and the accounts are asked directly — the scan stays complete. On `asset`, which
    * was asked for, it is `failed` (the scan is partial so that it is noticed), and asked directly too.
    */
-  private async assetSearch(family: "asset.keys" | "asset.iamPolicies", scope: string, search: (ctx: SourceCtx) => Promise<void>): Promise<boolean> {
+  private async assetSearch(family: "asset.keys" | "asset.iamPolicies", scope: string, search: (ctx: SourceCtx) => Promise<void>, opts?: Parameters<Collector["source"]>[3]): Promise<boolean> {
     let complete = false;
     await this.source(family, scope, async (ctx) => {
       try {
@@ -407,7 +407,7 @@ export class Collector {
         throw new SourceFailure("skipped", sanitiseText(`${NOT_USED}${c.cause}${ASKED_DIRECTLY}`), c.httpStatus, c.permission);
       }
       complete = true;
-    });
+    }, opts);
     return complete;
   }
 
