@@ -55,6 +55,13 @@ test("the coverage page names the source that failed and the permission it lacke
   await expect(problems).toContainText("list secrets");
   await expect(problems).toContainText("Policy Analyzer API has not been used");
 });
+test("the coverage page says where the keys and GSA policies came from, and why", async ({ page }) => {
+  await page.goto("/coverage");
+  // The demo is an organization, so WI_ATLAS_INVENTORY_PATH=auto (the default) searched Cloud Asset Inventory.
+  await expect(page.getByTestId("inventory-path")).toContainText("Keys and GSA policies: via Cloud Asset Inventory (organizations/620315948271), chosen by WI_ATLAS_INVENTORY_PATH=auto");
+  await expect(page.getByTestId("coverage-families")).toContainText("asset.keys");
+  await page.screenshot({ path: "test-results/coverage-inventory-path.png" });
+});
 test("the coverage page gives the scanner's custom role with the Kubernetes reads as GKE IAM permissions", async ({ page }) => {
   await page.goto("/coverage");
   await expect(page.getByText("or GKE IAM: container.secrets.list")).toBeVisible();

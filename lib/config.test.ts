@@ -66,3 +66,17 @@ describe("WI_ATLAS_PUBLIC_URL", () => {
     }
   });
 });
+
+describe("WI_ATLAS_INVENTORY_PATH", () => {
+  it("defaults to auto, and keeps direct and asset as they were", () => {
+    expect(loadConfig(env({})).inventoryPath).toBe("auto");
+    expect(loadConfig(env({ WI_ATLAS_INVENTORY_PATH: "" })).inventoryPath).toBe("auto");
+    expect(loadConfig(env({ WI_ATLAS_INVENTORY_PATH: " Direct " })).inventoryPath).toBe("direct");
+    expect(loadConfig(env({ WI_ATLAS_INVENTORY_PATH: "asset" })).inventoryPath).toBe("asset");
+    expect(loadConfig(env({ WI_ATLAS_INVENTORY_PATH: "AUTO" })).inventoryPath).toBe("auto");
+  });
+
+  it("refuses anything else, naming the variable and its values", () => {
+    expect(() => loadConfig(env({ WI_ATLAS_INVENTORY_PATH: "cai" }))).toThrow('WI_ATLAS_INVENTORY_PATH must be "auto", "direct" or "asset", got "cai"');
+  });
+});

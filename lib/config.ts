@@ -199,16 +199,18 @@ const EnvSchema = z.object({
       }
       return u.origin;
     }),
+  // `auto` (the default) searches Cloud Asset Inventory where one search covers an organization or
+  // folders and falls back to `direct` when a search is refused; `direct` and `asset` keep their meaning.
   WI_ATLAS_INVENTORY_PATH: z
     .string()
     .optional()
     .transform((v, ctx) => {
-      const s = (v ?? "direct").trim().toLowerCase() || "direct";
-      if (s !== "direct" && s !== "asset") {
-        ctx.addIssue({ code: "custom", message: `WI_ATLAS_INVENTORY_PATH must be "direct" or "asset", got "${v}"` });
+      const s = (v ?? "auto").trim().toLowerCase() || "auto";
+      if (s !== "direct" && s !== "asset" && s !== "auto") {
+        ctx.addIssue({ code: "custom", message: `WI_ATLAS_INVENTORY_PATH must be "auto", "direct" or "asset", got "${v}"` });
         return z.NEVER;
       }
-      return s as "direct" | "asset";
+      return s as "direct" | "asset" | "auto";
     }),
   // Sign-in and roles (issue 11): see lib/auth and the README's "Sign-in and roles" (WI_ATLAS_AUTH is above).
   WI_ATLAS_IAP_AUDIENCE: z.string().optional(),
@@ -293,7 +295,12 @@ export type Config = {
   retentionDays: number;
   apiLimits: Record<ApiName, ApiLimit>;
   requestTimeoutMs: number;
-  inventoryPath: "direct" | "asset";
+  /**
+   * Where GSA keys and GSA policies come from: `auto` (default) Cloud Asset Inventory when the scope
+   * is an organization or folders and the searches answer, else IAM per account; `direct` IAM per
+   * account (2 requests per GSA); `asset` Cloud Asset Inventory over any scope (a refused search fails).
+   */
+  inventoryPath: "direct" | "asset" | "auto";
   /** The whole scan's deadline, ms: past it the scan stops as a cancel does and is marked failed. */
   scanTimeoutMs: number;
   /** A scan that would retire more than this share (and at least 50) of a kind's current objects keeps them. */

@@ -6,7 +6,7 @@ import { SOURCE_PERMISSIONS, CLUSTER_ROLE_YAML, GCLOUD_SETUP, CUSTOM_ROLE_SETUP 
 
 type Source = { source: string; family: string; scope: string; status: string; httpStatus: number | null; error: string | null; permission: string | null; objects: number; requests: number; durationMs: number };
 type Coverage = {
-  scan: { id: number; status: string; finishedAt: string | null; target: string } | null;
+  scan: { id: number; status: string; finishedAt: string | null; target: string; summary?: { inventoryPath?: "direct" | "asset"; inventoryPathReason?: string } | null } | null;
   sources: Source[];
   byFamily: { family: string; total: number; ok: number; partial: number; failed: number; skipped: number }[];
 };
@@ -33,6 +33,7 @@ export function CoverageView() {
             Scan #{d.scan.id} <Badge tone={d.scan.status === "succeeded" ? "green" : d.scan.status === "partial" ? "amber" : "red"}>{d.scan.status}</Badge> finished <Time value={d.scan.finishedAt} />:{" "}
             {d.sources.length} sources, {d.sources.filter((s) => s.status === "ok").length} answered in full.
           </p>
+          <InventoryPathLine summary={d.scan.summary} />
           <Card title={`Sources that did not fully answer (${problems.length})`}>
             {problems.length === 0 ? (
               <p className="text-sm text-green-700 dark:text-green-300">None: every source answered.</p>
@@ -116,5 +117,21 @@ export function CoverageView() {
         <pre tabIndex={0} className="mono mt-3 overflow-auto rounded bg-slate-50 p-3 text-xs dark:bg-slate-950">{CLUSTER_ROLE_YAML}</pre>
       </Card>
     </div>
+  );
+}
+
+/**
+ * Where the scan's keys and GSA policies came from (WI_ATLAS_INVENTORY_PATH), and why: Cloud Asset
+ * Inventory's index lags by minutes, so a reader weighing a fresh change needs to know. Scans from
+ * before the reason was recorded show the path alone; older ones, nothing.
+ */
+function InventoryPathLine({ summary }: { summary?: { inventoryPath?: "direct" | "asset"; inventoryPathReason?: string } | null }) {
+  if (!summary?.inventoryPath) return null;
+  const text = summary.inventoryPathReason ?? (summary.inventoryPath === "asset" ? "via Cloud Asset Inventory" : "asked IAM per account");
+  return (
+    <p className="text-sm" data-testid="inventory-path">
+      <span className="font-medium">Keys and GSA policies:</span> {text}
+      {summary.inventoryPath === "asset" && <span className="text-slate-600 dark:text-slate-400"> (its index lags the services by minutes: a key created just now may appear only in a later scan)</span>}
+    </p>
   );
 }

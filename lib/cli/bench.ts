@@ -372,13 +372,16 @@ async function main() {
   }
 
   // ---- 1-4: scans
-  const first = await scan("full scan (direct path, default concurrency)", dbUrl, simUrl);
-  const rescan = await scan("unchanged rescan", dbUrl, simUrl);
+  // Target 1 is measured on the direct path, where IAM's per-account requests set the bound: said
+  // explicitly, since the default (auto) would take Cloud Asset Inventory for the generated organization.
+  const DIRECT = { WI_ATLAS_INVENTORY_PATH: "direct" };
+  const first = await scan("full scan (direct path, default concurrency)", dbUrl, simUrl, DIRECT);
+  const rescan = await scan("unchanged rescan (direct path)", dbUrl, simUrl, DIRECT);
   const asset = await scan("unchanged rescan through Cloud Asset Inventory", dbUrl, simUrl, { WI_ATLAS_INVENTORY_PATH: "asset" });
   const sharded = shardCount > 1 ? await shardedScan("unchanged rescan, sharded", dbUrl, simUrl, shardCount) : undefined;
   let seq: { ms: number; measured: boolean };
   if (sequential === "run") {
-    const s = await scan("the same scan at concurrency 1 (direct path)", dbUrl, simUrl, { WI_ATLAS_CONCURRENCY: "1", WI_ATLAS_API_LIMITS: "" });
+    const s = await scan("the same scan at concurrency 1 (direct path)", dbUrl, simUrl, { ...DIRECT, WI_ATLAS_CONCURRENCY: "1", WI_ATLAS_API_LIMITS: "" });
     seq = { ms: s.summary.durationMs, measured: true };
   } else {
     seq = { ms: first.sim.total * latency, measured: false };
@@ -534,7 +537,7 @@ async function main() {
   const rows: [string, string, string, string, string][] = [];
   const add = (n: string, what: string, figure: string, target: string, verdict: string) => rows.push([n, what, figure, target, verdict]);
   const ratio = first.summary.durationMs / bound.ms;
-  add("1", "Full scan, default concurrency", secs(first.summary.durationMs), `≤ 1.5 × bound = ${secs(1.5 * bound.ms)}`, `${ok(ratio <= 1.5)} (${ratio.toFixed(2)} × bound)`);
+  add("1", "Full scan, default concurrency, WI_ATLAS_INVENTORY_PATH=direct", secs(first.summary.durationMs), `≤ 1.5 × bound = ${secs(1.5 * bound.ms)}`, `${ok(ratio <= 1.5)} (${ratio.toFixed(2)} × bound)`);
   add("", "  network bound", secs(bound.ms), `${bound.top.api} ${int(bound.top.requests)} req × ${latency} ms ÷ ${conc(bound.top.api as ApiName)}; chain ${chain} × ${latency} ms = ${secs(bound.chainMs)}`, "");
   add("", "  phases", `collect ${secs(first.summary.timings?.collectMs ?? 0)}`, `store ${secs(first.summary.timings?.storeMs ?? 0)}, analyse+store ${secs(first.summary.timings?.analysisMs ?? 0)}`, "");
   add("", `  same scan at concurrency 1${seq.measured ? "" : " (estimated)"}`, secs(seq.ms), `${(seq.ms / first.summary.durationMs).toFixed(1)} × slower`, "");

@@ -25,7 +25,7 @@ describe("a scan cancelled midway", () => {
     await sim.close();
   });
 
-  for (const inventoryPath of ["direct", "asset"] as const) {
+  for (const inventoryPath of ["direct", "asset", "auto"] as const) {
     it(`ends with CancelledError and nothing unhandled, wherever it is cancelled (${inventoryPath} path)`, async () => {
       const outcomes: string[] = [];
       // Cancel after the 1st, 3rd, 5th… request: during discovery, ancestry, projects, clusters.

@@ -13,6 +13,7 @@ import { Caller } from "../sources/http/caller";
 import { parseApiLimits } from "../config";
 import { collect, type CollectScope, type SourceOutcome } from "./collect";
 import { SOURCE_PERMISSIONS } from "./permissions";
+import { inventoryPathOf } from "./inventory-path";
 
 const ORG = "organizations/333333333333";
 const POOL = "acme-shop.svc.id.goog";
@@ -171,6 +172,28 @@ describe("collecting a scope narrower than the organization", () => {
     } finally {
       sim.setEstate(estate());
     }
+  });
+
+  it("WI_ATLAS_INVENTORY_PATH=auto searches Cloud Asset Inventory over a folder scope, and asks IAM per account for a projects scope, saying why", async () => {
+    const assetSources = (out: SourceOutcome[]) => out.filter((o) => o.family === "asset.keys" || o.family === "asset.iamPolicies").map(line).sort();
+    const folder = await scan(sim, { folders: ["100"], inventoryPath: "auto" });
+    expect(assetSources(folder)).toEqual(["asset.iamPolicies:folders/100 ok", "asset.keys:folders/100 ok"]);
+    expect(inventoryPathOf({ folders: ["100"], projects: [], inventoryPath: "auto" }, folder)).toEqual({
+      inventoryPath: "asset",
+      inventoryPathSetting: "auto",
+      inventoryPathReason: "via Cloud Asset Inventory (folders/100), chosen by WI_ATLAS_INVENTORY_PATH=auto",
+    });
+    const projects = await scan(sim, { projects: ["acme-shop"], inventoryPath: "auto" });
+    expect(assetSources(projects)).toEqual([]);
+    expect(projects.find((o) => o.source === "iam.keys:acme-shop")!.status).toBe("ok");
+    expect(inventoryPathOf({ folders: [], projects: ["acme-shop"], inventoryPath: "auto" }, projects)).toEqual({
+      inventoryPath: "direct",
+      inventoryPathSetting: "auto",
+      inventoryPathReason:
+        "asked IAM per account: the scan's scope is projects, and WI_ATLAS_INVENTORY_PATH=auto searches Cloud Asset Inventory only where one search covers an organization or folders (WI_ATLAS_INVENTORY_PATH=asset searches each project)",
+    });
+    // `asset` was asked for: it searches a projects scope too.
+    expect(assetSources(await scan(sim, { projects: ["acme-shop"], inventoryPath: "asset" }))).toEqual(["asset.iamPolicies:projects/acme-shop ok", "asset.keys:projects/acme-shop ok"]);
   });
 
   it("every source family it records is on the Coverage page's least-privilege list", async () => {

@@ -38,6 +38,7 @@ import type { Progress } from "./progress";
 import { log } from "../log";
 import { sanitiseText } from "../inventory/sanitise";
 import { owns, poolProject, type ShardSlice } from "./shard-slice";
+import { ASKED_DIRECTLY, NOT_USED, assetFailureCause, searchesAssets, type InventoryPathSetting } from "./inventory-path";
 
 export type SourceStatus = "ok" | "partial" | "failed" | "skipped";
 
@@ -76,9 +77,11 @@ export type CollectScope = {
    * Where GSA keys and GSA policies come from: `direct` asks IAM per account (2 requests per GSA);
    * `asset` asks Cloud Asset Inventory once per scope, page by page (needs cloudasset.assets.searchAll*
    * on the organisation or folders; its index lags by minutes, so accounts it does not know yet are
-   * asked directly). Default `direct`.
+   * asked directly); `auto` searches only an organization or folder scope, and a search that fails is
+   * `skipped` (optional) with everything asked directly — never worse than `direct`. See
+   * inventory-path.ts. Absent: `direct`.
    */
-  inventoryPath?: "direct" | "asset";
+  inventoryPath?: InventoryPathSetting;
   /**
    * This process's slice of a sharded scan (lib/scan/shard-slice.ts): only the sources it owns are
    * recorded and staged; the discovery and cluster lists every shard needs are read but left to
@@ -303,7 +306,7 @@ export class Collector {
   async run(): Promise<SourceOutcome[]> {
     this.deps.progress?.update((p) => (p.phase = "discovering"));
     // The asset searches need nothing discovered first: they start at once, beside discovery.
-    if (this.scope.inventoryPath === "asset") this.asset = awaitedLater(inFlow(() => this.searchAssets()));
+    if (searchesAssets(this.scope)) this.asset = awaitedLater(inFlow(() => this.searchAssets()));
     const { projects, ancestorPolicies } = await this.discover();
     this.deps.progress?.update((p) => (p.phase = "collecting"));
     this.poolScopes = this.assetScopes(projects);
@@ -435,6 +438,27 @@ export class Collector {
     });
   }
 
+  /**
+   * One search's source. A part (keys, policies) is used only when its search answered in full over
+   * every scope. On `auto` a search that fails is optional: `skipped`, with the cause (the permission
+   * named on a 403), and the accounts are asked directly — the scan stays complete. On `asset`, which
+   * was asked for, it is `failed` (the scan is partial so that it is noticed), and asked directly too.
+   */
+  private async assetSearch(family: "asset.keys" | "asset.iamPolicies", scope: string, search: (ctx: SourceCtx) => Promise<void>, opts?: Parameters<Collector["source"]>[3]): Promise<boolean> {
+    let complete = false;
+    await this.source(family, scope, async (ctx) => {
+      try {
+        await search(ctx);
+      } catch (err) {
+        if (this.scope.inventoryPath !== "auto" || err instanceof CancelledError) throw err;
+        const c = assetFailureCause(err, scope);
+        throw new SourceFailure("skipped", sanitiseText(`${NOT_USED}${c.cause}${ASKED_DIRECTLY}`), c.httpStatus, c.permission);
+      }
+      complete = true;
+    }, opts);
+    return complete;
+  }
+
   private async searchAssets(): Promise<AssetData> {
     const { google } = this.deps;
     const scopes = this.assetScopes();
@@ -444,7 +468,7 @@ export class Collector {
         const byAccount = new Map<string, Obj[]>();
         const ok = await Promise.all(
           scopes.map((scope) =>
-            this.source("asset.keys", scope, async (ctx) => {
+            this.assetSearch("asset.keys", scope, async (ctx) => {
               await gcp.searchAllResources(google, ctx.caller, scope, ["iam.googleapis.com/ServiceAccountKey"], (results) => {
                 for (const r of results) {
                   const id = uniqueIdOf(String(r.name ?? ""));
@@ -465,7 +489,7 @@ export class Collector {
         const byAccount = new Map<string, Obj>();
         const ok = await Promise.all(
           scopes.map((scope) =>
-            this.source("asset.iamPolicies", scope, async (ctx) => {
+            this.assetSearch("asset.iamPolicies", scope, async (ctx) => {
               await gcp.searchAllIamPolicies(google, ctx.caller, scope, ["iam.googleapis.com/ServiceAccount"], (results) => {
                 for (const r of results) {
                   const id = uniqueIdOf(String(r.resource ?? ""));

@@ -90,7 +90,8 @@ describe("a scan of the small estate through the simulator with the real clients
       ),
     );
     sim.setEstate(edited);
-    const r = await runScan({ db: t.db, config: testConfig(), trigger: "test", simulator: sim });
+    // The direct path: the keys are asked of IAM per account, where the fault is.
+    const r = await runScan({ db: t.db, config: testConfig({ WI_ATLAS_INVENTORY_PATH: "direct" }), trigger: "test", simulator: sim });
     expect(r.status).toBe("partial");
     const failed = r.outcomes
       .filter((o) => o.status !== "ok")

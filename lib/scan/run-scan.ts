@@ -21,6 +21,7 @@ import { log } from "../log";
 import { analyzeScan, type AnalysisSummary } from "../analysis/analyze-scan";
 import { pruneHistory } from "../store/retention";
 import { notifyAfterScan, type ChannelReport } from "../notify/notify-scan";
+import { inventoryPathOf, type InventoryPathSetting } from "./inventory-path";
 
 import { SCAN_LOCK_KEY, ScanBusyError } from "./run-scan-lock";
 import { expireShardedScans, liveShardedScan } from "./shard-lease";
@@ -38,8 +39,12 @@ export type ScanSummary = {
   retries: number;
   /** The longest chain of dependent requests (the scan's floor at any concurrency is chain × latency). */
   chain?: number;
-  /** Where keys and GSA policies came from. */
+  /** Where keys and GSA policies came from (`asset`: the keys came from Cloud Asset Inventory). */
   inventoryPath?: "direct" | "asset";
+  /** Why, for the Coverage page ("via Cloud Asset Inventory (organizations/N), …" or "asked IAM per account: …"). */
+  inventoryPathReason?: string;
+  /** What WI_ATLAS_INVENTORY_PATH asked for. */
+  inventoryPathSetting?: InventoryPathSetting;
   written: WriteStats;
   durationMs: number;
   /** Wall time of each phase, ms. */
@@ -293,7 +298,7 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     summary.requests = { ...caller.stats.requests };
     summary.retries = caller.stats.retries;
     summary.chain = caller.stats.chain;
-    summary.inventoryPath = target.scope.inventoryPath ?? "direct";
+    Object.assign(summary, inventoryPathOf(target.scope, outcomes));
     const timings = { collectMs: Date.now() - collectStarted, storeMs: 0, analysisMs: 0 };
     const mem = () => `rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB`;
     log.debug(`scan #${scanId}: collected in ${timings.collectMs} ms; ${mem()}`);

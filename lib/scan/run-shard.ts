@@ -17,6 +17,7 @@ import { applyScan, deadlineMessage, resolveTarget, type ScanResult, type ScanSu
 import { failShard, finishShard, heartbeat, joinShardedScan, mergeShardProgress, readShardResults, type ShardResult } from "./shard-lease";
 import type { ShardSlice } from "./shard-slice";
 import { log } from "../log";
+import { inventoryPathOf } from "./inventory-path";
 
 export type RunShardOptions = {
   db: Db;
@@ -133,7 +134,6 @@ export async function runShard(opts: RunShardOptions): Promise<ShardRunResult> {
         requests: {},
         retries: 0,
         chain: 0,
-        inventoryPath: result.inventoryPath as ScanSummary["inventoryPath"],
         written: { inserted: 0, closed: 0, unchanged: 0, retiredSources: [] },
         durationMs: 0,
         timings: { collectMs: Date.now() - scanStarted, storeMs: 0, analysisMs: 0 },
@@ -146,6 +146,8 @@ export async function runShard(opts: RunShardOptions): Promise<ShardRunResult> {
         summary.chain = Math.max(summary.chain ?? 0, r.chain);
       }
       for (const o of all) summary.sources[o.status] = (summary.sources[o.status] ?? 0) + 1;
+      // Where keys and GSA policies came from, judged on every shard's outcomes.
+      Object.assign(summary, inventoryPathOf(target.scope, all));
       const applied = await applyScan({
         db,
         config,

@@ -316,8 +316,13 @@ export const FaultSchema = z
     /** HTTP status to answer with (default 500); the body is the API's own error format. */
     status: z.number().int().min(200).max(599).optional(),
     message: z.string().optional(),
-    /** Google `status` (e.g. PERMISSION_DENIED) or Kubernetes `reason` (e.g. Forbidden); derived from the code when absent. */
+    /**
+     * Google `status` (e.g. PERMISSION_DENIED) or Kubernetes `reason` (e.g. Forbidden); derived from the code when absent.
+     * With status 403, `SERVICE_DISABLED` answers as Google does when the API is off in the caller's project.
+     */
     reason: z.string().optional(),
+    /** For `reason: SERVICE_DISABLED`: the number of the project the API is off in (default: the estate's first project). */
+    consumer: z.string().regex(/^\d+$/, "must be a project number").optional(),
     /** The permission a 403 names; defaults to the one the endpoint needs. */
     permission: z.string().optional(),
     retryAfter: z.number().int().min(0).optional(),

@@ -51,7 +51,8 @@ function disabled(p: LoadedProject, service: string): boolean {
   return (p.disabledApis ?? []).includes(service as never);
 }
 
-const TITLES: Record<string, string> = {
+/** Each API's title, as its SERVICE_DISABLED message names it. */
+export const SERVICE_TITLES: Record<string, string> = {
   "iam.googleapis.com": "Identity and Access Management (IAM) API",
   "container.googleapis.com": "Kubernetes Engine API",
   "policyanalyzer.googleapis.com": "Policy Analyzer API",
@@ -60,7 +61,7 @@ const TITLES: Record<string, string> = {
 };
 
 export function checkEnabled(p: LoadedProject, service: string): SimResponse | undefined {
-  return disabled(p, service) ? serviceDisabled(service, p.projectNumber, TITLES[service]) : undefined;
+  return disabled(p, service) ? serviceDisabled(service, p.projectNumber, SERVICE_TITLES[service]) : undefined;
 }
 
 function projectV3(world: World, p: LoadedProject) {

@@ -16,7 +16,7 @@ import path from "node:path";
 import { loadEstateFile, type LoadedEstate } from "./load-estate";
 import { buildWorld, type World } from "./world";
 import type { Fault } from "./estate-schema";
-import { googleRoutes } from "./google-routes";
+import { googleRoutes, SERVICE_TITLES } from "./google-routes";
 import { assetRoutes } from "./asset-routes";
 import { hubRoutes } from "./hub-routes";
 import { iamRolesDenyRoutes } from "./iam-roles-deny-routes";
@@ -24,7 +24,7 @@ import { googleWriteRoutes } from "./google-write-routes";
 import { pubsubRoutes, publishedMessages } from "./pubsub-routes";
 import { handleK8s, K8S_PREFIX, forbiddenMessage } from "./k8s-routes";
 import { ClusterEndpoints } from "./cluster-endpoints";
-import { googleError, k8sStatus, permissionDenied, type SimApi, type SimRequest, type SimResponse } from "./http-types";
+import { googleError, k8sStatus, permissionDenied, serviceDisabled, type SimApi, type SimRequest, type SimResponse } from "./http-types";
 import { log } from "../log";
 
 export type SimulatorStats = {
@@ -321,6 +321,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
         const rest = k8s?.[4] ?? "/";
         const msg = f.fault.message ?? (status === 403 ? forbiddenMessage(rest) : status === 429 ? "Too many requests, please try again later." : `simulated ${status}`);
         r = k8sStatus(status, msg, { reason: f.fault.reason });
+      } else if (status === 403 && f.fault.reason === "SERVICE_DISABLED") {
+        // The API is off in the project the caller's requests are billed to (for organization and
+        // folder scopes that is the caller's own project, not one of the estate's).
+        const service = api === "crm" ? "cloudresourcemanager.googleapis.com" : `${api}.googleapis.com`;
+        r = serviceDisabled(service, f.fault.consumer ?? world.projects[0]?.projectNumber ?? "0", SERVICE_TITLES[service] ?? service);
       } else if (status === 403 && route && match) {
         const permission = f.fault.permission ?? route.permission(match, sreq);
         r = permissionDenied(api, permission, pathname.replace(/^\/v\d\//, "").replace(/:.*$/, ""), f.fault.message);
