@@ -85,7 +85,8 @@ export function csvRecord(columns: string[], row: Record<string, unknown>): stri
   return out + "\r\n";
 }
 
-function csvHeader(columns: string[]): string {
+/** The header record: the column ids, CRLF-terminated. */
+export function csvHeader(columns: string[]): string {
   return columns.map((c) => csvField(c)).join(",") + "\r\n";
 }
 
