@@ -47,7 +47,8 @@ export const PLAIN_RE = `^([^${WS}=+@\\uff1d\\uff0b\\uff0d\\uff20",-]([^",\\u000
 /** `x` (a text expression, evaluated more than once: pass a column reference) as a CSV field: formula-safe, quoted when needed. */
 export function textFieldSql(x: string): string {
   const quoted = (y: string) => `case when ${y} ~ ${lit(NEEDS_QUOTES_RE)} then '"' || replace(${y}, '"', '""') || '"' else ${y} end`;
-  return `case when ${x} is null then '' when ${x} ~ ${lit(PLAIN_RE)} then ${x} when ${x} ~ ${lit(FORMULA_RE)} then ${quoted(`('''' || ${x})`)} else ${quoted(x)} end`;
+  // Not plain and no formula: it has white space first or last, a quote, a comma or a line break — quoted.
+  return `case when ${x} is null then '' when ${x} ~ ${lit(PLAIN_RE)} then ${x} when ${x} ~ ${lit(FORMULA_RE)} then ${quoted(`('''' || ${x})`)} else '"' || replace(${x}, '"', '""') || '"' end`;
 }
 
 /** A time held as ISO 8601 text, to the second in UTC (`m` is the regexp_match of ISO_TIME_RE), or null where JavaScript's Date would refuse it. */
