@@ -21,6 +21,7 @@ import { cursorCsvStream } from "./list-table";
 import { CopyBinaryLines, copyCsvQuery, streamCopyLines, tableCsvCopyStream, textFieldSql } from "./csv-copy";
 import { CSV_ERROR_ROW, csvRecord } from "./csv";
 import { parseCsv } from "../testing/parse-csv";
+import { subjectUrl, subjectUrlSql } from "./subject-url";
 
 const ORIGIN = "https://wi-atlas.example.com:8443/";
 const f = (q: string) => parseFilters(new URLSearchParams(q));
@@ -180,8 +181,8 @@ describe("CSV through COPY on the scanned demo estate", () => {
 
   it("writes links to subjects with any character exactly as encodeURIComponent does", async () => {
     const pool = demo.t.db.pool;
-    const ids = (await pool.query<{ id: string }>(`select id::text from analysis_object where kind = 'finding' and valid_to is null order by key limit 8`)).rows;
-    const subjects = ["workload:p/l/c/ns/Deployment/ñame with space#?%&=+", "gsa:a.b@c.iam.gserviceaccount.com", "nocolon", "gsa?", "secret:x/y/z/ns/日本語", "objects:a~b*c!d'e(f)g_h", "=1:+2", "workload:🙂"];
+    const ids = (await pool.query<{ id: string }>(`select id::text from analysis_object where kind = 'finding' and valid_to is null order by key limit 10`)).rows;
+    const subjects = ["workload:p/l/c/ns/Deployment/ñame with space#?%&=+", "workload:p/l/c/ns/Deployment/a,b+c;d$e", "gsa:x-y.z_1@p-1.iam.gserviceaccount.com", "gsa:a.b@c.iam.gserviceaccount.com", "nocolon", "gsa?", "secret:x/y/z/ns/日本語", "objects:a~b*c!d'e(f)g_h", "=1:+2", "workload:🙂"];
     for (let i = 0; i < ids.length; i++) await pool.query(`update analysis_object set subject = $2 where id = $1::bigint`, [ids[i].id, subjects[i]]);
     const { copy, cursor } = await both(demo.t.db, "findings");
     expect(copy).toBe(cursor);
@@ -228,10 +229,11 @@ describe("a text cell formatted in SQL", () => {
   });
   afterAll(() => t.drop());
 
-  it("is the JavaScript cell for every character of the Basic Multilingual Plane alone, first, inside, last, and before a formula sign", async () => {
-    const r = await t.db.pool.query<{ i: number; a: string; b: string; c: string; d: string; e: string }>(
-      `select i, ${textFieldSql("x.a")} as a, ${textFieldSql("x.b")} as b, ${textFieldSql("x.c")} as c, ${textFieldSql("x.d")} as d, ${textFieldSql("x.e")} as e
-       from generate_series(1, 65535) i, lateral (select chr(i) || '=x' as a, 'a' || chr(i) as b, chr(i) || chr(i) || '-1' as c, 'a' || chr(i) || 'b' as d, chr(i) as e) x
+  it("is the JavaScript cell (and the link, encodeURIComponent's) for every character of the Basic Multilingual Plane alone, first, inside, last, and before a formula sign", async () => {
+    const r = await t.db.pool.query<{ i: number; a: string; b: string; c: string; d: string; e: string; u: string }>(
+      `select i, ${textFieldSql("x.a")} as a, ${textFieldSql("x.b")} as b, ${textFieldSql("x.c")} as c, ${textFieldSql("x.d")} as d, ${textFieldSql("x.e")} as e,
+         ${subjectUrlSql("'https://h/'", "x.s")} as u
+       from generate_series(1, 65535) i, lateral (select chr(i) || '=x' as a, 'a' || chr(i) as b, chr(i) || chr(i) || '-1' as c, 'a' || chr(i) || 'b' as d, chr(i) as e, 'gsa:a' || chr(i) || 'b' as s) x
        where i not between 55296 and 57343 order by i`,
     );
     const bad: string[] = [];
@@ -239,9 +241,22 @@ describe("a text cell formatted in SQL", () => {
       const ch = String.fromCharCode(row.i);
       const want = csvRecord(["a", "b", "c", "d", "e"], { a: `${ch}=x`, b: `a${ch}`, c: `${ch}${ch}-1`, d: `a${ch}b`, e: ch });
       if (`${row.a},${row.b},${row.c},${row.d},${row.e}\r\n` !== want) bad.push(`U+${row.i.toString(16)}`);
+      if (row.u !== subjectUrl("https://h/", `gsa:a${ch}b`)) bad.push(`link U+${row.i.toString(16)}`);
     }
     expect(r.rows.length).toBe(65535 - 2048);
     expect(bad).toEqual([]);
+  });
+  it("is the same on a server with standard_conforming_strings off (literals never depend on it)", async () => {
+    const pool = new pg.Pool({ connectionString: t.url, max: 1, options: "-c standard_conforming_strings=off" });
+    try {
+      expect((await pool.query(`show standard_conforming_strings`)).rows[0].standard_conforming_strings).toBe("off");
+      const values = TRICKY.map(([v]) => v);
+      const r = await pool.query<{ a: string; u: string }>(`select ${textFieldSql("x.v")} as a, ${subjectUrlSql(pg.escapeLiteral("http://h\\x"), "x.v")} as u from unnest($1::text[]) with ordinality as x(v, n) order by n`, [values]);
+      expect(r.rows.map((x) => x.a + "\r\n")).toEqual(values.map((v) => csvRecord(["v"], { v })));
+      expect(r.rows.map((x) => x.u)).toEqual(values.map((v) => subjectUrl("http://h\\x", v)));
+    } finally {
+      await pool.end();
+    }
   });
 });
 

@@ -34,8 +34,8 @@ export const NEEDS_QUOTES_RE = `[",\\u000d\\u000a]|^[${WS}]|[${WS}]$`;
 export const ISO_TIME_RE =
   "^([0-9]{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-4]):([0-5][0-9])(?::([0-5][0-9])(?:\\.([0-9]+))?)?(Z|([+-])([01][0-9]|2[0-3]):?([0-5][0-9]))$";
 
-/** A SQL string literal (standard_conforming_strings is on in every supported PostgreSQL). */
-const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+/** A SQL string literal, the same whatever standard_conforming_strings says (E'…' where it holds a backslash). */
+const lit = (s: string) => pg.escapeLiteral(s);
 
 /**
  * A cell that needs neither the apostrophe nor quotes (most cells): its first character is no white

@@ -15,8 +15,8 @@ export function subjectUrl(origin: string, subject: string): string {
   return origin.replace(/\/+$/, "") + subjectPath(subject);
 }
 
-/** Characters encodeURIComponent leaves as they are. */
-const UNRESERVED = `A-Za-z0-9_.!~*'()-`;
+/** Characters encodeURIComponent leaves as they are, but `-` (last in a bracket expression, or it makes a range). */
+const UNRESERVED = `A-Za-z0-9_.!~*'()`;
 
 /**
  * `encodeURIComponent(subjectSql)` in SQL. Subjects are almost always unreserved characters and
@@ -24,8 +24,8 @@ const UNRESERVED = `A-Za-z0-9_.!~*'()-`;
  */
 export function encodeUriComponentSql(s: string): string {
   const q = UNRESERVED.replace(/'/g, "''");
-  return `(case when ${s} ~ '^[${q}:/@]*$' then replace(replace(replace(${s}, ':', '%3A'), '/', '%2F'), '@', '%40')
-    else (select coalesce(string_agg(case when ch ~ '^[${q}]$' then ch else regexp_replace(upper(encode(convert_to(ch, 'UTF8'), 'hex')), '(..)', '%\\1', 'g') end, '' order by n), '')
+  return `(case when ${s} ~ '^[${q}:/@-]*$' then replace(replace(replace(${s}, ':', '%3A'), '/', '%2F'), '@', '%40')
+    else (select coalesce(string_agg(case when ch ~ '^[${q}-]$' then ch else regexp_replace(upper(encode(convert_to(ch, 'UTF8'), 'hex')), '(..)', E'%\\\\1', 'g') end, '' order by n), '')
       from regexp_split_to_table(${s}, '') with ordinality as t(ch, n)) end)`;
 }
 
