@@ -4,7 +4,7 @@
  */
 import type { Column, TableDef } from "./table-def";
 import { STEP_DEFS } from "../analysis/model";
-import { subjectUrl } from "./subject-url";
+import { subjectUrl, subjectUrlSql } from "./subject-url";
 import { ownerColumn, ownerFilter } from "../owners/current-owners";
 
 const FINDING_OWNER = { project: "o.project", cluster: "o.cluster", namespace: "o.namespace", gsa: "o.gsa" };
@@ -33,7 +33,7 @@ export const findingsTable: TableDef = {
     { id: "message", label: "Message", sql: "o.data->>'message'", type: "text" },
     // Appended after the columns scripts already read by position (their order is kept).
     { id: "finding_id", label: "Finding id", sql: "o.key", type: "text", csvOnly: true, help: "RULE|SUBJECT: the same across scans for as long as the finding lasts (a suppression names the same pair)" },
-    { id: "url", label: "Link", sql: "null", type: "text", csvOnly: true, sortable: false, help: "The finding's subject page, absolute (from WI_ATLAS_PUBLIC_URL when set, else the address the CSV was downloaded from)" },
+    { id: "url", label: "Link", sql: "null", type: "text", csvOnly: true, sortable: false, help: "The finding's subject page, absolute (from WI_ATLAS_PUBLIC_URL when set, else the address the CSV was downloaded from)", csvSql: (origin) => subjectUrlSql(origin, "o.subject") },
     { id: "fix", label: "Fix", sql: "o.data->'fixes'->0->>'content'", type: "text", csvOnly: true, sortable: false, help: "The first fix's text (its command, manifest or Terraform); the subject page has every fix" },
     { id: "suppressed_by", label: "Suppressed by", sql: ACTIVE_SUPPRESSION_ROW("owner"), type: "text", csvOnly: true, help: "Who accepted the finding (an active suppression); empty when it is not suppressed" },
     { id: "suppressed_until", label: "Suppressed until", sql: ACTIVE_SUPPRESSION_ROW("expires_at"), type: "time", csvOnly: true, help: "When that acceptance lapses; empty for a suppression without an end (or no suppression)" },

@@ -2,7 +2,11 @@
  * CSV output: RFC 4180 (CRLF, quotes doubled), UTF-8, ISO 8601 UTC times to the second
  * (`2026-11-28T09:15:02Z`: spreadsheets and `date -d` read it; fractions only made columns ragged), and cells that a
  * spreadsheet would run as a formula (starting with = + - @ or full-width ＝＋－＠, after any leading
- * white space, or with a tab or a carriage return) prefixed with an apostrophe. Streamed from Postgres with a cursor, so a large export never sits whole in memory.
+ * white space, or with a tab or a carriage return) prefixed with an apostrophe.
+ *
+ * The table CSVs are written by PostgreSQL (csv-copy.ts: COPY, every cell formatted in SQL exactly as
+ * here). The functions here are the reference those are tested against, the format of the in-memory
+ * reports (changes.csv), and the cursor path (streamCsv) for a table with a cell SQL cannot write.
  *
  * Records are written by `csvRecord`, a few lines that quote exactly as csv-stringify does with
  * `csvOptions` (a test checks the two agree on every tricky case): csv-stringify's per-field casts
@@ -85,7 +89,8 @@ export function csvRecord(columns: string[], row: Record<string, unknown>): stri
   return out + "\r\n";
 }
 
-function csvHeader(columns: string[]): string {
+/** The header record: the column ids, CRLF-terminated. */
+export function csvHeader(columns: string[]): string {
   return columns.map((c) => csvField(c)).join(",") + "\r\n";
 }
 

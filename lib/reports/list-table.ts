@@ -5,6 +5,7 @@ import { badRequest } from "../api/problem";
 import { allRowsQuery, countQuery, pageQuery, type RowContext, type TableDef } from "./table-def";
 import { csvTimeValue, streamCsv } from "./csv";
 import { downloadName } from "./download-name";
+import { tableCsvCopyStream } from "./csv-copy";
 
 export type TablePage = {
   table: string;
@@ -85,7 +86,13 @@ export function csvRowMapper(def: TableDef, ctx: RowContext): (row: Record<strin
  * 400) before the stream starts. `page` and `pageSize` are not used: a CSV holds every page.
  */
 export async function tableCsv(db: Db, def: TableDef, f: Filters, ctx: RowContext = LOCAL): Promise<Response> {
-  const q = allRowsQuery(def, f);
-  const stream = await streamCsv(db.pool, q, csvColumns(def), csvRowMapper(def, ctx));
+  // Written by PostgreSQL (COPY, every cell formatted in SQL) where the table allows it; the cursor
+  // path below is kept for a table with a cell SQL cannot write (csv-copy.ts copyCsvQuery).
+  const stream = (await tableCsvCopyStream(db, def, f, ctx)) ?? (await cursorCsvStream(db, def, f, ctx));
   return csvResponse(stream, downloadName(def.name, f));
+}
+
+/** The same CSV through a cursor, each row formatted in JavaScript (csv.ts): the reference COPY's output is tested against. */
+export async function cursorCsvStream(db: Db, def: TableDef, f: Filters, ctx: RowContext = LOCAL): Promise<ReadableStream<Uint8Array>> {
+  return streamCsv(db.pool, allRowsQuery(def, f), csvColumns(def), csvRowMapper(def, ctx));
 }

@@ -32,6 +32,12 @@ export type Column = {
    * reason as `ID__unknown` (shown as "unknown (source failed)"); the CSV cell is empty.
    */
   unknownIf?: string;
+  /**
+   * This cell's SQL in a CSV export, for a cell `mapRow` computes in JavaScript for the page: the CSV
+   * is written by PostgreSQL (`COPY … TO STDOUT`, lib/reports/csv-copy.ts). Given the SQL literal of
+   * the dashboard's origin.
+   */
+  csvSql?: (originSql: string) => string;
 };
 
 export type FilterSql = Partial<Record<"project" | "cluster" | "namespace" | "gsa" | "rule" | "severity" | "state" | "owner", (p: string) => string>>;
@@ -82,7 +88,11 @@ export const staleColumn: Column = {
 
 export type BuiltQuery = { text: string; values: unknown[] };
 
-export function buildWhere(def: TableDef, f: Filters): { where: string; values: unknown[] } {
+/**
+ * `bind` gives the SQL for a filter value (default: the next `$N` placeholder, the value kept in
+ * `values`); the CSV's COPY, which takes no parameters, passes one that writes a literal.
+ */
+export function buildWhere(def: TableDef, f: Filters, bind?: (value: string) => string): { where: string; values: unknown[] } {
   const badState = def.states ? f.state?.find((s) => !def.states!.includes(s)) : undefined;
   if (badState !== undefined) {
     throw badRequest(`Query parameter "state" ("${badState}") must be one of ${def.states!.join(", ")} for ${def.name}`, { parameter: "state", value: badState });
@@ -97,14 +107,20 @@ export function buildWhere(def: TableDef, f: Filters): { where: string; values: 
     // Several values mean any of them: one condition per value, OR-ed (PostgreSQL folds `x = $1 or
     // x = $2` into `x = any(…)`; conditions that are not plain equalities keep their own shape).
     const ors = wanted.map((v) => {
+      if (bind) return `(${sql(bind(v))})`;
       values.push(v);
       return `(${sql(`$${values.length}`)})`;
     });
     conds.push(ors.length === 1 ? ors[0] : `(${ors.join(" or ")})`);
   }
   if (f.q) {
-    values.push(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    const p = `$${values.length}`;
+    const pattern = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    let p: string;
+    if (bind) p = bind(pattern);
+    else {
+      values.push(pattern);
+      p = `$${values.length}`;
+    }
     conds.push(`(${def.search.map((s) => `${s} ilike ${p}`).join(" or ")})`);
   }
   return { where: conds.length ? ` and ${conds.join(" and ")}` : "", values };
