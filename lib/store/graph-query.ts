@@ -76,6 +76,20 @@ export function parseGraphParams(params: URLSearchParams, filters: Filters): Gra
 /** A stored graph row as a node or edge: the row's columns plus the little its data holds. */
 const EDGE_COLS = `key as id, subject as src, target as dst, data->>'kind' as kind, state, data->>'label' as label`;
 const NODE_COLS = `key as id, data->>'kind' as kind, data->>'label' as label, project, cluster, namespace, state, data->>'detail' as detail`;
+/**
+ * What a walk reads of an edge: its ends, kind and state, and the row's id to tell parallel edges
+ * apart — not its key or label, which only the few edges finally drawn need (read by `rid` at the
+ * end). Around a shared account a walk meets thousands of edges that grouping merges into dozens.
+ */
+const WALK_EDGE_COLS = `null::text as id, subject as src, target as dst, data->>'kind' as kind, state, null::text as label, id::text as rid`;
+/** What grouping and filtering read of a node (the label only for a text filter); label and detail are read for the nodes drawn. */
+const lightNodeCols = (withLabel: boolean) => `key as id, data->>'kind' as kind, ${withLabel ? "data->>'label'" : "null::text"} as label, project, cluster, namespace, state, null::text as detail`;
+
+/**
+ * An edge as the view handles it. A walked edge carries its row id (`rid`) and no key or label
+ * (null) until it is drawn; the overview's edges are complete and carry no `rid`.
+ */
+type WorkEdge = Omit<GraphEdge, "id" | "label"> & { id: string | null; label: string | null; rid?: string; count?: number };
 
 /**
  * Which edges a walk from a key follows, from the node it stands on: only what reaches the key — its
@@ -103,32 +117,39 @@ export function followFromKey(from: string, e: { src: string; dst: string; kind:
 /** Hops a key's walk may need: key → Secret → workload → namespace → cluster. */
 const KEY_HOPS = 4;
 
-async function walk(db: Db, focus: string, hops: number, follow?: (from: string, e: GraphEdge) => boolean): Promise<{ nodes: Map<string, number>; edges: GraphEdge[]; cut: { hop: number; reached: number } | null }> {
+async function walk(db: Db, focus: string, hops: number, follow?: (from: string, e: { src: string; dst: string; kind: string }) => boolean): Promise<{ nodes: Map<string, number>; edges: WorkEdge[]; cut: { hop: number; reached: number } | null }> {
   const dist = new Map<string, number>([[focus, 0]]);
-  const edges = new Map<string, GraphEdge>();
+  const edges = new Map<string, WorkEdge & { rid: string }>();
   let frontier = [focus];
   let cut: { hop: number; reached: number } | null = null;
   // Hubs reached downwards (cluster → namespace → its KSAs) are walked; hubs reached upwards are not.
   const down = new Set<string>();
+  // The frontier walked before this one: every edge touching it has been read already.
+  let previous: string[] = [];
   for (let h = 1; h <= hops && frontier.length; h++) {
     const front = new Set(frontier);
-    const r = await db.pool.query<GraphEdge>(
-      `select ${EDGE_COLS} from analysis_object where kind = 'graph-edge' and valid_to is null and subject = any($1::text[])
+    // Each edge once: not again from its other end when both ends are on the frontier, and not the
+    // edges back to the previous frontier (around a hub, every node's edge back to it).
+    const r = await db.pool.query<WorkEdge & { rid: string }>(
+      `select ${WALK_EDGE_COLS} from analysis_object where kind = 'graph-edge' and valid_to is null and subject = any($1::text[]) and not (target = any($2::text[]))
        union all
-       select ${EDGE_COLS} from analysis_object where kind = 'graph-edge' and valid_to is null and target = any($1::text[])`,
-      [frontier],
+       select ${WALK_EDGE_COLS} from analysis_object where kind = 'graph-edge' and valid_to is null and target = any($1::text[]) and not (subject = any($1::text[]) or subject = any($2::text[]))`,
+      [frontier, previous],
     );
+    previous = frontier;
     const next: string[] = [];
     for (const e of r.rows) {
-      edges.set(e.id, e);
+      edges.set(e.rid, e);
       if (e.kind === "contains" && front.has(e.src)) down.add(e.dst);
       // A guided walk adds the far end only along the edges it follows (from a frontier end).
       if (follow && !((front.has(e.src) && follow(e.src, e)) || (front.has(e.dst) && follow(e.dst, e)))) continue;
-      for (const end of [e.src, e.dst]) {
-        if (dist.has(end)) continue;
-        if (dist.size >= WALK_LIMIT) break;
-        dist.set(end, h);
-        next.push(end);
+      if (!dist.has(e.src) && dist.size < WALK_LIMIT) {
+        dist.set(e.src, h);
+        next.push(e.src);
+      }
+      if (!dist.has(e.dst) && dist.size < WALK_LIMIT) {
+        dist.set(e.dst, h);
+        next.push(e.dst);
       }
     }
     frontier = follow ? next : next.filter((id) => !HUBS.has(kindOf(id)) || down.has(id));
@@ -178,13 +199,14 @@ async function overviewGraph(db: Db): Promise<{ nodes: GraphNode[]; edges: Graph
   };
 }
 
+const GROUPED = new Set(["ksa", "workload", "secret"]);
 function groupKey(n: GraphNode, by: GroupBy): string | null {
-  if (by === "none" || !n.cluster || !["ksa", "workload", "secret"].includes(n.kind)) return null;
+  if (by === "none" || !n.cluster || !GROUPED.has(n.kind)) return null;
   return by === "namespace" && n.namespace ? `${n.cluster.slice(8)}/${n.namespace}` : n.cluster.slice(8);
 }
 
 /** Collapses in-cluster nodes into groups of `by` when a group has more than `threshold` members. */
-function applyGrouping(nodes: ViewNode[], edges: ViewEdge[], by: GroupBy, threshold: number, expand: Set<string>, keep: Set<string>) {
+function applyGrouping(nodes: ViewNode[], edges: WorkEdge[], by: GroupBy, threshold: number, expand: Set<string>, keep: Set<string>) {
   const groups = new Map<string, ViewNode[]>();
   for (const n of nodes) {
     const g = groupKey(n, by);
@@ -223,8 +245,8 @@ function applyGrouping(nodes: ViewNode[], edges: ViewEdge[], by: GroupBy, thresh
   return { nodes: outNodes, edges: () => mergeEdges(edges, memberOf) };
 }
 
-function mergeEdges(edges: ViewEdge[], memberOf: Map<string, string>): ViewEdge[] {
-  const merged = new Map<string, ViewEdge>();
+function mergeEdges(edges: WorkEdge[], memberOf: Map<string, string>): WorkEdge[] {
+  const merged = new Map<string, WorkEdge>();
   for (const e of edges) {
     const src = memberOf.get(e.src) ?? e.src;
     const dst = memberOf.get(e.dst) ?? e.dst;
@@ -242,7 +264,7 @@ function mergeEdges(edges: ViewEdge[], memberOf: Map<string, string>): ViewEdge[
 
 export async function graphView(db: Db, p: GraphParams): Promise<GraphView> {
   let nodes: ViewNode[];
-  let edges: ViewEdge[];
+  let edges: WorkEdge[];
   let cutNotice: string | null = null;
   if (p.focus) {
     const exists = await db.pool.query(`select 1 from analysis_object where kind = 'graph-node' and valid_to is null and key = $1`, [p.focus]);
@@ -250,8 +272,10 @@ export async function graphView(db: Db, p: GraphParams): Promise<GraphView> {
     // A key is drawn with what reaches it (who holds and mounts it), whatever the hops: its GSA's other
     // users are that account's story, reached by focusing the GSA.
     const w = kindOf(p.focus) === "key" ? await walk(db, p.focus, KEY_HOPS, followFromKey) : await walk(db, p.focus, p.hops);
-    const r = await db.pool.query<GraphNode>(`select ${NODE_COLS} from analysis_object where kind = 'graph-node' and valid_to is null and key = any($1::text[])`, [[...w.nodes.keys()]]);
-    nodes = r.rows.map((x) => ({ ...x, distance: w.nodes.get(x.id) }));
+    // Light rows: what filters and grouping need. Labels only when a text filter matches on them.
+    const r = await db.pool.query<GraphNode>(`select ${lightNodeCols(!!p.filters.q)} from analysis_object where kind = 'graph-node' and valid_to is null and key = any($1::text[])`, [[...w.nodes.keys()]]);
+    nodes = r.rows as ViewNode[];
+    for (const n of nodes) n.distance = w.nodes.get(n.id);
     edges = w.edges;
     if (w.cut) cutNotice = `${w.cut.reached.toLocaleString("en-US")} nodes are ${w.cut.hop} hop${w.cut.hop > 1 ? "s" : ""} away, so the view stops there; focus on one of them to go further.`;
   } else {
@@ -262,7 +286,7 @@ export async function graphView(db: Db, p: GraphParams): Promise<GraphView> {
   const reached = nodes.length;
   // Filters: in-cluster nodes outside the project/cluster/namespace asked for are left out.
   const f = p.filters;
-  nodes = nodes.filter(
+  if (f.project?.length || f.cluster?.length || f.namespace?.length) nodes = nodes.filter(
     (n) =>
       n.id === p.focus ||
       ((!n.cluster || matchesAny(f.project, n.project)) && (!n.cluster || matchesAny(f.cluster, n.cluster)) && (!n.namespace || matchesAny(f.namespace, n.namespace))),
@@ -308,9 +332,47 @@ export async function graphView(db: Db, p: GraphParams): Promise<GraphView> {
     view = { nodes: sorted.slice(0, MAX_NODES), edges: view.edges.filter((e) => kept.has(e.src) && kept.has(e.dst)) };
   }
   if (cutNotice) notice = notice ? `${cutNotice} ${notice}` : cutNotice;
+  const drawn = await completeDrawn(db, p.focus ? view.nodes.filter((n) => !n.group) : [], view.edges);
   const scopes = scopeLabels(view.nodes);
   for (const n of view.nodes) if (scopes.has(n.id)) n.scope = scopes.get(n.id);
-  return { focus: p.focus ?? null, hops: p.hops, group: p.group, expand: p.expand, nodes: view.nodes, edges: view.edges, reached, notice };
+  return { focus: p.focus ?? null, hops: p.hops, group: p.group, expand: p.expand, nodes: view.nodes, edges: drawn, reached, notice };
+}
+
+/**
+ * Reads what only drawn things need: the label and detail of the walked nodes drawn as themselves,
+ * and the key and label of the walked edges drawn as themselves (a merged edge's label is its count).
+ * Returns the edges as drawn, without their row ids.
+ */
+async function completeDrawn(db: Db, nodes: ViewNode[], edges: WorkEdge[]): Promise<ViewEdge[]> {
+  const open = edges.filter((e) => e.rid !== undefined && e.label === null);
+  const [nodeRows, edgeRows] = await Promise.all([
+    nodes.length
+      ? db.pool.query<{ id: string; label: string; detail: string }>(
+          `select key as id, data->>'label' as label, data->>'detail' as detail from analysis_object where kind = 'graph-node' and valid_to is null and key = any($1::text[])`,
+          [nodes.map((n) => n.id)],
+        )
+      : null,
+    open.length
+      ? db.pool.query<{ rid: string; id: string; label: string }>(`select id::text as rid, key as id, data->>'label' as label from analysis_object where id = any($1::bigint[])`, [open.map((e) => e.rid)])
+      : null,
+  ]);
+  if (nodeRows) {
+    const byId = new Map(nodeRows.rows.map((r) => [r.id, r]));
+    for (const n of nodes) {
+      const r = byId.get(n.id);
+      if (r) {
+        n.label = r.label;
+        n.detail = r.detail;
+      }
+    }
+  }
+  const byRid = new Map(edgeRows?.rows.map((r) => [r.rid, r]));
+  return edges.map((e) => {
+    const r = e.rid !== undefined ? byRid.get(e.rid) : undefined;
+    const out: ViewEdge = { id: e.id ?? r?.id ?? "", src: e.src, dst: e.dst, kind: e.kind, state: e.state, label: e.label ?? r?.label ?? "" };
+    if (e.count !== undefined) out.count = e.count;
+    return out;
+  });
 }
 
 /** GraphML for other graph tools (yEd, Gephi, Cytoscape). */

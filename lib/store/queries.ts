@@ -290,21 +290,22 @@ const USER_SOURCES = ["k8s.secrets", "k8s.pods", "k8s.serviceaccounts", "k8s.con
  */
 export async function gsaUsersOf(db: Db, email: string, limit: number) {
   const q = (text: string, values: unknown[]) => db.pool.query<Row>(text, values).then((r) => r.rows);
-  const [list, byPath, [totals], failed] = await Promise.all([
+  // The account's rows, read once through their index (gsa, subject): the first `limit` for the
+  // list, the counts by path and the totals are all taken from them in one statement.
+  const [[users], failed] = await Promise.all([
     q(
-      `select u.subject as workload, u.cluster, u.namespace, u.state, (u.data->>'migrated')::boolean as migrated, u.data->'paths' as paths
-       from analysis_object u where u.kind = 'gsa-user' and u.valid_to is null and u.gsa = $1
-       order by (u.data->>'migrated')::boolean, u.subject limit $2`,
+      `with u as materialized (
+         select u.subject, u.cluster, u.namespace, u.state, u.data from analysis_object u where u.kind = 'gsa-user' and u.valid_to is null and u.gsa = $1
+       )
+       select
+         (select coalesce(json_agg(l order by l.migrated, l.workload), '[]') from (
+            select u.subject as workload, u.cluster, u.namespace, u.state, (u.data->>'migrated')::boolean as migrated, u.data->'paths' as paths
+            from u order by (u.data->>'migrated')::boolean, u.subject limit $2) l) as list,
+         (select coalesce(json_agg(b order by b.path), '[]') from (
+            select p->>'path' as path, count(distinct u.subject)::int as workloads from u, jsonb_array_elements(u.data->'paths') p group by 1 order by 1) b) as "byPath",
+         (select count(*)::int from u) as workloads,
+         (select count(distinct u.cluster)::int from u) as clusters`,
       [email, limit],
-    ),
-    q(
-      `select p->>'path' as path, count(distinct u.subject)::int as workloads
-       from analysis_object u, jsonb_array_elements(u.data->'paths') p where u.kind = 'gsa-user' and u.valid_to is null and u.gsa = $1 group by 1 order by 1`,
-      [email],
-    ),
-    q(
-      `select count(*)::int as workloads, count(distinct u.cluster)::int as clusters from analysis_object u where u.kind = 'gsa-user' and u.valid_to is null and u.gsa = $1`,
-      [email],
     ),
     q(
       `select ss.source, ss.family, ss.scope, ss.last_error as error,
@@ -320,6 +321,9 @@ export async function gsaUsersOf(db: Db, email: string, limit: number) {
       [USER_SOURCES, email],
     ),
   ]);
+  const list = users.list as Row[];
+  const byPath = users.byPath as Row[];
+  const totals = { workloads: users.workloads, clusters: users.clusters };
   return {
     list: list as { workload: string; cluster: string; namespace: string; state: string | null; migrated: boolean; paths: { path: string; state: string; detail: string; via: string | null }[] }[],
     total: (totals?.workloads as number) ?? 0,

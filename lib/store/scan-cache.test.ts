@@ -41,7 +41,7 @@ describe("cachedPerScan", () => {
     expect(await get()).toBe(2);
   });
 
-  it("keeps JSON answers as text: the same body until a scan is applied, and an oversized one is never kept", async () => {
+  it("keeps JSON answers serialised: the same body until a scan is applied, and an oversized one is never kept", async () => {
     clearScanCache();
     let calls = 0;
     const get = async (key: string, size = 10) => {
