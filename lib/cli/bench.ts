@@ -148,6 +148,8 @@ type ScanJson = {
   status: string;
   error?: string;
   maxRssBytes: number;
+  /** CPU the scanning process spent (user + system, ms); absent from scanners before issue 14. */
+  cpuMs?: number;
   summary: {
     counts: Record<string, number>;
     requests: Record<string, number>;
@@ -540,6 +542,9 @@ async function main() {
   add("1", "Full scan, default concurrency, WI_ATLAS_INVENTORY_PATH=direct", secs(first.summary.durationMs), `≤ 1.5 × bound = ${secs(1.5 * bound.ms)}`, `${ok(ratio <= 1.5)} (${ratio.toFixed(2)} × bound)`);
   add("", "  network bound", secs(bound.ms), `${bound.top.api} ${int(bound.top.requests)} req × ${latency} ms ÷ ${conc(bound.top.api as ApiName)}; chain ${chain} × ${latency} ms = ${secs(bound.chainMs)}`, "");
   add("", "  phases", `collect ${secs(first.summary.timings?.collectMs ?? 0)}`, `store ${secs(first.summary.timings?.storeMs ?? 0)}, analyse+store ${secs(first.summary.timings?.analysisMs ?? 0)}`, "");
+  if (first.cpuMs !== undefined) {
+    add("", "  scanner CPU", secs(first.cpuMs), `${(first.cpuMs / first.sim.total).toFixed(2)} ms per request (whole process; per API family: lib/cli/request-cpu.ts)`, "");
+  }
   add("", `  same scan at concurrency 1${seq.measured ? "" : " (estimated)"}`, secs(seq.ms), `${(seq.ms / first.summary.durationMs).toFixed(1)} × slower`, "");
   add("", "  Google default quotas allow at best", secs(quota.ms), quota.note, "");
   add("2", "Peak RSS of the scanning process", mib(first.maxRssBytes), "≤ 1,024 MiB", ok(first.maxRssBytes <= 1024 * 1048576));

@@ -51,6 +51,12 @@ if (args.help) {
 // With --json, stdout carries only the result.
 if (args.json) logToStderr();
 
+/** CPU this process has spent so far (user + system), in ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return Math.round((u.user + u.system) / 1000);
+}
+
 async function main(): Promise<number> {
   let config;
   let sharding: ShardSetting;
@@ -100,6 +106,8 @@ async function main(): Promise<number> {
             summary: result.summary,
             // Peak resident memory of this process (the scanner), for the benchmark.
             maxRssBytes: process.resourceUsage().maxRSS * 1024,
+            // CPU this process spent (user + system, ms), for the benchmark's CPU per request.
+            cpuMs: cpuMs(),
             failures: result.outcomes.filter((o) => o.status !== "ok").map((o) => ({ source: o.source, status: o.status, httpStatus: o.httpStatus, permission: o.permission, error: o.error })),
           },
           null,

@@ -90,6 +90,34 @@ export class Caller {
     });
   }
 
+  /**
+   * One attempt's signal: aborted by its timeout (reason: a TimeoutError, as AbortSignal.timeout's)
+   * or by the scan's cancellation. Its timer and its listener on the scan's signal are removed as
+   * soon as the attempt ends: AbortSignal.timeout + AbortSignal.any would leave a live timer and a
+   * registration on the scan's signal behind every request until its timeout passed (minutes),
+   * thousands of them in a large scan.
+   */
+  private attemptSignal(): { signal: AbortSignal; timedOut: () => boolean; done: () => void } {
+    const ac = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError"));
+    }, this.opts.timeoutMs);
+    const scan = this.opts.signal;
+    const onCancel = () => ac.abort(scan?.reason);
+    if (scan?.aborted) onCancel();
+    else scan?.addEventListener("abort", onCancel, { once: true });
+    return {
+      signal: ac.signal,
+      timedOut: () => timedOut,
+      done: () => {
+        clearTimeout(timer);
+        scan?.removeEventListener("abort", onCancel);
+      },
+    };
+  }
+
   /** The delay before retry number `attempt` (1-based) after `err`. */
   backoff(attempt: number, err: ApiError): number {
     return backoffDelay(this.opts.retry ?? DEFAULT_RETRY, attempt, err.opts.retryAfter, this.opts.random);
@@ -124,15 +152,16 @@ export class Caller {
         const result = await this.queue(api).add(
           async () => {
             this.stats.requests[api]++;
-            const timeout = AbortSignal.timeout(this.opts.timeoutMs);
-            const signal = this.opts.signal ? AbortSignal.any([timeout, this.opts.signal]) : timeout;
+            const attempt = this.attemptSignal();
             try {
-              return await fn(signal);
+              return await fn(attempt.signal);
             } catch (err) {
               if (this.opts.signal?.aborted) throw new CancelledError();
               const e = normalize(err);
-              if (timeout.aborted && e.status === 0) throw new ApiError(api, 0, e.message.replace(/:.*$/, "") + ": request timed out", { isTimeout: true });
+              if (attempt.timedOut() && e.status === 0) throw new ApiError(api, 0, e.message.replace(/:.*$/, "") + ": request timed out", { isTimeout: true });
               throw e;
+            } finally {
+              attempt.done();
             }
           },
         );

@@ -10,7 +10,8 @@ import { clusterClient } from "./clients";
 import { listAll, ListBrokenError, SECRETS_FIELD_SELECTOR } from "./get";
 
 /*
- * Lists through the real @kubernetes/client-node against the simulator's cluster endpoint: a list
+ * Lists against the simulator's cluster endpoint over HTTPS, with client-node's configuration and
+ * TLS and the API server's own JSON: a list
  * that goes round in circles or never ends is abandoned; Secrets come without Helm's release records
  * and in pages of 100.
  */
@@ -91,10 +92,60 @@ describe("listing a Kubernetes resource", () => {
     expect(n).toBe(9);
   });
 
-  it("still fails a list the server refuses with the API's own error", async () => {
+  it("still fails a list the server refuses with the API's own error, its reason and the permission it names", async () => {
     sim.setEstate(estate([`{match: {path: "/clusters/${C}/api/v1/pods"}, status: 403}`]));
     const err = await listAll(client(), caller(), "pods", () => undefined).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).status).toBe(403);
+    expect((err as ApiError).opts.reason).toBe("Forbidden");
+    expect((err as ApiError).opts.permission).toBe("list pods");
+    expect((err as ApiError).message).toMatch(/^list pods: pods is forbidden: /);
+  });
+
+  it("hands over each object exactly as the API server sent it: no model classes, timestamps as served", async () => {
+    sim.setEstate(estate());
+    const got: unknown[] = [];
+    await listAll(client(), caller(), "pods", (items) => got.push(...items));
+    const served = (await (await fetch(`${sim.url}/clusters/${C}/api/v1/pods`, { headers: { authorization: "Bearer t" } })).json()) as { items: unknown[] };
+    expect(got.length).toBeGreaterThan(0);
+    expect(got).toEqual(served.items);
+    expect(typeof (got[0] as { metadata: { creationTimestamp: unknown } }).metadata.creationTimestamp).toBe("string");
+  });
+
+  it("starts the list over when its continue token has expired (410), telling the caller to drop what it kept", async () => {
+    sim.setEstate(estate([`{match: {path: "/clusters/${C}/api/v1/nodes"}, status: 410, reason: Expired, onContinue: true, times: 1}`]));
+    sim.resetStats();
+    const names: string[] = [];
+    let restarts = 0;
+    await listAll(client(), caller(), "nodes", (items) => items.forEach((o) => names.push((o.metadata as { name: string }).name)), {
+      limit: 2,
+      onRestart: () => {
+        restarts++;
+        names.length = 0;
+      },
+    });
+    expect(restarts).toBe(1);
+    expect(new Set(names).size).toBe(9);
+    expect(names.length).toBe(9);
+    // The first page, the expired second, then all 5 pages of the new pass.
+    expect(sim.stats().requests.k8s).toBe(7);
+  });
+
+  it("reads every page of a list over one kept-alive connection", async () => {
+    sim.setEstate(estate());
+    sim.resetStats();
+    let n = 0;
+    await listAll(client(), caller(), "nodes", (items) => (n += items.length), { limit: 2 });
+    expect([n, sim.stats().requests.k8s, sim.stats().k8sConnections]).toEqual([9, 5, 1]);
+  });
+
+  it("reads a 429's Retry-After, and ends a request the server never answers as a timeout", async () => {
+    sim.setEstate(estate([`{match: {path: "/clusters/${C}/api/v1/namespaces"}, status: 429, retryAfter: 7}`, `{match: {path: "/clusters/${C}/api/v1/nodes"}, hang: true}`]));
+    const busy = await listAll(client(), caller(), "namespaces", () => undefined).catch((e: unknown) => e);
+    expect([(busy as ApiError).status, (busy as ApiError).opts.retryAfter]).toEqual([429, 7]);
+    const quick = new Caller({ limits: parseApiLimits(undefined, 4), timeoutMs: 300, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } });
+    const hung = await listAll(client(), quick, "nodes", () => undefined).catch((e: unknown) => e);
+    expect(hung).toBeInstanceOf(ApiError);
+    expect([(hung as ApiError).status, (hung as ApiError).opts.isTimeout, (hung as ApiError).message]).toEqual([0, true, "list nodes: request timed out"]);
   });
 });

@@ -3,17 +3,19 @@
  * A 410 (the continue token expired because the list moved on) restarts the list from the start,
  * as client-go's pager does; each page is handed to `onPage` and not kept, so Secrets' values are
  * dropped as soon as they are examined.
+ *
+ * Pages are read as the API server's own JSON (ClusterClient.getJson: the API path, parsed once),
+ * not through client-node's generated list methods, which build a model object for every item that
+ * the inventory would only serialise back to wire JSON.
  */
-import type { ClusterApis, ClusterClient } from "./clients";
+import type { ClusterClient } from "./clients";
 import type { Caller } from "../http/caller";
 type CallerLike = Pick<Caller, "call">;
 import { ApiError, fromK8sError } from "../http/api-error";
-// Not re-exported by the package index; the generated serializer turns model classes back into wire JSON.
-import { ObjectSerializer } from "@kubernetes/client-node/dist/gen/models/ObjectSerializer.js";
 
 type Obj = Record<string, unknown>;
-type ListResult = { items: unknown[]; metadata?: { _continue?: string } };
-type ListParams = { limit: number; _continue?: string; fieldSelector?: string };
+/** A list page as the API server sends it: `metadata.continue` is the next page's token. */
+type ListResult = { items?: Obj[] | null; metadata?: { continue?: string } };
 
 /** Pages one list may take before it is abandoned: 10,000 pages of 500 is five million objects. */
 export const MAX_LIST_PAGES = 10_000;
@@ -40,19 +42,20 @@ export class ListBrokenError extends Error {
   }
 }
 
+/** The API path each list GETs: every namespace at once (the `…ForAllNamespaces` operations). */
 export const K8S_LISTS = {
-  namespaces: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.core.listNamespace(p),
-  serviceaccounts: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.core.listServiceAccountForAllNamespaces(p),
-  nodes: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.core.listNode(p),
-  pods: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.core.listPodForAllNamespaces(p),
-  secrets: (a: ClusterApis, p: ListParams) => a.core.listSecretForAllNamespaces({ ...p, fieldSelector: SECRETS_FIELD_SELECTOR }),
-  deployments: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.apps.listDeploymentForAllNamespaces(p),
-  replicasets: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.apps.listReplicaSetForAllNamespaces(p),
-  statefulsets: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.apps.listStatefulSetForAllNamespaces(p),
-  daemonsets: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.apps.listDaemonSetForAllNamespaces(p),
-  jobs: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.batch.listJobForAllNamespaces(p),
-  cronjobs: (a: ClusterApis, p: { limit: number; _continue?: string }) => a.batch.listCronJobForAllNamespaces(p),
-} satisfies Record<string, (a: ClusterApis, p: { limit: number; _continue?: string }) => Promise<ListResult>>;
+  namespaces: "/api/v1/namespaces",
+  serviceaccounts: "/api/v1/serviceaccounts",
+  nodes: "/api/v1/nodes",
+  pods: "/api/v1/pods",
+  secrets: "/api/v1/secrets",
+  deployments: "/apis/apps/v1/deployments",
+  replicasets: "/apis/apps/v1/replicasets",
+  statefulsets: "/apis/apps/v1/statefulsets",
+  daemonsets: "/apis/apps/v1/daemonsets",
+  jobs: "/apis/batch/v1/jobs",
+  cronjobs: "/apis/batch/v1/cronjobs",
+} as const;
 
 export type K8sListName = keyof typeof K8S_LISTS;
 
@@ -77,11 +80,12 @@ export async function listAll(
   for (;;) {
     let page: ListResult;
     try {
-      page = await caller.call(
+      page = (await caller.call(
         "k8s",
-        (signal) => client.with(signal, (apis) => (K8S_LISTS[resource] as Lister)(apis, { limit, _continue: cont })),
+        (signal) =>
+          client.getJson(K8S_LISTS[resource], { continue: cont, fieldSelector: resource === "secrets" ? SECRETS_FIELD_SELECTOR : undefined, limit }, signal),
         (e) => fromK8sError(e, `list ${resource}`),
-      );
+      )) as ListResult;
     } catch (err) {
       if (err instanceof ApiError && err.status === 410 && restarts < (opts.maxRestarts ?? 3)) {
         restarts++;
@@ -92,18 +96,16 @@ export async function listAll(
       }
       throw err;
     }
-    // The client returns model classes (Dates, renamed reserved words); the inventory reads wire JSON.
     // A page is handled a slice at a time, letting other responses in between: a page of 500 pods
-    // takes tens of milliseconds, which would otherwise hold up every other request in flight.
-    const type = MODEL[resource];
+    // takes milliseconds to transform, which would otherwise hold up every other request in flight.
     const items = page.items ?? [];
     for (let i = 0; i < items.length; i += SLICE) {
       if (i > 0) await new Promise((r) => setImmediate(r));
-      onPage(items.slice(i, i + SLICE).map((x) => ObjectSerializer.serialize(x, type, "") as Obj));
+      onPage(items.length <= SLICE ? items : items.slice(i, i + SLICE));
     }
     if (items.length === 0) onPage([]);
     pages++;
-    cont = page.metadata?._continue || undefined;
+    cont = page.metadata?.continue || undefined;
     if (!cont) return;
     if (seen.has(cont)) {
       throw new ListBrokenError(`list ${resource}: the API server returned a continue token it had already returned (after ${pages} pages); the list was abandoned`);
@@ -118,34 +120,17 @@ export async function listAll(
 /** Objects handled between yields to the event loop. */
 const SLICE = 100;
 
-type Lister = (a: ClusterApis, p: ListParams) => Promise<ListResult>;
-
-const MODEL: Record<K8sListName, string> = {
-  namespaces: "V1Namespace",
-  serviceaccounts: "V1ServiceAccount",
-  nodes: "V1Node",
-  pods: "V1Pod",
-  secrets: "V1Secret",
-  deployments: "V1Deployment",
-  replicasets: "V1ReplicaSet",
-  statefulsets: "V1StatefulSet",
-  daemonsets: "V1DaemonSet",
-  jobs: "V1Job",
-  cronjobs: "V1CronJob",
-};
-
 /**
  * GETs one ConfigMap (`/api/v1/namespaces/NS/configmaps/NAME`) as wire JSON; undefined when it does
  * not exist (404). The scanner asks only for ConfigMaps a pod's credentials come from — never a list.
  */
 export async function getConfigMap(client: ClusterClient, caller: CallerLike, namespace: string, name: string): Promise<Obj | undefined> {
   try {
-    const cm = await caller.call(
+    return (await caller.call(
       "k8s",
-      (signal) => client.with(signal, (apis) => apis.core.readNamespacedConfigMap({ name, namespace })),
+      (signal) => client.getJson(`/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps/${encodeURIComponent(name)}`, {}, signal),
       (e) => fromK8sError(e, `get configmap ${namespace}/${name}`),
-    );
-    return ObjectSerializer.serialize(cm, "V1ConfigMap", "") as Obj;
+    )) as Obj;
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return undefined;
     throw err;
