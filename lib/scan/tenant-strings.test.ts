@@ -104,7 +104,7 @@ describe("a record that cannot be stored", () => {
       {
         source: "k8s.serviceaccounts:odd-strings/us-central1/c1",
         status: "partial",
-        error: `1 object could not be stored: ksa ksa:odd-strings/us-central1/c1/app/app (its data is ${MAX_RECORD_JSON + 151} characters, over the ${MAX_RECORD_JSON} a record may hold)`,
+        error: `1 object could not be stored: ksa ksa:odd-strings/us-central1/c1/app/app (its data is ${MAX_RECORD_JSON + 147} characters, over the ${MAX_RECORD_JSON} a record may hold)`,
       },
     ]);
     const w = await t.db.pool.query(`select subject from inventory_object where kind in ('workload', 'ksa') and valid_to is null and namespace = 'app' order by subject`);

@@ -4,6 +4,7 @@
  * turned off so that they do not multiply): 429, 5xx, network errors and timeouts are retried with
  * full-jitter exponential backoff that honours Retry-After; 400/401/403/404 are permanent.
  */
+import { setMaxListeners } from "node:events";
 import PQueue from "p-queue";
 import type { ApiLimit, ApiName } from "../../config";
 import { ApiError } from "./api-error";
@@ -59,7 +60,11 @@ export class Caller {
       sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
       random?: () => number;
     },
-  ) {}
+  ) {
+    // Every request in flight listens on the scan's signal (removed when it ends): hundreds at once
+    // in a large scan are expected, not a leak.
+    if (this.opts.signal) setMaxListeners(0, this.opts.signal);
+  }
 
   private queue(api: ApiName): PQueue {
     let q = this.queues.get(api);
