@@ -11,7 +11,7 @@ import { analyzeEstateFile } from "./testing";
 import type { AnalysisResult } from "./run-analysis";
 import type { Finding, Fix, FixKind } from "./model";
 import { spawnSync } from "node:child_process";
-import { conditionFlag, GKE_MD_LABEL, gsaIdFrom, kubectlCheckFix, tfName } from "./fixes";
+import { conditionFlag, GKE_MD_LABEL, gsaIdFrom, kubectlCheckFix, plainYaml, tfName } from "./fixes";
 import { isValidGsaEmail } from "./iam";
 
 type Obj = Record<string, unknown>;
@@ -182,6 +182,23 @@ describe("kubernetes-yaml fixes", () => {
       .filter((x) => !(r.context.nodesByCluster.get(x.finding.cluster!) ?? []).some((n) => n.data.gkeMetadataLabel === "true"))
       .map(where);
     expect(offenders).toEqual([]);
+  });
+});
+
+describe("the YAML of fixes written directly", () => {
+  const docs = (value: string) => [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: value, namespace: "payments", annotations: { "iam.gke.io/gcp-service-account": value } } },
+    { spec: { template: { spec: { serviceAccountName: value, nodeSelector: { "cloud.google.com/gke-nodepool": null, [GKE_MD_LABEL]: "true" } } } } },
+    { spec: { jobTemplate: { spec: { template: { spec: { serviceAccountName: value } } } } } },
+  ];
+  it("is the YAML printer's output, byte for byte, wherever it writes one", () => {
+    const plain = ["orders-api", "batch-12", "a.b", "ns/name", "x-", "yes", "Orders", "app@acme-prod.iam.gserviceaccount.com", "e5", "nan", "Infinity", "true", "false"];
+    for (const v of plain) for (const d of docs(v)) expect(plainYaml(d), v).toBe(YAML.stringify(d, { lineWidth: 0 }));
+  });
+  it("leaves to the printer every value that needs quotes or is not a plain map of strings", () => {
+    const quoted = ["123", "null", "NULL", "True", "~", " x", "x: y", "#x", "-x", "x #y", "", "@x", "1.0", ".5", "-", "x:", "0o7", ".inf", "+1", "x y", "é", "x#y", "1_000x", "TRUE", "Null"];
+    for (const v of quoted) for (const d of docs(v).slice(0, 1)) expect(plainYaml(d), v).toBeUndefined();
+    for (const d of [{ a: [] }, { a: {} }, {}, { a: 1 }, { a: true }, { a: undefined }, [], "x", null]) expect(plainYaml(d)).toBeUndefined();
   });
 });
 

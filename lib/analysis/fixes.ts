@@ -61,15 +61,53 @@ export function gsaIdFrom(name: string, taken: Pick<Set<string>, "has" | "add"> 
  */
 const yamlMemo = new Map<string, string>();
 const YAML_MEMO_MAX = 50_000;
-function yamlDoc(v: unknown): string {
+export function yamlDoc(v: unknown): string {
   const k = JSON.stringify(v);
   let out = yamlMemo.get(k);
   if (out === undefined) {
-    out = YAML.stringify(v, { lineWidth: 0 });
+    out = plainYaml(v) ?? YAML.stringify(v, { lineWidth: 0 });
     if (yamlMemo.size >= YAML_MEMO_MAX) yamlMemo.clear();
     yamlMemo.set(k, out);
   }
   return out;
+}
+
+/**
+ * A scalar the YAML printer writes as it is (no quotes): starts with a letter (so no number, indicator
+ * or special float), has no space, colon or `#`, and is none of the core schema's words.
+ */
+const PLAIN = /^[A-Za-z][A-Za-z0-9._@/-]*$/;
+const CORE_WORDS = new Set(["true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL"]);
+const plainScalar = (s: string) => PLAIN.test(s) && !CORE_WORDS.has(s);
+
+/**
+ * The YAML printer's output for the documents fixes print (nested maps of names, emails and nulls),
+ * written directly: the printer builds a document tree for each, which on a large estate is seconds.
+ * Undefined for anything else (a list, an empty map, a value that needs quotes): the printer does it.
+ * fixes.test.ts holds it to the printer's output.
+ */
+export function plainYaml(v: unknown): string | undefined {
+  const lines: string[] = [];
+  const walk = (o: Record<string, unknown>, indent: string): boolean => {
+    const keys = Object.keys(o);
+    if (!keys.length) return false;
+    for (const k of keys) {
+      if (!plainScalar(k)) return false;
+      const x = o[k];
+      if (x === null) lines.push(`${indent}${k}: null`);
+      else if (typeof x === "string") {
+        if (plainScalar(x)) lines.push(`${indent}${k}: ${x}`);
+        else if (x === "true" || x === "false") lines.push(`${indent}${k}: "${x}"`);
+        else return false;
+      } else if (typeof x === "object" && !Array.isArray(x)) {
+        lines.push(`${indent}${k}:`);
+        if (!walk(x as Record<string, unknown>, `${indent}  `)) return false;
+      } else return false;
+    }
+    return true;
+  };
+  if (v === null || typeof v !== "object" || Array.isArray(v) || !walk(v as Record<string, unknown>, "")) return undefined;
+  return `${lines.join("\n")}\n`;
 }
 
 /** A KSA manifest annotated with `email`; with `null`, a KSA of its own and no GSA (for a workload that needs no Google identity). */

@@ -102,7 +102,7 @@ export function gsaUsers(ctx: AnalysisContext, statuses: WorkloadStatus[], bindi
   };
   const has = (email: string, workload: string, kinds: GsaUserPathKind[]) => byKey.get(`${email}|${workload}`)?.paths.some((p) => kinds.includes(p.path)) ?? false;
   for (const st of statuses) {
-    for (const share of st.identity.shares) for (const { email, path } of identityPaths(share.identity)) add(email, st.subject, { ...path, via: path.path === "workload-identity" ? `ksa:${st.cluster.slice(8)}/${st.namespace}/${st.ksa}` : path.via });
+    for (const share of st.identity.shares) for (const { email, path } of identityPaths(share.identity)) add(email, st.subject, { path: path.path, state: path.state, detail: path.detail, via: path.path === "workload-identity" ? `ksa:${st.cluster.slice(8)}/${st.namespace}/${st.ksa}` : path.via });
   }
   // Declared but not in effect: the KSA's annotation.
   for (const w of ctx.workloads) {

@@ -262,6 +262,16 @@ function nodeIdentity(ctx: AnalysisContext, p: Placement, reason: "host-network"
 
 /** Steps 3–4 of ADC on a GKE-metadata node: the KSA's annotation, or its federated principal. */
 export function metadataIdentity(ctx: AnalysisContext, cluster: string, ns: string, ksaName: string): Identity {
+  // Asked for every container of every pod, and again by statuses, rules and the graph: a KSA's answer
+  // depends on the KSA alone, so it is worked out once per analysis (nothing changes the object handed out).
+  const memo = ctx.memo("metadataIdentity", () => new Map<string, Identity>());
+  const key = `${cluster}|${ns}|${ksaName}`;
+  let id = memo.get(key);
+  if (!id) memo.set(key, (id = metadataIdentityOf(ctx, cluster, ns, ksaName)));
+  return id;
+}
+
+function metadataIdentityOf(ctx: AnalysisContext, cluster: string, ns: string, ksaName: string): Identity {
   const c = ctx.clusters.get(cluster);
   const pool = c?.data.workloadPool;
   if (!c || !pool) return { type: "unknown", reason: "the cluster is unknown", lacking: [] };

@@ -220,7 +220,10 @@ export function workloadStatus(ctx: AnalysisContext, w: InventoryRecord<Workload
 
 
   const steps: Step[] = [];
-  const step = (n: number, state: StepState, evidence: string) => steps.push({ ...STEP_DEFS[n - 1], state, evidence });
+  const step = (n: number, state: StepState, evidence: string) => {
+    const d = STEP_DEFS[n - 1];
+    steps.push({ n: d.n, id: d.id, title: d.title, state, evidence });
+  };
 
   // 1. workload pool
   if (!cluster) step(1, "unknown", "the cluster is not in the inventory");

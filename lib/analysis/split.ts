@@ -107,12 +107,22 @@ function splitOf(ctx: AnalysisContext, u: GsaUsage): SharedSplit | null {
  */
 export function splitTargetFor(ctx: AnalysisContext, workload: string, emails: (string | null | undefined)[]): { split: SharedSplit; entry: SplitEntry } | null {
   const splits = sharedAccountSplits(ctx);
+  // Every workload asks, and a shared account has thousands of users: each split's entries are
+  // indexed by user once (the first entry naming a user wins, as a scan of the entries would find).
+  const byUser = ctx.memo("splitEntryByUser", () => new Map<string, Map<string, SplitEntry>>());
   for (const raw of emails) {
     const email = raw?.trim().toLowerCase();
     if (!email) continue;
     const split = splits.get(email);
-    const entry = split?.entries.find((e) => e.users.includes(workload));
-    if (split && entry) return { split, entry };
+    if (!split) continue;
+    let index = byUser.get(email);
+    if (!index) {
+      index = new Map();
+      for (const e of split.entries) for (const u of e.users) if (!index.has(u)) index.set(u, e);
+      byUser.set(email, index);
+    }
+    const entry = index.get(workload);
+    if (entry) return { split, entry };
   }
   return null;
 }

@@ -18,7 +18,12 @@ import { RULES } from "./rules";
  */
 export type ScanOptions = { projects?: string[]; folders?: string[]; clusters?: string[] };
 
-type AnalyzeOptions = { firstSeen?: Map<string, Date>; scan?: ScanOptions };
+type AnalyzeOptions = {
+  firstSeen?: Map<string, Date>;
+  scan?: ScanOptions;
+  /** Per request (default 5 s); a test that pins the whole output gives a loaded machine more, so no source times out. */
+  timeoutMs?: number;
+};
 
 export async function analyzeEstate(yaml: string, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
   return analyzeLoadedEstate(parseEstateText(yaml, "test.yaml"), opts);
@@ -31,7 +36,7 @@ export async function analyzeEstateFile(file: string, opts: AnalyzeOptions = {})
 export async function analyzeLoadedEstate(estate: LoadedEstate, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
   const sim = await startSimulator({ estate });
   try {
-    const caller = new Caller({ limits: parseApiLimits(undefined, 8), timeoutMs: 5000, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } });
+    const caller = new Caller({ limits: parseApiLimits(undefined, 8), timeoutMs: opts.timeoutMs ?? 5000, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } });
     const projects = opts.scan?.projects ?? [];
     const folders = (opts.scan?.folders ?? []).map((f) => f.replace(/^folders\//, ""));
     const organization = projects.length || folders.length ? undefined : estate.organization?.name.replace("organizations/", "");

@@ -86,7 +86,8 @@ export function gsaUsage(ctx: AnalysisContext): GsaUsage[] {
       { what: "Secrets holding its keys (once per pool, namespace and name)", count: keyPlaces.size, weight: SCORE_WEIGHTS.keyCopy },
       { what: "basic roles (owner, editor)", count: basicRoles.length, weight: SCORE_WEIGHTS.basicRole },
       { what: "admin-like roles", count: adminRoles.length, weight: SCORE_WEIGHTS.adminRole },
-    ].map((p) => ({ ...p, points: p.count * p.weight }));
+      // Built field by field, not spread: ten thousand accounts × seven parts, and spreads are slow here.
+    ].map((p) => ({ what: p.what, count: p.count, weight: p.weight, points: p.count * p.weight }));
     out.push({
       email,
       project: gsaProject(ctx, email),

@@ -49,9 +49,10 @@ describe("generated estates", () => {
     }
   });
 
-  it("name the sizes of the issue: org-m and org-l", () => {
+  it("name the sizes of the issue: org-m, org-l and org-xl", () => {
     expect(ESTATE_SIZES["org-m"]).toMatchObject({ projects: 50, gsas: 2_000, keys: 3_000, clusters: 20, pods: 10_000 });
     expect(ESTATE_SIZES["org-l"]).toMatchObject({ projects: 200, gsas: 10_000, keys: 15_000, clusters: 50, pods: 50_000, ksas: 10_000, keySecrets: 2_000 });
+    expect(ESTATE_SIZES["org-xl"]).toMatchObject({ projects: 2_000, gsas: 100_000, keys: 150_000, clusters: 500, pods: 500_000, ksas: 100_000, keySecrets: 20_000 });
   });
 
   it("reject nonsense parameters through the estate schema, naming the problem", () => {

@@ -59,6 +59,14 @@ export const ESTATE_SIZES = {
     projects: 200, folders: 12, gsas: 10_000, keys: 15_000, clusters: 50, pods: 50_000, ksas: 10_000, keySecrets: 2_000,
     namespacesPerCluster: 30, nodesPerPool: 3, mix: { migrated: 0.55, legacy: 0.35, broken: 0.1 }, hubKsas: 2_000,
   },
+  /**
+   * The largest organisations: ten times org-l (clusters of the same shape, ten times as many).
+   * More than one process scans and analyses in a 1 GiB budget: the size sharded scans are measured on.
+   */
+  "org-xl": {
+    projects: 2_000, folders: 40, gsas: 100_000, keys: 150_000, clusters: 500, pods: 500_000, ksas: 100_000, keySecrets: 20_000,
+    namespacesPerCluster: 30, nodesPerPool: 3, mix: { migrated: 0.55, legacy: 0.35, broken: 0.1 }, hubKsas: 20_000,
+  },
 } satisfies Record<string, EstateParams>;
 export type EstateSizeName = keyof typeof ESTATE_SIZES;
 
