@@ -115,13 +115,15 @@ export async function joinShardedScan(
     await client.query(
       `update scan set status = 'crashed', finished_at = now(), error = coalesce(error, 'The process running this scan stopped before it finished') where status = 'running' and shards = 1`,
     );
-    // A retried shard of the running scan's run takes its slot over before leases are judged: the
-    // slot's old heartbeat is its own dead attempt's, not a reason to fail the scan.
+    // A retried shard of the running scan's run takes its slot over before leases are judged, even
+    // while the slot's heartbeat is fresh: the Job runs one pod per index, so a new pod of the same
+    // run and index means the previous one is gone (its last heartbeat may be seconds old). Should it
+    // still be alive, its next heartbeat finds the slot taken and it stops.
     const tookOver = await client.query(
-      `update scan_shard sh set heartbeat_at = now() from scan s
+      `update scan_shard sh set heartbeat_at = now(), runner = $4 from scan s
         where s.id = sh.scan_id and s.status = 'running' and s.shards = $1 and s.run_key is not distinct from $2 and $2 is not null
-          and sh.shard = $3 and sh.status = 'running' and sh.heartbeat_at < now() - make_interval(secs => $4::float8 / 1000)`,
-      [opts.count, opts.runKey ?? null, opts.index, opts.leaseMs],
+          and sh.shard = $3 and sh.status = 'running'`,
+      [opts.count, opts.runKey ?? null, opts.index, runner],
     );
     await expireShardedScans(client, opts.leaseMs, opts.timeoutMs);
     if (opts.runKey) {
@@ -194,11 +196,13 @@ export async function heartbeat(db: Queryable, scanId: number, shard: number, le
   // A shard that stopped renewing its lease fails the scan: the living ones stop rather than collect
   // what cannot be applied.
   await expireShardedScans(db, lease.leaseMs, lease.timeoutMs);
-  await db.query(`update scan_shard set heartbeat_at = now(), progress = coalesce($3, progress) where scan_id = $1 and shard = $2`, [
-    scanId,
-    shard,
-    progress ? JSON.stringify(progress) : null,
-  ]);
+  const mine = await db.query<{ runner: string }>(
+    `update scan_shard set heartbeat_at = case when runner = $4 then now() else heartbeat_at end, progress = case when runner = $4 then coalesce($3, progress) else progress end
+      where scan_id = $1 and shard = $2 returning runner`,
+    [scanId, shard, progress ? JSON.stringify(progress) : null, runnerName()],
+  );
+  const holder = mine.rows[0]?.runner;
+  if (holder && holder !== runnerName()) return { goOn: false, reason: `shard ${shard} was taken over by ${holder} (a retry of the same run)` };
   const r = await db.query<{ status: string; cancel_requested: boolean; error: string | null }>(`select status, cancel_requested, error from scan where id = $1`, [scanId]);
   const s = r.rows[0];
   if (!s) return { goOn: false, reason: "the scan row is gone" };
