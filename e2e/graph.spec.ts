@@ -8,7 +8,7 @@ const COMMON_BATCH = "gsa:common-batch@acme-prod.iam.gserviceaccount.com";
 // The first layout on a page loads and compiles ELK (1.6 MB) in a worker; on a CI machine running two
 // browsers, the server and PostgreSQL on two cores that has taken over 15 s. Past 30 s the page draws
 // plain columns instead, so waiting 45 s for a node still fails if nothing is ever drawn.
-const LAYOUT = { timeout: 45_000 };
+const LAYOUT = { timeout: 75_000 };
 test.describe.configure({ timeout: 120_000 });
 
 test("clicking common-batch in the overview's most-shared list shows its keys, the Secrets holding them, the CronJobs mounting those and roles/editor", async ({ page }) => {

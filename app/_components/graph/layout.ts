@@ -165,7 +165,7 @@ export function columnLayout(nodes: { id: string; kind?: string }[]): Map<string
 export async function layoutOrColumns(
   nodes: { id: string; kind?: string }[],
   edges: { id: string; source: string; target: string }[],
-  ms = 30_000,
+  ms = 45_000,
   boxOf: Map<string, string> = new Map(),
 ): Promise<{ pos: Map<string, Positioned>; boxes: BoxRect[]; fallback: string | null }> {
   try {
