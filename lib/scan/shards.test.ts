@@ -130,8 +130,9 @@ describe("the shards' lease", () => {
     // Shard 1 joined and died: its heartbeat is a minute old (the lease is 5 s).
     await t.db.pool.query(`insert into scan_shard (scan_id, shard, status, runner, heartbeat_at) values ($1, 1, 'running', 'pod-x:1', now() - interval '1 minute')`, [first.scanId]);
     expect(await stageTables(t)).toBe(1);
-    // While it is alive in the database, a single scan does not start beside it.
-    await t.db.pool.query(`update scan_shard set heartbeat_at = now() where scan_id = $1 and shard = 1`, [first.scanId]);
+    // While it is alive in the database, a single scan does not start beside it (a heartbeat an hour
+    // ahead stays fresh however slowly a loaded machine gets to the check).
+    await t.db.pool.query(`update scan_shard set heartbeat_at = now() + interval '1 hour' where scan_id = $1 and shard = 1`, [first.scanId]);
     await expect(runScan({ db: t.db, config, trigger: "test", simulator: sim })).rejects.toBeInstanceOf(ScanBusyError);
     await t.db.pool.query(`update scan_shard set heartbeat_at = now() - interval '1 minute' where scan_id = $1 and shard = 1`, [first.scanId]);
     expect(await reapCrashedScans(t.db, config)).toBe(1);
@@ -152,7 +153,7 @@ describe("the shards' lease", () => {
     const s0 = await runShard({ db: t.db, config, trigger: "test", simulator: sim, slice: { index: 0, count: 2 }, runKey: "run-b" });
     expect(s0.status).toBe("collected");
     // Shard 1's first attempt is alive: another process may not take its slot, nor a shard of another run.
-    await t.db.pool.query(`insert into scan_shard (scan_id, shard, status, runner) values ($1, 1, 'running', 'pod-y:1')`, [s0.scanId]);
+    await t.db.pool.query(`insert into scan_shard (scan_id, shard, status, runner, heartbeat_at) values ($1, 1, 'running', 'pod-y:1', now() + interval '1 hour')`, [s0.scanId]);
     await expect(runShard({ db: t.db, config, trigger: "test", simulator: sim, slice: { index: 1, count: 2 } })).rejects.toThrow(/Shard 1 of scan #\d+ is held by pod-y:1/);
     await expect(runShard({ db: t.db, config, trigger: "test", simulator: sim, slice: { index: 1, count: 2 }, runKey: "run-c" })).rejects.toBeInstanceOf(ShardJoinError);
     await expect(runShard({ db: t.db, config, trigger: "test", simulator: sim, slice: { index: 0, count: 3 } })).rejects.toThrow(/Scan #\d+ is running with 2 shards; this process was started as shard 0 of 3/);
