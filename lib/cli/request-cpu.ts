@@ -11,7 +11,8 @@
  *
  * With `--scan`, a whole `npm run scan -- --json` follows, into a fresh database on the bench's
  * embedded PostgreSQL, and its time and CPU (the scanner process's own) are printed too. Figures move
- * with the machine's load: compare runs made back to back.
+ * with the machine's load: compare runs made back to back. `--cpu-prof DIR` writes the scanner's V8 CPU
+ * profile there (open it in Chrome DevTools or summarise it with `npx tsx lib/cli/profile-top.ts`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -30,8 +31,11 @@ import { migrate } from "../store/migrate";
 import { isEstateSize } from "../simulator/generate-estate";
 import { parseCliArgs } from "./args";
 
-const USAGE = `Usage: npx tsx lib/cli/request-cpu.ts [--size org-m] [--latency 25] [--scan]`;
-const args = parseCliArgs({ size: { type: "string" }, latency: { type: "string" }, scan: { type: "boolean" }, help: { type: "boolean", short: "h" } }, USAGE);
+const USAGE = `Usage: npx tsx lib/cli/request-cpu.ts [--size org-m] [--latency 25] [--scan [--cpu-prof DIR]]`;
+const args = parseCliArgs(
+  { size: { type: "string" }, latency: { type: "string" }, scan: { type: "boolean" }, "cpu-prof": { type: "string" }, help: { type: "boolean", short: "h" } },
+  USAGE,
+);
 if (args.help) {
   process.stdout.write(USAGE + "\n");
   process.exit(0);
@@ -120,7 +124,9 @@ async function main() {
       await migrate(u.toString());
       await fetch(`${url}/_sim/reset-stats`, { method: "POST" });
       log(`full scan, load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}…`);
-      const child = spawn("npm", ["run", "--silent", "scan", "--", "--json"], {
+      // The same command as `npm run scan`, so that --cpu-prof can profile the scanner itself.
+      const prof = args["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(args["cpu-prof"])] : [];
+      const child = spawn(process.execPath, [...prof, "--max-old-space-size=768", "--import", "tsx", "lib/cli/scan.ts", "--json"], {
         stdio: ["ignore", "pipe", "inherit"],
         env: { ...process.env, DATABASE_URL: u.toString(), WI_ATLAS_SIMULATOR_URL: url, WI_ATLAS_ESTATE: "", WI_ATLAS_LOG_LEVEL: "warn", WI_ATLAS_REQUEST_TIMEOUT_SECONDS: "120" },
       });
