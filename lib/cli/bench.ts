@@ -39,6 +39,9 @@ const USAGE = `Usage: npm run bench -- [options]
                        process cannot scan, e.g. org-xl); no dashboard figures
   --run-shards LIST    with --sharded-only: run only these shards (e.g. 0 or 0,1) — a measured
                        fraction of the scan; the table extrapolates the whole from it
+  --dashboard-only     rows 5-8 only, on the database an earlier bench of the same size and seed
+                       scanned (kept under .wi-atlas/bench): no scans, for measuring the dashboard
+                       again after a change without scanning again
 Concurrency and rate per API come from WI_ATLAS_CONCURRENCY and WI_ATLAS_API_LIMITS, as for a scan.`;
 
 const args = parseCliArgs(
@@ -54,6 +57,7 @@ const args = parseCliArgs(
     shards: { type: "string" },
     "sharded-only": { type: "boolean" },
     "run-shards": { type: "string" },
+    "dashboard-only": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
   USAGE,
@@ -322,13 +326,28 @@ async function main() {
   const dbName = `bench_${size.replace(/-/g, "_")}`;
   const admin = new pg.Client({ connectionString: embedded.url });
   await admin.connect();
-  await admin.query(`drop database if exists ${dbName} with (force)`);
-  await admin.query(`create database ${dbName}`);
-  await admin.end();
   const u = new URL(embedded.url);
   u.pathname = `/${dbName}`;
   const dbUrl = u.toString();
-  await migrate(dbUrl);
+  const dashboardOnly = !!args["dashboard-only"];
+  if (dashboardOnly) {
+    // The database an earlier bench scanned: it must exist, hold a succeeded scan of this seed's estate.
+    const exists = (await admin.query(`select 1 from pg_database where datname = $1`, [dbName])).rowCount;
+    await admin.end();
+    if (!exists) throw new Error(`--dashboard-only: no database ${dbName} yet: run \`npm run bench -- --size ${size} --seed ${seed}\` once first`);
+    await migrate(dbUrl);
+    const c = new pg.Client({ connectionString: dbUrl });
+    await c.connect();
+    const last = (await c.query<{ id: number }>(`select id from scan where status in ('succeeded', 'partial') order by id desc limit 1`)).rows[0];
+    await c.end();
+    if (!last) throw new Error(`--dashboard-only: ${dbName} holds no finished scan: run \`npm run bench -- --size ${size} --seed ${seed}\` once first`);
+    log(`--dashboard-only: the dashboard on ${dbName} as scanned (scan ${last.id}); no scans`);
+  } else {
+    await admin.query(`drop database if exists ${dbName} with (force)`);
+    await admin.query(`create database ${dbName}`);
+    await admin.end();
+    await migrate(dbUrl);
+  }
 
   // ---- the simulator, in its own process
   const sim = tsx("lib/cli/simulator.ts", ["--generate", size, "--seed", seed, "--latency", String(latency), "--port", "0", "--json"], { WI_ATLAS_LOG_LEVEL: "warn" });
@@ -340,7 +359,7 @@ async function main() {
   const conc = (api: ApiName) => limits[api].concurrency;
   const results: Record<string, unknown> = { size, seed, latencyMs: latency, limits, estate: p };
 
-  if (args["sharded-only"]) {
+  if (args["sharded-only"] && !dashboardOnly) {
     // ---- sizes one process cannot scan: the sharded scan alone (or a measured fraction of it)
     const run = await shardedScan(`full scan of ${size}`, dbUrl, simUrl, shardCount, runShards);
     const out: string[] = [];
@@ -377,22 +396,26 @@ async function main() {
   // Target 1 is measured on the direct path, where IAM's per-account requests set the bound: said
   // explicitly, since the default (auto) would take Cloud Asset Inventory for the generated organization.
   const DIRECT = { WI_ATLAS_INVENTORY_PATH: "direct" };
-  const first = await scan("full scan (direct path, default concurrency)", dbUrl, simUrl, DIRECT);
-  const rescan = await scan("unchanged rescan (direct path)", dbUrl, simUrl, DIRECT);
-  const asset = await scan("unchanged rescan through Cloud Asset Inventory", dbUrl, simUrl, { WI_ATLAS_INVENTORY_PATH: "asset" });
-  const sharded = shardCount > 1 ? await shardedScan("unchanged rescan, sharded", dbUrl, simUrl, shardCount) : undefined;
-  let seq: { ms: number; measured: boolean };
-  if (sequential === "run") {
-    const s = await scan("the same scan at concurrency 1 (direct path)", dbUrl, simUrl, { ...DIRECT, WI_ATLAS_CONCURRENCY: "1", WI_ATLAS_API_LIMITS: "" });
-    seq = { ms: s.summary.durationMs, measured: true };
-  } else {
-    seq = { ms: first.sim.total * latency, measured: false };
+  const scans = dashboardOnly ? undefined : await scanRows();
+  async function scanRows() {
+    const first = await scan("full scan (direct path, default concurrency)", dbUrl, simUrl, DIRECT);
+    const rescan = await scan("unchanged rescan (direct path)", dbUrl, simUrl, DIRECT);
+    const asset = await scan("unchanged rescan through Cloud Asset Inventory", dbUrl, simUrl, { WI_ATLAS_INVENTORY_PATH: "asset" });
+    const sharded = shardCount > 1 ? await shardedScan("unchanged rescan, sharded", dbUrl, simUrl, shardCount) : undefined;
+    let seq: { ms: number; measured: boolean };
+    if (sequential === "run") {
+      const s = await scan("the same scan at concurrency 1 (direct path)", dbUrl, simUrl, { ...DIRECT, WI_ATLAS_CONCURRENCY: "1", WI_ATLAS_API_LIMITS: "" });
+      seq = { ms: s.summary.durationMs, measured: true };
+    } else {
+      seq = { ms: first.sim.total * latency, measured: false };
+    }
+    const chain = first.summary.chain ?? 0;
+    const bound = networkBound(first.sim.requests, chain, conc);
+    const assetBound = networkBound(asset.sim.requests, asset.summary.chain ?? 0, conc);
+    const quota = quotaTime(first.sim.requests);
+    const assetQuota = quotaTime(asset.sim.requests);
+    return { first, rescan, asset, sharded, seq, chain, bound, assetBound, quota, assetQuota };
   }
-  const chain = first.summary.chain ?? 0;
-  const bound = networkBound(first.sim.requests, chain, conc);
-  const assetBound = networkBound(asset.sim.requests, asset.summary.chain ?? 0, conc);
-  const quota = quotaTime(first.sim.requests);
-  const assetQuota = quotaTime(asset.sim.requests);
 
   // ---- 5-7: the dashboard under load, next start on the scanned database
   const buildId = path.join(".next", "BUILD_ID");
@@ -529,8 +552,6 @@ async function main() {
   sim.kill("SIGTERM");
 
   // ---- the table
-  const a = first.summary.analysis?.timings;
-  const analysisMs = a ? a.loadMs + a.computeMs : NaN;
   const csvRows = csv.reduce((s, c) => s + c.rows, 0);
   const csvMs = csv.reduce((s, c) => s + c.ms, 0);
   const csvRate = (csvRows / csvMs) * 1000;
@@ -538,12 +559,16 @@ async function main() {
   const ok = (b: boolean) => (b ? "met" : "MISSED");
   const rows: [string, string, string, string, string][] = [];
   const add = (n: string, what: string, figure: string, target: string, verdict: string) => rows.push([n, what, figure, target, verdict]);
-  const ratio = first.summary.durationMs / bound.ms;
-  add("1", "Full scan, default concurrency, WI_ATLAS_INVENTORY_PATH=direct", secs(first.summary.durationMs), `≤ 1.5 × bound = ${secs(1.5 * bound.ms)}`, `${ok(ratio <= 1.5)} (${ratio.toFixed(2)} × bound)`);
-  add("", "  network bound", secs(bound.ms), `${bound.top.api} ${int(bound.top.requests)} req × ${latency} ms ÷ ${conc(bound.top.api as ApiName)}; chain ${chain} × ${latency} ms = ${secs(bound.chainMs)}`, "");
-  add("", "  phases", `collect ${secs(first.summary.timings?.collectMs ?? 0)}`, `store ${secs(first.summary.timings?.storeMs ?? 0)}, analyse+store ${secs(first.summary.timings?.analysisMs ?? 0)}`, "");
-  if (first.cpuMs !== undefined) {
-    add("", "  scanner CPU", secs(first.cpuMs), `${(first.cpuMs / first.sim.total).toFixed(2)} ms per request (whole process; per API family: lib/cli/request-cpu.ts)`, "");
+  if (scans) scanTable(scans);
+  function scanTable({ first, rescan, sharded, seq, chain, bound, quota }: NonNullable<typeof scans>) {
+    const a = first.summary.analysis?.timings;
+    const analysisMs = a ? a.loadMs + a.computeMs : NaN;
+    const ratio = first.summary.durationMs / bound.ms;
+    add("1", "Full scan, default concurrency, WI_ATLAS_INVENTORY_PATH=direct", secs(first.summary.durationMs), `≤ 1.5 × bound = ${secs(1.5 * bound.ms)}`, `${ok(ratio <= 1.5)} (${ratio.toFixed(2)} × bound)`);
+    add("", "  network bound", secs(bound.ms), `${bound.top.api} ${int(bound.top.requests)} req × ${latency} ms ÷ ${conc(bound.top.api as ApiName)}; chain ${chain} × ${latency} ms = ${secs(bound.chainMs)}`, "");
+    add("", "  phases", `collect ${secs(first.summary.timings?.collectMs ?? 0)}`, `store ${secs(first.summary.timings?.storeMs ?? 0)}, analyse+store ${secs(first.summary.timings?.analysisMs ?? 0)}`, "");
+    if (first.cpuMs !== undefined) {
+      add("", "  scanner CPU", secs(first.cpuMs), `${(first.cpuMs / first.sim.total).toFixed(2)} ms per request (whole process; per API family: lib/cli/request-cpu.ts)`, "");
   }
   add("", `  same scan at concurrency 1${seq.measured ? "" : " (estimated)"}`, secs(seq.ms), `${(seq.ms / first.summary.durationMs).toFixed(1)} × slower`, "");
   add("", "  Google default quotas allow at best", secs(quota.ms), quota.note, "");
@@ -565,6 +590,7 @@ async function main() {
     );
   }
   add("4", "Analysis: identity, status, every finding", secs(analysisMs), "≤ 10 s", `${ok(analysisMs <= 10_000)} (read ${secs(a?.loadMs ?? 0)}, compute ${secs(a?.computeMs ?? 0)}; storing its ${int(first.summary.analysis?.written.inserted ?? 0)} rows ${secs(a?.writeMs ?? 0)} more)`);
+  }
   for (const l of loadResults) {
     add("5", `${l.name}: GET ${l.api.length > 40 ? l.api.slice(0, 37) + "…" : l.api}`, `p95 ${int(l.p95)} ms`, `≤ 200 ms, no errors`, `${ok(l.p95 <= 200 && l.errors === 0)} (p50 ${int(l.p50)}, p99 ${int(l.p99)} ms, ${int(l.rps)} req/s, ${l.errors} errors; first answer, computed: ${int(l.firstMs)} ms${l.pageMs !== undefined ? `; page in Chromium ${int(l.pageMs)} ms` : ""})`);
   }
@@ -582,34 +608,43 @@ async function main() {
 
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), ["#", "Measure", "Figure", "Target"][i].length));
   const line = (r: string[]) => r.map((c, i) => (i < 4 ? c.padEnd(widths[i]) : c)).join("  ");
-  const counts = first.summary.counts;
   const out: string[] = [];
-  out.push(
-    `wi-atlas benchmark — ${size}, seed ${seed}: ${int(counts.project ?? 0)} projects, ${int(counts.gsa ?? 0)} GSAs, ${int(counts.key ?? 0)} keys, ${int(counts.cluster ?? 0)} clusters, ${int(counts.pod ?? 0)} pods, ${int(counts.ksa ?? 0)} KSAs, ${int(counts.secret ?? 0)} Secrets; ${latency} ms per request; concurrency ${API_NAMES.map((x) => `${x} ${conc(x)}`).join(", ")}`,
-  );
+  if (scans) {
+    const counts = scans.first.summary.counts;
+    out.push(
+      `wi-atlas benchmark — ${size}, seed ${seed}: ${int(counts.project ?? 0)} projects, ${int(counts.gsa ?? 0)} GSAs, ${int(counts.key ?? 0)} keys, ${int(counts.cluster ?? 0)} clusters, ${int(counts.pod ?? 0)} pods, ${int(counts.ksa ?? 0)} KSAs, ${int(counts.secret ?? 0)} Secrets; ${latency} ms per request; concurrency ${API_NAMES.map((x) => `${x} ${conc(x)}`).join(", ")}`,
+    );
+  } else {
+    out.push(`wi-atlas benchmark — ${size}, seed ${seed}: the dashboard only (--dashboard-only), on the database an earlier bench scanned`);
+  }
   out.push(line(["#", "Measure", "Figure", "Target", "Verdict"]));
   for (const r of rows) out.push(line(r));
-  out.push("");
-  out.push("Fewer requests where the API allows (same estate, same result: the asset rescan wrote " + `${asset.summary.written.inserted + asset.summary.written.closed} inventory versions):`);
-  const apis = API_NAMES.filter((x) => (first.sim.requests[x] ?? 0) + (asset.sim.requests[x] ?? 0) > 0);
-  out.push(`  ${"path".padEnd(22)}${apis.map((x) => x.padStart(16)).join("")}${"total".padStart(10)}${"collect".padStart(11)}${"scan".padStart(10)}${"bound".padStart(10)}${"quota floor".padStart(13)}`);
-  for (const [name, s, b, qt] of [
-    ["direct (per GSA)", first, bound, quota],
-    ["Cloud Asset Inventory", asset, assetBound, assetQuota],
-  ] as const) {
-    out.push(
-      `  ${name.padEnd(22)}${apis.map((x) => int(s.sim.requests[x] ?? 0).padStart(16)).join("")}${int(s.sim.total).padStart(10)}${secs(s.summary.timings?.collectMs ?? 0).padStart(11)}${secs(s.summary.durationMs).padStart(10)}${secs(b.ms).padStart(10)}${secs(qt.ms).padStart(13)}`,
-    );
+  if (scans) requestTable(scans);
+  function requestTable({ first, asset, bound, quota, assetBound, assetQuota }: NonNullable<typeof scans>) {
+    out.push("");
+    out.push("Fewer requests where the API allows (same estate, same result: the asset rescan wrote " + `${asset.summary.written.inserted + asset.summary.written.closed} inventory versions):`);
+    const apis = API_NAMES.filter((x) => (first.sim.requests[x] ?? 0) + (asset.sim.requests[x] ?? 0) > 0);
+    out.push(`  ${"path".padEnd(22)}${apis.map((x) => x.padStart(16)).join("")}${"total".padStart(10)}${"collect".padStart(11)}${"scan".padStart(10)}${"bound".padStart(10)}${"quota floor".padStart(13)}`);
+    for (const [name, s, b, qt] of [
+      ["direct (per GSA)", first, bound, quota],
+      ["Cloud Asset Inventory", asset, assetBound, assetQuota],
+    ] as const) {
+      out.push(
+        `  ${name.padEnd(22)}${apis.map((x) => int(s.sim.requests[x] ?? 0).padStart(16)).join("")}${int(s.sim.total).padStart(10)}${secs(s.summary.timings?.collectMs ?? 0).padStart(11)}${secs(s.summary.durationMs).padStart(10)}${secs(b.ms).padStart(10)}${secs(qt.ms).padStart(13)}`,
+      );
+  }
   }
   process.stdout.write(out.join("\n") + "\n");
 
   Object.assign(results, {
     table: rows,
-    scans: { first, rescan, asset, sequential: seq, sharded },
-    bound,
-    assetBound,
-    quota,
-    assetQuota,
+    ...(scans && {
+      scans: { first: scans.first, rescan: scans.rescan, asset: scans.asset, sequential: scans.seq, sharded: scans.sharded },
+      bound: scans.bound,
+      assetBound: scans.assetBound,
+      quota: scans.quota,
+      assetQuota: scans.assetQuota,
+    }),
     load: loadResults,
     csv,
     graph: { subject: hub, neighbours, nodes: graphNodes, coldMs: graphCold, warmMs: graphTimes },
