@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { scannedDemo } from "../testing/scanned-demo";
 import { estateFromYaml, scanWith, simulatorFor, testConfig } from "../testing/scan-helpers";
-import { startSimulator, type Simulator } from "../simulator/server";
-import { loadEstateFile } from "../simulator/load-estate";
+import type { Simulator } from "../simulator/server";
 import { graphView, parseGraphParams, toGraphML, MAX_NODES } from "./graph-query";
 import { parseFilters } from "../api/filters";
 
@@ -12,17 +12,9 @@ const view = async (t: TestDatabase, q: string) => {
 };
 
 describe("the stored graph, on the demo estate", () => {
+  const demo = scannedDemo();
   let t: TestDatabase;
-  let sim: Simulator;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    sim = await startSimulator({ estate: loadEstateFile("lib/simulator/estates/demo/estate.yaml") });
-    await scanWith(t.db, sim, testConfig());
-  });
-  afterAll(async () => {
-    await sim.close();
-    await t.drop();
-  });
+  beforeAll(() => void (t = demo.t));
 
   it("shows common-batch's keys, the Secrets holding them, the CronJobs mounting those, and roles/editor", async () => {
     const v = await view(t, "focus=gsa:common-batch@acme-prod.iam.gserviceaccount.com");

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { scannedDemo } from "../testing/scanned-demo";
 import { estateFromYaml, scanWith, testConfig } from "../testing/scan-helpers";
 import { startSimulator, type Simulator } from "../simulator/server";
-import { loadEstateFile } from "../simulator/load-estate";
 import { keyUsage, objectRelations } from "./object-page";
 import { objectDetail } from "./queries";
 
@@ -10,17 +10,9 @@ const KEY = "key:common-batch@acme-prod.iam.gserviceaccount.com/74177534f46dd1d1
 const STAGING_SECRETS = { scope: "cluster:acme-staging/asia-northeast1-a/staging", source: "k8s.secrets:acme-staging/asia-northeast1-a/staging", status: "failed" };
 
 describe("object pages on the demo estate", () => {
+  const demo = scannedDemo();
   let t: TestDatabase;
-  let sim: Simulator;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    sim = await startSimulator({ estate: loadEstateFile("lib/simulator/estates/demo/estate.yaml") });
-    await scanWith(t.db, sim, testConfig());
-  });
-  afterAll(async () => {
-    await sim.close();
-    await t.drop();
-  });
+  beforeAll(() => void (t = demo.t));
 
   it("common-batch's 2016 key is held by three Secrets, read by four CronJobs, used yesterday, and staging's Secrets are unknown", async () => {
     const u = (await keyUsage(t.db, KEY))!;

@@ -4,9 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+import { scannedDemo } from "../testing/scanned-demo";
 import { estateFromYaml, scanWith, simulatorFor, testConfig } from "../testing/scan-helpers";
-import { startSimulator, type Simulator } from "../simulator/server";
-import { loadEstateFile } from "../simulator/load-estate";
+import type { Simulator } from "../simulator/server";
 import { whatIf } from "./what-if";
 import { parseChanges, type Change } from "./changes";
 import { ChangeTargetError } from "./apply-changes";
@@ -22,17 +22,9 @@ const pairs = (l: { rule: string; subject: string }[]) => l.map((f) => `${f.rule
 const DEMO_KEY = "key:common-batch@acme-prod.iam.gserviceaccount.com/74177534f46dd1d1fc13635d83481cb1ea6b429c";
 
 describe("what breaks if… on the demo estate", () => {
+  const demo = scannedDemo();
   let t: TestDatabase;
-  let sim: Simulator;
-  beforeAll(async () => {
-    t = await createTestDatabase();
-    sim = await startSimulator({ estate: loadEstateFile("lib/simulator/estates/demo/estate.yaml") });
-    await scanWith(t.db, sim, testConfig());
-  });
-  afterAll(async () => {
-    await sim.close();
-    await t.drop();
-  });
+  beforeAll(() => void (t = demo.t));
 
   it("deleting common-batch's live key breaks the four CronJobs whose key file it is, and says staging's Secrets could not be read", async () => {
     const a = await whatIf(t.db, changes([{ type: "delete-key", subject: DEMO_KEY }]));
