@@ -153,6 +153,9 @@ export async function copyCsvQuery(db: Db, def: TableDef, f: Filters, ctx: RowCo
   return { sql, columns: cols.map((c) => c.id) };
 }
 
+/** work_mem of an export's session: its sort stays in memory up to this (per sort, per worker). */
+const COPY_WORK_MEM = "64MB";
+
 /** COPY BINARY's header: signature, flags, and the length of an extension area that follows. */
 const SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
 
@@ -218,6 +221,16 @@ export async function streamCopyLines(pool: pg.Pool, sql: string, header: string
     released = true;
     client.release(err);
   };
+  // One transaction, so these settings end with it and never reach the pool's next user. Sorting
+  // a table's wide rows (a workload's inventory data) in the default 4 MB spilled to disk; the
+  // large estimated cost of every export would have PostgreSQL JIT-compile it (where the server
+  // has JIT), which costs more than it saves on a query that is one scan and one sort.
+  try {
+    await client.query(`begin; set local work_mem = '${COPY_WORK_MEM}'; set local jit = off`);
+  } catch (err) {
+    client.release(err as Error);
+    throw err;
+  }
   const copy = client.query(copyTo(`copy (${sql}) to stdout (format binary)`));
   // An error after the reader left has nobody to go to.
   copy.on("error", () => undefined);
@@ -245,6 +258,7 @@ export async function streamCopyLines(pool: pg.Pool, sql: string, header: string
         } else if (out.length) yield out;
       }
       if (!parser.ended) throw new Error("The COPY ended before its trailer");
+      await Promise.race([client.query("commit"), lost]);
       if (first) yield first;
       release();
     } catch (err) {
