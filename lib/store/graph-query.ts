@@ -430,7 +430,7 @@ const RING_CTES = `with e as materialized (
 /** Ring nodes that may be grouped, summed per kind, cluster and namespace (one bucket). */
 type Bucket = { nk: string; cluster: string; namespace: string | null; n: number; rank: number | null; minKey: string; project: string | null };
 type RingRow = {
-  t: "ring" | "bucket" | "node" | "bedge" | "edge";
+  t: "ring" | "stat" | "bucket" | "node" | "bedge" | "edge";
   n: number;
   /** A node's key, or an edge's row id. */
   id: string | null;
@@ -464,33 +464,58 @@ async function summedRing(db: Db, p: GraphParams, ringLimit: number): Promise<{ 
       .map((k) => `${c[k] ?? (k === "n" || k === "rank" || k === "unknown" ? "null::int" : k === "outward" ? "null::boolean" : "null::text")} as ${k}`)
       .join(", ");
   const unknownRank = (x: string) => `(count(*) filter (where ${x} is not null and ${RANK_SQL(x)} is null))::int`;
+  // Buckets (and their edges to the focus) per kind and cluster, or per kind, cluster and namespace.
+  const bucketSql = (level: "namespace" | "cluster") => {
+    const ns = level === "namespace" ? "namespace" : "null::text";
+    const nns = level === "namespace" ? "n.namespace" : "null::text";
+    return `select ${cols({ t: "'bucket'", n: "count(*)::int", id: "min(key)", nk: "nk", project: "(array_agg(project order by key))[1]", cluster: "cluster", namespace: ns, rank: `max(${RANK_SQL("state")})`, unknown: unknownRank("state") })}
+      from n where grp group by nk, cluster${level === "namespace" ? ", namespace" : ""}
+    union all
+    select ${cols({ t: "'bedge'", n: "count(*)::int", id: "min(e.id)::text", ek: "e.ek", outward: "e.outward", nk: "n.nk", cluster: "n.cluster", namespace: nns, rank: `max(${RANK_SQL("e.state")})` })}
+      from e join n on n.key = e.far where n.grp group by e.ek, e.outward, n.nk, n.cluster${level === "namespace" ? ", n.namespace" : ""}`;
+  };
+  // How many nodes each grouping would leave (applyGrouping's count, without the single nodes), so that
+  // only the buckets of the grouping chosen come back: around a shared account, a few per cluster.
+  const statSql = `select ${cols({ t: "'stat'", id: "lv", n: "sum(case when g = any($2::text[]) then m when m > 6 then 1 else m end)::int", rank: "sum(case when g = any($2::text[]) then m when m > 1 then 1 else m end)::int" })}
+      from (select lv, g, nk, sum(m) as m from (
+        select nk, substr(cluster, 9) as cl, case when namespace is not null then substr(cluster, 9) || '/' || namespace else substr(cluster, 9) end as ns, count(*) as m from n where grp group by nk, cluster, namespace
+      ) b cross join lateral (values ('namespace', b.ns), ('cluster', b.cl)) as l(lv, g) group by lv, g, nk) x group by lv`;
   const r = await db.pool.query<RingRow>(
     `${RING_CTES}
-    select ${cols({ t: "'ring'", n: "(select count(distinct far) from e where far <> $1)::int", unknown: `(select ${unknownRank("state")} from e)` })}
+    select ${cols({ t: "'ring'", n: "(select count(*) from (select distinct far from e where far <> $1) d)::int", unknown: `(select ${unknownRank("state")} from e)` })}
     union all
-    select ${cols({ t: "'bucket'", n: "count(*)::int", id: "min(key)", nk: "nk", project: "(array_agg(project order by key))[1]", cluster: "cluster", namespace: "namespace", rank: `max(${RANK_SQL("state")})`, unknown: unknownRank("state") })}
-      from n where grp group by nk, cluster, namespace
+    ${statSql}
     union all
     select ${cols({ t: "'node'", n: "0", id: "key", nk: "nk", project: "project", cluster: "cluster", namespace: "namespace", state: "state" })} from n where not grp
     union all
     select ${cols({ t: "'node'", n: "0", id: "key", nk: "data->>'kind'", project: "project", cluster: "cluster", namespace: "namespace", state: "state" })}
       from analysis_object where kind = 'graph-node' and valid_to is null and key = $1
     union all
-    select ${cols({ t: "'bedge'", n: "count(*)::int", id: "min(e.id)::text", ek: "e.ek", outward: "e.outward", nk: "n.nk", cluster: "n.cluster", namespace: "n.namespace", rank: `max(${RANK_SQL("e.state")})` })}
-      from e join n on n.key = e.far where n.grp group by e.ek, e.outward, n.nk, n.cluster, n.namespace
+    select ${cols({ t: "'edge'", n: "0", id: "e.id::text", far: "e.far", ek: "e.ek", outward: "e.outward", state: "e.state" })} from e join n on n.key = e.far where not n.grp
     union all
-    select ${cols({ t: "'edge'", n: "0", id: "e.id::text", far: "e.far", ek: "e.ek", outward: "e.outward", state: "e.state" })} from e join n on n.key = e.far where not n.grp`,
-    [focus],
+    ${bucketSql("cluster")}`,
+    [focus, p.expand],
   );
   const ring = r.rows.find((x) => x.t === "ring")!;
   // The walk's own limits: a ring it would walk on, or cap, is its to draw; and a state the rank does
   // not know merges in the walk's own way.
   if (ring.n <= ringLimit && p.hops > 1) return null;
   if (ring.n + 1 >= WALK_LIMIT || r.rows.some((x) => x.unknown > 0)) return null;
-  const buckets: Bucket[] = r.rows.filter((x) => x.t === "bucket").map((x) => ({ nk: x.nk!, cluster: x.cluster!, namespace: x.namespace, n: x.n, rank: x.rank, minKey: x.id!, project: x.project }));
+  const single = r.rows.filter((x) => x.t === "node").length;
+  // graphView's order of tries: groups of more than 6, then of any size, then (namespace) by cluster.
+  const stat = (lv: string, threshold: number) => {
+    const x = r.rows.find((y) => y.t === "stat" && y.id === lv);
+    return single + (x ? (threshold === 6 ? x.n : x.rank!) : 0);
+  };
+  let chosen: { by: GroupBy; threshold: number } = { by: p.group, threshold: 6 };
+  if (stat(p.group, 6) > MAX_NODES) chosen = { by: p.group, threshold: 1 };
+  if (stat(p.group, 1) > MAX_NODES && p.group === "namespace") chosen = { by: "cluster", threshold: 1 };
+  let bucketRows = r.rows;
+  if (chosen.by === "namespace") bucketRows = (await db.pool.query<RingRow>(`${RING_CTES} ${bucketSql("namespace")}`, [focus])).rows;
+  const buckets: Bucket[] = bucketRows.filter((x) => x.t === "bucket").map((x) => ({ nk: x.nk!, cluster: x.cluster!, namespace: x.namespace, n: x.n, rank: x.rank, minKey: x.id!, project: x.project }));
+  if (bucketRows.some((x) => x.unknown > 0)) return null;
   const keyOf = (b: { cluster: string; namespace: string | null }, by: GroupBy) => (by === "namespace" && b.namespace ? `${b.cluster.slice(8)}/${b.namespace}` : b.cluster.slice(8));
   const expand = new Set(p.expand);
-  const single = r.rows.filter((x) => x.t === "node").length;
   // applyGrouping on the buckets: which groups collapse, and how many nodes the view then has.
   const tryGrouping = (by: GroupBy, threshold: number) => {
     const groups = new Map<string, { g: string; kind: string; members: number; rank: number | null; minKey: string; first: Bucket; buckets: Bucket[] }>();
@@ -512,13 +537,10 @@ async function summedRing(db: Db, p: GraphParams, ringLimit: number): Promise<{ 
     const total = buckets.reduce((s, b) => s + b.n, 0);
     return { by, collapsed, count: single + total - inGroups + collapsed.length };
   };
-  let notice: string | null = null;
-  let g = tryGrouping(p.group, 6);
-  if (g.count > MAX_NODES) g = tryGrouping(p.group, 1);
-  if (g.count > MAX_NODES && p.group === "namespace") {
-    g = tryGrouping("cluster", 1);
-    notice = "Grouped by cluster to stay readable.";
-  }
+  const g = tryGrouping(chosen.by, chosen.threshold);
+  // The counts SQL gave and the buckets' own must agree (they are the same rows, summed twice).
+  if (g.count !== stat(chosen.by, chosen.threshold)) throw new Error(`graph: the ring's grouping counted ${g.count} nodes, its summary ${stat(chosen.by, chosen.threshold)}`);
+  const notice = chosen.by !== p.group ? "Grouped by cluster to stay readable." : null;
   if (!g.collapsed.length) return null;
   const groupOf = new Map<Bucket, string>();
   const groupNodes: (ViewNode & { minKey: string })[] = [];
@@ -547,11 +569,11 @@ async function summedRing(db: Db, p: GraphParams, ringLimit: number): Promise<{ 
   if (open.length) {
     const more = await db.pool.query<RingRow>(
       `${RING_CTES}, o as (select * from unnest($2::text[], $3::text[], $4::text[]) as o(nk, cluster, namespace)),
-      m as (select n.* from n join o on o.nk = n.nk and o.cluster = n.cluster and o.namespace is not distinct from n.namespace where n.grp)
+      m as (select n.* from n join o on o.nk = n.nk and o.cluster = n.cluster and ($5::boolean or o.namespace is not distinct from n.namespace) where n.grp)
       select ${cols({ t: "'node'", n: "0", id: "key", nk: "nk", project: "project", cluster: "cluster", namespace: "namespace", state: "state" })} from m
       union all
       select ${cols({ t: "'edge'", n: "0", id: "e.id::text", far: "e.far", ek: "e.ek", outward: "e.outward", state: "e.state" })} from e join m on m.key = e.far`,
-      [focus, open.map((b) => b.nk), open.map((b) => b.cluster), open.map((b) => b.namespace)],
+      [focus, open.map((b) => b.nk), open.map((b) => b.cluster), open.map((b) => b.namespace), chosen.by === "cluster"],
     );
     rows.push(...more.rows);
   }
@@ -587,7 +609,7 @@ async function summedRing(db: Db, p: GraphParams, ringLimit: number): Promise<{ 
   };
   const bucketKey = (x: { nk: string | null; cluster: string | null; namespace: string | null }) => `${x.nk}|${x.cluster}|${x.namespace ?? ""}`;
   const groupByBucket = new Map([...groupOf].map(([b, id]) => [bucketKey(b), id]));
-  for (const x of r.rows) {
+  for (const x of bucketRows) {
     const grp = x.t === "bedge" ? groupByBucket.get(bucketKey(x)) : undefined;
     if (grp) add(x.ek!, x.outward!, grp, x.n, STATE_OF_RANK.get(x.rank!)!, x.id!);
   }
