@@ -153,6 +153,9 @@ export async function copyCsvQuery(db: Db, def: TableDef, f: Filters, ctx: RowCo
   return { sql, columns: cols.map((c) => c.id) };
 }
 
+/** Bytes of CSV passed on at a time (at most this plus one COPY chunk is held). */
+const BATCH_BYTES = 256 * 1024;
+
 /** work_mem of an export's session: its sort stays in memory up to this (per sort, per worker). */
 const COPY_WORK_MEM = "64MB";
 
@@ -252,6 +255,16 @@ export async function streamCopyLines(pool: pg.Pool, sql: string, header: string
     const parser = new CopyBinaryLines();
     let first: Buffer | null = Buffer.from(header, "utf8");
     const it = (copy as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    // The COPY stream's chunks are a socket read each (about 14 KB): they are passed on in batches of
+    // BATCH_BYTES, as each step of the Web stream and the route's response costs per chunk.
+    let batch: Buffer[] = [];
+    let batched = 0;
+    const flush = () => {
+      const out = batch.length === 1 ? batch[0] : Buffer.concat(batch, batched);
+      batch = [];
+      batched = 0;
+      return out;
+    };
     try {
       for (;;) {
         const next = await Promise.race([it.next(), lost]);
@@ -260,16 +273,23 @@ export async function streamCopyLines(pool: pg.Pool, sql: string, header: string
         if (first) {
           yield Buffer.concat([first, out]);
           first = null;
-        } else if (out.length) yield out;
+        } else if (out.length) {
+          batch.push(out);
+          batched += out.length;
+          if (batched >= BATCH_BYTES) yield flush();
+        }
       }
       if (!parser.ended) throw new Error("The COPY ended before its trailer");
       await Promise.race([client.query("commit"), lost]);
+      if (batched) yield flush();
       if (first) yield first;
       release();
     } catch (err) {
       if ((err as Error).name === "AbortError") return;
       log.error("A CSV export broke midway:", err);
       release(err as Error);
+      // The whole rows read before the failure, then the error row.
+      if (batched) yield flush();
       yield Buffer.from((first ? header : "") + CSV_ERROR_ROW, "utf8");
     } finally {
       client.off("end", lostOnEnd);
