@@ -5,7 +5,10 @@
  * The reports are bench row 6's (workloads, findings), read in process without HTTP, alternating the
  * two ways so both meet the same machine load. Prints rows/s and this process's RSS growth.
  *
- *   npx tsx lib/cli/csv-speed.ts --size org-m [--rounds 3]
+ *   npx tsx lib/cli/csv-speed.ts --size org-m [--rounds 3] [--bench-db] [--copy-only]
+ *
+ * --bench-db reads the database an earlier `npm run bench -- --size S` scanned (.wi-atlas/bench,
+ * bench_<size>) instead of scanning one; --copy-only measures the COPY path alone.
  */
 import pg from "pg";
 import { readFileSync } from "node:fs";
@@ -28,13 +31,16 @@ const arg = (name: string, dflt: string) => {
 const size = arg("size", "org-m") as EstateSizeName;
 const rounds = Number(arg("rounds", "3"));
 if (!isEstateSize(size)) throw new Error(`--size must be an estate size, not ${size}`);
+const benchDb = process.argv.includes("--bench-db");
+const copyOnly = process.argv.includes("--copy-only");
 
 async function prepare(): Promise<{ db: Db; release: () => Promise<void> }> {
-  const embedded = await ensureEmbeddedPostgres(".wi-atlas/csv-speed");
-  const name = `csvspeed_${size.replace(/-/g, "_")}`;
+  const embedded = await ensureEmbeddedPostgres(benchDb ? ".wi-atlas/bench" : ".wi-atlas/csv-speed");
+  const name = `${benchDb ? "bench" : "csvspeed"}_${size.replace(/-/g, "_")}`;
   const admin = new pg.Client({ connectionString: embedded.url });
   await admin.connect();
   const exists = (await admin.query(`select 1 from pg_database where datname = $1`, [name])).rowCount === 1;
+  if (!exists && benchDb) throw new Error(`--bench-db: no database ${name}: run \`npm run bench -- --size ${size}\` once first`);
   if (!exists) await admin.query(`create database ${name}`);
   await admin.end();
   const u = new URL(embedded.url);
@@ -96,7 +102,7 @@ async function main() {
       copy: { rows: 0, ms: 0, rss: 0, pgCpu: 0, nodeCpu: 0 },
     };
     for (let r = 0; r < rounds + 1; r++) {
-      for (const way of r % 2 ? (["copy", "cursor"] as const) : (["cursor", "copy"] as const)) {
+      for (const way of copyOnly ? (["copy"] as const) : r % 2 ? (["copy", "cursor"] as const) : (["cursor", "copy"] as const)) {
         for (const table of ["workloads", "findings"]) {
           const m = await measure(() => ways[way](table), backend);
           // Round 0 warms both paths (plans, caches) and is not counted.
@@ -112,6 +118,7 @@ async function main() {
       }
     }
     for (const [way, t] of Object.entries(totals)) {
+      if (!t.rows) continue;
       console.log(
         `${way}: ${Math.round((t.rows / t.ms) * 1000)} rows/s over ${rounds} rounds of workloads + findings; RSS growth at most +${(t.rss / 1048576).toFixed(1)} MiB; ` +
           `CPU per 1,000 rows: PostgreSQL ${((t.pgCpu / t.rows) * 1000).toFixed(1)} ms, Node ${((t.nodeCpu / t.rows) * 1000).toFixed(1)} ms`,

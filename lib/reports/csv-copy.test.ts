@@ -288,6 +288,26 @@ describe("streaming COPY lines", () => {
     expect(t.db.pool.idleCount).toBe(t.db.pool.totalCount);
   });
 
+  it("sorts in memory and without JIT during the export, and gives the connection back with neither setting left on it", async () => {
+    const pool = new pg.Pool({ connectionString: t.url, max: 1 });
+    try {
+      const before = (await pool.query(`select current_setting('work_mem') as w, current_setting('jit') as j`)).rows[0];
+      const s = await streamCopyLines(pool, `select ${line("current_setting('work_mem') || ',' || current_setting('jit') || ',' || (now() = statement_timestamp())::text")}`, "w,j,t\r\n");
+      const dec = new TextDecoder();
+      let out = "";
+      for await (const c of s as unknown as AsyncIterable<Uint8Array>) out += dec.decode(c, { stream: true });
+      // now() is the transaction's start: not the COPY statement's, so it ran inside the export's transaction.
+      expect(out).toBe("w,j,t\r\n64MB,off,false\r\n");
+      await settle(pool);
+      // The same (only) connection: the settings ended with the transaction, which was committed.
+      const after = (await pool.query(`select current_setting('work_mem') as w, current_setting('jit') as j, now() = statement_timestamp() as own`)).rows[0];
+      expect(after).toEqual({ ...before, own: true });
+      expect(before.w).not.toBe("64MB");
+    } finally {
+      await pool.end();
+    }
+  });
+
   it("strips COPY's framing the same wherever the chunks are cut", async () => {
     const client = await t.db.pool.connect();
     const raw: Buffer[] = [];
@@ -302,8 +322,9 @@ describe("streaming COPY lines", () => {
     for (let cut = 0; cut <= all.length; cut++) {
       for (const step of [1, 5, all.length]) {
         const p = new CopyBinaryLines();
-        const parts = [p.push(all.subarray(0, cut))];
-        for (let i = cut; i < all.length; i += step) parts.push(p.push(all.subarray(i, Math.min(all.length, i + step))));
+        // Copies: the parser owns (and rewrites) each chunk it is given, as a COPY stream's are.
+        const parts = [p.push(Buffer.from(all.subarray(0, cut)))];
+        for (let i = cut; i < all.length; i += step) parts.push(p.push(Buffer.from(all.subarray(i, Math.min(all.length, i + step)))));
         expect(Buffer.concat(parts).toString("utf8")).toBe(want);
         expect(p.ended).toBe(true);
       }

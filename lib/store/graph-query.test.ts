@@ -156,6 +156,34 @@ ${ksas}
     expect(v.nodes.filter((n) => n.group).length).toBe(3);
   });
 
+  it("draws the same view when the ring is summed in SQL as when it is read node by node, for every grouping, expansion and hop count", async () => {
+    const focus = "focus=gsa:shared-app@big-proj.iam.gserviceaccount.com";
+    // Sorted: the order rows come back in was never the view's promise; every field of every node and edge is.
+    const sorted = (v: Awaited<ReturnType<typeof graphView>>) => ({
+      ...v,
+      nodes: [...v.nodes].sort((a, b) => (a.id < b.id ? -1 : 1)),
+      edges: [...v.edges].sort((a, b) => (`${a.id} ${a.src}` < `${b.id} ${b.src}` ? -1 : 1)),
+    });
+    // The last one groups nothing (its only cluster is expanded): the walk draws it.
+    for (const [q, isSummed] of [["hops=1", true], ["hops=2", true], ["hops=3&group=cluster", true], ["hops=2&expand=big-proj/us-central1-a/big/ns-1", true], ["hops=1&group=cluster&expand=big-proj/us-central1-a/big", false]] as const) {
+      const p = new URLSearchParams(`${focus}&${q}`);
+      const params = parseGraphParams(p, parseFilters(p));
+      // A ring limit under the 400 KSAs: the walk stops at the first ring, as around an estate's shared account.
+      const walked = await graphView(t.db, params, { ringLimit: 100, sumRing: false });
+      const issued: string[] = [];
+      const query = t.db.pool.query.bind(t.db.pool);
+      const spy = Object.assign(Object.create(Object.getPrototypeOf(t.db.pool)), t.db.pool, {
+        query: (...a: Parameters<typeof query>) => (issued.push(String(a[0])), query(...a)),
+      });
+      const summed = await graphView({ ...t.db, pool: spy }, params, { ringLimit: 100 });
+      // It was summed: no query read the ring's edges one row each.
+      expect(issued.some((x) => x.startsWith("with e as materialized")), q).toBe(true);
+      expect(issued.some((x) => x.includes("null::text as id, subject as src")), q).toBe(!isSummed);
+      expect(sorted(summed), q).toEqual(sorted(walked));
+      expect(summed.nodes.some((n) => n.group), q).toBe(isSummed);
+    }
+  });
+
   it("stays within the limit when everything is expanded, and says what it left out", async () => {
     const expand = [0, 1, 2, 3].map((i) => `big-proj/us-central1-a/big/ns-${i}`).join(",");
     const v = await view(t, `focus=gsa:shared-app@big-proj.iam.gserviceaccount.com&hops=1&group=none&expand=${expand}`);

@@ -117,7 +117,7 @@ export function followFromKey(from: string, e: { src: string; dst: string; kind:
 /** Hops a key's walk may need: key → Secret → workload → namespace → cluster. */
 const KEY_HOPS = 4;
 
-async function walk(db: Db, focus: string, hops: number, follow?: (from: string, e: { src: string; dst: string; kind: string }) => boolean): Promise<{ nodes: Map<string, number>; edges: WorkEdge[]; cut: { hop: number; reached: number } | null }> {
+async function walk(db: Db, focus: string, hops: number, follow?: (from: string, e: { src: string; dst: string; kind: string }) => boolean, ringLimit = RING_LIMIT): Promise<{ nodes: Map<string, number>; edges: WorkEdge[]; cut: { hop: number; reached: number } | null }> {
   const dist = new Map<string, number>([[focus, 0]]);
   const edges = new Map<string, WorkEdge & { rid: string }>();
   let frontier = [focus];
@@ -153,7 +153,7 @@ async function walk(db: Db, focus: string, hops: number, follow?: (from: string,
       }
     }
     frontier = follow ? next : next.filter((id) => !HUBS.has(kindOf(id)) || down.has(id));
-    if (next.length > RING_LIMIT && h < hops) {
+    if (next.length > ringLimit && h < hops) {
       cut = { hop: h, reached: next.length };
       break;
     }
@@ -262,16 +262,29 @@ function mergeEdges(edges: WorkEdge[], memberOf: Map<string, string>): WorkEdge[
   return [...merged.values()];
 }
 
-export async function graphView(db: Db, p: GraphParams): Promise<GraphView> {
+/** How a view is computed; the defaults are the product's (tests compare the two ways of drawing a ring). */
+export type GraphOptions = {
+  /** A ring of more new nodes than this is not walked further (RING_LIMIT). */
+  ringLimit?: number;
+  /** Whether a large ring around the focus is summed in SQL (summedRing) rather than read node by node. */
+  sumRing?: boolean;
+};
+
+export async function graphView(db: Db, p: GraphParams, opts: GraphOptions = {}): Promise<GraphView> {
+  const ringLimit = opts.ringLimit ?? RING_LIMIT;
   let nodes: ViewNode[];
   let edges: WorkEdge[];
   let cutNotice: string | null = null;
   if (p.focus) {
     const exists = await db.pool.query(`select 1 from analysis_object where kind = 'graph-node' and valid_to is null and key = $1`, [p.focus]);
     if (!exists.rowCount) throw badRequest(`Nothing in the graph is ${p.focus}; search for it, or check it was in the last scan`, { parameter: "focus" });
+    if (opts.sumRing !== false && kindOf(p.focus) !== "key") {
+      const summed = await summedRing(db, p, ringLimit);
+      if (summed) return drawView(db, p, summed.view, summed.reached, summed.notice, summed.cutNotice);
+    }
     // A key is drawn with what reaches it (who holds and mounts it), whatever the hops: its GSA's other
     // users are that account's story, reached by focusing the GSA.
-    const w = kindOf(p.focus) === "key" ? await walk(db, p.focus, KEY_HOPS, followFromKey) : await walk(db, p.focus, p.hops);
+    const w = kindOf(p.focus) === "key" ? await walk(db, p.focus, KEY_HOPS, followFromKey) : await walk(db, p.focus, p.hops, undefined, ringLimit);
     // Light rows: what filters and grouping need. Labels only when a text filter matches on them.
     const r = await db.pool.query<GraphNode>(`select ${lightNodeCols(!!p.filters.q)} from analysis_object where kind = 'graph-node' and valid_to is null and key = any($1::text[])`, [[...w.nodes.keys()]]);
     nodes = r.rows as ViewNode[];
@@ -324,6 +337,11 @@ export async function graphView(db: Db, p: GraphParams): Promise<GraphView> {
     }
     view = { nodes: g.nodes, edges: g.edges() };
   }
+  return drawView(db, p, view, reached, notice, cutNotice);
+}
+
+/** The view as drawn from its grouped nodes and edges: cut to MAX_NODES, labels read, scopes given. */
+async function drawView(db: Db, p: GraphParams, view: { nodes: ViewNode[]; edges: WorkEdge[] }, reached: number, notice: string | null, cutNotice: string | null): Promise<GraphView> {
   if (view.nodes.length > MAX_NODES) {
     // Still too many: keep the nearest, say so.
     const sorted = [...view.nodes].sort((a, b) => (a.distance ?? 0) - (b.distance ?? 0) || (a.id < b.id ? -1 : 1));
@@ -392,4 +410,217 @@ export function toGraphML(v: GraphView): string {
     `</graphml>`,
   ];
   return lines.join("\n") + "\n";
+}
+
+/** A state's STATE_RANK in SQL (null for a state the rank does not know). */
+const RANK_SQL = (x: string) => `(case ${x} ${Object.entries(STATE_RANK).map(([s, r]) => `when '${s}' then ${r}`).join(" ")} end)`;
+const STATE_OF_RANK = new Map(Object.entries(STATE_RANK).map(([s, r]) => [r, s as GraphState]));
+
+/** The focus's edges (far end, direction, kind, state) and the far ends' light rows, as CTEs of one query ($1 = the focus). */
+const RING_CTES = `with e as materialized (
+    select id, target as far, true as outward, data->>'kind' as ek, state from analysis_object where kind = 'graph-edge' and valid_to is null and subject = $1
+    union all
+    select id, subject as far, false as outward, data->>'kind' as ek, state from analysis_object where kind = 'graph-edge' and valid_to is null and target = $1 and subject <> $1
+  ),
+  n as materialized (
+    select key, data->>'kind' as nk, project, cluster, namespace, state, (data->>'kind' in (${[...GROUPED].map((k) => `'${k}'`).join(", ")}) and cluster is not null) as grp
+    from analysis_object where kind = 'graph-node' and valid_to is null and key in (select far from e where far <> $1)
+  )`;
+
+/** Ring nodes that may be grouped, summed per kind, cluster and namespace (one bucket). */
+type Bucket = { nk: string; cluster: string; namespace: string | null; n: number; rank: number | null; minKey: string; project: string | null };
+type RingRow = {
+  t: "ring" | "stat" | "bucket" | "node" | "bedge" | "edge";
+  n: number;
+  /** A node's key, or an edge's row id. */
+  id: string | null;
+  far: string | null;
+  ek: string | null;
+  outward: boolean | null;
+  nk: string | null;
+  project: string | null;
+  cluster: string | null;
+  namespace: string | null;
+  state: GraphState | null;
+  rank: number | null;
+  unknown: number;
+};
+
+/**
+ * The view of a focus whose walk stops at its first ring (more than `ringLimit` nodes one hop away, or
+ * one hop asked), summed in SQL: the ring's groupable nodes (KSAs, workloads, Secrets in a cluster)
+ * come back as counts per kind, cluster and namespace, and their edges to the focus as counts per
+ * edge kind, direction and bucket — dozens of rows instead of one per neighbour and per edge (a shared
+ * account has thousands). Only nodes drawn as themselves are read one by one. Returns null where the
+ * walk is needed (a smaller ring, filters that look at single nodes, no grouping, a ring that groups
+ * nothing): graphView then walks, and draws the same view as this.
+ */
+async function summedRing(db: Db, p: GraphParams, ringLimit: number): Promise<{ view: { nodes: ViewNode[]; edges: WorkEdge[] }; reached: number; notice: string | null; cutNotice: string | null } | null> {
+  const f = p.filters;
+  if (p.group === "none" || f.project?.length || f.cluster?.length || f.namespace?.length || f.rule?.length || f.severity?.length || f.q) return null;
+  const focus = p.focus!;
+  const cols = (c: Partial<Record<keyof RingRow, string>>) =>
+    (["t", "n", "id", "far", "ek", "outward", "nk", "project", "cluster", "namespace", "state", "rank", "unknown"] as const)
+      .map((k) => `${c[k] ?? (k === "n" || k === "rank" || k === "unknown" ? "null::int" : k === "outward" ? "null::boolean" : "null::text")} as ${k}`)
+      .join(", ");
+  const unknownRank = (x: string) => `(count(*) filter (where ${x} is not null and ${RANK_SQL(x)} is null))::int`;
+  // Buckets (and their edges to the focus) per kind and cluster, or per kind, cluster and namespace.
+  const bucketSql = (level: "namespace" | "cluster") => {
+    const ns = level === "namespace" ? "namespace" : "null::text";
+    const nns = level === "namespace" ? "n.namespace" : "null::text";
+    return `select ${cols({ t: "'bucket'", n: "count(*)::int", id: "min(key)", nk: "nk", project: "(array_agg(project order by key))[1]", cluster: "cluster", namespace: ns, rank: `max(${RANK_SQL("state")})`, unknown: unknownRank("state") })}
+      from n where grp group by nk, cluster${level === "namespace" ? ", namespace" : ""}
+    union all
+    select ${cols({ t: "'bedge'", n: "count(*)::int", id: "min(e.id)::text", ek: "e.ek", outward: "e.outward", nk: "n.nk", cluster: "n.cluster", namespace: nns, rank: `max(${RANK_SQL("e.state")})` })}
+      from e join n on n.key = e.far where n.grp group by e.ek, e.outward, n.nk, n.cluster${level === "namespace" ? ", n.namespace" : ""}`;
+  };
+  // How many nodes each grouping would leave (applyGrouping's count, without the single nodes), so that
+  // only the buckets of the grouping chosen come back: around a shared account, a few per cluster.
+  const statSql = `select ${cols({ t: "'stat'", id: "lv", n: "sum(case when g = any($2::text[]) then m when m > 6 then 1 else m end)::int", rank: "sum(case when g = any($2::text[]) then m when m > 1 then 1 else m end)::int" })}
+      from (select lv, g, nk, sum(m) as m from (
+        select nk, substr(cluster, 9) as cl, case when namespace is not null then substr(cluster, 9) || '/' || namespace else substr(cluster, 9) end as ns, count(*) as m from n where grp group by nk, cluster, namespace
+      ) b cross join lateral (values ('namespace', b.ns), ('cluster', b.cl)) as l(lv, g) group by lv, g, nk) x group by lv`;
+  const r = await db.pool.query<RingRow>(
+    `${RING_CTES}
+    select ${cols({ t: "'ring'", n: "(select count(*) from (select distinct far from e where far <> $1) d)::int", unknown: `(select ${unknownRank("state")} from e)` })}
+    union all
+    ${statSql}
+    union all
+    select ${cols({ t: "'node'", n: "0", id: "key", nk: "nk", project: "project", cluster: "cluster", namespace: "namespace", state: "state" })} from n where not grp
+    union all
+    select ${cols({ t: "'node'", n: "0", id: "key", nk: "data->>'kind'", project: "project", cluster: "cluster", namespace: "namespace", state: "state" })}
+      from analysis_object where kind = 'graph-node' and valid_to is null and key = $1
+    union all
+    select ${cols({ t: "'edge'", n: "0", id: "e.id::text", far: "e.far", ek: "e.ek", outward: "e.outward", state: "e.state" })} from e join n on n.key = e.far where not n.grp
+    union all
+    ${bucketSql("cluster")}`,
+    [focus, p.expand],
+  );
+  const ring = r.rows.find((x) => x.t === "ring")!;
+  // The walk's own limits: a ring it would walk on, or cap, is its to draw; and a state the rank does
+  // not know merges in the walk's own way.
+  if (ring.n <= ringLimit && p.hops > 1) return null;
+  if (ring.n + 1 >= WALK_LIMIT || r.rows.some((x) => x.unknown > 0)) return null;
+  const single = r.rows.filter((x) => x.t === "node").length;
+  // graphView's order of tries: groups of more than 6, then of any size, then (namespace) by cluster.
+  const stat = (lv: string, threshold: number) => {
+    const x = r.rows.find((y) => y.t === "stat" && y.id === lv);
+    return single + (x ? (threshold === 6 ? x.n : x.rank!) : 0);
+  };
+  let chosen: { by: GroupBy; threshold: number } = { by: p.group, threshold: 6 };
+  if (stat(p.group, 6) > MAX_NODES) chosen = { by: p.group, threshold: 1 };
+  if (stat(p.group, 1) > MAX_NODES && p.group === "namespace") chosen = { by: "cluster", threshold: 1 };
+  let bucketRows = r.rows;
+  if (chosen.by === "namespace") bucketRows = (await db.pool.query<RingRow>(`${RING_CTES} ${bucketSql("namespace")}`, [focus])).rows;
+  const buckets: Bucket[] = bucketRows.filter((x) => x.t === "bucket").map((x) => ({ nk: x.nk!, cluster: x.cluster!, namespace: x.namespace, n: x.n, rank: x.rank, minKey: x.id!, project: x.project }));
+  if (bucketRows.some((x) => x.unknown > 0)) return null;
+  const keyOf = (b: { cluster: string; namespace: string | null }, by: GroupBy) => (by === "namespace" && b.namespace ? `${b.cluster.slice(8)}/${b.namespace}` : b.cluster.slice(8));
+  const expand = new Set(p.expand);
+  // applyGrouping on the buckets: which groups collapse, and how many nodes the view then has.
+  const tryGrouping = (by: GroupBy, threshold: number) => {
+    const groups = new Map<string, { g: string; kind: string; members: number; rank: number | null; minKey: string; first: Bucket; buckets: Bucket[] }>();
+    for (const b of buckets) {
+      const g = keyOf(b, by);
+      if (expand.has(g)) continue;
+      const k = `${g}|${b.nk}`;
+      const cur = groups.get(k);
+      if (!cur) groups.set(k, { g, kind: b.nk, members: b.n, rank: b.rank, minKey: b.minKey, first: b, buckets: [b] });
+      else {
+        cur.members += b.n;
+        cur.rank = cur.rank === null ? b.rank : b.rank === null ? cur.rank : Math.max(cur.rank, b.rank);
+        if (b.minKey < cur.minKey) (cur.minKey = b.minKey), (cur.first = b);
+        cur.buckets.push(b);
+      }
+    }
+    const collapsed = [...groups.values()].filter((x) => x.members > threshold);
+    const inGroups = collapsed.reduce((s, x) => s + x.members, 0);
+    const total = buckets.reduce((s, b) => s + b.n, 0);
+    return { by, collapsed, count: single + total - inGroups + collapsed.length };
+  };
+  const g = tryGrouping(chosen.by, chosen.threshold);
+  // The counts SQL gave and the buckets' own must agree (they are the same rows, summed twice).
+  if (g.count !== stat(chosen.by, chosen.threshold)) throw new Error(`graph: the ring's grouping counted ${g.count} nodes, its summary ${stat(chosen.by, chosen.threshold)}`);
+  const notice = chosen.by !== p.group ? "Grouped by cluster to stay readable." : null;
+  if (!g.collapsed.length) return null;
+  const groupOf = new Map<Bucket, string>();
+  const groupNodes: (ViewNode & { minKey: string })[] = [];
+  for (const c of g.collapsed.sort((a, b) => (a.minKey < b.minKey ? -1 : 1))) {
+    const id = `group:${g.by}:${c.g}:${c.kind}`;
+    for (const b of c.buckets) groupOf.set(b, id);
+    const sample = c.first;
+    groupNodes.push({
+      id,
+      kind: c.kind as GraphNode["kind"],
+      label: `${c.members} ${c.kind === "ksa" ? "KSAs" : c.kind === "secret" ? "Secrets" : "workloads"} · ${g.by === "namespace" ? `${sample.namespace} (${sample.cluster.split("/").pop()})` : sample.cluster.slice(8)}`,
+      project: sample.project,
+      cluster: sample.cluster,
+      namespace: g.by === "namespace" ? sample.namespace : null,
+      state: c.rank === null ? null : STATE_OF_RANK.get(c.rank)!,
+      detail: `Collapsed: click to expand ${c.members} ${c.kind}s`,
+      group: { members: c.members, memberKind: c.kind, key: c.g },
+      distance: 1,
+      highlighted: false,
+      minKey: c.minKey,
+    });
+  }
+  // The buckets left open are drawn node by node: their rows and edges.
+  const open = buckets.filter((b) => !groupOf.has(b));
+  const rows = [...r.rows.filter((x) => x.t === "node" || x.t === "edge")];
+  if (open.length) {
+    const more = await db.pool.query<RingRow>(
+      `${RING_CTES}, o as (select * from unnest($2::text[], $3::text[], $4::text[]) as o(nk, cluster, namespace)),
+      m as (select n.* from n join o on o.nk = n.nk and o.cluster = n.cluster and ($5::boolean or o.namespace is not distinct from n.namespace) where n.grp)
+      select ${cols({ t: "'node'", n: "0", id: "key", nk: "nk", project: "project", cluster: "cluster", namespace: "namespace", state: "state" })} from m
+      union all
+      select ${cols({ t: "'edge'", n: "0", id: "e.id::text", far: "e.far", ek: "e.ek", outward: "e.outward", state: "e.state" })} from e join m on m.key = e.far`,
+      [focus, open.map((b) => b.nk), open.map((b) => b.cluster), open.map((b) => b.namespace), chosen.by === "cluster"],
+    );
+    rows.push(...more.rows);
+  }
+  const nodes: ViewNode[] = rows
+    .filter((x) => x.t === "node")
+    .map((x) => ({ id: x.id!, kind: x.nk as GraphNode["kind"], label: null as unknown as string, project: x.project, cluster: x.cluster, namespace: x.namespace, state: x.state, detail: null as unknown as string, distance: x.id === focus ? 0 : 1 }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  // Edges as mergeEdges leaves them: one per kind, ends and direction, counted, the worst state.
+  const merged = new Map<string, WorkEdge & { order: [number, number] }>();
+  const add = (ek: string, outward: boolean, far: string, n: number, state: GraphState, rid: string) => {
+    const src = outward ? focus : far;
+    const dst = outward ? far : focus;
+    const id = `${ek}|${src}|${dst}`;
+    const cur = merged.get(id);
+    if (cur) {
+      cur.count! += n;
+      cur.state = worse(cur.state, state);
+      cur.label = `${ek.replace(/-/g, " ")} ×${cur.count}`;
+      cur.rid = undefined;
+      if (Number(rid) < cur.order[1]) cur.order[1] = Number(rid);
+    } else
+      merged.set(id, {
+        id,
+        src,
+        dst,
+        kind: ek as GraphEdge["kind"],
+        state,
+        label: n > 1 ? `${ek.replace(/-/g, " ")} ×${n}` : null,
+        rid: n > 1 ? undefined : rid,
+        count: n,
+        order: [outward ? 0 : 1, Number(rid)],
+      });
+  };
+  const bucketKey = (x: { nk: string | null; cluster: string | null; namespace: string | null }) => `${x.nk}|${x.cluster}|${x.namespace ?? ""}`;
+  const groupByBucket = new Map([...groupOf].map(([b, id]) => [bucketKey(b), id]));
+  for (const x of bucketRows) {
+    const grp = x.t === "bedge" ? groupByBucket.get(bucketKey(x)) : undefined;
+    if (grp) add(x.ek!, x.outward!, grp, x.n, STATE_OF_RANK.get(x.rank!)!, x.id!);
+  }
+  for (const x of rows) if (x.t === "edge") add(x.ek!, x.outward!, x.far!, 1, x.state!, x.id!);
+  // The walk meets the focus's outgoing edges first, then its incoming ones, each in the table's order.
+  const edges = [...merged.values()].sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1]).map(({ order: _, ...e }) => e);
+  const cutNotice = p.hops > 1 ? `${ring.n.toLocaleString("en-US")} nodes are 1 hop away, so the view stops there; focus on one of them to go further.` : null;
+  return {
+    view: { nodes: [...nodes, ...groupNodes.map(({ minKey: _, ...n }) => n)], edges },
+    reached: nodes.length + groupNodes.reduce((s, n) => s + n.group!.members, 0),
+    notice,
+    cutNotice,
+  };
 }
