@@ -4,6 +4,7 @@
  * cluster, names the sources that failed as possible users, and `/api/workloads?gsa=` (and its CSV)
  * lists exactly the same workloads.
  */
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/test-database";
 import { scanWith, testConfig } from "@/lib/testing/scan-helpers";
@@ -112,5 +113,47 @@ describe("GET /api/gsas/{subject}: who uses it", () => {
       expect(await workloadsFiltered(email)).toEqual(users);
       expect(await csvFiltered(email)).toEqual(users);
     }
+  });
+
+  it("answers a browser brotli-compressed, gzip to a gzip-only client, plain to one that asks for neither: the same JSON every way, with Vary: Accept-Encoding", async () => {
+    const { GET } = await import("./route");
+    const subject = encodeURIComponent(`gsa:${COMMON}`);
+    const ask = (acceptEncoding: string | null, query = "") =>
+      GET(new Request(`http://test/api/gsas/${subject}${query}`, { headers: acceptEncoding ? { "accept-encoding": acceptEncoding } : {} }), { params: Promise.resolve({ subject }) });
+    for (const query of ["", "?limit=all"]) {
+      const plain = await ask(null, query);
+      expect(plain.status).toBe(200);
+      expect(plain.headers.get("content-encoding")).toBeNull();
+      expect(plain.headers.get("vary")).toBe("Accept-Encoding");
+      const bytes = Buffer.from(await plain.arrayBuffer());
+      expect((JSON.parse(bytes.toString("utf8")) as { email: string }).email).toBe(COMMON);
+
+      const br = await ask("gzip, deflate, br, zstd", query);
+      expect(br.status).toBe(200);
+      expect(br.headers.get("content-encoding")).toBe("br");
+      expect(br.headers.get("vary")).toBe("Accept-Encoding");
+      expect(br.headers.get("content-type")).toBe("application/json");
+      const brBytes = Buffer.from(await br.arrayBuffer());
+      expect(brBytes.byteLength).toBeLessThan(bytes.byteLength);
+      expect(brotliDecompressSync(brBytes).equals(bytes)).toBe(true);
+
+      const gz = await ask("gzip, deflate", query);
+      expect(gz.headers.get("content-encoding")).toBe("gzip");
+      expect(gunzipSync(Buffer.from(await gz.arrayBuffer())).equals(bytes)).toBe(true);
+    }
+  });
+
+  it("refuses a bad subject or limit with a plain JSON 400 naming the problem, whatever the request accepts", async () => {
+    const { GET } = await import("./route");
+    const headers = { "accept-encoding": "gzip, deflate, br, zstd" };
+    const bad = await GET(new Request("http://test/api/gsas/not-an-email", { headers }), { params: Promise.resolve({ subject: "not-an-email" }) });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get("content-encoding")).toBeNull();
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toBe('"not-an-email" is not a GSA subject (gsa:EMAIL) or email');
+    const subject = encodeURIComponent(`gsa:${COMMON}`);
+    const limit = await GET(new Request(`http://test/api/gsas/${subject}?limit=0`, { headers }), { params: Promise.resolve({ subject }) });
+    expect(limit.status).toBe(400);
+    expect(limit.headers.get("content-encoding")).toBeNull();
+    expect(((await limit.json()) as { error: { message: string } }).error.message).toBe('Query parameter "limit" ("0") must be a whole number from 1 to 100000, or "all"');
   });
 });
