@@ -20,6 +20,6 @@ export function tableRoute(name: string) {
     const db = serverDb();
     // The origin is part of the answer (computed links), so part of the key.
     const origin = publicOrigin(req);
-    return cachedJsonPerScan(db, `table|${name}|${origin}|${params.toString()}`, () => listTable(db, def, filters, { origin }), req);
+    return cachedJsonPerScan(db, `table|${name}|${origin}|${params.toString()}`, () => listTable(db, def, filters, { origin }));
   });
 }

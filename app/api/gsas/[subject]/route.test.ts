@@ -4,7 +4,6 @@
  * cluster, names the sources that failed as possible users, and `/api/workloads?gsa=` (and its CSV)
  * lists exactly the same workloads.
  */
-import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/lib/testing/test-database";
 import { scanWith, testConfig } from "@/lib/testing/scan-helpers";
@@ -115,31 +114,19 @@ describe("GET /api/gsas/{subject}: who uses it", () => {
     }
   });
 
-  it("answers a browser brotli-compressed, gzip to a gzip-only client, plain to one that asks for neither: the same JSON every way, with Vary: Accept-Encoding", async () => {
+  it("answers plain JSON whatever the request accepts (Next compresses it; a Content-Encoding of our own would be dropped by Next and the body encoded twice)", async () => {
     const { GET } = await import("./route");
     const subject = encodeURIComponent(`gsa:${COMMON}`);
-    const ask = (acceptEncoding: string | null, query = "") =>
-      GET(new Request(`http://test/api/gsas/${subject}${query}`, { headers: acceptEncoding ? { "accept-encoding": acceptEncoding } : {} }), { params: Promise.resolve({ subject }) });
-    for (const query of ["", "?limit=all"]) {
-      const plain = await ask(null, query);
-      expect(plain.status).toBe(200);
-      expect(plain.headers.get("content-encoding")).toBeNull();
-      expect(plain.headers.get("vary")).toBe("Accept-Encoding");
-      const bytes = Buffer.from(await plain.arrayBuffer());
-      expect((JSON.parse(bytes.toString("utf8")) as { email: string }).email).toBe(COMMON);
-
-      const br = await ask("gzip, deflate, br, zstd", query);
-      expect(br.status).toBe(200);
-      expect(br.headers.get("content-encoding")).toBe("br");
-      expect(br.headers.get("vary")).toBe("Accept-Encoding");
-      expect(br.headers.get("content-type")).toBe("application/json");
-      const brBytes = Buffer.from(await br.arrayBuffer());
-      expect(brBytes.byteLength).toBeLessThan(bytes.byteLength);
-      expect(brotliDecompressSync(brBytes).equals(bytes)).toBe(true);
-
-      const gz = await ask("gzip, deflate", query);
-      expect(gz.headers.get("content-encoding")).toBe("gzip");
-      expect(gunzipSync(Buffer.from(await gz.arrayBuffer())).equals(bytes)).toBe(true);
+    const ask = (acceptEncoding: string | null) =>
+      GET(new Request(`http://test/api/gsas/${subject}`, { headers: acceptEncoding ? { "accept-encoding": acceptEncoding } : {} }), { params: Promise.resolve({ subject }) });
+    const plain = Buffer.from(await (await ask(null)).arrayBuffer());
+    expect((JSON.parse(plain.toString("utf8")) as { email: string }).email).toBe(COMMON);
+    for (const acceptEncoding of ["gzip, deflate, br, zstd", "gzip"]) {
+      const r = await ask(acceptEncoding);
+      expect(r.status).toBe(200);
+      expect(r.headers.get("content-encoding")).toBeNull();
+      expect(r.headers.get("content-type")).toBe("application/json");
+      expect(Buffer.from(await r.arrayBuffer()).equals(plain)).toBe(true);
     }
   });
 

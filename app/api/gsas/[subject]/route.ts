@@ -16,8 +16,7 @@ export const GET = route<{ subject: string }>(async (req, { subject }) => {
     else if (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 100_000) limit = Number(raw);
     else throw badRequest(`Query parameter "limit" ("${raw}") must be a whole number from 1 to 100000, or "all"`, { parameter: "limit" });
   }
-  // The same until the next scan (or a suppression): computed once, then served from memory,
-  // compressed as the caller accepts (see cachedJsonPerScan).
+  // The same until the next scan (or a suppression): computed once, then served from memory.
   const db = serverDb();
-  return cachedJsonPerScan(db, `gsa|${email}|${limit}`, () => gsaDetail(db, email, { limit }), req);
+  return cachedJsonPerScan(db, `gsa|${email}|${limit}`, () => gsaDetail(db, email, { limit }));
 });
