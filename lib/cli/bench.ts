@@ -470,7 +470,8 @@ async function main() {
   const endpoints = [
     { name: "GSA list", api: "/api/gsas", page: "/gsas" },
     { name: "findings list", api: "/api/findings", page: "/findings" },
-    { name: "GSA page", api: `/api/gsas/${encodeURIComponent(hub)}`, page: `/gsas/${encodeURIComponent(hub)}` },
+    // What the GSA page asks (app/_components/gsa-view.tsx).
+    { name: "GSA page", api: `/api/gsas/${encodeURIComponent(hub)}?view=page`, page: `/gsas/${encodeURIComponent(hub)}` },
   ];
   const loadResults: { name: string; api: string; p50: number; p95: number; p99: number; rps: number; requests: number; errors: number; firstMs: number; pageMs?: number; encoding: string; bytes: number }[] = [];
   for (const e of endpoints) {
