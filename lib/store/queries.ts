@@ -116,7 +116,8 @@ type Row = Record<string, unknown>;
 
 /**
  * `full` (the default): the answer as documented, usage's identity lists whole. `page`: what the GSA
- * page shows, every list of `usage` cut to `limit` as well (opt-in: `?view=page`).
+ * page shows, every list of `usage` cut to `limit` as well, and without `acting`, `mountedBy` and
+ * `bindings`, which it does not show (`totals` still counts them) (opt-in: `?view=page`).
  */
 export type GsaDetailView = "full" | "page";
 
@@ -250,7 +251,8 @@ export async function gsaDetail(db: Db, email: string, opts: { limit?: number; v
   // The page's view: usage's other lists cut to `limit` too (a hub account's are a third of its answer,
   // and the page shows only the score, namespaces and clusters); `totals` keeps their counts.
   const ux = u as { identities?: string[]; poolNamespaces?: string[]; keyPlaces?: string[]; pools?: string[]; projects?: string[] } | undefined;
-  if (usageOut && ux && opts.view === "page") {
+  const pageView = opts.view === "page";
+  if (usageOut && ux && pageView) {
     Object.assign(usageOut, { identities: ux.identities?.slice(0, limit), poolNamespaces: ux.poolNamespaces?.slice(0, limit), keyPlaces: ux.keyPlaces?.slice(0, limit), pools: ux.pools?.slice(0, limit), projects: ux.projects?.slice(0, limit) });
   }
   const bindingsAll = bindingRows.map((r) => r.data as { state?: string });
@@ -273,12 +275,13 @@ export async function gsaDetail(db: Db, email: string, opts: { limit?: number; v
       usagePools: ux?.pools?.length ?? 0,
       usageProjects: ux?.projects?.length ?? 0,
     },
-    acting,
+    // Lists the GSA page does not show are left out of its view (absent, not empty: `totals` counts them).
+    ...(pageView ? {} : { acting }),
     /** Who uses it, by any path (analysis `gsa-user` rows): the list `/workloads?gsa=` pages through. */
     users,
-    mountedBy,
+    ...(pageView ? {} : { mountedBy }),
     usage: usageOut,
-    bindings: [...bindingsAll.filter((b) => b.state !== "ok"), ...bindingsAll.filter((b) => b.state === "ok")].slice(0, limit),
+    ...(pageView ? {} : { bindings: [...bindingsAll.filter((b) => b.state !== "ok"), ...bindingsAll.filter((b) => b.state === "ok")].slice(0, limit) }),
     drift,
     moduleInput,
     findings,

@@ -144,7 +144,7 @@ describe("GET /api/gsas/{subject}: who uses it", () => {
     expect(((await limit.json()) as { error: { message: string } }).error.message).toBe('Query parameter "limit" ("0") must be a whole number from 1 to 100000, or "all"');
   });
 
-  it("view=page cuts usage's identity lists to the limit and counts them in totals; the default answer keeps them whole and is otherwise the same", async () => {
+  it("view=page cuts usage's identity lists to the limit and leaves out acting, mountedBy and bindings, all counted in totals; the default answer keeps them whole and is otherwise the same", async () => {
     const { GET } = await import("./route");
     const subject = encodeURIComponent(`gsa:${COMMON}`);
     type Answer = { usage: Record<string, unknown> & { identities: string[]; poolNamespaces: string[]; keyPlaces: string[]; pools: string[]; projects: string[] }; totals: Record<string, number> } & Record<string, unknown>;
@@ -168,7 +168,14 @@ describe("GET /api/gsas/{subject}: who uses it", () => {
     expect(full.totals.usagePools).toBe(full.usage.pools.length);
     expect(full.totals.usageProjects).toBe(full.usage.projects.length);
     const { usage: pu, ...pageRest } = page;
-    const { usage: fu, ...fullRest } = full;
+    const { usage: fu, acting, mountedBy, bindings, ...fullRest } = full;
+    // The lists the page does not show are absent from its view, and present in the default one.
+    expect(acting).toBeInstanceOf(Array);
+    expect(mountedBy).toBeInstanceOf(Array);
+    expect(bindings).toBeInstanceOf(Array);
+    expect(Object.keys(page)).not.toContain("acting");
+    expect(Object.keys(page)).not.toContain("mountedBy");
+    expect(Object.keys(page)).not.toContain("bindings");
     expect(pageRest).toEqual(fullRest);
     expect({ ...pu, ...Object.fromEntries(lists.map((l) => [l, null])) }).toEqual({ ...fu, ...Object.fromEntries(lists.map((l) => [l, null])) });
   });
