@@ -68,7 +68,7 @@ function Stale({ reason }: { reason: string | null | undefined }) {
 }
 
 export function GsaView({ subject }: { subject: string }) {
-  const q = useQuery({ queryKey: ["gsa", subject], queryFn: () => fetchJson<GsaDetail>(`/api/gsas/${encodeURIComponent(subject)}`) });
+  const q = useQuery({ queryKey: ["gsa", subject], queryFn: () => fetchJson<GsaDetail>(`/api/gsas/${encodeURIComponent(subject)}?view=page`) });
   if (q.isPending) return <Spinner />;
   if (q.isError) return <ErrorBox error={q.error} />;
   const d = q.data;

@@ -97,6 +97,7 @@ const CASES: Record<string, BadCase[]> = {
     { param: "not-an-email", says: '"not-an-email" is not a GSA subject (gsa:EMAIL) or email' },
     { param: "gsa%3Aa%40acme.iam.gserviceaccount.com", query: "?limit=0", says: 'Query parameter "limit" ("0") must be a whole number from 1 to 100000' },
     { param: "gsa%3Aa%40acme.iam.gserviceaccount.com", query: "?limit=1e9", says: 'Query parameter "limit" ("1e9")' },
+    { param: "gsa%3Aa%40acme.iam.gserviceaccount.com", query: "?view=compact", says: 'Query parameter "view" ("compact") must be full or page' },
   ],
   gsas: TABLE_CASES,
   health: [],

@@ -114,6 +114,13 @@ export async function facets(db: Db) {
 
 type Row = Record<string, unknown>;
 
+/**
+ * `full` (the default): the answer as documented, usage's identity lists whole. `page`: what the GSA
+ * page shows, every list of `usage` cut to `limit` as well, and without `acting`, `mountedBy` and
+ * `bindings`, which it does not show (`totals` still counts them) (opt-in: `?view=page`).
+ */
+export type GsaDetailView = "full" | "page";
+
 /** How many items each list of the GSA page holds by default; `totals` says how many there are. */
 export const GSA_DETAIL_LIMIT = 100;
 
@@ -122,7 +129,7 @@ export const GSA_DETAIL_LIMIT = 100;
  * Lists hold at most `limit` items (problems first) with their full counts in `totals`: a shared
  * account can have thousands of KSAs, and the tables (filtered by `gsa=`) page through all of them.
  */
-export async function gsaDetail(db: Db, email: string, opts: { limit?: number } = {}) {
+export async function gsaDetail(db: Db, email: string, opts: { limit?: number; view?: GsaDetailView } = {}) {
   const limit = opts.limit ?? GSA_DETAIL_LIMIT;
   const q = (text: string, values: unknown[] = [email]) => db.pool.query<Row>(text, values).then((r) => r.rows);
   const stale = `(select case when ss.last_status <> 'ok' then coalesce(ss.last_error, 'source failed')
@@ -241,6 +248,13 @@ export async function gsaDetail(db: Db, email: string, opts: { limit?: number } 
     : null;
   const u = usage?.data as { ksas?: string[]; keySecrets?: string[]; namespaces?: string[]; clusters?: string[]; projects?: string[] } | undefined;
   const usageOut = u ? { ...u, ksas: u.ksas?.slice(0, limit), keySecrets: u.keySecrets?.slice(0, limit), namespaces: u.namespaces?.slice(0, limit), clusters: u.clusters?.slice(0, limit) } : null;
+  // The page's view: usage's other lists cut to `limit` too (a hub account's are a third of its answer,
+  // and the page shows only the score, namespaces and clusters); `totals` keeps their counts.
+  const ux = u as { identities?: string[]; poolNamespaces?: string[]; keyPlaces?: string[]; pools?: string[]; projects?: string[] } | undefined;
+  const pageView = opts.view === "page";
+  if (usageOut && ux && pageView) {
+    Object.assign(usageOut, { identities: ux.identities?.slice(0, limit), poolNamespaces: ux.poolNamespaces?.slice(0, limit), keyPlaces: ux.keyPlaces?.slice(0, limit), pools: ux.pools?.slice(0, limit), projects: ux.projects?.slice(0, limit) });
+  }
   const bindingsAll = bindingRows.map((r) => r.data as { state?: string });
   return {
     limit,
@@ -255,13 +269,19 @@ export async function gsaDetail(db: Db, email: string, opts: { limit?: number } 
       usageNamespaces: u?.namespaces?.length ?? 0,
       usageClusters: u?.clusters?.length ?? 0,
       usageKeySecrets: u?.keySecrets?.length ?? 0,
+      usageIdentities: ux?.identities?.length ?? 0,
+      usagePoolNamespaces: ux?.poolNamespaces?.length ?? 0,
+      usageKeyPlaces: ux?.keyPlaces?.length ?? 0,
+      usagePools: ux?.pools?.length ?? 0,
+      usageProjects: ux?.projects?.length ?? 0,
     },
-    acting,
+    // Lists the GSA page does not show are left out of its view (absent, not empty: `totals` counts them).
+    ...(pageView ? {} : { acting }),
     /** Who uses it, by any path (analysis `gsa-user` rows): the list `/workloads?gsa=` pages through. */
     users,
-    mountedBy,
+    ...(pageView ? {} : { mountedBy }),
     usage: usageOut,
-    bindings: [...bindingsAll.filter((b) => b.state !== "ok"), ...bindingsAll.filter((b) => b.state === "ok")].slice(0, limit),
+    ...(pageView ? {} : { bindings: [...bindingsAll.filter((b) => b.state !== "ok"), ...bindingsAll.filter((b) => b.state === "ok")].slice(0, limit) }),
     drift,
     moduleInput,
     findings,

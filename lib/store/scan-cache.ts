@@ -60,6 +60,9 @@ export async function cachedPerScan<T>(db: Db, key: string, compute: () => Promi
  * busy answer (a hub account's page is a third of a megabyte) is neither serialised nor encoded
  * again for every request — under load, encoding the text was most of a cached answer's cost.
  * Bodies are kept up to 64 MB in all; one over 8 MB is computed every time.
+ * Not kept compressed: Next (16.4, next start and the standalone server) drops a route handler's
+ * Content-Encoding header and then compresses the body again for a client that accepts gzip, so
+ * pre-compressed bytes would reach the browser encoded twice. Next gzips these bytes per request.
  */
 export async function cachedJsonPerScan(db: Db, key: string, compute: () => Promise<unknown>): Promise<Response> {
   const body = await remember(`json|${key}`, await dataVersion(db), async () => Buffer.from(JSON.stringify(await compute()), "utf8"), (b) => b.byteLength);

@@ -113,4 +113,78 @@ describe("GET /api/gsas/{subject}: who uses it", () => {
       expect(await csvFiltered(email)).toEqual(users);
     }
   });
+
+  it("answers plain JSON whatever the request accepts (Next compresses it; a Content-Encoding of our own would be dropped by Next and the body encoded twice)", async () => {
+    const { GET } = await import("./route");
+    const subject = encodeURIComponent(`gsa:${COMMON}`);
+    const ask = (acceptEncoding: string | null) =>
+      GET(new Request(`http://test/api/gsas/${subject}`, { headers: acceptEncoding ? { "accept-encoding": acceptEncoding } : {} }), { params: Promise.resolve({ subject }) });
+    const plain = Buffer.from(await (await ask(null)).arrayBuffer());
+    expect((JSON.parse(plain.toString("utf8")) as { email: string }).email).toBe(COMMON);
+    for (const acceptEncoding of ["gzip, deflate, br, zstd", "gzip"]) {
+      const r = await ask(acceptEncoding);
+      expect(r.status).toBe(200);
+      expect(r.headers.get("content-encoding")).toBeNull();
+      expect(r.headers.get("content-type")).toBe("application/json");
+      expect(Buffer.from(await r.arrayBuffer()).equals(plain)).toBe(true);
+    }
+  });
+
+  it("refuses a bad subject or limit with a plain JSON 400 naming the problem, whatever the request accepts", async () => {
+    const { GET } = await import("./route");
+    const headers = { "accept-encoding": "gzip, deflate, br, zstd" };
+    const bad = await GET(new Request("http://test/api/gsas/not-an-email", { headers }), { params: Promise.resolve({ subject: "not-an-email" }) });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get("content-encoding")).toBeNull();
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toBe('"not-an-email" is not a GSA subject (gsa:EMAIL) or email');
+    const subject = encodeURIComponent(`gsa:${COMMON}`);
+    const limit = await GET(new Request(`http://test/api/gsas/${subject}?limit=0`, { headers }), { params: Promise.resolve({ subject }) });
+    expect(limit.status).toBe(400);
+    expect(limit.headers.get("content-encoding")).toBeNull();
+    expect(((await limit.json()) as { error: { message: string } }).error.message).toBe('Query parameter "limit" ("0") must be a whole number from 1 to 100000, or "all"');
+  });
+
+  it("view=page cuts usage's identity lists to the limit and leaves out acting, mountedBy and bindings, all counted in totals; the default answer keeps them whole and is otherwise the same", async () => {
+    const { GET } = await import("./route");
+    const subject = encodeURIComponent(`gsa:${COMMON}`);
+    type Answer = { usage: Record<string, unknown> & { identities: string[]; poolNamespaces: string[]; keyPlaces: string[]; pools: string[]; projects: string[] }; totals: Record<string, number> } & Record<string, unknown>;
+    const ask = async (query: string) => {
+      const r = await GET(new Request(`http://test/api/gsas/${subject}${query}`), { params: Promise.resolve({ subject }) });
+      expect(r.status).toBe(200);
+      return (await r.json()) as Answer;
+    };
+    const full = await ask("?limit=1");
+    const page = await ask("?limit=1&view=page");
+    expect(await ask("?limit=1&view=full")).toEqual(full);
+    const lists = ["identities", "poolNamespaces", "keyPlaces", "pools", "projects"] as const;
+    // The demo's common-batch has its key in Secrets in several places and namespaces, so the cut shows.
+    expect(full.usage.keyPlaces.length).toBeGreaterThan(1);
+    expect(full.usage.poolNamespaces.length).toBeGreaterThan(1);
+    for (const name of lists) expect(page.usage[name]).toEqual(full.usage[name].slice(0, 1));
+    expect(page.totals).toEqual(full.totals);
+    expect(full.totals.usageIdentities).toBe(full.usage.identities.length);
+    expect(full.totals.usagePoolNamespaces).toBe(full.usage.poolNamespaces.length);
+    expect(full.totals.usageKeyPlaces).toBe(full.usage.keyPlaces.length);
+    expect(full.totals.usagePools).toBe(full.usage.pools.length);
+    expect(full.totals.usageProjects).toBe(full.usage.projects.length);
+    const { usage: pu, ...pageRest } = page;
+    const { usage: fu, acting, mountedBy, bindings, ...fullRest } = full;
+    // The lists the page does not show are absent from its view, and present in the default one.
+    expect(acting).toBeInstanceOf(Array);
+    expect(mountedBy).toBeInstanceOf(Array);
+    expect(bindings).toBeInstanceOf(Array);
+    expect(Object.keys(page)).not.toContain("acting");
+    expect(Object.keys(page)).not.toContain("mountedBy");
+    expect(Object.keys(page)).not.toContain("bindings");
+    expect(pageRest).toEqual(fullRest);
+    expect({ ...pu, ...Object.fromEntries(lists.map((l) => [l, null])) }).toEqual({ ...fu, ...Object.fromEntries(lists.map((l) => [l, null])) });
+  });
+
+  it("refuses a view other than full or page with a 400 naming the parameter", async () => {
+    const { GET } = await import("./route");
+    const subject = encodeURIComponent(`gsa:${COMMON}`);
+    const r = await GET(new Request(`http://test/api/gsas/${subject}?view=compact`), { params: Promise.resolve({ subject }) });
+    expect(r.status).toBe(400);
+    expect(await r.json()).toEqual({ error: { code: "bad_request", message: 'Query parameter "view" ("compact") must be full or page', parameter: "view" } });
+  });
 });
