@@ -26,6 +26,7 @@ export type AnalysisSummary = {
   timings?: { loadMs: number; computeMs: number; writeMs: number };
 };
 
+export type AnalysisRow = Row;
 type Row = {
   kind: string;
   key: string;
@@ -138,19 +139,63 @@ export function analysisRows(r: AnalysisResult): Row[] {
 
 const BATCH = 2000;
 const KEYS = "analysis_keys";
-const ROW_COLS = `kind text, key text, subject text, rule text, severity text, state text, project text, cluster text, namespace text, gsa text, target text, data jsonb, hash text, first_seen integer`;
 const COLS = "kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, target, data, hash";
+/** The nullable columns a stored row always carries (null when the part left them out). */
+const NULLABLE = ["rule", "severity", "state", "project", "cluster", "namespace", "gsa", "target"] as const;
+
+/**
+ * A row's content as stored: its `data` as JSON, and the hash that detects a change — sha1 of
+ * `JSON.stringify({ ...row, rule: row.rule ?? null, … target: row.target ?? null })`, the row with its
+ * nullable columns. That text is built here from pieces so `data` (nearly all of a row) is
+ * serialised once for both the hash and the COPY, and hashed in pieces without building it whole;
+ * the hash must stay exactly this (earlier scans' rows carry it: a different one would make every
+ * row of the next scan look changed, and lib/store/changes.ts compares it across scans).
+ */
+export function serialiseRow(r: Row): { data: string; hash: string } {
+  const data = JSON.stringify(r.data);
+  // data is NOT NULL: a row without it was never storable (the database refused it before, too).
+  if (data === undefined) throw new Error(`analysis row ${r.kind} ${r.key} has no data`);
+  const h = createHash("sha1");
+  let text = "{";
+  let first = true;
+  const put = (k: string, v: string) => {
+    text += `${first ? "" : ","}${JSON.stringify(k)}:${v}`;
+    first = false;
+  };
+  for (const k of Object.keys(r) as (keyof Row)[]) {
+    if (k === "data") {
+      put(k, "");
+      // The text so far, then data itself, without concatenating the large part.
+      h.update(text);
+      h.update(data);
+      text = "";
+      continue;
+    }
+    const v = (NULLABLE as readonly string[]).includes(k) ? (r[k] ?? null) : r[k];
+    if (v !== undefined) put(k, JSON.stringify(v));
+  }
+  for (const k of NULLABLE) if (!Object.prototype.hasOwnProperty.call(r, k)) put(k, "null");
+  h.update(`${text}}`);
+  return { data, hash: h.digest("hex") };
+}
+
+/** A value in COPY's text format: backslash, newline, carriage return and tab escaped; null as \N. */
+function copyText(v: string | null | undefined): string {
+  if (v === null || v === undefined) return "\\N";
+  return /[\\\n\r\t]/.test(v) ? v.replace(/[\\\n\r\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t")) : v;
+}
 
 /**
  * Writes the analysis as versions, batch by batch, each batch applied as soon as it is serialised so
  * the database works on one batch while the next is prepared. Every row is serialised once and
  * hashed (the hash covers its whole content). First only the keys and hashes of a batch go to the
  * database, which answers which rows are new or changed; an unchanged row costs nothing more. Then
- * the changed rows close their current version, and the new and changed rows are inserted from one
- * JSON document (unpacked by jsonb_to_recordset), a changed row keeping its `first_seen`. The keys
- * seen are kept in a temporary table; at the end, current rows not produced again close.
+ * the changed rows close their current version, and the new and changed rows are copied in
+ * (COPY … FROM STDIN: each value parsed once, no JSON document to unpack), a changed row keeping its
+ * `first_seen`. The keys seen are kept in a temporary table; at the end, current rows not produced
+ * again close.
  */
-async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows: Iterable<Row>) {
+export async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows: Iterable<Row>) {
   const t0 = Date.now();
   const query = serialQueue(client);
   const hadRows = (await client.query(`select exists (select 1 from analysis_object where valid_to is null) as x`)).rows[0].x as boolean;
@@ -165,13 +210,15 @@ async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows
     const kinds: string[] = [];
     const keys: string[] = [];
     const hashes: string[] = [];
-    const parts = c.map((r) => {
-      const json = JSON.stringify({ ...r, rule: r.rule ?? null, severity: r.severity ?? null, state: r.state ?? null, project: r.project ?? null, cluster: r.cluster ?? null, namespace: r.namespace ?? null, gsa: r.gsa ?? null, target: r.target ?? null });
-      const hash = createHash("sha1").update(json).digest("hex");
+    // Each row's COPY line but its last two columns (first_seen, valid_from), known after the diff.
+    const lines = c.map((r) => {
+      const { data, hash } = serialiseRow(r);
       kinds.push(r.kind);
       keys.push(r.key);
       hashes.push(hash);
-      return `${json.slice(0, -1)},"hash":"${hash}"`;
+      // JSON text has no raw newline, carriage return or tab: only its backslashes need escaping.
+      const cols = [r.kind, r.key, r.subject, r.rule, r.severity, r.state, r.project, r.cluster, r.namespace, r.gsa, r.target].map(copyText).join("\t");
+      return `${cols}\t${data.includes("\\") ? data.replace(/\\/g, "\\\\") : data}\t${hash}`;
     });
     total += c.length;
     // Nothing current yet (a first scan): every row is new, there is nothing to compare or close.
@@ -188,7 +235,9 @@ async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows
         );
     if (!diff.rows.length) return;
     const changed = diff.rows.filter((d) => d.first_seen !== null).map((d) => Number(d.i) - 1);
-    const doc = `[${diff.rows.map((d) => `${parts[Number(d.i) - 1]},"first_seen":${d.first_seen ?? "null"}}`).join(",")}]`;
+    const text = diff.rows.map((d) => `${lines[Number(d.i) - 1]}\t${d.first_seen ?? scanId}\t${scanId}\n`).join("");
+    // Queued in this order on the one connection: a changed row's current version closes before its
+    // new one arrives (the current-key index is unique).
     const [cl, ins] = await Promise.all([
       changed.length
         ? query(
@@ -197,14 +246,10 @@ async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows
             [scanId, changed.map((i) => kinds[i]), changed.map((i) => keys[i])],
           )
         : undefined,
-      query(
-        `insert into analysis_object (${COLS}, first_seen, valid_from)
-         select ${COLS}, coalesce(first_seen, $1), $1 from jsonb_to_recordset($2::jsonb) as t(${ROW_COLS})`,
-        [scanId, doc],
-      ),
+      query.copy(`copy analysis_object (${COLS}, first_seen, valid_from) from stdin`, text),
     ]);
     closed += cl?.rowCount ?? 0;
-    inserted += ins.rowCount ?? 0;
+    inserted += ins;
   };
   let batch: Row[] = [];
   let pending: Promise<unknown>[] = [];
