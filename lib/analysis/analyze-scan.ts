@@ -4,7 +4,7 @@
  * results as versions (unchanged conclusions write nothing; a finding keeps its first_seen while it
  * stays open), plus the roll-ups the trend charts read.
  */
-import { createHash } from "node:crypto";
+import crypto, { createHash } from "node:crypto";
 import type pg from "pg";
 import type { InventoryRecord } from "../inventory/model";
 import type { AnalysisInput, SourceStatus } from "./context";
@@ -144,45 +144,99 @@ const COLS = "kind, key, subject, rule, severity, state, project, cluster, names
 const NULLABLE = ["rule", "severity", "state", "project", "cluster", "namespace", "gsa", "target"] as const;
 
 /**
- * A row's content as stored: its `data` as JSON, and the hash that detects a change — sha1 of
+ * A row's content as stored: its `data` as UTF-8 JSON, and the hash that detects a change — sha1 of
  * `JSON.stringify({ ...row, rule: row.rule ?? null, … target: row.target ?? null })`, the row with its
- * nullable columns. That text is built here from pieces so `data` (nearly all of a row) is
- * serialised once for both the hash and the COPY, and hashed in pieces without building it whole;
- * the hash must stay exactly this (earlier scans' rows carry it: a different one would make every
- * row of the next scan look changed, and lib/store/changes.ts compares it across scans).
+ * nullable columns. That text is built here around `data` (nearly all of a row), so data is
+ * serialised and encoded once for both the hash and the COPY. The hash must stay exactly this:
+ * earlier scans' rows carry it (a different one would make every row of the next scan look
+ * changed), and lib/store/changes.ts compares it across scans.
  */
-export function serialiseRow(r: Row): { data: string; hash: string } {
+export function serialiseRow(r: Row): { data: Buffer; hash: string } {
   const data = JSON.stringify(r.data);
   // data is NOT NULL: a row without it was never storable (the database refused it before, too).
   if (data === undefined) throw new Error(`analysis row ${r.kind} ${r.key} has no data`);
-  const h = createHash("sha1");
-  let text = "{";
-  let first = true;
+  let pre = "";
+  let post = "";
+  let seenData = false;
   const put = (k: string, v: string) => {
-    text += `${first ? "" : ","}${JSON.stringify(k)}:${v}`;
-    first = false;
+    const part = `${pre || post || seenData ? "," : ""}${JSON.stringify(k)}:${v}`;
+    if (seenData) post += part;
+    else pre += part;
   };
   for (const k of Object.keys(r) as (keyof Row)[]) {
     if (k === "data") {
       put(k, "");
-      // The text so far, then data itself, without concatenating the large part.
-      h.update(text);
-      h.update(data);
-      text = "";
+      seenData = true;
       continue;
     }
     const v = (NULLABLE as readonly string[]).includes(k) ? (r[k] ?? null) : r[k];
     if (v !== undefined) put(k, JSON.stringify(v));
   }
   for (const k of NULLABLE) if (!Object.prototype.hasOwnProperty.call(r, k)) put(k, "null");
-  h.update(`${text}}`);
-  return { data, hash: h.digest("hex") };
+  const head = `{${pre}`;
+  const bytes = Buffer.from(`${head}${data}${post}}`);
+  const start = Buffer.byteLength(head);
+  return { data: bytes.subarray(start, start + Buffer.byteLength(data)), hash: sha1Hex(bytes) };
 }
 
-/** A value in COPY's text format: backslash, newline, carriage return and tab escaped; null as \N. */
-function copyText(v: string | null | undefined): string {
-  if (v === null || v === undefined) return "\\N";
-  return /[\\\n\r\t]/.test(v) ? v.replace(/[\\\n\r\t]/g, (c) => (c === "\\" ? "\\\\" : c === "\n" ? "\\n" : c === "\r" ? "\\r" : "\\t")) : v;
+type OneShotHash = (algorithm: string, data: Buffer, encoding: "hex") => string;
+/** sha1 in hex: the one-shot crypto.hash where Node has it (no Hash object per row). */
+const sha1Hex: (b: Buffer) => string =
+  typeof (crypto as { hash?: unknown }).hash === "function"
+    ? (b) => ((crypto as unknown as { hash: OneShotHash }).hash)("sha1", b, "hex")
+    : (b) => createHash("sha1").update(b).digest("hex");
+
+type CopyValue = Buffer | string | number | null;
+
+/**
+ * Rows in COPY's binary format (PostgreSQL docs, "COPY", Binary Format): no value escaped, text as
+ * its UTF-8 bytes, jsonb as its version (1) then its JSON text, int4 as 4 bytes big-endian.
+ */
+export class BinaryCopy {
+  private rows: CopyValue[][] = [];
+  /** One row, its values in the statement's column order: a string is text, a Buffer jsonb (JSON as UTF-8), a number int4, null NULL. */
+  row(values: CopyValue[]) {
+    this.rows.push(values);
+  }
+  /** The whole COPY payload: header, rows, trailer. */
+  toBuffer(): Buffer {
+    let size = 11 + 4 + 4 + 2;
+    const lens: number[] = [];
+    for (const f of this.rows) {
+      size += 2;
+      for (const v of f) {
+        const n = v === null ? 0 : typeof v === "number" ? 4 : typeof v === "string" ? Buffer.byteLength(v) : v.length + 1;
+        if (typeof v === "string") lens.push(n);
+        size += 4 + n;
+      }
+    }
+    const buf = Buffer.allocUnsafe(size);
+    let o = buf.write("PGCOPY\n\xff\r\n\0", 0, "latin1");
+    o = buf.writeInt32BE(0, o); // flags: no OIDs
+    o = buf.writeInt32BE(0, o); // header extension: none
+    let li = 0;
+    for (const f of this.rows) {
+      o = buf.writeInt16BE(f.length, o);
+      for (const v of f) {
+        if (v === null) o = buf.writeInt32BE(-1, o);
+        else if (typeof v === "number") {
+          o = buf.writeInt32BE(4, o);
+          o = buf.writeInt32BE(v, o);
+        } else if (typeof v === "string") {
+          const n = lens[li++];
+          o = buf.writeInt32BE(n, o);
+          o += buf.write(v, o, n, "utf8");
+        } else {
+          o = buf.writeInt32BE(v.length + 1, o);
+          o = buf.writeUInt8(1, o);
+          o += v.copy(buf, o);
+        }
+      }
+    }
+    o = buf.writeInt16BE(-1, o); // trailer
+    if (o !== size) throw new Error(`binary COPY: wrote ${o} of ${size} bytes`);
+    return buf;
+  }
 }
 
 /**
@@ -191,7 +245,7 @@ function copyText(v: string | null | undefined): string {
  * hashed (the hash covers its whole content). First only the keys and hashes of a batch go to the
  * database, which answers which rows are new or changed; an unchanged row costs nothing more. Then
  * the changed rows close their current version, and the new and changed rows are copied in
- * (COPY … FROM STDIN: each value parsed once, no JSON document to unpack), a changed row keeping its
+ * (binary COPY … FROM STDIN: no value escaped or unescaped, no JSON document to unpack), a changed row keeping its
  * `first_seen`. The keys seen are kept in a temporary table; at the end, current rows not produced
  * again close.
  */
@@ -210,15 +264,12 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
     const kinds: string[] = [];
     const keys: string[] = [];
     const hashes: string[] = [];
-    // Each row's COPY line but its last two columns (first_seen, valid_from), known after the diff.
-    const lines = c.map((r) => {
-      const { data, hash } = serialiseRow(r);
+    const serialised = c.map((r) => {
+      const x = serialiseRow(r);
       kinds.push(r.kind);
       keys.push(r.key);
-      hashes.push(hash);
-      // JSON text has no raw newline, carriage return or tab: only its backslashes need escaping.
-      const cols = [r.kind, r.key, r.subject, r.rule, r.severity, r.state, r.project, r.cluster, r.namespace, r.gsa, r.target].map(copyText).join("\t");
-      return `${cols}\t${data.includes("\\") ? data.replace(/\\/g, "\\\\") : data}\t${hash}`;
+      hashes.push(x.hash);
+      return x;
     });
     total += c.length;
     // Nothing current yet (a first scan): every row is new, there is nothing to compare or close.
@@ -235,7 +286,13 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
         );
     if (!diff.rows.length) return;
     const changed = diff.rows.filter((d) => d.first_seen !== null).map((d) => Number(d.i) - 1);
-    const text = diff.rows.map((d) => `${lines[Number(d.i) - 1]}\t${d.first_seen ?? scanId}\t${scanId}\n`).join("");
+    const copy = new BinaryCopy();
+    const v = (x: string | null | undefined) => x ?? null;
+    for (const d of diff.rows) {
+      const i = Number(d.i) - 1;
+      const r = c[i];
+      copy.row([r.kind, r.key, r.subject, v(r.rule), v(r.severity), v(r.state), v(r.project), v(r.cluster), v(r.namespace), v(r.gsa), v(r.target), serialised[i].data, serialised[i].hash, Number(d.first_seen ?? scanId), scanId]);
+    }
     // Queued in this order on the one connection: a changed row's current version closes before its
     // new one arrives (the current-key index is unique).
     const [cl, ins] = await Promise.all([
@@ -246,7 +303,7 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
             [scanId, changed.map((i) => kinds[i]), changed.map((i) => keys[i])],
           )
         : undefined,
-      query.copy(`copy analysis_object (${COLS}, first_seen, valid_from) from stdin`, text),
+      query.copy(`copy analysis_object (${COLS}, first_seen, valid_from) from stdin (format binary)`, copy.toBuffer()),
     ]);
     closed += cl?.rowCount ?? 0;
     inserted += ins;

@@ -6,14 +6,17 @@
  * A generated estate is scanned once (simulator latency 0) into the embedded PostgreSQL under
  * `.wi-atlas/write-speed`, database `writespeed_SIZE`, kept between runs. Each round copies it
  * (CREATE DATABASE … TEMPLATE), empties the versioned tables, stages the scanned records again and
- * applies them as applyScan does (one transaction: writeInventory, analyzeScan), then once more with
+ * applies them as applyScan does (one transaction: writeInventory, then analyzeScan's read, compute
+ * and write, each timed), then once more with
  * the same records (the unchanged rescan: nothing may be written). Prints each phase's time, the rows
- * written, and this run's load average; compare runs back to back, under the same load.
+ * written, the CPU this process and the scan's database backend used in it (less load-dependent
+ * than the time on a shared machine), and the load average; compare runs back to back.
  *
  *   npx tsx lib/cli/write-speed.ts --size org-m [--rounds 2]
  */
 import pg from "pg";
 import { loadavg } from "node:os";
+import { readFileSync } from "node:fs";
 import { ensureEmbeddedPostgres } from "../store/embedded-postgres";
 import { migrate } from "../store/migrate";
 import { openDb } from "../store/db";
@@ -23,7 +26,8 @@ import { startSimulator } from "../simulator/server";
 import { generateEstate, isEstateSize, type EstateSizeName } from "../simulator/generate-estate";
 import { InventoryStage } from "../store/stage";
 import { writeInventory } from "../store/write-inventory";
-import { analyzeScan } from "../analysis/analyze-scan";
+import { loadAnalysisInput, analysisRowStream, writeAnalysisVersions } from "../analysis/analyze-scan";
+import { runAnalysis } from "../analysis/run-analysis";
 import type { InventoryRecord } from "../inventory/model";
 import type { SourceOutcome } from "../scan/collect";
 
@@ -34,6 +38,16 @@ const arg = (name: string, dflt: string) => {
 const size = arg("size", "org-m") as EstateSizeName;
 const rounds = Number(arg("rounds", "2"));
 if (!isEstateSize(size)) throw new Error(`--size must be an estate size, not ${size}`);
+
+/** CPU time (ms) a process has used, from /proc (Linux): the scan's database backend. */
+function procCpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
+const ownCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 const urlOf = (admin: string, name: string) => {
   const u = new URL(admin);
@@ -91,27 +105,45 @@ async function main() {
             const scanId = (
               await client.query<{ id: number }>(`insert into scan (status, trigger, mode, target, phase, runner, started_at) values ('running', 'test', 'estate', '', 'x', 'x', now()) returning id`)
             ).rows[0].id;
+            const backend = (await client.query<{ pid: number }>(`select pg_backend_pid() as pid`)).rows[0].pid;
+            const cpu = () => `cpu node ${Math.round(ownCpuMs() - node0)} + db ${Math.round(procCpuMs(backend) - db0)} ms`;
+            let node0 = ownCpuMs();
+            let db0 = procCpuMs(backend);
             let t = Date.now();
             const stage = await InventoryStage.open(client);
             for (let i = 0; i < records.length; i += 500) stage.add(records.slice(i, i + 500), true);
             await stage.flush();
             const stageMs = Date.now() - t;
+            const stageCpu = cpu();
             await client.query("begin");
             t = Date.now();
+            node0 = ownCpuMs();
+            db0 = procCpuMs(backend);
             const written = await writeInventory(client, scanId, outcomes);
             const storeMs = Date.now() - t;
+            const storeCpu = cpu();
             t = Date.now();
-            const analysis = await analyzeScan(client, scanId, new Date("2026-11-30T12:00:00Z"));
-            const analysisMs = Date.now() - t;
+            node0 = ownCpuMs();
+            db0 = procCpuMs(backend);
+            // analyzeScan's steps, each measured: read, compute, write (the metrics it also writes are a few rows).
+            const now = new Date("2026-11-30T12:00:00Z");
+            const result = runAnalysis(await loadAnalysisInput(client, scanId, now));
+            const computeMs = Date.now() - t;
+            const computeCpu = cpu();
+            t = Date.now();
+            node0 = ownCpuMs();
+            db0 = procCpuMs(backend);
+            const aw = await writeAnalysisVersions(client, scanId, analysisRowStream(result, { release: true }));
+            const writeMs = Date.now() - t;
+            const writeCpu = cpu();
             t = Date.now();
             await client.query(`update scan set status = 'succeeded', finished_at = now() where id = $1`, [scanId]);
             await client.query("commit");
             const commitMs = Date.now() - t;
             await stage.drop();
-            const a = analysis.timings!;
             console.log(
-              `round ${round} ${pass.padEnd(6)}: stage ${stageMs} ms | store ${storeMs} ms (inventory +${written.inserted} -${written.closed}) | ` +
-                `analysis ${analysisMs} ms = read ${a.loadMs} + compute ${a.computeMs} + write ${a.writeMs} ms (+${analysis.written.inserted} -${analysis.written.closed} =${analysis.written.unchanged}) | commit ${commitMs} ms | load ${loadavg()[0].toFixed(2)}`,
+              `round ${round} ${pass.padEnd(6)}: stage ${stageMs} ms (${stageCpu}) | store ${storeMs} ms (${storeCpu}; inventory +${written.inserted} -${written.closed}) | ` +
+                `analysis read+compute ${computeMs} ms (${computeCpu}) | analysis write ${writeMs} ms (${writeCpu}; +${aw.inserted} -${aw.closed} =${aw.unchanged}) | commit ${commitMs} ms | load ${loadavg()[0].toFixed(2)}`,
             );
           } finally {
             client.release();

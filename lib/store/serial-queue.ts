@@ -9,18 +9,18 @@ import { from as copyFrom } from "pg-copy-streams";
 export type SerialQuery = {
   <R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
   idle: () => Promise<void>;
-  /** `COPY … FROM STDIN` of `text` (already in COPY's format), in the same order; resolves to the rows copied. */
-  copy: (sql: string, text: string) => Promise<number>;
+  /** `COPY … FROM STDIN` of `payload` (already in the statement's format), in the same order; resolves to the rows copied. */
+  copy: (sql: string, payload: string | Buffer) => Promise<number>;
 };
 
-/** One `COPY … FROM STDIN` of `text` (in the statement's format) on `client`; resolves to the rows copied. */
-export function copyIn(client: pg.PoolClient | pg.Client, sql: string, text: string): Promise<number> {
+/** One `COPY … FROM STDIN` of `payload` (in the statement's format) on `client`; resolves to the rows copied. */
+export function copyIn(client: pg.PoolClient | pg.Client, sql: string, payload: string | Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     const ws = client.query(copyFrom(sql));
     ws.on("error", reject);
     // pg-copy-streams 4+: 'finish' comes after the server confirmed the COPY and the connection is ready.
     ws.on("finish", () => resolve(ws.rowCount));
-    ws.end(text);
+    ws.end(payload);
   });
 }
 
@@ -32,8 +32,8 @@ export function serialQueue(client: pg.PoolClient): SerialQuery {
     return p;
   }) as SerialQuery;
   query.idle = () => tail.then(() => undefined);
-  query.copy = (sql: string, text: string) => {
-    const p = tail.then(() => copyIn(client, sql, text));
+  query.copy = (sql: string, payload: string | Buffer) => {
+    const p = tail.then(() => copyIn(client, sql, payload));
     tail = p.catch(() => undefined);
     return p;
   };
