@@ -4,7 +4,7 @@
  * results as versions (unchanged conclusions write nothing; a finding keeps its first_seen while it
  * stays open), plus the roll-ups the trend charts read.
  */
-import { createHash } from "node:crypto";
+import crypto, { createHash } from "node:crypto";
 import type pg from "pg";
 import type { InventoryRecord } from "../inventory/model";
 import type { AnalysisInput, SourceStatus } from "./context";
@@ -26,6 +26,7 @@ export type AnalysisSummary = {
   timings?: { loadMs: number; computeMs: number; writeMs: number };
 };
 
+export type AnalysisRow = Row;
 type Row = {
   kind: string;
   key: string;
@@ -138,19 +139,117 @@ export function analysisRows(r: AnalysisResult): Row[] {
 
 const BATCH = 2000;
 const KEYS = "analysis_keys";
-const ROW_COLS = `kind text, key text, subject text, rule text, severity text, state text, project text, cluster text, namespace text, gsa text, target text, data jsonb, hash text, first_seen integer`;
 const COLS = "kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, target, data, hash";
+/** The nullable columns a stored row always carries (null when the part left them out). */
+const NULLABLE = ["rule", "severity", "state", "project", "cluster", "namespace", "gsa", "target"] as const;
+
+/**
+ * A row's content as stored: its `data` as UTF-8 JSON, and the hash that detects a change — sha1 of
+ * `JSON.stringify({ ...row, rule: row.rule ?? null, … target: row.target ?? null })`, the row with its
+ * nullable columns. That text is built here around `data` (nearly all of a row), so data is
+ * serialised and encoded once for both the hash and the COPY. The hash must stay exactly this:
+ * earlier scans' rows carry it (a different one would make every row of the next scan look
+ * changed), and lib/store/changes.ts compares it across scans.
+ */
+export function serialiseRow(r: Row): { data: Buffer; hash: string } {
+  const data = JSON.stringify(r.data);
+  // data is NOT NULL: a row without it was never storable (the database refused it before, too).
+  if (data === undefined) throw new Error(`analysis row ${r.kind} ${r.key} has no data`);
+  let pre = "";
+  let post = "";
+  let seenData = false;
+  const put = (k: string, v: string) => {
+    const part = `${pre || post || seenData ? "," : ""}${JSON.stringify(k)}:${v}`;
+    if (seenData) post += part;
+    else pre += part;
+  };
+  for (const k of Object.keys(r) as (keyof Row)[]) {
+    if (k === "data") {
+      put(k, "");
+      seenData = true;
+      continue;
+    }
+    const v = (NULLABLE as readonly string[]).includes(k) ? (r[k] ?? null) : r[k];
+    if (v !== undefined) put(k, JSON.stringify(v));
+  }
+  for (const k of NULLABLE) if (!Object.prototype.hasOwnProperty.call(r, k)) put(k, "null");
+  const head = `{${pre}`;
+  const bytes = Buffer.from(`${head}${data}${post}}`);
+  const start = Buffer.byteLength(head);
+  return { data: bytes.subarray(start, start + Buffer.byteLength(data)), hash: sha1Hex(bytes) };
+}
+
+type OneShotHash = (algorithm: string, data: Buffer, encoding: "hex") => string;
+/** sha1 in hex: the one-shot crypto.hash where Node has it (no Hash object per row). */
+const sha1Hex: (b: Buffer) => string =
+  typeof (crypto as { hash?: unknown }).hash === "function"
+    ? (b) => ((crypto as unknown as { hash: OneShotHash }).hash)("sha1", b, "hex")
+    : (b) => createHash("sha1").update(b).digest("hex");
+
+type CopyValue = Buffer | string | number | null;
+
+/**
+ * Rows in COPY's binary format (PostgreSQL docs, "COPY", Binary Format): no value escaped, text as
+ * its UTF-8 bytes, jsonb as its version (1) then its JSON text, int4 as 4 bytes big-endian.
+ */
+export class BinaryCopy {
+  private rows: CopyValue[][] = [];
+  /** One row, its values in the statement's column order: a string is text, a Buffer jsonb (JSON as UTF-8), a number int4, null NULL. */
+  row(values: CopyValue[]) {
+    this.rows.push(values);
+  }
+  /** The whole COPY payload: header, rows, trailer. */
+  toBuffer(): Buffer {
+    let size = 11 + 4 + 4 + 2;
+    const lens: number[] = [];
+    for (const f of this.rows) {
+      size += 2;
+      for (const v of f) {
+        const n = v === null ? 0 : typeof v === "number" ? 4 : typeof v === "string" ? Buffer.byteLength(v) : v.length + 1;
+        if (typeof v === "string") lens.push(n);
+        size += 4 + n;
+      }
+    }
+    const buf = Buffer.allocUnsafe(size);
+    let o = buf.write("PGCOPY\n\xff\r\n\0", 0, "latin1");
+    o = buf.writeInt32BE(0, o); // flags: no OIDs
+    o = buf.writeInt32BE(0, o); // header extension: none
+    let li = 0;
+    for (const f of this.rows) {
+      o = buf.writeInt16BE(f.length, o);
+      for (const v of f) {
+        if (v === null) o = buf.writeInt32BE(-1, o);
+        else if (typeof v === "number") {
+          o = buf.writeInt32BE(4, o);
+          o = buf.writeInt32BE(v, o);
+        } else if (typeof v === "string") {
+          const n = lens[li++];
+          o = buf.writeInt32BE(n, o);
+          o += buf.write(v, o, n, "utf8");
+        } else {
+          o = buf.writeInt32BE(v.length + 1, o);
+          o = buf.writeUInt8(1, o);
+          o += v.copy(buf, o);
+        }
+      }
+    }
+    o = buf.writeInt16BE(-1, o); // trailer
+    if (o !== size) throw new Error(`binary COPY: wrote ${o} of ${size} bytes`);
+    return buf;
+  }
+}
 
 /**
  * Writes the analysis as versions, batch by batch, each batch applied as soon as it is serialised so
  * the database works on one batch while the next is prepared. Every row is serialised once and
  * hashed (the hash covers its whole content). First only the keys and hashes of a batch go to the
  * database, which answers which rows are new or changed; an unchanged row costs nothing more. Then
- * the changed rows close their current version, and the new and changed rows are inserted from one
- * JSON document (unpacked by jsonb_to_recordset), a changed row keeping its `first_seen`. The keys
- * seen are kept in a temporary table; at the end, current rows not produced again close.
+ * the changed rows close their current version, and the new and changed rows are copied in
+ * (binary COPY … FROM STDIN: no value escaped or unescaped, no JSON document to unpack), a changed row keeping its
+ * `first_seen`. The keys seen are kept in a temporary table; at the end, current rows not produced
+ * again close.
  */
-async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows: Iterable<Row>) {
+export async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows: Iterable<Row>) {
   const t0 = Date.now();
   const query = serialQueue(client);
   const hadRows = (await client.query(`select exists (select 1 from analysis_object where valid_to is null) as x`)).rows[0].x as boolean;
@@ -165,13 +264,12 @@ async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows
     const kinds: string[] = [];
     const keys: string[] = [];
     const hashes: string[] = [];
-    const parts = c.map((r) => {
-      const json = JSON.stringify({ ...r, rule: r.rule ?? null, severity: r.severity ?? null, state: r.state ?? null, project: r.project ?? null, cluster: r.cluster ?? null, namespace: r.namespace ?? null, gsa: r.gsa ?? null, target: r.target ?? null });
-      const hash = createHash("sha1").update(json).digest("hex");
+    const serialised = c.map((r) => {
+      const x = serialiseRow(r);
       kinds.push(r.kind);
       keys.push(r.key);
-      hashes.push(hash);
-      return `${json.slice(0, -1)},"hash":"${hash}"`;
+      hashes.push(x.hash);
+      return x;
     });
     total += c.length;
     // Nothing current yet (a first scan): every row is new, there is nothing to compare or close.
@@ -188,7 +286,15 @@ async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows
         );
     if (!diff.rows.length) return;
     const changed = diff.rows.filter((d) => d.first_seen !== null).map((d) => Number(d.i) - 1);
-    const doc = `[${diff.rows.map((d) => `${parts[Number(d.i) - 1]},"first_seen":${d.first_seen ?? "null"}}`).join(",")}]`;
+    const copy = new BinaryCopy();
+    const v = (x: string | null | undefined) => x ?? null;
+    for (const d of diff.rows) {
+      const i = Number(d.i) - 1;
+      const r = c[i];
+      copy.row([r.kind, r.key, r.subject, v(r.rule), v(r.severity), v(r.state), v(r.project), v(r.cluster), v(r.namespace), v(r.gsa), v(r.target), serialised[i].data, serialised[i].hash, Number(d.first_seen ?? scanId), scanId]);
+    }
+    // Queued in this order on the one connection: a changed row's current version closes before its
+    // new one arrives (the current-key index is unique).
     const [cl, ins] = await Promise.all([
       changed.length
         ? query(
@@ -197,14 +303,10 @@ async function writeAnalysisVersions(client: pg.PoolClient, scanId: number, rows
             [scanId, changed.map((i) => kinds[i]), changed.map((i) => keys[i])],
           )
         : undefined,
-      query(
-        `insert into analysis_object (${COLS}, first_seen, valid_from)
-         select ${COLS}, coalesce(first_seen, $1), $1 from jsonb_to_recordset($2::jsonb) as t(${ROW_COLS})`,
-        [scanId, doc],
-      ),
+      query.copy(`copy analysis_object (${COLS}, first_seen, valid_from) from stdin (format binary)`, copy.toBuffer()),
     ]);
     closed += cl?.rowCount ?? 0;
-    inserted += ins.rowCount ?? 0;
+    inserted += ins;
   };
   let batch: Row[] = [];
   let pending: Promise<unknown>[] = [];

@@ -1,0 +1,91 @@
+/**
+ * How the analysis's rows are serialised and written (analyze-scan.ts): the hash must be exactly the
+ * one earlier scans stored (sha1 of the row with its nullable columns, as JSON), and COPY must store
+ * every value as it was, whatever characters it holds.
+ */
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { analyzeEstateFile } from "./testing";
+import { analysisRows, serialiseRow, writeAnalysisVersions, type AnalysisRow } from "./analyze-scan";
+import { createTestDatabase, type TestDatabase } from "../testing/test-database";
+
+/** The serialisation the hash was defined by (before COPY): the whole row, its nullable columns null. */
+function plainHash(r: AnalysisRow): string {
+  const json = JSON.stringify({ ...r, rule: r.rule ?? null, severity: r.severity ?? null, state: r.state ?? null, project: r.project ?? null, cluster: r.cluster ?? null, namespace: r.namespace ?? null, gsa: r.gsa ?? null, target: r.target ?? null });
+  return createHash("sha1").update(json).digest("hex");
+}
+
+const TRICKY = 'back\\slash "quote"\ttab\nnewline\rreturn \\N é 中 😀';
+
+describe("an analysis row's serialisation", () => {
+  it("gives every demo row the hash and data JSON the plain serialisation gives", async () => {
+    const rows = analysisRows(await analyzeEstateFile("lib/simulator/estates/demo/estate.yaml", { timeoutMs: 120_000 }));
+    expect(rows.length).toBeGreaterThan(500);
+    for (const r of rows) {
+      const s = serialiseRow(r);
+      expect(s.hash).toBe(plainHash(r));
+      expect(s.data.toString("utf8")).toBe(JSON.stringify(r.data));
+    }
+  });
+
+  it("hashes rows with columns left out, undefined or out of order exactly as the plain serialisation", () => {
+    const rows: AnalysisRow[] = [
+      { kind: "x", key: "a", subject: "s", data: { b: 1, a: [TRICKY] } },
+      { data: { z: null }, kind: "x", key: "b", subject: "s", rule: undefined, gsa: "g", target: null },
+      { kind: "x", key: "c", subject: TRICKY, state: "open", project: "p", cluster: undefined, namespace: "n", data: "just a string" },
+      { kind: "x", key: "d", subject: "s", data: { when: new Date("2026-11-30T12:00:00Z"), u: undefined } },
+    ];
+    for (const r of rows) {
+      expect(serialiseRow(r).hash).toBe(plainHash(r));
+      expect(serialiseRow(r).data.toString("utf8")).toBe(JSON.stringify(r.data));
+    }
+  });
+});
+
+describe("writing analysis rows", () => {
+  let t: TestDatabase;
+  const scan = async () =>
+    (await t.db.pool.query<{ id: number }>(`insert into scan (status, trigger, mode, target) values ('running', 'test', 'estate', '') returning id`)).rows[0].id;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+
+  const rowsWith = (note: string): AnalysisRow[] => [
+    { kind: "finding", key: `r|${TRICKY}`, subject: TRICKY, rule: "r", severity: "high", state: "open", project: "p\\1", data: { note, list: [TRICKY, "\u0001ctl"], n: 1.5 } },
+    { kind: "graph-edge", key: "e1", subject: "a", target: "b\tc", data: { kind: "uses" } },
+  ];
+
+  it("stores every value exactly, writes nothing when nothing changed, and keeps first_seen across a change", async () => {
+    const client = await t.db.pool.connect();
+    // As in a scan: in one transaction (the keys seen live in a temporary table dropped on commit).
+    const write = async (scanId: number, rows: AnalysisRow[]) => {
+      await client.query("begin");
+      const r = await writeAnalysisVersions(client, scanId, rows);
+      await client.query("commit");
+      return r;
+    };
+    try {
+      const s1 = await scan();
+      expect(await write(s1, rowsWith("one"))).toEqual({ inserted: 2, closed: 0, unchanged: 0 });
+      const stored = await client.query(
+        `select kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, target, data, hash, first_seen, valid_from from analysis_object where valid_to is null order by kind`,
+      );
+      const [finding, edge] = rowsWith("one").sort((a, b) => a.kind.localeCompare(b.kind));
+      expect(stored.rows).toEqual([
+        { kind: "finding", key: finding.key, subject: TRICKY, rule: "r", severity: "high", state: "open", project: "p\\1", cluster: null, namespace: null, gsa: null, target: null, data: finding.data, hash: plainHash(finding), first_seen: s1, valid_from: s1 },
+        { kind: "graph-edge", key: "e1", subject: "a", rule: null, severity: null, state: null, project: null, cluster: null, namespace: null, gsa: null, target: "b\tc", data: edge.data, hash: plainHash(edge), first_seen: s1, valid_from: s1 },
+      ]);
+      const s2 = await scan();
+      expect(await write(s2, rowsWith("one"))).toEqual({ inserted: 0, closed: 0, unchanged: 2 });
+      const s3 = await scan();
+      expect(await write(s3, rowsWith("two"))).toEqual({ inserted: 1, closed: 1, unchanged: 1 });
+      const changed = await client.query(`select data->>'note' as note, first_seen, valid_from from analysis_object where kind = 'finding' and valid_to is null`);
+      expect(changed.rows).toEqual([{ note: "two", first_seen: s1, valid_from: s3 }]);
+    } finally {
+      client.release();
+    }
+  });
+});
