@@ -15,6 +15,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import tls from "node:tls";
 import zlib from "node:zlib";
 import * as k8s from "@kubernetes/client-node";
 
@@ -99,11 +100,13 @@ export function clusterClient(endpoint: ClusterEndpoint, token: () => Promise<st
       const kc = loadConfig(endpoint);
       await kc.applyToHTTPSOptions(opts);
       (opts.agent as https.Agent | undefined)?.destroy();
+      const tlsOpts = { ca: opts.ca, cert: opts.cert, key: opts.key };
       const own = new https.Agent({
         keepAlive: true,
-        ca: opts.ca,
-        cert: opts.cert,
-        key: opts.key,
+        ...tlsOpts,
+        // Built once: without it every new connection parses the CA and client certificate again
+        // (tls.connect makes a SecureContext per socket), and a scan opens several per cluster.
+        secureContext: tls.createSecureContext(tlsOpts),
         servername: opts.servername,
         ...(opts.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
       });
