@@ -17,8 +17,7 @@ import type pg from "pg";
 import type { InventoryRecord } from "../inventory/model";
 import { storableRecord } from "../inventory/sanitise";
 import { STAGE_TABLE, type StageSource } from "./write-inventory";
-import { from as copyFrom } from "pg-copy-streams";
-import { finished } from "node:stream/promises";
+import { serialQueue, type SerialQuery } from "./serial-queue";
 const BATCH = 2000;
 const COLUMNS = "kind, subject, source, project, cluster, namespace, data, complete";
 
@@ -37,14 +36,16 @@ export class InventoryStage {
   /** Objects staged per kind (what the scan saw). */
   readonly counts: Record<string, number> = {};
   private pending: Row[] = [];
-  /** The writes queued so far, one after another on the session (the scan does not wait for them). */
-  private tail: Promise<unknown> = Promise.resolve();
+  /** The writes, one after another on the session (the scan does not wait for them). */
+  private readonly query: SerialQuery;
   private failed: Error | undefined;
 
   private constructor(
     private readonly client: pg.PoolClient,
     private readonly table = `pg_temp.${STAGE_TABLE}`,
-  ) {}
+  ) {
+    this.query = serialQueue(client);
+  }
 
   /** Creates (or empties: a retried shard starts its slice over) one shard's UNLOGGED stage table. */
   static async openShard(client: pg.PoolClient, scanId: number, shard: number): Promise<InventoryStage> {
@@ -101,12 +102,7 @@ export class InventoryStage {
     for (const x of rows) {
       text += `${copyField(x.kind)}\t${copyField(x.subject)}\t${copyField(x.source)}\t${copyField(x.project)}\t${copyField(x.cluster)}\t${copyField(x.namespace)}\t${copyField(x.data)}\t${x.complete ? "t" : "f"}\n`;
     }
-    const p = this.tail.then(async () => {
-      const copy = this.client.query(copyFrom(`copy ${this.table} (${COLUMNS}) from stdin`));
-      copy.end(text);
-      await finished(copy);
-    });
-    this.tail = p.catch((err: Error) => {
+    this.query.copy(`copy ${this.table} (${COLUMNS}) from stdin`, text).catch((err: Error) => {
       this.failed ??= err;
     });
   }
@@ -114,7 +110,7 @@ export class InventoryStage {
   /** Writes what is pending and waits for every write; throws if one failed. */
   async flush() {
     this.write();
-    await this.tail;
+    await this.query.idle();
     if (this.failed) throw this.failed;
     // The key columns' statistics are what the apply's plans use (data's cost more to gather than the rest).
     await this.client.query(`analyze ${this.table} (kind, subject, source)`);
@@ -122,7 +118,7 @@ export class InventoryStage {
 
   /** Drops the table (after the scan applied it, or gave up). */
   async drop() {
-    await this.tail;
+    await this.query.idle();
     await this.client.query(`drop table if exists ${this.table}`).catch(() => undefined);
   }
 }
