@@ -109,8 +109,15 @@ export async function joinShardedScan(
   try {
     await client.query("select pg_advisory_xact_lock($1)", [SHARD_JOIN_LOCK]);
     // A single scan holds the scan lock for its whole length: not beside it.
-    const free = await client.query<{ ok: boolean }>("select pg_try_advisory_xact_lock($1) as ok", [SCAN_LOCK_KEY]);
-    if (!free.rows[0].ok) throw new ShardJoinError("A single (unsharded) scan is running; not starting a sharded one beside it");
+    // Asked a few times over a second: the shard that joined just before us holds the scan lock for
+    // its join transaction too, and a commit releases its locks one by one — we can be woken by its
+    // join lock while its scan lock is still on the way out. A single scan holds it for minutes.
+    for (let attempt = 1; ; attempt++) {
+      const free = await client.query<{ ok: boolean }>("select pg_try_advisory_xact_lock($1) as ok", [SCAN_LOCK_KEY]);
+      if (free.rows[0].ok) break;
+      if (attempt >= 10) throw new ShardJoinError("A single (unsharded) scan is running; not starting a sharded one beside it");
+      await new Promise((r) => setTimeout(r, 100));
+    }
     // We hold the scan lock for this transaction: a single scan still marked running is dead.
     await client.query(
       `update scan set status = 'crashed', finished_at = now(), error = coalesce(error, 'The process running this scan stopped before it finished') where status = 'running' and shards = 1`,

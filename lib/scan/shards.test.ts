@@ -16,7 +16,8 @@ import { runShard } from "./run-shard";
 import { runScan, ScanBusyError } from "./run-scan";
 import { reapCrashedScans } from "./scan-control";
 import { resolveShard, shardOf, owns } from "./shard-slice";
-import { ShardJoinError } from "./shard-lease";
+import { joinShardedScan, ShardJoinError } from "./shard-lease";
+import { SCAN_LOCK_KEY } from "./run-scan-lock";
 
 const config = testConfig({ WI_ATLAS_SCAN_LEASE_SECONDS: "5" });
 const env = (e: Record<string, string>) => e as unknown as NodeJS.ProcessEnv;
@@ -166,4 +167,40 @@ describe("the shards' lease", () => {
     expect(s1.applied?.summary.written.inserted).toBe(0);
     expect(s1.applied?.summary.written.closed).toBe(0);
   }, 300_000);
+});
+
+describe("joining while the scan lock is taken", () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await t.drop();
+  });
+  const join = async () => {
+    const client = await t.db.pool.connect();
+    try {
+      return await joinShardedScan(client, { index: 0, count: 2, trigger: "test", mode: "demo", leaseMs: 5_000, timeoutMs: 60_000 });
+    } finally {
+      client.release();
+    }
+  };
+
+  it("refuses while a single scan holds it, and waits out a moment's hold (another shard's join committing)", async () => {
+    const holder = await t.db.pool.connect();
+    try {
+      await holder.query("select pg_advisory_lock($1)", [SCAN_LOCK_KEY]);
+      await expect(join()).rejects.toThrow(/A single \(unsharded\) scan is running; not starting a sharded one beside it/);
+      expect((await t.db.pool.query(`select count(*)::int as n from scan`)).rows[0].n).toBe(0);
+      // Let go 300 ms into the join: the join goes ahead and starts the sharded scan.
+      const letGo = new Promise((r) => setTimeout(r, 300)).then(() => holder.query("select pg_advisory_unlock($1)", [SCAN_LOCK_KEY]));
+      const joined = await join();
+      await letGo;
+      expect(joined.created).toBe(true);
+      const row = await t.db.pool.query(`select status, shards from scan where id = $1`, [joined.scanId]);
+      expect(row.rows[0]).toEqual({ status: "running", shards: 2 });
+    } finally {
+      holder.release();
+    }
+  });
 });
