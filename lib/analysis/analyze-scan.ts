@@ -144,14 +144,19 @@ const COLS = "kind, key, subject, rule, severity, state, project, cluster, names
 const NULLABLE = ["rule", "severity", "state", "project", "cluster", "namespace", "gsa", "target"] as const;
 
 /**
- * A row's content as stored: its `data` as UTF-8 JSON, and the hash that detects a change — sha1 of
+ * A row's content as stored: its `data` as JSON text, and the hash that detects a change — sha1 of
  * `JSON.stringify({ ...row, rule: row.rule ?? null, … target: row.target ?? null })`, the row with its
  * nullable columns. That text is built here around `data` (nearly all of a row), so data is
- * serialised and encoded once for both the hash and the COPY. The hash must stay exactly this:
- * earlier scans' rows carry it (a different one would make every row of the next scan look
- * changed), and lib/store/changes.ts compares it across scans.
+ * serialised once for both the hash and the COPY. The hash must stay exactly this: earlier scans'
+ * rows carry it (a different one would make every row of the next scan look changed), and
+ * lib/store/changes.ts compares it across scans.
+ *
+ * Strings, not Buffers: a Buffer per row is memory outside V8's heap, and hundreds of MiB of it
+ * allocated in a few seconds (an `org-l` analysis is 185 MiB of JSON) make V8 run full collections
+ * of the whole heap again and again. The hash is taken of the string (hashed as its UTF-8 bytes, as
+ * Buffer.from would encode it) and COPY encodes `data` straight into its batch's buffer.
  */
-export function serialiseRow(r: Row): { data: Buffer; hash: string } {
+export function serialiseRow(r: Row): { data: string; hash: string } {
   const data = JSON.stringify(r.data);
   // data is NOT NULL: a row without it was never storable (the database refused it before, too).
   if (data === undefined) throw new Error(`analysis row ${r.kind} ${r.key} has no data`);
@@ -173,44 +178,50 @@ export function serialiseRow(r: Row): { data: Buffer; hash: string } {
     if (v !== undefined) put(k, JSON.stringify(v));
   }
   for (const k of NULLABLE) if (!Object.prototype.hasOwnProperty.call(r, k)) put(k, "null");
-  const head = `{${pre}`;
-  const bytes = Buffer.from(`${head}${data}${post}}`);
-  const start = Buffer.byteLength(head);
-  return { data: bytes.subarray(start, start + Buffer.byteLength(data)), hash: sha1Hex(bytes) };
+  return { data, hash: sha1Hex(`{${pre}${data}${post}}`) };
 }
 
-type OneShotHash = (algorithm: string, data: Buffer, encoding: "hex") => string;
-/** sha1 in hex: the one-shot crypto.hash where Node has it (no Hash object per row). */
-const sha1Hex: (b: Buffer) => string =
+type OneShotHash = (algorithm: string, data: string, encoding: "hex") => string;
+/** sha1 in hex of a string's UTF-8 bytes: the one-shot crypto.hash where Node has it (no Hash object per row). */
+const sha1Hex: (s: string) => string =
   typeof (crypto as { hash?: unknown }).hash === "function"
-    ? (b) => ((crypto as unknown as { hash: OneShotHash }).hash)("sha1", b, "hex")
-    : (b) => createHash("sha1").update(b).digest("hex");
+    ? (s) => ((crypto as unknown as { hash: OneShotHash }).hash)("sha1", s, "hex")
+    : (s) => createHash("sha1").update(s, "utf8").digest("hex");
 
-type CopyValue = Buffer | string | number | null;
+/** A jsonb value for BinaryCopy: its JSON text. */
+export type Jsonb = { json: string };
+type CopyValue = string | number | null | Jsonb;
 
 /**
  * Rows in COPY's binary format (PostgreSQL docs, "COPY", Binary Format): no value escaped, text as
- * its UTF-8 bytes, jsonb as its version (1) then its JSON text, int4 as 4 bytes big-endian.
+ * its UTF-8 bytes, jsonb as its version (1) then its JSON text, int4 as 4 bytes big-endian. The
+ * payload is encoded into a buffer the caller may hand back (`release`) once its COPY is done, so a
+ * long write reuses a few buffers instead of allocating one per batch.
  */
 export class BinaryCopy {
   private rows: CopyValue[][] = [];
-  /** One row, its values in the statement's column order: a string is text, a Buffer jsonb (JSON as UTF-8), a number int4, null NULL. */
+  constructor(private readonly buffers: Buffer[] = []) {}
+  /** One row, its values in the statement's column order: a string is text, { json } jsonb, a number int4, null NULL. */
   row(values: CopyValue[]) {
     this.rows.push(values);
   }
-  /** The whole COPY payload: header, rows, trailer. */
+  /** The whole COPY payload: header, rows, trailer (a view of a pooled buffer: see `release`). */
   toBuffer(): Buffer {
     let size = 11 + 4 + 4 + 2;
     const lens: number[] = [];
     for (const f of this.rows) {
       size += 2;
       for (const v of f) {
-        const n = v === null ? 0 : typeof v === "number" ? 4 : typeof v === "string" ? Buffer.byteLength(v) : v.length + 1;
-        if (typeof v === "string") lens.push(n);
+        let n = 0;
+        if (v === null) n = 0;
+        else if (typeof v === "number") n = 4;
+        else if (typeof v === "string") lens.push((n = Buffer.byteLength(v)));
+        else lens.push((n = Buffer.byteLength(v.json) + 1));
         size += 4 + n;
       }
     }
-    const buf = Buffer.allocUnsafe(size);
+    let buf = this.buffers.pop();
+    if (!buf || buf.length < size) buf = Buffer.allocUnsafe(Math.max(size, buf ? buf.length * 2 : 0));
     let o = buf.write("PGCOPY\n\xff\r\n\0", 0, "latin1");
     o = buf.writeInt32BE(0, o); // flags: no OIDs
     o = buf.writeInt32BE(0, o); // header extension: none
@@ -227,15 +238,23 @@ export class BinaryCopy {
           o = buf.writeInt32BE(n, o);
           o += buf.write(v, o, n, "utf8");
         } else {
-          o = buf.writeInt32BE(v.length + 1, o);
+          const n = lens[li++];
+          o = buf.writeInt32BE(n, o);
           o = buf.writeUInt8(1, o);
-          o += v.copy(buf, o);
+          o += buf.write(v.json, o, n - 1, "utf8");
         }
       }
     }
     o = buf.writeInt16BE(-1, o); // trailer
     if (o !== size) throw new Error(`binary COPY: wrote ${o} of ${size} bytes`);
-    return buf;
+    this.whole = buf;
+    return buf.subarray(0, size);
+  }
+  private whole: Buffer | undefined;
+  /** Hands the payload's buffer back to the pool it came from (call once its COPY has finished). */
+  release() {
+    if (this.whole) this.buffers.push(this.whole);
+    this.whole = undefined;
   }
 }
 
@@ -260,6 +279,8 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
   let inserted = 0;
   let closed = 0;
   let total = 0;
+  // The COPY payloads' buffers, reused batch after batch (at most two batches are in flight).
+  const buffers: Buffer[] = [];
   const apply = async (c: Row[]) => {
     const kinds: string[] = [];
     const keys: string[] = [];
@@ -286,12 +307,12 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
         );
     if (!diff.rows.length) return;
     const changed = diff.rows.filter((d) => d.first_seen !== null).map((d) => Number(d.i) - 1);
-    const copy = new BinaryCopy();
+    const copy = new BinaryCopy(buffers);
     const v = (x: string | null | undefined) => x ?? null;
     for (const d of diff.rows) {
       const i = Number(d.i) - 1;
       const r = c[i];
-      copy.row([r.kind, r.key, r.subject, v(r.rule), v(r.severity), v(r.state), v(r.project), v(r.cluster), v(r.namespace), v(r.gsa), v(r.target), serialised[i].data, serialised[i].hash, Number(d.first_seen ?? scanId), scanId]);
+      copy.row([r.kind, r.key, r.subject, v(r.rule), v(r.severity), v(r.state), v(r.project), v(r.cluster), v(r.namespace), v(r.gsa), v(r.target), { json: serialised[i].data }, serialised[i].hash, Number(d.first_seen ?? scanId), scanId]);
     }
     // Queued in this order on the one connection: a changed row's current version closes before its
     // new one arrives (the current-key index is unique).
@@ -303,7 +324,7 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
             [scanId, changed.map((i) => kinds[i]), changed.map((i) => keys[i])],
           )
         : undefined,
-      query.copy(`copy analysis_object (${COLS}, first_seen, valid_from) from stdin (format binary)`, copy.toBuffer()),
+      query.copy(`copy analysis_object (${COLS}, first_seen, valid_from) from stdin (format binary)`, copy.toBuffer()).finally(() => copy.release()),
     ]);
     closed += cl?.rowCount ?? 0;
     inserted += ins;
