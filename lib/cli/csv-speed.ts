@@ -11,7 +11,7 @@
  * bench_<size>) instead of scanning one; --copy-only measures the COPY path alone.
  */
 import pg from "pg";
-import { readFileSync } from "node:fs";
+import { procCpuMs } from "./proc-cpu";
 import { ensureEmbeddedPostgres } from "../store/embedded-postgres";
 import { migrate } from "../store/migrate";
 import { openDb, type Db } from "../store/db";
@@ -61,11 +61,6 @@ async function prepare(): Promise<{ db: Db; release: () => Promise<void> }> {
   return { db, release: async () => (await db.close(), await embedded.release({ waitMs: 10_000 })) };
 }
 
-/** CPU time (ms) a process has used, from /proc (Linux). */
-function procCpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-}
 
 async function measure(open: () => Promise<ReadableStream<Uint8Array>>, backend: number): Promise<{ rows: number; bytes: number; ms: number; rssGrowth: number; pgCpu: number; nodeCpu: number }> {
   const pg0 = procCpuMs(backend);

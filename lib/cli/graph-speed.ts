@@ -8,7 +8,7 @@
  * --walk reads the ring node by node as before summedRing (the figure to compare with).
  */
 import pg from "pg";
-import { readFileSync } from "node:fs";
+import { procCpuMs } from "./proc-cpu";
 import { ensureEmbeddedPostgres } from "../store/embedded-postgres";
 import { openDb } from "../store/db";
 import { graphView, parseGraphParams } from "../store/graph-query";
@@ -43,10 +43,7 @@ async function main() {
       return r;
     };
     const backend = (await db.pool.query<{ pid: number }>(`select pg_backend_pid() as pid`)).rows[0].pid;
-    const pgCpu = () => {
-      const f = readFileSync(`/proc/${backend}/stat`, "utf8").split(") ")[1].split(" ");
-      return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-    };
+    const pgCpu = () => procCpuMs(backend);
     const all: number[] = [];
     const cpus: { node: number; pg: number }[] = [];
     for (let i = 0; i < rounds; i++) {

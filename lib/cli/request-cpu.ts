@@ -12,7 +12,7 @@
  * With `--scan`, a whole `npm run scan -- --json` follows, into a fresh database on the bench's
  * embedded PostgreSQL, and its time and CPU (the scanner process's own) are printed too. Figures move
  * with the machine's load: compare runs made back to back. `--cpu-prof DIR` writes the scanner's V8 CPU
- * profile there (open it in Chrome DevTools or summarise it with `npx tsx lib/cli/profile-top.ts`).
+ * profile there, and the simulator's in its subdirectory simulator/ (the largest file is the thread that served) (open it in Chrome DevTools or summarise it with `npx tsx lib/cli/profile-top.ts`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -30,6 +30,7 @@ import { ensureEmbeddedPostgres } from "../store/embedded-postgres";
 import { migrate } from "../store/migrate";
 import { isEstateSize } from "../simulator/generate-estate";
 import { parseCliArgs } from "./args";
+import { procCpuMs } from "./proc-cpu";
 
 const USAGE = `Usage: npx tsx lib/cli/request-cpu.ts [--size org-m] [--latency 25] [--scan [--cpu-prof DIR]]`;
 const args = parseCliArgs(
@@ -65,7 +66,10 @@ async function measure(fn: () => Promise<void>): Promise<{ wallMs: number; cpuMs
 
 async function main() {
   log(`load before: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-  const sim = spawn(process.execPath, ["--import", "tsx", "lib/cli/simulator.ts", "--generate", size, "--latency", String(latency), "--port", "0", "--json"], {
+  // With --cpu-prof the simulator is profiled too (its own file in the same directory): on one
+  // machine its CPU delays the answers the scanner waits for.
+  const simProf = args["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(args["cpu-prof"], "simulator")] : [];
+  const sim = spawn(process.execPath, [...simProf, "--import", "tsx", "lib/cli/simulator.ts", "--generate", size, "--latency", String(latency), "--port", "0", "--json"], {
     env: { ...process.env, WI_ATLAS_LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -81,6 +85,7 @@ async function main() {
   const k8s = { requests: 0, objects: 0 };
   const clusters: Record<string, unknown>[] = [];
 
+  const simCpu0 = procCpuMs(sim.pid!);
   const gm = await measure(async () => {
     const c = caller.counted(google);
     const projects = await searchProjects(g, c);
@@ -94,6 +99,7 @@ async function main() {
       }),
     );
   });
+  const simCpuGoogle = procCpuMs(sim.pid!) - simCpu0;
   const km = await measure(async () => {
     const c = caller.counted(k8s);
     await Promise.all(
@@ -107,6 +113,7 @@ async function main() {
     `${name.padEnd(11)} ${String(n.requests).padStart(6)} requests ${String(n.objects).padStart(7)} ${unit.padEnd(8)} wall ${(m.wallMs / 1000).toFixed(1).padStart(5)} s  CPU ${(m.cpuMs / 1000).toFixed(2).padStart(6)} s  = ${(m.cpuMs / n.requests).toFixed(3)} ms/request` +
     (unit === "objects" ? `, ${((m.cpuMs * 1000) / n.objects).toFixed(1)} µs/object` : "");
   const out = [line("Google", gm, google, "GSAs"), line("Kubernetes", km, k8s, "objects")];
+  out.push(`  the simulator's CPU while it answered the Google requests: ${(simCpuGoogle / 1000).toFixed(1)} s (${(simCpuGoogle / google.requests).toFixed(2)} ms/request)`);
 
   if (args.scan) {
     const dataDir = path.resolve(".wi-atlas/bench");
@@ -131,15 +138,26 @@ async function main() {
         env: { ...process.env, DATABASE_URL: u.toString(), WI_ATLAS_SIMULATOR_URL: url, WI_ATLAS_ESTATE: "", WI_ATLAS_LOG_LEVEL: "warn", WI_ATLAS_REQUEST_TIMEOUT_SECONDS: "120" },
       });
       children.push(child);
+      const simScan0 = procCpuMs(sim.pid!);
       let text = "";
       child.stdout!.on("data", (d: Buffer) => (text += d.toString()));
       await new Promise((r) => child.once("exit", r));
-      const r = JSON.parse(text) as { status: string; cpuMs?: number; summary: { durationMs: number; timings?: { collectMs: number } } };
+      const simScan = procCpuMs(sim.pid!) - simScan0;
+      const r = JSON.parse(text) as { status: string; cpuMs?: number; summary: { durationMs: number; timings?: { collectMs: number }; requests: Record<string, number>; slotMs?: Record<string, number> } };
       const stats = (await (await fetch(`${url}/_sim/stats`)).json()) as { total: number };
       out.push(
         `full scan   ${r.status}: ${(r.summary.durationMs / 1000).toFixed(1)} s (collect ${((r.summary.timings?.collectMs ?? 0) / 1000).toFixed(1)} s), ${stats.total} requests` +
           (r.cpuMs !== undefined ? `, scanner CPU ${(r.cpuMs / 1000).toFixed(1)} s = ${(r.cpuMs / stats.total).toFixed(2)} ms/request (whole process: collect, store, analyse)` : ""),
       );
+      out.push(`  the simulator's CPU over the scan: ${(simScan / 1000).toFixed(1)} s (it shares this machine's cores with the scanner and PostgreSQL)`);
+      // How long a request held its API's slot, end to end (latency + the client's work + any wait
+      // for the event loop), and how full the API's slots were over the collect.
+      const collectMs = r.summary.timings?.collectMs ?? 0;
+      for (const [api, ms] of Object.entries(r.summary.slotMs ?? {})) {
+        const n = r.summary.requests[api] ?? 0;
+        const conc = limits[api as keyof typeof limits]?.concurrency ?? 8;
+        if (n) out.push(`  ${api.padEnd(15)} ${String(n).padStart(6)} requests, ${(ms / n).toFixed(1)} ms each in a slot; slots ${((100 * ms) / (collectMs * conc)).toFixed(0)}% full over the collect (concurrency ${conc})`);
+      }
     } finally {
       await embedded.release({ waitMs: 10_000 });
     }

@@ -16,7 +16,7 @@
  */
 import pg from "pg";
 import { loadavg } from "node:os";
-import { readFileSync } from "node:fs";
+import { procCpuMs } from "./proc-cpu";
 import { ensureEmbeddedPostgres } from "../store/embedded-postgres";
 import { migrate } from "../store/migrate";
 import { openDb } from "../store/db";
@@ -39,11 +39,6 @@ const size = arg("size", "org-m") as EstateSizeName;
 const rounds = Number(arg("rounds", "2"));
 if (!isEstateSize(size)) throw new Error(`--size must be an estate size, not ${size}`);
 
-/** CPU time (ms) a process has used, from /proc (Linux): the scan's database backend. */
-function procCpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
-}
 const ownCpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;

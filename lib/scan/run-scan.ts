@@ -39,6 +39,8 @@ export type ScanSummary = {
   retries: number;
   /** The longest chain of dependent requests (the scan's floor at any concurrency is chain × latency). */
   chain?: number;
+  /** Per API, the milliseconds its requests held a concurrency slot, summed (CallStats.slotMs). */
+  slotMs?: Partial<Record<string, number>>;
   /** Where keys and GSA policies came from (`asset`: the keys came from Cloud Asset Inventory). */
   inventoryPath?: "direct" | "asset";
   /** Why, for the Coverage page ("via Cloud Asset Inventory (organizations/N), …" or "asked IAM per account: …"). */
@@ -298,6 +300,7 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     summary.requests = { ...caller.stats.requests };
     summary.retries = caller.stats.retries;
     summary.chain = caller.stats.chain;
+    summary.slotMs = Object.fromEntries(Object.entries(caller.stats.slotMs).filter(([, ms]) => ms > 0).map(([api, ms]) => [api, Math.round(ms)]));
     Object.assign(summary, inventoryPathOf(target.scope, outcomes));
     const timings = { collectMs: Date.now() - collectStarted, storeMs: 0, analysisMs: 0 };
     const mem = () => `rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB`;

@@ -37,6 +37,12 @@ export type CallStats = {
   waitedMs: number;
   /** The longest chain of dependent requests (see chain.ts), retries included. */
   chain: number;
+  /**
+   * Milliseconds each API's requests held a concurrency slot, summed (from when the client was
+   * called to when its answer was parsed): ÷ requests is the latency a request saw end to end; ÷
+   * (the API's busy span × its concurrency) is how full its slots were.
+   */
+  slotMs: Record<ApiName, number>;
 };
 
 export class CancelledError extends Error {
@@ -48,7 +54,7 @@ export class CancelledError extends Error {
 
 export class Caller {
   private queues = new Map<ApiName, PQueue>();
-  readonly stats: CallStats = { requests: { crm: 0, iam: 0, container: 0, policyanalyzer: 0, cloudasset: 0, gkehub: 0, k8s: 0 }, retries: 0, waitedMs: 0, chain: 0 };
+  readonly stats: CallStats = { requests: { crm: 0, iam: 0, container: 0, policyanalyzer: 0, cloudasset: 0, gkehub: 0, k8s: 0 }, retries: 0, waitedMs: 0, chain: 0, slotMs: { crm: 0, iam: 0, container: 0, policyanalyzer: 0, cloudasset: 0, gkehub: 0, k8s: 0 } };
 
   constructor(
     private readonly opts: {
@@ -158,6 +164,7 @@ export class Caller {
           async () => {
             this.stats.requests[api]++;
             const attempt = this.attemptSignal();
+            const held = performance.now();
             try {
               return await fn(attempt.signal);
             } catch (err) {
@@ -167,6 +174,7 @@ export class Caller {
               throw e;
             } finally {
               attempt.done();
+              this.stats.slotMs[api] += performance.now() - held;
             }
           },
         );
