@@ -23,7 +23,8 @@ export type AnalysisSummary = {
   written: { inserted: number; closed: number; unchanged: number };
   durationMs: number;
   /** Reading the inventory, the analysis itself (identity, status, findings, graph), storing its results; ms. */
-  timings?: { loadMs: number; computeMs: number; writeMs: number };
+  /** alongsideWaitMs: how long the insert of the inventory's new versions ran on after the compute (see analyzeScan). */
+  timings?: { loadMs: number; computeMs: number; writeMs: number; alongsideWaitMs?: number };
 };
 
 export type AnalysisRow = Row;
@@ -42,18 +43,35 @@ type Row = {
   data: unknown;
 };
 
-export async function loadAnalysisInput(client: pg.PoolClient | pg.Pool, scanId: number, now: Date): Promise<AnalysisInput> {
+/**
+ * The analysis's input: the current inventory, the sources' states and when each GSA was first seen.
+ * With `pending` (a relation of rows about to be inserted as new versions by this scan, in the same
+ * session: PENDING_VERSIONS of lib/store/write-inventory.ts), the inventory as it will be once they
+ * are — read before the insert, so that the insert and the analysis can run at the same time.
+ */
+export async function loadAnalysisInput(client: pg.PoolClient | pg.Pool, scanId: number, now: Date, pending?: string): Promise<AnalysisInput> {
   const objects = await client.query<InventoryRecord>(
-    `select kind, subject, source, project, cluster, namespace, data from inventory_object where valid_to is null`,
+    `select kind, subject, source, project, cluster, namespace, data from inventory_object where valid_to is null` +
+      (pending ? ` union all select kind, subject, source, project, cluster, namespace, data from ${pending}` : ""),
   );
   const states = await client.query<{ source: string; last_scan_id: number; last_status: string }>(`select source, last_scan_id, last_status from source_state where retired_scan_id is null`);
   const sources = new Map<string, Exclude<SourceStatus, "missing">>();
   // Only what answered in full in this very scan counts as complete; older answers are stale.
   for (const s of states.rows) sources.set(s.source, s.last_scan_id === scanId ? (s.last_status as Exclude<SourceStatus, "missing">) : "skipped");
+  // A pending row's version starts with this scan (its valid_from).
   const first = await client.query<{ subject: string; t: string }>(
-    `select o.subject, min(s.started_at) as t from inventory_object o join scan s on s.id = o.valid_from where o.kind = 'gsa' group by o.subject`,
+    pending
+      ? `select v.subject, min(s.started_at) as t from (
+           select subject, valid_from as scan_id from inventory_object where kind = 'gsa'
+           union all select subject, $1::int from ${pending} where kind = 'gsa') v
+         join scan s on s.id = v.scan_id group by v.subject`
+      : `select o.subject, min(s.started_at) as t from inventory_object o join scan s on s.id = o.valid_from where o.kind = 'gsa' group by o.subject`,
+    pending ? [scanId] : [],
   );
-  return { now, records: objects.rows, sources, firstSeen: new Map(first.rows.map((r) => [r.subject, new Date(r.t)])) };
+  // In one order whatever order the rows came in (the table's, or the current rows then the pending
+  // ones): where the analysis picks the first of equals, the same inventory gives the same analysis.
+  const records = objects.rows.sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0));
+  return { now, records, sources, firstSeen: new Map(first.rows.map((r) => [r.subject, new Date(r.t)])) };
 }
 
 
@@ -398,15 +416,34 @@ export function metricsOf(rollups: Rollup[]): { scope: string; metric: string; v
   return out;
 }
 
-export async function analyzeScan(client: pg.PoolClient, scanId: number, now: Date = new Date()): Promise<AnalysisSummary> {
+/**
+ * Analyses the scan's inventory and writes the analysis's versions, in the caller's transaction.
+ * `alongside`: the inventory's pending new versions (read with `pending`, see loadAnalysisInput) are
+ * inserted by it while this process computes the analysis — the database and this process each on
+ * a core, instead of one after the other; it is awaited before anything else is written.
+ */
+export async function analyzeScan(
+  client: pg.PoolClient,
+  scanId: number,
+  now: Date = new Date(),
+  opts: { pending?: string; alongside?: () => Promise<unknown> } = {},
+): Promise<AnalysisSummary> {
   const started = Date.now();
   const mem = () => `rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB`;
-  const input = await loadAnalysisInput(client, scanId, now);
+  const input = await loadAnalysisInput(client, scanId, now, opts.pending);
   const loaded = Date.now();
   log.debug(`analysis: read ${input.records.length} objects in ${loaded - started} ms; ${mem()}`);
+  const alongside = opts.alongside?.();
+  // Awaited below; this keeps a failure while the analysis computes from going unhandled.
+  alongside?.catch(() => undefined);
   const result = runAnalysis(input);
   const computed = Date.now();
   log.debug(`analysis: computed in ${computed - loaded} ms; ${mem()}`);
+  if (alongside) {
+    await alongside;
+    log.debug(`analysis: waited ${Date.now() - computed} ms more for the work alongside`);
+  }
+  const writeStarted = Date.now();
   // What the summary needs, before the rows are written and their objects released.
   const bySeverity: Record<string, number> = {};
   for (const f of result.findings) if (f.state === "open") bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
@@ -416,7 +453,7 @@ export async function analyzeScan(client: pg.PoolClient, scanId: number, now: Da
     unverified: result.findings.filter((f) => f.state === "unverified").length,
   };
   const written = await writeAnalysisVersions(client, scanId, analysisRowStream(result, { release: true }));
-  log.debug(`analysis: written in ${Date.now() - computed} ms; ${mem()}`);
+  log.debug(`analysis: written in ${Date.now() - writeStarted} ms; ${mem()}`);
   const metrics = metricsOf(result.rollups);
   await client.query(`delete from scan_metric where scan_id = $1`, [scanId]);
   await client.query(
@@ -431,6 +468,6 @@ export async function analyzeScan(client: pg.PoolClient, scanId: number, now: Da
     migrated: overall.migrated,
     written,
     durationMs: Date.now() - started,
-    timings: { loadMs: loaded - started, computeMs: computed - loaded, writeMs: Date.now() - computed },
+    timings: { loadMs: loaded - started, computeMs: computed - loaded, writeMs: Date.now() - writeStarted, ...(alongside ? { alongsideWaitMs: writeStarted - computed } : {}) },
   };
 }

@@ -13,7 +13,7 @@ import { simulatorClients, googleCloudClients, type GoogleClients } from "../sou
 import { Caller, CancelledError } from "../sources/http/caller";
 import { collect, type CollectScope, type SourceOutcome } from "./collect";
 import { Progress, type ScanProgress } from "./progress";
-import { writeInventory, heldMessage, type WriteStats, type RetirementGuard, type StageSource } from "../store/write-inventory";
+import { prepareInventory, PENDING_VERSIONS, heldMessage, type WriteStats, type RetirementGuard, type StageSource } from "../store/write-inventory";
 import { InventoryStage } from "../store/stage";
 import type { ClusterData } from "../inventory/model";
 import { gkeEndpoint, type ClusterEndpoint } from "../sources/k8s/clients";
@@ -382,7 +382,10 @@ export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
   try {
     let t0 = Date.now();
     const guard: RetirementGuard = { maxPercent: config.maxRetirePercent, minObjects: 50, accept: acceptRetirement };
-    summary.written = await writeInventory(client, scanId, outcomes, guard, o.stage);
+    // The new versions are inserted while the analysis computes (analyzeScan's `alongside`); the
+    // analysis reads them from the stage, with the current rows.
+    const prepared = await prepareInventory(client, scanId, outcomes, guard, o.stage);
+    summary.written = prepared.stats;
     if (acceptRetirement) summary.acceptedRetirement = true;
     // Kept objects make the scan partial: what it saw was applied, but not that they are gone.
     if (summary.written.held?.length) {
@@ -394,7 +397,14 @@ export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
     progress.update((p) => (p.phase = "analysing"));
     await progress.flush();
     t0 = Date.now();
-    summary.analysis = await analyzeScan(client, scanId, clock);
+    summary.analysis = await analyzeScan(client, scanId, clock, {
+      pending: PENDING_VERSIONS,
+      alongside: async () => {
+        const t = Date.now();
+        await prepared.insert();
+        log.debug(`scan #${scanId}: new inventory versions inserted in ${Date.now() - t} ms, beside the analysis`);
+      },
+    });
     timings.analysisMs = Date.now() - t0;
     log.debug(`scan #${scanId}: analysed in ${timings.analysisMs} ms; ${mem()}`);
     if (o.signal.aborted) throw new CancelledError();

@@ -116,6 +116,32 @@ export async function writeInventory(
   guard: RetirementGuard = DEFAULT_RETIREMENT_GUARD,
   stage: StageSource = SESSION_STAGE,
 ): Promise<WriteStats> {
+  return (await prepareInventory(client, scanId, outcomes, guard, stage)).insert();
+}
+
+/**
+ * The rows `insert` adds: what this scan saw that has no current version once the changed, vanished
+ * and retired rows are closed. A relation over the session's `pg_temp.stage_last` (columns kind,
+ * subject, source, project, cluster, namespace, data), valid between `prepareInventory` and `insert`:
+ * the current rows and these are the inventory as it will be (lib/analysis/analyze-scan.ts reads
+ * them so the analysis can compute while the insert runs).
+ */
+export const PENDING_VERSIONS = `(select s.kind, s.subject, s.source, s.project, s.cluster, s.namespace, s.data from pg_temp.stage_last s
+  where not exists (select 1 from inventory_object o where o.kind = s.kind and o.subject = s.subject and o.valid_to is null)) as pending`;
+
+/**
+ * writeInventory in two steps, in the caller's transaction: everything but the new versions (stage
+ * deduplicated, rows closed, the guard, scan_source and source_state), then `insert` — the bulk of a
+ * first scan's store, which the caller may let run while it works on something else. Nothing may
+ * write inventory_object in between.
+ */
+export async function prepareInventory(
+  client: pg.PoolClient,
+  scanId: number,
+  outcomes: SourceOutcome[],
+  guard: RetirementGuard = DEFAULT_RETIREMENT_GUARD,
+  stage: StageSource = SESSION_STAGE,
+): Promise<{ stats: WriteStats; insert: () => Promise<WriteStats> }> {
   const stats: WriteStats = { inserted: 0, closed: 0, unchanged: 0, retiredSources: [] };
 
   // Everything this scan saw, deduplicated by (kind, subject): the last one staged wins.
@@ -203,20 +229,6 @@ export async function writeInventory(
   const closed = await client.query(`update inventory_object o set valid_to = $1 from pg_temp.closing c where o.id = c.id and o.valid_to is null`, [scanId]);
   stats.closed = closed.rowCount ?? 0;
 
-  // New versions: whatever has no current row with the same content (unchanged objects keep theirs).
-  const inserted = await client.query(
-    `insert into inventory_object (kind, subject, source, project, cluster, namespace, hash, data, valid_from, first_seen)
-     select s.kind, s.subject, s.source, s.project, s.cluster, s.namespace,
-            md5(jsonb_build_array(s.source, s.project, s.cluster, s.namespace, s.data)::text), s.data, $1, coalesce(c.first_seen, $1)
-       from pg_temp.stage_last s
-       left join pg_temp.closing c on c.kind = s.kind and c.subject = s.subject and c.changed
-      where not exists (select 1 from inventory_object o where o.kind = s.kind and o.subject = s.subject and o.valid_to is null)`,
-    [scanId],
-  );
-  stats.inserted = inserted.rowCount ?? 0;
-  const total = await client.query<{ n: number }>(`select count(*)::int as n from pg_temp.stage_last`);
-  stats.unchanged = total.rows[0].n - stats.inserted;
-
   if (retire.length) {
     await client.query(`update source_state set retired_scan_id = $1 where source = any($2::text[])`, [scanId, retire]);
     stats.retiredSources = retire;
@@ -231,5 +243,23 @@ export async function writeInventory(
        retired_scan_id = null`,
     [scanId, col((o) => o.source), col((o) => o.family), col((o) => o.scope), col((o) => o.status), col((o) => o.error ?? null)],
   );
-  return stats;
+
+  const insert = async (): Promise<WriteStats> => {
+    // New versions: whatever has no current row with the same content (unchanged objects keep theirs).
+    // The same rows as PENDING_VERSIONS, with their hash and first_seen.
+    const inserted = await client.query(
+      `insert into inventory_object (kind, subject, source, project, cluster, namespace, hash, data, valid_from, first_seen)
+       select s.kind, s.subject, s.source, s.project, s.cluster, s.namespace,
+              md5(jsonb_build_array(s.source, s.project, s.cluster, s.namespace, s.data)::text), s.data, $1, coalesce(c.first_seen, $1)
+         from pg_temp.stage_last s
+         left join pg_temp.closing c on c.kind = s.kind and c.subject = s.subject and c.changed
+        where not exists (select 1 from inventory_object o where o.kind = s.kind and o.subject = s.subject and o.valid_to is null)`,
+      [scanId],
+    );
+    stats.inserted = inserted.rowCount ?? 0;
+    const total = await client.query<{ n: number }>(`select count(*)::int as n from pg_temp.stage_last`);
+    stats.unchanged = total.rows[0].n - stats.inserted;
+    return stats;
+  };
+  return { stats, insert };
 }

@@ -107,7 +107,12 @@ describe("Caller with the googleapis client", () => {
     expect(requests[1].at - requests[0].at).toBeGreaterThanOrEqual(1000);
     expect(elapsed).toBeGreaterThanOrEqual(1000);
     expect(elapsed).toBeLessThan(2500);
-    expect(caller.stats).toEqual({ requests: { crm: 0, iam: 2, container: 0, policyanalyzer: 0, cloudasset: 0, gkehub: 0, k8s: 0 }, retries: 1, waitedMs: 1000, chain: 2 });
+    const { slotMs, ...stats } = caller.stats;
+    expect(stats).toEqual({ requests: { crm: 0, iam: 2, container: 0, policyanalyzer: 0, cloudasset: 0, gkehub: 0, k8s: 0 }, retries: 1, waitedMs: 1000, chain: 2 });
+    // The two attempts held IAM's slot (the wait between them did not); no other API's was held.
+    expect(slotMs.iam).toBeGreaterThan(0);
+    expect(slotMs.iam).toBeLessThan(elapsed - 1000 + 1);
+    expect(Object.entries(slotMs).filter(([api, ms]) => api !== "iam" && ms !== 0)).toEqual([]);
   });
 
   it("caps a Retry-After longer than maxRetryAfterMs", async () => {
