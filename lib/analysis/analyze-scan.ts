@@ -218,6 +218,8 @@ type CopyValue = string | number | null | Jsonb;
  */
 export class BinaryCopy {
   private rows: CopyValue[][] = [];
+  /** The pooled buffer the last payload was encoded into, until `release`. */
+  private whole: Buffer | undefined;
   constructor(private readonly buffers: Buffer[] = []) {}
   /** One row, its values in the statement's column order: a string is text, { json } jsonb, a number int4, null NULL. */
   row(values: CopyValue[]) {
@@ -268,7 +270,6 @@ export class BinaryCopy {
     this.whole = buf;
     return buf.subarray(0, size);
   }
-  private whole: Buffer | undefined;
   /** Hands the payload's buffer back to the pool it came from (call once its COPY has finished). */
   release() {
     if (this.whole) this.buffers.push(this.whole);

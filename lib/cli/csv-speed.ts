@@ -12,6 +12,7 @@
  */
 import pg from "pg";
 import { procCpuMs } from "./proc-cpu";
+import { parseCliArgs } from "./args";
 import { ensureEmbeddedPostgres } from "../store/embedded-postgres";
 import { migrate } from "../store/migrate";
 import { openDb, type Db } from "../store/db";
@@ -24,15 +25,16 @@ import { TABLES } from "../reports/tables";
 import { cursorCsvStream } from "../reports/list-table";
 import { tableCsvCopyStream } from "../reports/csv-copy";
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
+const args = parseCliArgs(
+  { size: { type: "string" }, rounds: { type: "string" }, "bench-db": { type: "boolean" }, "copy-only": { type: "boolean" } },
+  "Usage: npx tsx lib/cli/csv-speed.ts [--size org-m] [--rounds 3] [--bench-db [--copy-only]]",
+);
+const arg = (name: "size" | "rounds", dflt: string) => args[name] ?? dflt;
 const size = arg("size", "org-m") as EstateSizeName;
 const rounds = Number(arg("rounds", "3"));
 if (!isEstateSize(size)) throw new Error(`--size must be an estate size, not ${size}`);
-const benchDb = process.argv.includes("--bench-db");
-const copyOnly = process.argv.includes("--copy-only");
+const benchDb = args["bench-db"] === true;
+const copyOnly = args["copy-only"] === true;
 
 async function prepare(): Promise<{ db: Db; release: () => Promise<void> }> {
   const embedded = await ensureEmbeddedPostgres(benchDb ? ".wi-atlas/bench" : ".wi-atlas/csv-speed");

@@ -17,6 +17,7 @@
 import pg from "pg";
 import { loadavg } from "node:os";
 import { procCpuMs } from "./proc-cpu";
+import { parseCliArgs } from "./args";
 import { ensureEmbeddedPostgres } from "../store/embedded-postgres";
 import { migrate } from "../store/migrate";
 import { openDb } from "../store/db";
@@ -31,10 +32,8 @@ import { runAnalysis } from "../analysis/run-analysis";
 import type { InventoryRecord } from "../inventory/model";
 import type { SourceOutcome } from "../scan/collect";
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
+const args = parseCliArgs({ size: { type: "string" }, rounds: { type: "string" } }, "Usage: npx tsx lib/cli/write-speed.ts [--size org-m] [--rounds 2]");
+const arg = (name: "size" | "rounds", dflt: string) => args[name] ?? dflt;
 const size = arg("size", "org-m") as EstateSizeName;
 const rounds = Number(arg("rounds", "2"));
 if (!isEstateSize(size)) throw new Error(`--size must be an estate size, not ${size}`);

@@ -109,14 +109,8 @@ export function sourcesToRetire(known: { source: string; family: string; scope: 
  * last record of each object wins; an unchanged object writes nothing; a changed one closes its
  * current row and opens a new one keeping `first_seen`; what complete sources no longer saw closes.
  */
-export async function writeInventory(
-  client: pg.PoolClient,
-  scanId: number,
-  outcomes: SourceOutcome[],
-  guard: RetirementGuard = DEFAULT_RETIREMENT_GUARD,
-  stage: StageSource = SESSION_STAGE,
-): Promise<WriteStats> {
-  return (await prepareInventory(client, scanId, outcomes, guard, stage)).insert();
+export async function writeInventory(...args: Parameters<typeof prepareInventory>): Promise<WriteStats> {
+  return (await prepareInventory(...args)).insert();
 }
 
 /**

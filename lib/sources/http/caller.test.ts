@@ -2,6 +2,7 @@ import { inFlow } from "./chain";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { startLocalServer, type LocalServer } from "../../testing/local-server";
 import { Caller, CancelledError, type RetryPolicy } from "./caller";
 import { ApiError } from "./api-error";
 import { simulatorClients, type GoogleClients } from "../gcp/clients";
@@ -33,7 +34,7 @@ function googleError(code: number, status: string, message: string, details?: un
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void;
 
-let server: http.Server;
+let server: LocalServer;
 let url: string;
 let handler: Handler;
 let requests: { method: string; url: string; at: number }[];
@@ -47,7 +48,7 @@ function reply(res: http.ServerResponse, status: number, body: string, headers: 
 }
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  server = await startLocalServer((req, res) => {
     const n = requests.push({ method: req.method ?? "", url: req.url ?? "", at: Date.now() });
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
@@ -59,13 +60,9 @@ beforeAll(async () => {
     req.resume();
     req.on("end", () => handler(req, res, n));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = server.url;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => server.close());
 beforeEach(() => {
   // Connections stay open between tests (closing them would make the client's next request fail
   // on a dead keep-alive socket); requests left unanswered end with the client's own abort.

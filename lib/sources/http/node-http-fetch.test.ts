@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import http from "node:http";
 import zlib from "node:zlib";
-import type { AddressInfo } from "node:net";
+import { startLocalServer, type LocalServer } from "../../testing/local-server";
 import { Caller } from "./caller";
 import { ApiError } from "./api-error";
 import { simulatorClients } from "../gcp/clients";
@@ -19,13 +19,13 @@ const ONE_ATTEMPT = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAft
 const ACCOUNT = { name: "projects/p/serviceAccounts/app@p.iam.gserviceaccount.com", projectId: "p", email: "app@p.iam.gserviceaccount.com", uniqueId: "1" };
 
 type Seen = { method: string; url: string; headers: http.IncomingHttpHeaders; body: string };
-let server: http.Server;
+let server: LocalServer;
 let url: string;
 let seen: Seen[];
 let handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  server = await startLocalServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
     req.on("end", () => {
@@ -33,13 +33,9 @@ beforeAll(async () => {
       handler(req, res);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = server.url;
 });
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
-});
+afterAll(() => server.close());
 beforeEach(() => {
   seen = [];
 });
