@@ -156,6 +156,8 @@ export function analysisRows(r: AnalysisResult): Row[] {
 }
 
 const BATCH = 2000;
+/** Rows serialised between two turns of the event loop (see writeAnalysisVersions). */
+const TURN = 250;
 const KEYS = "analysis_keys";
 const COLS = "kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, target, data, hash";
 /** The nullable columns a stored row always carries (null when the part left them out). */
@@ -300,17 +302,10 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
   let total = 0;
   // The COPY payloads' buffers, reused batch after batch (at most two batches are in flight).
   const buffers: Buffer[] = [];
-  const apply = async (c: Row[]) => {
-    const kinds: string[] = [];
-    const keys: string[] = [];
-    const hashes: string[] = [];
-    const serialised = c.map((r) => {
-      const x = serialiseRow(r);
-      kinds.push(r.kind);
-      keys.push(r.key);
-      hashes.push(x.hash);
-      return x;
-    });
+  const apply = async (c: Row[], serialised: { data: string; hash: string }[]) => {
+    const kinds = c.map((r) => r.kind);
+    const keys = c.map((r) => r.key);
+    const hashes = serialised.map((x) => x.hash);
     total += c.length;
     // Nothing current yet (a first scan): every row is new, there is nothing to compare or close.
     const diff = !hadRows
@@ -349,22 +344,34 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
     inserted += ins;
   };
   let batch: Row[] = [];
+  let serialised: { data: string; hash: string }[] = [];
   let pending: Promise<unknown>[] = [];
-  const queue = (c: Row[]) => {
-    const p = apply(c);
+  const queue = (c: Row[], s: { data: string; hash: string }[]) => {
+    const p = apply(c, s);
     p.catch(() => undefined); // awaited below; this keeps a later batch's failure from going unhandled
     pending.push(p);
   };
   // The first row produced for a key wins (a rule reports a subject once).
   const seen = new Set<string>();
+  let sinceTurn = 0;
   for (const r of rows) {
     const k = `${r.kind}\u0000${r.key}`;
     if (seen.has(k)) continue;
     seen.add(k);
     batch.push(r);
+    serialised.push(serialiseRow(r));
+    // The event loop gets a turn every few hundred rows: a COPY payload larger than the socket's
+    // buffer is written on as the database reads it, which needs the loop — without these turns the
+    // database waited out the serialising of each next batch (org-l: this process and the database
+    // were each idle about half of the write).
+    if (++sinceTurn >= TURN) {
+      sinceTurn = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     if (batch.length >= BATCH) {
-      queue(batch);
+      queue(batch, serialised);
       batch = [];
+      serialised = [];
       // At most two batches in flight: memory stays flat, the database stays busy.
       if (pending.length >= 2) {
         await pending[0];
@@ -372,7 +379,7 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
       }
     }
   }
-  if (batch.length) queue(batch);
+  if (batch.length) queue(batch, serialised);
   await Promise.all(pending);
   log.debug(`analysis write: ${total} rows, ${inserted} inserted, ${closed} closed, in ${Date.now() - t0} ms`);
   if (!hadRows) return { inserted, closed, unchanged: total - inserted };
