@@ -180,25 +180,38 @@ export function serialiseRow(r: Row): { data: string; hash: string } {
   const data = JSON.stringify(r.data);
   // data is NOT NULL: a row without it was never storable (the database refused it before, too).
   if (data === undefined) throw new Error(`analysis row ${r.kind} ${r.key} has no data`);
+  // The members before data and after it, each `"key":value`, as JSON.stringify would write them.
   let pre = "";
   let post = "";
-  let seenData = false;
-  const put = (k: string, v: string) => {
-    const part = `${pre || post || seenData ? "," : ""}${JSON.stringify(k)}:${v}`;
-    if (seenData) post += part;
-    else pre += part;
-  };
+  let afterData = false;
   for (const k of Object.keys(r) as (keyof Row)[]) {
     if (k === "data") {
-      put(k, "");
-      seenData = true;
+      pre += pre ? `,${keyText(k)}` : keyText(k);
+      afterData = true;
       continue;
     }
-    const v = (NULLABLE as readonly string[]).includes(k) ? (r[k] ?? null) : r[k];
-    if (v !== undefined) put(k, JSON.stringify(v));
+    const v = NULLABLE_SET.has(k) ? (r[k] ?? null) : r[k];
+    if (v === undefined) continue;
+    const member = keyText(k) + JSON.stringify(v);
+    if (afterData) post += `,${member}`;
+    else pre += pre ? `,${member}` : member;
   }
-  for (const k of NULLABLE) if (!Object.prototype.hasOwnProperty.call(r, k)) put(k, "null");
+  for (const k of NULLABLE) {
+    if (Object.prototype.hasOwnProperty.call(r, k)) continue;
+    const member = `${keyText(k)}null`;
+    if (afterData) post += `,${member}`;
+    else pre += pre ? `,${member}` : member;
+  }
   return { data, hash: sha1Hex(`{${pre}${data}${post}}`) };
+}
+
+const NULLABLE_SET: ReadonlySet<string> = new Set(NULLABLE);
+const KEY_TEXT = new Map<string, string>();
+/** `"key":` — a row's few member names, escaped once rather than once per row. */
+function keyText(k: string): string {
+  let t = KEY_TEXT.get(k);
+  if (t === undefined) KEY_TEXT.set(k, (t = `${JSON.stringify(k)}:`));
+  return t;
 }
 
 type OneShotHash = (algorithm: string, data: string, encoding: "hex") => string;
@@ -351,13 +364,15 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
     p.catch(() => undefined); // awaited below; this keeps a later batch's failure from going unhandled
     pending.push(p);
   };
-  // The first row produced for a key wins (a rule reports a subject once).
-  const seen = new Set<string>();
+  // The first row produced for a key wins (a rule reports a subject once). Keys by kind: no string
+  // made per row to remember it.
+  const seen = new Map<string, Set<string>>();
   let sinceTurn = 0;
   for (const r of rows) {
-    const k = `${r.kind}\u0000${r.key}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
+    let keys = seen.get(r.kind);
+    if (!keys) seen.set(r.kind, (keys = new Set()));
+    if (keys.has(r.key)) continue;
+    keys.add(r.key);
     batch.push(r);
     serialised.push(serialiseRow(r));
     // The event loop gets a turn every few hundred rows: a COPY payload larger than the socket's
