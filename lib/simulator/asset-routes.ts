@@ -206,11 +206,19 @@ type Binding = z.infer<typeof IamBindingSchema>;
 
 /** Cloud Asset's words: split at anything but letters, digits, `_` and `&`; case folded. */
 function assetWords(value: string): string[] {
-  return value
+  let words = WORDS.get(value);
+  if (words) return words;
+  words = value
     .split(/[^A-Za-z0-9_&]+/)
     .filter(Boolean)
     .map((w) => w.toLowerCase());
+  // Remembered: every search splits the same members, roles and resource names again (a scan's
+  // per-pool searches each walk every policy), and this one process also serves IAM's answers.
+  if (WORDS.size >= 500_000) WORDS.clear();
+  WORDS.set(value, words);
+  return words;
 }
+const WORDS = new Map<string, string[]>();
 
 /** A query value's words; a `*` ending a word makes it a prefix. */
 function queryWords(value: string): string[] {
