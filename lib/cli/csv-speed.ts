@@ -54,9 +54,13 @@ async function prepare(): Promise<{ db: Db; release: () => Promise<void> }> {
   if (!done) {
     console.log(`scanning ${size} into ${name} (once)…`);
     const sim = await startSimulator({ estate: generateEstate(size, { seed: "1" }) });
+    // A scan holds one connection for its transaction and records its progress on another: with the
+    // one-connection pool below it waited for itself forever.
+    const scanDb = openDb(u.toString(), { max: 4, statementTimeoutMs: 600_000 });
     try {
-      await runScan({ db, config: loadConfig({ WI_ATLAS_INVENTORY_PATH: "direct" } as unknown as NodeJS.ProcessEnv), trigger: "test", simulator: sim });
+      await runScan({ db: scanDb, config: loadConfig({ WI_ATLAS_INVENTORY_PATH: "direct" } as unknown as NodeJS.ProcessEnv), trigger: "test", simulator: sim });
     } finally {
+      await scanDb.close();
       await sim.close();
     }
   }

@@ -152,9 +152,22 @@ async function sendStreamed(res: http.ServerResponse, r: SimResponse, items: unk
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (res.destroyed) return;
     const chunk = items.slice(i, i + STREAM_CHUNK).map((x) => JSON.stringify(x) ?? "null").join(",");
-    if (!res.write(i === 0 ? chunk : `,${chunk}`)) await new Promise<void>((resolve) => { res.once("drain", resolve); res.once("close", resolve); });
+    if (!res.write(i === 0 ? chunk : `,${chunk}`)) await drainedOrClosed(res);
   }
   res.end(`]${tail}`);
+}
+
+/** Resolves once `res` can take more (or is gone), leaving no listener behind either way. */
+export function drainedOrClosed(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {

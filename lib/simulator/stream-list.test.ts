@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSimulator, type Simulator } from "./server";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { drainedOrClosed, startSimulator, type Simulator } from "./server";
 import { ESTATE_SIZES, generateEstate } from "./generate-estate";
 
 // A large list answer is written as it is serialised (chunked, no content-length); its bytes must be
@@ -41,5 +43,29 @@ describe("simulator: large list pages are streamed", () => {
       small.push(...p.items);
     }
     expect(small).toEqual(page.items);
+  });
+
+  it("waits for drain without leaving listeners behind, however many times a streamed answer waits", async () => {
+    const counts: number[] = [];
+    const server = http.createServer(async (_req, res) => {
+      const before = [res.listenerCount("drain"), res.listenerCount("close")];
+      for (let i = 0; i < 25; i++) {
+        const waiting = drainedOrClosed(res);
+        res.emit("drain");
+        await waiting;
+      }
+      counts.push(...before, res.listenerCount("drain"), res.listenerCount("close"));
+      res.end("ok");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const r = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      expect(await r.text()).toBe("ok");
+      const [drainBefore, closeBefore, drainAfter, closeAfter] = counts;
+      expect(drainAfter).toBe(drainBefore);
+      expect(closeAfter).toBe(closeBefore);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
