@@ -234,7 +234,15 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
   const send = (res: http.ServerResponse, r: SimResponse) => {
     const items = (r.body as { items?: unknown } | undefined)?.items;
-    if (Array.isArray(items) && items.length > STREAM_ITEMS) return void sendStreamed(res, r, items);
+    if (Array.isArray(items) && items.length > STREAM_ITEMS) {
+      // Its own errors end the answer (mid-body, as a server that fails while streaming does) instead
+      // of escaping as an unhandled rejection.
+      sendStreamed(res, r, items).catch((err: unknown) => {
+        log.error("Simulator: a streamed answer failed", err);
+        res.destroy(err instanceof Error ? err : new Error(String(err)));
+      });
+      return;
+    }
     const body = JSON.stringify(r.body);
     res.writeHead(r.status, { "content-type": "application/json; charset=UTF-8", "content-length": Buffer.byteLength(body), ...(r.headers ?? {}) });
     res.end(body);
