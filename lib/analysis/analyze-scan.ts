@@ -97,31 +97,8 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
     };
   }
   if (opts.release) r.findings = [];
-  for (const u of r.usage) yield { kind: "gsa-usage", key: u.email, subject: `gsa:${u.email}`, project: u.project, gsa: u.email, data: u };
-  if (opts.release) r.usage = [];
-  for (const u of r.gsaUsers)
-    yield { kind: "gsa-user", key: `${u.email}|${u.workload}`, subject: u.workload, state: u.paths[0]?.state ?? null, project: u.project, cluster: u.cluster, namespace: u.namespace, gsa: u.email, data: { paths: u.paths, migrated: u.migrated } };
-  if (opts.release) r.gsaUsers = [];
-  {
-    const graph = buildGraph(r.context, r.statuses, r.bindings);
-    // The row's columns carry the id, ends, place and state; data only what no column holds (an org's
-    // graph is hundreds of thousands of rows, so what they repeat is paid for in every scan).
-    for (const n of graph.nodes)
-      yield { kind: "graph-node", key: n.id, subject: n.id, state: n.state, project: n.project, cluster: n.cluster, namespace: n.namespace, data: { kind: n.kind, label: n.label, detail: n.detail } };
-    for (const e of graph.edges) yield { kind: "graph-edge", key: e.id, subject: e.src, target: e.dst, state: e.state, data: { kind: e.kind, label: e.label } };
-  }
-  for (const b of r.bindings) {
-    yield {
-      kind: "binding",
-      key: `${b.resource}|${b.role}|${b.member}`,
-      subject: b.resource,
-      state: b.state,
-      project: b.resource.startsWith("project:") ? b.resource.slice(8) : null,
-      gsa: b.gsa === "*" ? null : b.gsa,
-      data: b,
-    };
-  }
-  if (opts.release) r.bindings = [];
+  // The statuses next, before the graph: their large documents are the database's heaviest part and
+  // the graph's many small rows this process's, so the write overlaps the two (writeAnalysisVersions).
   for (const s of r.statuses) {
     yield {
       kind: "workload-status",
@@ -147,7 +124,32 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
       data: { pods: s.pods, pendingPods: s.pendingPods, nodePools: s.nodePools, migrated: s.migrated, migration: s.migration, identity: s.identity.label },
     };
   }
+  for (const u of r.usage) yield { kind: "gsa-usage", key: u.email, subject: `gsa:${u.email}`, project: u.project, gsa: u.email, data: u };
+  if (opts.release) r.usage = [];
+  for (const u of r.gsaUsers)
+    yield { kind: "gsa-user", key: `${u.email}|${u.workload}`, subject: u.workload, state: u.paths[0]?.state ?? null, project: u.project, cluster: u.cluster, namespace: u.namespace, gsa: u.email, data: { paths: u.paths, migrated: u.migrated } };
+  if (opts.release) r.gsaUsers = [];
+  {
+    const graph = buildGraph(r.context, r.statuses, r.bindings);
+    // The row's columns carry the id, ends, place and state; data only what no column holds (an org's
+    // graph is hundreds of thousands of rows, so what they repeat is paid for in every scan).
+    for (const n of graph.nodes)
+      yield { kind: "graph-node", key: n.id, subject: n.id, state: n.state, project: n.project, cluster: n.cluster, namespace: n.namespace, data: { kind: n.kind, label: n.label, detail: n.detail } };
+    for (const e of graph.edges) yield { kind: "graph-edge", key: e.id, subject: e.src, target: e.dst, state: e.state, data: { kind: e.kind, label: e.label } };
+  }
   if (opts.release) r.statuses = [];
+  for (const b of r.bindings) {
+    yield {
+      kind: "binding",
+      key: `${b.resource}|${b.role}|${b.member}`,
+      subject: b.resource,
+      state: b.state,
+      project: b.resource.startsWith("project:") ? b.resource.slice(8) : null,
+      gsa: b.gsa === "*" ? null : b.gsa,
+      data: b,
+    };
+  }
+  if (opts.release) r.bindings = [];
 }
 
 /** Every row of the analysis (tests and small estates). */
@@ -156,8 +158,11 @@ export function analysisRows(r: AnalysisResult): Row[] {
 }
 
 const BATCH = 2000;
+/** The analysis write's batches in flight: at most this many bytes of encoded rows and this many batches. */
+const IN_FLIGHT_BYTES = 24 << 20;
+const IN_FLIGHT_BATCHES = 12;
 /** Rows serialised between two turns of the event loop (see writeAnalysisVersions). */
-const TURN = 250;
+const TURN = 50;
 const KEYS = "analysis_keys";
 const COLS = "kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, target, data, hash";
 /** The nullable columns a stored row always carries (null when the part left them out). */
@@ -221,74 +226,102 @@ const sha1Hex: (s: string) => string =
     ? (s) => ((crypto as unknown as { hash: OneShotHash }).hash)("sha1", s, "hex")
     : (s) => createHash("sha1").update(s, "utf8").digest("hex");
 
-/** A jsonb value for BinaryCopy: its JSON text. */
-export type Jsonb = { json: string };
-type CopyValue = string | number | null | Jsonb;
-
 /**
- * Rows in COPY's binary format (PostgreSQL docs, "COPY", Binary Format): no value escaped, text as
- * its UTF-8 bytes, jsonb as its version (1) then its JSON text, int4 as 4 bytes big-endian. The
- * payload is encoded into a buffer the caller may hand back (`release`) once its COPY is done, so a
- * long write reuses a few buffers instead of allocating one per batch.
+ * A batch of analysis rows in COPY's binary format (PostgreSQL docs, "COPY", Binary Format), each
+ * row encoded the moment it is serialised: its 13 columns (text as its UTF-8 bytes, jsonb as its
+ * version 1 then its JSON text, NULL as length -1) into one growing buffer, where it ends noted. A
+ * row's JSON text is garbage as soon as it is encoded, so hundreds of MiB of it die young instead of
+ * being held, batch after batch, until the database answers (held, they outlived collections of the
+ * young generation and were copied into the old one: a large part of the write's time went to GC).
+ * `payload` then writes the rows the database asked for, each with its first_seen and valid_from.
+ * Buffers come from and go back to a pool the caller keeps.
  */
-export class BinaryCopy {
-  private rows: CopyValue[][] = [];
-  /** The pooled buffer the last payload was encoded into, until `release`. */
-  private whole: Buffer | undefined;
-  constructor(private readonly buffers: Buffer[] = []) {}
-  /** One row, its values in the statement's column order: a string is text, { json } jsonb, a number int4, null NULL. */
-  row(values: CopyValue[]) {
-    this.rows.push(values);
+export class CopyBatch {
+  private buf: Buffer;
+  private off = 0;
+  private readonly ends: number[] = [];
+  private payloadBuf: Buffer | undefined;
+  constructor(private readonly pool: Buffer[]) {
+    this.buf = pool.pop() ?? Buffer.allocUnsafe(1 << 20);
   }
-  /** The whole COPY payload: header, rows, trailer (a view of a pooled buffer: see `release`). */
-  toBuffer(): Buffer {
+  get rows(): number {
+    return this.ends.length;
+  }
+  get bytes(): number {
+    return this.off;
+  }
+  private room(n: number) {
+    if (this.off + n <= this.buf.length) return;
+    const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + n));
+    this.buf.copy(b, 0, 0, this.off);
+    this.buf = b;
+  }
+  private text(v: string | null) {
+    if (v === null) {
+      this.room(4);
+      this.off = this.buf.writeInt32BE(-1, this.off);
+      return;
+    }
+    this.room(4 + 3 * v.length);
+    const n = this.buf.write(v, this.off + 4, "utf8");
+    this.buf.writeInt32BE(n, this.off);
+    this.off += 4 + n;
+  }
+  private jsonb(v: string) {
+    this.room(5 + 3 * v.length);
+    this.buf.writeUInt8(1, this.off + 4);
+    const n = this.buf.write(v, this.off + 5, "utf8");
+    this.buf.writeInt32BE(n + 1, this.off);
+    this.off += 5 + n;
+  }
+  /** One row's columns, in COLS order (kind … target, data, hash). */
+  add(r: Row, data: string, hash: string) {
+    const v = (x: string | null | undefined) => x ?? null;
+    this.text(r.kind);
+    this.text(r.key);
+    this.text(r.subject);
+    this.text(v(r.rule));
+    this.text(v(r.severity));
+    this.text(v(r.state));
+    this.text(v(r.project));
+    this.text(v(r.cluster));
+    this.text(v(r.namespace));
+    this.text(v(r.gsa));
+    this.text(v(r.target));
+    this.jsonb(data);
+    this.text(hash);
+    this.ends.push(this.off);
+  }
+  /**
+   * The COPY payload of rows `which` (indexes, in order), each followed by its first_seen and
+   * `validFrom`: header, rows, trailer. A view of a pooled buffer, valid until `release`.
+   */
+  payload(which: { i: number; firstSeen: number }[], validFrom: number): Buffer {
     let size = 11 + 4 + 4 + 2;
-    const lens: number[] = [];
-    for (const f of this.rows) {
-      size += 2;
-      for (const v of f) {
-        let n = 0;
-        if (v === null) n = 0;
-        else if (typeof v === "number") n = 4;
-        else if (typeof v === "string") lens.push((n = Buffer.byteLength(v)));
-        else lens.push((n = Buffer.byteLength(v.json) + 1));
-        size += 4 + n;
-      }
+    for (const { i } of which) size += 2 + (this.ends[i] - (i ? this.ends[i - 1] : 0)) + 16;
+    let out = this.pool.pop();
+    if (!out || out.length < size) out = Buffer.allocUnsafe(Math.max(size, out ? out.length * 2 : 0));
+    let o = out.write("PGCOPY\n\xff\r\n\0", 0, "latin1");
+    o = out.writeInt32BE(0, o); // flags: no OIDs
+    o = out.writeInt32BE(0, o); // header extension: none
+    for (const { i, firstSeen } of which) {
+      o = out.writeInt16BE(15, o);
+      o += this.buf.copy(out, o, i ? this.ends[i - 1] : 0, this.ends[i]);
+      o = out.writeInt32BE(4, o);
+      o = out.writeInt32BE(firstSeen, o);
+      o = out.writeInt32BE(4, o);
+      o = out.writeInt32BE(validFrom, o);
     }
-    let buf = this.buffers.pop();
-    if (!buf || buf.length < size) buf = Buffer.allocUnsafe(Math.max(size, buf ? buf.length * 2 : 0));
-    let o = buf.write("PGCOPY\n\xff\r\n\0", 0, "latin1");
-    o = buf.writeInt32BE(0, o); // flags: no OIDs
-    o = buf.writeInt32BE(0, o); // header extension: none
-    let li = 0;
-    for (const f of this.rows) {
-      o = buf.writeInt16BE(f.length, o);
-      for (const v of f) {
-        if (v === null) o = buf.writeInt32BE(-1, o);
-        else if (typeof v === "number") {
-          o = buf.writeInt32BE(4, o);
-          o = buf.writeInt32BE(v, o);
-        } else if (typeof v === "string") {
-          const n = lens[li++];
-          o = buf.writeInt32BE(n, o);
-          o += buf.write(v, o, n, "utf8");
-        } else {
-          const n = lens[li++];
-          o = buf.writeInt32BE(n, o);
-          o = buf.writeUInt8(1, o);
-          o += buf.write(v.json, o, n - 1, "utf8");
-        }
-      }
-    }
-    o = buf.writeInt16BE(-1, o); // trailer
+    o = out.writeInt16BE(-1, o); // trailer
     if (o !== size) throw new Error(`binary COPY: wrote ${o} of ${size} bytes`);
-    this.whole = buf;
-    return buf.subarray(0, size);
+    this.payloadBuf = out;
+    return out.subarray(0, size);
   }
-  /** Hands the payload's buffer back to the pool it came from (call once its COPY has finished). */
+  /** Hands the buffers back to the pool (once the payload's COPY has finished). */
   release() {
-    if (this.whole) this.buffers.push(this.whole);
-    this.whole = undefined;
+    this.pool.push(this.buf);
+    if (this.payloadBuf) this.pool.push(this.payloadBuf);
+    this.payloadBuf = undefined;
   }
 }
 
@@ -313,56 +346,53 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
   let inserted = 0;
   let closed = 0;
   let total = 0;
-  // The COPY payloads' buffers, reused batch after batch (at most two batches are in flight).
+  // The batches' buffers, reused batch after batch (a few batches are in flight at once).
   const buffers: Buffer[] = [];
-  const apply = async (c: Row[], serialised: { data: string; hash: string }[]) => {
-    const kinds = c.map((r) => r.kind);
-    const keys = c.map((r) => r.key);
-    const hashes = serialised.map((x) => x.hash);
-    total += c.length;
-    // Nothing current yet (a first scan): every row is new, there is nothing to compare or close.
-    const diff = !hadRows
-      ? { rows: c.map((_, i) => ({ i: String(i + 1), first_seen: null })) }
-      : await query<{ i: string; first_seen: number | null }>(
-          // LATERAL … LIMIT 1: one probe of the current-key index per row, whatever the statistics say.
-          `with b as (select * from unnest($1::text[], $2::text[], $3::text[]) with ordinality as b(kind, key, hash, i)),
-                k as (insert into ${KEYS} select kind, key from b)
-           select b.i, o.first_seen from b
-             left join lateral (select hash, first_seen from analysis_object o where o.kind = b.kind and o.key = b.key and o.valid_to is null limit 1) o on true
-            where o.hash is distinct from b.hash`,
-          [kinds, keys, hashes],
-        );
-    if (!diff.rows.length) return;
-    const changed = diff.rows.filter((d) => d.first_seen !== null).map((d) => Number(d.i) - 1);
-    const copy = new BinaryCopy(buffers);
-    const v = (x: string | null | undefined) => x ?? null;
-    for (const d of diff.rows) {
-      const i = Number(d.i) - 1;
-      const r = c[i];
-      copy.row([r.kind, r.key, r.subject, v(r.rule), v(r.severity), v(r.state), v(r.project), v(r.cluster), v(r.namespace), v(r.gsa), v(r.target), { json: serialised[i].data }, serialised[i].hash, Number(d.first_seen ?? scanId), scanId]);
-    }
-    // Queued in this order on the one connection: a changed row's current version closes before its
-    // new one arrives (the current-key index is unique).
-    const [cl, ins] = await Promise.all([
-      changed.length
+  type Batch = { copy: CopyBatch; kinds: string[]; keys: string[]; hashes: string[] };
+  const apply = async ({ copy, kinds, keys, hashes }: Batch) => {
+    total += kinds.length;
+    try {
+      // Nothing current yet (a first scan): every row is new, there is nothing to compare or close.
+      const diff = !hadRows
+        ? undefined
+        : await query<{ i: string; first_seen: number | null }>(
+            // LATERAL … LIMIT 1: one probe of the current-key index per row, whatever the statistics say.
+            `with b as (select * from unnest($1::text[], $2::text[], $3::text[]) with ordinality as b(kind, key, hash, i)),
+                  k as (insert into ${KEYS} select kind, key from b)
+             select b.i, o.first_seen from b
+               left join lateral (select hash, first_seen from analysis_object o where o.kind = b.kind and o.key = b.key and o.valid_to is null limit 1) o on true
+              where o.hash is distinct from b.hash`,
+            [kinds, keys, hashes],
+          );
+      const which = diff ? diff.rows.map((d) => ({ i: Number(d.i) - 1, firstSeen: Number(d.first_seen ?? scanId), changed: d.first_seen !== null })) : kinds.map((_, i) => ({ i, firstSeen: scanId, changed: false }));
+      if (!which.length) return;
+      const changed = which.filter((w) => w.changed).map((w) => w.i);
+      // Queued in this order on the one connection: a changed row's current version closes before its
+      // new one arrives (the current-key index is unique).
+      const close = changed.length
         ? query(
             `update analysis_object o set valid_to = $1 from unnest($2::text[], $3::text[]) as c(kind, key)
               where o.kind = c.kind and o.key = c.key and o.valid_to is null`,
             [scanId, changed.map((i) => kinds[i]), changed.map((i) => keys[i])],
           )
-        : undefined,
-      query.copy(`copy analysis_object (${COLS}, first_seen, valid_from) from stdin (format binary)`, copy.toBuffer()).finally(() => copy.release()),
-    ]);
-    closed += cl?.rowCount ?? 0;
-    inserted += ins;
+        : undefined;
+      const ins = query.copy(`copy analysis_object (${COLS}, first_seen, valid_from) from stdin (format binary)`, copy.payload(which, scanId));
+      const [cl, n] = await Promise.all([close, ins]);
+      closed += cl?.rowCount ?? 0;
+      inserted += n;
+    } finally {
+      copy.release();
+    }
   };
-  let batch: Row[] = [];
-  let serialised: { data: string; hash: string }[] = [];
-  let pending: Promise<unknown>[] = [];
-  const queue = (c: Row[], s: { data: string; hash: string }[]) => {
-    const p = apply(c, s);
+  const fresh = (): Batch => ({ copy: new CopyBatch(buffers), kinds: [], keys: [], hashes: [] });
+  let batch = fresh();
+  let pending: { done: Promise<unknown>; bytes: number }[] = [];
+  let pendingBytes = 0;
+  const queue = (b: Batch) => {
+    const p = apply(b);
     p.catch(() => undefined); // awaited below; this keeps a later batch's failure from going unhandled
-    pending.push(p);
+    pending.push({ done: p, bytes: b.copy.bytes });
+    pendingBytes += b.copy.bytes;
   };
   // The first row produced for a key wins (a rule reports a subject once). Keys by kind: no string
   // made per row to remember it.
@@ -373,9 +403,12 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
     if (!keys) seen.set(r.kind, (keys = new Set()));
     if (keys.has(r.key)) continue;
     keys.add(r.key);
-    batch.push(r);
-    serialised.push(serialiseRow(r));
-    // The event loop gets a turn every few hundred rows: a COPY payload larger than the socket's
+    const { data, hash } = serialiseRow(r);
+    batch.copy.add(r, data, hash);
+    batch.kinds.push(r.kind);
+    batch.keys.push(r.key);
+    batch.hashes.push(hash);
+    // The event loop gets a turn every few dozen rows: a COPY payload larger than the socket's
     // buffer is written on as the database reads it, which needs the loop — without these turns the
     // database waited out the serialising of each next batch (org-l: this process and the database
     // were each idle about half of the write).
@@ -383,19 +416,24 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
       sinceTurn = 0;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    if (batch.length >= BATCH) {
-      queue(batch, serialised);
-      batch = [];
-      serialised = [];
-      // At most two batches in flight: memory stays flat, the database stays busy.
-      if (pending.length >= 2) {
-        await pending[0];
+    if (batch.kinds.length >= BATCH) {
+      queue(batch);
+      batch = fresh();
+      // Batches in flight up to a budget of payload: the parts cost this process and the database
+      // differently (the graph's many small rows are this process's work, the statuses' large
+      // documents the database's), so each runs ahead of the other through the part it finds light.
+      // Memory stays bounded by the budget (the batches' buffers are outside V8's heap).
+      while (pending.length >= 2 && (pendingBytes > IN_FLIGHT_BYTES || pending.length > IN_FLIGHT_BATCHES)) {
+        const first = pending[0];
+        await first.done;
         pending = pending.slice(1);
+        pendingBytes -= first.bytes;
       }
     }
   }
-  if (batch.length) queue(batch, serialised);
-  await Promise.all(pending);
+  if (batch.kinds.length) queue(batch);
+  else batch.copy.release();
+  await Promise.all(pending.map((p) => p.done));
   log.debug(`analysis write: ${total} rows, ${inserted} inserted, ${closed} closed, in ${Date.now() - t0} ms`);
   if (!hadRows) return { inserted, closed, unchanged: total - inserted };
   const t1 = Date.now();

@@ -88,4 +88,48 @@ describe("writing analysis rows", () => {
       client.release();
     }
   });
+
+  it("writes many batches with pooled buffers exactly: rows of every size, and a rescan that changes a scattered few", async () => {
+    const client = await t.db.pool.connect();
+    const write = async (scanId: number, rows: AnalysisRow[]) => {
+      await client.query("begin");
+      const r = await writeAnalysisVersions(client, scanId, rows);
+      await client.query("commit");
+      return r;
+    };
+    // 9,001 rows: several batches of 2,000 and a last short one; every 500th row's document is large
+    // (a buffer grows mid-batch), every row carries multi-byte text.
+    const rows = (changedEvery: number | null): AnalysisRow[] =>
+      Array.from({ length: 9001 }, (_, i) => ({
+        kind: "workload-summary",
+        key: `w${i}`,
+        subject: `workload:p/eu/c/ns/w${i} é`,
+        state: i % 3 ? "migrated" : null,
+        project: i % 7 ? "p" : null,
+        data: { i, text: i % 500 === 0 ? `${TRICKY} `.repeat(20_000) : `中 ${i}`, v: changedEvery && i % changedEvery === 123 ? "new" : "old" },
+      }));
+    try {
+      await client.query(`delete from analysis_object`);
+      const s1 = await scan();
+      expect(await write(s1, rows(null))).toEqual({ inserted: 9001, closed: 0, unchanged: 0 });
+      const stored = await client.query<{ key: string; subject: string; state: string | null; project: string | null; data: { i: number; text: string; v: string }; hash: string }>(
+        `select key, subject, state, project, data, hash from analysis_object where kind = 'workload-summary' and valid_to is null order by (data->>'i')::int`,
+      );
+      const expected = rows(null);
+      expect(stored.rows.length).toBe(9001);
+      for (const i of [0, 1, 499, 500, 1999, 2000, 2001, 4000, 8999, 9000]) {
+        expect(stored.rows[i]).toEqual({ key: expected[i].key, subject: expected[i].subject, state: expected[i].state, project: expected[i].project, data: expected[i].data, hash: plainHash(expected[i]) });
+      }
+      // A rescan changing rows 123, 1123, 2123, … (one or two in each batch, never the first).
+      const s2 = await scan();
+      expect(await write(s2, rows(1000))).toEqual({ inserted: 9, closed: 9, unchanged: 8992 });
+      const changed = await client.query<{ i: number; v: string; first_seen: number; valid_from: number }>(
+        `select (data->>'i')::int as i, data->>'v' as v, first_seen, valid_from from analysis_object where kind = 'workload-summary' and valid_to is null and valid_from = $1 order by 1`,
+        [s2],
+      );
+      expect(changed.rows).toEqual([123, 1123, 2123, 3123, 4123, 5123, 6123, 7123, 8123].map((i) => ({ i, v: "new", first_seen: s1, valid_from: s2 })));
+    } finally {
+      client.release();
+    }
+  });
 });
