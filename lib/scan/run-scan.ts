@@ -342,6 +342,12 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
   }
 }
 
+/** The columns whose statistics the planner uses (everything but the documents). */
+const STATS_COLUMNS = {
+  inventory: "id, kind, subject, source, project, cluster, namespace, valid_from, valid_to, first_seen",
+  analysis: "id, kind, key, subject, rule, severity, state, project, cluster, namespace, gsa, target, valid_from, valid_to, first_seen",
+};
+
 export type ApplyOptions = {
   db: Db;
   config: Config;
@@ -432,7 +438,15 @@ export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
   const changed = summary.written.inserted + summary.written.closed + (summary.analysis?.written.inserted ?? 0) + (summary.analysis?.written.closed ?? 0);
   if (changed >= 5000) {
     const t0 = Date.now();
-    await db.pool.query("analyze inventory_object, analysis_object").catch((err) => log.warn("analyze after the scan failed:", err));
+    // The two tables at once, each on its own connection, and only the columns queries filter, join
+    // and sort on: sampling `data` meant reading and decompressing the largest values of both tables
+    // (at org-l the refresh took 2.4 s of the scan, now about half). Expression indexes on data keep
+    // what statistics they had until autovacuum's next analyze (lookups on them are by equality,
+    // which the planner serves from the index either way).
+    await Promise.all([
+      db.pool.query(`analyze inventory_object (${STATS_COLUMNS.inventory})`),
+      db.pool.query(`analyze analysis_object (${STATS_COLUMNS.analysis})`),
+    ]).catch((err) => log.warn("analyze after the scan failed:", err));
     log.debug(`scan #${scanId}: statistics refreshed in ${Date.now() - t0} ms`);
     summary.durationMs = Date.now() - started;
     await db.pool.query(`update scan set summary = $2 where id = $1`, [scanId, JSON.stringify(summary)]).catch(() => undefined);
