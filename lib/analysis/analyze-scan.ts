@@ -159,8 +159,8 @@ export function analysisRows(r: AnalysisResult): Row[] {
 
 const BATCH = 2000;
 /** The analysis write's batches in flight: at most this many bytes of encoded rows and this many batches. */
-const IN_FLIGHT_BYTES = 24 << 20;
-const IN_FLIGHT_BATCHES = 12;
+const IN_FLIGHT_BYTES = 12 << 20;
+const IN_FLIGHT_BATCHES = 8;
 /** Rows serialised between two turns of the event loop (see writeAnalysisVersions). */
 const TURN = 50;
 const KEYS = "analysis_keys";
