@@ -226,6 +226,9 @@ const sha1Hex: (s: string) => string =
     ? (s) => ((crypto as unknown as { hash: OneShotHash }).hash)("sha1", s, "hex")
     : (s) => createHash("sha1").update(s, "utf8").digest("hex");
 
+/** The smallest buffer a CopyBatch starts with and hands back to its pool. */
+const MIN_POOLED = 1 << 20;
+
 /**
  * A batch of analysis rows in COPY's binary format (PostgreSQL docs, "COPY", Binary Format), each
  * row encoded the moment it is serialised: its 13 columns (text as its UTF-8 bytes, jsonb as its
@@ -242,7 +245,7 @@ export class CopyBatch {
   private readonly ends: number[] = [];
   private payloadBuf: Buffer | undefined;
   constructor(private readonly pool: Buffer[]) {
-    this.buf = pool.pop() ?? Buffer.allocUnsafe(1 << 20);
+    this.buf = pool.pop() ?? Buffer.allocUnsafe(MIN_POOLED);
   }
   get rows(): number {
     return this.ends.length;
@@ -319,8 +322,8 @@ export class CopyBatch {
   }
   /** Hands the buffers back to the pool (once the payload's COPY has finished). */
   release() {
-    this.pool.push(this.buf);
-    if (this.payloadBuf) this.pool.push(this.payloadBuf);
+    // Only buffers worth reusing (a short last batch's payload is not).
+    for (const b of [this.buf, this.payloadBuf]) if (b && b.length >= MIN_POOLED) this.pool.push(b);
     this.payloadBuf = undefined;
   }
 }
