@@ -247,9 +247,6 @@ export class CopyBatch {
   constructor(private readonly pool: Buffer[]) {
     this.buf = pool.pop() ?? Buffer.allocUnsafe(MIN_POOLED);
   }
-  get rows(): number {
-    return this.ends.length;
-  }
   get bytes(): number {
     return this.off;
   }
@@ -259,8 +256,8 @@ export class CopyBatch {
     this.buf.copy(b, 0, 0, this.off);
     this.buf = b;
   }
-  private text(v: string | null) {
-    if (v === null) {
+  private text(v: string | null | undefined) {
+    if (v === null || v === undefined) {
       this.room(4);
       this.off = this.buf.writeInt32BE(-1, this.off);
       return;
@@ -279,18 +276,10 @@ export class CopyBatch {
   }
   /** One row's columns, in COLS order (kind … target, data, hash). */
   add(r: Row, data: string, hash: string) {
-    const v = (x: string | null | undefined) => x ?? null;
     this.text(r.kind);
     this.text(r.key);
     this.text(r.subject);
-    this.text(v(r.rule));
-    this.text(v(r.severity));
-    this.text(v(r.state));
-    this.text(v(r.project));
-    this.text(v(r.cluster));
-    this.text(v(r.namespace));
-    this.text(v(r.gsa));
-    this.text(v(r.target));
+    for (const k of NULLABLE) this.text(r[k] ?? null);
     this.jsonb(data);
     this.text(hash);
     this.ends.push(this.off);

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type pg from "pg";
 import { analyzeEstateFile } from "./testing";
 import { analysisRows, serialiseRow, writeAnalysisVersions, type AnalysisRow } from "./analyze-scan";
 import { createTestDatabase, type TestDatabase } from "../testing/test-database";
@@ -52,6 +53,13 @@ describe("writing analysis rows", () => {
   afterAll(async () => {
     await t.drop();
   });
+  /** Writes rows as a scan does: in one transaction (the keys seen live in a temporary table dropped on commit). */
+  const writeIn = (client: pg.PoolClient) => async (scanId: number, rows: AnalysisRow[]) => {
+    await client.query("begin");
+    const r = await writeAnalysisVersions(client, scanId, rows);
+    await client.query("commit");
+    return r;
+  };
 
   const rowsWith = (note: string): AnalysisRow[] => [
     { kind: "finding", key: `r|${TRICKY}`, subject: TRICKY, rule: "r", severity: "high", state: "open", project: "p\\1", data: { note, list: [TRICKY, "\u0001ctl"], n: 1.5 } },
@@ -60,13 +68,7 @@ describe("writing analysis rows", () => {
 
   it("stores every value exactly, writes nothing when nothing changed, and keeps first_seen across a change", async () => {
     const client = await t.db.pool.connect();
-    // As in a scan: in one transaction (the keys seen live in a temporary table dropped on commit).
-    const write = async (scanId: number, rows: AnalysisRow[]) => {
-      await client.query("begin");
-      const r = await writeAnalysisVersions(client, scanId, rows);
-      await client.query("commit");
-      return r;
-    };
+    const write = writeIn(client);
     try {
       const s1 = await scan();
       expect(await write(s1, rowsWith("one"))).toEqual({ inserted: 2, closed: 0, unchanged: 0 });
@@ -91,12 +93,7 @@ describe("writing analysis rows", () => {
 
   it("writes many batches with pooled buffers exactly: rows of every size, and a rescan that changes a scattered few", async () => {
     const client = await t.db.pool.connect();
-    const write = async (scanId: number, rows: AnalysisRow[]) => {
-      await client.query("begin");
-      const r = await writeAnalysisVersions(client, scanId, rows);
-      await client.query("commit");
-      return r;
-    };
+    const write = writeIn(client);
     // 9,001 rows: several batches of 2,000 and a last short one; every 500th row's document is large
     // (a buffer grows mid-batch), every row carries multi-byte text.
     const rows = (changedEvery: number | null): AnalysisRow[] =>
