@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assertSafeListen, ConfigError, loadConfig } from "./config";
+import { assertSafeListen, ConfigError, loadConfig, parseApiLimits } from "./config";
 
 const env = (e: Record<string, string>) => e as unknown as NodeJS.ProcessEnv;
 
@@ -78,5 +78,23 @@ describe("WI_ATLAS_INVENTORY_PATH", () => {
 
   it("refuses anything else, naming the variable and its values", () => {
     expect(() => loadConfig(env({ WI_ATLAS_INVENTORY_PATH: "cai" }))).toThrow('WI_ATLAS_INVENTORY_PATH must be "auto", "direct" or "asset", got "cai"');
+  });
+});
+
+describe("WI_ATLAS_API_LIMITS", () => {
+  it("reads every API the README names, k8s included, on top of the default concurrency", () => {
+    // The README's own example: `k8s` has a digit in its name (it was refused as malformed before).
+    const limits = parseApiLimits("iam=16,k8s=8:600", 4);
+    expect(limits.iam).toEqual({ concurrency: 16, perMinute: undefined });
+    expect(limits.k8s).toEqual({ concurrency: 8, perMinute: 600 });
+    expect(limits.crm).toEqual({ concurrency: 4 });
+    expect(parseApiLimits(" cloudasset=4:300 , gkehub=2 ", 8).cloudasset).toEqual({ concurrency: 4, perMinute: 300 });
+  });
+
+  it("refuses an unknown API, a zero concurrency or a malformed part, naming the part", () => {
+    for (const bad of ["k9s=2", "iam=0", "iam", "iam=two", "8k=2", "k8s=2:"]) {
+      expect(() => parseApiLimits(bad, 8)).toThrow(ConfigError);
+      expect(() => parseApiLimits(bad, 8)).toThrow(`WI_ATLAS_API_LIMITS: "${bad}" is not API=CONCURRENCY[:PER_MINUTE]`);
+    }
   });
 });

@@ -387,7 +387,7 @@ export const DEMO_OWNERS = path.join("lib", "simulator", "estates", "demo", "own
 export function parseApiLimits(spec: string | undefined, dflt: number): Record<ApiName, ApiLimit> {
   const limits = Object.fromEntries(API_NAMES.map((a) => [a, { concurrency: dflt }])) as Record<ApiName, ApiLimit>;
   for (const part of (spec ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
-    const m = /^([a-z]+)=(\d+)(?::(\d+))?$/.exec(part);
+    const m = /^([a-z][a-z0-9]*)=(\d+)(?::(\d+))?$/.exec(part);
     if (!m || !API_NAMES.includes(m[1] as ApiName) || Number(m[2]) < 1) {
       throw new ConfigError(
         `WI_ATLAS_API_LIMITS: "${part}" is not API=CONCURRENCY[:PER_MINUTE] with API one of ${API_NAMES.join(", ")}`,
