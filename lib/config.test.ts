@@ -98,3 +98,17 @@ describe("WI_ATLAS_API_LIMITS", () => {
     }
   });
 });
+
+describe("WI_ATLAS_DISABLE_SCHEDULER and WI_ATLAS_LOG_LEVEL are checked at start like every other variable", () => {
+  it("reads the scheduler switch as any boolean spelling, off by default", () => {
+    expect(loadConfig(env({})).scheduleDisabled).toBe(false);
+    for (const on of ["1", "true", "TRUE", "yes", "on"]) expect(loadConfig(env({ WI_ATLAS_DISABLE_SCHEDULER: on })).scheduleDisabled).toBe(true);
+    for (const off of ["0", "false", "no", "off", ""]) expect(loadConfig(env({ WI_ATLAS_DISABLE_SCHEDULER: off })).scheduleDisabled).toBe(false);
+    expect(() => loadConfig(env({ WI_ATLAS_DISABLE_SCHEDULER: "disabled" }))).toThrow('WI_ATLAS_DISABLE_SCHEDULER must be true or false, got "disabled"');
+  });
+
+  it("accepts the four log levels in any case and refuses anything else, naming it", () => {
+    for (const ok of ["debug", "INFO", " warn ", "error", ""]) expect(() => loadConfig(env({ WI_ATLAS_LOG_LEVEL: ok }))).not.toThrow();
+    for (const bad of ["verbose", "warning", "trace"]) expect(() => loadConfig(env({ WI_ATLAS_LOG_LEVEL: bad }))).toThrow(`WI_ATLAS_LOG_LEVEL must be debug, info, warn or error, got "${bad}"`);
+  });
+});

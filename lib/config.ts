@@ -258,6 +258,20 @@ const EnvSchema = z.object({
   WI_ATLAS_NOTIFY_KEY_EXPIRY_DAYS: int("WI_ATLAS_NOTIFY_KEY_EXPIRY_DAYS", 30, 0, 3650),
   WI_ATLAS_NOTIFY_MAX_PER_SCAN: int("WI_ATLAS_NOTIFY_MAX_PER_SCAN", 50, 1, 1000),
   WI_ATLAS_OWNERS: z.string().optional(),
+  WI_ATLAS_DISABLE_SCHEDULER: bool("WI_ATLAS_DISABLE_SCHEDULER", false),
+  // lib/log.ts reads it itself (it logs before any configuration is loaded); checked here so a typo
+  // such as `verbose` stops the command instead of quietly logging at info.
+  WI_ATLAS_LOG_LEVEL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const s = (v ?? "").trim().toLowerCase() || "info";
+      if (!["debug", "info", "warn", "error"].includes(s)) {
+        ctx.addIssue({ code: "custom", message: `WI_ATLAS_LOG_LEVEL must be debug, info, warn or error, got "${v}"` });
+        return z.NEVER;
+      }
+      return s as "debug" | "info" | "warn" | "error";
+    }),
 });
 
 export type ApiName = "crm" | "iam" | "container" | "policyanalyzer" | "cloudasset" | "gkehub" | "k8s";
@@ -322,6 +336,8 @@ export type Config = {
   notify: NotifyConfig;
   /** The owners file mapping namespaces, projects and GSAs to teams (WI_ATLAS_OWNERS), absolute. */
   ownersPath?: string;
+  /** This scanner does not schedule scans; it still runs the ones asked for (WI_ATLAS_DISABLE_SCHEDULER). */
+  scheduleDisabled: boolean;
 };
 
 export type NotifySeverity = "critical" | "high" | "medium" | "low" | "info";
@@ -450,6 +466,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxPerScan: e.WI_ATLAS_NOTIFY_MAX_PER_SCAN,
     },
     ownersPath: e.WI_ATLAS_OWNERS?.trim() ? path.resolve(/*turbopackIgnore: true*/ e.WI_ATLAS_OWNERS.trim()) : undefined,
+    scheduleDisabled: e.WI_ATLAS_DISABLE_SCHEDULER,
   };
 }
 

@@ -14,7 +14,7 @@ export function scrub(text: string): string {
 }
 
 function currentLevel(): Level {
-  const v = (process.env.WI_ATLAS_LOG_LEVEL ?? "info").toLowerCase();
+  const v = (process.env.WI_ATLAS_LOG_LEVEL ?? "").trim().toLowerCase() || "info";
   return (v in ORDER ? v : "info") as Level;
 }
 

@@ -120,6 +120,17 @@ describe("npm run check without a database (the check's own GKE-metadata cluster
     }
   });
 
+  it("writes SARIF paths relative to the directory the command was started from, as npm --prefix reports it", async () => {
+    // `npm --prefix .wi-atlas run check` runs the script in .wi-atlas; npm says in INIT_CWD where it was
+    // started (the repository root in CI), and code scanning reads the paths from there.
+    const root = path.resolve(FIX, "..");
+    const r = await check(["--manifests", path.resolve(FIX, "key-file.yaml"), "--format", "sarif"], { env: { INIT_CWD: root } });
+    expect(r.code).toBe(1);
+    const uris = JSON.parse(r.stdout).runs[0].results.map((x: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => x.locations[0].physicalLocation.artifactLocation.uri);
+    expect(uris.length).toBeGreaterThan(0);
+    expect(new Set(uris)).toEqual(new Set(["fixtures/key-file.yaml"]));
+  });
+
   it("exits 78 naming the file and line of YAML it cannot parse", async () => {
     const r = await check(["--manifests", `${FIX}/not-yaml.yaml`]);
     expect(r.code).toBe(78);

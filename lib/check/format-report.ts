@@ -65,11 +65,23 @@ export function sarifLevel(s: Severity): "error" | "warning" | "note" {
 /** GitHub's `security-severity` scores: critical above 9.0, high 7.0–8.9, medium 4.0–6.9, low 0.1–3.9. */
 const SECURITY_SEVERITY: Record<Severity, string> = { critical: "9.5", high: "8.0", medium: "5.5", low: "3.0", info: "0.5" };
 
-/** A path as SARIF wants it: relative to the working directory (the repository root in CI), forward slashes. */
+/**
+ * The directory SARIF's paths are relative to: the one the command was started from (the repository
+ * root in CI). Under `npm --prefix DIR run check` npm runs the script in DIR and says where it was
+ * started in INIT_CWD; relative to DIR, a manifest in the repository came out as `../rendered.yaml`,
+ * a path code scanning cannot place on the repository's files.
+ */
+function startDir(): string {
+  const init = process.env.INIT_CWD;
+  return init && path.isAbsolute(init) ? init : process.cwd();
+}
+
+/** A path as SARIF wants it: relative to the directory the command was started from, forward slashes. */
 function uriOf(file: string, helmSource: string | null): string {
   // From standard input, the template a `helm template` document came from is the best file there is.
   if (file === "-") return helmSource ?? "stdin";
-  const rel = path.isAbsolute(file) ? path.relative(process.cwd(), file) : file;
+  // A relative name was opened from this process's working directory.
+  const rel = path.relative(startDir(), path.resolve(file));
   return rel.split(path.sep).join("/").replace(/^\.\//, "");
 }
 

@@ -35,7 +35,7 @@ async function main() {
     sim = await startSimulator({ estatePath: config.estatePath });
     log.info(`API simulator serving ${path.relative(process.cwd(), config.estatePath)} at ${sim.url}`);
   }
-  const scanner = startScanner({ db: opened.db, config, simulator: sim, sharding, scheduleDisabled: process.env.WI_ATLAS_DISABLE_SCHEDULER === "1" });
+  const scanner = startScanner({ db: opened.db, config, simulator: sim, sharding, scheduleDisabled: config.scheduleDisabled });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -124,7 +124,7 @@ async function main() {
   // The scanner, in this process: a first scan at once (so a fresh start has something to show), then
   // the schedule and the scans asked for from the web.
   if (!stopping) {
-    scanner = startScanner({ db: opened.db, config, simulator: sim, firstScan: "start", scheduleDisabled: process.env.WI_ATLAS_DISABLE_SCHEDULER === "1" });
+    scanner = startScanner({ db: opened.db, config, simulator: sim, firstScan: "start", scheduleDisabled: config.scheduleDisabled });
   }
 }
 

@@ -322,7 +322,9 @@ export const FaultSchema = z
      */
     reason: z.string().optional(),
     /** For `reason: SERVICE_DISABLED`: the number of the project the API is off in (default: the estate's first project). */
-    consumer: z.string().regex(/^\d+$/, "must be a project number").optional(),
+    consumer: z
+      .union([z.string().regex(/^\d+$/, "must be a project number"), z.number().int().nonnegative().transform(String)])
+      .optional(),
     /** The permission a 403 names; defaults to the one the endpoint needs. */
     permission: z.string().optional(),
     retryAfter: z.number().int().min(0).optional(),

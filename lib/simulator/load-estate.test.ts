@@ -265,6 +265,14 @@ describe("a valid estate", () => {
     ]);
   });
 
+  it("reads a fault's consumer project number written as a YAML number or as a string, and refuses a name", () => {
+    // The README writes `consumer: N`; YAML reads an unquoted project number as a number.
+    const text = (consumer: string) => `faults:\n  - {match: {path: "/v1/organizations/*:searchAll*"}, status: 403, reason: SERVICE_DISABLED, consumer: ${consumer}}\n`;
+    expect(parseEstateText(text("987654321098"), "test.yaml").faults[0].consumer).toBe("987654321098");
+    expect(parseEstateText(text('"987654321098"'), "test.yaml").faults[0].consumer).toBe("987654321098");
+    expect(() => parseEstateText(text("acme-prod"), "test.yaml")).toThrow(/consumer/);
+  });
+
   it("parses an in-memory estate with an empty body as an empty estate", () => {
     const e = parseEstateText("{}", "test.yaml");
     expect(e).toEqual({ source: "test.yaml", folders: [], projects: [], faults: [], latencyMs: 0, assetLagSeconds: 0, notes: [] });
