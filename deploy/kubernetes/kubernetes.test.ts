@@ -139,7 +139,7 @@ describe.skipIf(!hasKubectl)("deploy/kubernetes (rendered with kubectl kustomize
     expect(env.DATABASE_URL).toEqual({ secretKeyRef: { name: "wi-atlas-database", key: "DATABASE_URL_SCANNER" } });
     expect(c.envFrom[0].configMapRef.name).toMatch(/^wi-atlas-config-/);
     // Exit codes a retry cannot change fail the index; a dying shard is retried.
-    expect(job.podFailurePolicy.rules.find((r: any) => r.action === "FailIndex").onExitCodes.values).toEqual([2, 75, 78]);
+    expect(job.podFailurePolicy.rules.find((r: any) => r.action === "FailIndex").onExitCodes.values).toEqual([2, 64, 75, 78]);
     for (const x of [...pod.containers, ...pod.initContainers]) {
       expect(x.securityContext, x.name).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
       expect(x.resources.limits.memory, x.name).toBeDefined();
