@@ -226,6 +226,10 @@ const sha1Hex: (s: string) => string =
     ? (s) => ((crypto as unknown as { hash: OneShotHash }).hash)("sha1", s, "hex")
     : (s) => createHash("sha1").update(s, "utf8").digest("hex");
 
+/** Binary COPY's header: signature, flags (no OIDs), no header extension. */
+const HEADER = Buffer.concat([Buffer.from("PGCOPY\n\xff\r\n\0", "latin1"), Buffer.alloc(8)]);
+/** Fields per row: COLS, first_seen, valid_from. */
+const FIELDS = 15;
 /** The smallest buffer a CopyBatch starts with and hands back to its pool. */
 const MIN_POOLED = 1 << 20;
 
@@ -244,8 +248,18 @@ export class CopyBatch {
   private off = 0;
   private readonly ends: number[] = [];
   private payloadBuf: Buffer | undefined;
-  constructor(private readonly pool: Buffer[]) {
+  /**
+   * With `allNew` (the scan id; a first analysis, where every row is new with first_seen and
+   * valid_from = the scan), each row is encoded whole as COPY wants it — field count, columns,
+   * first_seen, valid_from — after room left for the header, so the payload is this buffer itself
+   * with the trailer after it: no second copy of the batch (at org-l, 185 MiB copied row by row).
+   */
+  constructor(
+    private readonly pool: Buffer[],
+    private readonly allNew?: number,
+  ) {
     this.buf = pool.pop() ?? Buffer.allocUnsafe(MIN_POOLED);
+    if (allNew !== undefined) this.off = HEADER.length;
   }
   get bytes(): number {
     return this.off;
@@ -276,12 +290,23 @@ export class CopyBatch {
   }
   /** One row's columns, in COLS order (kind … target, data, hash). */
   add(r: Row, data: string, hash: string) {
+    if (this.allNew !== undefined) {
+      this.room(2);
+      this.off = this.buf.writeInt16BE(FIELDS, this.off);
+    }
     this.text(r.kind);
     this.text(r.key);
     this.text(r.subject);
     for (const k of NULLABLE) this.text(r[k] ?? null);
     this.jsonb(data);
     this.text(hash);
+    if (this.allNew !== undefined) {
+      this.room(16);
+      this.off = this.buf.writeInt32BE(4, this.off);
+      this.off = this.buf.writeInt32BE(this.allNew, this.off);
+      this.off = this.buf.writeInt32BE(4, this.off);
+      this.off = this.buf.writeInt32BE(this.allNew, this.off);
+    }
     this.ends.push(this.off);
   }
   /**
@@ -289,15 +314,23 @@ export class CopyBatch {
    * `validFrom`: header, rows, trailer. A view of a pooled buffer, valid until `release`.
    */
   payload(which: { i: number; firstSeen: number }[], validFrom: number): Buffer {
-    let size = 11 + 4 + 4 + 2;
+    if (this.allNew !== undefined) {
+      // Every row, as encoded: the header in the room left for it, the trailer after the last row.
+      if (which.length !== this.ends.length || validFrom !== this.allNew || which.some((w, n) => w.i !== n || w.firstSeen !== this.allNew)) {
+        throw new Error("binary COPY: a batch of new rows is written whole, each first seen in this scan");
+      }
+      HEADER.copy(this.buf, 0);
+      this.room(2);
+      const size = this.buf.writeInt16BE(-1, this.off);
+      return this.buf.subarray(0, size);
+    }
+    let size = HEADER.length + 2;
     for (const { i } of which) size += 2 + (this.ends[i] - (i ? this.ends[i - 1] : 0)) + 16;
     let out = this.pool.pop();
     if (!out || out.length < size) out = Buffer.allocUnsafe(Math.max(size, out ? out.length * 2 : 0));
-    let o = out.write("PGCOPY\n\xff\r\n\0", 0, "latin1");
-    o = out.writeInt32BE(0, o); // flags: no OIDs
-    o = out.writeInt32BE(0, o); // header extension: none
+    let o = HEADER.copy(out, 0);
     for (const { i, firstSeen } of which) {
-      o = out.writeInt16BE(15, o);
+      o = out.writeInt16BE(FIELDS, o);
       o += this.buf.copy(out, o, i ? this.ends[i - 1] : 0, this.ends[i]);
       o = out.writeInt32BE(4, o);
       o = out.writeInt32BE(firstSeen, o);
@@ -376,7 +409,7 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
       copy.release();
     }
   };
-  const fresh = (): Batch => ({ copy: new CopyBatch(buffers), kinds: [], keys: [], hashes: [] });
+  const fresh = (): Batch => ({ copy: new CopyBatch(buffers, hadRows ? undefined : scanId), kinds: [], keys: [], hashes: [] });
   let batch = fresh();
   let pending: { done: Promise<unknown>; bytes: number }[] = [];
   let pendingBytes = 0;
