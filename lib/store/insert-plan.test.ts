@@ -64,7 +64,14 @@ describe("the insert of a scan's new inventory versions", () => {
 
       // The pending rows the analysis reads are the rows the insert adds.
       const pending = (await client.query<{ n: number }>(`select count(*)::int as n from ${PENDING_VERSIONS}`)).rows[0].n;
+      const workMem = (await client.query<{ work_mem: string }>(`show work_mem`)).rows[0].work_mem;
       const written = await prepared.insert();
+      // Inserted in (kind, subject) order, not the stage's (pod-0, pod-1, … pod-10: not that order),
+      // and the memory the sort was given is handed back for the rest of the transaction.
+      const byId = (await client.query<{ subject: string }>(`select subject from inventory_object where valid_from = $1 order by id`, [scanId])).rows.map((r) => r.subject);
+      expect(byId).toEqual([...byId].sort());
+      expect(byId).not.toEqual(records.map((r) => r.subject));
+      expect((await client.query<{ work_mem: string }>(`show work_mem`)).rows[0].work_mem).toBe(workMem);
       expect(written.inserted).toBe(2000);
       expect(pending).toBe(2000);
       const current = (await client.query<{ n: number }>(`select count(*)::int as n from inventory_object where valid_to is null and valid_from = $1`, [scanId])).rows[0].n;

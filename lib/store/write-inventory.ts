@@ -136,7 +136,8 @@ export const INSERT_NEW_VERSIONS = `insert into inventory_object (kind, subject,
               md5(jsonb_build_array(s.source, s.project, s.cluster, s.namespace, s.data)::text), s.data, $1, coalesce(c.first_seen, $1)
          from pg_temp.stage_last s
          join pg_temp.stage_new n on n.kind = s.kind and n.subject = s.subject
-         left join pg_temp.closing c on c.kind = s.kind and c.subject = s.subject and c.changed`;
+         left join pg_temp.closing c on c.kind = s.kind and c.subject = s.subject and c.changed
+        order by s.kind, s.subject`;
 
 /**
  * writeInventory in two steps, in the caller's transaction: everything but the new versions (stage
@@ -265,7 +266,14 @@ export async function prepareInventory(
   const insert = async (): Promise<WriteStats> => {
     // New versions: whatever has no current row with the same content (unchanged objects keep theirs).
     // The same rows as PENDING_VERSIONS, with their hash and first_seen.
+    // In (kind, subject) order, the order of the table's two largest indexes: each entry then lands
+    // after the last one instead of somewhere in the middle (no descent, no half-empty page splits).
+    // At org-l's first scan: 140,825 rows in 3.8 s instead of 5.7-6.7 s, the sort included, and both
+    // (kind, subject) indexes a quarter smaller. Enough memory to sort them without temporary files.
+    const { prior } = (await client.query<{ prior: string }>(`select current_setting('work_mem') as prior`)).rows[0];
+    await client.query(`select set_config('work_mem', '128MB', true)`);
     const inserted = await client.query(INSERT_NEW_VERSIONS, [scanId]);
+    await client.query(`select set_config('work_mem', $1, true)`, [prior]);
     stats.inserted = inserted.rowCount ?? 0;
     const total = await client.query<{ n: number }>(`select count(*)::int as n from pg_temp.stage_last`);
     stats.unchanged = total.rows[0].n - stats.inserted;
