@@ -55,6 +55,7 @@ describe("the insert of a scan's new inventory versions", () => {
       await stage.flush();
       await client.query("begin");
       const outcomes: SourceOutcome[] = [{ source: "k8s.pods:p1/eu/c1", family: "k8s.pods", scope: "p1/eu/c1", status: "ok", requests: 1, durationMs: 1, objects: 2000, records: [] }];
+      const workMem = (await client.query<{ work_mem: string }>(`show work_mem`)).rows[0].work_mem;
       const prepared = await prepareInventory(client, scanId, outcomes);
 
       const plan = (await client.query<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(`explain (format json) ${INSERT_NEW_VERSIONS}`, [scanId])).rows[0]["QUERY PLAN"][0].Plan;
@@ -64,8 +65,19 @@ describe("the insert of a scan's new inventory versions", () => {
 
       // The pending rows the analysis reads are the rows the insert adds.
       const pending = (await client.query<{ n: number }>(`select count(*)::int as n from ${PENDING_VERSIONS}`)).rows[0].n;
-      const workMem = (await client.query<{ work_mem: string }>(`show work_mem`)).rows[0].work_mem;
-      const written = await prepared.insert();
+      // Its caller computes the analysis without yielding right after starting it: the INSERT must be
+      // the statement sent at once, not one waiting behind another round trip.
+      const sent: string[] = [];
+      const query = client.query.bind(client);
+      (client as { query: unknown }).query = (...a: Parameters<typeof client.query>) => {
+        sent.push(typeof a[0] === "string" ? a[0] : "(config)");
+        return (query as (...x: unknown[]) => unknown)(...a);
+      };
+      const inserting = prepared.insert();
+      const sentAtOnce = [...sent];
+      (client as { query: unknown }).query = query;
+      expect(sentAtOnce[0]).toBe(INSERT_NEW_VERSIONS);
+      const written = await inserting;
       // Inserted in (kind, subject) order, not the stage's (pod-0, pod-1, … pod-10: not that order),
       // and the memory the sort was given is handed back for the rest of the transaction.
       const byId = (await client.query<{ subject: string }>(`select subject from inventory_object where valid_from = $1 order by id`, [scanId])).rows.map((r) => r.subject);
