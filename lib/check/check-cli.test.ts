@@ -27,7 +27,7 @@ function check(args: string[], opts: { env?: Record<string, string>; stdin?: str
     const child = execFile(
       process.execPath,
       ["--import", "tsx", CLI, ...args],
-      { env: { ...process.env, DATABASE_URL: NO_DB, WI_ATLAS_DB_CONNECT_TIMEOUT_SECONDS: "3", ...opts.env }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
+      { env: { ...process.env, DATABASE_URL: NO_DB, WI_ATLAS_DB_CONNECT_TIMEOUT_SECONDS: "3", INIT_CWD: "", npm_package_json: "", ...opts.env }, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
     );
     child.stdin?.end(opts.stdin ?? "");
@@ -124,11 +124,15 @@ describe("npm run check without a database (the check's own GKE-metadata cluster
     // `npm --prefix .wi-atlas run check` runs the script in .wi-atlas; npm says in INIT_CWD where it was
     // started (the repository root in CI), and code scanning reads the paths from there.
     const root = path.resolve(FIX, "..");
-    const r = await check(["--manifests", path.resolve(FIX, "key-file.yaml"), "--format", "sarif"], { env: { INIT_CWD: root } });
-    expect(r.code).toBe(1);
-    const uris = JSON.parse(r.stdout).runs[0].results.map((x: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => x.locations[0].physicalLocation.artifactLocation.uri);
-    expect(uris.length).toBeGreaterThan(0);
-    expect(new Set(uris)).toEqual(new Set(["fixtures/key-file.yaml"]));
+    const uris = async (env: Record<string, string>) => {
+      const r = await check(["--manifests", path.resolve(FIX, "key-file.yaml"), "--format", "sarif"], { env });
+      expect(r.code).toBe(1);
+      return new Set(JSON.parse(r.stdout).runs[0].results.map((x: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => x.locations[0].physicalLocation.artifactLocation.uri));
+    };
+    // As npm runs this package's script: npm_package_json is in the working directory.
+    expect(await uris({ INIT_CWD: root, npm_package_json: path.resolve("package.json") })).toEqual(new Set(["fixtures/key-file.yaml"]));
+    // A node started by some other package's npm script inherits its INIT_CWD: not this command's start.
+    expect(await uris({ INIT_CWD: root, npm_package_json: path.join(tmpdir(), "other", "package.json") })).toEqual(new Set([`${FIX}/key-file.yaml`]));
   });
 
   it("exits 78 naming the file and line of YAML it cannot parse", async () => {

@@ -68,12 +68,16 @@ const SECURITY_SEVERITY: Record<Severity, string> = { critical: "9.5", high: "8.
 /**
  * The directory SARIF's paths are relative to: the one the command was started from (the repository
  * root in CI). Under `npm --prefix DIR run check` npm runs the script in DIR and says where it was
- * started in INIT_CWD; relative to DIR, a manifest in the repository came out as `../rendered.yaml`,
+ * started in INIT_CWD (and the package it runs in npm_package_json); relative to DIR, a manifest in the repository came out as `../rendered.yaml`,
  * a path code scanning cannot place on the repository's files.
  */
 function startDir(): string {
   const init = process.env.INIT_CWD;
-  return init && path.isAbsolute(init) ? init : process.cwd();
+  // npm sets INIT_CWD for everything below it; it is this command's start only when this process is
+  // the package's own npm script (run in the package's directory), not a node started by another one.
+  const pkg = process.env.npm_package_json;
+  const ownScript = !!pkg && path.resolve(path.dirname(pkg)) === path.resolve(process.cwd());
+  return ownScript && init && path.isAbsolute(init) ? init : process.cwd();
 }
 
 /** A path as SARIF wants it: relative to the directory the command was started from, forward slashes. */
