@@ -6,6 +6,7 @@ import path from "node:path";
 import { isIP } from "node:net";
 import { z } from "zod";
 import { parseRoleList, type RoleRule } from "./auth/roles";
+import { LOG_LEVELS, type Level } from "./log";
 
 const bool = (name: string, dflt: boolean) =>
   z
@@ -266,11 +267,11 @@ const EnvSchema = z.object({
     .optional()
     .transform((v, ctx) => {
       const s = (v ?? "").trim().toLowerCase() || "info";
-      if (!["debug", "info", "warn", "error"].includes(s)) {
+      if (!(LOG_LEVELS as string[]).includes(s)) {
         ctx.addIssue({ code: "custom", message: `WI_ATLAS_LOG_LEVEL must be debug, info, warn or error, got "${v}"` });
         return z.NEVER;
       }
-      return s as "debug" | "info" | "warn" | "error";
+      return s as Level;
     }),
 });
 

@@ -2,8 +2,10 @@
  * The one logger. Every message and error passes through `scrub`, so that private key material
  * can never reach a log line even if an API error were to echo a request body.
  */
-type Level = "debug" | "info" | "warn" | "error";
+export type Level = "debug" | "info" | "warn" | "error";
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** The levels WI_ATLAS_LOG_LEVEL takes, least severe first (lib/config.ts checks it against them). */
+export const LOG_LEVELS = Object.keys(ORDER) as Level[];
 
 const PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g;
 const JSON_PRIVATE_KEY = /("private_key"\s*:\s*")(?:[^"\\]|\\.)*"/g;

@@ -68,8 +68,8 @@ const SECURITY_SEVERITY: Record<Severity, string> = { critical: "9.5", high: "8.
 /**
  * The directory SARIF's paths are relative to: the one the command was started from (the repository
  * root in CI). Under `npm --prefix DIR run check` npm runs the script in DIR and says where it was
- * started in INIT_CWD (and the package it runs in npm_package_json); relative to DIR, a manifest in the repository came out as `../rendered.yaml`,
- * a path code scanning cannot place on the repository's files.
+ * started in INIT_CWD (and the package it runs in npm_package_json); relative to DIR, a manifest in
+ * the repository came out as `../rendered.yaml`, a path code scanning cannot place on its files.
  */
 function startDir(): string {
   const init = process.env.INIT_CWD;
