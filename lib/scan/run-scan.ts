@@ -342,6 +342,32 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
   }
 }
 
+/**
+ * After a change of at least this many rows the planner's statistics are refreshed at once rather
+ * than at autovacuum's leisure (applyScan).
+ */
+const STATS_MIN_CHANGES = 5000;
+
+/**
+ * ANALYZE inside the scan's transaction, under a savepoint: the rows the transaction inserted count
+ * as live and the versions it closed as dead (PostgreSQL samples its own transaction's work as it
+ * will be once committed), and the statistics are committed with the scan. A failure is logged and
+ * undone to the savepoint, never failing the scan (statistics are an optimisation); true when it ran.
+ */
+export async function analyseInTransaction(client: pg.PoolClient, table: string, columns: string): Promise<boolean> {
+  await client.query("savepoint wi_atlas_stats");
+  try {
+    await client.query(`analyze ${table} (${columns})`);
+    await client.query("release savepoint wi_atlas_stats");
+    return true;
+  } catch (err) {
+    log.warn(`analyze of ${table} during the scan failed (refreshed after it instead):`, err);
+    await client.query("rollback to savepoint wi_atlas_stats");
+    await client.query("release savepoint wi_atlas_stats");
+    return false;
+  }
+}
+
 /** The columns whose statistics the planner uses (everything but the documents). */
 const STATS_COLUMNS = {
   inventory: "id, kind, subject, source, project, cluster, namespace, valid_from, valid_to, first_seen",
@@ -381,6 +407,7 @@ export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
   const mem = () => `rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB`;
   let status = statusOf(outcomes);
   let heldNote: string | undefined;
+  let inventoryAnalysed = false;
 
   progress.update((p) => (p.phase = "storing"));
   await progress.flush();
@@ -409,6 +436,13 @@ export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
         const t = Date.now();
         await prepared.insert();
         log.debug(`scan #${scanId}: new inventory versions inserted in ${Date.now() - t} ms, beside the analysis`);
+        // The inventory's statistics too, while this process still computes: the database is otherwise
+        // idle until the analysis's rows come (see refreshStatistics).
+        if (prepared.stats.inserted + prepared.stats.closed >= STATS_MIN_CHANGES) {
+          const t1 = Date.now();
+          inventoryAnalysed = await analyseInTransaction(client, "inventory_object", STATS_COLUMNS.inventory);
+          log.debug(`scan #${scanId}: inventory statistics refreshed in ${Date.now() - t1} ms, beside the analysis`);
+        }
       },
     });
     timings.analysisMs = Date.now() - t0;
@@ -436,15 +470,16 @@ export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
   // After a large change, refresh the planner's statistics at once rather than at autovacuum's
   // leisure: the first pages read after a first scan of a big estate depend on them.
   const changed = summary.written.inserted + summary.written.closed + (summary.analysis?.written.inserted ?? 0) + (summary.analysis?.written.closed ?? 0);
-  if (changed >= 5000) {
+  if (changed >= STATS_MIN_CHANGES) {
     const t0 = Date.now();
-    // The two tables at once, each on its own connection, and only the columns queries filter, join
-    // and sort on: sampling `data` meant reading and decompressing the largest values of both tables
-    // (at org-l the refresh took 2.4 s of the scan, now about half). Expression indexes on data keep
-    // what statistics they had until autovacuum's next analyze (lookups on them are by equality,
-    // which the planner serves from the index either way).
+    // Each table on its own connection, and only the columns queries filter, join and sort on:
+    // sampling `data` meant reading and decompressing the largest values of both tables (at org-l
+    // the refresh took 2.4 s of the scan, then about half). Expression indexes on data keep what
+    // statistics they had until autovacuum's next analyze (lookups on them are by equality, which
+    // the planner serves from the index either way). The inventory's, when it changed that much
+    // itself, were refreshed inside the transaction, beside the analysis's compute.
     await Promise.all([
-      db.pool.query(`analyze inventory_object (${STATS_COLUMNS.inventory})`),
+      inventoryAnalysed ? undefined : db.pool.query(`analyze inventory_object (${STATS_COLUMNS.inventory})`),
       db.pool.query(`analyze analysis_object (${STATS_COLUMNS.analysis})`),
     ]).catch((err) => log.warn("analyze after the scan failed:", err));
     log.debug(`scan #${scanId}: statistics refreshed in ${Date.now() - t0} ms`);

@@ -30,6 +30,18 @@ describe("migration runner", () => {
     }
   });
 
+  it("stores the analysis's documents uncompressed, the inventory's compressed (issue #14)", async () => {
+    const rows = await t.db.pool.query<{ relname: string; attstorage: string }>(
+      `select c.relname, a.attstorage from pg_attribute a join pg_class c on c.oid = a.attrelid
+        where a.attname = 'data' and c.relname in ('analysis_object', 'inventory_object') order by c.relname`,
+    );
+    // e: EXTERNAL (out of line, no compression); x: EXTENDED, the default.
+    expect(rows.rows).toEqual([
+      { relname: "analysis_object", attstorage: "e" },
+      { relname: "inventory_object", attstorage: "x" },
+    ]);
+  });
+
   it("applies each migration once when two processes migrate at the same time", async () => {
     const results = await Promise.all([migrate(t.url), migrate(t.url), migrate(t.url)]);
     expect(results.flatMap((r) => r.applied)).toEqual([]);

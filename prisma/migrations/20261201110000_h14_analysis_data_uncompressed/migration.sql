@@ -1,0 +1,11 @@
+-- Issue #14: the analysis's documents are stored out of line but uncompressed (TOAST storage
+-- EXTERNAL instead of EXTENDED). Every scan that changes the analysis writes its large documents
+-- (at org-l, 20,306 workload statuses of 4.4 kB of JSON on average and 51,680 findings: 161 MiB of
+-- JSON), and compressing them with pglz cost the database about 1.5 s of CPU in each first scan's
+-- write, which the scan waits on (measured back to back: 6.1-6.3 s of the write's database CPU
+-- uncompressed, 7.9-8.7 s compressed; inserting org-l's 324,618 current rows from their JSON text,
+-- 2.8 s uncompressed, 4.1 s compressed). The price is disk: org-l's current analysis takes 340 MB
+-- instead of 247 MB, indexes aside. Reading every document took 475 ms instead of 507 ms. Only
+-- values written from now on are affected: stored ones stay compressed and are read as before.
+-- (lz4 compression would be the middle way, but the embedded server is built without it.)
+ALTER TABLE "analysis_object" ALTER COLUMN "data" SET STORAGE EXTERNAL;
