@@ -408,6 +408,7 @@ export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
   let status = statusOf(outcomes);
   let heldNote: string | undefined;
   let inventoryAnalysed = false;
+  let analysisAnalysed = false;
 
   progress.update((p) => (p.phase = "storing"));
   await progress.flush();
@@ -437,7 +438,7 @@ export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
         await prepared.insert();
         log.debug(`scan #${scanId}: new inventory versions inserted in ${Date.now() - t} ms, beside the analysis`);
         // The inventory's statistics too, while this process still computes: the database is otherwise
-        // idle until the analysis's rows come (see refreshStatistics).
+        // idle until the analysis's rows come (see analyseInTransaction).
         if (prepared.stats.inserted + prepared.stats.closed >= STATS_MIN_CHANGES) {
           const t1 = Date.now();
           inventoryAnalysed = await analyseInTransaction(client, "inventory_object", STATS_COLUMNS.inventory);
@@ -447,6 +448,16 @@ export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
     });
     timings.analysisMs = Date.now() - t0;
     log.debug(`scan #${scanId}: analysed in ${timings.analysisMs} ms; ${mem()}`);
+    // The analysis's statistics, inside the transaction as well: after the commit, an autovacuum
+    // worker drawn by the new rows could hold the table (a manual ANALYZE then waits for it to be
+    // cancelled, deadlock_timeout later), and the first reads of rows just committed set their hint
+    // bits, dirtying the pages ANALYZE samples; this transaction's own rows need neither.
+    const changed = summary.written.inserted + summary.written.closed + (summary.analysis?.written.inserted ?? 0) + (summary.analysis?.written.closed ?? 0);
+    if (changed >= STATS_MIN_CHANGES) {
+      const t1 = Date.now();
+      analysisAnalysed = await analyseInTransaction(client, "analysis_object", STATS_COLUMNS.analysis);
+      log.debug(`scan #${scanId}: analysis statistics refreshed in ${Date.now() - t1} ms`);
+    }
     if (o.signal.aborted) throw new CancelledError();
     summary.durationMs = Date.now() - started;
     progress.update((p) => (p.phase = "done"));
@@ -467,20 +478,20 @@ export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
     await client.query("rollback").catch(() => undefined);
     throw err;
   }
-  // After a large change, refresh the planner's statistics at once rather than at autovacuum's
-  // leisure: the first pages read after a first scan of a big estate depend on them.
+  // After a large change, the planner's statistics are refreshed at once rather than at
+  // autovacuum's leisure: the first pages read after a first scan of a big estate depend on them.
+  // Normally inside the transaction (above); here only a table whose refresh there failed.
   const changed = summary.written.inserted + summary.written.closed + (summary.analysis?.written.inserted ?? 0) + (summary.analysis?.written.closed ?? 0);
-  if (changed >= STATS_MIN_CHANGES) {
+  if (changed >= STATS_MIN_CHANGES && !(inventoryAnalysed && analysisAnalysed)) {
     const t0 = Date.now();
     // Each table on its own connection, and only the columns queries filter, join and sort on:
     // sampling `data` meant reading and decompressing the largest values of both tables (at org-l
     // the refresh took 2.4 s of the scan, then about half). Expression indexes on data keep what
     // statistics they had until autovacuum's next analyze (lookups on them are by equality, which
-    // the planner serves from the index either way). The inventory's, when it changed that much
-    // itself, were refreshed inside the transaction, beside the analysis's compute.
+    // the planner serves from the index either way).
     await Promise.all([
       inventoryAnalysed ? undefined : db.pool.query(`analyze inventory_object (${STATS_COLUMNS.inventory})`),
-      db.pool.query(`analyze analysis_object (${STATS_COLUMNS.analysis})`),
+      analysisAnalysed ? undefined : db.pool.query(`analyze analysis_object (${STATS_COLUMNS.analysis})`),
     ]).catch((err) => log.warn("analyze after the scan failed:", err));
     log.debug(`scan #${scanId}: statistics refreshed in ${Date.now() - t0} ms`);
     summary.durationMs = Date.now() - started;
