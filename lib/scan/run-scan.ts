@@ -462,7 +462,7 @@ export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
     summary.durationMs = Date.now() - started;
     progress.update((p) => (p.phase = "done"));
     await client.query(
-      `update scan set status = $2, finished_at = now(), summary = $3, progress = $4, phase = 'done', error = $5 where id = $1`,
+      `update scan set status = $2, finished_at = clock_timestamp(), summary = $3, progress = $4, phase = 'done', error = $5 where id = $1`,
       [
         scanId,
         status,
