@@ -409,6 +409,8 @@ export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
   let heldNote: string | undefined;
   let inventoryAnalysed = false;
   let analysisAnalysed = false;
+  /** Rows the scan changed, inventory and analysis (set once the analysis is written). */
+  let changed = 0;
 
   progress.update((p) => (p.phase = "storing"));
   await progress.flush();
@@ -452,7 +454,7 @@ export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
     // worker drawn by the new rows could hold the table (a manual ANALYZE then waits for it to be
     // cancelled, deadlock_timeout later), and the first reads of rows just committed set their hint
     // bits, dirtying the pages ANALYZE samples; this transaction's own rows need neither.
-    const changed = summary.written.inserted + summary.written.closed + (summary.analysis?.written.inserted ?? 0) + (summary.analysis?.written.closed ?? 0);
+    changed = summary.written.inserted + summary.written.closed + (summary.analysis?.written.inserted ?? 0) + (summary.analysis?.written.closed ?? 0);
     if (changed >= STATS_MIN_CHANGES) {
       const t1 = Date.now();
       analysisAnalysed = await analyseInTransaction(client, "analysis_object", STATS_COLUMNS.analysis);
@@ -481,7 +483,6 @@ export async function applyScan(o: ApplyOptions): Promise<ScanResult> {
   // After a large change, the planner's statistics are refreshed at once rather than at
   // autovacuum's leisure: the first pages read after a first scan of a big estate depend on them.
   // Normally inside the transaction (above); here only a table whose refresh there failed.
-  const changed = summary.written.inserted + summary.written.closed + (summary.analysis?.written.inserted ?? 0) + (summary.analysis?.written.closed ?? 0);
   if (changed >= STATS_MIN_CHANGES && !(inventoryAnalysed && analysisAnalysed)) {
     const t0 = Date.now();
     // Each table on its own connection, and only the columns queries filter, join and sort on:
