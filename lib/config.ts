@@ -161,6 +161,7 @@ const EnvSchema = z.object({
   WI_ATLAS_FOLDERS: list("WI_ATLAS_FOLDERS", /^(folders\/)?\d+$/, "a numeric folder id"),
   WI_ATLAS_CLUSTERS: list("WI_ATLAS_CLUSTERS", /^[^,\s]+$/, "a cluster name or PROJECT/LOCATION/NAME"),
   WI_ATLAS_READ_SECRETS: bool("WI_ATLAS_READ_SECRETS", true),
+  WI_ATLAS_K8S_WORKER: bool("WI_ATLAS_K8S_WORKER", true),
   WI_ATLAS_ESTATE: z.string().optional(),
   WI_ATLAS_SIMULATOR_URL: z
     .string()
@@ -306,6 +307,8 @@ export type Config = {
   folders: string[];
   clusters: string[];
   readSecrets: boolean;
+  /** Kubernetes list pages decoded on a worker thread (lib/sources/k8s/pages.ts); false: on the scanner's main thread. */
+  k8sWorker: boolean;
   scanIntervalMinutes: number;
   retentionDays: number;
   apiLimits: Record<ApiName, ApiLimit>;
@@ -445,6 +448,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     folders: e.WI_ATLAS_FOLDERS.map((f) => f.replace(/^folders\//, "")),
     clusters: e.WI_ATLAS_CLUSTERS,
     readSecrets: e.WI_ATLAS_READ_SECRETS,
+    k8sWorker: e.WI_ATLAS_K8S_WORKER,
     scanIntervalMinutes: e.WI_ATLAS_SCAN_INTERVAL_MINUTES,
     retentionDays: e.WI_ATLAS_RETENTION_DAYS,
     apiLimits: parseApiLimits(e.WI_ATLAS_API_LIMITS, e.WI_ATLAS_CONCURRENCY),

@@ -5,6 +5,7 @@
  *   server.js  .next/  node_modules/   Next's standalone output (only the modules the web uses)
  *   .next/static/  public/             the static files Next's standalone output leaves out
  *   web.js  scanner.js  scan.js         our commands, bundled with esbuild to plain JavaScript
+ *   k8s-pages.js                        the worker thread that decodes Kubernetes list pages
  *   prisma/migrations/                  applied at start by web.js and scanner.js
  *
  * The bundles keep npm packages external; the files they load are traced (Next's own copy of
@@ -24,6 +25,9 @@ const { nodeFileTrace } = createRequire(import.meta.url)("next/dist/compiled/@ve
 
 /** The commands built to JavaScript: output name → source. */
 export const APP_ENTRIES = { web: "lib/cli/web.ts", scanner: "lib/cli/scanner.ts", scan: "lib/cli/scan.ts" } as const;
+
+/** Worker threads the commands start, bundled beside them (pages.ts finds `k8s-pages.js` next to the bundle). */
+export const WORKER_ENTRIES = { "k8s-pages": "lib/sources/k8s/page-worker.ts" } as const;
 
 /** Packages too big to copy whole, whose traced files are enough (plain CommonJS requires). */
 const BIG_PACKAGES = new Set(["googleapis", "@kubernetes/client-node", "@prisma/client", "next", "typescript"]);
@@ -87,7 +91,7 @@ export async function assembleApp(opts: { projectDir: string; outDir: string }):
   const staging = path.join(projectDir, ".next", "app-bundles");
   rmSync(staging, { recursive: true, force: true });
   await build({
-    entryPoints: Object.fromEntries(Object.entries(APP_ENTRIES).map(([k, v]) => [k, path.join(projectDir, v)])),
+    entryPoints: Object.fromEntries(Object.entries({ ...APP_ENTRIES, ...WORKER_ENTRIES }).map(([k, v]) => [k, path.join(projectDir, v)])),
     outdir: staging,
     bundle: true,
     platform: "node",
@@ -98,7 +102,7 @@ export async function assembleApp(opts: { projectDir: string; outDir: string }):
     logLevel: "warning",
     tsconfig: path.join(projectDir, "tsconfig.json"),
   });
-  const files = Object.keys(APP_ENTRIES).map((k) => path.join(staging, `${k}.js`));
+  const files = Object.keys({ ...APP_ENTRIES, ...WORKER_ENTRIES }).map((k) => path.join(staging, `${k}.js`));
   const nodeModules = realpathSync(path.join(projectDir, "node_modules"));
   const base = path.parse(projectDir).root;
   // Only packages are copied; paths the code builds at run time (temporary files, the data folder)

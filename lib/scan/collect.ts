@@ -14,7 +14,9 @@ import { advanceTo, currentDepth, inFlow } from "../sources/http/chain";
 import type { GoogleClients } from "../sources/gcp/clients";
 import * as gcp from "../sources/gcp/get";
 import { clusterClient, type ClusterEndpoint } from "../sources/k8s/clients";
-import { getConfigMap, listAll, ListBrokenError, type K8sListName } from "../sources/k8s/get";
+import { getConfigMap, listRecords, ListBrokenError, type K8sListName } from "../sources/k8s/get";
+import { pageDecoder, type PageDecoder } from "../sources/k8s/pages";
+import type { DecodedPage } from "../sources/k8s/page-decode";
 import { GAC, envSourcesFor, resolveEnv, type EnvLookup, type EnvSourceView } from "../inventory/pod-env";
 import { ADC_WELL_KNOWN, fileSource, filesEndingWith, type KeysOf } from "../inventory/pod-files";
 import { isPathLike } from "../inventory/secret-credentials";
@@ -108,6 +110,8 @@ export type CollectDeps = {
   signal?: AbortSignal;
   /** Where finished sources' records go (the scan's stage table); without one they stay in the outcomes. */
   stage?: { add: (records: InventoryRecord[], complete: boolean) => { kind: string; subject: string; reason: string }[] };
+  /** Kubernetes pages decoded on the page worker (default) or on this thread (WI_ATLAS_K8S_WORKER=false); see pages.ts. */
+  k8sWorker?: boolean;
 };
 
 type Obj = Record<string, unknown>;
@@ -157,10 +161,17 @@ export class Collector {
   /** The projects discovery found (a sharded scan leaves a scanned project's roles to its own shard). */
   private projectIds = new Set<string>();
 
+  /** Where Kubernetes list pages are inflated, parsed and transformed (a worker thread unless turned off). */
+  private readonly pages: PageDecoder;
+
   constructor(
     private readonly scope: CollectScope,
     private readonly deps: CollectDeps,
-  ) {}
+  ) {
+    this.pages = pageDecoder(deps.k8sWorker !== false);
+    // Loaded while discovery runs: it is needed once the first cluster is listed.
+    this.pages.warm();
+  }
 
   private checkCancelled() {
     if (this.deps.signal?.aborted) throw new CancelledError();
@@ -870,14 +881,14 @@ export class Collector {
     const t = new ClusterTransformer(ref, (resource) => `k8s.${resource}:${key}`);
 
     // Pods are tied to their workloads once the whole cluster is listed: the cluster's records are
-    // staged together at the end.
-    const list = (resource: K8sListName, each: (o: Obj, ctx: SourceCtx) => void, onRestart?: () => void) =>
+    // staged together at the end. Pages are decoded off this thread (lib/sources/k8s/pages.ts).
+    const list = (resource: K8sListName, each: (page: DecodedPage, ctx: SourceCtx) => void, onRestart?: () => void) =>
       this.source(
         `k8s.${resource}`,
         key,
         async (ctx) => {
           try {
-            await listAll(client, ctx.caller, resource, (items) => items.forEach((o) => each(o, ctx)), { onRestart });
+            await listRecords(client, ctx.caller, this.pages, { ref, key }, resource, (page) => each(page, ctx), { onRestart });
           } catch (err) {
             // A list that cannot end fails its source whole: what it saw may be any part of the list.
             if (err instanceof ListBrokenError) throw new SourceFailure("failed", err.message);
@@ -886,42 +897,39 @@ export class Collector {
         },
         { deferStage: true },
       );
+    const emitAll = (page: DecodedPage, ctx: SourceCtx) => ctx.emit(page.records);
 
     const rsOwners = new Map<string, OwnerRef | null>();
     const jobOwners = new Map<string, OwnerRef | null>();
     const podRecords: InventoryRecord<PodData>[] = [];
 
     const [, , , rs, jobs, pods] = await Promise.all([
-      list("namespaces", (o, ctx) => ctx.emit(t.namespace(o))),
-      list("serviceaccounts", (o, ctx) => ctx.emit(t.ksa(o))),
-      list("nodes", (o, ctx) => ctx.emit(t.node(o))),
+      list("namespaces", emitAll),
+      list("serviceaccounts", emitAll),
+      list("nodes", emitAll),
       // ReplicaSets and Jobs are read to tie pods to Deployments and CronJobs; an ownerless one is a workload itself.
-      list("replicasets", (o, ctx) => {
-        const r = t.replicaSet(o);
-        rsOwners.set(`${r.data.namespace}/${r.data.name}`, r.data.owner);
-        if (!r.data.owner) ctx.emit(t.workload(o, "ReplicaSet", "replicasets"));
+      list("replicasets", (page, ctx) => {
+        for (const [k, owner] of page.owners ?? []) rsOwners.set(k, owner);
+        ctx.emit(page.records);
       }),
-      list("jobs", (o, ctx) => {
-        const j = t.job(o);
-        jobOwners.set(`${j.data.namespace}/${j.data.name}`, j.data.owner);
-        if (!j.data.owner) ctx.emit(t.workload(o, "Job", "jobs"));
+      list("jobs", (page, ctx) => {
+        for (const [k, owner] of page.owners ?? []) jobOwners.set(k, owner);
+        ctx.emit(page.records);
       }),
       list(
         "pods",
-        (o, ctx) => {
-          const rec = t.pod(o);
-          podRecords.push(rec);
-          ctx.emit(rec);
-          if (!rec.data.owner) ctx.emit(t.workload(o, "Pod", "pods"));
+        (page, ctx) => {
+          for (const rec of page.records) if (rec.kind === "pod") podRecords.push(rec as InventoryRecord<PodData>);
+          ctx.emit(page.records);
         },
         () => (podRecords.length = 0),
       ),
-      list("deployments", (o, ctx) => ctx.emit(t.workload(o, "Deployment", "deployments"))),
-      list("statefulsets", (o, ctx) => ctx.emit(t.workload(o, "StatefulSet", "statefulsets"))),
-      list("daemonsets", (o, ctx) => ctx.emit(t.workload(o, "DaemonSet", "daemonsets"))),
-      list("cronjobs", (o, ctx) => ctx.emit(t.workload(o, "CronJob", "cronjobs"))),
+      list("deployments", emitAll),
+      list("statefulsets", emitAll),
+      list("daemonsets", emitAll),
+      list("cronjobs", emitAll),
       this.scope.readSecrets
-        ? list("secrets", (o, ctx) => ctx.emit(t.secret(o)))
+        ? list("secrets", emitAll)
         : Promise.resolve(this.skip("k8s.secrets", key, "not read: WI_ATLAS_READ_SECRETS=false")),
     ]);
 

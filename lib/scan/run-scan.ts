@@ -294,7 +294,7 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     const caller = new Caller({ limits: config.apiLimits, timeoutMs: config.requestTimeoutMs, signal: abort.signal });
     const collectStarted = Date.now();
     stage = await InventoryStage.open(client);
-    outcomes = await collect(target.scope, { google: target.google, caller, endpointFor: target.endpointFor, progress, signal: abort.signal, stage });
+    outcomes = await collect(target.scope, { google: target.google, caller, endpointFor: target.endpointFor, progress, signal: abort.signal, stage, k8sWorker: config.k8sWorker });
     await stage.flush();
     if (abort.signal.aborted) throw new CancelledError();
     summary.requests = { ...caller.stats.requests };

@@ -104,7 +104,7 @@ export async function runShard(opts: RunShardOptions): Promise<ShardRunResult> {
       if (joined.created) await client.query(`update scan set target = $2, mode = $3, clock = $4 where id = $1`, [scanId, target.target, target.mode, clock.toISOString()]);
       const caller = new Caller({ limits: config.apiLimits, timeoutMs: config.requestTimeoutMs, signal: abort.signal });
       stage = await InventoryStage.openShard(client, scanId, slice.index);
-      const outcomes = await collect({ ...target.scope, shard: slice }, { google: target.google, caller, endpointFor: target.endpointFor, progress, signal: abort.signal, stage });
+      const outcomes = await collect({ ...target.scope, shard: slice }, { google: target.google, caller, endpointFor: target.endpointFor, progress, signal: abort.signal, stage, k8sWorker: config.k8sWorker });
       await stage.flush();
       if (abort.signal.aborted) throw new CancelledError();
       const result: ShardResult = {

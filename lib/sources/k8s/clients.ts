@@ -64,6 +64,11 @@ export type ClusterClient = {
    * (fromK8sError) reads both.
    */
   getJson: (path: string, query: Record<string, string | number | undefined>, signal: AbortSignal) => Promise<unknown>;
+  /**
+   * GETs `path` as getJson does (same errors) and returns the body as it came: `gzip` when the
+   * server compressed it. List pages are inflated and parsed by the page worker (pages.ts).
+   */
+  getBody: (path: string, query: Record<string, string | number | undefined>, signal: AbortSignal) => Promise<{ body: Buffer; gzip: boolean }>;
 };
 
 /** What client-node throws for an HTTP error; fromK8sError reads `code`, `body` and `headers`. */
@@ -119,21 +124,39 @@ export function clusterClient(endpoint: ClusterEndpoint, token: () => Promise<st
       const kc = loadConfig(endpoint, new RequestKubeConfig(token, signal, agent));
       return fn({ core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api), batch: kc.makeApiClient(k8s.BatchV1Api) });
     },
-    getJson: async (path, query, signal) => {
-      const { agent: a, headers } = await prepare();
-      const url = new URL(base + path);
-      for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
-      const bearer = await token();
-      return getJson(url, a, { ...headers, authorization: `Bearer ${bearer}`, accept: "application/json", "accept-encoding": "gzip" }, signal);
-    },
+    getJson: async (path, query, signal) => parseBody(await send(path, query, signal)),
+    getBody: (path, query, signal) => send(path, query, signal),
   };
+  async function send(path: string, query: Record<string, string | number | undefined>, signal: AbortSignal) {
+    const { agent: a, headers } = await prepare();
+    const url = new URL(base + path);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") url.searchParams.set(k, String(v));
+    const bearer = await token();
+    return getBody(url, a, { ...headers, authorization: `Bearer ${bearer}`, accept: "application/json", "accept-encoding": "gzip" }, signal);
+  }
+}
+
+/** A body getBody returned, inflated off the main thread when gzipped, and parsed once. */
+function parseBody({ body, gzip }: { body: Buffer; gzip: boolean }): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, buf: Buffer) => {
+      if (err) return reject(err);
+      try {
+        resolve(JSON.parse(buf.toString("utf8")));
+      } catch (e) {
+        reject(new Error(`the API server's answer is not JSON: ${(e as Error).message}`));
+      }
+    };
+    if (gzip) zlib.gunzip(body, done);
+    else done(null, body);
+  });
 }
 
 /**
- * One GET: the body is gathered as it arrives, inflated off the main thread when the server
- * gzipped it (the API server does for large lists), and parsed once.
+ * One GET: the body is gathered as it arrives and handed back whole, with whether it is gzipped
+ * (the API server compresses large lists); a status other than 2xx is a K8sHttpError.
  */
-function getJson(url: URL, agent: https.Agent, headers: Record<string, string>, signal: AbortSignal): Promise<unknown> {
+function getBody(url: URL, agent: https.Agent, headers: Record<string, string>, signal: AbortSignal): Promise<{ body: Buffer; gzip: boolean }> {
   return new Promise((resolve, reject) => {
     if (url.protocol !== "https:") return reject(new Error(`${url.origin}: only HTTPS is allowed for a cluster endpoint`));
     const req = https.request(url, { method: "GET", agent, headers, signal }, (res) => {
@@ -146,18 +169,13 @@ function getJson(url: URL, agent: https.Agent, headers: Record<string, string>, 
       res.on("end", () => {
         ended = true;
         const body = Buffer.concat(chunks);
-        const done = (err: Error | null, buf: Buffer) => {
-          if (err) return reject(err);
-          const status = res.statusCode ?? 0;
-          if (status < 200 || status >= 300) return reject(new K8sHttpError(status, buf.toString("utf8"), res.headers));
-          try {
-            resolve(JSON.parse(buf.toString("utf8")));
-          } catch (e) {
-            reject(new Error(`the API server's answer is not JSON: ${(e as Error).message}`));
-          }
-        };
-        if (res.headers["content-encoding"] === "gzip") zlib.gunzip(body, done);
-        else done(null, body);
+        const gzip = res.headers["content-encoding"] === "gzip";
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) return resolve({ body, gzip });
+        // An error's body is read as text (fromK8sError reads its Status).
+        const fail = (err: Error | null, buf: Buffer) => reject(err ?? new K8sHttpError(status, buf.toString("utf8"), res.headers));
+        if (gzip) zlib.gunzip(body, fail);
+        else fail(null, body);
       });
     });
     req.on("error", reject);

@@ -12,6 +12,9 @@ import type { ClusterClient } from "./clients";
 import type { Caller } from "../http/caller";
 type CallerLike = Pick<Caller, "call">;
 import { ApiError, fromK8sError } from "../http/api-error";
+import type { ClusterRef } from "../../ids";
+import type { PageDecoder } from "./pages";
+import { replyError, type DecodedPage } from "./page-decode";
 
 type Obj = Record<string, unknown>;
 /** A list page as the API server sends it: `metadata.continue` is the next page's token. */
@@ -68,7 +71,77 @@ export async function listAll(
   caller: CallerLike,
   resource: K8sListName,
   onPage: (items: Obj[]) => void,
-  opts: { limit?: number; onRestart?: () => void; maxRestarts?: number; maxPages?: number } = {},
+  opts: ListOptions = {},
+): Promise<void> {
+  await paginate(
+    resource,
+    opts,
+    async (query) => {
+      const page = (await caller.call(
+        "k8s",
+        (signal) => client.getJson(K8S_LISTS[resource], query, signal),
+        (e) => fromK8sError(e, `list ${resource}`),
+      )) as ListResult;
+      return { items: page.items ?? [], cont: page.metadata?.continue };
+    },
+    async ({ items }) => {
+      // A page is handled a slice at a time, letting other responses in between: a page of 500 pods
+      // takes milliseconds to transform, which would otherwise hold up every other request in flight.
+      for (let i = 0; i < items.length; i += SLICE) {
+        if (i > 0) await new Promise((r) => setImmediate(r));
+        onPage(items.length <= SLICE ? items : items.slice(i, i + SLICE));
+      }
+      if (items.length === 0) onPage([]);
+    },
+  );
+}
+
+/**
+ * Lists `resource` as the scanner does: each page's body goes to the page decoder (pages.ts: a
+ * worker thread), which inflates, parses and transforms it; `onPage` receives the page's records
+ * (and, for ReplicaSets and Jobs, their owners). An object without a name or namespace fails the
+ * list with MalformedResponseError, as a transform on this thread would.
+ */
+export async function listRecords(
+  client: ClusterClient,
+  caller: CallerLike,
+  decoder: PageDecoder,
+  cluster: { ref: ClusterRef; key: string },
+  resource: K8sListName,
+  onPage: (page: DecodedPage) => void,
+  opts: ListOptions = {},
+): Promise<void> {
+  await paginate(
+    resource,
+    opts,
+    (query) =>
+      caller.call(
+        "k8s",
+        async (signal) => {
+          const { body, gzip } = await client.getBody(K8S_LISTS[resource], query, signal);
+          const reply = await decoder.decode({ resource, ref: cluster.ref, key: cluster.key, body, gzip }, signal);
+          if ("page" in reply) return reply.page;
+          // A malformed object is the page's content, not a failed request: thrown below, outside the retries.
+          if ("malformed" in reply) return reply;
+          throw replyError(reply);
+        },
+        (e) => fromK8sError(e, `list ${resource}`),
+      ) as Promise<DecodedPage | { malformed: string }>,
+    async (page) => {
+      if ("malformed" in page) throw replyError(page);
+      onPage(page);
+    },
+  );
+}
+
+type ListOptions = { limit?: number; onRestart?: () => void; maxRestarts?: number; maxPages?: number };
+
+/** The paging both lists share: `limit`/`continue`, restarts on 410, and the end of a list that goes round in circles. */
+async function paginate<P extends { cont?: string } | { malformed: string }>(
+  resource: K8sListName,
+  opts: ListOptions,
+  fetchPage: (query: { continue: string | undefined; fieldSelector: string | undefined; limit: number }) => Promise<P>,
+  handle: (page: P) => Promise<void>,
 ): Promise<void> {
   const limit = opts.limit ?? (resource === "secrets" ? SECRETS_PAGE_LIMIT : 500);
   const maxPages = opts.maxPages ?? MAX_LIST_PAGES;
@@ -78,14 +151,9 @@ export async function listAll(
   let seen = new Set<string>();
   let pages = 0;
   for (;;) {
-    let page: ListResult;
+    let page: P;
     try {
-      page = (await caller.call(
-        "k8s",
-        (signal) =>
-          client.getJson(K8S_LISTS[resource], { continue: cont, fieldSelector: resource === "secrets" ? SECRETS_FIELD_SELECTOR : undefined, limit }, signal),
-        (e) => fromK8sError(e, `list ${resource}`),
-      )) as ListResult;
+      page = await fetchPage({ continue: cont, fieldSelector: resource === "secrets" ? SECRETS_FIELD_SELECTOR : undefined, limit });
     } catch (err) {
       if (err instanceof ApiError && err.status === 410 && restarts < (opts.maxRestarts ?? 3)) {
         restarts++;
@@ -96,16 +164,9 @@ export async function listAll(
       }
       throw err;
     }
-    // A page is handled a slice at a time, letting other responses in between: a page of 500 pods
-    // takes milliseconds to transform, which would otherwise hold up every other request in flight.
-    const items = page.items ?? [];
-    for (let i = 0; i < items.length; i += SLICE) {
-      if (i > 0) await new Promise((r) => setImmediate(r));
-      onPage(items.length <= SLICE ? items : items.slice(i, i + SLICE));
-    }
-    if (items.length === 0) onPage([]);
+    await handle(page);
     pages++;
-    cont = page.metadata?.continue || undefined;
+    cont = ("cont" in page && page.cont) || undefined;
     if (!cont) return;
     if (seen.has(cont)) {
       throw new ListBrokenError(`list ${resource}: the API server returned a continue token it had already returned (after ${pages} pages); the list was abandoned`);

@@ -1,0 +1,87 @@
+/**
+ * One Kubernetes list page → what the collector keeps of it: the page's inventory records, and for
+ * ReplicaSets and Jobs the owner map that ties pods to Deployments and CronJobs. It is the same
+ * function on the scanner's main thread and on the page worker (lib/sources/k8s/page-worker.ts),
+ * which runs it off the main thread so that a cluster's hundred thousand objects do not hold up the
+ * answers of every other request in flight.
+ */
+import type { InventoryRecord, OwnerRef } from "./model";
+import { ClusterTransformer } from "./transform-k8s";
+import type { ClusterRef } from "../ids";
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** The Kubernetes lists the scanner reads (lib/sources/k8s/get.ts's K8S_LISTS keys). */
+export type K8sPageResource =
+  | "namespaces"
+  | "serviceaccounts"
+  | "nodes"
+  | "pods"
+  | "secrets"
+  | "deployments"
+  | "replicasets"
+  | "statefulsets"
+  | "daemonsets"
+  | "jobs"
+  | "cronjobs";
+
+export type PageRecords = {
+  /** The page's records, in the page's order (a pod's record, then its own workload's when it has no owner). */
+  records: InventoryRecord[];
+  /** ReplicaSets and Jobs: `namespace/name` → controller (null for an ownerless one, which is then a workload itself). */
+  owners?: [string, OwnerRef | null][];
+};
+
+/** A transformer for a cluster whose sources are named `k8s.RESOURCE:KEY`, as the collector names them. */
+export function pageTransformer(ref: ClusterRef, key: string): ClusterTransformer {
+  return new ClusterTransformer(ref, (resource) => `k8s.${resource}:${key}`);
+}
+
+/** Transforms one page's objects; throws MalformedResponseError for an object without a name or namespace. */
+export function transformPage(t: ClusterTransformer, resource: K8sPageResource, items: Obj[]): PageRecords {
+  const records: InventoryRecord[] = [];
+  switch (resource) {
+    case "namespaces":
+      for (const o of items) records.push(t.namespace(o));
+      return { records };
+    case "serviceaccounts":
+      for (const o of items) records.push(t.ksa(o));
+      return { records };
+    case "nodes":
+      for (const o of items) records.push(t.node(o));
+      return { records };
+    case "secrets":
+      for (const o of items) records.push(t.secret(o));
+      return { records };
+    case "replicasets":
+    case "jobs": {
+      const owners: [string, OwnerRef | null][] = [];
+      for (const o of items) {
+        const r = resource === "replicasets" ? t.replicaSet(o) : t.job(o);
+        owners.push([`${r.data.namespace}/${r.data.name}`, r.data.owner]);
+        // An ownerless ReplicaSet or Job is a workload itself.
+        if (!r.data.owner) records.push(t.workload(o, resource === "replicasets" ? "ReplicaSet" : "Job", resource));
+      }
+      return { records, owners };
+    }
+    case "pods":
+      for (const o of items) {
+        const rec = t.pod(o);
+        records.push(rec);
+        if (!rec.data.owner) records.push(t.workload(o, "Pod", "pods"));
+      }
+      return { records };
+    case "deployments":
+      for (const o of items) records.push(t.workload(o, "Deployment", "deployments"));
+      return { records };
+    case "statefulsets":
+      for (const o of items) records.push(t.workload(o, "StatefulSet", "statefulsets"));
+      return { records };
+    case "daemonsets":
+      for (const o of items) records.push(t.workload(o, "DaemonSet", "daemonsets"));
+      return { records };
+    case "cronjobs":
+      for (const o of items) records.push(t.workload(o, "CronJob", "cronjobs"));
+      return { records };
+  }
+}
