@@ -11,7 +11,8 @@
  *
  * With `--scan`, a whole `npm run scan -- --json` follows, into a fresh database on the bench's
  * embedded PostgreSQL, and its time and CPU (the scanner process's own) are printed too. Figures move
- * with the machine's load: compare runs made back to back. `--cpu-prof DIR` writes the scanner's V8 CPU
+ * with the machine's load: compare runs made back to back. `--scan-only` skips the per-request figures;
+ * `--scan-log debug` shows the scan's own log (each phase's time). `--cpu-prof DIR` writes the scanner's V8 CPU
  * profile there, and the simulator's in its subdirectory simulator/ (the largest file is the thread that served) (open it in Chrome DevTools or summarise it with `npx tsx lib/cli/profile-top.ts`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
@@ -32,9 +33,9 @@ import { isEstateSize } from "../simulator/generate-estate";
 import { parseCliArgs } from "./args";
 import { procCpuMs } from "./proc-cpu";
 
-const USAGE = `Usage: npx tsx lib/cli/request-cpu.ts [--size org-m] [--latency 25] [--scan [--cpu-prof DIR]]`;
+const USAGE = `Usage: npx tsx lib/cli/request-cpu.ts [--size org-m] [--latency 25] [--scan [--scan-only] [--scan-log LEVEL] [--cpu-prof DIR]]`;
 const args = parseCliArgs(
-  { size: { type: "string" }, latency: { type: "string" }, scan: { type: "boolean" }, "cpu-prof": { type: "string" }, help: { type: "boolean", short: "h" } },
+  { size: { type: "string" }, latency: { type: "string" }, scan: { type: "boolean" }, "scan-only": { type: "boolean" }, "scan-log": { type: "string" }, "cpu-prof": { type: "string" }, help: { type: "boolean", short: "h" } },
   USAGE,
 );
 if (args.help) {
@@ -85,35 +86,39 @@ async function main() {
   const k8s = { requests: 0, objects: 0 };
   const clusters: Record<string, unknown>[] = [];
 
-  const simCpu0 = procCpuMs(sim.pid!);
-  const gm = await measure(async () => {
-    const c = caller.counted(google);
-    const projects = await searchProjects(g, c);
-    await Promise.all(
-      projects.map(async (p) => {
-        const id = p.projectId as string;
-        const [sas, , cl] = await Promise.all([listServiceAccounts(g, c, id), getResourcePolicy(g, c, `projects/${id}`), listClusters(g, c, id)]);
-        clusters.push(...cl.clusters);
-        google.objects += sas.length;
-        await Promise.all(sas.map((sa) => Promise.all([listUserManagedKeys(g, c, id, sa.email as string), getServiceAccountPolicy(g, c, id, sa.email as string)])));
-      }),
-    );
-  });
-  const simCpuGoogle = procCpuMs(sim.pid!) - simCpu0;
-  const km = await measure(async () => {
-    const c = caller.counted(k8s);
-    await Promise.all(
-      clusters.map(async (raw) => {
-        const client = clusterClient(gkeEndpoint({ endpoint: raw.endpoint as string }, raw, health.kubernetesPort), g.accessToken);
-        await Promise.all(LISTS.map((r) => listAll(client, c, r, (items) => (k8s.objects += items.length))));
-      }),
-    );
-  });
-  const line = (name: string, m: { wallMs: number; cpuMs: number }, n: { requests: number; objects: number }, unit: string) =>
-    `${name.padEnd(11)} ${String(n.requests).padStart(6)} requests ${String(n.objects).padStart(7)} ${unit.padEnd(8)} wall ${(m.wallMs / 1000).toFixed(1).padStart(5)} s  CPU ${(m.cpuMs / 1000).toFixed(2).padStart(6)} s  = ${(m.cpuMs / n.requests).toFixed(3)} ms/request` +
-    (unit === "objects" ? `, ${((m.cpuMs * 1000) / n.objects).toFixed(1)} µs/object` : "");
-  const out = [line("Google", gm, google, "GSAs"), line("Kubernetes", km, k8s, "objects")];
-  out.push(`  the simulator's CPU while it answered the Google requests: ${(simCpuGoogle / 1000).toFixed(1)} s (${(simCpuGoogle / google.requests).toFixed(2)} ms/request)`);
+  const out: string[] = [];
+  // --scan-only: the whole scan alone (the per-request figures take another minute or two).
+  if (!args["scan-only"]) {
+    const simCpu0 = procCpuMs(sim.pid!);
+    const gm = await measure(async () => {
+      const c = caller.counted(google);
+      const projects = await searchProjects(g, c);
+      await Promise.all(
+        projects.map(async (p) => {
+          const id = p.projectId as string;
+          const [sas, , cl] = await Promise.all([listServiceAccounts(g, c, id), getResourcePolicy(g, c, `projects/${id}`), listClusters(g, c, id)]);
+          clusters.push(...cl.clusters);
+          google.objects += sas.length;
+          await Promise.all(sas.map((sa) => Promise.all([listUserManagedKeys(g, c, id, sa.email as string), getServiceAccountPolicy(g, c, id, sa.email as string)])));
+        }),
+      );
+    });
+    const simCpuGoogle = procCpuMs(sim.pid!) - simCpu0;
+    const km = await measure(async () => {
+      const c = caller.counted(k8s);
+      await Promise.all(
+        clusters.map(async (raw) => {
+          const client = clusterClient(gkeEndpoint({ endpoint: raw.endpoint as string }, raw, health.kubernetesPort), g.accessToken);
+          await Promise.all(LISTS.map((r) => listAll(client, c, r, (items) => (k8s.objects += items.length))));
+        }),
+      );
+    });
+    const line = (name: string, m: { wallMs: number; cpuMs: number }, n: { requests: number; objects: number }, unit: string) =>
+      `${name.padEnd(11)} ${String(n.requests).padStart(6)} requests ${String(n.objects).padStart(7)} ${unit.padEnd(8)} wall ${(m.wallMs / 1000).toFixed(1).padStart(5)} s  CPU ${(m.cpuMs / 1000).toFixed(2).padStart(6)} s  = ${(m.cpuMs / n.requests).toFixed(3)} ms/request` +
+      (unit === "objects" ? `, ${((m.cpuMs * 1000) / n.objects).toFixed(1)} µs/object` : "");
+    out.push(line("Google", gm, google, "GSAs"), line("Kubernetes", km, k8s, "objects"));
+    out.push(`  the simulator's CPU while it answered the Google requests: ${(simCpuGoogle / 1000).toFixed(1)} s (${(simCpuGoogle / google.requests).toFixed(2)} ms/request)`);
+  }
 
   if (args.scan) {
     const dataDir = path.resolve(".wi-atlas/bench");
@@ -135,7 +140,7 @@ async function main() {
       const prof = args["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(args["cpu-prof"])] : [];
       const child = spawn(process.execPath, [...prof, "--max-old-space-size=768", "--import", "tsx", "lib/cli/scan.ts", "--json"], {
         stdio: ["ignore", "pipe", "inherit"],
-        env: { ...process.env, DATABASE_URL: u.toString(), WI_ATLAS_SIMULATOR_URL: url, WI_ATLAS_ESTATE: "", WI_ATLAS_LOG_LEVEL: "warn", WI_ATLAS_REQUEST_TIMEOUT_SECONDS: "120" },
+        env: { ...process.env, DATABASE_URL: u.toString(), WI_ATLAS_SIMULATOR_URL: url, WI_ATLAS_ESTATE: "", WI_ATLAS_LOG_LEVEL: args["scan-log"] ?? "warn", WI_ATLAS_REQUEST_TIMEOUT_SECONDS: "120" },
       });
       children.push(child);
       const simScan0 = procCpuMs(sim.pid!);

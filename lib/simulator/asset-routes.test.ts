@@ -153,6 +153,12 @@ describe("searchAllIamPolicies with a query, as Cloud Asset Inventory matches it
     expect(eu.data.results!.map((x) => x.resource)).toEqual(["//pubsub.googleapis.com/projects/acme-prod/topics/orders"]);
     const prefix = await search("projects/acme-prod", "policy:storage-adm*");
     expect(prefix.data.results!.map((x) => x.policy!.bindings!.map((b) => b.members))).toEqual([[["group:storage-admins@acme.example"]]]);
+    // Every policy term holds, in one binding; words no binding has find nothing.
+    const both = await search("organizations/222222222222", `policy:"${POOL}" policy:objectViewer`);
+    expect(both.data.results!.map((x) => [x.resource, x.policy!.bindings!.map((b) => b.role)])).toEqual([["//storage.googleapis.com/acme-invoices", ["roles/storage.objectViewer"]]]);
+    const none = await search("organizations/222222222222", `policy:"${POOL}" policy:storage-admins`);
+    expect(none.data.results).toBeUndefined();
+    expect((await search("organizations/222222222222", "policy:nobody-has-this")).data.results).toBeUndefined();
   });
 
   it("answers 400 for what it does not implement, never an unfiltered answer", async () => {
