@@ -348,6 +348,15 @@ export class Collector {
   private asset?: Promise<AssetData>;
 
   async run(): Promise<SourceOutcome[]> {
+    try {
+      return await this.collectAll();
+    } finally {
+      // The page worker's heap is returned before the analysis, the scan's peak (pages.ts).
+      await this.pages.release();
+    }
+  }
+
+  private async collectAll(): Promise<SourceOutcome[]> {
     this.deps.progress?.update((p) => (p.phase = "discovering"));
     // The asset searches need nothing discovered first: they start at once, beside discovery.
     if (searchesAssets(this.scope)) this.asset = awaitedLater(inFlow(() => this.searchAssets()));

@@ -80,6 +80,20 @@ describe("Kubernetes list pages on the page worker", () => {
     expect(onWorker).toEqual(onMain);
   });
 
+  it("ends the worker when a collect is done, and starts a new one for the next page", async () => {
+    const d = pageDecoder(true);
+    await scan(sim, true);
+    expect(d.running).toBe(false);
+    expect(d.onWorker).toBe(true);
+    const before = d.decoded.worker;
+    const reply = await d.decode(job([pod("api-1")]));
+    expect("page" in reply).toBe(true);
+    expect(d.decoded.worker).toBe(before + 1);
+    expect(d.running).toBe(true);
+    await d.release();
+    expect(d.running).toBe(false);
+  });
+
   it("decodes a gzipped page as the API server sends it, and keeps no environment value", async () => {
     const d = new PageDecoder();
     try {

@@ -43,6 +43,11 @@ export class PageDecoder {
     return !this.broken;
   }
 
+  /** Whether a worker thread is running now (it is ended between collects, see release). */
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
   /** Starts the worker ahead of the first page (it takes a few hundred milliseconds to load). */
   warm(): void {
     if (!this.broken) this.start();
@@ -61,6 +66,18 @@ export class PageDecoder {
       // Copied, not transferred: if the worker dies, the page is decoded here from the same bytes.
       w.postMessage({ id, job });
     });
+  }
+
+  /**
+   * Ends the worker once no page waits — a collect calls it when its lists are done, so that the
+   * worker's heap (120-170 MiB at `org-l`) is returned before the analysis, the scan's peak. The
+   * next page starts a new one.
+   */
+  async release(): Promise<void> {
+    const w = this.worker;
+    if (!w || this.waiting.size) return;
+    this.worker = undefined;
+    await w.terminate();
   }
 
   /** Stops the worker (tests; a process that exits does not need to). */
@@ -92,8 +109,9 @@ export class PageDecoder {
       this.decoded.worker++;
       waiting.resolve(JSON.parse(m.json!) as PageReply);
     });
-    w.on("error", (err) => this.fail(`stopped: ${err.message}`));
-    w.on("exit", (code) => this.fail(`exited (code ${code})`));
+    // A worker released or closed on purpose is no longer `this.worker`: its exit is not a failure.
+    w.on("error", (err) => this.worker === w && this.fail(`stopped: ${err.message}`));
+    w.on("exit", (code) => this.worker === w && this.fail(`exited (code ${code})`));
     return w;
   }
 
