@@ -37,32 +37,36 @@ export function pageTransformer(ref: ClusterRef, key: string): ClusterTransforme
   return new ClusterTransformer(ref, (resource) => `k8s.${resource}:${key}`);
 }
 
-/** Transforms one page's objects; throws MalformedResponseError for an object without a name or namespace. */
-export function transformPage(t: ClusterTransformer, resource: K8sPageResource, items: Obj[]): PageRecords {
-  const records: InventoryRecord[] = [];
+/**
+ * Transforms one page's objects into `out` (a new one by default) and returns it; throws
+ * MalformedResponseError for an object without a name or namespace — `out` then holds what the
+ * objects before it gave, which the collector keeps (the source is partial, as it always was).
+ */
+export function transformPage(t: ClusterTransformer, resource: K8sPageResource, items: Obj[], out: PageRecords = { records: [] }): PageRecords {
+  const records = out.records;
   switch (resource) {
     case "namespaces":
       for (const o of items) records.push(t.namespace(o));
-      return { records };
+      return out;
     case "serviceaccounts":
       for (const o of items) records.push(t.ksa(o));
-      return { records };
+      return out;
     case "nodes":
       for (const o of items) records.push(t.node(o));
-      return { records };
+      return out;
     case "secrets":
       for (const o of items) records.push(t.secret(o));
-      return { records };
+      return out;
     case "replicasets":
     case "jobs": {
-      const owners: [string, OwnerRef | null][] = [];
+      const owners: [string, OwnerRef | null][] = (out.owners ??= []);
       for (const o of items) {
         const r = resource === "replicasets" ? t.replicaSet(o) : t.job(o);
         owners.push([`${r.data.namespace}/${r.data.name}`, r.data.owner]);
         // An ownerless ReplicaSet or Job is a workload itself.
         if (!r.data.owner) records.push(t.workload(o, resource === "replicasets" ? "ReplicaSet" : "Job", resource));
       }
-      return { records, owners };
+      return out;
     }
     case "pods":
       for (const o of items) {
@@ -70,18 +74,18 @@ export function transformPage(t: ClusterTransformer, resource: K8sPageResource, 
         records.push(rec);
         if (!rec.data.owner) records.push(t.workload(o, "Pod", "pods"));
       }
-      return { records };
+      return out;
     case "deployments":
       for (const o of items) records.push(t.workload(o, "Deployment", "deployments"));
-      return { records };
+      return out;
     case "statefulsets":
       for (const o of items) records.push(t.workload(o, "StatefulSet", "statefulsets"));
-      return { records };
+      return out;
     case "daemonsets":
       for (const o of items) records.push(t.workload(o, "DaemonSet", "daemonsets"));
-      return { records };
+      return out;
     case "cronjobs":
       for (const o of items) records.push(t.workload(o, "CronJob", "cronjobs"));
-      return { records };
+      return out;
   }
 }

@@ -14,7 +14,7 @@ type CallerLike = Pick<Caller, "call">;
 import { ApiError, fromK8sError } from "../http/api-error";
 import type { ClusterRef } from "../../ids";
 import type { PageDecoder } from "./pages";
-import { replyError, type DecodedPage } from "./page-decode";
+import { replyError, type DecodedPage, type FailedPage } from "./page-decode";
 
 type Obj = Record<string, unknown>;
 /** A list page as the API server sends it: `metadata.continue` is the next page's token. */
@@ -121,14 +121,18 @@ export async function listRecords(
           const { body, gzip } = await client.getBody(K8S_LISTS[resource], query, signal);
           const reply = await decoder.decode({ resource, ref: cluster.ref, key: cluster.key, body, gzip }, signal);
           if ("page" in reply) return reply.page;
-          // A malformed object is the page's content, not a failed request: thrown below, outside the retries.
-          if ("malformed" in reply) return reply;
+          // An object that cannot be transformed is the page's content, not a failed request: thrown
+          // below, outside the retries, once what the objects before it gave is kept.
+          if ("malformed" in reply || "failed" in reply) return reply;
           throw replyError(reply);
         },
         (e) => fromK8sError(e, `list ${resource}`),
-      ) as Promise<DecodedPage | { malformed: string }>,
+      ) as Promise<DecodedPage | FailedPage>,
     async (page) => {
-      if ("malformed" in page) throw replyError(page);
+      if ("malformed" in page || "failed" in page) {
+        if (page.partial) onPage(page.partial);
+        throw replyError(page);
+      }
       onPage(page);
     },
   );
@@ -137,7 +141,7 @@ export async function listRecords(
 type ListOptions = { limit?: number; onRestart?: () => void; maxRestarts?: number; maxPages?: number };
 
 /** The paging both lists share: `limit`/`continue`, restarts on 410, and the end of a list that goes round in circles. */
-async function paginate<P extends { cont?: string } | { malformed: string }>(
+async function paginate<P extends { cont?: string } | FailedPage>(
   resource: K8sListName,
   opts: ListOptions,
   fetchPage: (query: { continue: string | undefined; fieldSelector: string | undefined; limit: number }) => Promise<P>,

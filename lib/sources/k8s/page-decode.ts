@@ -14,27 +14,38 @@ export type PageJob = { resource: K8sPageResource; ref: ClusterRef; key: string;
 export type DecodedPage = PageRecords & { cont?: string };
 
 /**
- * The page's outcome, as data (it crosses threads): `page`, or `notJson` (the body is not JSON: a
- * failed request, as before the worker), `malformed` (an object without a name or namespace: the
- * source fails, as when the main thread transformed it) or `error` (the body could not be inflated).
+ * The page's outcome, as data (it crosses threads): `page`, or `notJson` (the body is not a JSON
+ * object: a failed request, as before the worker), `malformed` (an object without a name or
+ * namespace) or `failed` (any other error transforming an object) — both thrown outside the
+ * request's retries, as when the main thread transformed the page, with `partial` holding what the
+ * objects before the bad one gave (kept: the source is partial) — or `error` (the body could not be
+ * inflated).
  */
-export type PageReply = { page: DecodedPage } | { notJson: string } | { malformed: string } | { error: string };
+export type PageReply =
+  | { page: DecodedPage }
+  | { notJson: string }
+  | { malformed: string; partial?: PageRecords }
+  | { failed: string; partial?: PageRecords }
+  | { error: string };
 
 /** Parses and transforms an inflated page body. */
 export function decodePage(job: Omit<PageJob, "gzip">, text: string): PageReply {
-  let parsed: { items?: Record<string, unknown>[] | null; metadata?: { continue?: string } };
+  let parsed: { items?: Record<string, unknown>[] | null; metadata?: { continue?: string } } | null;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
     return { notJson: (e as Error).message };
   }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return { notJson: `a list must be a JSON object, not ${Array.isArray(parsed) ? "an array" : String(parsed)}` };
+  const out: PageRecords = { records: [] };
   try {
-    const page = transformPage(pageTransformer(job.ref, job.key), job.resource, parsed?.items ?? []);
-    const cont = parsed?.metadata?.continue;
+    const page = transformPage(pageTransformer(job.ref, job.key), job.resource, parsed.items ?? [], out);
+    const cont = parsed.metadata?.continue;
     return { page: typeof cont === "string" && cont ? { ...page, cont } : page };
   } catch (e) {
-    if (e instanceof MalformedResponseError) return { malformed: e.message };
-    throw e;
+    const partial = out.records.length || out.owners?.length ? out : undefined;
+    if (e instanceof MalformedResponseError) return { malformed: e.message, ...(partial ? { partial } : {}) };
+    return { failed: (e as Error).message, ...(partial ? { partial } : {}) };
   }
 }
 
@@ -42,5 +53,9 @@ export function decodePage(job: Omit<PageJob, "gzip">, text: string): PageReply 
 export function replyError(reply: Exclude<PageReply, { page: DecodedPage }>): Error {
   if ("notJson" in reply) return new Error(`the API server's answer is not JSON: ${reply.notJson}`);
   if ("malformed" in reply) return Object.assign(new MalformedResponseError("", ""), { message: reply.malformed });
+  if ("failed" in reply) return new Error(reply.failed);
   return new Error(reply.error);
 }
+
+/** A page whose objects could not all be transformed: thrown outside the request's retries. */
+export type FailedPage = Extract<PageReply, { malformed: string } | { failed: string }>;

@@ -121,6 +121,18 @@ describe("Kubernetes list pages on the page worker", () => {
       const malformed = await d.decode(nameless);
       expect(malformed).toEqual(decodePage(nameless, Buffer.from(nameless.body).toString("utf8")));
       expect("malformed" in malformed).toBe(true);
+      // What the objects before the bad one gave is kept (the source is partial, not failed).
+      const partial = (malformed as { partial?: { records: { kind: string; subject: string }[] } }).partial;
+      // The ownerless pod before it: its record and its own workload's.
+      expect(partial?.records.map((r) => r.kind)).toEqual(["pod", "workload"]);
+      expect(partial?.records[0].subject.endsWith("/ok")).toBe(true);
+      // Any other object the transform cannot read fails the page the same way, outside the retries.
+      const odd = job([pod("ok"), pod("odd", { spec: { containers: [{ name: "m", env: 5 }] } })]);
+      const failed = await d.decode(odd);
+      expect(failed).toEqual(decodePage(odd, Buffer.from(odd.body).toString("utf8")));
+      expect(failed).toMatchObject({ failed: expect.stringContaining("env"), partial: { records: [expect.objectContaining({ kind: "pod" }), expect.objectContaining({ kind: "workload" })] } });
+      expect(replyError(failed as { failed: string }).message).toBe((failed as { failed: string }).failed);
+      expect(await d.decode({ ...job([]), body: new Uint8Array(Buffer.from("null")) })).toEqual({ notJson: "a list must be a JSON object, not null" });
       const err = replyError(malformed as { malformed: string });
       expect(err).toBeInstanceOf(MalformedResponseError);
       expect(err.message).toMatch(/name/);
@@ -130,7 +142,7 @@ describe("Kubernetes list pages on the page worker", () => {
       expect(replyError(html as { notJson: string }).message).toMatch(/^the API server's answer is not JSON: /);
       const badGzip = await d.decode({ ...m, body: new Uint8Array(Buffer.from("not gzip")), gzip: true });
       expect(badGzip).toEqual({ error: expect.stringMatching(/header/i) });
-      expect(d.decoded).toEqual({ worker: 3, main: 0 });
+      expect(d.decoded).toEqual({ worker: 5, main: 0 });
     } finally {
       await d.close();
     }
@@ -153,6 +165,20 @@ describe("Kubernetes list pages on the page worker", () => {
       warn.mockRestore();
       await d.close();
     }
+  });
+
+  it("settles every page still waiting when it is closed", async () => {
+    // A worker that never answers.
+    const dir = mkdtempSync(path.join(tmpdir(), "wi-atlas-pages-"));
+    const file = path.join(dir, "silent-worker.mjs");
+    writeFileSync(file, `import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => {});\n`);
+    const d = new PageDecoder(pathToFileURL(file));
+    const j = job([pod("api-1")]);
+    const waiting = d.decode(j);
+    await new Promise((r) => setTimeout(r, 50));
+    await d.close();
+    expect(await waiting).toEqual(decodePage(j, Buffer.from(j.body).toString("utf8")));
+    expect(d.decoded).toEqual({ worker: 0, main: 1 });
   });
 
   it("re-decodes on the main thread every page a worker held when it died", async () => {

@@ -85,6 +85,10 @@ export class PageDecoder {
     const w = this.worker;
     this.worker = undefined;
     this.broken ??= "closed";
+    // Pages still waiting are decoded here: every decode settles.
+    const held = [...this.waiting.values()];
+    this.waiting.clear();
+    for (const h of held) this.onMain(h.job).then(h.resolve, h.reject);
     if (w) await w.terminate();
   }
 
