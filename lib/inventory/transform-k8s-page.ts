@@ -8,22 +8,15 @@
 import type { InventoryRecord, OwnerRef } from "./model";
 import { ClusterTransformer } from "./transform-k8s";
 import type { ClusterRef } from "../ids";
+import type { K8sListName } from "../sources/k8s/get";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** The Kubernetes lists the scanner reads (lib/sources/k8s/get.ts's K8S_LISTS keys). */
-export type K8sPageResource =
-  | "namespaces"
-  | "serviceaccounts"
-  | "nodes"
-  | "pods"
-  | "secrets"
-  | "deployments"
-  | "replicasets"
-  | "statefulsets"
-  | "daemonsets"
-  | "jobs"
-  | "cronjobs";
+export type K8sPageResource = K8sListName;
+
+/** Lists whose every object is one workload of this kind. */
+const WORKLOAD_LISTS = { deployments: "Deployment", statefulsets: "StatefulSet", daemonsets: "DaemonSet", cronjobs: "CronJob" } as const;
 
 export type PageRecords = {
   /** The page's records, in the page's order (a pod's record, then its own workload's when it has no owner). */
@@ -46,17 +39,13 @@ export function transformPage(t: ClusterTransformer, resource: K8sPageResource, 
   const records = out.records;
   switch (resource) {
     case "namespaces":
-      for (const o of items) records.push(t.namespace(o));
-      return out;
     case "serviceaccounts":
-      for (const o of items) records.push(t.ksa(o));
-      return out;
     case "nodes":
-      for (const o of items) records.push(t.node(o));
+    case "secrets": {
+      const one = { namespaces: t.namespace, serviceaccounts: t.ksa, nodes: t.node, secrets: t.secret }[resource].bind(t);
+      for (const o of items) records.push(one(o));
       return out;
-    case "secrets":
-      for (const o of items) records.push(t.secret(o));
-      return out;
+    }
     case "replicasets":
     case "jobs": {
       const owners: [string, OwnerRef | null][] = (out.owners ??= []);
@@ -75,17 +64,8 @@ export function transformPage(t: ClusterTransformer, resource: K8sPageResource, 
         if (!rec.data.owner) records.push(t.workload(o, "Pod", "pods"));
       }
       return out;
-    case "deployments":
-      for (const o of items) records.push(t.workload(o, "Deployment", "deployments"));
-      return out;
-    case "statefulsets":
-      for (const o of items) records.push(t.workload(o, "StatefulSet", "statefulsets"));
-      return out;
-    case "daemonsets":
-      for (const o of items) records.push(t.workload(o, "DaemonSet", "daemonsets"));
-      return out;
-    case "cronjobs":
-      for (const o of items) records.push(t.workload(o, "CronJob", "cronjobs"));
+    default:
+      for (const o of items) records.push(t.workload(o, WORKLOAD_LISTS[resource], resource));
       return out;
   }
 }
