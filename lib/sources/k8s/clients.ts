@@ -18,6 +18,7 @@ import https from "node:https";
 import tls from "node:tls";
 import zlib from "node:zlib";
 import * as k8s from "@kubernetes/client-node";
+import { notJsonReason, replyError } from "./page-decode";
 
 export type ClusterEndpoint = {
   /** `https://ENDPOINT` for GKE; `https://ENDPOINT:PORT` for the simulator (its cluster endpoints share one port). */
@@ -144,7 +145,7 @@ function parseBody({ body, gzip }: { body: Buffer; gzip: boolean }): Promise<unk
       try {
         resolve(JSON.parse(buf.toString("utf8")));
       } catch (e) {
-        reject(new Error(`the API server's answer is not JSON: ${(e as Error).message}`));
+        reject(replyError({ notJson: notJsonReason(e as Error) }));
       }
     };
     if (gzip) zlib.gunzip(body, done);

@@ -34,7 +34,7 @@ export function decodePage(job: Omit<PageJob, "gzip">, text: string): PageReply 
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    return { notJson: (e as Error).message };
+    return { notJson: notJsonReason(e as Error) };
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return { notJson: `a list must be a JSON object, not ${Array.isArray(parsed) ? "an array" : String(parsed)}` };
   const out: PageRecords = { records: [] };
@@ -47,6 +47,15 @@ export function decodePage(job: Omit<PageJob, "gzip">, text: string): PageReply 
     if (e instanceof MalformedResponseError) return { malformed: e.message, ...(partial ? { partial } : {}) };
     return { failed: (e as Error).message, ...(partial ? { partial } : {}) };
   }
+}
+
+/**
+ * Why a body is not JSON, without the body: V8 quotes the text around an unexpected token
+ * (`Unexpected token 'x', ..."…"... is not valid JSON`), which in a list of Secrets could be part of
+ * a value. The position stays.
+ */
+export function notJsonReason(e: Error): string {
+  return e.message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, " (the answer's text is not repeated here)");
 }
 
 /** The error a reply stands for, thrown where the main thread would have thrown it. */
