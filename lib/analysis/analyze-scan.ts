@@ -81,7 +81,7 @@ export async function loadAnalysisInput(client: pg.PoolClient | pg.Pool, scanId:
  * in memory as rows at once.
  */
 export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean } = {}): Generator<Row> {
-  for (const f of r.findings) {
+  for (const f of byKey(r.findings, (f) => `${f.rule}|${f.subject}`)) {
     yield {
       kind: "finding",
       key: `${f.rule}|${f.subject}`,
@@ -99,7 +99,7 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
   if (opts.release) r.findings = [];
   // The statuses next, before the graph: their large documents are the database's heaviest part and
   // the graph's many small rows this process's, so the write overlaps the two (writeAnalysisVersions).
-  for (const s of r.statuses) {
+  for (const s of byKey(r.statuses, (s) => s.subject)) {
     yield {
       kind: "workload-status",
       key: s.subject,
@@ -124,21 +124,21 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
       data: { pods: s.pods, pendingPods: s.pendingPods, nodePools: s.nodePools, migrated: s.migrated, migration: s.migration, identity: s.identity.label },
     };
   }
-  for (const u of r.usage) yield { kind: "gsa-usage", key: u.email, subject: `gsa:${u.email}`, project: u.project, gsa: u.email, data: u };
+  for (const u of byKey(r.usage, (u) => u.email)) yield { kind: "gsa-usage", key: u.email, subject: `gsa:${u.email}`, project: u.project, gsa: u.email, data: u };
   if (opts.release) r.usage = [];
-  for (const u of r.gsaUsers)
+  for (const u of byKey(r.gsaUsers, (u) => `${u.email}|${u.workload}`))
     yield { kind: "gsa-user", key: `${u.email}|${u.workload}`, subject: u.workload, state: u.paths[0]?.state ?? null, project: u.project, cluster: u.cluster, namespace: u.namespace, gsa: u.email, data: { paths: u.paths, migrated: u.migrated } };
   if (opts.release) r.gsaUsers = [];
   {
     const graph = buildGraph(r.context, r.statuses, r.bindings);
     // The row's columns carry the id, ends, place and state; data only what no column holds (an org's
     // graph is hundreds of thousands of rows, so what they repeat is paid for in every scan).
-    for (const n of graph.nodes)
+    for (const n of byKey(graph.nodes, (n) => n.id))
       yield { kind: "graph-node", key: n.id, subject: n.id, state: n.state, project: n.project, cluster: n.cluster, namespace: n.namespace, data: { kind: n.kind, label: n.label, detail: n.detail } };
-    for (const e of graph.edges) yield { kind: "graph-edge", key: e.id, subject: e.src, target: e.dst, state: e.state, data: { kind: e.kind, label: e.label } };
+    for (const e of byKey(graph.edges, (e) => e.id)) yield { kind: "graph-edge", key: e.id, subject: e.src, target: e.dst, state: e.state, data: { kind: e.kind, label: e.label } };
   }
   if (opts.release) r.statuses = [];
-  for (const b of r.bindings) {
+  for (const b of byKey(r.bindings, (b) => `${b.resource}|${b.role}|${b.member}`)) {
     yield {
       kind: "binding",
       key: `${b.resource}|${b.role}|${b.member}`,
@@ -150,6 +150,20 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
     };
   }
   if (opts.release) r.bindings = [];
+}
+
+/**
+ * `items` in the order of their row keys (code units: the database's collation is C), equal keys
+ * in their first order (the first row produced for a key is the one stored). A part's rows then
+ * arrive in the order of the table's largest index, its current key (kind, key): each entry lands
+ * after the one before instead of anywhere in the tree, as the inventory's versions do (see
+ * lib/store/write-inventory.ts).
+ */
+function byKey<T>(items: readonly T[], key: (t: T) => string): T[] {
+  const keys = items.map(key);
+  const order = keys.map((_, i) => i);
+  order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b));
+  return order.map((i) => items[i]);
 }
 
 /** Every row of the analysis (tests and small estates). */

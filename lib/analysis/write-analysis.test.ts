@@ -29,6 +29,18 @@ describe("an analysis row's serialisation", () => {
     }
   });
 
+  it("come kind by kind, each kind's rows in key order (the current-key index's order), every key once", async () => {
+    const rows = analysisRows(await analyzeEstateFile("lib/simulator/estates/demo/estate.yaml", { timeoutMs: 120_000 }));
+    const byKind = new Map<string, string[]>();
+    for (const r of rows) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r.key]);
+    expect([...byKind.keys()]).toEqual(expect.arrayContaining(["finding", "workload-status", "workload-summary", "graph-node", "graph-edge", "binding"]));
+    for (const [kind, keys] of byKind) {
+      const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      expect(keys, kind).toEqual(sorted);
+      expect(new Set(keys).size, kind).toBe(keys.length);
+    }
+  });
+
   it("hashes rows with columns left out, undefined or out of order exactly as the plain serialisation", () => {
     const rows: AnalysisRow[] = [
       { kind: "x", key: "a", subject: "s", data: { b: 1, a: [TRICKY] } },
