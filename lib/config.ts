@@ -162,6 +162,7 @@ const EnvSchema = z.object({
   WI_ATLAS_CLUSTERS: list("WI_ATLAS_CLUSTERS", /^[^,\s]+$/, "a cluster name or PROJECT/LOCATION/NAME"),
   WI_ATLAS_READ_SECRETS: bool("WI_ATLAS_READ_SECRETS", true),
   WI_ATLAS_K8S_WORKER: bool("WI_ATLAS_K8S_WORKER", true),
+  WI_ATLAS_K8S_PACING: bool("WI_ATLAS_K8S_PACING", true),
   WI_ATLAS_ESTATE: z.string().optional(),
   WI_ATLAS_SIMULATOR_URL: z
     .string()
@@ -309,6 +310,8 @@ export type Config = {
   readSecrets: boolean;
   /** Kubernetes list pages decoded on a worker thread (lib/sources/k8s/pages.ts); false: on the scanner's main thread. */
   k8sWorker: boolean;
+  /** Kubernetes lists yield slots to the scan's longest API while their own work is far shorter (lib/sources/http/pacer.ts). */
+  k8sPacing: boolean;
   scanIntervalMinutes: number;
   retentionDays: number;
   apiLimits: Record<ApiName, ApiLimit>;
@@ -449,6 +452,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clusters: e.WI_ATLAS_CLUSTERS,
     readSecrets: e.WI_ATLAS_READ_SECRETS,
     k8sWorker: e.WI_ATLAS_K8S_WORKER,
+    k8sPacing: e.WI_ATLAS_K8S_PACING,
     scanIntervalMinutes: e.WI_ATLAS_SCAN_INTERVAL_MINUTES,
     retentionDays: e.WI_ATLAS_RETENTION_DAYS,
     apiLimits: parseApiLimits(e.WI_ATLAS_API_LIMITS, e.WI_ATLAS_CONCURRENCY),

@@ -148,10 +148,10 @@ async function main() {
       child.stdout!.on("data", (d: Buffer) => (text += d.toString()));
       await new Promise((r) => child.once("exit", r));
       const simScan = procCpuMs(sim.pid!) - simScan0;
-      const r = JSON.parse(text) as { status: string; cpuMs?: number; summary: { durationMs: number; timings?: { collectMs: number }; requests: Record<string, number>; slotMs?: Record<string, number> } };
+      const r = JSON.parse(text) as { status: string; cpuMs?: number; summary: { durationMs: number; pacedMs?: Record<string, number>; timings?: { collectMs: number }; requests: Record<string, number>; slotMs?: Record<string, number> } };
       const stats = (await (await fetch(`${url}/_sim/stats`)).json()) as { total: number };
       out.push(
-        `full scan   ${r.status}: ${(r.summary.durationMs / 1000).toFixed(1)} s (collect ${((r.summary.timings?.collectMs ?? 0) / 1000).toFixed(1)} s), ${stats.total} requests` +
+        `full scan   ${r.status}: ${(r.summary.durationMs / 1000).toFixed(1)} s (collect ${((r.summary.timings?.collectMs ?? 0) / 1000).toFixed(1)} s), ${stats.total} requests${r.summary.pacedMs ? `, paced ${JSON.stringify(r.summary.pacedMs)}` : ""}` +
           (r.cpuMs !== undefined ? `, scanner CPU ${(r.cpuMs / 1000).toFixed(1)} s = ${(r.cpuMs / stats.total).toFixed(2)} ms/request (whole process: collect, store, analyse)` : ""),
       );
       out.push(`  the simulator's CPU over the scan: ${(simScan / 1000).toFixed(1)} s (it shares this machine's cores with the scanner and PostgreSQL)`);

@@ -41,6 +41,8 @@ export type ScanSummary = {
   chain?: number;
   /** Per API, the milliseconds its requests held a concurrency slot, summed (CallStats.slotMs). */
   slotMs?: Partial<Record<string, number>>;
+  /** Per paced API, the milliseconds it ran at its reduced concurrency, yielding to the longest API (CallStats.pacedMs). */
+  pacedMs?: Partial<Record<string, number>>;
   /** Where keys and GSA policies came from (`asset`: the keys came from Cloud Asset Inventory). */
   inventoryPath?: "direct" | "asset";
   /** Why, for the Coverage page ("via Cloud Asset Inventory (organizations/N), …" or "asked IAM per account: …"). */
@@ -291,7 +293,7 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     target = await resolveTarget(opts);
     const clock = target.clock ?? new Date(started);
     await client.query(`update scan set target = $2, mode = $3, clock = $4 where id = $1`, [scanId, target.target, target.mode, clock.toISOString()]);
-    const caller = new Caller({ limits: config.apiLimits, timeoutMs: config.requestTimeoutMs, signal: abort.signal });
+    const caller = new Caller({ limits: config.apiLimits, timeoutMs: config.requestTimeoutMs, signal: abort.signal, pace: config.k8sPacing ? ["k8s"] : [] });
     const collectStarted = Date.now();
     stage = await InventoryStage.open(client);
     outcomes = await collect(target.scope, { google: target.google, caller, endpointFor: target.endpointFor, progress, signal: abort.signal, stage, k8sWorker: config.k8sWorker });
@@ -301,6 +303,8 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     summary.retries = caller.stats.retries;
     summary.chain = caller.stats.chain;
     summary.slotMs = Object.fromEntries(Object.entries(caller.stats.slotMs).filter(([, ms]) => ms > 0).map(([api, ms]) => [api, Math.round(ms)]));
+    caller.endPacing();
+    if (caller.stats.pacedMs) summary.pacedMs = Object.fromEntries(Object.entries(caller.stats.pacedMs).map(([api, ms]) => [api, Math.round(ms ?? 0)]));
     Object.assign(summary, inventoryPathOf(target.scope, outcomes));
     const timings = { collectMs: Date.now() - collectStarted, storeMs: 0, analysisMs: 0 };
     const mem = () => `rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB`;

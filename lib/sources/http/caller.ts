@@ -9,6 +9,7 @@ import PQueue from "p-queue";
 import type { ApiLimit, ApiName } from "../../config";
 import { ApiError } from "./api-error";
 import { chainStep } from "./chain";
+import { PACE_EVERY_MS, pacedConcurrency, SlotAverage } from "./pacer";
 
 export type RetryPolicy = {
   /** Attempts in all, the first included. */
@@ -43,6 +44,8 @@ export type CallStats = {
    * (the API's busy span × its concurrency) is how full its slots were.
    */
   slotMs: Record<ApiName, number>;
+  /** Milliseconds each paced API spent at its reduced concurrency (see pacer.ts); absent when none was. */
+  pacedMs?: Partial<Record<ApiName, number>>;
 };
 
 export class CancelledError extends Error {
@@ -65,6 +68,10 @@ export class Caller {
       signal?: AbortSignal;
       sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
       random?: () => number;
+      /** APIs that yield slots to the critical path while their own work is far shorter (pacer.ts). */
+      pace?: ApiName[];
+      /** How often pacing is renewed, at most (ms; PACE_EVERY_MS). */
+      paceEveryMs?: number;
     },
   ) {
     // Every request in flight listens on the scan's signal (removed when it ends): hundreds at once
@@ -83,6 +90,43 @@ export class Caller {
       this.queues.set(api, q);
     }
     return q;
+  }
+
+  private readonly slotAverages = new Map<ApiName, SlotAverage>();
+  private readonly pacedSince = new Map<ApiName, number>();
+  private pacedAt = 0;
+
+  /** Renews the paced APIs' concurrency from every API's queued work, at most every PACE_EVERY_MS. */
+  private pace() {
+    if (!this.opts.pace?.length) return;
+    const now = performance.now();
+    if (now - this.pacedAt < (this.opts.paceEveryMs ?? PACE_EVERY_MS)) return;
+    this.pacedAt = now;
+    const loads = Object.fromEntries(
+      [...this.queues].map(([api, q]) => [api, { queued: q.size, inFlight: q.pending, slotMs: this.slotAverages.get(api)?.ms }]),
+    );
+    for (const api of this.opts.pace) {
+      const q = this.queues.get(api);
+      if (!q) continue;
+      const was = this.pacedSince.get(api);
+      const { concurrency, paced } = pacedConcurrency(api, this.opts.limits, loads, was !== undefined);
+      if (q.concurrency !== concurrency) q.concurrency = concurrency;
+      if (paced && was === undefined) this.pacedSince.set(api, now);
+      if (!paced && was !== undefined) {
+        this.pacedSince.delete(api);
+        (this.stats.pacedMs ??= {})[api] = (this.stats.pacedMs[api] ?? 0) + (now - was);
+      }
+    }
+  }
+
+  /** Ends pacing (its time counted into stats.pacedMs): the scan's collect is over. */
+  endPacing() {
+    const now = performance.now();
+    for (const [api, since] of this.pacedSince) {
+      (this.stats.pacedMs ??= {})[api] = (this.stats.pacedMs[api] ?? 0) + (now - since);
+      this.queues.get(api)!.concurrency = this.opts.limits[api].concurrency;
+    }
+    this.pacedSince.clear();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -160,6 +204,7 @@ export class Caller {
       const step = chainStep();
       if (step.depth > this.stats.chain) this.stats.chain = step.depth;
       try {
+        this.pace();
         const result = await this.queue(api).add(
           async () => {
             this.stats.requests[api]++;
@@ -174,7 +219,14 @@ export class Caller {
               throw e;
             } finally {
               attempt.done();
-              this.stats.slotMs[api] += performance.now() - held;
+              const ms = performance.now() - held;
+              this.stats.slotMs[api] += ms;
+              if (this.opts.pace?.length) {
+                let avg = this.slotAverages.get(api);
+                if (!avg) this.slotAverages.set(api, (avg = new SlotAverage()));
+                avg.add(ms);
+                this.pace();
+              }
             }
           },
         );
