@@ -95,15 +95,34 @@ export class Caller {
   private readonly slotAverages = new Map<ApiName, SlotAverage>();
   private readonly pacedSince = new Map<ApiName, number>();
   private pacedAt = 0;
+  private readonly expected = new Map<ApiName, () => number>();
 
-  /** Renews the paced APIs' concurrency from every API's queued work, at most every PACE_EVERY_MS. */
-  private pace() {
+  /**
+   * Tells pacing how many more requests of `api` are to come that are not queued yet (the clusters
+   * waiting for their turn, say): a paced API's remaining work is not underestimated.
+   */
+  expectMore(api: ApiName, count: () => number) {
+    this.expected.set(api, count);
+  }
+
+  /**
+   * Renews the paced APIs' concurrency from every API's queued work, at most every PACE_EVERY_MS, as
+   * requests are added and end. `adding`: the API of a request about to be queued, counted.
+   */
+  private pace(adding?: ApiName) {
     if (!this.opts.pace?.length) return;
     const now = performance.now();
-    if (now - this.pacedAt < (this.opts.paceEveryMs ?? PACE_EVERY_MS)) return;
+    // A paced API's first request after it went idle is always weighed: its burst (a cluster's
+    // lists) would otherwise start at whatever concurrency it was left at.
+    const q = adding && this.opts.pace.includes(adding) ? this.queues.get(adding) : undefined;
+    const burst = q !== undefined && q.size + q.pending === 0;
+    if (!burst && now - this.pacedAt < (this.opts.paceEveryMs ?? PACE_EVERY_MS)) return;
     this.pacedAt = now;
     const loads = Object.fromEntries(
-      [...this.queues].map(([api, q]) => [api, { queued: q.size, inFlight: q.pending, slotMs: this.slotAverages.get(api)?.ms }]),
+      [...this.queues].map(([api, q]) => [
+        api,
+        { queued: q.size + (api === adding ? 1 : 0), inFlight: q.pending, expected: this.expected.get(api)?.() ?? 0, concurrency: q.concurrency, slotMs: this.slotAverages.get(api)?.ms },
+      ]),
     );
     for (const api of this.opts.pace) {
       const q = this.queues.get(api);
@@ -127,6 +146,7 @@ export class Caller {
       this.queues.get(api)!.concurrency = this.opts.limits[api].concurrency;
     }
     this.pacedSince.clear();
+    this.expected.clear();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -204,14 +224,18 @@ export class Caller {
       const step = chainStep();
       if (step.depth > this.stats.chain) this.stats.chain = step.depth;
       try {
-        this.pace();
-        const result = await this.queue(api).add(
+        const q = this.queue(api);
+        this.pace(api);
+        const result = await q.add(
           async () => {
             this.stats.requests[api]++;
             const attempt = this.attemptSignal();
             const held = performance.now();
+            let answered = false;
             try {
-              return await fn(attempt.signal);
+              const r = await fn(attempt.signal);
+              answered = true;
+              return r;
             } catch (err) {
               if (this.opts.signal?.aborted) throw new CancelledError();
               const e = normalize(err);
@@ -222,9 +246,12 @@ export class Caller {
               const ms = performance.now() - held;
               this.stats.slotMs[api] += ms;
               if (this.opts.pace?.length) {
-                let avg = this.slotAverages.get(api);
-                if (!avg) this.slotAverages.set(api, (avg = new SlotAverage()));
-                avg.add(ms);
+                // Answers only: a timeout's or a refused request's time says nothing of the API's pace.
+                if (answered) {
+                  let avg = this.slotAverages.get(api);
+                  if (!avg) this.slotAverages.set(api, (avg = new SlotAverage()));
+                  avg.add(ms);
+                }
                 this.pace();
               }
             }

@@ -9,30 +9,39 @@ const limits = (over: Partial<Record<ApiName, number>> = {}): Record<ApiName, Ap
   Object.fromEntries(API_NAMES.map((a) => [a, { concurrency: over[a] ?? 8 }])) as Record<ApiName, ApiLimit>;
 
 describe("pacedConcurrency", () => {
-  it("gives a quarter of the slots to an API whose queued work is far shorter than another's", () => {
-    // IAM: 2,000 queued at 30 ms, 8 at a time = 7.5 s; Kubernetes: 40 at 150 ms = 0.75 s.
-    const loads = { iam: { queued: 2000, inFlight: 8, slotMs: 30 }, k8s: { queued: 40, inFlight: 8, slotMs: 150 } };
-    expect(pacedConcurrency("k8s", limits(), loads, false)).toEqual({ concurrency: 2, paced: true });
+  const load = (queued: number, slotMs?: number, expected = 0, concurrency = 8) => ({ queued, inFlight: 0, expected, concurrency, slotMs });
+
+  it("gives a quarter of the slots to an API whose work, even at that pace, ends well before another's", () => {
+    // IAM: 2,000 queued at 30 ms, 8 at a time = 7.5 s; Kubernetes: 40 at 150 ms, 2 at a time = 3 s.
+    expect(pacedConcurrency("k8s", limits(), { iam: load(2000, 30), k8s: load(40, 150) }, false)).toEqual({ concurrency: 2, paced: true });
   });
 
-  it("keeps full speed where the paced API is the longest part (many clusters, few accounts)", () => {
-    const loads = { iam: { queued: 40, inFlight: 8, slotMs: 30 }, k8s: { queued: 2000, inFlight: 8, slotMs: 150 } };
-    expect(pacedConcurrency("k8s", limits(), loads, false)).toEqual({ concurrency: 8, paced: false });
-    expect(pacedConcurrency("k8s", limits(), loads, true)).toEqual({ concurrency: 8, paced: false });
+  it("keeps full speed where the paced API would become the longest part (many clusters, few accounts)", () => {
+    expect(pacedConcurrency("k8s", limits(), { iam: load(40, 30), k8s: load(2000, 150) }, false)).toEqual({ concurrency: 8, paced: false });
+    expect(pacedConcurrency("k8s", limits(), { iam: load(40, 30), k8s: load(2000, 150) }, true)).toEqual({ concurrency: 8, paced: false });
+    // IAM 7.5 s against Kubernetes' 40 queued, but 400 more to come (clusters waiting): 66 s at 2 at a time.
+    expect(pacedConcurrency("k8s", limits(), { iam: load(2000, 30), k8s: load(40, 150, 400) }, false).paced).toBe(false);
   });
 
-  it("holds its state between the two ratios, and never goes below one slot", () => {
-    // Another API's work 2.5 times its own: not enough to start pacing, enough to stay paced.
-    const loads = { iam: { queued: 25, inFlight: 0, slotMs: 10 }, k8s: { queued: 10, inFlight: 0, slotMs: 10 } };
+  it("counts another API's time at the concurrency it runs at", () => {
+    // IAM at 1 at a time: 100 × 30 ms = 3 s, longer than Kubernetes' 10 × 100 ms / 2 × 1.5 = 0.75 s.
+    expect(pacedConcurrency("k8s", limits({ iam: 8 }), { iam: load(100, 30, 0, 1), k8s: load(10, 100) }, false).paced).toBe(true);
+    expect(pacedConcurrency("k8s", limits({ iam: 8 }), { iam: load(100, 30, 0, 8), k8s: load(10, 100) }, false).paced).toBe(false);
+  });
+
+  it("holds its state between the two margins, and never goes below one slot", () => {
+    // Kubernetes paced: 10 × 10 ms / 2 = 50 ms; IAM 8 × 10 ms / 1... at 8: 70 ms — between 1.2 × and 1.5 × 50 ms.
+    const loads = { iam: load(56, 10), k8s: load(10, 10) };
     expect(pacedConcurrency("k8s", limits(), loads, false).paced).toBe(false);
     expect(pacedConcurrency("k8s", limits(), loads, true).paced).toBe(true);
-    expect(pacedConcurrency("k8s", limits({ k8s: 2, iam: 1 }), { iam: { queued: 1000, inFlight: 1, slotMs: 10 }, k8s: { queued: 1, inFlight: 0, slotMs: 10 } }, false)).toEqual({ concurrency: 1, paced: true });
+    expect(pacedConcurrency("k8s", limits({ k8s: 2 }), { iam: load(1000, 10, 0, 1), k8s: load(1, 10, 0, 2) }, false)).toEqual({ concurrency: 1, paced: true });
   });
 
-  it("does not pace before anything has answered, nor with nothing of its own or nothing else queued", () => {
-    expect(pacedConcurrency("k8s", limits(), { iam: { queued: 5000, inFlight: 8 }, k8s: { queued: 10, inFlight: 8 } }, false).paced).toBe(false);
-    expect(pacedConcurrency("k8s", limits(), { iam: { queued: 5000, inFlight: 8, slotMs: 30 }, k8s: { queued: 0, inFlight: 0, slotMs: 100 } }, false).paced).toBe(false);
-    expect(pacedConcurrency("k8s", limits(), { k8s: { queued: 100, inFlight: 8, slotMs: 100 } }, false).paced).toBe(false);
+  it("does not pace before one of its own requests has answered, nor with nothing of its own or nothing else to do", () => {
+    expect(pacedConcurrency("k8s", limits(), { iam: load(5000, 30), k8s: load(10) }, false).paced).toBe(false);
+    expect(pacedConcurrency("k8s", limits(), { iam: load(5000), k8s: load(10, 100) }, false).paced).toBe(false);
+    expect(pacedConcurrency("k8s", limits(), { iam: load(5000, 30), k8s: load(0, 100) }, false).paced).toBe(false);
+    expect(pacedConcurrency("k8s", limits(), { k8s: load(100, 100) }, false).paced).toBe(false);
   });
 });
 
@@ -81,13 +90,37 @@ describe("a Caller pacing Kubernetes", () => {
     await Promise.all([...iam, ...k8s]);
     expect(maxInFlight.get("/k8s")).toBe(2);
     expect(maxInFlight.get("/iam")).toBe(2);
-    caller.endPacing();
-    expect(caller.stats.pacedMs?.k8s).toBeGreaterThan(0);
-    // Nothing else queued: full speed again.
+    // IAM done, Kubernetes given more: full speed again, by pacing itself (not by endPacing).
     reset();
     await Promise.all(Array.from({ length: 40 }, () => get(caller, "k8s", 30)));
     expect(maxInFlight.get("/k8s")).toBe(8);
     expect(caller.stats.requests.k8s).toBe(81);
+    caller.endPacing();
+    expect(caller.stats.pacedMs?.k8s).toBeGreaterThan(0);
+  });
+
+  it("keeps full speed when the Kubernetes work still to come would outlast IAM's (clusters waiting their turn)", async () => {
+    const caller = new Caller({ limits: limits({ iam: 2 }), timeoutMs: 10_000, pace: ["k8s"], paceEveryMs: 0 });
+    await Promise.all([get(caller, "iam", 10), get(caller, "k8s", 10)]);
+    caller.expectMore("k8s", () => 1000);
+    reset();
+    await Promise.all([...Array.from({ length: 100 }, () => get(caller, "iam", 10)), ...Array.from({ length: 40 }, () => get(caller, "k8s", 30))]);
+    expect(maxInFlight.get("/k8s")).toBe(8);
+    caller.endPacing();
+    expect(caller.stats.pacedMs).toBeUndefined();
+  });
+
+  it("paces with the default renewal interval too", async () => {
+    const caller = new Caller({ limits: limits({ iam: 2 }), timeoutMs: 10_000, pace: ["k8s"] });
+    await Promise.all([get(caller, "iam", 10), get(caller, "k8s", 10)]);
+    // IAM: 200 requests 2 at a time, about a second; Kubernetes' 60 requests of 30 ms would take 0.9 s at 2 at a time.
+    const iam = Array.from({ length: 200 }, () => get(caller, "iam", 10));
+    await new Promise((r) => setTimeout(r, 250));
+    reset();
+    await Promise.all([...iam, ...Array.from({ length: 30 }, () => get(caller, "k8s", 30))]);
+    expect(maxInFlight.get("/k8s")).toBeLessThanOrEqual(2);
+    caller.endPacing();
+    expect(caller.stats.pacedMs?.k8s).toBeGreaterThan(0);
   });
 
   it("does not pace without being asked to (WI_ATLAS_K8S_PACING=false)", async () => {
