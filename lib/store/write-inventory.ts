@@ -154,6 +154,18 @@ export async function prepareInventory(
 ): Promise<{ stats: WriteStats; insert: () => Promise<WriteStats> }> {
   const stats: WriteStats = { inserted: 0, closed: 0, unchanged: 0, retiredSources: [] };
 
+  // The sorts below (the stage's deduplication, whole rows with their documents; the ordered insert)
+  // get at least 128 MB, in memory instead of spilled to disk; put back once the insert is done. Set
+  // here, not just before the insert, so that the insert is the first statement `insert` sends: the
+  // caller starts it and then computes without yielding, so a statement awaited before it would hold
+  // the insert back until the compute ended.
+  const { prior } = (
+    await client.query<{ prior: string }>(
+      `select current_setting('work_mem') as prior,
+              case when pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('128MB') then set_config('work_mem', '128MB', true) end`,
+    )
+  ).rows[0];
+
   // Everything this scan saw, deduplicated by (kind, subject): the last one staged wins.
   await client.query(`drop table if exists pg_temp.stage_last`);
   await client.query(
@@ -262,15 +274,6 @@ export async function prepareInventory(
         where not exists (select 1 from inventory_object o where o.kind = s.kind and o.subject = s.subject and o.valid_to is null)`,
   );
   await client.query(`analyze pg_temp.stage_new`);
-  // The ordered insert's sort gets at least 128 MB (see below), set here so that the insert itself is
-  // the first statement `insert` sends: the caller starts it and then computes without yielding, so a
-  // statement awaited before it would hold the insert back until the compute ended.
-  const { prior } = (
-    await client.query<{ prior: string }>(
-      `select current_setting('work_mem') as prior,
-              case when pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('128MB') then set_config('work_mem', '128MB', true) end`,
-    )
-  ).rows[0];
 
   const insert = async (): Promise<WriteStats> => {
     // New versions: whatever has no current row with the same content (unchanged objects keep theirs).
