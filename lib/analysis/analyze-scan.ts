@@ -81,10 +81,10 @@ export async function loadAnalysisInput(client: pg.PoolClient | pg.Pool, scanId:
  * in memory as rows at once.
  */
 export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean } = {}): Generator<Row> {
-  for (const f of byKey(r.findings, (f) => `${f.rule}|${f.subject}`)) {
+  for (const [f, key] of byKey(r.findings, (f) => `${f.rule}|${f.subject}`)) {
     yield {
       kind: "finding",
-      key: `${f.rule}|${f.subject}`,
+      key,
       subject: f.subject,
       rule: f.rule,
       severity: f.severity,
@@ -99,7 +99,7 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
   if (opts.release) r.findings = [];
   // The statuses next, before the graph: their large documents are the database's heaviest part and
   // the graph's many small rows this process's, so the write overlaps the two (writeAnalysisVersions).
-  for (const s of byKey(r.statuses, (s) => s.subject)) {
+  for (const [s] of byKey(r.statuses, (s) => s.subject)) {
     yield {
       kind: "workload-status",
       key: s.subject,
@@ -124,24 +124,24 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
       data: { pods: s.pods, pendingPods: s.pendingPods, nodePools: s.nodePools, migrated: s.migrated, migration: s.migration, identity: s.identity.label },
     };
   }
-  for (const u of byKey(r.usage, (u) => u.email)) yield { kind: "gsa-usage", key: u.email, subject: `gsa:${u.email}`, project: u.project, gsa: u.email, data: u };
+  for (const [u] of byKey(r.usage, (u) => u.email)) yield { kind: "gsa-usage", key: u.email, subject: `gsa:${u.email}`, project: u.project, gsa: u.email, data: u };
   if (opts.release) r.usage = [];
-  for (const u of byKey(r.gsaUsers, (u) => `${u.email}|${u.workload}`))
-    yield { kind: "gsa-user", key: `${u.email}|${u.workload}`, subject: u.workload, state: u.paths[0]?.state ?? null, project: u.project, cluster: u.cluster, namespace: u.namespace, gsa: u.email, data: { paths: u.paths, migrated: u.migrated } };
+  for (const [u, key] of byKey(r.gsaUsers, (u) => `${u.email}|${u.workload}`))
+    yield { kind: "gsa-user", key, subject: u.workload, state: u.paths[0]?.state ?? null, project: u.project, cluster: u.cluster, namespace: u.namespace, gsa: u.email, data: { paths: u.paths, migrated: u.migrated } };
   if (opts.release) r.gsaUsers = [];
   {
     const graph = buildGraph(r.context, r.statuses, r.bindings);
     // The row's columns carry the id, ends, place and state; data only what no column holds (an org's
     // graph is hundreds of thousands of rows, so what they repeat is paid for in every scan).
-    for (const n of byKey(graph.nodes, (n) => n.id))
+    for (const [n] of byKey(graph.nodes, (n) => n.id))
       yield { kind: "graph-node", key: n.id, subject: n.id, state: n.state, project: n.project, cluster: n.cluster, namespace: n.namespace, data: { kind: n.kind, label: n.label, detail: n.detail } };
-    for (const e of byKey(graph.edges, (e) => e.id)) yield { kind: "graph-edge", key: e.id, subject: e.src, target: e.dst, state: e.state, data: { kind: e.kind, label: e.label } };
+    for (const [e] of byKey(graph.edges, (e) => e.id)) yield { kind: "graph-edge", key: e.id, subject: e.src, target: e.dst, state: e.state, data: { kind: e.kind, label: e.label } };
   }
   if (opts.release) r.statuses = [];
-  for (const b of byKey(r.bindings, (b) => `${b.resource}|${b.role}|${b.member}`)) {
+  for (const [b, key] of byKey(r.bindings, (b) => `${b.resource}|${b.role}|${b.member}`)) {
     yield {
       kind: "binding",
-      key: `${b.resource}|${b.role}|${b.member}`,
+      key,
       subject: b.resource,
       state: b.state,
       project: b.resource.startsWith("project:") ? b.resource.slice(8) : null,
@@ -153,7 +153,7 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
 }
 
 /**
- * `items` in the order of their row keys (by UTF-16 code units, which for these keys is the byte
+ * `items`, each with its row key (made once, for the order and the row), in the order of those keys (by UTF-16 code units, which for these keys is the byte
  * order of the C collation the embedded server is created with), equal keys in their first order
  * (the first row produced for a key is the one stored). A part's rows then arrive in the order of
  * the table's largest index, its current key (kind, key): each entry lands after the one before
@@ -161,11 +161,11 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
  * Under another collation (a Cloud SQL database's en_US.UTF8, which weighs punctuation last) the
  * order is only near the index's, and the gain smaller; what is stored is the same either way.
  */
-export function byKey<T>(items: readonly T[], key: (t: T) => string): T[] {
+export function byKey<T>(items: readonly T[], key: (t: T) => string): [T, string][] {
   const keys = items.map(key);
   const order = keys.map((_, i) => i);
   order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b));
-  return order.map((i) => items[i]);
+  return order.map((i) => [items[i], keys[i]]);
 }
 
 /** Every row of the analysis (tests and small estates). */

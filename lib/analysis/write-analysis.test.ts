@@ -48,7 +48,7 @@ describe("an analysis row's serialisation", () => {
       { k: "a|x", n: 4 },
       { k: "a", n: 5 },
     ];
-    expect(byKey(items, (i) => i.k).map((i) => i.n)).toEqual([2, 5, 4, 1, 3]);
+    expect(byKey(items, (i) => i.k).map(([i]) => i.n)).toEqual([2, 5, 4, 1, 3]);
   });
 
   it("hashes rows with columns left out, undefined or out of order exactly as the plain serialisation", () => {

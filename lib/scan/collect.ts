@@ -144,8 +144,6 @@ const K8S_LISTS = ["namespaces", "serviceaccounts", "nodes", "replicasets", "job
  * on estates of many clusters without slowing it (the per-API limit is what paces requests).
  */
 const CLUSTERS_AT_ONCE = 3;
-/** The lists a cluster's collection makes (each at least one request). */
-const LISTS_PER_CLUSTER = K8S_LISTS.length;
 /** Records staged between two turns of the event loop (see stageSliced). */
 const STAGE_SLICE = 250;
 
@@ -171,8 +169,8 @@ export class Collector {
     private readonly deps: CollectDeps,
   ) {
     this.pages = pageDecoder(deps.k8sWorker !== false);
-    // Pacing (lib/sources/http/pacer.ts) counts the lists of the clusters still waiting for their turn.
-    deps.caller.expectMore("k8s", () => this.clusterSlots.size * LISTS_PER_CLUSTER);
+    // Pacing (lib/sources/http/pacer.ts) counts the lists (a request each, at least) of the clusters still waiting for their turn.
+    deps.caller.expectMore("k8s", () => this.clusterSlots.size * K8S_LISTS.length);
     // Loaded while discovery runs: it is needed once the first cluster is listed.
     this.pages.warm();
   }

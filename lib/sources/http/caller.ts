@@ -131,21 +131,23 @@ export class Caller {
       const { concurrency, paced } = pacedConcurrency(api, this.opts.limits, loads, was !== undefined);
       if (q.concurrency !== concurrency) q.concurrency = concurrency;
       if (paced && was === undefined) this.pacedSince.set(api, now);
-      if (!paced && was !== undefined) {
-        this.pacedSince.delete(api);
-        (this.stats.pacedMs ??= {})[api] = (this.stats.pacedMs[api] ?? 0) + (now - was);
-      }
+      if (!paced && was !== undefined) this.endPaced(api, was, now);
     }
+  }
+
+  /** `api` leaves pacing: its time paced counts into stats.pacedMs. */
+  private endPaced(api: ApiName, since: number, now: number) {
+    this.pacedSince.delete(api);
+    (this.stats.pacedMs ??= {})[api] = (this.stats.pacedMs[api] ?? 0) + (now - since);
   }
 
   /** Ends pacing (its time counted into stats.pacedMs): the scan's collect is over. */
   endPacing() {
     const now = performance.now();
     for (const [api, since] of this.pacedSince) {
-      (this.stats.pacedMs ??= {})[api] = (this.stats.pacedMs[api] ?? 0) + (now - since);
+      this.endPaced(api, since, now);
       this.queues.get(api)!.concurrency = this.opts.limits[api].concurrency;
     }
-    this.pacedSince.clear();
     this.expected.clear();
   }
 
