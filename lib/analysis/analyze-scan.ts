@@ -99,6 +99,7 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
   if (opts.release) r.findings = [];
   // The statuses next, before the graph: their large documents are the database's heaviest part and
   // the graph's many small rows this process's, so the write overlaps the two (writeAnalysisVersions).
+  const planOf = r.planOf;
   for (const [s] of byKey(r.statuses, (s) => s.subject)) {
     yield {
       kind: "workload-status",
@@ -109,7 +110,9 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
       cluster: s.cluster,
       namespace: s.namespace,
       gsa: s.identity.shares.map((x) => x.identity).find((i) => i.type === "workload-identity" || i.type === "key-file" || i.type === "node" || i.type === "external-account")?.email ?? null,
-      data: s,
+      // A deferred plan is made here, into a copy (in the same place among the members: `plan` is
+      // already a member), and dies with the row once it is serialised.
+      data: planOf ? { ...s, plan: planOf(s) } : s,
     };
     // A small row per workload for tables, CSVs and lists that need a few facts of many workloads
     // (the status row is large and stored compressed).
@@ -538,7 +541,7 @@ export async function analyzeScan(
   const alongside = opts.alongside?.();
   // Awaited below; this keeps a failure while the analysis computes from going unhandled.
   alongside?.catch(() => undefined);
-  const result = runAnalysis(input);
+  const result = runAnalysis(input, { deferPlans: true });
   const computed = Date.now();
   log.debug(`analysis: computed in ${computed - loaded} ms; ${mem()}`);
   if (alongside) {

@@ -4,7 +4,8 @@
  */
 import { credentialClass } from "../inventory/secret-credentials";
 import { AnalysisContext, type AnalysisInput } from "./context";
-import type { BindingRow, Finding, GsaUsage, MigrationStatus, WorkloadStatus } from "./model";
+import type { BindingRow, Finding, Fix, GsaUsage, MigrationStatus, WorkloadStatus } from "./model";
+import type { InventoryRecord, WorkloadData } from "../inventory/model";
 import { MIGRATION_STATUSES, SEVERITY_ORDER } from "./model";
 import { isKeyish, nodeFacts, workloadIdentity } from "./identity";
 import { workloadStatus } from "./migration";
@@ -43,6 +44,13 @@ export type AnalysisResult = {
   gsaUsers: GsaUser[];
   findings: Finding[];
   rollups: Rollup[];
+  /**
+   * With `deferPlans`, each status's `plan` is left empty and made by this when its row is written
+   * (lib/analysis/analyze-scan.ts): nothing else reads a plan, and an org-l's 20,306 plans are 38 MiB
+   * of JSON whose objects, made up front, lived through the whole write — copied out of the young
+   * generation and marked by every full collection.
+   */
+  planOf?: (st: WorkloadStatus) => Fix[];
 };
 
 function columnsOf(subject: string): { project: string | null; cluster: string | null; namespace: string | null } {
@@ -60,11 +68,13 @@ function columnsOf(subject: string): { project: string | null; cluster: string |
   return { project: null, cluster: null, namespace: null };
 }
 
-export function runAnalysis(input: AnalysisInput): AnalysisResult {
+export function runAnalysis(input: AnalysisInput, opts: { deferPlans?: boolean } = {}): AnalysisResult {
   const ctx = new AnalysisContext(input);
+  const workloadOf = new Map<WorkloadStatus, InventoryRecord<WorkloadData>>();
   const statuses = ctx.workloads.map((w) => {
     const st = workloadStatus(ctx, w, workloadIdentity(ctx, w));
-    st.plan = migrationPlan(ctx, w, st);
+    if (opts.deferPlans) workloadOf.set(st, w);
+    else st.plan = migrationPlan(ctx, w, st);
     return st;
   });
   const statusMap = new Map(statuses.map((s) => [s.subject, s]));
@@ -93,7 +103,14 @@ export function runAnalysis(input: AnalysisInput): AnalysisResult {
     }
   }
   findings.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : a.subject < b.subject ? -1 : 1));
-  return { context: ctx, statuses, bindings, usage, gsaUsers: gsaUsers(ctx, statuses, bindings), findings, rollups: rollups(ctx, statuses, findings) };
+  const planOf = opts.deferPlans
+    ? (st: WorkloadStatus) => {
+        const w = workloadOf.get(st);
+        if (!w) throw new Error(`no workload for the status of ${st.subject}`);
+        return migrationPlan(ctx, w, st);
+      }
+    : undefined;
+  return { context: ctx, statuses, bindings, usage, gsaUsers: gsaUsers(ctx, statuses, bindings), findings, rollups: rollups(ctx, statuses, findings), ...(planOf ? { planOf } : {}) };
 }
 
 function rollups(ctx: AnalysisContext, statuses: WorkloadStatus[], findings: Finding[]): Rollup[] {

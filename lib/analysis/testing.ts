@@ -10,6 +10,7 @@ import { Caller } from "../sources/http/caller";
 import { collect } from "../scan/collect";
 import { parseApiLimits } from "../config";
 import { runAnalysis, type AnalysisResult } from "./run-analysis";
+import type { AnalysisInput } from "./context";
 import { RULES } from "./rules";
 
 /**
@@ -34,6 +35,11 @@ export async function analyzeEstateFile(file: string, opts: AnalyzeOptions = {})
 }
 
 export async function analyzeLoadedEstate(estate: LoadedEstate, opts: AnalyzeOptions = {}): Promise<AnalysisResult> {
+  return runAnalysis(await collectLoadedEstate(estate, opts));
+}
+
+/** What analyzeLoadedEstate analyses: the estate's records as collected, and each source's outcome. */
+export async function collectLoadedEstate(estate: LoadedEstate, opts: AnalyzeOptions = {}): Promise<AnalysisInput> {
   const sim = await startSimulator({ estate });
   try {
     const caller = new Caller({ limits: parseApiLimits(undefined, 8), timeoutMs: opts.timeoutMs ?? 5000, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10, maxRetryAfterMs: 10 } });
@@ -46,7 +52,7 @@ export async function analyzeLoadedEstate(estate: LoadedEstate, opts: AnalyzeOpt
     );
     const records = outcomes.filter((o) => o.status === "ok" || o.status === "partial").flatMap((o) => o.records);
     const sources = new Map(outcomes.map((o) => [o.source, o.status] as const));
-    return runAnalysis({ now: estate.now ? new Date(estate.now) : new Date(), records, sources, firstSeen: opts.firstSeen });
+    return { now: estate.now ? new Date(estate.now) : new Date(), records, sources, firstSeen: opts.firstSeen };
   } finally {
     await sim.close();
   }

@@ -16,7 +16,7 @@
  * profile there, and the simulator's in its subdirectory simulator/ (the largest file is the thread that served) (open it in Chrome DevTools or summarise it with `npx tsx lib/cli/profile-top.ts`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import os from "node:os";
@@ -48,6 +48,14 @@ const latency = Number(args.latency ?? 25);
 
 const LISTS: K8sListName[] = ["namespaces", "serviceaccounts", "nodes", "replicasets", "jobs", "pods", "deployments", "statefulsets", "daemonsets", "cronjobs", "secrets"];
 const log = (m: string) => process.stderr.write(`[request-cpu] ${m}\n`);
+
+/** The Node flags of `npm run scan` (package.json: `node FLAGS --import tsx lib/cli/scan.ts`), so the scan measured is the one users run. */
+function scanNodeFlags(): string[] {
+  const script = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts.scan;
+  const m = /^node((?: --[\w-]+=\S+)*) --import tsx lib\/cli\/scan\.ts$/.exec(script ?? "");
+  if (!m) throw new Error(`package.json's scan script is not "node FLAGS --import tsx lib/cli/scan.ts": ${script}`);
+  return m[1].split(" ").filter(Boolean);
+}
 const children: ChildProcess[] = [];
 process.on("exit", () => children.forEach((c) => c.exitCode === null && c.kill("SIGTERM")));
 
@@ -138,7 +146,7 @@ async function main() {
       log(`full scan, load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}…`);
       // The same command as `npm run scan`, so that --cpu-prof can profile the scanner itself.
       const prof = args["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(args["cpu-prof"])] : [];
-      const child = spawn(process.execPath, [...prof, "--max-old-space-size=768", "--import", "tsx", "lib/cli/scan.ts", "--json"], {
+      const child = spawn(process.execPath, [...prof, ...scanNodeFlags(), "--import", "tsx", "lib/cli/scan.ts", "--json"], {
         stdio: ["ignore", "pipe", "inherit"],
         env: { ...process.env, DATABASE_URL: u.toString(), WI_ATLAS_SIMULATOR_URL: url, WI_ATLAS_ESTATE: "", WI_ATLAS_LOG_LEVEL: args["scan-log"] ?? "warn", WI_ATLAS_REQUEST_TIMEOUT_SECONDS: "120" },
       });
@@ -148,12 +156,28 @@ async function main() {
       child.stdout!.on("data", (d: Buffer) => (text += d.toString()));
       await new Promise((r) => child.once("exit", r));
       const simScan = procCpuMs(sim.pid!) - simScan0;
-      const r = JSON.parse(text) as { status: string; cpuMs?: number; summary: { durationMs: number; pacedMs?: Record<string, number>; timings?: { collectMs: number }; requests: Record<string, number>; slotMs?: Record<string, number> } };
+      const r = JSON.parse(text) as {
+        status: string;
+        cpuMs?: number;
+        maxRssBytes?: number;
+        summary: {
+          durationMs: number;
+          pacedMs?: Record<string, number>;
+          timings?: { collectMs: number; storeMs?: number };
+          analysis?: { timings?: { loadMs: number; computeMs: number; writeMs: number } };
+          requests: Record<string, number>;
+          slotMs?: Record<string, number>;
+        };
+      };
       const stats = (await (await fetch(`${url}/_sim/stats`)).json()) as { total: number };
       out.push(
         `full scan   ${r.status}: ${(r.summary.durationMs / 1000).toFixed(1)} s (collect ${((r.summary.timings?.collectMs ?? 0) / 1000).toFixed(1)} s), ${stats.total} requests${r.summary.pacedMs ? `, paced ${JSON.stringify(r.summary.pacedMs)}` : ""}` +
           (r.cpuMs !== undefined ? `, scanner CPU ${(r.cpuMs / 1000).toFixed(1)} s = ${(r.cpuMs / stats.total).toFixed(2)} ms/request (whole process: collect, store, analyse)` : ""),
       );
+      const at = r.summary.analysis?.timings;
+      const sec = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(1)} s`;
+      if (at) out.push(`  after the collect: store ${sec(r.summary.timings?.storeMs)}, analysis read ${sec(at.loadMs)}, compute ${sec(at.computeMs)}, write ${sec(at.writeMs)}`);
+      if (r.maxRssBytes) out.push(`  scanner peak RSS ${Math.round(r.maxRssBytes / 1048576)} MiB`);
       out.push(`  the simulator's CPU over the scan: ${(simScan / 1000).toFixed(1)} s (it shares this machine's cores with the scanner and PostgreSQL)`);
       // How long a request held its API's slot, end to end (latency + the client's work + any wait
       // for the event loop), and how full the API's slots were over the collect.
