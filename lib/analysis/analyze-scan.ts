@@ -81,6 +81,7 @@ export async function loadAnalysisInput(client: pg.PoolClient | pg.Pool, scanId:
  * in memory as rows at once.
  */
 export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean } = {}): Generator<Row> {
+  const fixesOf = r.fixesOf;
   for (const [f, key] of byKey(r.findings, (f) => `${f.rule}|${f.subject}`)) {
     yield {
       kind: "finding",
@@ -93,7 +94,8 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
       cluster: f.cluster ?? null,
       namespace: f.namespace ?? null,
       gsa: f.gsa ?? null,
-      data: { title: f.title, message: f.message, evidence: f.evidence, fixes: f.fixes, lacking: f.lacking ?? null },
+      // Deferred fixes are made here and die with the row once it is serialised (see runAnalysis).
+      data: { title: f.title, message: f.message, evidence: f.evidence, fixes: fixesOf ? fixesOf(f) : f.fixes, lacking: f.lacking ?? null },
     };
   }
   if (opts.release) r.findings = [];
@@ -541,7 +543,7 @@ export async function analyzeScan(
   const alongside = opts.alongside?.();
   // Awaited below; this keeps a failure while the analysis computes from going unhandled.
   alongside?.catch(() => undefined);
-  const result = runAnalysis(input, { deferPlans: true });
+  const result = runAnalysis(input, { deferFixes: true });
   const computed = Date.now();
   log.debug(`analysis: computed in ${computed - loaded} ms; ${mem()}`);
   if (alongside) {

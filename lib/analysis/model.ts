@@ -242,7 +242,12 @@ export type FindingDraft = {
   state: "open" | "unverified";
   message: string;
   evidence: Record<string, unknown>;
-  fixes: Fix[];
+  /**
+   * Or a function that makes them: a rule whose fixes are long text gives one, so that a scan makes
+   * them only as the finding's row is written (see runAnalysis's deferFixes). It must give the same
+   * fixes whenever it is called: it reads the analysis's inputs only, never what a later rule changes.
+   */
+  fixes: Fix[] | (() => Fix[]);
   lacking?: Lacking;
   /** This finding's own severity, when the rule grades its findings (e.g. `low` where the rule's risk is not live yet); the rule's otherwise. */
   severity?: Severity;
@@ -253,7 +258,7 @@ export type FindingDraft = {
   gsa?: string | null;
 };
 
-export type Finding = FindingDraft & { rule: string; severity: Severity; title: string };
+export type Finding = Omit<FindingDraft, "fixes"> & { fixes: Fix[]; rule: string; severity: Severity; title: string };
 
 /** The reconciliation of one GSA × role × member: does each half of the link have its other half? */
 export type BindingState =

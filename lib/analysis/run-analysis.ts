@@ -45,12 +45,14 @@ export type AnalysisResult = {
   findings: Finding[];
   rollups: Rollup[];
   /**
-   * With `deferPlans`, each status's `plan` is left empty and made by this when its row is written
+   * With `deferFixes`, each status's `plan` is left empty and made by this when its row is written
    * (lib/analysis/analyze-scan.ts): nothing else reads a plan, and an org-l's 20,306 plans are 38 MiB
    * of JSON whose objects, made up front, lived through the whole write — copied out of the young
    * generation and marked by every full collection.
    */
   planOf?: (st: WorkloadStatus) => Fix[];
+  /** With `deferFixes`, a finding's fixes where its rule gave a function for them (its `fixes` is then empty); as planOf. */
+  fixesOf?: (f: Finding) => Fix[];
 };
 
 function columnsOf(subject: string): { project: string | null; cluster: string | null; namespace: string | null } {
@@ -68,12 +70,17 @@ function columnsOf(subject: string): { project: string | null; cluster: string |
   return { project: null, cluster: null, namespace: null };
 }
 
-export function runAnalysis(input: AnalysisInput, opts: { deferPlans?: boolean } = {}): AnalysisResult {
+/**
+ * `deferFixes` (a scan's analysis): plans and the fixes a rule gives as a function are left out of the
+ * result's objects and made by `planOf` / `fixesOf` as each row is written (see AnalysisResult).
+ */
+export function runAnalysis(input: AnalysisInput, opts: { deferFixes?: boolean } = {}): AnalysisResult {
   const ctx = new AnalysisContext(input);
-  const workloadOf = new Map<WorkloadStatus, InventoryRecord<WorkloadData>>();
+  // Weak: a status or finding released by the row stream takes its entry with it.
+  const workloadOf = new WeakMap<WorkloadStatus, InventoryRecord<WorkloadData>>();
   const statuses = ctx.workloads.map((w) => {
     const st = workloadStatus(ctx, w, workloadIdentity(ctx, w));
-    if (opts.deferPlans) workloadOf.set(st, w);
+    if (opts.deferFixes) workloadOf.set(st, w);
     else st.plan = migrationPlan(ctx, w, st);
     return st;
   });
@@ -82,14 +89,17 @@ export function runAnalysis(input: AnalysisInput, opts: { deferPlans?: boolean }
   const usage = usageOf(ctx);
   const rc: RuleContext = { ctx, statuses: statusMap, bindings, usage: new Map(usage.map((u) => [u.email, u])) };
   const findings: Finding[] = [];
+  const deferred = new WeakMap<Finding, () => Fix[]>();
   for (const rule of RULES) {
     const seen = new Set<string>();
     for (const d of rule.evaluate(rc)) {
       if (seen.has(d.subject)) continue; // one finding per rule and subject
       seen.add(d.subject);
       const cols = columnsOf(d.subject);
-      findings.push({
+      const makeFixes = typeof d.fixes === "function" ? d.fixes : undefined;
+      const f: Finding = {
         ...d,
+        fixes: !makeFixes ? (d.fixes as Fix[]) : opts.deferFixes ? [] : makeFixes(),
         rule: rule.id,
         // A rule may grade its findings (workload-default-ksa: low while nothing is handed out).
         severity: d.severity ?? rule.severity,
@@ -99,18 +109,21 @@ export function runAnalysis(input: AnalysisInput, opts: { deferPlans?: boolean }
         namespace: d.namespace ?? cols.namespace,
         gsa: d.gsa ?? (d.subject.startsWith("gsa:") ? d.subject.slice(4) : d.subject.startsWith("key:") ? d.subject.slice(4, d.subject.lastIndexOf("/")) : null),
         lacking: d.lacking?.length ? d.lacking : undefined,
-      });
+      };
+      if (makeFixes && opts.deferFixes) deferred.set(f, makeFixes);
+      findings.push(f);
     }
   }
   findings.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : a.subject < b.subject ? -1 : 1));
-  const planOf = opts.deferPlans
+  const fixesOf = opts.deferFixes ? (f: Finding) => deferred.get(f)?.() ?? f.fixes : undefined;
+  const planOf = opts.deferFixes
     ? (st: WorkloadStatus) => {
         const w = workloadOf.get(st);
         if (!w) throw new Error(`no workload for the status of ${st.subject}`);
         return migrationPlan(ctx, w, st);
       }
     : undefined;
-  return { context: ctx, statuses, bindings, usage, gsaUsers: gsaUsers(ctx, statuses, bindings), findings, rollups: rollups(ctx, statuses, findings), ...(planOf ? { planOf } : {}) };
+  return { context: ctx, statuses, bindings, usage, gsaUsers: gsaUsers(ctx, statuses, bindings), findings, rollups: rollups(ctx, statuses, findings), ...(planOf && fixesOf ? { planOf, fixesOf } : {}) };
 }
 
 function rollups(ctx: AnalysisContext, statuses: WorkloadStatus[], findings: Finding[]): Rollup[] {

@@ -126,7 +126,7 @@ async function main() {
             const input = await loadAnalysisInput(client, scanId, now, PENDING_VERSIONS);
             const inserting = prepared.insert();
             inserting.catch(() => undefined);
-            const result = runAnalysis(input, { deferPlans: true });
+            const result = runAnalysis(input, { deferFixes: true });
             const computedMs = Date.now() - t;
             const written = await inserting;
             const computeMs = Date.now() - t;

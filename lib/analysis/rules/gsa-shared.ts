@@ -36,31 +36,35 @@ export const rule: Rule = {
       const roles = rolesOf(ctx, u.email);
       const project = proposal.project;
       const split = proposal.entries.map((e) => ({ workload: e.users.join(", "), gsa: e.gsa, ksa: e.ksa }));
-      const fixes: Fix[] = [];
-      // A very shared account (hundreds of users) gets the commands for the first SPLIT_SHOWN; the rest
-      // follow the same pattern and are listed in the evidence (names only) and in the audit report.
-      const shown = split.slice(0, SPLIT_SHOWN);
-      if (split.length) {
-        fixes.push({
-          kind: "gcloud",
-          title: `Split into ${split.length} accounts, one per workload on its own KSA; each starts with the current roles, marked to narrow${split.length > shown.length ? ` (commands for the first ${shown.length})` : ""}`,
-          content: proposal.entries
-            .slice(0, SPLIT_SHOWN)
-            .map((e) => splitAccountCommands(ctx, proposal, e))
-            .join("\n\n"),
-        });
-        for (const s of shown) fixes.push(tfModuleFix(s.gsa, project, [s.ksa]));
-        // The accounts and bindings alone change nothing: the finding goes once each workload runs as its own account.
-        fixes.push(
-          note(
-            "Then move each workload onto its account, and narrow the roles",
-            `Annotate each KSA with its new account (each workload's page prints the manifest and patch), check that it gets a token, then narrow the roles marked TO NARROW. ${unproven("which roles each workload needs is yours to decide, and the split resolves this finding only once every workload runs as its own account", { comment: false })}`,
-          ),
-        );
-        if (split.length > shown.length) {
-          fixes.push(note(`…and ${split.length - shown.length} more accounts`, `The same two steps for each of the other ${split.length - shown.length} workloads; the full proposed split (names only) is in this finding's evidence and in the account's audit report.`));
+      // Made when the finding's row is written (FindingDraft.fixes): commands for up to SPLIT_SHOWN accounts.
+      const fixes = (): Fix[] => {
+        const made: Fix[] = [];
+        // A very shared account (hundreds of users) gets the commands for the first SPLIT_SHOWN; the rest
+        // follow the same pattern and are listed in the evidence (names only) and in the audit report.
+        const shown = split.slice(0, SPLIT_SHOWN);
+        if (split.length) {
+          made.push({
+            kind: "gcloud",
+            title: `Split into ${split.length} accounts, one per workload on its own KSA; each starts with the current roles, marked to narrow${split.length > shown.length ? ` (commands for the first ${shown.length})` : ""}`,
+            content: proposal.entries
+              .slice(0, SPLIT_SHOWN)
+              .map((e) => splitAccountCommands(ctx, proposal, e))
+              .join("\n\n"),
+          });
+          for (const s of shown) made.push(tfModuleFix(s.gsa, project, [s.ksa]));
+          // The accounts and bindings alone change nothing: the finding goes once each workload runs as its own account.
+          made.push(
+            note(
+              "Then move each workload onto its account, and narrow the roles",
+              `Annotate each KSA with its new account (each workload's page prints the manifest and patch), check that it gets a token, then narrow the roles marked TO NARROW. ${unproven("which roles each workload needs is yours to decide, and the split resolves this finding only once every workload runs as its own account", { comment: false })}`,
+            ),
+          );
+          if (split.length > shown.length) {
+            made.push(note(`…and ${split.length - shown.length} more accounts`, `The same two steps for each of the other ${split.length - shown.length} workloads; the full proposed split (names only) is in this finding's evidence and in the account's audit report.`));
+          }
         }
-      }
+        return made;
+      };
       out.push({
         subject: `gsa:${u.email}`,
         state: "open" as const,

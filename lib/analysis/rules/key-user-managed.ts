@@ -17,20 +17,24 @@ export const rule: Rule = {
       const enabled = user.filter((k) => !k.data.disabled);
       const disabled = user.filter((k) => k.data.disabled);
       const del = (ks: typeof user) => ks.map((k) => `gcloud iam service-accounts keys delete ${k.data.keyId} --iam-account=${email} --project=${k.data.projectId}`).join("\n");
-      const fixes: Fix[] = [];
-      if (enabled.length) {
-        fixes.push(
-          gcloud(
-            "When no workload uses them any more: disable, watch for breakage, then delete",
-            enabled.map((k) => `gcloud iam service-accounts keys disable ${k.data.keyId} --iam-account=${email} --project=${k.data.projectId}`).join("\n") + "\n# after a quiet period:\n" + del(enabled),
-          ),
-        );
-      }
-      if (disabled.length) {
-        // Disabling is the reversible half of removing a key: nothing can authenticate with it any more,
-        // so nothing to rotate or watch for expiry — what is left is deleting it.
-        fixes.push(gcloud(`Delete the disabled key${disabled.length > 1 ? "s" : ""} once nothing has broken since ${disabled.length > 1 ? "they were" : "it was"} disabled (deleting cannot be undone; enabling can)`, del(disabled)));
-      }
+      // Made when the finding's row is written (FindingDraft.fixes): a command per key.
+      const fixes = (): Fix[] => {
+        const made: Fix[] = [];
+        if (enabled.length) {
+          made.push(
+            gcloud(
+              "When no workload uses them any more: disable, watch for breakage, then delete",
+              enabled.map((k) => `gcloud iam service-accounts keys disable ${k.data.keyId} --iam-account=${email} --project=${k.data.projectId}`).join("\n") + "\n# after a quiet period:\n" + del(enabled),
+            ),
+          );
+        }
+        if (disabled.length) {
+          // Disabling is the reversible half of removing a key: nothing can authenticate with it any more,
+          // so nothing to rotate or watch for expiry — what is left is deleting it.
+          made.push(gcloud(`Delete the disabled key${disabled.length > 1 ? "s" : ""} once nothing has broken since ${disabled.length > 1 ? "they were" : "it was"} disabled (deleting cannot be undone; enabling can)`, del(disabled)));
+        }
+        return made;
+      };
       out.push({
         subject: `gsa:${email}`,
         state: "open" as const,

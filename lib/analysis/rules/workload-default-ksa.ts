@@ -83,38 +83,42 @@ export const rule: Rule = {
         const split = onPrincipal ? null : splitTargetFor(ctx, w.subject, [keyEmail, def?.data.gsaAnnotation]);
         const email = onPrincipal ? null : split ? split.entry.gsa : def?.data.gsaAnnotation?.trim().toLowerCase() || keyEmail || "GSA_EMAIL";
         const ksaName = split ? split.entry.ksa.slice(split.entry.ksa.indexOf("/") + 1) : w.data.name;
-        const patch = workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksaName, {
-          nodeSelector: ctx.hasGkeMetadataNodes(w.cluster!) && !ctx.clusters.get(w.cluster!)?.data.autopilot,
-          unpin: pinsAwayFromGkeMetadata(ctx, w.cluster!, w.data.template),
-        });
-        const pool = ctx.clusters.get(w.cluster!)?.data.workloadPool;
-        const fixes: Fix[] = [...(split ? [splitAccountFix(ctx, split.split, split.entry, w.data.name)] : []), email === "GSA_EMAIL" ? ksaManifestFix(w.data.namespace, w.data.name, email, { unproven: "nothing in the estate says which account this workload needs: it is yours to choose (GSA_EMAIL)" }) : ksaManifestFix(w.data.namespace, ksaName, email)];
-        // The new KSA is a new identity: without its binding, moving the workload onto it would break
-        // a working link (token requests fail with 403). Bind first, then patch.
-        if (email && isValidGsaEmail(email) && pool) {
-          const project = split ? split.split.project : (gsaProject(ctx, email) ?? w.project!);
-          fixes.push(tfBindingFix(email, project, pool, w.data.namespace, ksaName), gcloudBindingFix({ email, project, pool, ns: w.data.namespace, ksa: ksaName, policy: policyView(ctx, `gsa:${email}`) }));
-        }
-        fixes.push(patch);
-        const granted = st.identity.shares.flatMap((s) => (s.identity.type === "federated" ? s.identity.grants : []));
-        if (onPrincipal && pool && granted.length) {
-          // Its roles follow it to its own principal, each with its exact condition (copied without it, a
-          // conditional grant would widen). Other workloads of the namespace may still need default's: never removed here.
-          const own = federatedPrincipal(ctx, pool, w.data.namespace, w.data.name);
-          const onPolicies = granted.filter((g) => /^(project|folder|organization):/.test(g.resource));
-          const plain = onPolicies.filter((g) => !g.condition || exactCondition(ctx, g, g.member));
-          const other = granted.filter((g) => !plain.includes(g));
-          fixes.push(
-            gcloud(
-              `Give ${w.data.namespace}/${w.data.name}'s own principal the roles ${w.data.namespace}/default holds`,
-              [
-                ...plain.map((g) => policyBindingCommand("add", g.resource, own, g.role, { policy: policyView(ctx, g.resource), condition: exactCondition(ctx, g, g.member) })),
-                ...other.map((g) => `# ${g.role} on ${g.resource}${g.condition ? ` (condition: ${g.condition})` : ""}: grant it to ${own} the same way`),
-                `# then, once no other workload of ${w.data.namespace} runs as default and needs them, remove them from ${w.data.namespace}/default's principal`,
-              ].join("\n"),
-            ),
-          );
-        }
+        // Made when the finding's row is written (FindingDraft.fixes): several kB of text per workload.
+        const fixes = (): Fix[] => {
+          const patch = workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksaName, {
+            nodeSelector: ctx.hasGkeMetadataNodes(w.cluster!) && !ctx.clusters.get(w.cluster!)?.data.autopilot,
+            unpin: pinsAwayFromGkeMetadata(ctx, w.cluster!, w.data.template),
+          });
+          const pool = ctx.clusters.get(w.cluster!)?.data.workloadPool;
+          const out: Fix[] = [...(split ? [splitAccountFix(ctx, split.split, split.entry, w.data.name)] : []), email === "GSA_EMAIL" ? ksaManifestFix(w.data.namespace, w.data.name, email, { unproven: "nothing in the estate says which account this workload needs: it is yours to choose (GSA_EMAIL)" }) : ksaManifestFix(w.data.namespace, ksaName, email)];
+          // The new KSA is a new identity: without its binding, moving the workload onto it would break
+          // a working link (token requests fail with 403). Bind first, then patch.
+          if (email && isValidGsaEmail(email) && pool) {
+            const project = split ? split.split.project : (gsaProject(ctx, email) ?? w.project!);
+            out.push(tfBindingFix(email, project, pool, w.data.namespace, ksaName), gcloudBindingFix({ email, project, pool, ns: w.data.namespace, ksa: ksaName, policy: policyView(ctx, `gsa:${email}`) }));
+          }
+          out.push(patch);
+          const granted = st.identity.shares.flatMap((s) => (s.identity.type === "federated" ? s.identity.grants : []));
+          if (onPrincipal && pool && granted.length) {
+            // Its roles follow it to its own principal, each with its exact condition (copied without it, a
+            // conditional grant would widen). Other workloads of the namespace may still need default's: never removed here.
+            const own = federatedPrincipal(ctx, pool, w.data.namespace, w.data.name);
+            const onPolicies = granted.filter((g) => /^(project|folder|organization):/.test(g.resource));
+            const plain = onPolicies.filter((g) => !g.condition || exactCondition(ctx, g, g.member));
+            const other = granted.filter((g) => !plain.includes(g));
+            out.push(
+              gcloud(
+                `Give ${w.data.namespace}/${w.data.name}'s own principal the roles ${w.data.namespace}/default holds`,
+                [
+                  ...plain.map((g) => policyBindingCommand("add", g.resource, own, g.role, { policy: policyView(ctx, g.resource), condition: exactCondition(ctx, g, g.member) })),
+                  ...other.map((g) => `# ${g.role} on ${g.resource}${g.condition ? ` (condition: ${g.condition})` : ""}: grant it to ${own} the same way`),
+                  `# then, once no other workload of ${w.data.namespace} runs as default and needs them, remove them from ${w.data.namespace}/default's principal`,
+                ].join("\n"),
+              ),
+            );
+          }
+          return out;
+        };
         return {
           subject: w.subject,
           state: "open" as const,

@@ -49,7 +49,8 @@ export const rule: Rule = {
         message: `${onLegacy.length} of ${ctx.podsOf(w.subject).length} pods ${hostNet ? "use hostNetwork" : `run on ${[...new Set(onLegacy.map((x) => x.pool))].join(", ")}`}${nodeIds.length ? ` and act as ${nodeIds.join(", ")}` : ""}.`,
         evidence: { pods: onLegacy, nodeIdentities: nodeIds },
         gsa: nodeIds[0] ?? null,
-        fixes: fixesFor(ctx, w, hostNet, [...st.identity.shares.map((x) => x.identity).flatMap((i) => ((i.type === "key-file" || i.type === "workload-identity") && i.email ? [i.email] : [])), ctx.ksa(w.cluster!, w.data.namespace, w.data.template.serviceAccountName)?.data.gsaAnnotation]),
+        // Made when the finding's row is written (FindingDraft.fixes).
+        fixes: () => fixesFor(ctx, w, hostNet, [...st.identity.shares.map((x) => x.identity).flatMap((i) => ((i.type === "key-file" || i.type === "workload-identity") && i.email ? [i.email] : [])), ctx.ksa(w.cluster!, w.data.namespace, w.data.template.serviceAccountName)?.data.gsaAnnotation]),
       });
     }
     return out;

@@ -39,18 +39,6 @@ export const rule: Rule = {
       // A shared account (gsa-shared) is split: the workload moves to the account its split assigns it.
       const split = email ? splitTargetFor(ctx, w.subject, [key?.type === "key-file" ? key.email : null, email]) : null;
       const ksa = split ? split.entry.ksa.slice(split.entry.ksa.indexOf("/") + 1) : w.data.template.serviceAccountName === "default" ? w.data.name : w.data.template.serviceAccountName;
-      const fixes: Fix[] = [];
-      if (email && cluster?.data.workloadPool) {
-        const project = split ? split.split.project : (gsaProject(ctx, email) ?? cluster.data.projectId);
-        if (split) fixes.push(splitAccountFix(ctx, split.split, split.entry, w.data.name));
-        const target = split ? split.entry.gsa : email;
-        fixes.push(
-          ksaManifestFix(w.data.namespace, ksa, target),
-          tfBindingFix(target, project, cluster.data.workloadPool, w.data.namespace, ksa),
-          gcloudBindingFix({ email: target, project, pool: cluster.data.workloadPool, ns: w.data.namespace, ksa, policy: policyView(ctx, `gsa:${target}`) }),
-          workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksa, { nodeSelector: !cluster.data.autopilot && ctx.hasGkeMetadataNodes(w.cluster!), unpin: pinsAwayFromGkeMetadata(ctx, w.cluster!, w.data.template) }),
-        );
-      }
       // Unreadable Secrets it mounts are named too: they are what to unmount when the file cannot be resolved.
       const secrets = [...new Set([...allMounted.map((m) => m.secret), ...used.flatMap((i) => (i.type === "key-file" || i.type === "credential-file" ? [i.secret] : []))])];
       const context = `kubectl --context gke_${w.cluster!.slice(8).replaceAll("/", "_")} -n ${w.data.namespace}`;
@@ -74,12 +62,28 @@ export const rule: Rule = {
         });
         continue;
       }
-      fixes.push(
-        kubectl(
-          "Then remove the key from the workload: the GOOGLE_APPLICATION_CREDENTIALS env, the volume and its mount",
-          `${context} edit ${w.data.kind.toLowerCase()} ${w.data.name}\n# delete: env GOOGLE_APPLICATION_CREDENTIALS, volumeMounts/volumes for ${secrets.map((s) => s.split("/").pop()).join(", ")}`,
-        ),
-      );
+      // Made when the finding's row is written (FindingDraft.fixes): several kB of text per workload.
+      const fixes = (): Fix[] => {
+        const made: Fix[] = [];
+        if (email && cluster?.data.workloadPool) {
+          const project = split ? split.split.project : (gsaProject(ctx, email) ?? cluster.data.projectId);
+          if (split) made.push(splitAccountFix(ctx, split.split, split.entry, w.data.name));
+          const target = split ? split.entry.gsa : email;
+          made.push(
+            ksaManifestFix(w.data.namespace, ksa, target),
+            tfBindingFix(target, project, cluster.data.workloadPool, w.data.namespace, ksa),
+            gcloudBindingFix({ email: target, project, pool: cluster.data.workloadPool, ns: w.data.namespace, ksa, policy: policyView(ctx, `gsa:${target}`) }),
+            workloadPatchFix(w.cluster!, w.data.kind, w.data.namespace, w.data.name, ksa, { nodeSelector: !cluster.data.autopilot && ctx.hasGkeMetadataNodes(w.cluster!), unpin: pinsAwayFromGkeMetadata(ctx, w.cluster!, w.data.template) }),
+          );
+        }
+        made.push(
+          kubectl(
+            "Then remove the key from the workload: the GOOGLE_APPLICATION_CREDENTIALS env, the volume and its mount",
+            `${context} edit ${w.data.kind.toLowerCase()} ${w.data.name}\n# delete: env GOOGLE_APPLICATION_CREDENTIALS, volumeMounts/volumes for ${secrets.map((s) => s.split("/").pop()).join(", ")}`,
+          ),
+        );
+        return made;
+      };
       out.push({
         subject: w.subject,
         state: "open",
