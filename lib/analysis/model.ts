@@ -245,7 +245,8 @@ export type FindingDraft = {
   /**
    * Or a function that makes them: a rule whose fixes are long text gives one, so that a scan makes
    * them only as the finding's row is written (see runAnalysis's deferFixes). It must give the same
-   * fixes whenever it is called: it reads the analysis's inputs only, never what a later rule changes.
+   * fixes whenever it is called: it reads the analysis's inputs only, never what a later rule changes,
+   * and never a status's `plan` (empty while the scan's plans are deferred too).
    */
   fixes: Fix[] | (() => Fix[]);
   lacking?: Lacking;
