@@ -5,7 +5,6 @@
 import { credentialClass } from "../inventory/secret-credentials";
 import { AnalysisContext, type AnalysisInput } from "./context";
 import type { BindingRow, Finding, Fix, GsaUsage, MigrationStatus, WorkloadStatus } from "./model";
-import type { InventoryRecord, WorkloadData } from "../inventory/model";
 import { MIGRATION_STATUSES, SEVERITY_ORDER } from "./model";
 import { isKeyish, nodeFacts, workloadIdentity } from "./identity";
 import { workloadStatus } from "./migration";
@@ -76,11 +75,12 @@ function columnsOf(subject: string): { project: string | null; cluster: string |
  */
 export function runAnalysis(input: AnalysisInput, opts: { deferFixes?: boolean } = {}): AnalysisResult {
   const ctx = new AnalysisContext(input);
-  // Weak: a status or finding released by the row stream takes its entry with it.
-  const workloadOf = new WeakMap<WorkloadStatus, InventoryRecord<WorkloadData>>();
+  // With deferFixes, what makes a status's plan or a finding's fixes. Weak: a status or finding
+  // released by the row stream takes its entry with it.
+  const deferred = new WeakMap<WorkloadStatus | Finding, () => Fix[]>();
   const statuses = ctx.workloads.map((w) => {
     const st = workloadStatus(ctx, w, workloadIdentity(ctx, w));
-    if (opts.deferFixes) workloadOf.set(st, w);
+    if (opts.deferFixes) deferred.set(st, () => migrationPlan(ctx, w, st));
     else st.plan = migrationPlan(ctx, w, st);
     return st;
   });
@@ -89,7 +89,6 @@ export function runAnalysis(input: AnalysisInput, opts: { deferFixes?: boolean }
   const usage = usageOf(ctx);
   const rc: RuleContext = { ctx, statuses: statusMap, bindings, usage: new Map(usage.map((u) => [u.email, u])) };
   const findings: Finding[] = [];
-  const deferred = new WeakMap<Finding, () => Fix[]>();
   for (const rule of RULES) {
     const seen = new Set<string>();
     for (const d of rule.evaluate(rc)) {
@@ -115,15 +114,8 @@ export function runAnalysis(input: AnalysisInput, opts: { deferFixes?: boolean }
     }
   }
   findings.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : a.subject < b.subject ? -1 : 1));
-  const fixesOf = opts.deferFixes ? (f: Finding) => deferred.get(f)?.() ?? f.fixes : undefined;
-  const planOf = opts.deferFixes
-    ? (st: WorkloadStatus) => {
-        const w = workloadOf.get(st);
-        if (!w) throw new Error(`no workload for the status of ${st.subject}`);
-        return migrationPlan(ctx, w, st);
-      }
-    : undefined;
-  return { context: ctx, statuses, bindings, usage, gsaUsers: gsaUsers(ctx, statuses, bindings), findings, rollups: rollups(ctx, statuses, findings), ...(planOf && fixesOf ? { planOf, fixesOf } : {}) };
+  const made = opts.deferFixes ? { planOf: (st: WorkloadStatus) => deferred.get(st)?.() ?? st.plan, fixesOf: (f: Finding) => deferred.get(f)?.() ?? f.fixes } : {};
+  return { context: ctx, statuses, bindings, usage, gsaUsers: gsaUsers(ctx, statuses, bindings), findings, rollups: rollups(ctx, statuses, findings), ...made };
 }
 
 function rollups(ctx: AnalysisContext, statuses: WorkloadStatus[], findings: Finding[]): Rollup[] {
