@@ -24,6 +24,7 @@ import { migrate } from "../store/migrate";
 import { parseApiLimits, API_NAMES, type ApiName } from "../config";
 import { ESTATE_SIZES, isEstateSize, type EstateSizeName } from "../simulator/generate-estate";
 import { EXIT, parseCliArgs } from "./args";
+import { measureHttpFloor } from "./http-floor";
 
 const USAGE = `Usage: npm run bench -- [options]
   --size SIZE          estate to generate: ${Object.keys(ESTATE_SIZES).join(", ")} (default org-l)
@@ -423,6 +424,10 @@ async function main() {
   const scans = dashboardOnly ? undefined : await scanRows();
   async function scanRows() {
     const first = await scan("full scan (direct path, default concurrency)", dbUrl, simUrl, DIRECT);
+    // The floor under the collect on this machine, measured while nothing else runs (http-floor.ts).
+    const top = networkBound(first.sim.requests, first.summary.chain ?? 0, conc).top.api as ApiName;
+    const floor = await measureHttpFloor({ latencyMs: latency, concurrency: conc(top), seconds: 3 });
+    log(`a bare Node client and server, ${latency} ms timer, ${floor.concurrency} at a time: ${floor.msEach.toFixed(1)} ms a request`);
     const rescan = await scan("unchanged rescan (direct path)", dbUrl, simUrl, DIRECT);
     const asset = await scan("unchanged rescan through Cloud Asset Inventory", dbUrl, simUrl, { WI_ATLAS_INVENTORY_PATH: "asset" });
     const sharded = shardCount > 1 ? await shardedScan("unchanged rescan, sharded", dbUrl, simUrl, shardCount) : undefined;
@@ -438,7 +443,7 @@ async function main() {
     const assetBound = networkBound(asset.sim.requests, asset.summary.chain ?? 0, conc);
     const quota = quotaTime(first.sim.requests);
     const assetQuota = quotaTime(asset.sim.requests);
-    return { first, rescan, asset, sharded, seq, chain, bound, assetBound, quota, assetQuota };
+    return { first, rescan, asset, sharded, seq, chain, bound, assetBound, quota, assetQuota, floor };
   }
 
   // ---- 5-7: the dashboard under load, next start on the scanned database
@@ -588,7 +593,7 @@ async function main() {
   const rows: [string, string, string, string, string][] = [];
   const add = (n: string, what: string, figure: string, target: string, verdict: string) => rows.push([n, what, figure, target, verdict]);
   if (scans) scanTable(scans);
-  function scanTable({ first, rescan, sharded, seq, chain, bound, quota }: NonNullable<typeof scans>) {
+  function scanTable({ first, rescan, sharded, seq, chain, bound, quota, floor }: NonNullable<typeof scans>) {
     const a = first.summary.analysis?.timings;
     const analysisMs = a ? a.loadMs + a.computeMs : NaN;
     const ratio = first.summary.durationMs / bound.ms;
@@ -602,6 +607,11 @@ async function main() {
     if (topSlotMs && bound.top.requests && collectMs) {
       const each = topSlotMs / bound.top.requests;
       add("", `  ${bound.top.api} slots over the collect`, `${((100 * topSlotMs) / (collectMs * conc(bound.top.api as ApiName))).toFixed(0)}% full`, `${each.toFixed(1)} ms a request in a slot (latency ${latency} ms): ${int(bound.top.requests)} × ${each.toFixed(1)} ms ÷ ${conc(bound.top.api as ApiName)} = ${secs((bound.top.requests * each) / conc(bound.top.api as ApiName))}`, "");
+    }
+    if (bound.top.requests && Number.isFinite(floor.msEach)) {
+      // What no client can beat here: the same requests at the floor of a bare Node process pair.
+      const floorMs = (bound.top.requests * floor.msEach) / floor.concurrency;
+      add("", "  floor on this machine", secs(floorMs), `a bare Node client and server (${latency} ms timer, ${floor.concurrency} at a time, lib/cli/http-floor.ts): ${floor.msEach.toFixed(1)} ms a request → ${int(bound.top.requests)} × ${floor.msEach.toFixed(1)} ms ÷ ${floor.concurrency} = ${(floorMs / bound.ms).toFixed(2)} × bound`, "");
     }
     if (first.cpuMs !== undefined) {
       add("", "  scanner CPU", secs(first.cpuMs), `${(first.cpuMs / first.sim.total).toFixed(2)} ms per request (whole process; per API family: lib/cli/request-cpu.ts)`, "");
@@ -685,6 +695,7 @@ async function main() {
       assetBound: scans.assetBound,
       quota: scans.quota,
       assetQuota: scans.assetQuota,
+      floor: scans.floor,
     }),
     load: loadResults,
     csv,

@@ -6,11 +6,11 @@
  */
 import os from "node:os";
 import type pg from "pg";
-import type { Config } from "../config";
+import type { ApiName, Config } from "../config";
 import type { Db } from "../store/db";
 import { startSimulator, type Simulator } from "../simulator/server";
 import { simulatorClients, googleCloudClients, type GoogleClients } from "../sources/gcp/clients";
-import { Caller, CancelledError } from "../sources/http/caller";
+import { Caller, CancelledError, SLOT_SPAN_MS } from "../sources/http/caller";
 import { collect, type CollectScope, type SourceOutcome } from "./collect";
 import { Progress, type ScanProgress } from "./progress";
 import { prepareInventory, PENDING_VERSIONS, heldMessage, type WriteStats, type RetirementGuard, type StageSource } from "../store/write-inventory";
@@ -309,6 +309,9 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     const timings = { collectMs: Date.now() - collectStarted, storeMs: 0, analysisMs: 0 };
     const mem = () => `rss ${Math.round(process.memoryUsage().rss / 1048576)} MiB, heap ${Math.round(process.memoryUsage().heapUsed / 1048576)} MiB`;
     log.debug(`scan #${scanId}: collected in ${timings.collectMs} ms; ${mem()}`);
+    // The API that set the collect's length, and how its requests fared over it (slot time per 5 s).
+    const busiest = (Object.entries(caller.stats.slotMs) as [ApiName, number][]).reduce((a, b) => (b[1] > a[1] ? b : a));
+    if (busiest[1] > 0) log.debug(`scan #${scanId}: ${busiest[0]} requests per ${SLOT_SPAN_MS / 1000} s (count × ms each in a slot): ${caller.slotTimeline(busiest[0]).map((t) => `${t.fromMs / 1000}s ${t.requests}×${t.msEach.toFixed(1)}`).join(", ")}`);
     summary.timings = timings;
     for (const o of outcomes) summary.sources[o.status] = (summary.sources[o.status] ?? 0) + 1;
     summary.counts = { ...stage.counts };

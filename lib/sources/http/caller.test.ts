@@ -110,6 +110,29 @@ describe("Caller with the googleapis client", () => {
     expect(slotMs.iam).toBeGreaterThan(0);
     expect(slotMs.iam).toBeLessThan(elapsed - 1000 + 1);
     expect(Object.entries(slotMs).filter(([api, ms]) => api !== "iam" && ms !== 0)).toEqual([]);
+    // Its timeline: both attempts started in the first span (1 s apart), with the same slot time in all.
+    const timeline = caller.slotTimeline("iam");
+    expect(timeline.map((t) => [t.fromMs, t.requests])).toEqual([[0, 2]]);
+    expect(timeline[0].msEach * 2).toBeCloseTo(slotMs.iam, 6);
+    expect(caller.slotTimeline("k8s")).toEqual([]);
+  });
+
+  it("keeps each API's slot time per span: a span whose requests were held longer shows it", async () => {
+    const caller = new Caller({ limits: Object.fromEntries(API_NAMES.map((a) => [a, { concurrency: 2 }])) as Record<ApiName, ApiLimit>, timeoutMs: 5000, slotSpanMs: 1000 });
+    const hold = (ms: number) => caller.call("iam", () => new Promise<number>((r) => setTimeout(() => r(ms), ms)), (e) => new ApiError("iam", 0, String(e)));
+    // Span 0: two requests of 50 ms at once; then, from about 1,050 ms (span 1), one of 120 ms.
+    expect(await Promise.all([hold(50), hold(50)])).toEqual([50, 50]);
+    await new Promise((r) => setTimeout(r, 1000));
+    await hold(120);
+    const t = caller.slotTimeline("iam");
+    expect(t.map((x) => [x.fromMs, x.requests])).toEqual([
+      [0, 2],
+      [1000, 1],
+    ]);
+    expect(t[0].msEach).toBeGreaterThanOrEqual(49);
+    expect(t[0].msEach).toBeLessThan(100);
+    expect(t[1].msEach).toBeGreaterThanOrEqual(119);
+    expect(t[0].msEach * 2 + t[1].msEach).toBeCloseTo(caller.stats.slotMs.iam, 6);
   });
 
   it("caps a Retry-After longer than maxRetryAfterMs", async () => {

@@ -55,6 +55,9 @@ export class CancelledError extends Error {
   }
 }
 
+/** The span of one step of Caller.slotTimeline. */
+export const SLOT_SPAN_MS = 5000;
+
 export class Caller {
   private queues = new Map<ApiName, PQueue>();
   readonly stats: CallStats = { requests: { crm: 0, iam: 0, container: 0, policyanalyzer: 0, cloudasset: 0, gkehub: 0, k8s: 0 }, retries: 0, waitedMs: 0, chain: 0, slotMs: { crm: 0, iam: 0, container: 0, policyanalyzer: 0, cloudasset: 0, gkehub: 0, k8s: 0 } };
@@ -72,6 +75,8 @@ export class Caller {
       pace?: ApiName[];
       /** How often pacing is renewed, at most (ms; PACE_EVERY_MS). */
       paceEveryMs?: number;
+      /** The span of one step of slotTimeline (ms; SLOT_SPAN_MS). */
+      slotSpanMs?: number;
     },
   ) {
     // Every request in flight listens on the scan's signal (removed when it ends): hundreds at once
@@ -93,6 +98,9 @@ export class Caller {
   }
 
   private readonly slotAverages = new Map<ApiName, SlotAverage>();
+  /** Per API, per SLOT_SPAN_MS since the first request: requests started and their slot ms (see slotTimeline). */
+  private readonly spans = new Map<ApiName, { n: number[]; ms: number[] }>();
+  private firstHeld: number | undefined;
   private readonly pacedSince = new Map<ApiName, number>();
   private pacedAt = 0;
   private readonly expected = new Map<ApiName, () => number>();
@@ -200,6 +208,35 @@ export class Caller {
     return backoffDelay(this.opts.retry ?? DEFAULT_RETRY, attempt, err.opts.retryAfter, this.opts.random);
   }
 
+  private get spanMs(): number {
+    return this.opts.slotSpanMs ?? SLOT_SPAN_MS;
+  }
+
+  private spanAdd(api: ApiName, held: number, ms: number) {
+    this.firstHeld ??= held;
+    const i = Math.max(0, Math.floor((held - this.firstHeld) / this.spanMs));
+    let s = this.spans.get(api);
+    if (!s) this.spans.set(api, (s = { n: [], ms: [] }));
+    while (s.n.length <= i) {
+      s.n.push(0);
+      s.ms.push(0);
+    }
+    s.n[i]++;
+    s.ms[i] += ms;
+  }
+
+  /**
+   * How `api`'s requests fared over time: for each span (SLOT_SPAN_MS) from the caller's first request, the
+   * requests that started in it and the average time each held a slot. Where the average rises above
+   * the API's latency, this process or the machine held its answers up (at org-l: the first 20 s,
+   * while the clusters are listed and the process is still warming up).
+   */
+  slotTimeline(api: ApiName): { fromMs: number; requests: number; msEach: number }[] {
+    const s = this.spans.get(api);
+    if (!s) return [];
+    return s.n.map((n, i) => ({ fromMs: i * this.spanMs, requests: n, msEach: n ? s.ms[i] / n : 0 }));
+  }
+
   /** A view of this caller that also counts its requests into `counter` (per-source request counts). */
   counted(counter: { requests: number }): Pick<Caller, "call"> {
     return {
@@ -247,6 +284,7 @@ export class Caller {
               attempt.done();
               const ms = performance.now() - held;
               this.stats.slotMs[api] += ms;
+              this.spanAdd(api, held, ms);
               if (this.opts.pace?.length) {
                 // Answers only: a timeout's or a refused request's time says nothing of the API's pace.
                 if (answered) {
