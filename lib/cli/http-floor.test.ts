@@ -16,5 +16,6 @@ describe("measureHttpFloor", () => {
   it("refuses options it cannot measure with, naming them", async () => {
     await expect(measureHttpFloor({ latencyMs: -1, concurrency: 8, seconds: 1 })).rejects.toThrow(/bad options.*"latencyMs":-1/);
     await expect(measureHttpFloor({ latencyMs: 25, concurrency: 0, seconds: 1 })).rejects.toThrow(/bad options/);
+    await expect(measureHttpFloor({ latencyMs: 25, concurrency: 2.5, seconds: 1 })).rejects.toThrow(/concurrency a whole number/);
   });
 });

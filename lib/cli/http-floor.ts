@@ -3,14 +3,17 @@
  * bare Node.js client and a bare Node.js server in another process whose only work is a timer of the
  * simulated latency — no googleapis, no simulator, no scanner. The network bound counts each request
  * at exactly the latency; the timer's own lateness and the two processes' HTTP handling come on top
- * of it in any Node process pair (measured on the 2-core machines: 26.5-26.9 ms for 25 ms), so this
- * is the best a request can do here, and `requests × floor ÷ concurrency` the shortest collect.
+ * of it in any Node process pair (measured on the 2-core machines: 26.4-26.9 ms on average for 25
+ * ms), so `requests × floor ÷ concurrency` is about what a collect takes here before the scanner does
+ * any work of its own. It is an average over a few seconds, not a strict lower bound: single spans
+ * of a scan have come in a little under it.
  *
  * `npx tsx lib/cli/http-floor.ts [--latency 25] [--concurrency 8] [--seconds 3]` prints it as JSON;
  * the bench (lib/cli/bench.ts) prints it beside target 1.
  */
 import { spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import http from "node:http";
 import readline from "node:readline";
 import { parseCliArgs } from "./args";
@@ -26,20 +29,31 @@ http.createServer((req, res) => {
 process.on("disconnect", () => process.exit(0));
 `;
 
+/** How long the server process may take to listen. */
+const START_TIMEOUT_MS = 10_000;
+
 export type HttpFloor = { latencyMs: number; concurrency: number; requests: number; msEach: number };
 
 /** Runs `concurrency` keep-alive clients in a loop for `seconds` against a timer-only server process. */
 export async function measureHttpFloor(opts: { latencyMs: number; concurrency: number; seconds: number }): Promise<HttpFloor> {
   const { latencyMs, concurrency, seconds } = opts;
-  if (!(latencyMs >= 0) || !(concurrency >= 1) || !(seconds > 0)) throw new Error(`http-floor: bad options ${JSON.stringify(opts)}`);
+  if (!(latencyMs >= 0) || !Number.isInteger(concurrency) || concurrency < 1 || !(seconds > 0)) {
+    throw new Error(`http-floor: bad options ${JSON.stringify(opts)} (latencyMs ≥ 0, concurrency a whole number ≥ 1, seconds > 0)`);
+  }
   const server = spawn(process.execPath, ["-e", SERVER, String(latencyMs)], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   try {
-    const port = Number(await new Promise<string>((resolve, reject) => {
-      server.once("error", reject);
-      server.once("exit", (code) => reject(new Error(`http-floor: the server exited (${code})`)));
-      readline.createInterface({ input: server.stdout! }).once("line", resolve);
-    }));
+    const port = Number(
+      await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`http-floor: the server did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+        server.once("error", reject);
+        server.once("exit", (code) => reject(new Error(`http-floor: the server exited (${code})`)));
+        readline.createInterface({ input: server.stdout! }).once("line", (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        });
+      }),
+    );
     const one = () =>
       new Promise<void>((resolve, reject) => {
         // A POST with a small body, as getIamPolicy is (the most frequent request of a large scan).
@@ -77,7 +91,7 @@ export async function measureHttpFloor(opts: { latencyMs: number; concurrency: n
   }
 }
 
-const invokedDirectly = process.argv[1] && realpathSync(process.argv[1]) === realpathSync(new URL(import.meta.url).pathname);
+const invokedDirectly = process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (invokedDirectly) {
   const USAGE = "Usage: npx tsx lib/cli/http-floor.ts [--latency 25] [--concurrency 8] [--seconds 3]";
   const args = parseCliArgs({ latency: { type: "string" }, concurrency: { type: "string" }, seconds: { type: "string" }, help: { type: "boolean", short: "h" } }, USAGE);
@@ -85,16 +99,20 @@ if (invokedDirectly) {
     process.stdout.write(USAGE + "\n");
     process.exit(0);
   }
-  const num = (name: string, v: string | undefined, dflt: number) => {
+  const fail = (message: string, code: number) => {
+    process.stderr.write(`${message}\n${code === 64 ? `\n${USAGE}\n` : ""}`);
+    process.exit(code);
+  };
+  const num = (name: string, v: string | undefined, dflt: number, whole = false) => {
     const n = v === undefined ? dflt : Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`--${name}: "${v}" is not a number ≥ 0`);
+    if (!Number.isFinite(n) || n < 0 || (whole && (!Number.isInteger(n) || n < 1))) fail(`--${name}: "${v}" is not ${whole ? "a whole number ≥ 1" : "a number ≥ 0"}`, 64);
     return n;
   };
+  const opts = { latencyMs: num("latency", args.latency, 25), concurrency: num("concurrency", args.concurrency, 8, true), seconds: num("seconds", args.seconds, 3) };
+  if (opts.seconds === 0) fail(`--seconds: must be more than 0`, 64);
   try {
-    const r = await measureHttpFloor({ latencyMs: num("latency", args.latency, 25), concurrency: num("concurrency", args.concurrency, 8), seconds: num("seconds", args.seconds, 3) });
-    process.stdout.write(JSON.stringify(r) + "\n");
+    process.stdout.write(JSON.stringify(await measureHttpFloor(opts)) + "\n");
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
-    process.exit(64);
+    fail((err as Error).message, 1);
   }
 }

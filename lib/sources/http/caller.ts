@@ -98,7 +98,7 @@ export class Caller {
   }
 
   private readonly slotAverages = new Map<ApiName, SlotAverage>();
-  /** Per API, per SLOT_SPAN_MS since the first request: requests started and their slot ms (see slotTimeline). */
+  /** Per API, per span since the first request started: requests started and their slot ms (see slotTimeline). */
   private readonly spans = new Map<ApiName, { n: number[]; ms: number[] }>();
   private firstHeld: number | undefined;
   private readonly pacedSince = new Map<ApiName, number>();
@@ -213,8 +213,7 @@ export class Caller {
   }
 
   private spanAdd(api: ApiName, held: number, ms: number) {
-    this.firstHeld ??= held;
-    const i = Math.max(0, Math.floor((held - this.firstHeld) / this.spanMs));
+    const i = Math.floor((held - this.firstHeld!) / this.spanMs);
     let s = this.spans.get(api);
     if (!s) this.spans.set(api, (s = { n: [], ms: [] }));
     while (s.n.length <= i) {
@@ -226,7 +225,7 @@ export class Caller {
   }
 
   /**
-   * How `api`'s requests fared over time: for each span (SLOT_SPAN_MS) from the caller's first request, the
+   * How `api`'s requests fared over time: for each span (SLOT_SPAN_MS) from the start of the caller's first request, the
    * requests that started in it and the average time each held a slot. Where the average rises above
    * the API's latency, this process or the machine held its answers up (at org-l: the first 20 s,
    * while the clusters are listed and the process is still warming up).
@@ -270,6 +269,7 @@ export class Caller {
             this.stats.requests[api]++;
             const attempt = this.attemptSignal();
             const held = performance.now();
+            this.firstHeld ??= held;
             let answered = false;
             try {
               const r = await fn(attempt.signal);
