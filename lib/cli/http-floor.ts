@@ -34,11 +34,14 @@ const START_TIMEOUT_MS = 10_000;
 
 export type HttpFloor = { latencyMs: number; concurrency: number; requests: number; msEach: number };
 
+/** Options measureHttpFloor cannot measure with (the command line answers it with exit 64). */
+export class FloorOptionsError extends Error {}
+
 /** Runs `concurrency` keep-alive clients in a loop for `seconds` against a timer-only server process. */
 export async function measureHttpFloor(opts: { latencyMs: number; concurrency: number; seconds: number }): Promise<HttpFloor> {
   const { latencyMs, concurrency, seconds } = opts;
   if (!(latencyMs >= 0) || !Number.isInteger(concurrency) || concurrency < 1 || !(seconds > 0)) {
-    throw new Error(`http-floor: bad options ${JSON.stringify(opts)} (latencyMs ≥ 0, concurrency a whole number ≥ 1, seconds > 0)`);
+    throw new FloorOptionsError(`http-floor: bad options ${JSON.stringify(opts)} (latencyMs ≥ 0, concurrency a whole number ≥ 1, seconds > 0)`);
   }
   const server = spawn(process.execPath, ["-e", SERVER, String(latencyMs)], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -99,20 +102,13 @@ if (invokedDirectly) {
     process.stdout.write(USAGE + "\n");
     process.exit(0);
   }
-  const fail = (message: string, code: number) => {
-    process.stderr.write(`${message}\n${code === 64 ? `\n${USAGE}\n` : ""}`);
-    process.exit(code);
-  };
-  const num = (name: string, v: string | undefined, dflt: number, whole = false) => {
-    const n = v === undefined ? dflt : Number(v);
-    if (!Number.isFinite(n) || n < 0 || (whole && (!Number.isInteger(n) || n < 1))) fail(`--${name}: "${v}" is not ${whole ? "a whole number ≥ 1" : "a number ≥ 0"}`, 64);
-    return n;
-  };
-  const opts = { latencyMs: num("latency", args.latency, 25), concurrency: num("concurrency", args.concurrency, 8, true), seconds: num("seconds", args.seconds, 3) };
-  if (opts.seconds === 0) fail(`--seconds: must be more than 0`, 64);
+  // The options are checked once, by measureHttpFloor (a value that is not a number is NaN, refused there).
+  const opts = { latencyMs: Number(args.latency ?? 25), concurrency: Number(args.concurrency ?? 8), seconds: Number(args.seconds ?? 3) };
   try {
     process.stdout.write(JSON.stringify(await measureHttpFloor(opts)) + "\n");
   } catch (err) {
-    fail((err as Error).message, 1);
+    const bad = err instanceof FloorOptionsError;
+    process.stderr.write(`${(err as Error).message}\n${bad ? `\n${USAGE}\n` : ""}`);
+    process.exit(bad ? 64 : 1);
   }
 }
