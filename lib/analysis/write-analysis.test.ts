@@ -29,7 +29,7 @@ describe("an analysis row's serialisation", () => {
     }
   });
 
-  it("come kind by kind, each kind's rows in key order (the current-key index's order)", async () => {
+  it("come each kind's rows in key order (the current-key index's order), the graph's spread among the statuses", async () => {
     const rows = analysisRows(await analyzeEstateFile("lib/simulator/estates/demo/estate.yaml", { timeoutMs: 120_000 }));
     const byKind = new Map<string, string[]>();
     for (const r of rows) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r.key]);
@@ -38,6 +38,26 @@ describe("an analysis row's serialisation", () => {
       const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       expect(keys, kind).toEqual(sorted);
     }
+    // Findings first, bindings last; in between, each status is followed by its share of the graph's
+    // rows, so the graph's small rows and the statuses' large ones reach the database mixed.
+    const kinds = rows.map((r) => r.kind);
+    const isGraph = (k: string) => k === "graph-node" || k === "graph-edge";
+    expect(kinds.lastIndexOf("finding")).toBeLessThan(kinds.indexOf("workload-status"));
+    expect(kinds.indexOf("binding")).toBeGreaterThan(Math.max(kinds.lastIndexOf("graph-edge"), kinds.lastIndexOf("workload-summary")));
+    const statuses = kinds.filter((k) => k === "workload-status").length;
+    const graph = kinds.filter(isGraph).length;
+    expect(graph).toBeGreaterThan(statuses);
+    const share = Math.ceil(graph / statuses);
+    let run = 0;
+    for (let i = kinds.indexOf("workload-status"); i < kinds.length && kinds[i] !== "binding"; i++) {
+      if (kinds[i] === "workload-status") {
+        expect(run, `graph rows before status ${rows[i].key}`).toBeLessThanOrEqual(share);
+        run = 0;
+      } else if (isGraph(kinds[i])) run++;
+    }
+    // The last status's share, nothing left over after it.
+    expect(run).toBeLessThanOrEqual(share);
+    expect(kinds.indexOf("graph-node")).toBeGreaterThan(kinds.indexOf("workload-status"));
   });
 
   it("keeps rows of equal keys in their first order (the first is the one stored)", () => {
