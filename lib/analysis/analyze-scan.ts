@@ -76,9 +76,10 @@ export async function loadAnalysisInput(client: pg.PoolClient | pg.Pool, scanId:
 
 
 /**
- * The analysis as rows to store, part by part. With `release`, each part's objects are dropped from
- * `r` once its rows are handed out, so a large estate's findings, graph and statuses are never all
- * in memory as rows at once.
+ * The analysis as rows to store: findings, GSA usage and users, then the workload statuses (each with
+ * its summary) interleaved with the graph's rows, then bindings; each kind's rows in key order. With
+ * `release`, each part's objects are dropped from `r` once its rows are handed out, so a large
+ * estate's findings, graph and statuses are never all in memory as rows at once.
  */
 export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean } = {}): Generator<Row> {
   const fixesOf = r.fixesOf;
@@ -113,6 +114,8 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
   let graphLeft = graph.count;
   const statuses = byKey(r.statuses, (s) => s.subject);
   const planOf = r.planOf;
+  // Status i is followed by ceil(left / statuses left) graph rows: never more than are left, and the
+  // last status takes the rest, so the graph ends with the statuses.
   for (let i = 0; i < statuses.length; i++) {
     const s = statuses[i][0];
     yield {
@@ -142,7 +145,11 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
     };
     for (let n = Math.ceil(graphLeft / (statuses.length - i)); n > 0; n--, graphLeft--) yield graph.rows.next().value as Row;
   }
+  // The whole graph when there are no statuses; nothing otherwise.
   yield* graph.rows;
+  // A generator's locals live as long as it does: the statuses' pairs would keep every status (the
+  // largest documents) through the bindings below.
+  statuses.length = 0;
   if (opts.release) r.statuses = [];
   for (const [b, key] of byKey(r.bindings, (b) => `${b.resource}|${b.role}|${b.member}`)) {
     yield {
@@ -162,21 +169,26 @@ export function* analysisRowStream(r: AnalysisResult, opts: { release?: boolean 
 function graphRows(graph: ReturnType<typeof buildGraph>): { rows: Generator<Row, void>; count: number } {
   // The row's columns carry the id, ends, place and state; data only what no column holds (an org's
   // graph is hundreds of thousands of rows, so what they repeat is paid for in every scan).
-  const nodes = byKey(graph.nodes, (n) => n.id);
-  const edges = byKey(graph.edges, (e) => e.id);
   function* rows(): Generator<Row, void> {
+    // Each part's ordered pairs made when it starts and dropped when it ends (one at a time).
+    let nodes = byKey(graph.nodes, (n) => n.id);
     for (const [n] of nodes) yield { kind: "graph-node", key: n.id, subject: n.id, state: n.state, project: n.project, cluster: n.cluster, namespace: n.namespace, data: { kind: n.kind, label: n.label, detail: n.detail } };
+    nodes = [];
+    let edges = byKey(graph.edges, (e) => e.id);
     for (const [e] of edges) yield { kind: "graph-edge", key: e.id, subject: e.src, target: e.dst, state: e.state, data: { kind: e.kind, label: e.label } };
+    edges = [];
   }
-  return { rows: rows(), count: nodes.length + edges.length };
+  // byKey keeps every item (equal keys included): the rows are exactly the nodes and the edges.
+  return { rows: rows(), count: graph.nodes.length + graph.edges.length };
 }
 
 /**
  * `items`, each with its row key (made once, for the order and the row), in the order of those keys (by UTF-16 code units, which for these keys is the byte
  * order of the C collation the embedded server is created with), equal keys in their first order
- * (the first row produced for a key is the one stored). A part's rows then arrive in the order of
- * the table's largest index, its current key (kind, key): each entry lands after the one before
- * instead of anywhere in the tree, as the inventory's versions do (see lib/store/write-inventory.ts).
+ * (the first row produced for a key is the one stored). Each kind's rows then arrive in the order of
+ * the table's largest index, its current key (kind, key): each entry lands after the one before of
+ * its kind (a few kinds' insertion points at once where analysisRowStream interleaves them) instead
+ * of anywhere in the tree, as the inventory's versions do (see lib/store/write-inventory.ts).
  * Under another collation (a Cloud SQL database's en_US.UTF8, which weighs punctuation last) the
  * order is only near the index's, and the gain smaller; what is stored is the same either way.
  */
@@ -481,10 +493,10 @@ export async function writeAnalysisVersions(client: pg.PoolClient, scanId: numbe
       batch = fresh();
       // Batches in flight up to a budget of payload: rows cost this process and the database
       // differently (the graph's many small rows are this process's work, the statuses' large
-      // documents the database's), so each runs ahead of the other through what it finds light; the
-      // stream mixes the two (analysisRowStream), and a larger budget measured no faster (org-l,
-      // 24 MiB and 16 batches: 11.8-12.2 s against 11.4 s). Memory stays bounded by the budget (the
-      // batches' buffers are outside V8's heap).
+      // documents the database's), and the budget lets either run ahead while the other is slower;
+      // the stream mixes the two kinds of rows (analysisRowStream), and a larger budget measured no
+      // faster (org-l, 24 MiB and 16 batches: 11.8-12.2 s against 11.4 s). Memory stays bounded by
+      // the budget (the batches' buffers are outside V8's heap).
       while (pending.length >= 2 && (pendingBytes > IN_FLIGHT_BYTES || pending.length > IN_FLIGHT_BATCHES)) {
         const first = pending[0];
         await first.done;

@@ -29,35 +29,44 @@ describe("an analysis row's serialisation", () => {
     }
   });
 
-  it("come each kind's rows in key order (the current-key index's order), the graph's spread among the statuses", async () => {
+  it("come each kind's rows in key order, the graph's spread evenly among the statuses", async () => {
     const rows = analysisRows(await analyzeEstateFile("lib/simulator/estates/demo/estate.yaml", { timeoutMs: 120_000 }));
     const byKind = new Map<string, string[]>();
     for (const r of rows) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r.key]);
-    expect([...byKind.keys()]).toEqual(expect.arrayContaining(["finding", "workload-status", "workload-summary", "graph-node", "graph-edge", "binding"]));
+    expect([...byKind.keys()]).toEqual(expect.arrayContaining(["finding", "gsa-usage", "gsa-user", "workload-status", "workload-summary", "graph-node", "graph-edge", "binding"]));
+    // Within a kind, key order (the current-key index's order, kind by kind).
     for (const [kind, keys] of byKind) {
       const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       expect(keys, kind).toEqual(sorted);
     }
-    // Findings first, bindings last; in between, each status is followed by its share of the graph's
-    // rows, so the graph's small rows and the statuses' large ones reach the database mixed.
+    // Findings, then GSA usage and users, then the statuses with the graph, then bindings.
     const kinds = rows.map((r) => r.kind);
+    const first = (k: string) => kinds.indexOf(k);
+    const last = (k: string) => kinds.lastIndexOf(k);
+    expect(last("finding")).toBeLessThan(Math.min(first("gsa-usage"), first("gsa-user")));
+    expect(Math.max(last("gsa-usage"), last("gsa-user"))).toBeLessThan(first("workload-status"));
+    expect(first("binding")).toBeGreaterThan(Math.max(last("workload-summary"), last("graph-node"), last("graph-edge")));
+    expect(last("graph-node")).toBeLessThan(first("graph-edge"));
+    // Each status is followed by its summary and then exactly its share of the graph's rows,
+    // ceil(left / statuses left): none before the first status, none after the last one's share.
     const isGraph = (k: string) => k === "graph-node" || k === "graph-edge";
-    expect(kinds.lastIndexOf("finding")).toBeLessThan(kinds.indexOf("workload-status"));
-    expect(kinds.indexOf("binding")).toBeGreaterThan(Math.max(kinds.lastIndexOf("graph-edge"), kinds.lastIndexOf("workload-summary")));
     const statuses = kinds.filter((k) => k === "workload-status").length;
-    const graph = kinds.filter(isGraph).length;
-    expect(graph).toBeGreaterThan(statuses);
-    const share = Math.ceil(graph / statuses);
-    let run = 0;
-    for (let i = kinds.indexOf("workload-status"); i < kinds.length && kinds[i] !== "binding"; i++) {
-      if (kinds[i] === "workload-status") {
-        expect(run, `graph rows before status ${rows[i].key}`).toBeLessThanOrEqual(share);
-        run = 0;
-      } else if (isGraph(kinds[i])) run++;
+    let left = kinds.filter(isGraph).length;
+    expect(statuses).toBeGreaterThan(1);
+    expect(left).toBeGreaterThan(statuses);
+    expect(kinds.slice(0, first("workload-status")).some(isGraph)).toBe(false);
+    const runs: number[] = [];
+    for (const k of kinds) {
+      if (k === "workload-status") runs.push(0);
+      else if (isGraph(k)) runs[runs.length - 1]++;
     }
-    // The last status's share, nothing left over after it.
-    expect(run).toBeLessThanOrEqual(share);
-    expect(kinds.indexOf("graph-node")).toBeGreaterThan(kinds.indexOf("workload-status"));
+    const expected = runs.map((_, i) => {
+      const n = Math.ceil(left / (statuses - i));
+      left -= n;
+      return n;
+    });
+    expect(runs).toEqual(expected);
+    expect(left).toBe(0);
   });
 
   it("keeps rows of equal keys in their first order (the first is the one stored)", () => {
