@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assertSafeListen, ConfigError, loadConfig, parseApiLimits } from "./config";
+import { API_NAMES, assertSafeListen, ConfigError, loadConfig, pacedApis, parseApiLimits } from "./config";
 
 const env = (e: Record<string, string>) => e as unknown as NodeJS.ProcessEnv;
 
@@ -110,5 +110,15 @@ describe("WI_ATLAS_DISABLE_SCHEDULER and WI_ATLAS_LOG_LEVEL are checked at start
   it("accepts the four log levels in any case and refuses anything else, naming it", () => {
     for (const ok of ["debug", "INFO", " warn ", "error", ""]) expect(() => loadConfig(env({ WI_ATLAS_LOG_LEVEL: ok }))).not.toThrow();
     for (const bad of ["verbose", "warning", "trace"]) expect(() => loadConfig(env({ WI_ATLAS_LOG_LEVEL: bad }))).toThrow(`WI_ATLAS_LOG_LEVEL must be debug, info, warn or error, got "${bad}"`);
+  });
+});
+
+describe("WI_ATLAS_PACING and WI_ATLAS_K8S_PACING", () => {
+  it("pace every API by default; each turns its part off, and anything but a boolean is refused", () => {
+    expect(pacedApis(loadConfig(env({})))).toEqual(API_NAMES);
+    expect(pacedApis(loadConfig(env({ WI_ATLAS_PACING: "false" })))).toEqual(["k8s"]);
+    expect(pacedApis(loadConfig(env({ WI_ATLAS_K8S_PACING: "false" })))).toEqual(API_NAMES.filter((a) => a !== "k8s"));
+    expect(pacedApis(loadConfig(env({ WI_ATLAS_PACING: "false", WI_ATLAS_K8S_PACING: "false" })))).toEqual([]);
+    expect(() => loadConfig(env({ WI_ATLAS_PACING: "sometimes" }))).toThrow(/WI_ATLAS_PACING/);
   });
 });

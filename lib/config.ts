@@ -163,6 +163,7 @@ const EnvSchema = z.object({
   WI_ATLAS_READ_SECRETS: bool("WI_ATLAS_READ_SECRETS", true),
   WI_ATLAS_K8S_WORKER: bool("WI_ATLAS_K8S_WORKER", true),
   WI_ATLAS_K8S_PACING: bool("WI_ATLAS_K8S_PACING", true),
+  WI_ATLAS_PACING: bool("WI_ATLAS_PACING", true),
   WI_ATLAS_ESTATE: z.string().optional(),
   WI_ATLAS_SIMULATOR_URL: z
     .string()
@@ -280,6 +281,11 @@ const EnvSchema = z.object({
 export type ApiName = "crm" | "iam" | "container" | "policyanalyzer" | "cloudasset" | "gkehub" | "k8s";
 export const API_NAMES: ApiName[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "gkehub", "k8s"];
 
+/** The APIs a scan paces (lib/sources/http/pacer.ts): the Google APIs unless WI_ATLAS_PACING=false, Kubernetes unless WI_ATLAS_K8S_PACING=false. */
+export function pacedApis(config: Pick<Config, "pacing" | "k8sPacing">): ApiName[] {
+  return API_NAMES.filter((a) => (a === "k8s" ? config.k8sPacing : config.pacing));
+}
+
 /** Per-API limits: requests in flight and, optionally, requests per minute. */
 export type ApiLimit = { concurrency: number; perMinute?: number };
 
@@ -312,6 +318,8 @@ export type Config = {
   k8sWorker: boolean;
   /** Kubernetes lists yield slots to the scan's longest API while their own work is far shorter (lib/sources/http/pacer.ts). */
   k8sPacing: boolean;
+  /** The Google APIs yield slots the same way (lib/sources/http/pacer.ts). */
+  pacing: boolean;
   scanIntervalMinutes: number;
   retentionDays: number;
   apiLimits: Record<ApiName, ApiLimit>;
@@ -453,6 +461,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     readSecrets: e.WI_ATLAS_READ_SECRETS,
     k8sWorker: e.WI_ATLAS_K8S_WORKER,
     k8sPacing: e.WI_ATLAS_K8S_PACING,
+    pacing: e.WI_ATLAS_PACING,
     scanIntervalMinutes: e.WI_ATLAS_SCAN_INTERVAL_MINUTES,
     retentionDays: e.WI_ATLAS_RETENTION_DAYS,
     apiLimits: parseApiLimits(e.WI_ATLAS_API_LIMITS, e.WI_ATLAS_CONCURRENCY),

@@ -158,6 +158,8 @@ export class Collector {
   private readonly rolesRead = new Set<string>();
   /** The chain depth the policy reads reached: reading the roles they name continues from there. */
   private policyDepth = 0;
+  /** Projects whose account list is still to answer, those listed, and the accounts they named (IAM's expected work, for pacing). */
+  private readonly accountLists = { pending: 0, listed: 0, accounts: 0 };
   /** The projects discovery found (a sharded scan leaves a scanned project's roles to its own shard). */
   private projectIds = new Set<string>();
 
@@ -171,6 +173,9 @@ export class Collector {
     this.pages = pageDecoder(deps.k8sWorker !== false);
     // Pacing (lib/sources/http/pacer.ts) counts the lists (a request each, at least) of the clusters still waiting for their turn.
     deps.caller.expectMore("k8s", () => this.clusterSlots.size * K8S_LISTS.length);
+    // On the direct path, each account a project's list names costs two requests (its keys, its
+    // policy): the projects whose list has not answered yet will queue about as many as those listed.
+    deps.caller.expectMore("iam", () => (this.asset || !this.accountLists.listed ? 0 : Math.round((this.accountLists.pending * 2 * this.accountLists.accounts) / this.accountLists.listed)));
     // Loaded while discovery runs: it is needed once the first cluster is listed.
     this.pages.warm();
   }
@@ -732,9 +737,14 @@ export class Collector {
     }));
 
     const iam = inFlow(async () => {
+      this.accountLists.pending++;
       const gsas = await this.source("iam.serviceAccounts", P, async (ctx) => {
         for (const sa of await gcp.listServiceAccounts(google, ctx.caller, P)) ctx.emit(transformServiceAccount(sa, `iam.serviceAccounts:${P}`));
-      });
+      }).finally(() => this.accountLists.pending--);
+      if (gsas) {
+        this.accountLists.listed++;
+        this.accountLists.accounts += gsas.length;
+      }
       if (!gsas) {
         const why = `not attempted: iam.serviceAccounts:${P} failed`;
         this.skip("iam.keys", P, why);

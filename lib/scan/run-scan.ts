@@ -7,6 +7,7 @@
 import os from "node:os";
 import type pg from "pg";
 import type { ApiName, Config } from "../config";
+import { pacedApis } from "../config";
 import type { Db } from "../store/db";
 import { startSimulator, type Simulator } from "../simulator/server";
 import { simulatorClients, googleCloudClients, type GoogleClients } from "../sources/gcp/clients";
@@ -293,7 +294,7 @@ async function runLocked(opts: RunScanOptions, client: pg.PoolClient): Promise<S
     target = await resolveTarget(opts);
     const clock = target.clock ?? new Date(started);
     await client.query(`update scan set target = $2, mode = $3, clock = $4 where id = $1`, [scanId, target.target, target.mode, clock.toISOString()]);
-    const caller = new Caller({ limits: config.apiLimits, timeoutMs: config.requestTimeoutMs, signal: abort.signal, pace: config.k8sPacing ? ["k8s"] : [] });
+    const caller = new Caller({ limits: config.apiLimits, timeoutMs: config.requestTimeoutMs, signal: abort.signal, pace: pacedApis(config) });
     const collectStarted = Date.now();
     stage = await InventoryStage.open(client);
     outcomes = await collect(target.scope, { google: target.google, caller, endpointFor: target.endpointFor, progress, signal: abort.signal, stage, k8sWorker: config.k8sWorker });

@@ -8,6 +8,7 @@
  */
 import type { Db } from "../store/db";
 import type { Config } from "../config";
+import { pacedApis } from "../config";
 import type { Simulator } from "../simulator/server";
 import { Caller, CancelledError } from "../sources/http/caller";
 import { collect, type SourceOutcome } from "./collect";
@@ -102,7 +103,7 @@ export async function runShard(opts: RunShardOptions): Promise<ShardRunResult> {
       target = await resolveTarget(opts);
       const clock = target.clock ?? new Date(started);
       if (joined.created) await client.query(`update scan set target = $2, mode = $3, clock = $4 where id = $1`, [scanId, target.target, target.mode, clock.toISOString()]);
-      const caller = new Caller({ limits: config.apiLimits, timeoutMs: config.requestTimeoutMs, signal: abort.signal, pace: config.k8sPacing ? ["k8s"] : [] });
+      const caller = new Caller({ limits: config.apiLimits, timeoutMs: config.requestTimeoutMs, signal: abort.signal, pace: pacedApis(config) });
       stage = await InventoryStage.openShard(client, scanId, slice.index);
       const outcomes = await collect({ ...target.scope, shard: slice }, { google: target.google, caller, endpointFor: target.endpointFor, progress, signal: abort.signal, stage, k8sWorker: config.k8sWorker });
       await stage.flush();

@@ -136,7 +136,7 @@ export class Caller {
       const q = this.queues.get(api);
       if (!q) continue;
       const was = this.pacedSince.get(api);
-      const { concurrency, paced } = pacedConcurrency(api, this.opts.limits, loads, was !== undefined);
+      const { concurrency, paced } = pacedConcurrency(api, this.opts.limits, loads);
       if (q.concurrency !== concurrency) q.concurrency = concurrency;
       if (paced && was === undefined) this.pacedSince.set(api, now);
       if (!paced && was !== undefined) this.endPaced(api, was, now);

@@ -11,37 +11,52 @@ const limits = (over: Partial<Record<ApiName, number>> = {}): Record<ApiName, Ap
 describe("pacedConcurrency", () => {
   const load = (queued: number, slotMs?: number, expected = 0, concurrency = 8) => ({ queued, inFlight: 0, expected, concurrency, slotMs });
 
-  it("gives a quarter of the slots to an API whose work, even at that pace, ends well before another's", () => {
-    // IAM: 2,000 queued at 30 ms, 8 at a time = 7.5 s; Kubernetes: 40 at 150 ms, 2 at a time = 3 s.
-    expect(pacedConcurrency("k8s", limits(), { iam: load(2000, 30), k8s: load(40, 150) }, false)).toEqual({ concurrency: 2, paced: true });
+  it("gives an API the least concurrency at which its work still ends well before another's", () => {
+    // IAM: 2,000 queued at 30 ms, 8 at a time = 7.5 s. Kubernetes: 40 at 150 ms = 6 s at 1 at a time,
+    // 1.5 × 6 s > 7.5 s; 3 s at 2, 1.5 × 3 s ≤ 7.5 s.
+    expect(pacedConcurrency("k8s", limits(), { iam: load(2000, 30), k8s: load(40, 150) })).toEqual({ concurrency: 2, paced: true });
+    // 10 at 150 ms: 1.5 s at 1 at a time.
+    expect(pacedConcurrency("k8s", limits(), { iam: load(2000, 30), k8s: load(10, 150) })).toEqual({ concurrency: 1, paced: true });
+    // A Google API with a short queue beside IAM's long one yields the same way.
+    expect(pacedConcurrency("crm", limits(), { iam: load(2000, 30), crm: load(100, 30) })).toEqual({ concurrency: 1, paced: true });
+    expect(pacedConcurrency("crm", limits(), { iam: load(2000, 30), crm: load(1000, 30) })).toEqual({ concurrency: 6, paced: true });
   });
 
-  it("keeps full speed where the paced API would become the longest part (many clusters, few accounts)", () => {
-    expect(pacedConcurrency("k8s", limits(), { iam: load(40, 30), k8s: load(2000, 150) }, false)).toEqual({ concurrency: 8, paced: false });
-    expect(pacedConcurrency("k8s", limits(), { iam: load(40, 30), k8s: load(2000, 150) }, true)).toEqual({ concurrency: 8, paced: false });
-    // IAM 7.5 s against Kubernetes' 40 queued, but 400 more to come (clusters waiting): 66 s at 2 at a time.
-    expect(pacedConcurrency("k8s", limits(), { iam: load(2000, 30), k8s: load(40, 150, 400) }, false).paced).toBe(false);
+  it("gives the longest API its whole limit, and an API that would outlast the longest other its whole limit too", () => {
+    expect(pacedConcurrency("iam", limits(), { iam: load(2000, 30), k8s: load(40, 150), crm: load(200, 30) })).toEqual({ concurrency: 8, paced: false });
+    // Many clusters, few accounts: Kubernetes is the long part and IAM yields.
+    expect(pacedConcurrency("k8s", limits(), { iam: load(40, 30), k8s: load(2000, 150) })).toEqual({ concurrency: 8, paced: false });
+    expect(pacedConcurrency("iam", limits(), { iam: load(40, 30), k8s: load(2000, 150) })).toEqual({ concurrency: 1, paced: true });
+    // IAM 7.5 s against Kubernetes' 40 queued, but 400 more to come (clusters waiting): 66 s at 1 at a time.
+    expect(pacedConcurrency("k8s", limits(), { iam: load(2000, 30), k8s: load(40, 150, 400) }).paced).toBe(false);
+    // IAM's accounts still to come count the same way: 40 queued and 2,000 expected outlast Kubernetes.
+    expect(pacedConcurrency("iam", limits(), { iam: load(40, 30, 2000), k8s: load(100, 150) }).paced).toBe(false);
+    expect(pacedConcurrency("k8s", limits(), { iam: load(40, 30, 2000), k8s: load(100, 150) })).toEqual({ concurrency: 3, paced: true });
   });
 
-  it("counts another API's time at the concurrency it runs at", () => {
-    // IAM at 1 at a time: 100 × 30 ms = 3 s, longer than Kubernetes' 10 × 100 ms / 2 × 1.5 = 0.75 s.
-    expect(pacedConcurrency("k8s", limits({ iam: 8 }), { iam: load(100, 30, 0, 1), k8s: load(10, 100) }, false).paced).toBe(true);
-    expect(pacedConcurrency("k8s", limits({ iam: 8 }), { iam: load(100, 30, 0, 8), k8s: load(10, 100) }, false).paced).toBe(false);
+  it("counts another API's time at its full concurrency, not the one it is paced to", () => {
+    // IAM paced to 1 with a limit of 8: 100 × 30 ms / 8 = 375 ms; Kubernetes' 10 × 100 ms = 1 s at 1,
+    // so 4 at a time (1.5 × 250 ms ≤ 375 ms). Counted at IAM's 1, it would have been 1.
+    expect(pacedConcurrency("k8s", limits(), { iam: load(100, 30, 0, 1), k8s: load(10, 100) })).toEqual({ concurrency: 4, paced: true });
+    // A limit of 1 for IAM (WI_ATLAS_API_LIMITS) is its full concurrency.
+    expect(pacedConcurrency("k8s", limits({ iam: 1 }), { iam: load(100, 30, 0, 1), k8s: load(10, 100) })).toEqual({ concurrency: 1, paced: true });
   });
 
-  it("holds its state between the two margins, and never goes below one slot", () => {
-    // Kubernetes paced: 10 × 10 ms / 2 = 50 ms; IAM 8 × 10 ms / 1... at 8: 70 ms — between 1.2 × and 1.5 × 50 ms.
-    const loads = { iam: load(56, 10), k8s: load(10, 10) };
-    expect(pacedConcurrency("k8s", limits(), loads, false).paced).toBe(false);
-    expect(pacedConcurrency("k8s", limits(), loads, true).paced).toBe(true);
-    expect(pacedConcurrency("k8s", limits({ k8s: 2 }), { iam: load(1000, 10, 0, 1), k8s: load(1, 10, 0, 2) }, false)).toEqual({ concurrency: 1, paced: true });
+  it("before its own first answer, takes its requests to last as long as the others' on average", () => {
+    // IAM 5,000 at 30 ms = 18.75 s; Kubernetes' 10 unanswered taken at 30 ms: 1 at a time.
+    expect(pacedConcurrency("k8s", limits(), { iam: load(5000, 30), k8s: load(10) })).toEqual({ concurrency: 1, paced: true });
+    // Nothing answered anywhere yet: the counts alone decide (IAM's 15 against the projects' 14 policies: IAM keeps its limit).
+    expect(pacedConcurrency("iam", limits(), { iam: load(15), crm: load(14) })).toEqual({ concurrency: 8, paced: false });
+    expect(pacedConcurrency("crm", limits(), { iam: load(15), crm: load(4) })).toEqual({ concurrency: 4, paced: true });
+    expect(pacedConcurrency("k8s", limits(), { iam: load(598), k8s: load(1) })).toEqual({ concurrency: 1, paced: true });
   });
 
-  it("does not pace before one of its own requests has answered, nor with nothing of its own or nothing else to do", () => {
-    expect(pacedConcurrency("k8s", limits(), { iam: load(5000, 30), k8s: load(10) }, false).paced).toBe(false);
-    expect(pacedConcurrency("k8s", limits(), { iam: load(5000), k8s: load(10, 100) }, false).paced).toBe(false);
-    expect(pacedConcurrency("k8s", limits(), { iam: load(5000, 30), k8s: load(0, 100) }, false).paced).toBe(false);
-    expect(pacedConcurrency("k8s", limits(), { k8s: load(100, 100) }, false).paced).toBe(false);
+  it("runs at its limit with nothing of its own or nothing else to do, and stays within 1 and its limit", () => {
+    expect(pacedConcurrency("k8s", limits(), { iam: load(5000, 30), k8s: load(0, 100) })).toEqual({ concurrency: 8, paced: false });
+    expect(pacedConcurrency("k8s", limits(), { k8s: load(100, 100) })).toEqual({ concurrency: 8, paced: false });
+    expect(pacedConcurrency("k8s", limits(), { iam: load(0, 30), k8s: load(100, 100) })).toEqual({ concurrency: 8, paced: false });
+    expect(pacedConcurrency("k8s", limits({ k8s: 2 }), { iam: load(1, 10), k8s: load(1000, 10) })).toEqual({ concurrency: 2, paced: false });
+    expect(pacedConcurrency("k8s", limits({ k8s: 2 }), { iam: load(100000, 10), k8s: load(1, 10) })).toEqual({ concurrency: 1, paced: true });
   });
 });
 
@@ -103,11 +118,13 @@ describe("a Caller pacing Kubernetes", () => {
     const caller = new Caller({ limits: limits({ iam: 2 }), timeoutMs: 10_000, pace: ["k8s"], paceEveryMs: 0 });
     await Promise.all([get(caller, "iam", 10), get(caller, "k8s", 10)]);
     caller.expectMore("k8s", () => 1000);
+    // (Before their first answers the two were taken to be alike, and Kubernetes may have yielded for a moment.)
+    const before = caller.stats.pacedMs?.k8s ?? 0;
     reset();
     await Promise.all([...Array.from({ length: 100 }, () => get(caller, "iam", 10)), ...Array.from({ length: 40 }, () => get(caller, "k8s", 30))]);
     expect(maxInFlight.get("/k8s")).toBe(8);
     caller.endPacing();
-    expect(caller.stats.pacedMs).toBeUndefined();
+    expect(caller.stats.pacedMs?.k8s ?? 0).toBe(before);
   });
 
   it("paces with the default renewal interval too", async () => {
@@ -123,7 +140,25 @@ describe("a Caller pacing Kubernetes", () => {
     expect(caller.stats.pacedMs?.k8s).toBeGreaterThan(0);
   });
 
-  it("does not pace without being asked to (WI_ATLAS_K8S_PACING=false)", async () => {
+  it("paces every API it is asked to: the Google APIs with short queues yield to IAM's long one, which keeps its whole limit", async () => {
+    const caller = new Caller({ limits: limits({ iam: 4 }), timeoutMs: 10_000, pace: API_NAMES, paceEveryMs: 0 });
+    await Promise.all([get(caller, "iam", 10), get(caller, "crm", 10), get(caller, "container", 10)]);
+    reset();
+    // IAM: 200 requests 4 at a time, about 0.5 s; crm and container: 20 each, 0.2 s at 1 at a time.
+    await Promise.all([
+      ...Array.from({ length: 200 }, () => get(caller, "iam", 10)),
+      ...Array.from({ length: 20 }, () => get(caller, "crm", 10)),
+      ...Array.from({ length: 20 }, () => get(caller, "container", 10)),
+    ]);
+    expect(maxInFlight.get("/iam")).toBe(4);
+    expect(maxInFlight.get("/crm")).toBe(1);
+    expect(maxInFlight.get("/container")).toBe(1);
+    caller.endPacing();
+    expect(caller.stats.pacedMs?.crm).toBeGreaterThan(0);
+    expect(caller.stats.pacedMs?.iam).toBeUndefined();
+  });
+
+  it("does not pace without being asked to (WI_ATLAS_PACING=false, WI_ATLAS_K8S_PACING=false)", async () => {
     const caller = new Caller({ limits: limits({ iam: 2 }), timeoutMs: 10_000, paceEveryMs: 0 });
     await Promise.all([get(caller, "iam", 10), get(caller, "k8s", 10)]);
     reset();

@@ -2,33 +2,32 @@
  * Pacing: an API whose work will end long before another's yields slots to the critical path.
  *
  * A scan's length is set by its longest API (at `org-l`, IAM's per-account requests: 20,000 of them
- * at 8 at a time). Kubernetes list pages are the one kind of answer that costs the scanner real CPU
- * (hundreds of objects to inflate, parse and transform per page), and at full concurrency they are
- * read in the scan's first seconds, all at once, while the critical API's answers wait for the event
- * loop behind them. Measured on `org-l`: Kubernetes at 8 at a time took 153 ms a request and IAM
- * 30.8 ms; at 2 at a time, 59 ms and 29.4 ms, and the collect ended 3.6 s sooner — Kubernetes still
- * done in the first 18 s of 77.
+ * at 8 at a time). Every answer costs this process some CPU on its one event loop — a Kubernetes list
+ * page the most (hundreds of objects to inflate, parse, transform and stage), a Google answer a little
+ * (the client's request and response handling) — and at full concurrency every API's work is done in
+ * the scan's first seconds, all at once, while the critical API's answers wait for the event loop
+ * behind it. Measured on `org-l` (IAM's requests per 5 s, 1,460 once the loop is free): with only
+ * Kubernetes at a quarter of its concurrency, 286–453 in the first 5 s and about 4,400 in the first
+ * 25 s; with every API paced as below, 786–794 and 6,144.
  *
- * So a paced API (Kubernetes) runs at a quarter of its concurrency (at least 1) while, even at that
- * pace, its remaining work would end well before another API's: PACE_MARGIN times its paced estimate
- * is still shorter than the longest other estimate. It returns to full concurrency as soon as
- * UNPACE_MARGIN times its paced estimate no longer is. An API's remaining work is its queued and
- * in-flight requests plus those its caller says are still to come (the clusters waiting for their
- * turn, each with its lists), × its recent time a request held a slot; its paced estimate divides
- * that by the paced concurrency, others' by their own. The recent time measured at full concurrency
- * is the larger one where our CPU is the limit (150 ms against 60 at `org-l`), and the same where the
- * network is, so the paced estimate never undercounts: an estate whose clusters are its longest part
- * (few accounts, many clusters) reads them at full speed. Until one of its own requests has answered,
- * an API is not paced.
+ * So each API runs at the least concurrency (at least 1, at most its limit) at which its remaining
+ * work still ends well before the longest other API's: PACE_MARGIN times its own estimate at that
+ * concurrency is no longer than the longest other estimate. The longest API itself always gets its
+ * whole limit, and an API whose work would outlast the longest other's does too. An API's remaining
+ * work is its queued and in-flight requests plus those its caller says are still to come (the
+ * clusters waiting for their turn, each with its lists; the accounts of the projects whose list has
+ * not answered yet) × its recent time a request held a slot; others' estimates are taken at their full
+ * concurrency (what they would take unpaced), its own at the concurrency it would run at. Until one of
+ * an API's own requests has answered, its requests are taken to last as long as the others' on
+ * average (a first Kubernetes answer, read while the worker is still cold, takes 400–800 ms and would
+ * put it at full speed through the scan's first seconds). Renewed as requests are added and end, so
+ * an API whose work turns out longer gets more slots as soon as its estimate says so, and every API
+ * gets its whole limit once nothing else is left.
  */
 import type { ApiLimit, ApiName } from "../../config";
 
-/** Paced while this many times its own work, at the paced concurrency, is shorter than another API's. */
+/** An API runs at the least concurrency at which this many times its own estimate is still no longer than the longest other API's. */
 export const PACE_MARGIN = 1.5;
-/** Back to full speed once this many times it no longer is (hysteresis). */
-export const UNPACE_MARGIN = 1.2;
-/** A paced API's share of its concurrency. */
-export const PACED_SHARE = 0.25;
 /** How often the estimates are renewed, at most (ms): as requests start and end, not on a timer. */
 export const PACE_EVERY_MS = 200;
 
@@ -43,26 +42,32 @@ export type ApiLoad = {
   slotMs?: number;
 };
 
-/** The concurrency a paced API runs at. */
-export function pacedShare(full: number): number {
-  return Math.max(1, Math.round(full * PACED_SHARE));
-}
+const work = (l: ApiLoad) => l.queued + l.inFlight + (l.expected ?? 0);
 
-/** The concurrency a paced API should run at, given every API's load. */
-export function pacedConcurrency(api: ApiName, limits: Record<ApiName, ApiLimit>, loads: Partial<Record<ApiName, ApiLoad>>, paced: boolean): { concurrency: number; paced: boolean } {
+/** The concurrency `api` should run at, given every API's load; `paced` when below its limit. */
+export function pacedConcurrency(api: ApiName, limits: Record<ApiName, ApiLimit>, loads: Partial<Record<ApiName, ApiLoad>>): { concurrency: number; paced: boolean } {
   const full = limits[api].concurrency;
-  const work = (l: ApiLoad) => l.queued + l.inFlight + (l.expected ?? 0);
+  const mine = loads[api];
+  if (!mine || work(mine) === 0) return { concurrency: full, paced: false };
+  // An API yet to hear one answer of its own: as long a request as the others' on average.
+  let sum = 0;
+  let n = 0;
+  for (const l of Object.values(loads)) {
+    if (l?.slotMs === undefined) continue;
+    sum += l.slotMs;
+    n++;
+  }
+  const slot = (l: ApiLoad) => l.slotMs ?? (n ? sum / n : 1);
   let longest = 0;
   for (const [a, l] of Object.entries(loads) as [ApiName, ApiLoad][]) {
-    if (a === api || l.slotMs === undefined) continue;
-    longest = Math.max(longest, (work(l) * l.slotMs) / Math.max(1, l.concurrency));
+    if (a === api || !l) continue;
+    longest = Math.max(longest, (work(l) * slot(l)) / Math.max(1, limits[a]?.concurrency ?? l.concurrency));
   }
-  const mine = loads[api];
-  // Nothing of its own to do, nothing known of its pace, or nothing else to yield to: full speed.
-  if (!mine || mine.slotMs === undefined || work(mine) === 0 || longest === 0) return { concurrency: full, paced: false };
-  const ownPaced = (work(mine) * mine.slotMs) / pacedShare(full);
-  const next = ownPaced * (paced ? UNPACE_MARGIN : PACE_MARGIN) < longest;
-  return { concurrency: next ? pacedShare(full) : full, paced: next };
+  // Nothing else to yield to: full speed.
+  if (longest === 0) return { concurrency: full, paced: false };
+  const need = Math.ceil((PACE_MARGIN * work(mine) * slot(mine)) / longest);
+  const concurrency = Math.min(full, Math.max(1, need));
+  return { concurrency, paced: concurrency < full };
 }
 
 /** A moving average of a request's time in a slot (recent requests weigh most). */
