@@ -114,10 +114,11 @@ describe("WI_ATLAS_DISABLE_SCHEDULER and WI_ATLAS_LOG_LEVEL are checked at start
 });
 
 describe("WI_ATLAS_PACING and WI_ATLAS_K8S_PACING", () => {
-  it("pace every API by default; each turns its part off, and anything but a boolean is refused", () => {
-    expect(pacedApis(loadConfig(env({})))).toEqual(API_NAMES);
+  it("pace every API but Cloud Asset Inventory by default; each turns its part off, and anything but a boolean is refused", () => {
+    expect(pacedApis(loadConfig(env({})))).toEqual(["crm", "iam", "container", "policyanalyzer", "gkehub", "k8s"]);
+    expect(API_NAMES).toContain("cloudasset");
     expect(pacedApis(loadConfig(env({ WI_ATLAS_PACING: "false" })))).toEqual(["k8s"]);
-    expect(pacedApis(loadConfig(env({ WI_ATLAS_K8S_PACING: "false" })))).toEqual(API_NAMES.filter((a) => a !== "k8s"));
+    expect(pacedApis(loadConfig(env({ WI_ATLAS_K8S_PACING: "false" })))).toEqual(["crm", "iam", "container", "policyanalyzer", "gkehub"]);
     expect(pacedApis(loadConfig(env({ WI_ATLAS_PACING: "false", WI_ATLAS_K8S_PACING: "false" })))).toEqual([]);
     expect(() => loadConfig(env({ WI_ATLAS_PACING: "sometimes" }))).toThrow(/WI_ATLAS_PACING/);
   });

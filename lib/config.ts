@@ -281,9 +281,14 @@ const EnvSchema = z.object({
 export type ApiName = "crm" | "iam" | "container" | "policyanalyzer" | "cloudasset" | "gkehub" | "k8s";
 export const API_NAMES: ApiName[] = ["crm", "iam", "container", "policyanalyzer", "cloudasset", "gkehub", "k8s"];
 
-/** The APIs a scan paces (lib/sources/http/pacer.ts): the Google APIs unless WI_ATLAS_PACING=false, Kubernetes unless WI_ATLAS_K8S_PACING=false. */
+/**
+ * The APIs a scan paces (lib/sources/http/pacer.ts): the Google APIs unless WI_ATLAS_PACING=false,
+ * Kubernetes unless WI_ATLAS_K8S_PACING=false. Never Cloud Asset Inventory: its work is a few long
+ * chains of search pages (500 results each) that the collect waits for, each chain one request in
+ * its queue at a time — paced by that count, two chains would take turns.
+ */
 export function pacedApis(config: Pick<Config, "pacing" | "k8sPacing">): ApiName[] {
-  return API_NAMES.filter((a) => (a === "k8s" ? config.k8sPacing : config.pacing));
+  return API_NAMES.filter((a) => (a === "k8s" ? config.k8sPacing : a !== "cloudasset" && config.pacing));
 }
 
 /** Per-API limits: requests in flight and, optionally, requests per minute. */

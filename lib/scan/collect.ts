@@ -144,6 +144,20 @@ const K8S_LISTS = ["namespaces", "serviceaccounts", "nodes", "replicasets", "job
  * on estates of many clusters without slowing it (the per-API limit is what paces requests).
  */
 const CLUSTERS_AT_ONCE = 3;
+
+/** The IAM requests each listed account still costs: its keys and its policy, less what the asset index answered (none: the direct path, or searches that failed). */
+export function requestsPerAccount(asset: Pick<AssetData, "keys" | "policies"> | undefined): number {
+  return (asset?.keys ? 0 : 1) + (asset?.policies ? 0 : 1);
+}
+
+/**
+ * IAM's requests still to come for the projects whose account list has not answered: as many per
+ * account as those listed, at their average; none before the first list, or while what each account
+ * costs is unknown (the asset searches still running).
+ */
+export function expectedAccountRequests(l: { pending: number; listed: number; accounts: number; perAccount?: number }): number {
+  return l.perAccount === undefined || !l.listed ? 0 : Math.round((l.pending * l.perAccount * l.accounts) / l.listed);
+}
 /** Records staged between two turns of the event loop (see stageSliced). */
 const STAGE_SLICE = 250;
 
@@ -159,7 +173,7 @@ export class Collector {
   /** The chain depth the policy reads reached: reading the roles they name continues from there. */
   private policyDepth = 0;
   /** Projects whose account list is still to answer, those listed, and the accounts they named (IAM's expected work, for pacing). */
-  private readonly accountLists = { pending: 0, listed: 0, accounts: 0 };
+  private readonly accountLists: { pending: number; listed: number; accounts: number; perAccount?: number } = { pending: 0, listed: 0, accounts: 0 };
   /** The projects discovery found (a sharded scan leaves a scanned project's roles to its own shard). */
   private projectIds = new Set<string>();
 
@@ -173,9 +187,11 @@ export class Collector {
     this.pages = pageDecoder(deps.k8sWorker !== false);
     // Pacing (lib/sources/http/pacer.ts) counts the lists (a request each, at least) of the clusters still waiting for their turn.
     deps.caller.expectMore("k8s", () => this.clusterSlots.size * K8S_LISTS.length);
-    // On the direct path, each account a project's list names costs two requests (its keys, its
-    // policy): the projects whose list has not answered yet will queue about as many as those listed.
-    deps.caller.expectMore("iam", () => (this.asset || !this.accountLists.listed ? 0 : Math.round((this.accountLists.pending * 2 * this.accountLists.accounts) / this.accountLists.listed)));
+    // Each account a project's list names costs up to two requests (its keys, its policy: both on the
+    // direct path, what the asset index did not answer on the other): the projects whose list has not
+    // answered yet will queue about as many, per account, as those listed. Unknown (none counted)
+    // until the first list, and while the asset searches have not answered.
+    deps.caller.expectMore("iam", () => expectedAccountRequests(this.accountLists));
     // Loaded while discovery runs: it is needed once the first cluster is listed.
     this.pages.warm();
   }
@@ -366,8 +382,17 @@ export class Collector {
   private async collectAll(): Promise<SourceOutcome[]> {
     this.deps.progress?.update((p) => (p.phase = "discovering"));
     // The asset searches need nothing discovered first: they start at once, beside discovery.
-    if (searchesAssets(this.scope)) this.asset = awaitedLater(inFlow(() => this.searchAssets()));
-    const { projects, ancestorPolicies } = await this.discover();
+    if (searchesAssets(this.scope)) {
+      this.asset = awaitedLater(inFlow(() => this.searchAssets()));
+      // What the index answered decides how many requests each account listed will still cost.
+      this.asset.then(
+        (a) => (this.accountLists.perAccount = requestsPerAccount(a)),
+        () => (this.accountLists.perAccount = requestsPerAccount(undefined)),
+      );
+    } else this.accountLists.perAccount = requestsPerAccount(undefined);
+    // Discovery is a chain every later request waits for: no API is paced until it is done.
+    this.deps.caller.holdPacing?.(true);
+    const { projects, ancestorPolicies } = await this.discover().finally(() => this.deps.caller.holdPacing?.(false));
     this.deps.progress?.update((p) => (p.phase = "collecting"));
     this.poolScopes = this.assetScopes(projects);
     await Promise.all([ancestorPolicies, ...projects.map((p) => inFlow(() => this.project(p)))]);

@@ -98,6 +98,8 @@ export class Caller {
   }
 
   private readonly slotAverages = new Map<ApiName, SlotAverage>();
+  /** Per API, when each request in flight took its slot (pacing weighs a request that hangs). */
+  private readonly holding = new Map<ApiName, number[]>();
   /** Per API, per span since the first request started: requests started and their slot ms (see slotTimeline). */
   private readonly spans = new Map<ApiName, { n: number[]; ms: number[] }>();
   private firstHeld: number | undefined;
@@ -118,7 +120,7 @@ export class Caller {
    * requests are added and end. `adding`: the API of a request about to be queued, counted.
    */
   private pace(adding?: ApiName) {
-    if (!this.opts.pace?.length) return;
+    if (!this.opts.pace?.length || this.pacingHeld) return;
     const now = performance.now();
     // A paced API's first request after it went idle is always weighed: its burst (a cluster's
     // lists) would otherwise start at whatever concurrency it was left at.
@@ -129,7 +131,7 @@ export class Caller {
     const loads = Object.fromEntries(
       [...this.queues].map(([api, q]) => [
         api,
-        { queued: q.size + (api === adding ? 1 : 0), inFlight: q.pending, expected: this.expected.get(api)?.() ?? 0, concurrency: q.concurrency, slotMs: this.slotAverages.get(api)?.ms },
+        { queued: q.size + (api === adding ? 1 : 0), inFlight: q.pending, expected: this.expected.get(api)?.() ?? 0, concurrency: q.concurrency, slotMs: this.slotAverages.get(api)?.ms, oldestMs: this.oldestHeld(api, now) },
       ]),
     );
     for (const api of this.opts.pace) {
@@ -141,6 +143,30 @@ export class Caller {
       if (paced && was === undefined) this.pacedSince.set(api, now);
       if (!paced && was !== undefined) this.endPaced(api, was, now);
     }
+  }
+
+  private pacingHeld = false;
+  /**
+   * Holds pacing off (every API at its limit) while `held`: a collect holds it through discovery, a
+   * chain every later request waits for, whose one request at a time would look short to the rest.
+   */
+  holdPacing(held: boolean) {
+    this.pacingHeld = held;
+    if (!held) return;
+    const now = performance.now();
+    for (const [api, since] of this.pacedSince) {
+      this.endPaced(api, since, now);
+      this.queues.get(api)!.concurrency = this.opts.limits[api].concurrency;
+    }
+  }
+
+  /** How long the oldest of `api`'s requests in flight has held its slot (undefined with none in flight). */
+  private oldestHeld(api: ApiName, now: number): number | undefined {
+    const h = this.holding.get(api);
+    if (!h?.length) return undefined;
+    let oldest = h[0];
+    for (const t of h) if (t < oldest) oldest = t;
+    return now - oldest;
   }
 
   /** `api` leaves pacing: its time paced counts into stats.pacedMs. */
@@ -270,6 +296,9 @@ export class Caller {
             const attempt = this.attemptSignal();
             const held = performance.now();
             this.firstHeld ??= held;
+            let holding = this.holding.get(api);
+            if (!holding) this.holding.set(api, (holding = []));
+            holding.push(held);
             let answered = false;
             try {
               const r = await fn(attempt.signal);
@@ -282,6 +311,7 @@ export class Caller {
               throw e;
             } finally {
               attempt.done();
+              holding.splice(holding.indexOf(held), 1);
               const ms = performance.now() - held;
               this.stats.slotMs[api] += ms;
               this.spanAdd(api, held, ms);
